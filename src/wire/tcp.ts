@@ -1,0 +1,313 @@
+/**
+ * TCP segments (RFC 9293 3.1): the fixed header, the nine control bits as a bit
+ * set, options (tcp-options.ts) and payload, with the checksum over the IPv4
+ * pseudo-header. Read RFC 9293 3.1 first. Decoding refuses only what cannot be
+ * walked (Linux tcp_v4_rcv drops a data offset below 5 or past the segment); a
+ * wrong checksum is reported, not refused.
+ */
+
+import { formatEndpoint, type Ipv4Address } from './address.js';
+import { get16, get32, hex, put16, put32 } from './bytes.js';
+import { type PseudoHeader, pseudoHeaderSum, sumWords } from './checksum.js';
+import { type ChecksumReport, checksumExpected, checksumVerifies } from './checksum-report.js';
+import { assertRoom, type EmitMode } from './emit.js';
+import { IPPROTO_TCP } from './ipv4.js';
+import { fail, ok, type Parsed, type ParseFailure } from './parsed.js';
+import { type Seq, seq, seqAdd } from './seq.js';
+import {
+  emitTcpOptions,
+  formatTcpOptions,
+  parseTcpOptions,
+  TCP_MAX_OPTIONS_LEN,
+  type TcpOption,
+  type TcpOptionsMode,
+  tcpOptionsLength,
+} from './tcp-options.js';
+
+/** Data offset 5 (RFC 9293 3.1; Linux: sizeof(struct tcphdr)). */
+export const TCP_HEADER_LEN = 20;
+
+/**
+ * The control bits as one 9-bit set: bits 0-7 are byte 13 of the header, AE is the
+ * low bit of byte 12. Names and values as Linux TCPHDR_* (include/net/tcp.h).
+ */
+export type TcpFlags = number;
+export const FIN = 0x001;
+export const SYN = 0x002;
+export const RST = 0x004;
+export const PSH = 0x008;
+export const ACK = 0x010;
+export const URG = 0x020;
+/** ECN-Echo (RFC 3168 6.1). */
+export const ECE = 0x040;
+/** Congestion Window Reduced (RFC 3168 6.1). */
+export const CWR = 0x080;
+/**
+ * AccECN's AE (RFC 9768), the reserved bit RFC 3540 had given the ECN-nonce (NS):
+ * the low bit of byte 12, just before CWR (Linux: TCPHDR_AE).
+ */
+export const AE = 0x100;
+/** All nine. */
+export const TCP_FLAGS_MASK = 0x1ff;
+
+const F = {
+  srcPort: 0,
+  dstPort: 2,
+  seq: 4,
+  ack: 8,
+  dataOffset: 12,
+  flags: 13,
+  window: 14,
+  checksum: 16,
+  urgentPointer: 18,
+  options: 20,
+} as const;
+
+/** A TCP header in place. After check() succeeds no accessor reads out of bounds. */
+export class TcpView {
+  constructor(readonly bytes: Uint8Array) {}
+
+  check(): ParseFailure | undefined {
+    const n = this.bytes.length;
+    // Linux tcp_v4_rcv: pskb_may_pull(sizeof(struct tcphdr)), then "th->doff <
+    // sizeof(struct tcphdr) / 4" is a bad packet, then pskb_may_pull(th->doff * 4).
+    if (n < TCP_HEADER_LEN) return fail('tcp', `truncated header: ${n} of 20 bytes`, n);
+    const doff = this.dataOffset;
+    if (doff < 5) return fail('tcp', `bad data offset ${doff}`, F.dataOffset);
+    if (doff * 4 > n) {
+      return fail(
+        'tcp',
+        `data offset ${doff} (${doff * 4} bytes) beyond segment of ${n}`,
+        F.dataOffset,
+      );
+    }
+    return undefined;
+  }
+
+  get srcPort(): number {
+    return get16(this.bytes, F.srcPort);
+  }
+  get dstPort(): number {
+    return get16(this.bytes, F.dstPort);
+  }
+  get seq(): Seq {
+    return seq(get32(this.bytes, F.seq));
+  }
+  get ack(): Seq {
+    return seq(get32(this.bytes, F.ack));
+  }
+  /** Header length in 32-bit words. */
+  get dataOffset(): number {
+    return this.bytes[F.dataOffset]! >>> 4;
+  }
+  get headerLength(): number {
+    return this.dataOffset * 4;
+  }
+  /** The three bits between data offset and AE, reserved "for future use" (RFC 9293 3.1). */
+  get reserved(): number {
+    return (this.bytes[F.dataOffset]! >>> 1) & 7;
+  }
+  get flags(): TcpFlags {
+    return ((this.bytes[F.dataOffset]! & 1) << 8) | this.bytes[F.flags]!;
+  }
+  /** Unscaled, as on the wire. */
+  get window(): number {
+    return get16(this.bytes, F.window);
+  }
+  get checksum(): number {
+    return get16(this.bytes, F.checksum);
+  }
+  get urgentPointer(): number {
+    return get16(this.bytes, F.urgentPointer);
+  }
+  get options(): Uint8Array {
+    return this.bytes.subarray(F.options, this.headerLength);
+  }
+  get payload(): Uint8Array {
+    return this.bytes.subarray(this.headerLength);
+  }
+}
+
+/**
+ * A TCP segment. Decoded segments carry every field; one built by tcplab may leave
+ * out `reserved` (written as zero) and `checksum` (computed; see `EmitMode`).
+ */
+export interface TcpSegment {
+  readonly srcPort: number;
+  readonly dstPort: number;
+  readonly seq: Seq;
+  readonly ack: Seq;
+  readonly flags: TcpFlags;
+  /** The 3 reserved bits (0..7), kept so that emit(parse(x)) is x. */
+  readonly reserved?: number;
+  /** Unscaled (RFC 7323 2.2: the scale applies outside SYN segments, by the receiver). */
+  readonly window: number;
+  readonly checksum?: number;
+  readonly urgentPointer: number;
+  readonly options: readonly TcpOption[];
+  readonly payload: Uint8Array;
+}
+
+/** What parseTcp returns: every field, and what the checksum turned out to be. */
+export type ReceivedTcpSegment = TcpSegment & ChecksumReport & { readonly reserved: number };
+
+export interface TcpParseOptions {
+  /** Option lists that cannot be walked: an error (default) or kept as Linux does. */
+  readonly options?: TcpOptionsMode;
+}
+
+/**
+ * Decodes a segment; `payload` is a view into `bytes`. The checksum is checked over
+ * `bytes` with `ph` as given (RFC 9293 3.1); ipv4PseudoHeader(ip) gives the one
+ * the IPv4 header implies.
+ */
+export function parseTcp(
+  bytes: Uint8Array,
+  ph: PseudoHeader,
+  opts?: TcpParseOptions,
+): Parsed<ReceivedTcpSegment> {
+  const v = new TcpView(bytes);
+  const bad = v.check();
+  if (bad) return bad;
+  const options = parseTcpOptions(bytes, TCP_HEADER_LEN, v.headerLength, opts?.options);
+  if (!options.ok) return options;
+  const sum = sumWords(bytes, 0, bytes.length, pseudoHeaderSum(ph));
+  const checksum = v.checksum;
+  return ok({
+    srcPort: v.srcPort,
+    dstPort: v.dstPort,
+    seq: v.seq,
+    ack: v.ack,
+    flags: v.flags,
+    reserved: v.reserved,
+    window: v.window,
+    checksum,
+    checksumOk: checksumVerifies(sum),
+    checksumExpected: checksumExpected(sum, checksum),
+    urgentPointer: v.urgentPointer,
+    options: options.value,
+    payload: v.payload,
+  });
+}
+
+/** 20 bytes plus the options, padded with zeros (EOL) to a multiple of 4 (RFC 9293 3.1). */
+export function tcpHeaderLength(seg: TcpSegment): number {
+  return TCP_HEADER_LEN + ((tcpOptionsLength(seg.options) + 3) & ~3);
+}
+
+/** Header plus payload: the `length` a pseudo-header for this segment needs. */
+export function tcpLength(seg: TcpSegment): number {
+  return tcpHeaderLength(seg) + seg.payload.length;
+}
+
+/** The pseudo-header to send `seg` from `src` to `dst` with (RFC 9293 3.1). */
+export function tcpPseudoHeader(src: number, dst: number, seg: TcpSegment): PseudoHeader {
+  return { src, dst, protocol: IPPROTO_TCP, length: tcpLength(seg) };
+}
+
+/** SEG.LEN (RFC 9293 3.4): the sequence space the segment occupies, SYN and FIN counting one each. */
+export function tcpSegmentLength(seg: TcpSegment): number {
+  return seg.payload.length + (seg.flags & SYN ? 1 : 0) + (seg.flags & FIN ? 1 : 0);
+}
+
+/**
+ * Writes header and payload into `out[0, tcpLength(seg))`, checksum last. In
+ * 'compute' mode `ph.length` must be tcpLength(seg) (a mismatch is a caller bug
+ * and throws); 'verbatim' writes the segment's own checksum when it has one.
+ */
+export function emitTcp(
+  seg: TcpSegment,
+  out: Uint8Array,
+  ph: PseudoHeader,
+  mode: EmitMode = 'compute',
+): void {
+  const optLen = tcpOptionsLength(seg.options);
+  if (optLen > TCP_MAX_OPTIONS_LEN) {
+    throw new RangeError(`emitTcp: ${optLen} option bytes, at most 40 fit`);
+  }
+  const hl = TCP_HEADER_LEN + ((optLen + 3) & ~3);
+  const total = hl + seg.payload.length;
+  assertRoom(out, total, 'emitTcp');
+  if (mode === 'compute' && ph.length !== total) {
+    throw new RangeError(`emitTcp: pseudo-header length ${ph.length}, segment is ${total}`);
+  }
+  put16(out, F.srcPort, seg.srcPort);
+  put16(out, F.dstPort, seg.dstPort);
+  put32(out, F.seq, seg.seq);
+  put32(out, F.ack, seg.ack);
+  out[F.dataOffset] =
+    ((hl >>> 2) << 4) | (((seg.reserved ?? 0) & 7) << 1) | ((seg.flags >>> 8) & 1);
+  out[F.flags] = seg.flags & 0xff;
+  put16(out, F.window, seg.window);
+  put16(out, F.checksum, 0);
+  put16(out, F.urgentPointer, seg.urgentPointer);
+  const end = emitTcpOptions(seg.options, out, F.options);
+  // RFC 9293 3.1: "The TCP header padding is used to ensure that the TCP header
+  // ends ... on a 32-bit boundary. The padding is composed of zeros."
+  out.fill(0, end, hl);
+  out.set(seg.payload, hl);
+  const checksum =
+    mode === 'verbatim' && seg.checksum !== undefined
+      ? seg.checksum
+      : checksumExpected(sumWords(out, 0, total, pseudoHeaderSum(ph)), 0);
+  put16(out, F.checksum, checksum);
+}
+
+export function buildTcp(
+  seg: TcpSegment,
+  ph: PseudoHeader,
+  mode: EmitMode = 'compute',
+): Uint8Array {
+  const out = new Uint8Array(tcpLength(seg));
+  emitTcp(seg, out, ph, mode);
+  return out;
+}
+
+/**
+ * The flags as tcpdump prints them between brackets: `S`, `S.`, `P.`, `R.`,
+ * `SEW`, `none`. tcpdump 4.99 (print-tcp.c tcp_flag_values) lists F S R P . U E W
+ * in that order and reads only byte 13, so AE does not show; later tcpdump adds it
+ * as `e`, which `withAe` reproduces.
+ */
+export function formatTcpFlags(flags: TcpFlags, withAe = false): string {
+  let s = '';
+  if (flags & FIN) s += 'F';
+  if (flags & SYN) s += 'S';
+  if (flags & RST) s += 'R';
+  if (flags & PSH) s += 'P';
+  if (flags & ACK) s += '.';
+  if (flags & URG) s += 'U';
+  if (flags & ECE) s += 'E';
+  if (flags & CWR) s += 'W';
+  if (withAe && flags & AE) s += 'e';
+  return s === '' ? 'none' : s;
+}
+
+function hasChecksumReport(seg: TcpSegment): seg is TcpSegment & ChecksumReport {
+  return (seg as Partial<ChecksumReport>).checksumOk !== undefined;
+}
+
+/**
+ * One line in tcpdump -v -S form: `40001 > 80: Flags [S], cksum 0xef80 (correct),
+ * seq 2919683495, win 64240, options [mss 1460,...], length 0`, or with the
+ * addresses, `192.168.0.21.40001 > 192.168.0.22.80: …`. The checksum part appears
+ * for decoded segments (tcpdump -v). Application data is not described.
+ */
+export function formatTcp(seg: TcpSegment, src?: Ipv4Address, dst?: Ipv4Address): string {
+  const len = seg.payload.length;
+  let s = `${formatEndpoint(src, seg.srcPort)} > ${formatEndpoint(dst, seg.dstPort)}: Flags [${formatTcpFlags(seg.flags)}]`;
+  if (hasChecksumReport(seg)) {
+    s += `, cksum 0x${hex(seg.checksum, 4)}`;
+    s += seg.checksumOk ? ' (correct)' : ` (incorrect -> 0x${hex(seg.checksumExpected, 4)})`;
+  }
+  // print-tcp.c: the sequence number shows when there is data or SYN, FIN or RST.
+  if (len > 0 || seg.flags & (SYN | FIN | RST)) {
+    s += `, seq ${seg.seq}`;
+    if (len > 0) s += `:${seqAdd(seg.seq, len)}`;
+  }
+  if (seg.flags & ACK) s += `, ack ${seg.ack}`;
+  s += `, win ${seg.window}`;
+  if (seg.flags & URG) s += `, urg ${seg.urgentPointer}`;
+  if (seg.options.length > 0) s += `, options ${formatTcpOptions(seg.options)}`;
+  return `${s}, length ${len}`;
+}
