@@ -1,0 +1,466 @@
+/**
+ * The event queue: a virtual clock and the actions scheduled on it.
+ *
+ * Events are kept in a binary min-heap ordered by `(time, insertion number)`: the
+ * earliest runs first, and events due at the same instant run in the order they
+ * were scheduled (STYLE.md 4), so a run never depends on how the heap happens to
+ * break ties. `now` only moves forward, to the time of the event being run or to
+ * the end of a `runUntil`.
+ *
+ * Cancellation is lazy: a cancelled event stays in the heap, marked, and is
+ * discarded when it reaches the top. A TCP driver re-arms its retransmission timer
+ * on every ACK, which would fill the heap with dead entries, so two things keep it
+ * small:
+ * - when cancelled entries are more than half of the heap (and there are at
+ *   least `COMPACT_MIN_CANCELLED` of them) the heap is rebuilt without them, in
+ *   linear time; each cancellation thus costs amortized O(1) and the heap never
+ *   holds more than about twice the live events;
+ * - a `Timer` (see `EventQueue.timer`) re-armed to a later deadline, the usual
+ *   case, keeps its single heap entry: when the entry surfaces at the old time it
+ *   is quietly pushed back to the new deadline. Re-arming costs nothing on the
+ *   heap, and the order of events is exactly what cancelling and scheduling anew
+ *   would give (the re-armed timer takes a fresh insertion number).
+ *
+ * Every run call is bounded by a maximum number of events (`maxEventsPerRun`), so
+ * a lab with a bug (a zero-delay event that reschedules itself forever) stops with
+ * a `RunawayError` that says where it was in virtual time, instead of hanging.
+ */
+
+import { type Duration, formatTime, MAX_TIME, type Time } from './time.js';
+
+/** What an event does. It is handed the current virtual time. */
+export type EventAction = (now: Time) => void;
+
+/** A scheduled event, as seen by whoever scheduled it. */
+export interface EventHandle {
+  /** When it runs (or was to run). */
+  readonly time: Time;
+  /** True until it has run or been cancelled. */
+  readonly pending: boolean;
+  /** Cancels it; true if it was pending. Cancelling twice, or after it ran, does nothing. */
+  cancel(): boolean;
+}
+
+/**
+ * At most this many events per run call unless told otherwise: far beyond any lab
+ * (a 127 s SYN timeout is a dozen events; a bulk transfer of 100 MB a few hundred
+ * thousand), and about a second of wall time for a runaway loop.
+ */
+export const DEFAULT_MAX_EVENTS_PER_RUN = 10_000_000;
+
+/** The heap is compacted only when at least this many cancelled entries are in it. */
+export const COMPACT_MIN_CANCELLED = 64;
+
+export interface EventQueueOptions {
+  /** The guard for each run call; default `DEFAULT_MAX_EVENTS_PER_RUN`. */
+  readonly maxEventsPerRun?: number;
+}
+
+/** A run call ran its maximum number of events without reaching its end. */
+export class RunawayError extends Error {
+  /** Events run by the call that gave up. */
+  readonly events: number;
+  /** Virtual time when it gave up (the time of the last event run). */
+  readonly time: Time;
+
+  constructor(call: string, events: number, time: Time) {
+    super(
+      `${call}: runaway simulation: ran ${events} events without finishing, at virtual time ` +
+        `${formatTime(time)} (the limit of events per run call; a bug that reschedules an ` +
+        'event forever, or raise maxEventsPerRun if this much work is expected)',
+    );
+    this.name = 'RunawayError';
+    this.events = events;
+    this.time = time;
+  }
+}
+
+/**
+ * A heap entry. `time`/`seq` are its place in the heap; `due`/`dueSeq` are when it
+ * must really run. They differ only for a Timer re-armed to a later deadline
+ * while its entry was in the heap (the entry is then early, and is pushed back
+ * when it reaches the top). `action` is null once the entry has run or been
+ * cancelled.
+ */
+class Entry implements EventHandle {
+  time: Time;
+  seq: number;
+  due: Time;
+  dueSeq: number;
+  action: EventAction | null;
+  readonly heap: EventHeap;
+
+  constructor(heap: EventHeap, time: Time, seq: number, action: EventAction) {
+    this.heap = heap;
+    this.time = time;
+    this.seq = seq;
+    this.due = time;
+    this.dueSeq = seq;
+    this.action = action;
+  }
+
+  get pending(): boolean {
+    return this.action !== null;
+  }
+
+  cancel(): boolean {
+    return this.heap.cancel(this);
+  }
+}
+
+function before(a: Entry, b: Entry): boolean {
+  return a.time < b.time || (a.time === b.time && a.seq < b.seq);
+}
+
+/**
+ * The state behind an EventQueue and its Timers: the clock, the insertion counter
+ * and the binary heap, with its accounting of cancelled entries.
+ */
+class EventHeap {
+  now: Time = 0;
+  nextSeq = 0;
+  readonly entries: Entry[] = [];
+  /** Entries in `entries` whose action is null (cancelled, waiting to be discarded). */
+  cancelled = 0;
+
+  get live(): number {
+    return this.entries.length - this.cancelled;
+  }
+
+  push(e: Entry): void {
+    const a = this.entries;
+    a.push(e);
+    this.siftUp(a.length - 1);
+  }
+
+  /**
+   * The next entry to run, or undefined if none: discards cancelled entries and
+   * pushes early (re-armed) entries back to their due time on the way. It stops
+   * at an entry beyond `until` without looking further (such an entry may be
+   * cancelled or early, but whatever is due runs later still), so a run never
+   * pays for timers re-armed beyond its end.
+   */
+  peek(until: Time): Entry | undefined {
+    const a = this.entries;
+    for (;;) {
+      const top = a[0];
+      if (top === undefined || top.time > until) return top;
+      if (top.action === null) {
+        this.removeTop();
+        this.cancelled--;
+      } else if (top.time !== top.due || top.seq !== top.dueSeq) {
+        top.time = top.due;
+        top.seq = top.dueSeq;
+        this.siftDown(0);
+      } else {
+        return top;
+      }
+    }
+  }
+
+  /** Removes the top entry, which `peek()` has just returned. */
+  removeTop(): void {
+    const a = this.entries;
+    const last = a.pop()!;
+    if (a.length > 0) {
+      a[0] = last;
+      this.siftDown(0);
+    }
+  }
+
+  cancel(e: Entry): boolean {
+    if (e.action === null) return false;
+    e.action = null;
+    this.cancelled++;
+    if (this.cancelled >= COMPACT_MIN_CANCELLED && this.cancelled * 2 > this.entries.length) {
+      this.compact();
+    }
+    return true;
+  }
+
+  /** Drops every cancelled entry and restores the heap property (Floyd's heapify, O(n)). */
+  compact(): void {
+    const a = this.entries;
+    let n = 0;
+    for (let i = 0; i < a.length; i++) {
+      const e = a[i]!;
+      if (e.action !== null) a[n++] = e;
+    }
+    a.length = n;
+    this.cancelled = 0;
+    for (let i = (n >> 1) - 1; i >= 0; i--) this.siftDown(i);
+  }
+
+  private siftUp(i: number): void {
+    const a = this.entries;
+    const e = a[i]!;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const p = a[parent]!;
+      if (!before(e, p)) break;
+      a[i] = p;
+      i = parent;
+    }
+    a[i] = e;
+  }
+
+  private siftDown(i: number): void {
+    const a = this.entries;
+    const n = a.length;
+    const e = a[i]!;
+    for (;;) {
+      let child = 2 * i + 1;
+      if (child >= n) break;
+      const right = child + 1;
+      if (right < n && before(a[right]!, a[child]!)) child = right;
+      const c = a[child]!;
+      if (!before(c, e)) break;
+      a[i] = c;
+      i = child;
+    }
+    a[i] = e;
+  }
+}
+
+/** The virtual clock and everything scheduled on it. */
+export class EventQueue {
+  readonly #heap = new EventHeap();
+  readonly #maxEventsPerRun: number;
+  #eventsRun = 0;
+  #running = false;
+
+  constructor(options: EventQueueOptions = {}) {
+    const max = options.maxEventsPerRun ?? DEFAULT_MAX_EVENTS_PER_RUN;
+    checkEventLimit('EventQueue', 'maxEventsPerRun', max);
+    this.#maxEventsPerRun = max;
+  }
+
+  /** The current virtual time. */
+  get now(): Time {
+    return this.#heap.now;
+  }
+
+  /** Events waiting to run (cancelled ones excluded). */
+  get size(): number {
+    return this.#heap.live;
+  }
+
+  /** Entries in the heap, cancelled ones included: what memory the queue holds. */
+  get heapSize(): number {
+    return this.#heap.entries.length;
+  }
+
+  /** Events run since the queue was made. */
+  get eventsRun(): number {
+    return this.#eventsRun;
+  }
+
+  /** The time of the next event, or undefined if nothing is scheduled. */
+  nextTime(): Time | undefined {
+    return this.#heap.peek(MAX_TIME)?.time;
+  }
+
+  /** Schedules `action` at the instant `at`, which must not be in the past. */
+  schedule(at: Time, action: EventAction): EventHandle {
+    checkInstant('schedule', at, this.#heap.now);
+    const e = new Entry(this.#heap, at, this.#heap.nextSeq++, action);
+    this.#heap.push(e);
+    return e;
+  }
+
+  /** Schedules `action` `delay` nanoseconds from now. */
+  after(delay: Duration, action: EventAction): EventHandle {
+    if (!Number.isSafeInteger(delay) || delay < 0) {
+      throw new RangeError(
+        `after: delay ${delay} must be a non-negative integer number of nanoseconds`,
+      );
+    }
+    return this.schedule(this.#heap.now + delay, action);
+  }
+
+  /** A re-armable timer that runs `action` at its deadline (see `Timer`). */
+  timer(action: EventAction): Timer {
+    return new Timer(this.#heap, action);
+  }
+
+  /**
+   * Runs the next event, advancing `now` to its time. False if there was none.
+   */
+  step(): boolean {
+    this.#enter('step');
+    try {
+      const e = this.#heap.peek(MAX_TIME);
+      if (e === undefined) return false;
+      this.#run(e);
+      return true;
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  /**
+   * Runs events until none is left. Returns how many ran. Throws a `RunawayError`
+   * after `limit` events (default: the queue's `maxEventsPerRun`) if more remain.
+   */
+  runUntilIdle(limit: number = this.#maxEventsPerRun): number {
+    checkEventLimit('runUntilIdle', 'limit', limit);
+    return this.#loop('runUntilIdle', MAX_TIME, limit, undefined).events;
+  }
+
+  /**
+   * Runs every event due at or before `time` (an event exactly at `time` runs),
+   * then sets `now` to `time`. Returns how many events ran.
+   */
+  runUntil(time: Time): number {
+    checkInstant('runUntil', time, this.#heap.now);
+    const events = this.#loop('runUntil', time, this.#maxEventsPerRun, undefined).events;
+    this.#heap.now = time;
+    return events;
+  }
+
+  /**
+   * Runs events while `predicate()` is true, checking it before each event, up to
+   * the instant `timeLimit` (inclusive, like `runUntil`). Returns true if the
+   * predicate became false (`now` is then the time of the event that made it so),
+   * false if time ran out or nothing was left to run (`now` is then `timeLimit`).
+   */
+  runWhile(predicate: () => boolean, timeLimit: Time): boolean {
+    checkInstant('runWhile', timeLimit, this.#heap.now);
+    const stop = this.#loop('runWhile', timeLimit, this.#maxEventsPerRun, predicate).stop;
+    if (stop === 'predicate') return true;
+    this.#heap.now = timeLimit;
+    return false;
+  }
+
+  #loop(
+    call: string,
+    until: Time,
+    limit: number,
+    predicate: (() => boolean) | undefined,
+  ): { stop: 'idle' | 'time' | 'predicate'; events: number } {
+    this.#enter(call);
+    let events = 0;
+    try {
+      for (;;) {
+        if (predicate !== undefined && !predicate()) return { stop: 'predicate', events };
+        const e = this.#heap.peek(until);
+        if (e === undefined) return { stop: 'idle', events };
+        if (e.time > until) return { stop: 'time', events };
+        if (events === limit) throw new RunawayError(call, events, this.#heap.now);
+        this.#run(e);
+        events++;
+      }
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  /** Runs `e`, which `peek()` has just returned. */
+  #run(e: Entry): void {
+    this.#heap.removeTop();
+    const action = e.action!;
+    e.action = null;
+    this.#heap.now = e.time;
+    this.#eventsRun++;
+    action(e.time);
+  }
+
+  #enter(call: string): void {
+    if (this.#running) {
+      throw new Error(
+        `${call}: called from inside an event; an event schedules more work, it does not run the queue`,
+      );
+    }
+    this.#running = true;
+  }
+}
+
+/** Throws unless `t` is an exact instant no earlier than `now`. */
+function checkInstant(call: string, t: Time, now: Time): void {
+  if (!Number.isSafeInteger(t)) {
+    throw new RangeError(`${call}: time ${t} is not an integer number of nanoseconds within 2^53`);
+  }
+  if (t < now) {
+    throw new RangeError(
+      `${call}: time ${formatTime(t)} is before now (${formatTime(now)}); virtual time does not go backwards`,
+    );
+  }
+}
+
+function checkEventLimit(call: string, name: string, n: number): void {
+  if (!Number.isSafeInteger(n) || n < 1) {
+    throw new RangeError(`${call}: ${name} ${n} must be a positive integer`);
+  }
+}
+
+/**
+ * A timer that can be armed, re-armed and cleared any number of times, holding at
+ * most one heap entry: the shape of a TCP connection's timers, whose driver
+ * re-arms one timer to `conn.nextDeadline()` after every input (STYLE.md 4).
+ *
+ * Arming it is equivalent to cancelling the previous event and scheduling a new
+ * one, order included: a timer armed at instant T runs after every event that
+ * was scheduled at T before it was armed, and before those scheduled after.
+ */
+export class Timer {
+  readonly #heap: EventHeap;
+  readonly #action: EventAction;
+  /** The entry in the heap, while armed. Its due time is the deadline. */
+  #entry: Entry | null = null;
+
+  /** Made by `EventQueue.timer(action)`. */
+  constructor(heap: EventHeap, action: EventAction) {
+    this.#heap = heap;
+    this.#action = action;
+  }
+
+  /** When it will fire, or undefined if it is not armed. */
+  get deadline(): Time | undefined {
+    return this.#entry?.due;
+  }
+
+  get armed(): boolean {
+    return this.#entry !== null;
+  }
+
+  /** Arms the timer to fire at `at`, replacing any earlier arming. */
+  set(at: Time): void {
+    const heap = this.#heap;
+    checkInstant('Timer.set', at, heap.now);
+    const seq = heap.nextSeq++;
+    const e = this.#entry;
+    if (e !== null && e.action !== null && e.time <= at) {
+      // The entry surfaces no later than the new deadline; peek() pushes it back.
+      e.due = at;
+      e.dueSeq = seq;
+      return;
+    }
+    if (e !== null) e.cancel();
+    const fresh = new Entry(heap, at, seq, (now) => this.#fire(fresh, now));
+    this.#entry = fresh;
+    heap.push(fresh);
+  }
+
+  /** Arms the timer to fire `delay` nanoseconds from now. */
+  setAfter(delay: Duration): void {
+    if (!Number.isSafeInteger(delay) || delay < 0) {
+      throw new RangeError(
+        `Timer.setAfter: delay ${delay} must be a non-negative integer number of nanoseconds`,
+      );
+    }
+    this.set(this.#heap.now + delay);
+  }
+
+  /** Disarms the timer. True if it was armed. */
+  clear(): boolean {
+    const e = this.#entry;
+    if (e === null) return false;
+    this.#entry = null;
+    return e.cancel();
+  }
+
+  #fire(e: Entry, now: Time): void {
+    if (this.#entry === e) this.#entry = null;
+    this.#action(now);
+  }
+}

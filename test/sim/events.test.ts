@@ -1,0 +1,576 @@
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import {
+  COMPACT_MIN_CANCELLED,
+  type EventHandle,
+  EventQueue,
+  RunawayError,
+} from '../../src/sim/events.js';
+import { MAX_TIME, ms, s } from '../../src/sim/time.js';
+
+/** A queue and a log that events write their names to. */
+function logged(options = {}) {
+  const q = new EventQueue(options);
+  const log: string[] = [];
+  const at = (t: number, name: string) => q.schedule(t, () => log.push(name));
+  return { q, log, at };
+}
+
+describe('order', () => {
+  test('earlier events run first, whatever order they were scheduled in', () => {
+    const { q, log, at } = logged();
+    at(ms(30), 'c');
+    at(ms(10), 'a');
+    at(ms(20), 'b');
+    q.runUntilIdle();
+    expect(log).toEqual(['a', 'b', 'c']);
+  });
+
+  test('events at the same instant run in the order they were scheduled (FIFO)', () => {
+    const { q, log, at } = logged();
+    const expected: string[] = [];
+    for (let i = 0; i < 1000; i++) {
+      // Interleave two instants so the heap has to break many ties.
+      at(i % 2 === 0 ? ms(5) : ms(7), `e${i}`);
+    }
+    for (let i = 0; i < 1000; i += 2) expected.push(`e${i}`);
+    for (let i = 1; i < 1000; i += 2) expected.push(`e${i}`);
+    q.runUntilIdle();
+    expect(log).toEqual(expected);
+  });
+
+  test('an event scheduled for now by an event runs after those already due now', () => {
+    const { q, log, at } = logged();
+    q.schedule(ms(1), (now) => {
+      log.push('first');
+      q.schedule(now, () => log.push('scheduled by first'));
+    });
+    at(ms(1), 'second');
+    q.runUntilIdle();
+    expect(log).toEqual(['first', 'second', 'scheduled by first']);
+  });
+
+  test('an action is handed the current time, and now never goes backwards', () => {
+    const q = new EventQueue();
+    const seen: number[] = [];
+    for (const t of [ms(3), ms(1), ms(2), ms(2)]) {
+      q.schedule(t, (now) => {
+        expect(now).toBe(q.now);
+        seen.push(now);
+      });
+    }
+    q.runUntilIdle();
+    expect(seen).toEqual([ms(1), ms(2), ms(2), ms(3)]);
+    expect(q.now).toBe(ms(3));
+  });
+
+  test('model check: any mix of schedule, cancel and run matches a sorted list (seeded)', () => {
+    // The model is a plain list of (time, seq) searched for its smallest pending
+    // entry; the real queue must run exactly the same events in the same order.
+    // An event may schedule a child when it runs, as timers and links do.
+    type Op =
+      | { op: 'schedule'; delay: number; child: number }
+      | { op: 'cancel'; pick: number }
+      | { op: 'run'; span: number };
+    const opArb: fc.Arbitrary<Op> = fc.oneof(
+      {
+        weight: 4,
+        arbitrary: fc.record({
+          op: fc.constant('schedule' as const),
+          delay: fc.integer({ min: 0, max: 40 }),
+          child: fc.integer({ min: -1, max: 5 }),
+        }),
+      },
+      { weight: 4, arbitrary: fc.record({ op: fc.constant('cancel' as const), pick: fc.nat() }) },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          op: fc.constant('run' as const),
+          span: fc.integer({ min: 0, max: 10 }),
+        }),
+      },
+    );
+    interface ModelEvent {
+      time: number;
+      seq: number;
+      child: number;
+      state: 'pending' | 'ran' | 'cancelled';
+    }
+    fc.assert(
+      fc.property(fc.array(opArb, { maxLength: 400, size: 'max' }), (ops) => {
+        const q = new EventQueue();
+        const handles: EventHandle[] = [];
+        const ran: number[] = [];
+        const schedule = (time: number, child: number): void => {
+          const id = handles.length;
+          handles.push(
+            q.schedule(time, (now) => {
+              ran.push(id);
+              if (child >= 0) schedule(now + child, -1);
+            }),
+          );
+        };
+
+        const model: ModelEvent[] = [];
+        const modelRan: number[] = [];
+        let seq = 0;
+        let now = 0;
+
+        for (const o of ops) {
+          if (o.op === 'schedule') {
+            schedule(now + o.delay, o.child);
+            model.push({ time: now + o.delay, seq: seq++, child: o.child, state: 'pending' });
+          } else if (o.op === 'cancel') {
+            if (model.length === 0) continue;
+            const i = o.pick % model.length;
+            const wasPending = model[i]!.state === 'pending';
+            expect(handles[i]!.cancel()).toBe(wasPending);
+            expect(handles[i]!.pending).toBe(false);
+            if (wasPending) model[i]!.state = 'cancelled';
+          } else {
+            const until = now + o.span;
+            for (;;) {
+              let next: ModelEvent | undefined;
+              for (const m of model) {
+                if (m.state !== 'pending' || m.time > until) continue;
+                if (!next || m.time < next.time || (m.time === next.time && m.seq < next.seq)) {
+                  next = m;
+                }
+              }
+              if (!next) break;
+              next.state = 'ran';
+              modelRan.push(model.indexOf(next));
+              if (next.child >= 0) {
+                model.push({
+                  time: next.time + next.child,
+                  seq: seq++,
+                  child: -1,
+                  state: 'pending',
+                });
+              }
+            }
+            q.runUntil(until);
+            now = until;
+            expect(ran).toEqual(modelRan);
+            expect(q.now).toBe(now);
+          }
+          expect(q.size).toBe(model.filter((m) => m.state === 'pending').length);
+          expect(q.heapSize).toBeLessThanOrEqual(2 * q.size + COMPACT_MIN_CANCELLED);
+        }
+      }),
+      { seed: 7, numRuns: 150 },
+    );
+  });
+
+  test('model check: cancelling any subset of a large heap (compaction) keeps the order (seeded)', () => {
+    const entry = fc.record({ time: fc.integer({ min: 0, max: 500 }), cancel: fc.boolean() });
+    fc.assert(
+      fc.property(fc.array(entry, { maxLength: 2000, size: 'max' }), (entries) => {
+        const q = new EventQueue();
+        const ran: number[] = [];
+        const handles = entries.map((e, id) => q.schedule(e.time, () => ran.push(id)));
+        entries.forEach((e, id) => {
+          if (e.cancel) handles[id]!.cancel();
+        });
+        expect(q.heapSize).toBeLessThanOrEqual(2 * q.size + COMPACT_MIN_CANCELLED);
+        q.runUntilIdle();
+        // Array.prototype.sort is stable: equal times keep scheduling order.
+        const expected = entries
+          .map((e, id) => ({ ...e, id }))
+          .filter((e) => !e.cancel)
+          .sort((a, b) => a.time - b.time)
+          .map((e) => e.id);
+        expect(ran).toEqual(expected);
+      }),
+      { seed: 11, numRuns: 200 },
+    );
+  });
+});
+
+describe('cancellation', () => {
+  test('a cancelled event does not run; cancel reports whether it was pending', () => {
+    const { q, log, at } = logged();
+    const a = at(ms(1), 'a');
+    at(ms(2), 'b');
+    expect(a.pending).toBe(true);
+    expect(a.cancel()).toBe(true);
+    expect(a.pending).toBe(false);
+    expect(a.cancel()).toBe(false);
+    expect(q.size).toBe(1);
+    q.runUntilIdle();
+    expect(log).toEqual(['b']);
+  });
+
+  test('cancelling after it ran does nothing', () => {
+    const { q, at } = logged();
+    const a = at(ms(1), 'a');
+    q.runUntilIdle();
+    expect(a.pending).toBe(false);
+    expect(a.cancel()).toBe(false);
+    expect(q.size).toBe(0);
+  });
+
+  test('an event can cancel another due at the same instant', () => {
+    const { q, log, at } = logged();
+    let victim: EventHandle | undefined;
+    q.schedule(ms(1), () => {
+      log.push('killer');
+      victim?.cancel();
+    });
+    victim = at(ms(1), 'victim');
+    at(ms(1), 'bystander');
+    q.runUntilIdle();
+    expect(log).toEqual(['killer', 'bystander']);
+  });
+
+  test('nextTime() skips cancelled events', () => {
+    const { q, at } = logged();
+    at(ms(1), 'a').cancel();
+    at(ms(2), 'b');
+    expect(q.nextTime()).toBe(ms(2));
+  });
+
+  test('re-arming by cancel + schedule on every "ACK" keeps the heap bounded', () => {
+    // A TCP retransmission timer pushed 200 ms ahead on each of 100 000 ACKs
+    // arriving every 10 us, with 1000 other connections' timers live.
+    const q = new EventQueue();
+    const others: EventHandle[] = [];
+    for (let i = 0; i < 1000; i++) others.push(q.schedule(s(3600) + i, () => {}));
+    let rto = q.schedule(ms(200), () => {});
+    let maxHeap = 0;
+    let fired = 0;
+    for (let ack = 1; ack <= 100_000; ack++) {
+      q.runUntil(ack * 10_000);
+      rto.cancel();
+      rto = q.schedule(q.now + ms(200), () => fired++);
+      maxHeap = Math.max(maxHeap, q.heapSize);
+    }
+    expect(q.size).toBe(1001);
+    expect(maxHeap).toBeLessThanOrEqual(2 * 1001 + COMPACT_MIN_CANCELLED);
+    q.runUntil(q.now + ms(200));
+    expect(fired).toBe(1);
+  });
+
+  test('cancelling most of a large heap compacts it and keeps the order', () => {
+    const { q, log, at } = logged();
+    const handles = [];
+    for (let i = 0; i < 10_000; i++) handles.push(at(10_000 - i, `e${10_000 - i}`));
+    for (let i = 0; i < 10_000; i++) if (i % 10 !== 0) handles[i]!.cancel();
+    expect(q.size).toBe(1000);
+    expect(q.heapSize).toBeLessThanOrEqual(2 * 1000 + COMPACT_MIN_CANCELLED);
+    q.runUntilIdle();
+    const expected = [];
+    for (let t = 1; t <= 10_000; t++) if ((10_000 - t) % 10 === 0) expected.push(`e${t}`);
+    expect(log).toEqual(expected);
+  });
+});
+
+describe('run calls', () => {
+  test('runUntil: an event exactly at the limit runs, one a nanosecond later does not', () => {
+    const { q, log, at } = logged();
+    at(ms(10), 'at limit');
+    at(ms(10) + 1, 'after');
+    expect(q.runUntil(ms(10))).toBe(1);
+    expect(log).toEqual(['at limit']);
+    expect(q.now).toBe(ms(10));
+    expect(q.runUntil(ms(10) + 1)).toBe(1);
+    expect(log).toEqual(['at limit', 'after']);
+  });
+
+  test('runUntil advances the clock to the limit even with nothing to run', () => {
+    const q = new EventQueue();
+    expect(q.runUntil(s(127))).toBe(0);
+    expect(q.now).toBe(s(127));
+  });
+
+  test('runUntil runs events that events schedule within the window', () => {
+    const q = new EventQueue();
+    const times: number[] = [];
+    const tick = (now: number) => {
+      times.push(now);
+      q.schedule(now + ms(1), tick);
+    };
+    q.schedule(0, tick);
+    q.runUntil(ms(3));
+    expect(times).toEqual([0, ms(1), ms(2), ms(3)]);
+    expect(q.size).toBe(1);
+  });
+
+  test('runUntilIdle returns the number of events run and leaves now at the last one', () => {
+    const { q, at } = logged();
+    at(ms(1), 'a');
+    at(ms(5), 'b');
+    expect(q.runUntilIdle()).toBe(2);
+    expect(q.now).toBe(ms(5));
+    expect(q.eventsRun).toBe(2);
+  });
+
+  test('step runs exactly one event', () => {
+    const { q, log, at } = logged();
+    at(ms(1), 'a');
+    at(ms(2), 'b');
+    expect(q.step()).toBe(true);
+    expect(log).toEqual(['a']);
+    expect(q.now).toBe(ms(1));
+    expect(q.step()).toBe(true);
+    expect(q.step()).toBe(false);
+    expect(log).toEqual(['a', 'b']);
+  });
+
+  test('runWhile stops at the event that makes the predicate false', () => {
+    const q = new EventQueue();
+    let connected = false;
+    q.schedule(ms(300), () => {
+      connected = true;
+    });
+    q.schedule(ms(400), () => {});
+    expect(q.runWhile(() => !connected, s(10))).toBe(true);
+    expect(q.now).toBe(ms(300));
+    expect(q.size).toBe(1);
+  });
+
+  test('runWhile gives up at the time limit, with now at the limit', () => {
+    const q = new EventQueue();
+    let n = 0;
+    const tick = (now: number) => {
+      n++;
+      q.schedule(now + s(1), tick);
+    };
+    q.schedule(s(1), tick);
+    expect(q.runWhile(() => true, s(5))).toBe(false);
+    expect(n).toBe(5); // the event at exactly 5 s ran
+    expect(q.now).toBe(s(5));
+  });
+
+  test('runWhile with nothing left to run waits out the limit and reports false', () => {
+    const q = new EventQueue();
+    expect(q.runWhile(() => true, s(2))).toBe(false);
+    expect(q.now).toBe(s(2));
+  });
+
+  test('runWhile with a predicate already false runs nothing', () => {
+    const { q, log, at } = logged();
+    at(0, 'a');
+    expect(q.runWhile(() => false, s(1))).toBe(true);
+    expect(log).toEqual([]);
+    expect(q.now).toBe(0);
+  });
+
+  test('an exception in an event propagates, and the queue carries on afterwards', () => {
+    const { q, log, at } = logged();
+    q.schedule(ms(1), () => {
+      throw new Error('boom');
+    });
+    at(ms(2), 'after');
+    expect(() => q.runUntilIdle()).toThrow('boom');
+    expect(q.now).toBe(ms(1));
+    q.runUntilIdle();
+    expect(log).toEqual(['after']);
+  });
+
+  test('running the queue from inside an event is a bug and says so', () => {
+    const q = new EventQueue();
+    q.schedule(0, () => q.runUntilIdle());
+    expect(() => q.runUntilIdle()).toThrow(
+      'runUntilIdle: called from inside an event; an event schedules more work, it does not run the queue',
+    );
+    q.schedule(1, () => q.step());
+    expect(() => q.step()).toThrow(/step: called from inside an event/);
+  });
+});
+
+describe('the runaway guard', () => {
+  test('a zero-delay event that reschedules itself stops with the count and the virtual time', () => {
+    const q = new EventQueue({ maxEventsPerRun: 1000 });
+    const again = () => q.after(0, again);
+    q.schedule(ms(5), again);
+    let error: unknown;
+    try {
+      q.runUntilIdle();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(RunawayError);
+    const r = error as RunawayError;
+    expect(r.events).toBe(1000);
+    expect(r.time).toBe(ms(5));
+    expect(r.message).toMatch(
+      /^runUntilIdle: runaway simulation: ran 1000 events without finishing, at virtual time 0\.005000000s/,
+    );
+  });
+
+  test('the guard applies to runUntil and runWhile too, and the queue stays usable', () => {
+    const q = new EventQueue({ maxEventsPerRun: 50 });
+    const tick = (now: number) => q.schedule(now + 1, tick);
+    q.schedule(0, tick);
+    expect(() => q.runUntil(s(1))).toThrow(/^runUntil: runaway simulation: ran 50 events/);
+    expect(q.now).toBe(49);
+    expect(() => q.runWhile(() => true, s(1))).toThrow(/^runWhile: runaway/);
+    expect(q.now).toBe(99);
+    expect(q.step()).toBe(true);
+  });
+
+  test('exactly the limit is allowed; one more is a runaway', () => {
+    const { q, at } = logged();
+    for (let i = 0; i < 10; i++) at(i, `e${i}`);
+    expect(q.runUntilIdle(10)).toBe(10);
+    for (let i = 0; i < 11; i++) at(100 + i, `f${i}`);
+    expect(() => q.runUntilIdle(10)).toThrow(RunawayError);
+    expect(q.size).toBe(1);
+  });
+
+  test('the default guard is ten million events', () => {
+    const q = new EventQueue();
+    const again = () => q.after(0, again);
+    q.schedule(0, again);
+    expect(() => q.runUntilIdle()).toThrow(/ran 10000000 events/);
+  });
+});
+
+describe('misuse throws RangeError', () => {
+  test('scheduling in the past', () => {
+    const q = new EventQueue();
+    q.runUntil(ms(10));
+    expect(() => q.schedule(ms(10) - 1, () => {})).toThrow(
+      new RangeError(
+        'schedule: time 0.009999999s is before now (0.010000000s); virtual time does not go backwards',
+      ),
+    );
+    expect(() => q.after(-1, () => {})).toThrow(
+      'after: delay -1 must be a non-negative integer number of nanoseconds',
+    );
+    expect(() => q.runUntil(ms(5))).toThrow(/runUntil: time 0\.005000000s is before now/);
+    expect(() => q.runWhile(() => true, 0)).toThrow(RangeError);
+  });
+
+  test('times that are not exact integer nanoseconds', () => {
+    const q = new EventQueue();
+    expect(() => q.schedule(1.5, () => {})).toThrow(
+      'schedule: time 1.5 is not an integer number of nanoseconds within 2^53',
+    );
+    expect(() => q.schedule(Number.NaN, () => {})).toThrow(RangeError);
+    expect(() => q.schedule(MAX_TIME + 1, () => {})).toThrow(RangeError);
+    expect(() => q.schedule(MAX_TIME, () => {})).not.toThrow();
+  });
+
+  test('a guard that is not a positive integer', () => {
+    expect(() => new EventQueue({ maxEventsPerRun: 0 })).toThrow(
+      'EventQueue: maxEventsPerRun 0 must be a positive integer',
+    );
+    expect(() => new EventQueue().runUntilIdle(-5)).toThrow(RangeError);
+  });
+});
+
+describe('Timer', () => {
+  test('fires once at its deadline, then is disarmed', () => {
+    const q = new EventQueue();
+    const fired: number[] = [];
+    const t = q.timer((now) => fired.push(now));
+    t.set(ms(200));
+    expect(t.armed).toBe(true);
+    expect(t.deadline).toBe(ms(200));
+    q.runUntil(ms(200) - 1);
+    expect(fired).toEqual([]);
+    q.runUntil(ms(200));
+    expect(fired).toEqual([ms(200)]);
+    expect(t.armed).toBe(false);
+    expect(t.deadline).toBeUndefined();
+  });
+
+  test('re-armed later 100 000 times, it holds one heap entry and fires once, at the last deadline', () => {
+    const q = new EventQueue();
+    const fired: number[] = [];
+    const t = q.timer((now) => fired.push(now));
+    t.set(ms(200));
+    let maxHeap = 0;
+    for (let ack = 1; ack <= 100_000; ack++) {
+      q.runUntil(ack * 10_000);
+      t.setAfter(ms(200));
+      maxHeap = Math.max(maxHeap, q.heapSize);
+    }
+    expect(maxHeap).toBe(1);
+    const last = 100_000 * 10_000 + ms(200);
+    q.runUntilIdle();
+    expect(fired).toEqual([last]);
+  });
+
+  test('re-armed earlier, it fires at the earlier deadline only', () => {
+    const q = new EventQueue();
+    const fired: number[] = [];
+    const t = q.timer((now) => fired.push(now));
+    t.set(s(3));
+    t.set(s(1));
+    q.runUntilIdle();
+    expect(fired).toEqual([s(1)]);
+  });
+
+  test('re-arming orders like cancelling and scheduling anew', () => {
+    const q = new EventQueue();
+    const log: string[] = [];
+    const t = q.timer(() => log.push('timer'));
+    q.schedule(ms(5), () => log.push('before'));
+    t.set(ms(5));
+    q.schedule(ms(5), () => log.push('between'));
+    t.set(ms(5)); // re-armed to the same instant: now after 'between'
+    q.schedule(ms(5), () => log.push('after'));
+    q.runUntilIdle();
+    expect(log).toEqual(['before', 'between', 'timer', 'after']);
+  });
+
+  test('a timer pushed back runs after events scheduled at its new deadline before the re-arm', () => {
+    const q = new EventQueue();
+    const log: string[] = [];
+    const t = q.timer(() => log.push('timer'));
+    t.set(ms(1));
+    q.schedule(ms(9), () => log.push('other'));
+    t.set(ms(9));
+    q.runUntilIdle();
+    expect(log).toEqual(['other', 'timer']);
+  });
+
+  test('a timer pushed back is not fired at its old deadline, and nextTime() shows the new one', () => {
+    const q = new EventQueue();
+    const fired: number[] = [];
+    const t = q.timer((now) => fired.push(now));
+    t.set(ms(1));
+    t.set(ms(5));
+    expect(q.nextTime()).toBe(ms(5));
+    q.runUntil(ms(2));
+    expect(fired).toEqual([]);
+    expect(t.deadline).toBe(ms(5));
+    q.runUntil(ms(5));
+    expect(fired).toEqual([ms(5)]);
+  });
+
+  test('clear disarms it', () => {
+    const q = new EventQueue();
+    let fired = 0;
+    const t = q.timer(() => fired++);
+    t.set(ms(1));
+    expect(t.clear()).toBe(true);
+    expect(t.clear()).toBe(false);
+    expect(q.size).toBe(0);
+    q.runUntilIdle();
+    expect(fired).toBe(0);
+  });
+
+  test('its action may re-arm it (a periodic timer)', () => {
+    const q = new EventQueue();
+    const fired: number[] = [];
+    const t = q.timer((now) => {
+      fired.push(now);
+      if (fired.length < 4) t.set(now + s(75));
+    });
+    t.set(s(7200)); // tcp_keepalive_time, then tcp_keepalive_intvl
+    q.runUntilIdle();
+    expect(fired).toEqual([s(7200), s(7275), s(7350), s(7425)]);
+  });
+
+  test('misuse throws RangeError', () => {
+    const q = new EventQueue();
+    q.runUntil(5);
+    const t = q.timer(() => {});
+    expect(() => t.set(4)).toThrow(/Timer\.set: time 0\.000000004s is before now/);
+    expect(() => t.setAfter(-1)).toThrow(RangeError);
+  });
+});
