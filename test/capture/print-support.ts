@@ -7,7 +7,11 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readCapture } from '../../src/capture/pcap.js';
-import { type TcpdumpOptions, TcpdumpPrinter } from '../../src/capture/print/index.js';
+import {
+  defaultTcpdumpOptions,
+  type TcpdumpOptions,
+  TcpdumpPrinter,
+} from '../../src/capture/print/index.js';
 
 export const TCPDUMP = '/usr/bin/tcpdump';
 export const hasTcpdump = existsSync(TCPDUMP);
@@ -15,17 +19,7 @@ export const hasTcpdump = existsSync(TCPDUMP);
 /** The printer options for tcpdump flags as the corpus and the traces spell them. */
 export function optionsFromFlags(flags: readonly string[]): TcpdumpOptions {
   const o: TcpdumpOptions = {
-    numeric: 0,
-    absoluteSeq: false,
-    timestamps: 0,
-    verbose: 0,
-    linkHeader: false,
-    hex: 0,
-    hexAscii: 0,
-    ascii: 0,
-    quiet: false,
-    packetNumbers: false,
-    precision: 'micro',
+    ...defaultTcpdumpOptions(),
     // The corpus was made on Linux, where ifindex 1 is the loopback.
     interfaceName: (i) => (i === 1 ? 'lo' : undefined),
   };

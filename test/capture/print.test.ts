@@ -7,7 +7,11 @@
 
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { type TcpdumpOptions, TcpdumpPrinter } from '../../src/capture/print/index.js';
+import {
+  defaultTcpdumpOptions,
+  type TcpdumpOptions,
+  TcpdumpPrinter,
+} from '../../src/capture/print/index.js';
 import {
   type CaptureRecord,
   LINKTYPE_ETHERNET,
@@ -18,19 +22,7 @@ import {
 } from '../../src/capture/record.js';
 import { ascii, concat, ether, icmp, ipv4, tcp, udp } from './print-frames.js';
 
-const BASE: TcpdumpOptions = {
-  numeric: 1,
-  absoluteSeq: false,
-  timestamps: 0,
-  verbose: 0,
-  linkHeader: false,
-  hex: 0,
-  hexAscii: 0,
-  ascii: 0,
-  quiet: false,
-  packetNumbers: false,
-  precision: 'micro',
-};
+const BASE: TcpdumpOptions = { ...defaultTcpdumpOptions(), numeric: 1 };
 
 function record(
   data: Uint8Array,

@@ -62,6 +62,23 @@ export interface TcpdumpOptions {
   hostName?: (ipv4: number) => string | undefined;
 }
 
+/** tcpdump with no options: every count 0, every switch off, microseconds. */
+export function defaultTcpdumpOptions(): TcpdumpOptions {
+  return {
+    numeric: 0,
+    absoluteSeq: false,
+    timestamps: 0,
+    verbose: 0,
+    linkHeader: false,
+    hex: 0,
+    hexAscii: 0,
+    ascii: 0,
+    quiet: false,
+    packetNumbers: false,
+    precision: 'micro',
+  };
+}
+
 /**
  * print.c: pretty_print_packet's sanity limit on lengths (MAXIMUM_SNAPLEN of
  * libpcap's pcap-int.h).

@@ -1,0 +1,192 @@
+// Benchmarks (`npm run bench`): figures and ratios, printed. Runs the compiled
+// code in dist/ (npm run bench builds it first).
+//
+// 1. wire: parse + build of Ethernet/IPv4/TCP segments per second.
+// 2. tcpdump: `tcplab tcpdump -n -r FILE` on a 1 000 000-packet capture against
+//    the real tcpdump on the same file, both writing to a file; ratio of wall times
+//    (median of 3), and whether the two outputs are identical.
+//
+// 3. sim: the simulator's event queue and links (bench/sim.js).
+//
+// Options: --packets N (default 1000000), --runs N (default 3), --only wire|sim|tcpdump.
+
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { CaptureReader, PcapWriter } from '../dist/capture/pcap.js';
+import { LINKTYPE_ETHERNET } from '../dist/capture/record.js';
+import {
+  emitIpv4Header,
+  emitTcp,
+  ipv4HeaderLength,
+  ipv4PseudoHeader,
+  parseEthernet,
+  parseIpv4,
+  parseTcp,
+  tcpLength,
+  tcpPseudoHeader,
+} from '../dist/wire/index.js';
+import { run as runSim } from './sim.js';
+
+const { values: opts } = parseArgs({
+  options: {
+    packets: { type: 'string', default: '1000000' },
+    runs: { type: 'string', default: '3' },
+    only: { type: 'string' }, // wire | tcpdump | sim
+  },
+});
+const PACKETS = Number(opts.packets);
+const RUNS = Number(opts.runs);
+const ROOT = new URL('..', import.meta.url).pathname;
+const TRACES = join(ROOT, '..', 'shared', 'linux-traces');
+
+/** Every Ethernet frame of the reference traces, in order: a realistic mix. */
+function traceFrames() {
+  const frames = [];
+  for (const experiment of readdirSync(TRACES)) {
+    const dir = join(TRACES, experiment);
+    if (!statSync(dir).isDirectory()) continue;
+    for (const run of readdirSync(dir)) {
+      const file = join(dir, run, 'capture.pcap');
+      let bytes;
+      try {
+        bytes = new Uint8Array(readFileSync(file));
+      } catch {
+        continue;
+      }
+      const reader = new CaptureReader(bytes);
+      if (reader.linkType !== LINKTYPE_ETHERNET) continue;
+      for (let rec = reader.next(); rec; rec = reader.next()) frames.push(rec);
+    }
+  }
+  return frames;
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function benchWire(frames) {
+  const packets = [];
+  for (const f of frames) {
+    const eth = parseEthernet(f.data);
+    if (!eth.ok || eth.value.ethertype !== 0x0800) continue;
+    const ip = parseIpv4(eth.value.payload);
+    if (!ip.ok || ip.value.protocol !== 6) continue;
+    packets.push(eth.value.payload);
+  }
+  const N = 1_000_000;
+  const out = new Uint8Array(65536);
+  let parseMs = 0;
+  let buildMs = 0;
+  let check = 0;
+  // Parse all, then build all, in batches, so each half is timed on its own.
+  const BATCH = 10_000;
+  const parsed = new Array(BATCH);
+  for (let done = 0; done < N; done += BATCH) {
+    const t0 = performance.now();
+    for (let i = 0; i < BATCH; i++) {
+      const ip = parseIpv4(packets[(done + i) % packets.length]);
+      if (!ip.ok) throw new Error('bench: a trace packet failed to parse');
+      const p = ip.value;
+      const tcp = parseTcp(p.payload, ipv4PseudoHeader(p));
+      if (!tcp.ok) throw new Error('bench: a trace segment failed to parse');
+      parsed[i] = [p, tcp.value];
+    }
+    const t1 = performance.now();
+    for (let i = 0; i < BATCH; i++) {
+      const [p, seg] = parsed[i];
+      const tcpLen = tcpLength(seg);
+      const hl = ipv4HeaderLength(p);
+      emitTcp(seg, out.subarray(hl), tcpPseudoHeader(p.src, p.dst, seg));
+      emitIpv4Header(p, out, tcpLen);
+      check ^= out[hl + 16];
+    }
+    const t2 = performance.now();
+    parseMs += t1 - t0;
+    buildMs += t2 - t1;
+  }
+  const mps = (ms) => (N / (ms / 1000) / 1e6).toFixed(2);
+  console.log('wire: real TCP/IPv4 segments from the reference traces, checksums computed');
+  console.log(`  parse IPv4 + TCP (verify both checksums): ${mps(parseMs)} M segments/s`);
+  console.log(`  build IPv4 + TCP (compute both checksums): ${mps(buildMs)} M segments/s`);
+  console.log(`  parse + build: ${mps(parseMs + buildMs)} M segments/s (check ${check})`);
+}
+
+function makeCapture(frames, count, file) {
+  const writer = new PcapWriter({ linkType: LINKTYPE_ETHERNET, snaplen: 262144 });
+  // Frames of the traces, repeated with steadily increasing times (1 ms apart).
+  const start = 1_700_000_000;
+  for (let i = 0; i < count; i++) {
+    const f = frames[i % frames.length];
+    const us = i * 1000;
+    writer.append({
+      sec: start + Math.floor(us / 1e6),
+      frac: us % 1e6,
+      precision: 'micro',
+      origLen: f.origLen,
+      data: f.data,
+    });
+  }
+  writeFileSync(file, writer.finish());
+}
+
+function timeCommand(argv, outFile) {
+  const t0 = performance.now();
+  const r = spawnSync('sh', ['-c', `${argv} > ${outFile} 2>/dev/null`], {
+    env: { ...process.env, TZ: 'GMT0' },
+  });
+  const ms = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`${argv}: exit ${r.status}`);
+  return ms;
+}
+
+function benchTcpdump(frames) {
+  const hasTcpdump = spawnSync('tcpdump', ['--version']).status === 0;
+  const dir = mkdtempSync(join(tmpdir(), 'tcplab-bench-'));
+  try {
+    const file = join(dir, 'capture.pcap');
+    makeCapture(frames, PACKETS, file);
+    const mb = statSync(file).size / 1e6;
+    console.log(`tcpdump: ${PACKETS} packets, ${mb.toFixed(1)} MB capture`);
+    const ours = [];
+    const theirs = [];
+    for (let i = 0; i < RUNS; i++) {
+      ours.push(
+        timeCommand(
+          `node ${join(ROOT, 'bin', 'tcplab.js')} tcpdump -n -r ${file}`,
+          join(dir, 'ours.txt'),
+        ),
+      );
+      if (hasTcpdump) theirs.push(timeCommand(`tcpdump -n -r ${file}`, join(dir, 'theirs.txt')));
+    }
+    const o = median(ours);
+    console.log(
+      `  tcplab tcpdump -n -r: ${o.toFixed(0)} ms (median of ${RUNS}) = ${(PACKETS / (o / 1000) / 1e6).toFixed(2)} M packets/s`,
+    );
+    if (!hasTcpdump) {
+      console.log('  real tcpdump: not installed, no ratio');
+      return;
+    }
+    const t = median(theirs);
+    console.log(
+      `  real tcpdump -n -r:   ${t.toFixed(0)} ms (median of ${RUNS}) = ${(PACKETS / (t / 1000) / 1e6).toFixed(2)} M packets/s`,
+    );
+    console.log(
+      `  ratio tcplab/tcpdump wall time: ${(o / t).toFixed(2)} (below 1 means tcplab is faster)`,
+    );
+    const same = readFileSync(join(dir, 'ours.txt')).equals(readFileSync(join(dir, 'theirs.txt')));
+    console.log(`  outputs identical: ${same ? 'yes' : 'NO'}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const frames = traceFrames();
+if (!opts.only || opts.only === 'wire') benchWire(frames);
+if (!opts.only || opts.only === 'sim') await runSim();
+if (!opts.only || opts.only === 'tcpdump') benchTcpdump(frames);

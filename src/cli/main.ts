@@ -1,0 +1,41 @@
+/**
+ * The `tcplab` command. Subcommands are thin: each hands its arguments to a
+ * tool or a runner and exits with the status it returns.
+ */
+
+import { Command } from 'commander';
+import { runTcpdump } from '../tools/tcpdump.js';
+import { NodeIO } from './node-io.js';
+import { VERSION } from './version.js';
+
+export function main(argv: readonly string[]): void {
+  const program = new Command('tcplab')
+    .description(
+      'A TCP/IP stack and network lab that behaves like Linux: virtual hosts, real tools, deterministic labs.',
+    )
+    .version(VERSION, '-V, --version')
+    .enablePositionalOptions()
+    .showHelpAfterError();
+
+  program
+    .command('tcpdump')
+    .description(
+      'print a capture file exactly as tcpdump 4.99 does (tcpdump -r FILE [options] [expression])',
+    )
+    .helpOption(false)
+    .passThroughOptions()
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .argument('[args...]', 'tcpdump options and filter expression')
+    .action((args: string[]) => {
+      process.exitCode = runTcpdump(args, new NodeIO());
+    });
+
+  // Output piped into `head` closes early: stop quietly, as the C tools do on SIGPIPE.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+
+  program.parse(argv as string[], { from: 'user' });
+}

@@ -1,0 +1,73 @@
+/**
+ * The real machine, as a tool sees it: files, standard output, the local time
+ * zone and the interface names. Only the CLI uses this; labs give tools a
+ * virtual host instead.
+ */
+
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { ToolIO } from '../tools/tcpdump.js';
+
+/** strerror() texts for the errno codes a file operation commonly meets. */
+const STRERROR: Record<string, string> = {
+  ENOENT: 'No such file or directory',
+  EACCES: 'Permission denied',
+  EISDIR: 'Is a directory',
+  ENOTDIR: 'Not a directory',
+  EROFS: 'Read-only file system',
+  ENOSPC: 'No space left on device',
+};
+
+function errnoText(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code ?? '';
+  return STRERROR[code] ?? (err as Error).message;
+}
+
+export class NodeIO implements ToolIO {
+  private ifNames: Map<number, string> | undefined;
+
+  readFile(path: string): Uint8Array | { error: string } {
+    try {
+      const buf = readFileSync(path === '-' ? 0 : path);
+      return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    } catch (err) {
+      return { error: errnoText(err) };
+    }
+  }
+
+  writeFile(path: string, bytes: Uint8Array): { error: string } | undefined {
+    try {
+      writeFileSync(path === '-' ? 1 : path, bytes);
+      return undefined;
+    } catch (err) {
+      return { error: errnoText(err) };
+    }
+  }
+
+  stdout(text: string): void {
+    process.stdout.write(text);
+  }
+
+  stderr(text: string): void {
+    process.stderr.write(text);
+  }
+
+  tzOffsetSeconds(epochSec: number): number {
+    return -new Date(epochSec * 1000).getTimezoneOffset() * 60;
+  }
+
+  /** Linux's if_indextoname(), read from /sys/class/net. */
+  interfaceName(ifIndex: number): string | undefined {
+    if (!this.ifNames) {
+      this.ifNames = new Map();
+      try {
+        for (const name of readdirSync('/sys/class/net')) {
+          const index = Number(readFileSync(`/sys/class/net/${name}/ifindex`, 'utf8'));
+          if (Number.isInteger(index)) this.ifNames.set(index, name);
+        }
+      } catch {
+        // Not Linux, or no sysfs: every index stays unnamed, as if_indextoname fails.
+      }
+    }
+    return this.ifNames.get(ifIndex);
+  }
+}
