@@ -2,7 +2,9 @@
  * Link types: tcpdump's names for them, and the Linux cooked headers (SLL, SLL2)
  * as real captures hold them.
  */
+
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import {
@@ -28,9 +30,10 @@ import {
 } from '../../src/capture/linktypes.js';
 import { type CaptureReadResult, readCapture, writePcap } from '../../src/capture/pcap.js';
 import { LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2 } from '../../src/capture/record.js';
+import { TCPDUMP_PCAP_DIR, TRACES_DIR } from '../shared.js';
 import { conformanceFiles, hasTcpdump, run, scratch, tcpdumpHeader } from './files-oracle.js';
 
-const DIR = '/work/shared/conformance/tcpdump/pcap';
+const DIR = TCPDUMP_PCAP_DIR;
 
 function mustRead(path: string): CaptureReadResult {
   const r = readCapture(new Uint8Array(readFileSync(path)));
@@ -195,7 +198,7 @@ describe('SLL2 (LINKTYPE_LINUX_SLL2)', () => {
 
 describe('wrapping an Ethernet frame as `tcpdump -i any` does', () => {
   // A real ARP request from the Linux traces (client 02:00:00:00:00:21 asks for .22).
-  const trace = mustRead('/work/shared/linux-traces/normal-handshake/nc/capture.pcap');
+  const trace = mustRead(join(TRACES_DIR, 'normal-handshake/nc/capture.pcap'));
   const arp = trace.records[0]!.data;
 
   test('ARP: type 0x0806, the source MAC as address, the payload after 14 bytes', () => {

@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TCPDUMP_PCAP_DIR, TRACES_DIR } from '../shared.js';
 
 function works(cmd: string, args: string[]): boolean {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
@@ -17,8 +18,8 @@ function works(cmd: string, args: string[]): boolean {
 export const hasTcpdump = works('tcpdump', ['--version']);
 export const hasTshark = works('tshark', ['--version']);
 
-export const CONFORMANCE_DIR = '/work/shared/conformance/tcpdump/pcap';
-export const TRACES_DIR = '/work/shared/linux-traces';
+export const CONFORMANCE_DIR = TCPDUMP_PCAP_DIR;
+export { TRACES_DIR };
 
 export function conformanceFiles(): string[] {
   return readdirSync(CONFORMANCE_DIR)

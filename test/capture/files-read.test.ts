@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { CaptureReader, type CaptureReadResult, readCapture } from '../../src/capture/pcap.js';
 import type { CaptureRecord } from '../../src/capture/record.js';
+import { SHARED, TRACES_DIR } from '../shared.js';
 import {
   conformanceFiles,
   hasTcpdump,
@@ -43,7 +44,7 @@ describe.skipIf(!hasTcpdump)(
   'every shared capture reads as libpcap 1.10 delivers it to tcpdump',
   () => {
     for (const file of ALL_FILES) {
-      test(file.replace('/work/shared/', ''), () => {
+      test(file.replace(`${SHARED}/`, ''), () => {
         const bytes = load(file);
         for (const precision of ['micro', 'nano'] as const) {
           const ours = mustRead(bytes, precision);
@@ -68,7 +69,7 @@ if (!hasTshark)
   console.warn('tshark not installed: skipping the tshark comparison of the Linux traces');
 describe.skipIf(!hasTshark)('Linux traces: times and lengths equal what tshark reports', () => {
   for (const file of traceCaptures()) {
-    test(file.replace('/work/shared/linux-traces/', ''), () => {
+    test(file.replace(`${TRACES_DIR}/`, ''), () => {
       const ours = mustRead(load(file), 'nano');
       const rows = tsharkFields(file, ['frame.time_epoch', 'frame.len', 'frame.cap_len']);
       expect(ours.records.length).toBe(rows.length);

@@ -27,9 +27,10 @@ import {
   LINKTYPE_LINUX_SLL2,
   type TsPrecision,
 } from '../../src/capture/record.js';
+import { TRACES_DIR } from '../shared.js';
 import { hasTcpdump, hasTshark, run, scratch, tsharkFields } from './files-oracle.js';
 
-const TRACES = '/work/shared/linux-traces';
+const TRACES = TRACES_DIR;
 
 function mustRead(bytes: Uint8Array, precision: TsPrecision = 'micro'): CaptureReadResult {
   const r = readCapture(bytes, { precision });

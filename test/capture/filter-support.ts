@@ -17,11 +17,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { readCapture } from '../../src/capture/pcap.js';
 import type { CaptureRecord } from '../../src/capture/record.js';
+import { SHARED } from '../shared.js';
 
 export const TCPDUMP = '/usr/bin/tcpdump';
 export const hasTcpdump = existsSync(TCPDUMP);
 
-const SHARED = '/work/shared';
 const TRACES = join(SHARED, 'linux-traces');
 const CONFORMANCE = join(SHARED, 'conformance/tcpdump/pcap');
 

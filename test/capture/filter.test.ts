@@ -24,6 +24,7 @@ import {
   LINKTYPE_LINUX_SLL2,
   LINKTYPE_RAW,
 } from '../../src/capture/record.js';
+import { TCPDUMP_PCAP_DIR, TRACES_DIR } from '../shared.js';
 import { readRecords } from './filter-support.js';
 
 /** Compiles or fails the test with the message. */
@@ -185,8 +186,8 @@ describe('BPF semantics on crafted packets', () => {
 
 // ---- real packets ----
 
-const TRACES = '/work/shared/linux-traces';
-const CONFORMANCE = '/work/shared/conformance/tcpdump/pcap';
+const TRACES = TRACES_DIR;
+const CONFORMANCE = TCPDUMP_PCAP_DIR;
 const haveCaptures = existsSync(TRACES) && existsSync(CONFORMANCE);
 if (!haveCaptures) {
   console.warn(
