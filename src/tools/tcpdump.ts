@@ -17,7 +17,7 @@ import {
   type TcpdumpOptions,
   TcpdumpPrinter,
 } from '../capture/print/index.js';
-import type { TsPrecision } from '../capture/record.js';
+import { LINKTYPE_LINUX_SLL2, type TsPrecision } from '../capture/record.js';
 import { getoptLong, type LongOption } from './getopt.js';
 
 /** What a tool may do to the world outside it. */
@@ -264,6 +264,9 @@ function readAndPrint(inv: Invocation, io: ToolIO): number {
   io.stderr(
     `reading from file ${inv.readFile}, link-type ${linkTypeName(linkType)}, snapshot length ${reader.snaplen}\n`,
   );
+  // tcpdump.c: an SLL2 file names interfaces by index, which only the capturing
+  // machine can map to names; the reader's names may not be those.
+  if (linkType === LINKTYPE_LINUX_SLL2) io.stderr('Warning: interface names might be incorrect\n');
 
   let filter: PacketFilter | undefined;
   if (expression.trim() !== '') {
