@@ -1,0 +1,622 @@
+/**
+ * One TCP connection: the state Linux keeps in a `struct tcp_sock` (with its
+ * inet_connection_sock), and the calls that drive it. Read RFC 9293 3.3 (the
+ * sequence variables) and STYLE.md 4 first.
+ *
+ * The engine is handed time and hands back work:
+ *
+ *     conn.handleSegment(now, seg);                 // a segment for this connection
+ *     conn.handleTimeout(now);                      // its deadline has come
+ *     for (let s; (s = conn.pollTransmit()); ) …    // segments to send, in order
+ *     for (let e; (e = conn.pollEvent()); ) …       // what the application should hear
+ *     const wake = conn.nextDeadline();             // when to call handleTimeout
+ *
+ * and the application side is `send`, `recv`, `shutdown`, `close`, `abort`. The
+ * fields are public and mutable, as a tcp_sock's are to tcp_input.c and
+ * tcp_output.c, which live here as input.ts and output.ts; only `setState`
+ * writes `state`.
+ */
+
+import type { Time } from '../sim/time.js';
+import type { Ipv4Address } from '../wire/address.js';
+import { type Seq, seq, seqAdd, seqGt } from '../wire/seq.js';
+import type { TcpSegment } from '../wire/tcp.js';
+import type { SackBlock } from '../wire/tcp-options.js';
+import { OutOfOrderQueue, ReceiveQueue, SendBuffer } from './buffers.js';
+import { TCP_TIMEOUT_INIT } from './clock.js';
+import { tcpCongestionInit } from './congestion.js';
+import type { TcpDropReason } from './drop.js';
+import { type TcpError, tcpError } from './errors.js';
+import { type IcmpError, tcpV4Err } from './icmp.js';
+import { tcpRcv } from './input.js';
+import type { Listener } from './listen.js';
+import type { TcpNet } from './net.js';
+import { initialWscale } from './options.js';
+import {
+  tcpCleanupRbuf,
+  tcpConnect,
+  tcpPushPendingFrames,
+  tcpSendActiveReset,
+  tcpSendFin,
+} from './output.js';
+import { newRttState, type RttState } from './rtt.js';
+import { type StateTransition, setState, type TcpState } from './state.js';
+import {
+  armKeepalive,
+  armOrphanFinWait2,
+  clearAllTimers,
+  newTimerTable,
+  runTimers,
+  type TimerTable,
+  timerDeadline,
+} from './timers.js';
+
+export interface TcpEndpoint {
+  readonly addr: Ipv4Address;
+  readonly port: number;
+}
+
+/** What the application hears. */
+export type TcpEvent =
+  /** The handshake completed: connect() returns, or the connection can be accepted. */
+  | { readonly kind: 'connected' }
+  /** Bytes arrived for recv(). */
+  | { readonly kind: 'readable' }
+  /** The peer's FIN arrived: after the bytes queued, recv() reads end of file. */
+  | { readonly kind: 'eof' }
+  /** Room appeared in the send buffer. */
+  | { readonly kind: 'writable' }
+  /** The connection failed (refused, reset, timed out): sk_err. */
+  | { readonly kind: 'error'; readonly error: TcpError }
+  /** The connection reached CLOSE and holds nothing any more. */
+  | { readonly kind: 'closed' };
+
+export interface ConnectOptions {
+  readonly local: TcpEndpoint;
+  readonly remote: TcpEndpoint;
+  /** Path MTU: the MSS we announce is MTU - 40 (default 1500, so 1460). */
+  readonly mtu?: number;
+  /** The initial sequence number; default drawn from the namespace's ISN stream. */
+  readonly iss?: number;
+  /** The timestamp offset; default drawn from the namespace's stream. */
+  readonly tsOffset?: number;
+  /** TCP_NODELAY. */
+  readonly noDelay?: boolean;
+  /** SO_KEEPALIVE. */
+  readonly keepAlive?: boolean;
+  /** TCP_MAXSEG: an upper bound on the MSS (announced and used). */
+  readonly userMss?: number;
+}
+
+/** A segment sent and not yet acknowledged (an skb of Linux's retransmit queue). */
+export interface TxSegment {
+  seq: Seq;
+  /** seq + payload + SYN + FIN. */
+  end: Seq;
+  /** SYN and FIN as sent (ACK and PSH are decided when (re)sending). */
+  flags: number;
+  /** When it was last sent. */
+  sentAt: Time;
+  /** Ever retransmitted (Karn's rule: no RTT sample from it). */
+  everRetransmitted: boolean;
+  /** Marked lost (Linux TCPCB_LOST). */
+  lost: boolean;
+  /** Retransmitted since it was marked lost (Linux TCPCB_SACKED_RETRANS). */
+  retrans: boolean;
+}
+
+/** Linux's congestion-avoidance states (icsk_ca_state). */
+export type CaState = 'Open' | 'Disorder' | 'Recovery' | 'Loss';
+
+export class Connection {
+  readonly net: TcpNet;
+  readonly id: number;
+  readonly local: TcpEndpoint;
+  readonly remote: TcpEndpoint;
+
+  state: TcpState = 'CLOSE';
+  readonly transitions: StateTransition[] = [];
+  /** The error not yet taken by the application (Linux sk_err). */
+  error: TcpError | undefined;
+  /** An error that will be reported if the connection times out (Linux sk_err_soft). */
+  softError: TcpError | undefined;
+
+  // RFC 9293 3.3.1 send sequence variables.
+  iss: Seq;
+  sndUna: Seq;
+  sndNxt: Seq;
+  /** SND.WND in bytes (scaled). */
+  sndWnd = 0;
+  sndWl1: Seq;
+  sndWl2: Seq;
+  /** The largest window the peer ever offered (Linux max_window). */
+  maxWindow = 0;
+  /** The sequence number after the last byte (and FIN) the application queued (Linux write_seq). */
+  writeSeq: Seq;
+  /** The end of the last segment sent smaller than the MSS (Linux snd_sml, Minshall's Nagle). */
+  sndSml: Seq;
+  /** Bytes acknowledged over the connection's life (Linux bytes_acked). */
+  bytesAcked = 0;
+
+  // RFC 9293 3.3.1 receive sequence variables.
+  irs: Seq = seq(0);
+  rcvNxt: Seq = seq(0);
+  /** RCV.WND as last announced, in bytes (Linux rcv_wnd) ... */
+  rcvWnd = 0;
+  /** ... from RCV.WUP (Linux rcv_wup: RCV.NXT when the window was last announced). */
+  rcvWup: Seq = seq(0);
+
+  // Negotiated options.
+  /** The MSS we announce (Linux advmss; minus timestamps once negotiated). */
+  advMss: number;
+  /** The peer's MSS option, or 536 (Linux rx_opt.mss_clamp). */
+  mssClamp = 536;
+  /** The MSS we send with, options excluded (Linux mss_cache). */
+  sndMss = 536;
+  /** Our guess of the peer's MSS, for ACK decisions (Linux icsk_ack.rcv_mss). */
+  rcvMss = 536;
+  readonly mtu: number;
+  readonly userMss: number | undefined;
+  wscaleOk = false;
+  sndWscale = 0;
+  rcvWscale: number;
+  sackOk = false;
+  tstampOk = false;
+  /** TS.Recent (RFC 7323 4.3) and when it was stored (seconds), for PAWS. */
+  tsRecent = 0;
+  tsRecentStamp = 0;
+  readonly tsOffset: number;
+
+  // Buffers.
+  readonly sendBuffer: SendBuffer;
+  readonly rtxQueue: TxSegment[] = [];
+  readonly rcvQueue = new ReceiveQueue();
+  readonly ofoQueue = new OutOfOrderQueue();
+  /** Receive buffer in bytes (sk_rcvbuf, tcp_rmem[1]). */
+  rcvBuf: number;
+  /** The window growth limit (Linux rcv_ssthresh). */
+  rcvSsthresh = 0;
+  /** The largest window we will announce (Linux window_clamp). */
+  windowClamp = 0;
+  /** The FIN's sequence number once close() or shutdown() queued it (writeSeq is one past it). */
+  finSeq: Seq | undefined;
+  /** Where writes ended: PSH goes on the segment carrying each (tcp_mark_push). */
+  readonly pushMarks: Seq[] = [];
+  /** Linux pushed_seq: write_seq at the last push mark. */
+  pushedSeq: Seq;
+  /** The sequence number of a FIN that arrived out of order, held until the data before it is in. */
+  ofoFin: Seq | undefined;
+  /** The peer's FIN arrived (RCV_SHUTDOWN from the peer). */
+  finReceived = false;
+  /** shutdown(SHUT_WR) or close(): no more writes (SEND_SHUTDOWN). */
+  sendShutdown = false;
+  /** close() was called: nothing reads any more (RCV_SHUTDOWN from us; SOCK_DEAD). */
+  orphan = false;
+  noDelay: boolean;
+  keepAlive: boolean;
+  /** A send() found the buffer full: the next ACK that frees room reports 'writable' (SOCK_NOSPACE). */
+  writeBlocked = false;
+
+  // Delayed ACK (Linux icsk_ack).
+  /** An ACK is owed (inet_csk_schedule_ack). */
+  ackPending = false;
+  /** The next ACK must go now (ICSK_ACK_NOW). */
+  ackNow = false;
+  /** The ACK timeout in jiffies (icsk_ack.ato); 0 until the first data. */
+  ato = 0;
+  /** When data was last received (icsk_ack.lrcvtime). */
+  lrcvtime: Time = 0;
+  /** Quick ACKs left (icsk_ack.quick). */
+  quick = 0;
+  /** Interactive-exchange count (icsk_ack.pingpong). */
+  pingpong = 0;
+  /** When the armed delayed ACK expires, in jiffies (icsk_ack.timeout). */
+  delackTimeout = 0;
+  /** The D-SACK block to send with the next ACK (RFC 2883). */
+  dsack: SackBlock | undefined;
+  /** SACK blocks for out-of-order data, most recent first (Linux selective_acks). */
+  selectiveAcks: SackBlock[] = [];
+
+  // Retransmission (icsk).
+  readonly timers: TimerTable = newTimerTable();
+  /** RTO in jiffies (icsk_rto). */
+  rto = TCP_TIMEOUT_INIT;
+  backoff = 0;
+  /** Consecutive timeouts without progress (icsk_retransmits). */
+  retransmits = 0;
+  /** When the oldest retransmitted segment was first sent, in ms (retrans_stamp); undefined when none is. */
+  retransStamp: number | undefined;
+  totalRetrans = 0;
+  /** Unanswered zero-window or keepalive probes (icsk_probes_out). */
+  probesOut = 0;
+  readonly rtt: RttState;
+  /** When the last ACK was received (tp->rcv_tstamp), for keepalive. */
+  rcvTstamp: Time = 0;
+  /** When data was last sent (tp->lsndtime). */
+  lsndtime: Time = 0;
+  /** Last out-of-window duplicate ACK (tp->last_oow_ack_time), per tcp_invalid_ratelimit. */
+  lastOowAckTime: Time | undefined;
+
+  // Congestion control (Reno/NewReno; congestion.ts).
+  cwnd = 10;
+  ssthresh = 0x7fffffff;
+  cwndCnt = 0;
+  caState: CaState = 'Open';
+  highSeq: Seq;
+  /** Duplicate ACKs standing in for SACKed segments (Reno's sacked_out). */
+  sackedOut = 0;
+  lostOut = 0;
+  retransOut = 0;
+  priorCwnd = 0;
+  prrDelivered = 0;
+  prrOut = 0;
+  isCwndLimited = false;
+  maxPacketsOut = 0;
+  cwndUsageSeq: Seq;
+
+  // A passive connection before its final ACK is Linux's request sock.
+  /** Still a request sock in the listener's SYN queue. */
+  isRequest = false;
+  listener: Listener | undefined;
+  /** SYN-ACK timeouts so far (req->num_timeout). */
+  numTimeout = 0;
+  /** For TIME_WAIT reuse by a new SYN: the ISN the new connection should use (tcp_tw_isn). */
+  reopenIsn: Seq | undefined;
+
+  // Output to the host and to the application.
+  readonly txQueue: TcpSegment[] = [];
+  #txHead = 0;
+  readonly events: TcpEvent[] = [];
+  #eventHead = 0;
+
+  constructor(net: TcpNet, local: TcpEndpoint, remote: TcpEndpoint, o: ConnectionInit) {
+    this.net = net;
+    this.id = net.nextId();
+    this.local = local;
+    this.remote = remote;
+    this.mtu = o.mtu ?? 1500;
+    this.userMss = o.userMss;
+    this.iss = seq(o.iss ?? net.isnRandom.uint32());
+    this.tsOffset = (o.tsOffset ?? net.tsOffsetRandom.uint32()) >>> 0;
+    this.noDelay = o.noDelay ?? false;
+    this.keepAlive = o.keepAlive ?? false;
+    this.sndUna = this.iss;
+    this.sndNxt = this.iss;
+    this.sndWl1 = seq(0);
+    this.sndWl2 = this.iss;
+    this.writeSeq = seqAdd(this.iss, 1);
+    this.pushedSeq = this.writeSeq;
+    this.sndSml = this.iss;
+    this.highSeq = this.iss;
+    this.cwndUsageSeq = this.iss;
+    this.sendBuffer = new SendBuffer(seqAdd(this.iss, 1));
+    this.rtt = newRttState(this.iss);
+    // Linux tcp_connect_init / tcp_openreq_init_rwin: advmss from the route's MTU
+    // (dst_metric_advmss: MTU - 40), clamped by TCP_MAXSEG.
+    this.advMss = Math.min(this.mtu - 40, o.userMss ?? Number.POSITIVE_INFINITY);
+    this.rcvBuf = net.sysctl.tcp_rmem[1];
+    this.rcvWscale = net.sysctl.tcp_window_scaling ? initialWscale(net.sysctl) : 0;
+    tcpCongestionInit(this);
+  }
+
+  /** Active open: a connection in SYN_SENT whose SYN is waiting in pollTransmit (Linux tcp_v4_connect). */
+  static connect(net: TcpNet, now: Time, options: ConnectOptions): Connection {
+    const conn = new Connection(net, options.local, options.remote, options);
+    tcpConnect(conn, now);
+    return conn;
+  }
+
+  // ---- The engine side (STYLE.md 4). ----
+
+  /**
+   * A segment for this connection arrived. Returns why it was dropped, if it was;
+   * 'reopen' when a TIME_WAIT connection gives way to a new SYN (RFC 1122 4.2.2.13,
+   * Linux TCP_TW_SYN): the host then hands the SYN to its listener.
+   */
+  handleSegment(now: Time, seg: TcpSegment): TcpDropReason | 'reopen' | undefined {
+    return tcpRcv(this, now, seg);
+  }
+
+  /**
+   * An ICMP error about one of our segments (Linux tcp_v4_err): fatal while
+   * opening, remembered as a soft error once established. See icmp.ts.
+   */
+  handleIcmpError(now: Time, icmp: IcmpError): boolean {
+    return tcpV4Err(this, now, icmp);
+  }
+
+  /** Runs the timers that are due at `now`. */
+  handleTimeout(now: Time): void {
+    runTimers(this, now);
+  }
+
+  pollTransmit(): TcpSegment | undefined {
+    if (this.#txHead === this.txQueue.length) return undefined;
+    const s = this.txQueue[this.#txHead++];
+    if (this.#txHead === this.txQueue.length) {
+      this.txQueue.length = 0;
+      this.#txHead = 0;
+    }
+    return s;
+  }
+
+  pollEvent(): TcpEvent | undefined {
+    if (this.#eventHead === this.events.length) return undefined;
+    const e = this.events[this.#eventHead++];
+    if (this.#eventHead === this.events.length) {
+      this.events.length = 0;
+      this.#eventHead = 0;
+    }
+    return e;
+  }
+
+  /** The earliest armed timer, or undefined when none is. */
+  nextDeadline(): Time | undefined {
+    return timerDeadline(this.timers);
+  }
+
+  // ---- The application side. ----
+
+  /** Bytes waiting to be read. */
+  get readable(): number {
+    return this.rcvQueue.length;
+  }
+
+  /** True when the peer's FIN arrived and every byte before it has been read. */
+  get eof(): boolean {
+    return this.finReceived && this.rcvQueue.length === 0;
+  }
+
+  /** Bytes queued and not yet acknowledged. */
+  get unacknowledged(): number {
+    return this.sendBuffer.length;
+  }
+
+  /**
+   * The send buffer's size in bytes: Linux grows sk_sndbuf at establishment to
+   * hold twice the initial window (tcp_sndbuf_expand), within tcp_wmem.
+   * DEVIATION(linux): counted in payload bytes (see buffers.ts).
+   */
+  get sndBuf(): number {
+    const [, def, max] = this.net.sysctl.tcp_wmem;
+    return Math.min(Math.max(def, 2 * Math.max(10, this.cwnd) * this.sndMss), max);
+  }
+
+  /** Takes the pending error, if any (Linux sock_error). */
+  takeError(): TcpError | undefined {
+    const e = this.error;
+    this.error = undefined;
+    return e;
+  }
+
+  /**
+   * Queues `data` for sending (Linux tcp_sendmsg). Returns how many bytes were
+   * taken (0 when the buffer is full or the handshake has not completed: the
+   * caller waits for 'writable' or 'connected'), or the error a write gets: the
+   * pending error first, then EPIPE once this side or the connection is closed.
+   */
+  send(now: Time, data: Uint8Array): number | TcpError {
+    const pending = this.takeError();
+    if (pending) return pending;
+    if (this.sendShutdown || this.state === 'CLOSE' || this.state === 'TIME_WAIT') {
+      return tcpError('EPIPE');
+    }
+    // tcp_sendmsg waits for the connection (sk_stream_wait_connect) outside
+    // ESTABLISHED and CLOSE_WAIT.
+    if (this.state !== 'ESTABLISHED' && this.state !== 'CLOSE_WAIT') return 0;
+    const room = this.sndBuf - this.sendBuffer.length;
+    const n = Math.max(0, Math.min(room, data.length));
+    if (n < data.length) this.writeBlocked = true;
+    if (n === 0) return 0;
+    const mss = Math.max(1, this.sndMss);
+    let off = 0;
+    while (off < n) {
+      // tcp_sendmsg fills segments of size_goal (the MSS without TSO) and marks a
+      // push when more than half the peer's largest window went unpushed (forced_push).
+      const take = Math.min(n - off, mss);
+      this.sendBuffer.append(data.subarray(off, off + take));
+      this.writeSeq = seqAdd(this.writeSeq, take);
+      off += take;
+      if (off < n && seqGt(this.writeSeq, seqAdd(this.pushedSeq, this.maxWindow >> 1))) {
+        this.markPush();
+      }
+    }
+    // tcp_push: the last segment of a write gets PSH.
+    this.markPush();
+    tcpPushPendingFrames(this, now);
+    return n;
+  }
+
+  /** Linux tcp_mark_push. */
+  markPush(): void {
+    const last = this.pushMarks[this.pushMarks.length - 1];
+    if (last === undefined || seqGt(this.writeSeq, last)) this.pushMarks.push(this.writeSeq);
+    this.pushedSeq = this.writeSeq;
+  }
+
+  /**
+   * Reads up to `max` bytes (Linux tcp_recvmsg), then lets the peer know about
+   * the room it made when that is worth an ACK (tcp_cleanup_rbuf).
+   */
+  recv(now: Time, max = Number.POSITIVE_INFINITY): Uint8Array {
+    const data = this.rcvQueue.read(max);
+    if (data.length > 0) tcpCleanupRbuf(this, now, data.length);
+    return data;
+  }
+
+  /**
+   * shutdown(SHUT_WR): send a FIN after the queued data; reading goes on
+   * (Linux tcp_shutdown with tcp_close_state's table).
+   */
+  shutdown(now: Time): void {
+    if (this.sendShutdown) return;
+    this.sendShutdown = true;
+    switch (this.state) {
+      case 'ESTABLISHED':
+      case 'SYN_RECV':
+        setState(this, 'FIN_WAIT1', now);
+        tcpSendFin(this, now);
+        return;
+      case 'CLOSE_WAIT':
+        setState(this, 'LAST_ACK', now);
+        tcpSendFin(this, now);
+        return;
+      case 'SYN_SENT':
+        // tcp_close_state: SYN_SENT goes straight to CLOSE.
+        tcpDone(this, now, false);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /**
+   * close() (Linux __tcp_close): unread data → RST and CLOSE (RFC 2525 2.17,
+   * TcpExtTCPAbortOnClose); otherwise a FIN as tcp_close_state says, and the
+   * socket is orphaned: an orphaned FIN_WAIT2 lasts tcp_fin_timeout.
+   */
+  close(now: Time): void {
+    if (this.orphan) return;
+    this.orphan = true;
+    const unread = this.rcvQueue.clear();
+    this.sendShutdown = true;
+    if (this.state === 'CLOSE') {
+      this.finish(now);
+      return;
+    }
+    if (unread > 0) {
+      this.net.count('TcpExtTCPAbortOnClose');
+      setState(this, 'CLOSE', now);
+      tcpSendActiveReset(this, now);
+      this.finish(now);
+      return;
+    }
+    switch (this.state) {
+      case 'ESTABLISHED':
+      case 'SYN_RECV':
+        setState(this, 'FIN_WAIT1', now);
+        tcpSendFin(this, now);
+        break;
+      case 'CLOSE_WAIT':
+        setState(this, 'LAST_ACK', now);
+        tcpSendFin(this, now);
+        break;
+      case 'SYN_SENT':
+      case 'LISTEN':
+        setState(this, 'CLOSE', now);
+        this.finish(now);
+        return;
+      case 'TIME_WAIT':
+        // Linux: the application's socket is already CLOSE; the timewait sock
+        // lives on by itself until its timer.
+        return;
+      case 'FIN_WAIT1':
+      case 'FIN_WAIT2':
+      case 'LAST_ACK':
+      case 'CLOSING':
+        break;
+    }
+    if (this.state === 'FIN_WAIT2') armOrphanFinWait2(this, now);
+  }
+
+  /**
+   * close() with SO_LINGER { l_onoff: 1, l_linger: 0 } (Linux __tcp_close, which
+   * counts TcpExtTCPAbortOnData and disconnects). Unread data makes it the
+   * ordinary close() reset (TcpExtTCPAbortOnClose), as __tcp_close checks it first.
+   */
+  abort(now: Time): void {
+    if (this.rcvQueue.length > 0) {
+      this.close(now);
+      return;
+    }
+    if (this.state !== 'CLOSE' && this.state !== 'TIME_WAIT')
+      this.net.count('TcpExtTCPAbortOnData');
+    this.disconnect(now);
+  }
+
+  /**
+   * Linux tcp_disconnect (the ABORT call of RFC 9293 3.10.5): CLOSE at once, with
+   * a RST in the states that need one (tcp_need_reset, or LAST_ACK/CLOSING with
+   * data unsent). A listener closing drops its unaccepted connections this way.
+   */
+  disconnect(now: Time): void {
+    this.rcvQueue.clear();
+    this.orphan = true;
+    this.sendShutdown = true;
+    const old = this.state;
+    if (old === 'TIME_WAIT') return;
+    if (old === 'CLOSE') {
+      this.finish(now);
+      return;
+    }
+    setState(this, 'CLOSE', now);
+    const needReset =
+      old === 'ESTABLISHED' ||
+      old === 'CLOSE_WAIT' ||
+      old === 'FIN_WAIT1' ||
+      old === 'FIN_WAIT2' ||
+      old === 'SYN_RECV' ||
+      ((old === 'CLOSING' || old === 'LAST_ACK') && seqGt(this.writeSeq, this.sndNxt));
+    if (needReset) tcpSendActiveReset(this, now);
+    this.finish(now);
+  }
+
+  /** TCP_NODELAY. */
+  setNoDelay(now: Time, on: boolean): void {
+    this.noDelay = on;
+    if (on) tcpPushPendingFrames(this, now);
+  }
+
+  /** SO_KEEPALIVE (Linux tcp_set_keepalive). */
+  setKeepAlive(now: Time, on: boolean): void {
+    this.keepAlive = on;
+    armKeepalive(this, now);
+  }
+
+  // ---- Internal helpers shared by input.ts, output.ts and timers.ts. ----
+
+  /** Queues an event for the application. */
+  emit(event: TcpEvent): void {
+    if (this.orphan && event.kind !== 'closed') return;
+    const last = this.events[this.events.length - 1];
+    if (
+      last !== undefined &&
+      this.events.length > this.#eventHead &&
+      last.kind === event.kind &&
+      (event.kind === 'readable' || event.kind === 'writable')
+    ) {
+      return;
+    }
+    this.events.push(event);
+  }
+
+  /** Enters CLOSE for good: timers off, queues freed, 'closed' reported. */
+  finish(now: Time): void {
+    if (this.state !== 'CLOSE') setState(this, 'CLOSE', now);
+    clearAllTimers(this.timers);
+    this.rtxQueue.length = 0;
+    this.lostOut = 0;
+    this.retransOut = 0;
+    this.sackedOut = 0;
+    this.ofoQueue.clear();
+    this.selectiveAcks = [];
+    this.sendBuffer.consumeTo(this.sendBuffer.endSeq);
+    if (this.listener !== undefined) this.listener.forget(this);
+    this.emit({ kind: 'closed' });
+  }
+}
+
+/** What a Connection is built from: the ConnectOptions minus the endpoints. */
+export type ConnectionInit = Omit<ConnectOptions, 'local' | 'remote'>;
+
+/**
+ * Linux tcp_done: CLOSE, counting a failed attempt from SYN_SENT or SYN_RECV
+ * (TcpAttemptFails), and the error, if any, for the application.
+ */
+export function tcpDone(conn: Connection, now: Time, attemptFailed = true): void {
+  if (attemptFailed && (conn.state === 'SYN_SENT' || conn.state === 'SYN_RECV')) {
+    conn.net.count('TcpAttemptFails');
+  }
+  if (conn.error !== undefined) conn.emit({ kind: 'error', error: conn.error });
+  conn.finish(now);
+}

@@ -1,0 +1,1221 @@
+/**
+ * Receiving: what a connection does with a segment, state by state, as Linux's
+ * tcp_input.c (tcp_rcv_state_process, tcp_rcv_synsent_state_process,
+ * tcp_validate_incoming, tcp_ack, tcp_data_queue, tcp_fin), tcp_minisocks.c
+ * (tcp_check_req for a connection still in the SYN queue,
+ * tcp_timewait_state_process) and tcp_ipv4.c (the reset for a refused segment)
+ * do it. Read RFC 9293 3.10.7 ("SEGMENT ARRIVES") first: in the synchronized
+ * states the checks run in its order, one function per step, and RFC 5961
+ * (blind reset/SYN/data injection) and RFC 7323 (PAWS) amend them as Linux does.
+ *
+ * Every function returns a verdict: undefined (go on), 'consumed' (processed,
+ * stop), or the Linux drop reason of a discarded segment.
+ */
+
+import type { Time } from '../sim/time.js';
+import { type Seq, seqAdd, seqDiff, seqGt, seqLe, seqLt } from '../wire/seq.js';
+import { ACK, FIN, RST, SYN, type TcpSegment, tcpSegmentLength } from '../wire/tcp.js';
+import {
+  HZ,
+  jiffies,
+  msecsToJiffies,
+  TCP_ATO_MIN,
+  TCP_RTO_MAX,
+  TCP_TIMEOUT_FALLBACK,
+  TCP_TIMEOUT_INIT,
+  tcpClockMs,
+} from './clock.js';
+import {
+  removeRenoSacks,
+  TCP_INFINITE_SSTHRESH,
+  TCP_INIT_CWND,
+  tcpAnyRetransDone,
+  tcpCongestionOnAck,
+} from './congestion.js';
+import { type Connection, tcpDone } from './connection.js';
+import type { TcpCounterName } from './counters.js';
+import type { TcpDropReason } from './drop.js';
+import { tcpError } from './errors.js';
+import { parseReceivedOptions, type ReceivedOptions, TCPOLEN_TSTAMP_ALIGNED } from './options.js';
+import {
+  dataEnd,
+  inPingpongMode,
+  tcpCurrentMss,
+  tcpFullSpace,
+  tcpPushPendingFrames,
+  tcpRearmRto,
+  tcpReceiveWindow,
+  tcpRetransmitSkb,
+  tcpSelectWindowBytes,
+  tcpSendAck,
+  tcpSendBareAck,
+  tcpSendDelayedAck,
+  tcpSendSynAck,
+  tcpSpace,
+  tcpSyncMss,
+  tcpXmitRetransmitQueue,
+} from './output.js';
+import { countReset, tcpResetFor } from './reset.js';
+import { srttUs, tcpRtoJiffies, tcpRttEstimator } from './rtt.js';
+import { assertNever, setState } from './state.js';
+import {
+  armKeepalive,
+  armOrphanFinWait2,
+  armTimer,
+  armTimeWait,
+  clearTimer,
+  tcpProbe0When,
+} from './timers.js';
+
+type Verdict = TcpDropReason | 'consumed' | undefined;
+
+/** TCP_MAX_QUICKACKS (include/net/tcp.h). */
+const TCP_MAX_QUICKACKS = 16;
+/** TCP_PAWS_WINDOW: a timestamp one tick old still passes (include/net/tcp.h). */
+const TCP_PAWS_WINDOW = 1;
+/** TCP_PAWS_WRAP: after this many seconds TS.Recent is too old to judge by (INT_MAX / USEC_PER_SEC). */
+const TCP_PAWS_WRAP_S = 2147;
+/** TCP_PAWS_MSL: a RST with an old timestamp is accepted after this many seconds. */
+const TCP_PAWS_MSL_S = 60;
+/** TCP_MSS_DEFAULT and TCP_MIN_MSS (include/net/tcp.h). */
+const TCP_MSS_DEFAULT = 536;
+const TCP_MIN_MSS = 88;
+/** TCP_NUM_SACKS: SACK blocks remembered (include/linux/tcp.h). */
+const TCP_NUM_SACKS = 4;
+
+const nowSeconds = (now: Time): number => Math.floor(now / 1e9);
+
+/** Entry point: a segment for `conn` (Connection.handleSegment). */
+export function tcpRcv(
+  conn: Connection,
+  now: Time,
+  seg: TcpSegment,
+): TcpDropReason | 'reopen' | undefined {
+  conn.net.counters.TcpInSegs++;
+  const v = dispatch(conn, now, seg);
+  if (v === 'reopen') return v;
+  if (v === 'consumed' || v === undefined) return undefined;
+  return conn.net.drop(now, conn.id, v, seg);
+}
+
+function dispatch(conn: Connection, now: Time, seg: TcpSegment): Verdict | 'reopen' {
+  switch (conn.state) {
+    // An unhashed socket: the segment finds no socket and is answered as a closed port.
+    case 'CLOSE':
+    case 'LISTEN':
+      replyReset(conn, seg);
+      return 'NO_SOCKET';
+    // RFC 9293 3.10.7.3: SYN-SENT, the segment may complete our open.
+    case 'SYN_SENT':
+      return tcpRcvSynSent(conn, now, seg);
+    // RFC 9293 3.10.7.4 for TIME-WAIT, with Linux's timewait sock rules.
+    case 'TIME_WAIT':
+      return tcpTimewaitStateProcess(conn, now, seg);
+    // A passive open still in the SYN queue is a request sock: tcp_check_req first.
+    case 'SYN_RECV':
+      if (conn.isRequest) {
+        const v = tcpCheckReq(conn, now, seg);
+        if (v !== undefined) return v;
+      }
+      return tcpRcvStateProcess(conn, now, seg);
+    // The synchronized states.
+    case 'ESTABLISHED':
+    case 'FIN_WAIT1':
+    case 'FIN_WAIT2':
+    case 'CLOSE_WAIT':
+    case 'CLOSING':
+    case 'LAST_ACK':
+      return tcpRcvStateProcess(conn, now, seg);
+    default:
+      return assertNever(conn.state);
+  }
+}
+
+/** Answers `seg` with tcp_v4_send_reset's RST (not for a RST). */
+function replyReset(conn: Connection, seg: TcpSegment): void {
+  const rst = tcpResetFor(seg);
+  if (rst === undefined) return;
+  conn.txQueue.push(rst);
+  countReset(conn.net.counters);
+}
+
+/** The options of `seg`, with TSecr converted back to our clock (Linux subtracts tsoffset). */
+function options(conn: Connection, seg: TcpSegment, established: boolean): ReceivedOptions {
+  return parseReceivedOptions(seg, conn.net.sysctl, established ? conn : undefined);
+}
+
+// ---- SYN_SENT (tcp_rcv_synsent_state_process). ----
+
+function tcpRcvSynSent(conn: Connection, now: Time, seg: TcpSegment): Verdict {
+  const opts = options(conn, seg, false);
+  const f = seg.flags;
+  if (f & ACK) {
+    // RFC 9293 3.10.7.3: "If SEG.ACK =< ISS or SEG.ACK > SND.NXT, send a reset
+    // (unless the RST bit is set, if so drop the segment and return)".
+    if (!seqGt(seg.ack, conn.sndUna) || seqGt(seg.ack, conn.sndNxt)) {
+      // "Previous FIN/ACK or RST/ACK might be ignored": retry the SYN soon.
+      if (conn.retransmits === 0) armTimer(conn, 'retransmit', now, 2);
+      replyReset(conn, seg);
+      return 'TCP_INVALID_ACK_SEQUENCE';
+    }
+    // RFC 7323 5.5 via Linux: the echoed timestamp must be one we sent.
+    if (opts.tsVal !== undefined && opts.tsEcr !== 0) {
+      const ecr = (opts.tsEcr - conn.tsOffset) >>> 0;
+      const first = conn.retransStamp ?? tcpClockMs(now);
+      if ((ecr - first) >>> 0 > (tcpClockMs(now) - first) >>> 0) {
+        conn.net.count('TcpExtPAWSActive');
+        replyReset(conn, seg);
+        return 'TCP_RFC7323_PAWS';
+      }
+    }
+    // "If the RST bit is set ... signal the user 'error: connection reset'".
+    if (f & RST) {
+      tcpReset(conn, now);
+      return 'consumed';
+    }
+    // "fifth, if neither of the SYN or RST bits is set then drop the segment".
+    if (!(f & SYN)) return 'TCP_FLAGS';
+    // Our SYN is acknowledged: ESTABLISHED.
+    conn.sndWl1 = seg.seq;
+    tcpAck(conn, now, seg, opts, false);
+    conn.irs = seg.seq;
+    conn.rcvNxt = seqAdd(seg.seq, 1);
+    conn.rcvWup = conn.rcvNxt;
+    // RFC 7323 2.2: "The window field in a segment where the SYN bit is set ... MUST NOT be scaled."
+    conn.sndWnd = seg.window;
+    conn.maxWindow = Math.max(conn.maxWindow, conn.sndWnd);
+    negotiate(conn, now, opts, true);
+    tcpInitializeRcvMss(conn);
+    tcpFinishConnect(conn, now);
+    // Linux saves the ACK when data is about to follow (sk_write_pending);
+    // an application here can only write once 'connected' is heard.
+    tcpSendAck(conn, now);
+    return 'consumed';
+  }
+  // "If the RST bit is set ... Otherwise (no ACK), drop the segment and return."
+  if (f & RST) return 'TCP_RESET';
+  if (
+    conn.tsRecentStamp !== 0 &&
+    opts.tsVal !== undefined &&
+    tcpPawsReject(conn, now, opts.tsVal, false)
+  ) {
+    return 'TCP_RFC7323_PAWS';
+  }
+  if (f & SYN) {
+    // RFC 9293 3.10.7.3: a SYN without ACK is a simultaneous open: SYN-RECEIVED,
+    // and our SYN goes again as a SYN-ACK.
+    setState(conn, 'SYN_RECV', now);
+    conn.irs = seg.seq;
+    conn.rcvNxt = seqAdd(seg.seq, 1);
+    conn.rcvWup = conn.rcvNxt;
+    conn.sndWnd = seg.window;
+    conn.sndWl1 = seg.seq;
+    conn.maxWindow = Math.max(conn.maxWindow, conn.sndWnd);
+    negotiate(conn, now, opts, false);
+    tcpInitializeRcvMss(conn);
+    tcpSendSynAck(conn, now);
+    return 'consumed';
+  }
+  return 'TCP_FLAGS';
+}
+
+/**
+ * Adopts what the peer's SYN or SYN-ACK offered (RFC 9293 3.7.1, RFC 7323 1.3
+ * and 2.2, RFC 2018 2): the MSS, window scaling only if both sent it,
+ * SACK-permitted, timestamps (which also take 12 bytes of every segment).
+ */
+export function negotiate(
+  conn: Connection,
+  now: Time,
+  opts: ReceivedOptions,
+  synAck: boolean,
+): void {
+  const sys = conn.net.sysctl;
+  if (opts.wscale !== undefined && sys.tcp_window_scaling) {
+    conn.wscaleOk = true;
+    conn.sndWscale = opts.wscale;
+  } else {
+    conn.wscaleOk = false;
+    conn.sndWscale = 0;
+    conn.rcvWscale = 0;
+    conn.windowClamp = Math.min(conn.windowClamp, 65535);
+  }
+  conn.sackOk = opts.sackPermitted && sys.tcp_sack !== 0;
+  let clamp = opts.mss ?? TCP_MSS_DEFAULT;
+  if (conn.userMss !== undefined) clamp = Math.min(clamp, conn.userMss);
+  conn.mssClamp = clamp;
+  if (opts.tsVal !== undefined && sys.tcp_timestamps) {
+    conn.tstampOk = true;
+    // Our MSS option is sent; from now on timestamps take 12 bytes of it (an
+    // open that is not complete yet does this on its final ACK).
+    if (synAck) conn.advMss -= TCPOLEN_TSTAMP_ALIGNED;
+    storeTsRecent(conn, now, opts.tsVal);
+  } else {
+    conn.tstampOk = false;
+  }
+  tcpSyncMss(conn);
+}
+
+/** Linux tcp_initialize_rcv_mss: a cautious first guess of the peer's MSS. */
+export function tcpInitializeRcvMss(conn: Connection): void {
+  let hint = Math.min(conn.advMss, conn.sndMss);
+  hint = Math.min(hint, conn.rcvWnd >> 1, TCP_MSS_DEFAULT);
+  conn.rcvMss = Math.max(hint, TCP_MIN_MSS);
+}
+
+/** Linux tcp_finish_connect + tcp_init_transfer for an active open. */
+function tcpFinishConnect(conn: Connection, now: Time): void {
+  setState(conn, 'ESTABLISHED', now);
+  conn.lrcvtime = now;
+  tcpInitTransfer(conn, conn.totalRetrans > 1);
+  armKeepalive(conn, now);
+  conn.emit({ kind: 'connected' });
+}
+
+/**
+ * Linux tcp_init_transfer: buffer space, the initial congestion window (one
+ * segment if the handshake needed more than one retransmission, RFC 5681 3.1 /
+ * RFC 6298 5.7), and a 3 s RTO if the handshake gave no RTT sample.
+ */
+function tcpInitTransfer(conn: Connection, synRetransmitted: boolean): void {
+  // tcp_init_buffer_space: the window may grow to the whole buffer's worth.
+  // Trace: the first windows after the handshake are 63 and 64 (×1024), i.e.
+  // rcv_ssthresh stays the SYN's 64240 / SYN-ACK's 65160.
+  conn.windowClamp = Math.max(tcpFullSpace(conn), conn.rcvSsthresh);
+  conn.cwnd = synRetransmitted ? 1 : TCP_INIT_CWND;
+  // tcp_init_metrics: "ssthresh may have been reduced unnecessarily during 3WHS.
+  // Restore it back to its initial default." The loss state a SYN timeout
+  // entered ends with the handshake (Linux leaves it on the SYN-ACK's ACK for a
+  // SACK peer; tcplab's recovery is NewReno's either way, see congestion.ts).
+  conn.ssthresh = TCP_INFINITE_SSTHRESH;
+  conn.caState = 'Open';
+  conn.sackedOut = 0;
+  conn.lostOut = 0;
+  conn.retransOut = 0;
+  conn.highSeq = conn.sndNxt;
+  if (srttUs(conn.rtt) === 0) {
+    // tcp_init_metrics: "We've failed to get a valid RTT sample from 3WHS".
+    conn.rtt.rttvarUs = (TCP_TIMEOUT_FALLBACK * 1_000_000) / HZ;
+    conn.rtt.mdev4Us = conn.rtt.rttvarUs;
+    conn.rtt.mdevMaxUs = conn.rtt.rttvarUs;
+    conn.rto = TCP_TIMEOUT_FALLBACK;
+  }
+}
+
+// ---- SYN_RECV of a request sock (tcp_minisocks.c tcp_check_req). ----
+
+/** Linux tcp_in_window (tcp_minisocks.c). */
+function tcpInWindow(seq: Seq, end: Seq, sWin: Seq, eWin: Seq): boolean {
+  if (seq === sWin) return true;
+  if (seqGt(end, sWin) && seqLt(seq, eWin)) return true;
+  return seq === eWin && seq === end;
+}
+
+function tcpCheckReq(conn: Connection, now: Time, seg: TcpSegment): Verdict {
+  const opts = options(conn, seg, true);
+  const f = seg.flags & (SYN | ACK | RST | FIN);
+  const pawsReject =
+    opts.tsVal !== undefined &&
+    conn.tsRecent !== 0 &&
+    tcpPawsReject(conn, now, opts.tsVal, (f & RST) !== 0);
+  // A retransmitted SYN: send the SYN-ACK again (rate limited), and restart its timer.
+  if (seg.seq === conn.irs && (seg.flags & (SYN | ACK | RST)) === SYN && !pawsReject) {
+    if (!oowRateLimited(conn, now, seg, 'TcpExtTCPACKSkippedSynRecv')) {
+      const head = conn.rtxQueue[0];
+      if (head !== undefined) tcpRetransmitSkb(conn, now, head);
+      armTimer(
+        conn,
+        'retransmit',
+        now,
+        Math.min(TCP_TIMEOUT_INIT * 2 ** conn.numTimeout, TCP_RTO_MAX),
+      );
+    }
+    return 'consumed';
+  }
+  // RFC 9293 3.10.7.4 SYN-RECEIVED: an ACK of something not sent gets a reset
+  // (Linux: "Invalid ACK: reset will be sent by listening socket").
+  if (f & ACK && seg.ack !== seqAdd(conn.iss, 1)) {
+    replyReset(conn, seg);
+    return 'TCP_FLAGS';
+  }
+  const end = seqAdd(seg.seq, tcpSegmentLength(seg));
+  if (pawsReject || !tcpInWindow(seg.seq, end, conn.rcvNxt, seqAdd(conn.rcvNxt, conn.rcvWnd))) {
+    // Out of window: ACK (rate limited) and drop.
+    if (!(f & RST) && !oowRateLimited(conn, now, seg, 'TcpExtTCPACKSkippedSynRecv')) {
+      tcpSendBareAck(conn, now, conn.rcvWnd >> conn.rcvWscale);
+    }
+    if (pawsReject) conn.net.count('TcpExtPAWSEstab');
+    return pawsReject ? 'TCP_RFC7323_PAWS' : 'TCP_INVALID_SEQUENCE';
+  }
+  if (opts.tsVal !== undefined && seqLe(seg.seq, conn.rcvNxt)) storeTsRecent(conn, now, opts.tsVal);
+  let flags = f;
+  // "Truncate SYN, it is out of window starting at rcv_isn + 1."
+  if (seg.seq === conn.irs) flags &= ~SYN;
+  // RFC 9293: a RST or a SYN in the window ends the embryonic connection.
+  if (flags & (RST | SYN)) {
+    conn.net.count('TcpAttemptFails');
+    if (!(flags & RST)) replyReset(conn, seg);
+    conn.net.count('TcpExtEmbryonicRsts');
+    conn.finish(now);
+    return flags & RST ? 'consumed' : 'TCP_INVALID_SYN';
+  }
+  if (!(flags & ACK)) return 'TCP_FLAGS';
+  // The handshake completes: the request becomes a full socket, if the
+  // listener's accept queue has room (tcp_v4_syn_recv_sock).
+  if (conn.listener?.acceptQueueFull()) {
+    conn.net.count('TcpExtListenOverflows');
+    conn.net.count('TcpExtListenDrops');
+    if (conn.net.sysctl.tcp_abort_on_overflow) {
+      replyReset(conn, seg);
+      conn.net.count('TcpExtEmbryonicRsts');
+      conn.finish(now);
+    }
+    // tcp_abort_on_overflow = 0: the ACK is dropped; the SYN-ACK timer will
+    // resend the SYN-ACK and the peer's next ACK may find room.
+    return 'TCP_LISTEN_OVERFLOW';
+  }
+  conn.isRequest = false;
+  conn.net.count('TcpPassiveOpens');
+  conn.lrcvtime = now;
+  conn.lsndtime = now;
+  conn.rto = TCP_TIMEOUT_INIT;
+  clearTimer(conn, 'retransmit');
+  return undefined;
+}
+
+// ---- The synchronized states (tcp_rcv_state_process, tcp_rcv_established). ----
+
+function tcpRcvStateProcess(conn: Connection, now: Time, seg: TcpSegment): Verdict {
+  const opts = options(conn, seg, true);
+  const f = seg.flags;
+  if (!(f & (ACK | RST | SYN))) return 'TCP_FLAGS';
+  const established = conn.state === 'ESTABLISHED';
+  const stop = tcpValidateIncoming(conn, now, seg, opts, established);
+  if (stop !== undefined) return stop;
+
+  // RFC 9293 3.10.7.4, fifth: check the ACK field.
+  const acked = tcpAck(conn, now, seg, opts, !established);
+  if (acked !== 'ok' && acked !== 'old') {
+    if (conn.state === 'SYN_RECV') {
+      // "send one RST".
+      replyReset(conn, seg);
+      return acked;
+    }
+    if (!established) tcpSendChallengeAck(conn, now);
+    return acked;
+  }
+  if (acked === 'old' && conn.state === 'SYN_RECV') {
+    replyReset(conn, seg);
+    return 'TCP_OLD_ACK';
+  }
+  switch (conn.state) {
+    case 'SYN_RECV':
+      tcpSynRecvEstablished(conn, now, seg);
+      break;
+    case 'FIN_WAIT1': {
+      // Our FIN is acknowledged: FIN-WAIT-2.
+      if (conn.sndUna !== conn.writeSeq || conn.finSeq === undefined) break;
+      setState(conn, 'FIN_WAIT2', now);
+      if (!conn.orphan) break;
+      // "Receive out of order FIN after close()": new data for an orphan ends it.
+      if (newDataAfterClose(conn, seg)) {
+        conn.net.count('TcpExtTCPAbortOnData');
+        tcpDone(conn, now);
+        replyReset(conn, seg);
+        return 'TCP_ABORT_ON_DATA';
+      }
+      armOrphanFinWait2(conn, now);
+      break;
+    }
+    case 'CLOSING':
+      // Our FIN is acknowledged after theirs: TIME-WAIT.
+      if (conn.sndUna === conn.writeSeq && conn.finSeq !== undefined) {
+        tcpTimeWait(conn, now);
+        return 'consumed';
+      }
+      break;
+    case 'LAST_ACK':
+      // Our FIN is acknowledged: the connection is gone.
+      if (conn.sndUna === conn.writeSeq && conn.finSeq !== undefined) {
+        tcpDone(conn, now);
+        return 'consumed';
+      }
+      break;
+    default:
+      break;
+  }
+
+  // Sixth (URG) is ignored: tcplab does not implement urgent data.
+  // Seventh: process the segment text.
+  let v: Verdict;
+  switch (conn.state) {
+    case 'CLOSE_WAIT':
+    case 'CLOSING':
+    case 'LAST_ACK':
+      // The peer's FIN is in: nothing new can come; old data is re-ACKed below.
+      if (!seqLt(seg.seq, conn.rcvNxt)) break;
+      v = finWaitText(conn, now, seg);
+      break;
+    case 'FIN_WAIT1':
+    case 'FIN_WAIT2':
+      v = finWaitText(conn, now, seg);
+      break;
+    case 'ESTABLISHED':
+      v = tcpDataQueue(conn, now, seg);
+      break;
+    default:
+      break;
+  }
+  if (v === 'TCP_ABORT_ON_DATA') return v;
+  if (conn.state !== 'CLOSE') {
+    tcpPushPendingFrames(conn, now);
+    tcpAckSndCheck(conn, now);
+  }
+  return v;
+}
+
+/**
+ * Text in FIN-WAIT-1/2 (and old text after the peer's FIN): RFC 1122 4.2.2.13
+ * says a connection closed with data still arriving must reset; Linux does so
+ * once the application closed (RCV_SHUTDOWN), as BSD does.
+ */
+function finWaitText(conn: Connection, now: Time, seg: TcpSegment): Verdict {
+  if (conn.orphan && newDataAfterClose(conn, seg)) {
+    conn.net.count('TcpExtTCPAbortOnData');
+    tcpReset(conn, now);
+    replyReset(conn, seg);
+    return 'TCP_ABORT_ON_DATA';
+  }
+  return tcpDataQueue(conn, now, seg);
+}
+
+/** The segment carries data (or a FIN) beyond RCV.NXT: more than a retransmission. */
+function newDataAfterClose(conn: Connection, seg: TcpSegment): boolean {
+  const end = seqAdd(seg.seq, tcpSegmentLength(seg));
+  return end !== seg.seq && seqGt(seqAdd(end, seg.flags & FIN ? -1 : 0), conn.rcvNxt);
+}
+
+/** The final ACK of a passive or simultaneous open: SYN_RECV → ESTABLISHED. */
+function tcpSynRecvEstablished(conn: Connection, now: Time, seg: TcpSegment): void {
+  tcpInitTransfer(conn, false);
+  setState(conn, 'ESTABLISHED', now);
+  conn.sndUna = seg.ack;
+  conn.sndWnd = seg.window * 2 ** conn.sndWscale;
+  conn.maxWindow = Math.max(conn.maxWindow, conn.sndWnd);
+  conn.sndWl1 = seg.seq;
+  if (conn.tstampOk) conn.advMss -= TCPOLEN_TSTAMP_ALIGNED;
+  tcpSyncMss(conn);
+  tcpInitializeRcvMss(conn);
+  conn.lsndtime = now;
+  armKeepalive(conn, now);
+  conn.emit({ kind: 'connected' });
+  conn.listener?.established(conn);
+}
+
+/**
+ * RFC 9293 3.10.7.4 first (sequence number, with RFC 7323 PAWS before it),
+ * second (RST, RFC 5961 3.2) and fourth (SYN, RFC 5961 4.2) checks, as Linux
+ * tcp_validate_incoming. Returns a verdict to stop, or undefined to go on.
+ */
+function tcpValidateIncoming(
+  conn: Connection,
+  now: Time,
+  seg: TcpSegment,
+  opts: ReceivedOptions,
+  synInErr: boolean,
+): Verdict {
+  const f = seg.flags;
+  // RFC 7323 5.3 (PAWS): a timestamp older than TS.Recent means an old duplicate.
+  if (opts.tsVal !== undefined && tcpPawsDiscard(conn, now, seg, opts.tsVal)) {
+    // "Reset is accepted even if it did not pass PAWS."
+    if (!(f & RST)) {
+      if (f & SYN) return synChallenge(conn, now, synInErr);
+      conn.net.count('TcpExtPAWSEstab');
+      if (!oowRateLimited(conn, now, seg, 'TcpExtTCPACKSkippedPAWS')) tcpSendDupack(conn, now, seg);
+      return 'TCP_RFC7323_PAWS';
+    }
+  }
+  // First: is the segment in the window? (RFC 9293 3.10.7.4 table; Linux tcp_sequence.)
+  const end = seqAdd(seg.seq, tcpSegmentLength(seg));
+  let reason: TcpDropReason | undefined;
+  if (seqLt(end, conn.rcvWup)) reason = 'TCP_OLD_SEQUENCE';
+  else if (seqGt(seg.seq, seqAdd(conn.rcvNxt, tcpReceiveWindow(conn))))
+    reason = 'TCP_INVALID_SEQUENCE';
+  if (reason !== undefined) {
+    // "If an incoming segment is not acceptable, an acknowledgment should be sent
+    // in reply (unless the RST bit is set, if so drop the segment and return)".
+    if (!(f & RST)) {
+      if (f & SYN) return synChallenge(conn, now, synInErr);
+      if (!oowRateLimited(conn, now, seg, 'TcpExtTCPACKSkippedSeq')) tcpSendDupack(conn, now, seg);
+    } else if (tcpResetCheck(conn, seg)) {
+      tcpReset(conn, now);
+      return 'consumed';
+    }
+    return reason;
+  }
+  // Second: the RST bit. RFC 5961 3.2: reset only on an exact match with
+  // RCV.NXT (Linux: or RCV.NXT - 1 after their FIN, or the right edge of the
+  // highest SACK block); any other in-window RST gets a challenge ACK.
+  if (f & RST) {
+    if (seg.seq === conn.rcvNxt || tcpResetCheck(conn, seg)) {
+      tcpReset(conn, now);
+      return 'consumed';
+    }
+    if (conn.sackOk && conn.selectiveAcks.length > 0) {
+      let maxSack = conn.selectiveAcks[0]!.right;
+      for (const b of conn.selectiveAcks) if (seqGt(b.right, maxSack)) maxSack = b.right;
+      if (seg.seq === maxSack) {
+        tcpReset(conn, now);
+        return 'consumed';
+      }
+    }
+    tcpSendChallengeAck(conn, now);
+    return 'TCP_RESET';
+  }
+  // Fourth: a SYN. RFC 5961 4.2: always a challenge ACK, except the SYN-ACK of a
+  // simultaneous open, which completes it.
+  if (f & SYN) {
+    if (
+      conn.state === 'SYN_RECV' &&
+      f & ACK &&
+      seqAdd(seg.seq, 1) === end &&
+      seqAdd(seg.seq, 1) === conn.rcvNxt &&
+      seg.ack === conn.sndNxt
+    ) {
+      return undefined;
+    }
+    return synChallenge(conn, now, synInErr);
+  }
+  return undefined;
+}
+
+function synChallenge(conn: Connection, now: Time, synInErr: boolean): Verdict {
+  if (synInErr) conn.net.count('TcpInErrs');
+  conn.net.count('TcpExtTCPSYNChallenge');
+  tcpSendChallengeAck(conn, now);
+  return 'TCP_INVALID_SYN';
+}
+
+/** Linux tcp_reset_check: RCV.NXT - 1 is also exact once their FIN is in (it is the FIN's). */
+function tcpResetCheck(conn: Connection, seg: TcpSegment): boolean {
+  return (
+    seg.seq === seqAdd(conn.rcvNxt, -1) &&
+    (conn.state === 'CLOSE_WAIT' || conn.state === 'LAST_ACK' || conn.state === 'CLOSING')
+  );
+}
+
+/**
+ * Linux tcp_reset: the connection is reset (RFC 9293 3.10.7.4 second check):
+ * "connection refused" in SYN-SENT, EPIPE in CLOSE-WAIT (the application
+ * already saw EOF), "connection reset" otherwise; everything queued is dropped.
+ */
+function tcpReset(conn: Connection, now: Time): void {
+  switch (conn.state) {
+    case 'SYN_SENT':
+      conn.error = tcpError('ECONNREFUSED');
+      break;
+    case 'CLOSE_WAIT':
+      conn.error = tcpError('EPIPE');
+      break;
+    case 'CLOSE':
+      return;
+    default:
+      conn.error = tcpError('ECONNRESET');
+  }
+  tcpDone(conn, now);
+}
+
+// ---- PAWS (RFC 7323 5; include/net/tcp.h tcp_paws_check, tcp_paws_reject). ----
+
+function tcpPawsCheck(conn: Connection, now: Time, tsVal: number, pawsWin: number): boolean {
+  if (((conn.tsRecent - tsVal) | 0) <= pawsWin) return true;
+  if (nowSeconds(now) >= conn.tsRecentStamp + TCP_PAWS_WRAP_S) return true;
+  // Some stacks send TSval 0 in the handshake; do not let 0 forbid later segments.
+  return conn.tsRecent === 0;
+}
+
+function tcpPawsReject(conn: Connection, now: Time, tsVal: number, rst: boolean): boolean {
+  if (tcpPawsCheck(conn, now, tsVal, 0)) return false;
+  // RFC 7323 5.3: a RST may carry an old timestamp once TS.Recent is an MSL old.
+  if (rst && nowSeconds(now) >= conn.tsRecentStamp + TCP_PAWS_MSL_S) return false;
+  return true;
+}
+
+/** Linux tcp_paws_discard, with tcp_disordered_ack's exception for reordered pure ACKs. */
+function tcpPawsDiscard(conn: Connection, now: Time, seg: TcpSegment, tsVal: number): boolean {
+  if (tcpPawsCheck(conn, now, tsVal, TCP_PAWS_WINDOW)) return false;
+  const disordered =
+    seg.flags & ACK &&
+    tcpSegmentLength(seg) === 0 &&
+    seg.seq === conn.rcvNxt &&
+    seg.ack === conn.sndUna &&
+    !tcpMayUpdateWindow(conn, seg.ack, seg.seq, windowOf(conn, seg)) &&
+    ((conn.tsRecent - tsVal) | 0) <= Math.floor((conn.rto * 1024) / HZ);
+  return !disordered;
+}
+
+export function storeTsRecent(conn: Connection, now: Time, tsVal: number): void {
+  conn.tsRecent = tsVal >>> 0;
+  conn.tsRecentStamp = nowSeconds(now);
+}
+
+/** Linux tcp_replace_ts_recent: TS.Recent follows segments at the left window edge (RFC 7323 4.3). */
+function tcpReplaceTsRecent(conn: Connection, now: Time, seq: Seq, opts: ReceivedOptions): void {
+  if (opts.tsVal === undefined || seqGt(seq, conn.rcvWup)) return;
+  if (tcpPawsCheck(conn, now, opts.tsVal, 0)) storeTsRecent(conn, now, opts.tsVal);
+}
+
+// ---- Out-of-window ACKs and challenge ACKs. ----
+
+/**
+ * Linux tcp_oow_rate_limited: at most one duplicate ACK per tcp_invalid_ratelimit
+ * (500 ms) for pure ACKs and SYNs out of window; data always gets its ACK.
+ */
+function oowRateLimited(
+  conn: Connection,
+  now: Time,
+  seg: TcpSegment,
+  counter:
+    | 'TcpExtTCPACKSkippedSynRecv'
+    | 'TcpExtTCPACKSkippedPAWS'
+    | 'TcpExtTCPACKSkippedSeq'
+    | 'TcpExtTCPACKSkippedTimeWait',
+): boolean {
+  if (tcpSegmentLength(seg) !== 0 && !(seg.flags & SYN)) return false;
+  return rateLimited(conn, now, counter);
+}
+
+/** Linux __tcp_oow_rate_limited. */
+function rateLimited(conn: Connection, now: Time, counter: TcpCounterName): boolean {
+  const last = conn.lastOowAckTime;
+  if (last !== undefined) {
+    const elapsed = jiffies(now) - jiffies(last);
+    if (elapsed >= 0 && elapsed < msecsToJiffies(conn.net.sysctl.tcp_invalid_ratelimit)) {
+      conn.net.count(counter);
+      return true;
+    }
+  }
+  conn.lastOowAckTime = now;
+  return false;
+}
+
+/**
+ * Linux tcp_send_challenge_ack (RFC 5961 3.2, 4.2, 5.2): an ACK telling a blind
+ * attacker nothing but telling a real peer where we are. Limited per socket by
+ * tcp_invalid_ratelimit and per namespace by tcp_challenge_ack_limit per second
+ * (INT_MAX: unlimited), with Linux's randomised budget.
+ */
+export function tcpSendChallengeAck(conn: Connection, now: Time): void {
+  const net = conn.net;
+  if (rateLimited(conn, now, 'TcpExtTCPACKSkippedChallenge')) return;
+  const limit = net.sysctl.tcp_challenge_ack_limit;
+  if (limit < 2147483647) {
+    const sec = Math.floor(jiffies(now) / HZ);
+    if (sec !== net.challengeTimestamp) {
+      const half = (limit + 1) >> 1;
+      net.challengeTimestamp = sec;
+      net.challengeCount = net.challengeRandom.int(half, limit + half - 1);
+    }
+    if (net.challengeCount <= 0) return;
+    net.challengeCount--;
+  }
+  net.count('TcpExtTCPChallengeACK');
+  tcpSendAck(conn, now);
+}
+
+/**
+ * Linux tcp_send_dupack: ACK an unacceptable segment; a retransmission of data
+ * we have gets a D-SACK (RFC 2883) and puts us in quick-ACK mode.
+ */
+function tcpSendDupack(conn: Connection, now: Time, seg: TcpSegment): void {
+  const end = seqAdd(seg.seq, tcpSegmentLength(seg));
+  if (end !== seg.seq && seqLt(seg.seq, conn.rcvNxt)) {
+    conn.net.count('TcpExtDelayedACKLost');
+    tcpEnterQuickackMode(conn);
+    if (conn.sackOk && conn.net.sysctl.tcp_dsack) {
+      tcpDsackSet(conn, seg.seq, seqGt(end, conn.rcvNxt) ? conn.rcvNxt : end);
+    }
+  }
+  tcpSendAck(conn, now);
+}
+
+// ---- The ACK field (tcp_ack). ----
+
+function windowOf(conn: Connection, seg: TcpSegment): number {
+  return seg.flags & SYN ? seg.window : seg.window * 2 ** conn.sndWscale;
+}
+
+/** RFC 9293 3.10.7.4 / Linux tcp_may_update_window: only a newer segment updates SND.WND. */
+function tcpMayUpdateWindow(conn: Connection, ack: Seq, seq: Seq, nwin: number): boolean {
+  return (
+    seqGt(ack, conn.sndUna) ||
+    seqGt(seq, conn.sndWl1) ||
+    (seq === conn.sndWl1 && (nwin > conn.sndWnd || nwin === 0))
+  );
+}
+
+/**
+ * Linux tcp_ack: RFC 9293 3.10.7.4 fifth check. 'ok' for an acceptable ACK,
+ * 'old' for a duplicate of an older one (the segment's text is still
+ * processed), or the reason to drop the segment.
+ */
+function tcpAck(
+  conn: Connection,
+  now: Time,
+  seg: TcpSegment,
+  opts: ReceivedOptions,
+  noChallenge: boolean,
+): 'ok' | 'old' | TcpDropReason {
+  if (!(seg.flags & ACK)) return 'old';
+  const priorSndUna = conn.sndUna;
+  const priorPackets = conn.rtxQueue.length;
+  const ack = seg.ack;
+  if (seqLt(ack, priorSndUna)) {
+    // RFC 5961 5.2: an ACK more than a window old is a blind injection attempt.
+    const maxWindow = Math.min(conn.maxWindow, conn.bytesAcked);
+    if (seqLt(ack, seqAdd(priorSndUna, -maxWindow))) {
+      if (!noChallenge) tcpSendChallengeAck(conn, now);
+      return 'TCP_TOO_OLD_ACK';
+    }
+    return 'old';
+  }
+  // "If the ACK acks something not yet sent (SEG.ACK > SND.NXT) then ... drop the
+  // segment"; Linux 6.12 sends no ACK from here (the state machine may).
+  if (seqGt(ack, conn.sndNxt)) return 'TCP_ACK_UNSENT_DATA';
+  const unaAdvanced = seqGt(ack, priorSndUna);
+  if (unaAdvanced) conn.retransmits = 0;
+  tcpReplaceTsRecent(conn, now, seg.seq, opts);
+  // Window update (RFC 9293 3.10.7.4: "If SND.WL1 < SEG.SEQ or (SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK)").
+  const nwin = windowOf(conn, seg);
+  let winUpdate = false;
+  if (tcpMayUpdateWindow(conn, ack, seg.seq, nwin)) {
+    winUpdate = true;
+    conn.sndWl1 = seg.seq;
+    conn.sndWl2 = ack;
+    conn.sndWnd = nwin;
+    if (nwin > conn.maxWindow) {
+      conn.maxWindow = nwin;
+      tcpSyncMss(conn);
+    }
+  }
+  conn.bytesAcked += seqDiff(ack, priorSndUna);
+  conn.sndUna = ack;
+  conn.probesOut = 0;
+  conn.rcvTstamp = now;
+  if (priorPackets === 0) {
+    tcpAckProbe(conn, now);
+    return 'ok';
+  }
+  const ackedPackets = tcpCleanRtxQueue(conn, now, ack, opts);
+  const dupack = !unaAdvanced && !winUpdate && tcpSegmentLength(seg) === 0;
+  const delivered = ackedPackets > 0 ? removeRenoSacks(conn, ackedPackets) : 0;
+  const rexmit = tcpCongestionOnAck(conn, { ackedPackets, unaAdvanced, dupack, delivered });
+  if (ackedPackets > 0) tcpRearmRto(conn, now);
+  if (rexmit) tcpXmitRetransmitQueue(conn, now);
+  if (unaAdvanced && conn.writeBlocked && conn.sendBuffer.length < conn.sndBuf) {
+    // sk_stream_write_space: a writer that found the buffer full hears of room.
+    conn.writeBlocked = false;
+    conn.emit({ kind: 'writable' });
+  }
+  return 'ok';
+}
+
+/**
+ * Linux tcp_clean_rtx_queue: forget what the ACK covers and take an RTT sample
+ * from the oldest segment never retransmitted (Karn's rule, RFC 6298 3), or
+ * else from the echoed timestamp (RFC 7323 4.1). Returns the segments acknowledged.
+ */
+function tcpCleanRtxQueue(conn: Connection, now: Time, ack: Seq, opts: ReceivedOptions): number {
+  let acked = 0;
+  let firstSent: Time | undefined;
+  let retransAcked = false;
+  const q = conn.rtxQueue;
+  while (q.length > 0 && seqLe(q[0]!.end, ack)) {
+    const s = q.shift()!;
+    acked++;
+    if (s.lost) conn.lostOut--;
+    if (s.retrans) conn.retransOut--;
+    if (s.everRetransmitted) retransAcked = true;
+    else if (firstSent === undefined) firstSent = s.sentAt;
+  }
+  if (acked === 0) return 0;
+  conn.sendBuffer.consumeTo(seqLt(ack, dataEnd(conn)) ? ack : dataEnd(conn));
+  while (conn.pushMarks.length > 0 && seqLe(conn.pushMarks[0]!, conn.sndUna))
+    conn.pushMarks.shift();
+  // Karn: no sample from sequence numbers if any of it was retransmitted (FLAG_RETRANS_DATA_ACKED).
+  let rttUs = firstSent !== undefined && !retransAcked ? Math.floor((now - firstSent) / 1000) : -1;
+  if (rttUs < 0 && opts.tsVal !== undefined && opts.tsEcr !== 0 && conn.tstampOk) {
+    // tcp_rtt_tsopt_us: milliseconds, at least 1.
+    const delta = (tcpClockMs(now) - ((opts.tsEcr - conn.tsOffset) >>> 0)) >>> 0;
+    if (delta < 2147483647 / 1000) rttUs = Math.max(delta, 1) * 1000;
+  }
+  if (rttUs >= 0) {
+    tcpRttEstimator(conn.rtt, rttUs, conn.sndUna, conn.sndNxt);
+    conn.rto = tcpRtoJiffies(conn.rtt);
+    // RFC 6298 5.7 / Linux: only a valid RTT measurement resets the backoff.
+    conn.backoff = 0;
+  }
+  if (!tcpAnyRetransDone(conn)) conn.retransStamp = undefined;
+  return acked;
+}
+
+/** Linux tcp_ack_probe: an ACK while probing a zero window. */
+function tcpAckProbe(conn: Connection, now: Time): void {
+  if (!seqLt(conn.sndNxt, conn.writeSeq)) return;
+  const len = Math.min(seqDiff(dataEnd(conn), conn.sndNxt), tcpCurrentMss(conn));
+  const headEnd = seqAdd(
+    conn.sndNxt,
+    len + (conn.finSeq !== undefined && seqAdd(conn.sndNxt, len) === conn.finSeq ? 1 : 0),
+  );
+  if (seqLe(headEnd, seqAdd(conn.sndUna, conn.sndWnd))) {
+    conn.backoff = 0;
+    clearTimer(conn, 'probe0');
+  } else {
+    armTimer(conn, 'probe0', now, tcpProbe0When(conn));
+  }
+}
+
+// ---- The segment text (tcp_data_queue and friends). ----
+
+/** Linux tcp_dsack_set: the next ACK reports [from, to) as a duplicate (RFC 2883). */
+function tcpDsackSet(conn: Connection, from: Seq, to: Seq): void {
+  if (!conn.sackOk || !conn.net.sysctl.tcp_dsack) return;
+  conn.net.count(seqLt(from, conn.rcvNxt) ? 'TcpExtTCPDSACKOldSent' : 'TcpExtTCPDSACKOfoSent');
+  conn.dsack = { left: from, right: to };
+}
+
+/** Linux tcp_incr_quickack: ACK the next segments at once, as many as fill half the window. */
+function tcpIncrQuickack(conn: Connection, max: number): void {
+  let quickacks = Math.floor(conn.rcvWnd / (2 * conn.rcvMss));
+  if (quickacks === 0) quickacks = 2;
+  quickacks = Math.min(quickacks, max);
+  if (quickacks > conn.quick) conn.quick = quickacks;
+}
+
+/** Linux tcp_enter_quickack_mode. */
+function tcpEnterQuickackMode(conn: Connection): void {
+  tcpIncrQuickack(conn, TCP_MAX_QUICKACKS);
+  conn.pingpong = 0;
+  conn.ato = TCP_ATO_MIN;
+}
+
+/**
+ * Linux tcp_event_data_recv: the delayed-ACK engine learns from the spacing of
+ * arriving data. The first data starts quick-ACK mode (the start of a
+ * connection is ACKed at once) and sets ato to 40 ms; closely spaced data
+ * shortens ato, a long silence restarts quick ACKs.
+ */
+function tcpEventDataRecv(conn: Connection, now: Time, len: number): void {
+  // tcp_measure_rcv_mss.
+  if (len >= conn.rcvMss) conn.rcvMss = Math.min(len, conn.advMss);
+  if (conn.ato === 0) {
+    tcpIncrQuickack(conn, TCP_MAX_QUICKACKS);
+    conn.ato = TCP_ATO_MIN;
+  } else {
+    const m = jiffies(now) - jiffies(conn.lrcvtime);
+    if (m <= TCP_ATO_MIN / 2) {
+      conn.ato = (conn.ato >> 1) + TCP_ATO_MIN / 2;
+    } else if (m < conn.ato) {
+      conn.ato = (conn.ato >> 1) + m;
+      if (conn.ato > conn.rto) conn.ato = conn.rto;
+    } else if (m > conn.rto) {
+      // "Too long gap. Apparently sender failed to restart window."
+      tcpIncrQuickack(conn, TCP_MAX_QUICKACKS);
+    }
+  }
+  conn.lrcvtime = now;
+  if (len >= 128) tcpGrowWindow(conn, len);
+}
+
+/**
+ * Linux tcp_grow_window: full-sized segments let the offered window grow
+ * towards the buffer's size (rcv_ssthresh), two MSS at a time.
+ */
+function tcpGrowWindow(conn: Connection, len: number): void {
+  const room = Math.min(conn.windowClamp, tcpSpace(conn)) - conn.rcvSsthresh;
+  if (room <= 0) return;
+  const incr = Math.max(2 * conn.advMss, 2 * len);
+  conn.rcvSsthresh += Math.min(room, incr);
+  conn.quick |= 1;
+}
+
+/** Linux tcp_data_queue: in-order data to the receive queue, the rest to the out-of-order queue. */
+function tcpDataQueue(conn: Connection, now: Time, seg: TcpSegment): Verdict {
+  const segLen = tcpSegmentLength(seg);
+  if (segLen === 0) return undefined;
+  const start = seg.seq;
+  const end = seqAdd(start, segLen);
+  const synLen = seg.flags & SYN ? 1 : 0;
+  conn.dsack = undefined;
+  if (start === conn.rcvNxt) {
+    if (tcpReceiveWindow(conn) === 0) {
+      // "Some stacks are known to send bare FIN packets in a loop even if we send
+      // RWIN 0 in our ACK": accept a bare FIN.
+      if (!(seg.payload.length === 0 && seg.flags & FIN)) {
+        conn.net.count('TcpExtTCPZeroWindowDrop');
+        outOfWindow(conn);
+        return 'TCP_ZEROWINDOW';
+      }
+    }
+    return queueAndOut(conn, now, seg, seg.payload, synLen);
+  }
+  if (!seqGt(end, conn.rcvNxt)) {
+    // "A retransmit, 2nd most common case. Force an immediate ack."
+    conn.net.count('TcpExtDelayedACKLost');
+    tcpDsackSet(conn, start, end);
+    outOfWindow(conn);
+    return 'TCP_OLD_DATA';
+  }
+  if (!seqLt(start, seqAdd(conn.rcvNxt, tcpReceiveWindow(conn)))) {
+    // "Out of window. F.e. zero window probe."
+    outOfWindow(conn);
+    return 'TCP_OVERWINDOW';
+  }
+  if (seqLt(start, conn.rcvNxt)) {
+    // "Partial packet, seq < rcv_next < end_seq."
+    tcpDsackSet(conn, start, conn.rcvNxt);
+    if (tcpReceiveWindow(conn) === 0) {
+      conn.net.count('TcpExtTCPZeroWindowDrop');
+      outOfWindow(conn);
+      return 'TCP_ZEROWINDOW';
+    }
+    const skip = seqDiff(conn.rcvNxt, start) - synLen;
+    return queueAndOut(conn, now, seg, seg.payload.subarray(Math.max(0, skip)), 0);
+  }
+  return tcpDataQueueOfo(conn, now, seg);
+}
+
+/** out_of_window in tcp_data_queue: quick-ACK mode and an ACK owed. */
+function outOfWindow(conn: Connection): void {
+  tcpEnterQuickackMode(conn);
+  conn.ackPending = true;
+}
+
+function queueAndOut(
+  conn: Connection,
+  now: Time,
+  seg: TcpSegment,
+  data: Uint8Array,
+  synLen: number,
+): Verdict {
+  const used = conn.rcvQueue.length + conn.ofoQueue.bytes;
+  if (data.length > 0 && used + data.length > conn.rcvBuf && conn.rcvQueue.length > 0) {
+    // tcp_try_rmem_schedule failed: ACK now with what we have (a smaller window).
+    conn.ackNow = true;
+    conn.ackPending = true;
+    conn.net.count('TcpExtTCPRcvQDrop');
+    return 'PROTO_MEM';
+  }
+  conn.rcvQueue.push(data);
+  conn.rcvNxt = seqAdd(conn.rcvNxt, synLen + data.length);
+  if (data.length > 0) {
+    tcpEventDataRecv(conn, now, data.length);
+    conn.ackPending = true;
+    conn.emit({ kind: 'readable' });
+  }
+  if (seg.flags & FIN) {
+    conn.rcvNxt = seqAdd(conn.rcvNxt, 1);
+    tcpFin(conn, now);
+  }
+  if (!conn.ofoQueue.empty || conn.ofoFin !== undefined) {
+    tcpOfoQueue(conn, now);
+    // RFC 5681 4.2: "an immediate ACK SHOULD be sent when ... fills in all or part of a gap".
+    if (conn.ofoQueue.empty) conn.ackNow = true;
+  }
+  if (conn.selectiveAcks.length > 0) tcpSackRemove(conn);
+  return 'consumed';
+}
+
+/** Linux tcp_ofo_queue: what the new data made contiguous moves to the receive queue. */
+function tcpOfoQueue(conn: Connection, now: Time): void {
+  let moved = false;
+  for (
+    let data = conn.ofoQueue.takeFrom(conn.rcvNxt);
+    data;
+    data = conn.ofoQueue.takeFrom(conn.rcvNxt)
+  ) {
+    conn.rcvQueue.push(data);
+    conn.rcvNxt = seqAdd(conn.rcvNxt, data.length);
+    moved = true;
+  }
+  if (moved) conn.emit({ kind: 'readable' });
+  if (conn.ofoFin !== undefined && conn.ofoFin === conn.rcvNxt && conn.state !== 'CLOSE') {
+    conn.ofoFin = undefined;
+    conn.rcvNxt = seqAdd(conn.rcvNxt, 1);
+    tcpFin(conn, now);
+  }
+}
+
+/** Linux tcp_data_queue_ofo: hold data that arrived early, and say so with SACK blocks. */
+function tcpDataQueueOfo(conn: Connection, _now: Time, seg: TcpSegment): Verdict {
+  conn.net.count('TcpExtTCPOFOQueue');
+  conn.ackPending = true;
+  const synLen = seg.flags & SYN ? 1 : 0;
+  const dataSeq = seqAdd(seg.seq, synLen);
+  const data = seg.payload;
+  const used = conn.rcvQueue.length + conn.ofoQueue.bytes;
+  if (used + data.length > conn.rcvBuf) {
+    conn.net.count('TcpExtTCPOFODrop');
+    return 'PROTO_MEM';
+  }
+  if (seg.flags & FIN) {
+    const finSeq = seqAdd(dataSeq, data.length);
+    if (conn.ofoFin === undefined || seqLt(finSeq, conn.ofoFin)) conn.ofoFin = finSeq;
+  }
+  if (data.length === 0) return 'consumed';
+  const r = conn.ofoQueue.insert(dataSeq, data);
+  if (r.duplicate) {
+    conn.net.count('TcpExtTCPOFOMerge');
+    tcpDsackSet(conn, r.overlap!.left, r.overlap!.right);
+    tcpSackNewOfoSkb(conn, r.block.left, r.block.right);
+    return 'TCP_OFOMERGE';
+  }
+  if (r.overlap !== undefined) tcpDsackSet(conn, r.overlap.left, r.overlap.right);
+  tcpSackNewOfoSkb(conn, r.block.left, r.block.right);
+  return 'consumed';
+}
+
+/**
+ * Linux tcp_sack_new_ofo_skb: the block holding the newest data goes first
+ * (RFC 2018 4: "the first SACK block ... MUST specify the contiguous block of
+ * data containing the segment which triggered this ACK"); blocks it absorbed go.
+ */
+function tcpSackNewOfoSkb(conn: Connection, left: Seq, right: Seq): void {
+  const kept = conn.selectiveAcks.filter((b) => seqLt(b.right, left) || seqGt(b.left, right));
+  kept.unshift({ left, right });
+  if (kept.length > TCP_NUM_SACKS) kept.length = TCP_NUM_SACKS;
+  conn.selectiveAcks = kept;
+}
+
+/** Linux tcp_sack_remove: blocks now below RCV.NXT are no longer news. */
+function tcpSackRemove(conn: Connection): void {
+  if (conn.ofoQueue.empty) {
+    conn.selectiveAcks = [];
+    return;
+  }
+  conn.selectiveAcks = conn.selectiveAcks.filter((b) => seqLt(conn.rcvNxt, b.left));
+}
+
+/**
+ * Linux tcp_fin (RFC 9293 3.10.7.4 eighth check): the peer has no more to send.
+ * ESTABLISHED goes to CLOSE-WAIT (and interactive mode, so our FIN may carry the
+ * ACK), FIN-WAIT-1 to CLOSING, FIN-WAIT-2 to TIME-WAIT, the last two with an
+ * immediate ACK.
+ */
+function tcpFin(conn: Connection, now: Time): void {
+  conn.ackPending = true;
+  conn.finReceived = true;
+  switch (conn.state) {
+    case 'SYN_RECV':
+    case 'ESTABLISHED':
+      setState(conn, 'CLOSE_WAIT', now);
+      // inet_csk_enter_pingpong_mode: our FIN will likely follow; let it carry the ACK.
+      conn.pingpong = conn.net.sysctl.tcp_pingpong_thresh;
+      break;
+    case 'CLOSE_WAIT':
+    case 'CLOSING':
+    case 'LAST_ACK':
+      // A retransmitted FIN: nothing new.
+      break;
+    case 'FIN_WAIT1':
+      // Simultaneous close.
+      tcpSendAck(conn, now);
+      setState(conn, 'CLOSING', now);
+      break;
+    case 'FIN_WAIT2':
+      tcpSendAck(conn, now);
+      tcpTimeWait(conn, now);
+      break;
+    default:
+      break;
+  }
+  // "It _is_ possible, that we have something out-of-order _after_ FIN. ... For now drop them."
+  conn.ofoQueue.clear();
+  conn.ofoFin = undefined;
+  conn.selectiveAcks = [];
+  conn.emit({ kind: 'eof' });
+}
+
+/** Linux tcp_time_wait(TCP_TIME_WAIT): the connection waits 60 s in TIME-WAIT. */
+export function tcpTimeWait(conn: Connection, now: Time): void {
+  setState(conn, 'TIME_WAIT', now);
+  armTimeWait(conn, now);
+  conn.rtxQueue.length = 0;
+  conn.lostOut = 0;
+  conn.retransOut = 0;
+  conn.sackedOut = 0;
+}
+
+/**
+ * Linux __tcp_ack_snd_check: ACK now when more than one full segment is
+ * unacknowledged and the window can move, in quick-ACK mode, when something
+ * demands it (a gap filled, data out of order), else delay the ACK.
+ * DEVIATION(linux): no SACK compression (tcp_comp_sack_*): out-of-order data is
+ * ACKed at once every time, where Linux ACKs the first three at once.
+ */
+function tcpAckSndCheck(conn: Connection, now: Time): void {
+  if (!conn.ackPending) return;
+  const quickack = conn.quick > 0 && !inPingpongMode(conn);
+  if (
+    (seqDiff(conn.rcvNxt, conn.rcvWup) > conn.rcvMss && windowCanAdvance(conn)) ||
+    quickack ||
+    conn.ackNow ||
+    !conn.ofoQueue.empty
+  ) {
+    tcpSendAck(conn, now);
+    return;
+  }
+  tcpSendDelayedAck(conn, now);
+}
+
+/** "... and right edge of window advances far enough" (__tcp_select_window >= rcv_wnd). */
+function windowCanAdvance(conn: Connection): boolean {
+  return tcpSelectWindowBytes(conn) >= conn.rcvWnd;
+}
+
+// ---- TIME_WAIT (tcp_minisocks.c tcp_timewait_state_process). ----
+
+function tcpTimewaitStateProcess(conn: Connection, now: Time, seg: TcpSegment): Verdict | 'reopen' {
+  const f = seg.flags;
+  const opts = options(conn, seg, true);
+  const pawsReject =
+    opts.tsVal !== undefined && tcpPawsReject(conn, now, opts.tsVal, (f & RST) !== 0);
+  const end = seqAdd(seg.seq, tcpSegmentLength(seg));
+  if (!pawsReject && seg.seq === conn.rcvNxt && (seg.seq === end || f & RST)) {
+    // "In window segment, it may be only reset or bare ack."
+    if (f & RST && conn.net.sysctl.tcp_rfc1337 === 0) {
+      // "This is TIME_WAIT assassination" (RFC 1337): Linux lets it happen.
+      conn.finish(now);
+      return 'consumed';
+    }
+    armTimeWait(conn, now);
+    if (opts.tsVal !== undefined) storeTsRecent(conn, now, opts.tsVal);
+    return 'consumed';
+  }
+  // RFC 1122 4.2.2.13: a new SYN may reopen the connection if its sequence number
+  // (or timestamp) is beyond the old incarnation's.
+  if (
+    f & SYN &&
+    !(f & (RST | ACK)) &&
+    !pawsReject &&
+    (seqGt(seg.seq, conn.rcvNxt) ||
+      (opts.tsVal !== undefined && ((conn.tsRecent - opts.tsVal) | 0) < 0))
+  ) {
+    let isn = seqAdd(conn.sndNxt, 65535 + 2);
+    if (isn === 0) isn = seqAdd(isn, 1);
+    conn.reopenIsn = isn;
+    conn.finish(now);
+    return 'reopen';
+  }
+  if (pawsReject) conn.net.count('TcpExtPAWSEstab');
+  if (!(f & RST)) {
+    // "In this case we must reset the TIMEWAIT timer."
+    if (pawsReject || f & ACK) armTimeWait(conn, now);
+    if (!oowRateLimited(conn, now, seg, 'TcpExtTCPACKSkippedTimeWait')) {
+      // tcp_v4_timewait_ack: the window the connection last offered.
+      tcpSendBareAck(conn, now, tcpReceiveWindow(conn) >> conn.rcvWscale);
+    }
+    return pawsReject ? 'TCP_RFC7323_PAWS' : 'consumed';
+  }
+  return 'TCP_RESET';
+}

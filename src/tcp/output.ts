@@ -1,0 +1,633 @@
+/**
+ * Sending: every segment a connection emits is built here, as Linux's
+ * tcp_output.c builds it (tcp_transmit_skb): the sequence number, the window
+ * we announce (tcp_select_window), the options (timestamps, SACK blocks) and the
+ * bookkeeping every transmission does (TcpOutSegs, the delayed ACK it carries,
+ * the interactive-exchange detector). Then the senders: the SYN (tcp_connect),
+ * the SYN-ACK, new data under the congestion window, the peer's window and
+ * Nagle (tcp_write_xmit), retransmissions, pure ACKs, the FIN, RSTs and probes.
+ */
+
+import type { Time } from '../sim/time.js';
+import { type Seq, seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from '../wire/seq.js';
+import { ACK, FIN, PSH, RST, SYN, type TcpSegment } from '../wire/tcp.js';
+import type { SackBlock } from '../wire/tcp-options.js';
+import {
+  HZ,
+  jiffies,
+  TCP_ATO_MIN,
+  TCP_DELACK_MAX,
+  TCP_DELACK_MIN,
+  TCP_RTO_MAX,
+  TCP_RTO_MIN,
+  tcpClockMs,
+  usecsToJiffies,
+} from './clock.js';
+import { tcpPacketsInFlight } from './congestion.js';
+import type { Connection, TxSegment } from './connection.js';
+import { establishedOptions, synOptions, TCPOLEN_TSTAMP_ALIGNED } from './options.js';
+import { srttUs } from './rtt.js';
+import { setState } from './state.js';
+import { armTimer, clearTimer } from './timers.js';
+
+const EMPTY = new Uint8Array(0);
+
+/** TCP_MAX_WINDOW without scaling (64 KiB - 1). */
+export const MAX_UNSCALED_WINDOW = 65535;
+/** MAX_TCP_WINDOW: what tcp_workaround_signed_windows limits to. */
+const MAX_TCP_WINDOW = 32767;
+
+// ---- Windows (tcp_output.c tcp_select_initial_window, __tcp_select_window). ----
+
+/**
+ * The window the whole receive buffer stands for (Linux tcp_full_space): since
+ * Linux 6.6 the buffer-to-window ratio starts at one half
+ * (TCP_DEFAULT_SCALING_RATIO), so tcp_rmem[1] = 128 KiB gives 64 KiB.
+ * DEVIATION(linux): the ratio stays one half (Linux re-measures it from the
+ * payload-to-truesize ratio of what arrives), and the buffer is not autotuned.
+ */
+export function tcpFullSpace(conn: Connection): number {
+  return Math.floor(conn.rcvBuf / 2);
+}
+
+/** The window the free part of the buffer stands for (Linux tcp_space). */
+export function tcpSpace(conn: Connection): number {
+  const used = conn.rcvQueue.length + conn.ofoQueue.bytes;
+  return Math.floor(Math.max(0, conn.rcvBuf - used) / 2);
+}
+
+/** What is left of the window we announced (Linux tcp_receive_window). */
+export function tcpReceiveWindow(conn: Connection): number {
+  return Math.max(0, conn.rcvWnd - seqDiff(conn.rcvNxt, conn.rcvWup));
+}
+
+/**
+ * Linux tcp_select_initial_window: the window of a SYN or SYN-ACK, a multiple of
+ * the MSS that fits in 16 bits: 64240 = 44 × 1460 for a SYN on a 1500-byte MTU,
+ * 65160 = 45 × 1448 for a SYN-ACK that agreed to timestamps.
+ */
+export function tcpInitialWindow(conn: Connection, mss: number): number {
+  let space = tcpFullSpace(conn);
+  if (space > mss) space = Math.floor(space / mss) * mss;
+  return Math.min(
+    space,
+    conn.net.sysctl.tcp_workaround_signed_windows ? MAX_TCP_WINDOW : MAX_UNSCALED_WINDOW,
+  );
+}
+
+/** Linux __tcp_select_window: the window to offer now, in bytes. */
+export function tcpSelectWindowBytes(conn: Connection): number {
+  let mss = conn.rcvMss;
+  let freeSpace = tcpSpace(conn);
+  const allowedSpace = tcpFullSpace(conn);
+  const fullSpace = Math.min(conn.windowClamp, allowedSpace);
+  const scale = 2 ** conn.rcvWscale;
+  if (mss > fullSpace) {
+    mss = fullSpace;
+    if (mss <= 0) return 0;
+  }
+  if (freeSpace < fullSpace >> 1) {
+    // The buffer is more than half full: stop quick ACKs and aim for a zero window
+    // rather than let data be dropped (tcp_output.c: "try to move to zero-window").
+    conn.quick = 0;
+    freeSpace = Math.floor(freeSpace / scale) * scale;
+    if (freeSpace < allowedSpace >> 4 || freeSpace < mss) return 0;
+  }
+  if (freeSpace > conn.rcvSsthresh) freeSpace = conn.rcvSsthresh;
+  if (conn.rcvWscale > 0) {
+    // "Advertise enough space so that it won't get scaled away."
+    return Math.ceil(freeSpace / scale) * scale;
+  }
+  let window = conn.rcvWnd;
+  // Keep the offer if within one MSS of the free space (saves the arithmetic and
+  // keeps the window a multiple of the MSS).
+  if (window <= freeSpace - mss || window > freeSpace) {
+    window = Math.floor(freeSpace / mss) * mss;
+  } else if (mss === fullSpace && freeSpace > window + (fullSpace >> 1)) {
+    window = freeSpace;
+  }
+  return window;
+}
+
+/**
+ * Linux tcp_select_window: the window field of a segment other than a SYN. The
+ * offered window never shrinks (RFC 9293 3.8.6.2.2, tcp_shrink_window = 0); the
+ * new right edge is remembered in RCV.WND/RCV.WUP.
+ */
+export function tcpSelectWindow(conn: Connection): number {
+  const oldWin = conn.rcvWnd;
+  const curWin = tcpReceiveWindow(conn);
+  let newWin = tcpSelectWindowBytes(conn);
+  const scale = 2 ** conn.rcvWscale;
+  if (newWin < curWin) {
+    if (!conn.net.sysctl.tcp_shrink_window || conn.rcvWscale === 0) {
+      if (newWin === 0) conn.net.count('TcpExtTCPWantZeroWindowAdv');
+      newWin = Math.ceil(curWin / scale) * scale;
+    }
+  }
+  conn.rcvWnd = newWin;
+  conn.rcvWup = conn.rcvNxt;
+  const max =
+    conn.rcvWscale === 0 && conn.net.sysctl.tcp_workaround_signed_windows
+      ? MAX_TCP_WINDOW
+      : MAX_UNSCALED_WINDOW * scale;
+  const field = Math.floor(Math.min(newWin, max) / scale);
+  if (field === 0) {
+    if (oldWin !== 0) conn.net.count('TcpExtTCPToZeroWindowAdv');
+  } else if (oldWin === 0) {
+    conn.net.count('TcpExtTCPFromZeroWindowAdv');
+  }
+  return field;
+}
+
+// ---- Options and MSS. ----
+
+/** Our TSval now, and TS.Recent as the echo (RFC 7323 3.2, 4.3). */
+export function tcpTimestamps(conn: Connection, now: Time): { tsVal: number; tsEcr: number } {
+  return { tsVal: (tcpClockMs(now) + conn.tsOffset) >>> 0, tsEcr: conn.tsRecent >>> 0 };
+}
+
+/** The SACK blocks the next segment reports: a D-SACK first, then the most recent blocks. */
+function sackBlocksToSend(conn: Connection): SackBlock[] {
+  if (!conn.sackOk) return [];
+  const out: SackBlock[] = [];
+  if (conn.dsack !== undefined) out.push(conn.dsack);
+  for (const b of conn.selectiveAcks) out.push(b);
+  return out;
+}
+
+/**
+ * Linux tcp_current_mss: the payload that fits in a segment now, after the
+ * timestamp option (already out of sndMss) and any SACK blocks.
+ */
+export function tcpCurrentMss(conn: Connection): number {
+  const blocks = conn.sackOk ? conn.selectiveAcks.length + (conn.dsack ? 1 : 0) : 0;
+  if (blocks === 0) return conn.sndMss;
+  const optSpace = 40 - (conn.tstampOk ? TCPOLEN_TSTAMP_ALIGNED : 0);
+  const fit = Math.min(blocks, Math.floor((optSpace - 4) / 8));
+  return Math.max(1, conn.sndMss - (4 + 8 * fit));
+}
+
+/**
+ * Linux tcp_sync_mss: the MSS to send with, from the peer's MSS option and the
+ * path MTU, less the timestamp option, at least tcp_min_snd_mss, and no more
+ * than half the largest window the peer offered (tcp_bound_to_half_wnd).
+ */
+export function tcpSyncMss(conn: Connection): void {
+  let mss = Math.min(conn.mssClamp, conn.mtu - 40);
+  if (conn.userMss !== undefined) mss = Math.min(mss, conn.userMss);
+  if (conn.tstampOk) mss -= TCPOLEN_TSTAMP_ALIGNED;
+  mss = Math.max(mss, conn.net.sysctl.tcp_min_snd_mss);
+  const cutoff = conn.maxWindow > 536 ? conn.maxWindow >> 1 : conn.maxWindow;
+  if (cutoff > 0 && mss > cutoff) mss = Math.max(cutoff, 68 - 20 - (conn.tstampOk ? 12 : 0));
+  conn.sndMss = mss;
+}
+
+// ---- Transmission (tcp_transmit_skb) and its events. ----
+
+interface SegmentSpec {
+  readonly seq: Seq;
+  readonly flags: number;
+  readonly payload?: Uint8Array;
+}
+
+/** Builds a segment other than SYN/SYN-ACK and queues it for the host. */
+function transmit(conn: Connection, now: Time, spec: SegmentSpec): TcpSegment {
+  const payload = spec.payload ?? EMPTY;
+  const hasAck = (spec.flags & ACK) !== 0;
+  const seg: TcpSegment = {
+    srcPort: conn.local.port,
+    dstPort: conn.remote.port,
+    seq: spec.seq,
+    ack: hasAck ? conn.rcvNxt : (0 as Seq),
+    flags: spec.flags,
+    window: tcpSelectWindow(conn),
+    urgentPointer: 0,
+    options: establishedOptions(
+      conn.tstampOk ? tcpTimestamps(conn, now) : undefined,
+      sackBlocksToSend(conn),
+    ),
+    payload,
+  };
+  // tcp_options_write: a D-SACK is reported once.
+  conn.dsack = undefined;
+  conn.txQueue.push(seg);
+  conn.net.counters.TcpOutSegs++;
+  if (hasAck) tcpEventAckSent(conn);
+  if (payload.length > 0) tcpEventDataSent(conn, now);
+  return seg;
+}
+
+/** Linux tcp_event_ack_sent (with tcp_dec_quickack_mode): the ACK owed has gone. */
+function tcpEventAckSent(conn: Connection): void {
+  if (conn.quick > 0 && conn.ackPending) {
+    conn.quick--;
+    // "Leaving quickack mode we deflate ATO."
+    if (conn.quick === 0) conn.ato = TCP_ATO_MIN;
+  }
+  conn.ackPending = false;
+  conn.ackNow = false;
+  clearTimer(conn, 'delack');
+}
+
+/**
+ * Linux tcp_event_data_sent: data sent within `ato` of the last data received
+ * is a reply, and replies make the connection interactive (pingpong), which
+ * delays its ACKs so they can ride on the next reply.
+ */
+function tcpEventDataSent(conn: Connection, now: Time): void {
+  conn.lsndtime = now;
+  if (jiffies(now) - jiffies(conn.lrcvtime) < conn.ato && conn.pingpong < 255) conn.pingpong++;
+}
+
+/** inet_csk_in_pingpong_mode. */
+export function inPingpongMode(conn: Connection): boolean {
+  return conn.pingpong >= conn.net.sysctl.tcp_pingpong_thresh;
+}
+
+/**
+ * Linux tcp_acceptable_seq: SND.NXT, unless the peer shrank its window below it,
+ * in which case the right edge of that window.
+ */
+export function tcpAcceptableSeq(conn: Connection): Seq {
+  const wndEnd = seqAdd(conn.sndUna, conn.sndWnd);
+  if (
+    !seqLt(wndEnd, conn.sndNxt) ||
+    (conn.wscaleOk && seqDiff(conn.sndNxt, wndEnd) < 2 ** conn.rcvWscale)
+  ) {
+    return conn.sndNxt;
+  }
+  return wndEnd;
+}
+
+/** Linux tcp_send_ack: a pure ACK, now. */
+export function tcpSendAck(conn: Connection, now: Time): void {
+  if (conn.state === 'CLOSE') return;
+  transmit(conn, now, { seq: tcpAcceptableSeq(conn), flags: ACK });
+}
+
+/**
+ * Linux tcp_send_delayed_ack: arm the delayed-ACK timer for `ato` (bounded by
+ * the RTT and TCP_DELACK_MAX once the exchange is slow), unless one is armed
+ * earlier; an ACK already overdue by then goes now.
+ */
+export function tcpSendDelayedAck(conn: Connection, now: Time): void {
+  let ato = conn.ato;
+  if (ato > TCP_DELACK_MIN) {
+    let maxAto = HZ / 2;
+    if (inPingpongMode(conn)) maxAto = TCP_DELACK_MAX;
+    const srtt = srttUs(conn.rtt);
+    if (srtt > 0) {
+      const rtt = Math.max(usecsToJiffies(srtt), TCP_DELACK_MIN);
+      if (rtt < maxAto) maxAto = rtt;
+    }
+    ato = Math.min(ato, maxAto);
+  }
+  ato = Math.min(ato, TCP_DELACK_MAX);
+  const nowJ = jiffies(now);
+  let timeout = nowJ + ato;
+  if (conn.timers.delack !== undefined) {
+    // "If delack timer is about to expire, send ACK now."
+    if (conn.delackTimeout <= nowJ + (ato >> 2)) {
+      tcpSendAck(conn, now);
+      return;
+    }
+    if (timeout >= conn.delackTimeout) timeout = conn.delackTimeout;
+  }
+  conn.ackPending = true;
+  conn.delackTimeout = timeout;
+  armTimer(conn, 'delack', now, timeout - nowJ);
+}
+
+// ---- The handshake. ----
+
+/**
+ * The options of a SYN or SYN-ACK. A request sock's SYN-ACK echoes what was
+ * negotiated (tcp_synack_options); our own SYN, and its SYN-ACK form in a
+ * simultaneous open, offers what the sysctls allow (tcp_syn_options). Either
+ * echoes TS.Recent, which is 0 until the peer's SYN is seen.
+ */
+function handshakeOptions(conn: Connection, now: Time): TcpSegment['options'] {
+  const sys = conn.net.sysctl;
+  const negotiated = conn.isRequest;
+  const ts = negotiated ? conn.tstampOk : sys.tcp_timestamps !== 0;
+  return synOptions({
+    mss: conn.advMss,
+    sackPermitted: negotiated ? conn.sackOk : sys.tcp_sack !== 0,
+    timestamps: ts
+      ? { tsVal: tcpTimestamps(conn, now).tsVal, tsEcr: conn.tsRecent >>> 0 }
+      : undefined,
+    wscale: (negotiated ? conn.wscaleOk : sys.tcp_window_scaling !== 0)
+      ? conn.rcvWscale
+      : undefined,
+  });
+}
+
+function transmitSyn(conn: Connection, now: Time, withAck: boolean): void {
+  const seg: TcpSegment = {
+    srcPort: conn.local.port,
+    dstPort: conn.remote.port,
+    seq: conn.iss,
+    ack: withAck ? conn.rcvNxt : (0 as Seq),
+    flags: withAck ? SYN | ACK : SYN,
+    // RFC 7323 2.2: the window of a SYN or SYN-ACK is never scaled.
+    window: Math.min(conn.rcvWnd, MAX_UNSCALED_WINDOW),
+    urgentPointer: 0,
+    options: handshakeOptions(conn, now),
+    payload: EMPTY,
+  };
+  conn.txQueue.push(seg);
+  conn.net.counters.TcpOutSegs++;
+  if (withAck) tcpEventAckSent(conn);
+}
+
+/**
+ * An ACK built outside the connection's usual bookkeeping, as Linux's
+ * tcp_v4_send_ack does for a request sock (tcp_v4_reqsk_send_ack: its SYN-ACK
+ * window) and a timewait sock (tcp_v4_timewait_ack: its last window): SND.NXT,
+ * RCV.NXT, the given window field, timestamps if negotiated.
+ */
+export function tcpSendBareAck(conn: Connection, now: Time, window: number): void {
+  conn.txQueue.push({
+    srcPort: conn.local.port,
+    dstPort: conn.remote.port,
+    seq: conn.sndNxt,
+    ack: conn.rcvNxt,
+    flags: ACK,
+    window,
+    urgentPointer: 0,
+    options: establishedOptions(conn.tstampOk ? tcpTimestamps(conn, now) : undefined, []),
+    payload: EMPTY,
+  });
+  conn.net.counters.TcpOutSegs++;
+}
+
+/**
+ * Active open (Linux tcp_connect_init + tcp_connect): choose the receive
+ * window and scale, send the SYN, start the retransmission timer at
+ * TCP_TIMEOUT_INIT.
+ */
+export function tcpConnect(conn: Connection, now: Time): void {
+  conn.rcvWnd = tcpInitialWindow(conn, conn.advMss);
+  conn.rcvSsthresh = conn.rcvWnd;
+  conn.windowClamp = MAX_UNSCALED_WINDOW * 2 ** conn.rcvWscale;
+  queueSyn(conn, now);
+  conn.retransStamp = tcpClockMs(now);
+  setState(conn, 'SYN_SENT', now);
+  transmitSyn(conn, now, false);
+  conn.net.counters.TcpActiveOpens++;
+  armTimer(conn, 'retransmit', now, conn.rto);
+}
+
+/**
+ * Sends the SYN-ACK: for a passive open (the request sock's first SYN-ACK) and
+ * for a simultaneous open (tcp_send_synack turns our SYN into a SYN-ACK).
+ */
+export function tcpSendSynAck(conn: Connection, now: Time): void {
+  if (conn.rtxQueue.length === 0) queueSyn(conn, now);
+  transmitSyn(conn, now, true);
+}
+
+/** Our SYN takes the first sequence number and waits in the retransmit queue. */
+function queueSyn(conn: Connection, now: Time): void {
+  conn.sndUna = conn.iss;
+  conn.sndNxt = seqAdd(conn.iss, 1);
+  conn.rtxQueue.push({
+    seq: conn.iss,
+    end: conn.sndNxt,
+    flags: SYN,
+    sentAt: now,
+    everRetransmitted: false,
+    lost: false,
+    retrans: false,
+  });
+}
+
+// ---- Data (tcp_write_xmit and friends). ----
+
+/** Whether a write ended inside [from, to] (PSH, tcp_mark_push). */
+function pushInRange(conn: Connection, from: Seq, to: Seq): boolean {
+  for (const m of conn.pushMarks) {
+    if (seqGt(m, from) && seqLe(m, to)) return true;
+    if (seqGt(m, to)) break;
+  }
+  return false;
+}
+
+/** Where the data ends: writeSeq, or the FIN's sequence number once it is queued. */
+export function dataEnd(conn: Connection): Seq {
+  return conn.finSeq ?? conn.writeSeq;
+}
+
+/** Sends [SND.NXT, SND.NXT + len) and the FIN if `fin`, as a new segment. */
+function sendNewSegment(
+  conn: Connection,
+  now: Time,
+  len: number,
+  fin: boolean,
+  forcePush: boolean,
+): void {
+  const start = conn.sndNxt;
+  const end = seqAdd(start, len + (fin ? 1 : 0));
+  const psh = forcePush || (len > 0 && pushInRange(conn, start, seqAdd(start, len)));
+  const priorPackets = conn.rtxQueue.length;
+  conn.rtxQueue.push({
+    seq: start,
+    end,
+    flags: fin ? FIN : 0,
+    sentAt: now,
+    everRetransmitted: false,
+    lost: false,
+    retrans: false,
+  });
+  transmit(conn, now, {
+    seq: start,
+    flags: ACK | (fin ? FIN : 0) | (psh ? PSH : 0),
+    payload: conn.sendBuffer.slice(start, len),
+  });
+  conn.sndNxt = end;
+  if (len > 0) conn.net.counters.TcpExtTCPOrigDataSent++;
+  // tcp_minshall_update: remember the end of the last small segment.
+  if (len < tcpCurrentMss(conn)) conn.sndSml = end;
+  if (conn.caState === 'Recovery') conn.prrOut++;
+  // tcp_event_new_data_sent: the first segment in flight starts the RTO.
+  if (priorPackets === 0) tcpRearmRto(conn, now);
+}
+
+/**
+ * Linux tcp_write_xmit: send what the congestion window, the peer's window and
+ * Nagle allow. `nagleOff` is TCP_NAGLE_OFF/PUSH (the FIN, TCP_NODELAY).
+ */
+export function tcpPushPendingFrames(conn: Connection, now: Time, nagleOff = false): void {
+  const st = conn.state;
+  if (st === 'CLOSE' || st === 'SYN_SENT' || st === 'LISTEN' || st === 'TIME_WAIT') return;
+  if (conn.isRequest) return;
+  let cwndLimited = false;
+  for (;;) {
+    if (!seqLt(conn.sndNxt, conn.writeSeq)) break;
+    const mssNow = tcpCurrentMss(conn);
+    const end = dataEnd(conn);
+    const avail = Math.max(0, seqDiff(end, conn.sndNxt));
+    const len = Math.min(avail, mssNow);
+    const fin = conn.finSeq !== undefined && seqAdd(conn.sndNxt, len) === conn.finSeq;
+    if (len === 0 && !fin) break;
+    // tcp_cwnd_test: "Don't be strict about the congestion window for the final FIN."
+    if (!(fin && len === 0) && tcpPacketsInFlight(conn) >= conn.cwnd) {
+      cwndLimited = true;
+      break;
+    }
+    // tcp_snd_wnd_test: the whole segment, FIN included, must fit in the window.
+    const wndEnd = seqAdd(conn.sndUna, conn.sndWnd);
+    if (seqGt(seqAdd(conn.sndNxt, len + (fin ? 1 : 0)), wndEnd)) break;
+    // tcp_nagle_test with tcp_nagle_check: hold a partial segment while a previous
+    // small one is unacknowledged (Minshall's variant), unless TCP_NODELAY or a FIN.
+    if (!fin && len < mssNow && !nagleOff && !conn.noDelay && conn.rtxQueue.length > 0) {
+      if (seqGt(conn.sndSml, conn.sndUna) && !seqGt(conn.sndSml, conn.sndNxt)) break;
+    }
+    sendNewSegment(conn, now, len, fin, false);
+  }
+  tcpCwndValidate(conn, cwndLimited);
+  // tcp_check_probe_timer: data is waiting on a closed window and nothing is in
+  // flight to bring a window update: probe.
+  if (conn.rtxQueue.length === 0 && seqLt(conn.sndNxt, conn.writeSeq)) {
+    if (conn.timers.probe0 === undefined && conn.timers.retransmit === undefined) {
+      armTimer(conn, 'probe0', now, tcpProbe0Base(conn));
+    }
+  }
+}
+
+/** Linux tcp_cwnd_validate: how fully the congestion window is used. */
+function tcpCwndValidate(conn: Connection, isCwndLimited: boolean): void {
+  const packetsOut = conn.rtxQueue.length;
+  if (
+    !seqLt(conn.sndUna, conn.cwndUsageSeq) ||
+    isCwndLimited ||
+    (!conn.isCwndLimited && packetsOut > conn.maxPacketsOut)
+  ) {
+    conn.isCwndLimited = isCwndLimited;
+    conn.maxPacketsOut = packetsOut;
+    conn.cwndUsageSeq = conn.sndNxt;
+  }
+}
+
+/** Linux tcp_probe0_base: the zero-window probe interval before backoff. */
+export function tcpProbe0Base(conn: Connection): number {
+  return Math.max(conn.rto, TCP_RTO_MIN);
+}
+
+/** Linux tcp_rearm_rto: the RTO runs while anything is in flight. */
+export function tcpRearmRto(conn: Connection, now: Time): void {
+  if (conn.rtxQueue.length === 0) {
+    clearTimer(conn, 'retransmit');
+    return;
+  }
+  armTimer(conn, 'retransmit', now, Math.min(conn.rto, TCP_RTO_MAX));
+}
+
+/**
+ * Linux tcp_retransmit_skb: sends `entry` again, trimmed to SND.UNA. False when
+ * the peer's window does not allow it (only the head may go beyond it).
+ */
+export function tcpRetransmitSkb(conn: Connection, now: Time, entry: TxSegment): boolean {
+  if (seqLt(entry.seq, conn.sndUna) && (entry.flags & SYN) === 0) entry.seq = conn.sndUna;
+  const wndEnd = seqAdd(conn.sndUna, conn.sndWnd);
+  if (!seqLt(entry.seq, wndEnd) && entry.seq !== conn.sndUna) return false;
+  // retrans_stamp: when the oldest retransmitted data was first sent.
+  if (conn.retransStamp === undefined) conn.retransStamp = tcpClockMs(entry.sentAt);
+  entry.sentAt = now;
+  entry.everRetransmitted = true;
+  if (!entry.retrans) {
+    entry.retrans = true;
+    conn.retransOut++;
+  }
+  conn.totalRetrans++;
+  conn.net.counters.TcpRetransSegs++;
+  if (conn.caState === 'Recovery') conn.prrOut++;
+  if (entry.flags & SYN) {
+    // A SYN goes again as it went; in SYN_RECV (simultaneous or passive open) as a SYN-ACK.
+    transmitSyn(conn, now, conn.state !== 'SYN_SENT');
+    return true;
+  }
+  const fin = (entry.flags & FIN) !== 0;
+  const len = seqDiff(entry.end, entry.seq) - (fin ? 1 : 0);
+  const psh = len > 0 && pushInRange(conn, entry.seq, seqAdd(entry.seq, len));
+  transmit(conn, now, {
+    seq: entry.seq,
+    flags: ACK | (fin ? FIN : 0) | (psh ? PSH : 0),
+    payload: conn.sendBuffer.slice(entry.seq, len),
+  });
+  return true;
+}
+
+/**
+ * Linux tcp_xmit_retransmit_queue: resend the segments marked lost, oldest
+ * first, as far as the congestion window allows.
+ */
+export function tcpXmitRetransmitQueue(conn: Connection, now: Time): void {
+  for (const entry of conn.rtxQueue) {
+    if (!entry.lost || entry.retrans) continue;
+    if (tcpPacketsInFlight(conn) >= conn.cwnd) break;
+    if (!tcpRetransmitSkb(conn, now, entry)) break;
+    conn.net.count(conn.caState === 'Loss' ? 'TcpExtTCPSlowStartRetrans' : 'TcpExtTCPFastRetrans');
+    if (entry === conn.rtxQueue[0]) tcpRearmRto(conn, now);
+  }
+}
+
+/** Linux tcp_send_fin: queue the FIN after the data and push it, Nagle off. */
+export function tcpSendFin(conn: Connection, now: Time): void {
+  if (conn.finSeq !== undefined) return;
+  conn.finSeq = conn.writeSeq;
+  conn.writeSeq = seqAdd(conn.writeSeq, 1);
+  tcpPushPendingFrames(conn, now, true);
+}
+
+/** Linux tcp_send_active_reset: RST|ACK at the acceptable sequence number. */
+export function tcpSendActiveReset(conn: Connection, now: Time): void {
+  transmit(conn, now, { seq: tcpAcceptableSeq(conn), flags: RST | ACK });
+  conn.net.counters.TcpOutRsts++;
+}
+
+/**
+ * Linux tcp_write_wakeup: a zero-window or keepalive probe. If the window has
+ * room, as much new data as fits (with PSH); otherwise a segment at SND.UNA - 1
+ * without data, which the peer must answer with an ACK (tcp_xmit_probe_skb).
+ */
+export function tcpWriteWakeup(
+  conn: Connection,
+  now: Time,
+  counter: 'TcpExtTCPWinProbe' | 'TcpExtTCPKeepAlive',
+): void {
+  const wndEnd = seqAdd(conn.sndUna, conn.sndWnd);
+  if (seqLt(conn.sndNxt, conn.writeSeq) && seqLt(conn.sndNxt, wndEnd)) {
+    const avail = seqDiff(dataEnd(conn), conn.sndNxt);
+    const len = Math.min(avail, seqDiff(wndEnd, conn.sndNxt), tcpCurrentMss(conn));
+    const fin =
+      conn.finSeq !== undefined &&
+      seqAdd(conn.sndNxt, len) === conn.finSeq &&
+      seqGe(wndEnd, seqAdd(conn.sndNxt, len + 1));
+    if (len > 0 || fin) {
+      sendNewSegment(conn, now, len, fin, true);
+      return;
+    }
+  }
+  transmit(conn, now, { seq: seqAdd(conn.sndUna, -1), flags: ACK });
+  conn.net.count(counter);
+}
+
+/**
+ * Linux tcp_cleanup_rbuf, after the application read `copied` bytes: ACK now
+ * if an ACK is owed and more than a segment is unacknowledged, or if the read
+ * at least doubled a window that had fallen to half its clamp or less.
+ */
+export function tcpCleanupRbuf(conn: Connection, now: Time, copied: number): void {
+  let timeToAck = false;
+  if (conn.ackPending && seqDiff(conn.rcvNxt, conn.rcvWup) > conn.rcvMss) timeToAck = true;
+  if (copied > 0 && !timeToAck && !conn.finReceived) {
+    const rcvWindowNow = tcpReceiveWindow(conn);
+    if (2 * rcvWindowNow <= conn.windowClamp) {
+      const newWindow = tcpSelectWindowBytes(conn);
+      if (newWindow > 0 && newWindow >= 2 * rcvWindowNow) timeToAck = true;
+    }
+  }
+  if (timeToAck) tcpSendAck(conn, now);
+}

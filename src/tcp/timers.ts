@@ -1,0 +1,357 @@
+/**
+ * A connection's timers, as data: a table of deadlines keyed by kind, and what
+ * each does when it fires (Linux tcp_timer.c, inet_connection_sock.c). The
+ * driver asks `nextDeadline()` and calls `handleTimeout(now)` then; timers due
+ * at the same instant run in the order of TIMER_KINDS.
+ *
+ * Linux multiplexes some of these on fewer kernel timers (retransmit and
+ * zero-window probe share icsk_retransmit_timer; keepalive and the orphaned
+ * FIN_WAIT2 share sk_timer; TIME_WAIT lives on the timewait sock); the table
+ * keeps one entry per kind so that tests and tools can name them. The
+ * retransmit entry of a passive connection still in the SYN queue is Linux's
+ * request-sock timer (reqsk_timer_handler), which resends the SYN-ACK.
+ */
+
+import type { Time } from '../sim/time.js';
+import { seqLt } from '../wire/seq.js';
+import {
+  HZ,
+  jiffies,
+  TCP_ATO_MIN,
+  TCP_RTO_MAX,
+  TCP_RTO_MIN,
+  TCP_TIMEOUT_INIT,
+  TCP_TIMEWAIT_LEN,
+  tcpClockMs,
+  timerFireTime,
+} from './clock.js';
+import { tcpEnterLoss } from './congestion.js';
+import { type Connection, tcpDone } from './connection.js';
+import { tcpError } from './errors.js';
+import {
+  dataEnd,
+  inPingpongMode,
+  tcpProbe0Base,
+  tcpRetransmitSkb,
+  tcpSendAck,
+  tcpSendActiveReset,
+  tcpWriteWakeup,
+} from './output.js';
+
+export const TIMER_KINDS = [
+  'retransmit',
+  'probe0',
+  'delack',
+  'keepalive',
+  'finWait2',
+  'timeWait',
+] as const;
+
+export type TimerKind = (typeof TIMER_KINDS)[number];
+
+/** When each timer fires (virtual time), or undefined when it is not armed. */
+export type TimerTable = Record<TimerKind, Time | undefined>;
+
+export function newTimerTable(): TimerTable {
+  return {
+    retransmit: undefined,
+    probe0: undefined,
+    delack: undefined,
+    keepalive: undefined,
+    finWait2: undefined,
+    timeWait: undefined,
+  };
+}
+
+/** Arms `kind` to fire `delta` jiffies from now, where Linux's timer wheel would fire it. */
+export function armTimer(conn: Connection, kind: TimerKind, now: Time, delta: number): void {
+  conn.timers[kind] = timerFireTime(now, delta, conn.net.timerWheel);
+}
+
+export function clearTimer(conn: Connection, kind: TimerKind): void {
+  conn.timers[kind] = undefined;
+}
+
+export function clearAllTimers(t: TimerTable): void {
+  for (const k of TIMER_KINDS) t[k] = undefined;
+}
+
+export function timerDeadline(t: TimerTable): Time | undefined {
+  let min: Time | undefined;
+  for (const k of TIMER_KINDS) {
+    const d = t[k];
+    if (d !== undefined && (min === undefined || d < min)) min = d;
+  }
+  return min;
+}
+
+/** Runs every timer due at `now`, in TIMER_KINDS order. */
+export function runTimers(conn: Connection, now: Time): void {
+  for (const kind of TIMER_KINDS) {
+    const due = conn.timers[kind];
+    if (due === undefined || due > now) continue;
+    conn.timers[kind] = undefined;
+    switch (kind) {
+      case 'retransmit':
+        if (conn.isRequest) synAckTimer(conn, now);
+        else tcpRetransmitTimer(conn, now);
+        break;
+      case 'probe0':
+        tcpProbeTimer(conn, now);
+        break;
+      case 'delack':
+        tcpDelackTimer(conn, now);
+        break;
+      case 'keepalive':
+        tcpKeepaliveTimer(conn, now);
+        break;
+      case 'finWait2':
+      case 'timeWait':
+        // The timewait sock (TIME_WAIT, or an orphaned FIN_WAIT2) dies quietly
+        // (tw_timer_handler counts it in TcpExtTW).
+        conn.net.count('TcpExtTW');
+        conn.finish(now);
+        break;
+    }
+  }
+}
+
+// ---- Retransmission (tcp_retransmit_timer, tcp_write_timeout). ----
+
+/**
+ * Linux tcp_model_timeout: how long `boundary` exponentially backed-off
+ * retransmissions take from an RTO of `rtoBase` jiffies, capped at TCP_RTO_MAX
+ * each, in milliseconds. With tcp_retries2 = 15 and 200 ms: 924.6 s.
+ */
+export function tcpModelTimeoutMs(boundary: number, rtoBase: number): number {
+  const thresh = Math.floor(Math.log2(TCP_RTO_MAX / rtoBase));
+  const j =
+    boundary <= thresh
+      ? (2 ** (boundary + 1) - 1) * rtoBase
+      : (2 ** (thresh + 1) - 1) * rtoBase + (boundary - thresh) * TCP_RTO_MAX;
+  return (j * 1000) / HZ;
+}
+
+/** Linux retransmits_timed_out: the time budget of `boundary` retransmissions has been spent. */
+function retransmitsTimedOut(conn: Connection, boundary: number, now: Time): boolean {
+  if (conn.retransmits === 0 || conn.retransStamp === undefined) return false;
+  const syn = conn.state === 'SYN_SENT' || conn.state === 'SYN_RECV';
+  const rtoBase = syn ? TCP_TIMEOUT_INIT : TCP_RTO_MIN;
+  return tcpClockMs(now) - conn.retransStamp >= tcpModelTimeoutMs(boundary, rtoBase);
+}
+
+/** Linux tcp_orphan_retries: tcp_orphan_retries, where 0 means 8 while the RTO is below its maximum. */
+function tcpOrphanRetries(conn: Connection, alive: boolean): number {
+  let retries = conn.net.sysctl.tcp_orphan_retries;
+  if (conn.softError !== undefined && !alive) retries = 0;
+  if (retries === 0 && alive) retries = 8;
+  return retries;
+}
+
+/** Linux tcp_write_err: give up with ETIMEDOUT (or the soft error seen). */
+export function tcpWriteErr(conn: Connection, now: Time): void {
+  conn.error = conn.softError ?? tcpError('ETIMEDOUT');
+  conn.net.count('TcpExtTCPAbortOnTimeout');
+  tcpDone(conn, now);
+}
+
+/**
+ * Linux tcp_write_timeout: has the connection retransmitted long enough? For a
+ * SYN: tcp_syn_retries retransmissions, plus tcp_syn_linear_timeouts in
+ * SYN_SENT, or the time those would take with classic backoff (DESIGN.md
+ * "Which Linux"). Otherwise the time budget of tcp_retries2 (of 8 when
+ * orphaned). True when it gave up.
+ */
+function tcpWriteTimeout(conn: Connection, now: Time): boolean {
+  const sys = conn.net.sysctl;
+  let expired = false;
+  let retryUntil: number;
+  if (conn.state === 'SYN_SENT' || conn.state === 'SYN_RECV') {
+    retryUntil = sys.tcp_syn_retries;
+    let maxRetransmits = retryUntil;
+    if (conn.state === 'SYN_SENT') maxRetransmits += sys.tcp_syn_linear_timeouts;
+    expired = conn.retransmits >= maxRetransmits;
+  } else {
+    retryUntil = sys.tcp_retries2;
+    if (conn.orphan) retryUntil = tcpOrphanRetries(conn, conn.rto < TCP_RTO_MAX);
+  }
+  if (!expired) expired = retransmitsTimedOut(conn, retryUntil, now);
+  if (expired) tcpWriteErr(conn, now);
+  return expired;
+}
+
+/**
+ * Linux tcp_retransmit_timer: the oldest unacknowledged segment goes again, the
+ * loss state begins (cwnd 1), and the RTO doubles up to TCP_RTO_MAX (RFC 6298
+ * 5.5), except for the first tcp_syn_linear_timeouts SYN retransmissions, which
+ * keep the initial RTO.
+ */
+function tcpRetransmitTimer(conn: Connection, now: Time): void {
+  const head = conn.rtxQueue[0];
+  if (head === undefined) return;
+  const sys = conn.net.sysctl;
+  const handshake = conn.state === 'SYN_SENT' || conn.state === 'SYN_RECV';
+  if (conn.sndWnd === 0 && !conn.orphan && !handshake) {
+    // The peer shrank its window to zero under data in flight: retransmit
+    // anyway, as a probe; give up only when nothing has been heard for twice
+    // TCP_RTO_MAX (tcp_rtx_probe0_timed_out).
+    const silentMs = tcpClockMs(now) - tcpClockMs(conn.rcvTstamp);
+    const rtxMs = tcpClockMs(now) - (conn.retransStamp ?? tcpClockMs(head.sentAt));
+    const limitMs = (2 * TCP_RTO_MAX * 1000) / HZ;
+    if (silentMs > limitMs && rtxMs > limitMs) {
+      tcpWriteErr(conn, now);
+      return;
+    }
+    tcpEnterLoss(conn, now);
+    tcpRetransmitSkb(conn, now, head);
+  } else {
+    conn.net.count('TcpExtTCPTimeouts');
+    if (tcpWriteTimeout(conn, now)) return;
+    if (conn.retransmits === 0 && conn.caState === 'Recovery') {
+      conn.net.count('TcpExtTCPRenoFailures');
+    }
+    tcpEnterLoss(conn, now);
+    conn.retransmits++;
+    tcpRetransmitSkb(conn, now, head);
+    conn.backoff++;
+  }
+  if (conn.state !== 'SYN_SENT' || conn.backoff > sys.tcp_syn_linear_timeouts) {
+    conn.rto = Math.min(conn.rto * 2, TCP_RTO_MAX);
+  }
+  armTimer(conn, 'retransmit', now, conn.rto);
+}
+
+/**
+ * Linux reqsk_timer_handler for a passive connection still in SYN_RECV: resend
+ * the SYN-ACK after 1, 2, 4, ... s until tcp_synack_retries were sent, then
+ * drop the request silently.
+ */
+function synAckTimer(conn: Connection, now: Time): void {
+  conn.net.count('TcpExtTCPTimeouts');
+  if (conn.numTimeout >= conn.net.sysctl.tcp_synack_retries) {
+    conn.finish(now);
+    return;
+  }
+  const head = conn.rtxQueue[0];
+  if (head !== undefined) tcpRetransmitSkb(conn, now, head);
+  conn.numTimeout++;
+  armTimer(conn, 'retransmit', now, Math.min(TCP_TIMEOUT_INIT * 2 ** conn.numTimeout, TCP_RTO_MAX));
+}
+
+// ---- Zero-window probes (tcp_probe_timer, tcp_send_probe0). ----
+
+/** Linux tcp_probe0_when: the probe interval after `backoff` doublings, at most TCP_RTO_MAX. */
+export function tcpProbe0When(conn: Connection): number {
+  const maxShift = Math.floor(Math.log2(TCP_RTO_MAX / TCP_RTO_MIN)) + 1;
+  return Math.min(tcpProbe0Base(conn) * 2 ** Math.min(maxShift, conn.backoff), TCP_RTO_MAX);
+}
+
+function tcpProbeTimer(conn: Connection, now: Time): void {
+  if (conn.rtxQueue.length > 0 || !seqLt(conn.sndNxt, conn.writeSeq)) {
+    conn.probesOut = 0;
+    return;
+  }
+  let maxProbes = conn.net.sysctl.tcp_retries2;
+  if (conn.orphan) {
+    const alive = tcpProbe0When(conn) < TCP_RTO_MAX;
+    maxProbes = tcpOrphanRetries(conn, alive);
+    if (!alive && conn.backoff >= maxProbes) {
+      tcpWriteErr(conn, now);
+      return;
+    }
+  }
+  if (conn.probesOut >= maxProbes) {
+    tcpWriteErr(conn, now);
+    return;
+  }
+  // tcp_send_probe0.
+  tcpWriteWakeup(conn, now, 'TcpExtTCPWinProbe');
+  if (conn.rtxQueue.length > 0 || !seqLt(conn.sndNxt, conn.writeSeq)) {
+    // The window opened enough for data: the RTO takes over.
+    conn.probesOut = 0;
+    conn.backoff = 0;
+    return;
+  }
+  conn.probesOut++;
+  if (conn.backoff < conn.net.sysctl.tcp_retries2) conn.backoff++;
+  armTimer(conn, 'probe0', now, tcpProbe0When(conn));
+}
+
+// ---- Delayed ACK (tcp_delack_timer_handler). ----
+
+function tcpDelackTimer(conn: Connection, now: Time): void {
+  if (conn.state === 'CLOSE' || conn.state === 'LISTEN' || !conn.ackPending) return;
+  if (!inPingpongMode(conn)) {
+    // "Delayed ACK missed: inflate ATO."
+    conn.ato = Math.min(conn.ato * 2, conn.rto);
+  } else {
+    // "Delayed ACK missed: leave pingpong mode."
+    conn.pingpong = 0;
+    conn.ato = TCP_ATO_MIN;
+  }
+  tcpSendAck(conn, now);
+  conn.net.count('TcpExtDelayedACKs');
+}
+
+// ---- Keepalive (tcp_keepalive_timer). ----
+
+/** Arms (or disarms) the keepalive timer for tcp_keepalive_time (inet_csk_reset_keepalive_timer). */
+export function armKeepalive(conn: Connection, now: Time): void {
+  if (conn.keepAlive && conn.state !== 'CLOSE' && conn.state !== 'LISTEN') {
+    armTimer(conn, 'keepalive', now, conn.net.sysctl.tcp_keepalive_time * HZ);
+  } else {
+    clearTimer(conn, 'keepalive');
+  }
+}
+
+function tcpKeepaliveTimer(conn: Connection, now: Time): void {
+  const sys = conn.net.sysctl;
+  if (!conn.keepAlive || conn.state === 'CLOSE' || conn.state === 'SYN_SENT') return;
+  const timeJ = sys.tcp_keepalive_time * HZ;
+  let next = timeJ;
+  // Keepalive is for idle connections: with data in flight, the RTO watches.
+  if (conn.rtxQueue.length === 0 && !seqLt(conn.sndNxt, dataEnd(conn))) {
+    const last = Math.max(conn.lrcvtime, conn.rcvTstamp);
+    const elapsed = jiffies(now) - jiffies(last);
+    if (elapsed >= timeJ) {
+      if (conn.probesOut >= sys.tcp_keepalive_probes) {
+        tcpSendActiveReset(conn, now);
+        tcpWriteErr(conn, now);
+        return;
+      }
+      tcpWriteWakeup(conn, now, 'TcpExtTCPKeepAlive');
+      conn.probesOut++;
+      next = sys.tcp_keepalive_intvl * HZ;
+    } else {
+      next = timeJ - elapsed;
+    }
+  }
+  armTimer(conn, 'keepalive', now, next);
+}
+
+// ---- FIN_WAIT2 and TIME_WAIT. ----
+
+/**
+ * Linux tcp_fin_time: how long an orphaned FIN_WAIT2 lasts, tcp_fin_timeout but
+ * at least 3.5 RTO, in jiffies.
+ */
+export function tcpFinTime(conn: Connection): number {
+  const finTimeout = conn.net.sysctl.tcp_fin_timeout * HZ;
+  const rtoBound = conn.rto * 4 - (conn.rto >> 1);
+  return Math.max(finTimeout, rtoBound);
+}
+
+/**
+ * An orphaned connection reached FIN_WAIT2: it lives tcp_fin_time more (Linux
+ * keeps it as a timewait sock with substate FIN_WAIT2, tcp_time_wait), then
+ * vanishes without a RST (linux-traces/time-wait/fw2-orphan-default: 61.2 s).
+ */
+export function armOrphanFinWait2(conn: Connection, now: Time): void {
+  armTimer(conn, 'finWait2', now, tcpFinTime(conn));
+}
+
+/** Linux tcp_time_wait(TCP_TIME_WAIT): 60 s (TCP_TIMEWAIT_LEN), whatever tcp_fin_timeout says. */
+export function armTimeWait(conn: Connection, now: Time): void {
+  for (const k of TIMER_KINDS) conn.timers[k] = undefined;
+  armTimer(conn, 'timeWait', now, TCP_TIMEWAIT_LEN);
+}
