@@ -23,6 +23,7 @@
  */
 
 export * from './events.js';
+export * from './jiffies.js';
 export * from './link.js';
 export * from './random.js';
 export * from './time.js';

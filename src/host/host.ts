@@ -1,0 +1,501 @@
+/**
+ * A virtual Linux host without TCP: its interfaces, addresses, routes, sysctls,
+ * counters and taps, and the layers that move packets between them (ip.ts,
+ * arp.ts, icmp.ts, udp.ts). Transport protocols register themselves
+ * (`registerProtocol`); a firewall hooks into the netfilter points
+ * (`addHook`); capture taps see every frame (`addTap`).
+ *
+ * Everything happens on the simulator's clock: a frame arrives in an event, and
+ * whatever it causes (a reply, an ARP request) is sent in that same event; the
+ * loopback device delivers in a new event at the same instant, as Linux's
+ * netif_rx defers to the softirq.
+ */
+
+import type { EventQueue } from '../sim/events.js';
+import type { Link } from '../sim/link.js';
+import type { Random } from '../sim/random.js';
+import type { Time } from '../sim/time.js';
+import {
+  formatIpv4Address,
+  type Ipv4Address,
+  isIpv4Multicast,
+  isMacMulticast,
+  MAC_BROADCAST,
+  type MacAddress,
+  parseIpv4Address,
+  readMacAddress,
+} from '../wire/address.js';
+import { ETHERNET_HEADER_LEN, ETHERTYPE_ARP, ETHERTYPE_IPV4 } from '../wire/ethernet.js';
+import { IPPROTO_ICMP, IPPROTO_UDP } from '../wire/ipv4.js';
+import { Arp } from './arp.js';
+import { DropLog, type HostDropReason, SnmpCounters } from './counters.js';
+import { Icmp } from './icmp.js';
+import {
+  ETH_DATA_LEN,
+  EthernetInterface,
+  type InterfaceAddress,
+  inPrefix,
+  LOCALHOST,
+  LoopbackInterface,
+  type NetInterface,
+  prefixMask,
+} from './interface.js';
+import { IpLayer, type IpOutput, type RouteOutputOptions, type RouteOutputResult } from './ip.js';
+import { NeighbourTable } from './neighbour.js';
+import type {
+  HookFunction,
+  HookPacket,
+  HookVerdict,
+  InboundPacket,
+  NetfilterHook,
+  PacketType,
+  ProtocolHandler,
+  SendResult,
+} from './protocol.js';
+import { type RouteResult, RoutingTable } from './route.js';
+import { SysctlTable } from './sysctl.js';
+import { registerHostSysctls } from './sysctls.js';
+import type { Tap, TapDirection } from './tap.js';
+import { Udp } from './udp.js';
+
+export interface HostOptions {
+  readonly name: string;
+  readonly events: EventQueue;
+  /** The host's own random stream (a Network passes `root.stream('host/NAME')`). */
+  readonly random: Random;
+  /**
+   * Model the kernel timer wheel's rounding for the neighbour timers (default
+   * true, as Linux does; see jiffies.ts).
+   */
+  readonly timerWheel?: boolean;
+}
+
+export type AddressResult =
+  | { readonly ok: true; readonly address: InterfaceAddress }
+  | { readonly ok: false; readonly errno: 'EEXIST' | 'EINVAL' | 'ENODEV' };
+
+/** Parses `192.168.0.21/24` (a missing prefix is /32, as `ip addr add` takes it). */
+export function parseCidr(
+  text: string,
+): { address: Ipv4Address; prefixLength: number } | undefined {
+  const slash = text.indexOf('/');
+  const addr = parseIpv4Address(slash < 0 ? text : text.slice(0, slash));
+  if (!addr.ok) return undefined;
+  if (slash < 0) return { address: addr.value, prefixLength: 32 };
+  const p = text.slice(slash + 1);
+  if (!/^(0|[1-9][0-9]?)$/.test(p) || Number(p) > 32) return undefined;
+  return { address: addr.value, prefixLength: Number(p) };
+}
+
+interface TapEntry {
+  readonly tap: Tap;
+  readonly ifname: string | undefined;
+}
+
+export class Host {
+  readonly name: string;
+  readonly events: EventQueue;
+  readonly random: Random;
+  readonly timerWheel: boolean;
+  readonly sysctl = new SysctlTable();
+  readonly counters = new SnmpCounters();
+  readonly drops = new DropLog();
+  readonly routes = new RoutingTable();
+  readonly neigh: NeighbourTable;
+  readonly lo: LoopbackInterface;
+  readonly ip: IpLayer;
+  readonly arp: Arp;
+  readonly icmp: Icmp;
+  readonly udp: Udp;
+  /** /etc/hosts: names the host resolves without DNS. */
+  readonly etcHosts = new Map<string, Ipv4Address>([['localhost', LOCALHOST]]);
+  readonly #interfaces: NetInterface[] = [];
+  readonly #protocols = new Map<number, ProtocolHandler>();
+  readonly #taps: TapEntry[] = [];
+  readonly #hooks = new Map<NetfilterHook, HookFunction[]>();
+  readonly #macRandom: Random;
+
+  constructor(options: HostOptions) {
+    this.name = options.name;
+    this.events = options.events;
+    this.random = options.random;
+    this.timerWheel = options.timerWheel ?? true;
+    this.#macRandom = this.random.stream('mac');
+    registerHostSysctls(this.sysctl);
+    this.neigh = new NeighbourTable(
+      {
+        events: this.events,
+        timerWheel: this.timerWheel,
+        solicit: (now, n, last) => this.arp.solicit(now, n, last),
+        transmit: (now, n, pkt) => this.ip.neighTransmit(now, n, pkt),
+        errorReport: (now, n, pkt) => this.ip.neighErrorReport(now, n, pkt),
+        drop: (_now, reason, where, dev, bytes) => this.drop(reason, where, dev, bytes),
+        addressType: (dev, addr) => this.addressType(dev, addr),
+      },
+      this.random.stream('neigh'),
+    );
+    this.neigh.registerSysctls(this.sysctl, undefined);
+    this.ip = new IpLayer(this);
+    this.arp = new Arp(this);
+    this.icmp = new Icmp(this);
+    this.udp = new Udp(this);
+    this.#protocols.set(IPPROTO_ICMP, this.icmp);
+    this.#protocols.set(IPPROTO_UDP, this.udp);
+    // The loopback device comes first (ifindex 1) with 127.0.0.1/8.
+    this.lo = new LoopbackInterface();
+    this.#addDevice(this.lo);
+    this.addAddress(this.lo, '127.0.0.1/8');
+  }
+
+  /** Virtual time now. */
+  get now(): Time {
+    return this.events.now;
+  }
+
+  /** Every interface, by index (lo first). */
+  get interfaces(): readonly NetInterface[] {
+    return this.#interfaces;
+  }
+
+  /** An interface by name (`eth0`) or index. */
+  interface(which: string | number): NetInterface | undefined {
+    return this.#interfaces.find((i) => (typeof which === 'number' ? i.index : i.name) === which);
+  }
+
+  /**
+   * A new Ethernet NIC, `eth0`, `eth1`, … in order (index 2, 3, …). Without a
+   * MAC address it gets a random locally administered one, as Linux's veth does
+   * (eth_hw_addr_random).
+   */
+  addEthernet(options: { name?: string; mac?: MacAddress; mtu?: number } = {}): EthernetInterface {
+    const index = this.#interfaces.length + 1;
+    const ethCount = this.#interfaces.filter((i) => i.kind === 'ethernet').length;
+    const name = options.name ?? `eth${ethCount}`;
+    if (this.interface(name) !== undefined) throw new Error(`${this.name}: ${name} exists`);
+    const mac = options.mac ?? this.#randomMac();
+    const iface = new EthernetInterface(index, name, mac, options.mtu ?? ETH_DATA_LEN);
+    iface.neigh = this.neigh;
+    this.#addDevice(iface);
+    return iface;
+  }
+
+  /** Plugs `iface` into `link` (its endpoint is named `HOST:IFACE`). */
+  attach(iface: EthernetInterface, link: Link): void {
+    if (iface.endpoint !== undefined) throw new Error(`${this.name}:${iface.name} is attached`);
+    iface.endpoint = link.attach(`${this.name}:${iface.name}`, (frame, now) =>
+      this.#nicReceive(iface, frame, now),
+    );
+  }
+
+  /**
+   * `ip addr add CIDR dev IFACE`: the address, and its routes (route.ts). The
+   * same address twice on a device is EEXIST.
+   */
+  addAddress(
+    which: string | NetInterface,
+    cidr: string | { address: Ipv4Address; prefixLength: number },
+  ): AddressResult {
+    const iface = typeof which === 'string' ? this.interface(which) : which;
+    if (iface === undefined) return { ok: false, errno: 'ENODEV' };
+    const parsed = typeof cidr === 'string' ? parseCidr(cidr) : cidr;
+    if (
+      parsed === undefined ||
+      !Number.isInteger(parsed.prefixLength) ||
+      parsed.prefixLength < 0 ||
+      parsed.prefixLength > 32
+    ) {
+      return { ok: false, errno: 'EINVAL' };
+    }
+    if (iface.addresses.some((a) => a.address === parsed.address)) {
+      return { ok: false, errno: 'EEXIST' };
+    }
+    const { address, prefixLength } = parsed;
+    const entry: InterfaceAddress = {
+      address,
+      prefixLength,
+      broadcast:
+        prefixLength < 31
+          ? ((address & prefixMask(prefixLength)) | ~prefixMask(prefixLength)) >>> 0
+          : undefined,
+    };
+    iface.addresses.push(entry);
+    this.routes.addInterfaceAddress(iface, address, prefixLength);
+    return { ok: true, address: entry };
+  }
+
+  /** `ip addr del`. */
+  removeAddress(which: string | NetInterface, address: Ipv4Address): boolean {
+    const iface = typeof which === 'string' ? this.interface(which) : which;
+    if (iface === undefined) return false;
+    const i = iface.addresses.findIndex((a) => a.address === address);
+    if (i < 0) return false;
+    iface.addresses.splice(i, 1);
+    this.routes.removeInterfaceAddress(iface, address);
+    return true;
+  }
+
+  /** `ip route add default via GW`. */
+  addDefaultRoute(gateway: string | Ipv4Address): RouteResult {
+    const gw =
+      typeof gateway === 'string'
+        ? parseIpv4Address(gateway)
+        : { ok: true as const, value: gateway };
+    if (!gw.ok) return { ok: false, errno: 'EINVAL' };
+    return this.routes.add({ dst: 0, prefixLength: 0, gateway: gw.value });
+  }
+
+  /** Registers the handler of IP protocol `protocol` (Linux inet_add_protocol); a second one is a bug. */
+  registerProtocol(protocol: number, handler: ProtocolHandler): void {
+    if (this.#protocols.has(protocol)) {
+      throw new Error(`${this.name}: IP protocol ${protocol} already has a handler`);
+    }
+    this.#protocols.set(protocol, handler);
+  }
+
+  unregisterProtocol(protocol: number): void {
+    this.#protocols.delete(protocol);
+  }
+
+  /** The handler of `protocol`, if any. */
+  protocol(protocol: number): ProtocolHandler | undefined {
+    return this.#protocols.get(protocol);
+  }
+
+  /** Offers every frame (of interface `ifname` only, if given) to `tap`. Returns the remover. */
+  addTap(tap: Tap, options: { ifname?: string } = {}): () => void {
+    const entry: TapEntry = { tap, ifname: options.ifname };
+    this.#taps.push(entry);
+    return () => {
+      const i = this.#taps.indexOf(entry);
+      if (i >= 0) this.#taps.splice(i, 1);
+    };
+  }
+
+  /** Adds a function at a netfilter hook, after those already there. Returns the remover. */
+  addHook(hook: NetfilterHook, fn: HookFunction): () => void {
+    let list = this.#hooks.get(hook);
+    if (list === undefined) {
+      list = [];
+      this.#hooks.set(hook, list);
+    }
+    list.push(fn);
+    return () => {
+      const l = this.#hooks.get(hook)!;
+      const i = l.indexOf(fn);
+      if (i >= 0) l.splice(i, 1);
+    };
+  }
+
+  /** True if `addr` is one of this host's addresses, on any interface (Linux's weak host model). */
+  isLocalAddress(addr: Ipv4Address): boolean {
+    const r = this.routes.lookup(addr);
+    return r !== undefined && r.table === 'local' && r.type === 'local';
+  }
+
+  /** A dotted quad, or a name from /etc/hosts. */
+  resolve(name: string): Ipv4Address | undefined {
+    const a = parseIpv4Address(name);
+    if (a.ok) return a.value;
+    return this.etcHosts.get(name);
+  }
+
+  /** The route a socket would take to `dst` (ip_route_output_key). */
+  route(dst: Ipv4Address, options: RouteOutputOptions = {}): RouteOutputResult {
+    return this.ip.routeOutput(dst, options);
+  }
+
+  /** Sends a datagram built by a transport (see IpOutput). */
+  sendIp(out: IpOutput): SendResult {
+    return this.ip.output(out);
+  }
+
+  /**
+   * Sends a whole IPv4 datagram as a raw socket with IP_HDRINCL does
+   * (raw_send_hdrinc): routed by its destination, its source not checked; a zero
+   * id is chosen and the header checksum computed.
+   */
+  sendRawIp(datagram: Uint8Array): SendResult {
+    return this.ip.outputRaw(datagram);
+  }
+
+  /**
+   * icmp_send about a datagram this host received: for a firewall's REJECT or a
+   * transport that wants the sender told (`type`, `code`, `info` as Linux).
+   */
+  icmpSend(skb: InboundPacket, type: number, code: number, info = 0): void {
+    this.icmp.send(
+      {
+        datagram: skb.datagram,
+        pktType: skb.pktType,
+        inIface: skb.iface,
+        local: skb.delivery === 'local',
+        broadcast: skb.delivery === 'broadcast',
+      },
+      type,
+      code,
+      info,
+    );
+  }
+
+  // ---- for the layers of this host --------------------------------------
+
+  /** Records a dropped packet with its reason. */
+  drop(
+    reason: HostDropReason,
+    where: string,
+    iface: NetInterface | undefined,
+    bytes: Uint8Array,
+  ): void {
+    this.drops.record({ time: this.events.now, reason, where, ifname: iface?.name, bytes });
+  }
+
+  /** Runs the functions at `hook`; the first DROP wins. */
+  runHook(hook: NetfilterHook, pkt: Omit<HookPacket, 'hook'>): HookVerdict {
+    const list = this.#hooks.get(hook);
+    if (list === undefined || list.length === 0) return 'ACCEPT';
+    const p: HookPacket = { ...pkt, hook };
+    for (const fn of [...list]) if (fn(this.events.now, p) === 'DROP') return 'DROP';
+    return 'ACCEPT';
+  }
+
+  /**
+   * inet_addr_type_dev_table: what `addr` is, seen from `dev`: one of ours, a
+   * broadcast address (limited, or a connected subnet's), multicast, or unicast.
+   */
+  addressType(
+    _dev: NetInterface,
+    addr: Ipv4Address,
+  ): 'unicast' | 'local' | 'broadcast' | 'multicast' {
+    if (addr === 0xffff_ffff) return 'broadcast';
+    if (isIpv4Multicast(addr)) return 'multicast';
+    const r = this.routes.lookup(addr);
+    if (r?.table === 'local' && r.type === 'local') return 'local';
+    if (r?.table === 'local' && r.type === 'broadcast') return 'broadcast';
+    return 'unicast';
+  }
+
+  /** The address `dev` uses to reach `dst` (Linux inet_select_addr with RT_SCOPE_LINK). */
+  selectAddress(dev: NetInterface, dst: Ipv4Address): Ipv4Address {
+    for (const a of dev.addresses) if (inPrefix(dst, a.address, a.prefixLength)) return a.address;
+    if (dev.primaryAddress !== undefined) return dev.primaryAddress;
+    // No address on the device: Linux takes one from another device of scope <= link.
+    for (const i of this.#interfaces) {
+      if (i.kind !== 'loopback' && i.primaryAddress !== undefined) return i.primaryAddress;
+    }
+    return 0;
+  }
+
+  /**
+   * dev_queue_xmit: the frame leaves `iface`. Taps see it first; Ethernet hands
+   * it to the link, lo to itself in a new event at the same instant.
+   */
+  devXmit(iface: NetInterface, frame: Uint8Array): SendResult {
+    if (!iface.up || (iface instanceof EthernetInterface && iface.endpoint === undefined)) {
+      iface.stats.txDropped++;
+      this.drop('DEV_READY', 'dev_queue_xmit', iface, frame);
+      return { ok: false, errno: 'ENETDOWN', reason: 'DEV_READY' };
+    }
+    this.#tap(iface, 'Out', 'outgoing', frame);
+    iface.stats.txPackets++;
+    iface.stats.txBytes += frame.length;
+    if (iface instanceof EthernetInterface) {
+      iface.endpoint!.send(frame);
+    } else {
+      // loopback_xmit → netif_rx: delivered from the backlog, after this event.
+      this.events.schedule(this.events.now, (now) => this.#loopbackReceive(iface, frame, now));
+    }
+    return { ok: true };
+  }
+
+  #loopbackReceive(iface: NetInterface, frame: Uint8Array, now: Time): void {
+    iface.stats.rxPackets++;
+    iface.stats.rxBytes += frame.length;
+    this.#tap(iface, 'In', 'host', frame);
+    this.ip.rcv(now, iface, frame.subarray(ETHERNET_HEADER_LEN), 'host');
+  }
+
+  /** A frame from the link: the NIC's filter, the taps, then the protocol (netif_receive_skb). */
+  #nicReceive(iface: EthernetInterface, frame: Uint8Array, now: Time): void {
+    if (!iface.up) {
+      iface.stats.rxDropped++;
+      this.drop('DEV_READY', 'netif_receive_skb', iface, frame);
+      return;
+    }
+    if (frame.length < ETHERNET_HEADER_LEN) {
+      iface.stats.rxErrors++;
+      this.drop('PKT_TOO_SMALL', 'eth_type_trans', iface, frame);
+      return;
+    }
+    // A frame past the MTU (a veth peer with a larger MTU): is_skb_forwardable.
+    if (frame.length > iface.mtu + ETHERNET_HEADER_LEN) {
+      iface.stats.rxDropped++;
+      this.drop('PKT_TOO_BIG', '__dev_forward_skb', iface, frame);
+      return;
+    }
+    const dst = readMacAddress(frame, 0);
+    let pktType: PacketType;
+    if (dst === iface.mac) pktType = 'host';
+    else if (dst === MAC_BROADCAST) pktType = 'broadcast';
+    else if (isMacMulticast(dst)) pktType = 'multicast';
+    else {
+      // Not for us: the NIC's address filter discards it unless promiscuous.
+      if (!iface.promiscuous) return;
+      pktType = 'otherhost';
+    }
+    iface.stats.rxPackets++;
+    iface.stats.rxBytes += frame.length;
+    this.#tap(iface, 'In', pktType, frame);
+    const ethertype = (frame[12]! << 8) | frame[13]!;
+    const payload = frame.subarray(ETHERNET_HEADER_LEN);
+    switch (ethertype) {
+      case ETHERTYPE_IPV4:
+        this.ip.rcv(now, iface, payload, pktType);
+        return;
+      case ETHERTYPE_ARP:
+        this.arp.rcv(now, iface, payload, pktType, frame);
+        return;
+      default:
+        // __netif_receive_skb_core: no packet_type for this protocol.
+        iface.stats.rxNohandler++;
+        this.drop('UNHANDLED_PROTO', '__netif_receive_skb_core', iface, frame);
+    }
+  }
+
+  #tap(iface: NetInterface, direction: TapDirection, pktType: PacketType, frame: Uint8Array): void {
+    if (this.#taps.length === 0) return;
+    const p = {
+      time: this.events.now,
+      host: this.name,
+      ifindex: iface.index,
+      ifname: iface.name,
+      arphrd: iface.arphrd,
+      direction,
+      pktType,
+      frame,
+    };
+    for (const t of [...this.#taps]) {
+      if (t.ifname === undefined || t.ifname === iface.name) t.tap(p);
+    }
+  }
+
+  #addDevice(iface: NetInterface): void {
+    this.#interfaces.push(iface);
+    this.neigh.addDevice(iface);
+    this.neigh.registerSysctls(this.sysctl, iface);
+  }
+
+  /** eth_hw_addr_random: random, unicast, locally administered (02 bit set, 01 bit clear). */
+  #randomMac(): MacAddress {
+    const hi = (this.#macRandom.uint32() & 0xfeff) | 0x0200;
+    return hi * 0x1_0000_0000 + this.#macRandom.uint32();
+  }
+
+  toString(): string {
+    const addrs = this.#interfaces
+      .flatMap((i) =>
+        i.addresses.map((a) => `${i.name} ${formatIpv4Address(a.address)}/${a.prefixLength}`),
+      )
+      .join(', ');
+    return `Host ${this.name} (${addrs})`;
+  }
+}

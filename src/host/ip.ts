@@ -1,0 +1,716 @@
+/**
+ * IPv4 input, forwarding and output, as Linux's net/ipv4/ip_input.c,
+ * ip_forward.c, ip_output.c and route.c do them. Read ip_rcv_core first: its
+ * checks, their order and their counters are followed one by one.
+ *
+ * Input: ip_rcv (validation, PREROUTING) → route input (local, broadcast,
+ * forward, or an error) → ip_local_deliver (INPUT, then the protocol's handler,
+ * or ICMP protocol unreachable) or ip_forward (TTL, MTU, FORWARD).
+ * Output: route → header (id, TTL, DF) → OUTPUT → POSTROUTING → MTU →
+ * neighbour → device.
+ *
+ * DEVIATION(linux): no fragmentation and no reassembly. A fragment received is
+ * dropped (FRAG_REASM_TIMEOUT, IpReasmReqds and IpReasmFails, as if its siblings
+ * never came); a datagram too big for the MTU is refused (EMSGSIZE), with ICMP
+ * "fragmentation needed" if it has DF, as Linux does. IP options are carried but
+ * not interpreted, and ICMP redirects are never sent. A "fragmentation needed"
+ * received is passed to the transport but no path MTU is cached on the route.
+ * Multicast is not joined: a datagram to a group is dropped. A broadcast the host
+ * sends is not looped back to itself (Linux's ip_mc_output delivers a copy
+ * locally). Reverse-path filtering (rp_filter) is off, as in the traces' meta.json.
+ */
+
+import { HZ, jiffies } from '../sim/jiffies.js';
+import type { Time } from '../sim/time.js';
+import { type Ipv4Address, isIpv4Multicast } from '../wire/address.js';
+import { EMPTY_BYTES, get16, put16 } from '../wire/bytes.js';
+import { internetChecksum } from '../wire/checksum.js';
+import { buildEthernet, ETHERTYPE_IPV4 } from '../wire/ethernet.js';
+import {
+  ICMP_DEST_UNREACH,
+  ICMP_EXC_TTL,
+  ICMP_FRAG_NEEDED,
+  ICMP_HOST_UNREACH,
+  ICMP_NET_UNREACH,
+  ICMP_PKT_FILTERED,
+  ICMP_PROT_UNREACH,
+  ICMP_TIME_EXCEEDED,
+} from '../wire/icmp.js';
+import {
+  buildIpv4,
+  IP_DF,
+  IPV4_HEADER_LEN,
+  IPV4_MAX_TOTAL_LEN,
+  Ipv4View,
+  parseIpv4,
+  type ReceivedIpv4Packet,
+} from '../wire/ipv4.js';
+import type { Host } from './host.js';
+import { isLoopbackAddress, isZeronet, type NetInterface } from './interface.js';
+import { IpIdents } from './ipid.js';
+import { type Neighbour, type NeighbourPacket, skbTruesize } from './neighbour.js';
+import type { Errno, InboundPacket, PacketType, SendResult } from './protocol.js';
+import type { Route } from './route.js';
+
+export interface RouteOutputOptions {
+  /** A source address the socket is bound to; it must be one of ours. */
+  readonly src?: Ipv4Address;
+  /** A device the socket is bound to (SO_BINDTODEVICE). */
+  readonly oif?: NetInterface;
+}
+
+/** Where a datagram to `dst` goes, as ip_route_output_key finds it. */
+export interface OutputRoute {
+  readonly route: Route;
+  /** RTN type: sent to ourselves over lo, to a broadcast address, or unicast. */
+  readonly type: 'local' | 'broadcast' | 'unicast';
+  readonly dev: NetInterface;
+  /** The source address to use (the bound one, or the route's preferred source). */
+  readonly src: Ipv4Address;
+  /** The address to resolve on the link: the gateway, or the destination itself. */
+  readonly nexthop: Ipv4Address;
+  /** The path MTU (the device's). */
+  readonly mtu: number;
+}
+
+export type RouteOutputResult =
+  | ({ readonly ok: true } & OutputRoute)
+  | { readonly ok: false; readonly errno: Errno };
+
+/** A datagram a transport hands to IP (what ip_queue_xmit and ip_make_skb get). */
+export interface IpOutput {
+  readonly dst: Ipv4Address;
+  /** The source; omitted, the route chooses (a transport with a pseudo-header sets it). */
+  readonly src?: Ipv4Address;
+  readonly protocol: number;
+  /** The transport header and data, checksums computed. */
+  readonly payload: Uint8Array;
+  /** The whole TOS byte (DSCP and ECN). Default 0. */
+  readonly tos?: number;
+  /** Default net.ipv4.ip_default_ttl. */
+  readonly ttl?: number;
+  /** Default: set, as path MTU discovery does (IP_PMTUDISC_WANT, ip_no_pmtu_disc 0). */
+  readonly df?: boolean;
+  /**
+   * The connected socket's id (see ipid.ts SocketIpId). Without one, Linux's rule
+   * for unconnected sockets: 0 with DF, else the per-destination generator.
+   */
+  readonly id?: number;
+  readonly oif?: NetInterface;
+  /** The sender confirms the next hop is reachable (TCP after forward progress; MSG_CONFIRM). */
+  readonly confirmNeighbour?: boolean;
+}
+
+/** ip_route_input_slow's verdict on a received datagram. */
+type InputRoute =
+  | { readonly kind: 'local' | 'broadcast' }
+  | { readonly kind: 'forward'; readonly out: OutputRoute }
+  | { readonly kind: 'error'; readonly err: 'EHOSTUNREACH' | 'ENETUNREACH' | 'EACCES' | 'EINVAL' }
+  | {
+      readonly kind: 'martian';
+      readonly reason: 'IP_INVALID_SOURCE' | 'IP_INVALID_DEST' | 'NOT_SPECIFIED';
+    };
+
+/** net/ipv4/route.c: ip_rt_error_cost = HZ (net.ipv4.route.error_cost), in jiffies. */
+const IP_RT_ERROR_COST = HZ;
+/** net/ipv4/route.c: ip_rt_error_burst = 5 * HZ (net.ipv4.route.error_burst). */
+const IP_RT_ERROR_BURST = 5 * HZ;
+
+/** The IP layer of a host. */
+export class IpLayer {
+  readonly #host: Host;
+  readonly idents: IpIdents;
+
+  constructor(host: Host) {
+    this.#host = host;
+    this.idents = new IpIdents(host.random.stream('ip-idents'));
+  }
+
+  // ---- input ---------------------------------------------------------------
+
+  /** ip_rcv: the IPv4 payload of a frame received on `iface`. */
+  rcv(now: Time, iface: NetInterface, bytes: Uint8Array, pktType: PacketType): void {
+    const host = this.#host;
+    const c = host.counters;
+    // "When the interface is in promisc. mode, drop all the crap that it
+    // receives, do not try to analyse it."
+    if (pktType === 'otherhost') {
+      host.drop('OTHERHOST', 'ip_rcv_core', iface, bytes);
+      return;
+    }
+    c.count('IpInReceives');
+    c.count('IpExtInOctets', bytes.length);
+    const inhdr = (): void => {
+      c.count('IpInHdrErrors');
+      host.drop('IP_INHDR', 'ip_rcv_core', iface, bytes);
+    };
+    if (bytes.length < IPV4_HEADER_LEN) {
+      inhdr();
+      return;
+    }
+    const v = new Ipv4View(bytes);
+    // "if (iph->ihl < 5 || iph->version != 4) goto inhdr_error".
+    if (v.ihl < 5 || v.version !== 4) {
+      inhdr();
+      return;
+    }
+    const ecnCounter = (
+      ['IpExtInNoECTPkts', 'IpExtInECT1Pkts', 'IpExtInECT0Pkts', 'IpExtInCEPkts'] as const
+    )[v.ecn]!;
+    c.count(ecnCounter);
+    if (bytes.length < v.headerLength) {
+      inhdr();
+      return;
+    }
+    // RFC 1122 3.2.1.2: "MUST silently discard any IP frame that fails the checksum".
+    if (internetChecksum(bytes, 0, v.headerLength) !== 0) {
+      c.count('IpExtInCsumErrors');
+      c.count('IpInHdrErrors');
+      host.drop('IP_CSUM', 'ip_rcv_core', iface, bytes);
+      return;
+    }
+    const total = v.totalLength;
+    if (bytes.length < total) {
+      c.count('IpExtInTruncatedPkts');
+      host.drop('PKT_TOO_SMALL', 'ip_rcv_core', iface, bytes);
+      return;
+    }
+    if (total < v.headerLength) {
+      inhdr();
+      return;
+    }
+    // "Our transport medium may have padded the buffer out. Now we know it is IP
+    // we can trim to the true length of the frame."
+    const datagram = bytes.subarray(0, total);
+    const parsed = parseIpv4(datagram);
+    if (!parsed.ok) {
+      inhdr();
+      return;
+    } // unreachable after the checks above
+    const ip = parsed.value;
+    if (
+      host.runHook('PREROUTING', { datagram, ip, inIface: iface, outIface: undefined }) === 'DROP'
+    ) {
+      host.drop('NETFILTER_DROP', 'nf_hook PREROUTING', iface, datagram);
+      return;
+    }
+    this.#rcvFinish(now, iface, datagram, ip, pktType);
+  }
+
+  /** ip_rcv_finish: the route decides. */
+  #rcvFinish(
+    now: Time,
+    iface: NetInterface,
+    datagram: Uint8Array,
+    ip: ReceivedIpv4Packet,
+    pktType: PacketType,
+  ): void {
+    const host = this.#host;
+    const r = this.#routeInput(iface, ip);
+    switch (r.kind) {
+      case 'local':
+      case 'broadcast': {
+        if (r.kind === 'broadcast') {
+          host.counters.count('IpExtInBcastPkts');
+          host.counters.count('IpExtInBcastOctets', datagram.length);
+        }
+        this.#localDeliver(now, { datagram, ip, iface, pktType, delivery: r.kind });
+        return;
+      }
+      case 'forward':
+        this.#forward(now, iface, datagram, ip, pktType, r.out);
+        return;
+      case 'error':
+        this.#ipError(now, iface, datagram, ip, pktType, r.err);
+        return;
+      case 'martian':
+        host.drop(r.reason, 'ip_route_input_slow', iface, datagram);
+        return;
+    }
+  }
+
+  /**
+   * ip_route_input_noref → ip_route_input_slow. Packets on lo were routed when
+   * they were sent (the skb keeps its dst): they are ours.
+   */
+  #routeInput(iface: NetInterface, ip: ReceivedIpv4Packet): InputRoute {
+    const host = this.#host;
+    const { src, dst } = ip;
+    if (iface.kind === 'loopback') {
+      return { kind: host.addressType(iface, dst) === 'broadcast' ? 'broadcast' : 'local' };
+    }
+    if (isIpv4Multicast(dst)) {
+      // ip_route_input_rcu: only groups the host joined; it joins none.
+      return { kind: 'martian', reason: 'NOT_SPECIFIED' };
+    }
+    if (isIpv4Multicast(src) || src === 0xffff_ffff)
+      return { kind: 'martian', reason: 'IP_INVALID_SOURCE' };
+    // "Accept zero addresses only to limited broadcast".
+    if (dst === 0xffff_ffff || (src === 0 && dst === 0)) return { kind: 'broadcast' };
+    if (isZeronet(src)) return { kind: 'martian', reason: 'IP_INVALID_SOURCE' };
+    if (isZeronet(dst)) return { kind: 'martian', reason: 'IP_INVALID_DEST' };
+    // route_localnet is 0: loopback addresses never come from outside.
+    if (isLoopbackAddress(dst)) return { kind: 'martian', reason: 'IP_INVALID_DEST' };
+    if (isLoopbackAddress(src)) return { kind: 'martian', reason: 'IP_INVALID_SOURCE' };
+    const forwarding = host.sysctl.int('net.ipv4.ip_forward') !== 0;
+    const route = host.routes.lookup(dst);
+    if (route === undefined)
+      return { kind: 'error', err: forwarding ? 'ENETUNREACH' : 'EHOSTUNREACH' };
+    switch (route.type) {
+      case 'broadcast':
+        return { kind: 'broadcast' };
+      case 'local':
+        // fib_validate_source with rp_filter 0: our own address as the source of
+        // a packet from the wire is a martian.
+        return host.isLocalAddress(src)
+          ? { kind: 'martian', reason: 'IP_INVALID_SOURCE' }
+          : { kind: 'local' };
+      // fib_lookup fails on these types with their fib_props error; "if
+      // (!IN_DEV_FORWARD(in_dev)) err = -EHOSTUNREACH".
+      case 'unreachable':
+        return { kind: 'error', err: 'EHOSTUNREACH' };
+      case 'prohibit':
+        return { kind: 'error', err: forwarding ? 'EACCES' : 'EHOSTUNREACH' };
+      case 'blackhole':
+        return { kind: 'error', err: forwarding ? 'EINVAL' : 'EHOSTUNREACH' };
+      case 'unicast': {
+        if (!forwarding) return { kind: 'error', err: 'EHOSTUNREACH' };
+        const out = this.#outputRoute(route, dst, undefined);
+        return { kind: 'forward', out };
+      }
+    }
+  }
+
+  /**
+   * ip_error: the input route was an error. A host that does not forward counts
+   * it (IpInAddrErrors, or IpExtInNoRoutes) and says nothing; a router answers
+   * with ICMP destination unreachable, at most one per second per source after
+   * a burst of five (ip_rt_error_cost, ip_rt_error_burst).
+   */
+  #ipError(
+    now: Time,
+    iface: NetInterface,
+    datagram: Uint8Array,
+    ip: ReceivedIpv4Packet,
+    pktType: PacketType,
+    err: 'EHOSTUNREACH' | 'ENETUNREACH' | 'EACCES' | 'EINVAL',
+  ): void {
+    const host = this.#host;
+    const c = host.counters;
+    const forwarding = host.sysctl.int('net.ipv4.ip_forward') !== 0;
+    if (!forwarding) {
+      if (err === 'ENETUNREACH') {
+        c.count('IpExtInNoRoutes');
+        host.drop('IP_INNOROUTES', 'ip_error', iface, datagram);
+      } else {
+        c.count('IpInAddrErrors');
+        host.drop('IP_INADDRERRORS', 'ip_error', iface, datagram);
+      }
+      return;
+    }
+    let code: number;
+    let reason: 'IP_INNOROUTES' | 'NOT_SPECIFIED' = 'NOT_SPECIFIED';
+    switch (err) {
+      case 'EINVAL':
+        host.drop('NOT_SPECIFIED', 'ip_error', iface, datagram);
+        return;
+      case 'EHOSTUNREACH':
+        code = ICMP_HOST_UNREACH;
+        break;
+      case 'ENETUNREACH':
+        code = ICMP_NET_UNREACH;
+        reason = 'IP_INNOROUTES';
+        c.count('IpExtInNoRoutes');
+        break;
+      case 'EACCES':
+        code = ICMP_PKT_FILTERED;
+        break;
+    }
+    // The source's inet_peer: the same bucket icmp_send's per-destination limit
+    // draws from next (both use peer->rate_tokens).
+    const peer = host.icmp.peer(ip.src);
+    const j = jiffies(now);
+    peer.rateTokens += j - peer.rateLast;
+    if (peer.rateTokens > IP_RT_ERROR_BURST) peer.rateTokens = IP_RT_ERROR_BURST;
+    peer.rateLast = j;
+    let send = true;
+    if (peer.rateTokens >= IP_RT_ERROR_COST) peer.rateTokens -= IP_RT_ERROR_COST;
+    else send = false;
+    if (send) {
+      host.icmp.send(
+        { datagram, pktType, inIface: iface, local: false, broadcast: false },
+        ICMP_DEST_UNREACH,
+        code,
+        0,
+      );
+    }
+    host.drop(reason, 'ip_error', iface, datagram);
+  }
+
+  /** ip_local_deliver and ip_local_deliver_finish. */
+  #localDeliver(now: Time, skb: InboundPacket): void {
+    const host = this.#host;
+    const c = host.counters;
+    const { ip, datagram, iface } = skb;
+    if (ip.moreFragments || ip.fragmentOffset !== 0) {
+      // DEVIATION(linux): no reassembly; see the module comment.
+      c.count('IpReasmReqds');
+      c.count('IpReasmFails');
+      host.drop('FRAG_REASM_TIMEOUT', 'ip_defrag', iface, datagram);
+      return;
+    }
+    if (host.runHook('INPUT', { datagram, ip, inIface: iface, outIface: undefined }) === 'DROP') {
+      host.drop('NETFILTER_DROP', 'nf_hook INPUT', iface, datagram);
+      return;
+    }
+    const handler = host.protocol(ip.protocol);
+    if (handler === undefined) {
+      c.count('IpInUnknownProtos');
+      host.icmp.send(
+        {
+          datagram,
+          pktType: skb.pktType,
+          inIface: iface,
+          local: skb.delivery === 'local',
+          broadcast: skb.delivery === 'broadcast',
+        },
+        ICMP_DEST_UNREACH,
+        ICMP_PROT_UNREACH,
+        0,
+      );
+      host.drop('IP_NOPROTO', 'ip_local_deliver_finish', iface, datagram);
+      return;
+    }
+    c.count('IpInDelivers');
+    handler.receive(now, ip, iface, skb);
+  }
+
+  /** ip_forward. */
+  #forward(
+    now: Time,
+    iface: NetInterface,
+    datagram: Uint8Array,
+    ip: ReceivedIpv4Packet,
+    pktType: PacketType,
+    out: OutputRoute,
+  ): void {
+    const host = this.#host;
+    const c = host.counters;
+    if (pktType !== 'host') {
+      host.drop('OTHERHOST', 'ip_forward', iface, datagram);
+      return;
+    }
+    // "According to the RFC, we must first decrease the TTL field. If that
+    // reaches zero, we must reply an ICMP control message telling that the
+    // packet's lifetime expired."
+    if (ip.ttl <= 1) {
+      c.count('IpInHdrErrors');
+      host.icmp.send(
+        { datagram, pktType, inIface: iface, local: false, broadcast: false },
+        ICMP_TIME_EXCEEDED,
+        ICMP_EXC_TTL,
+        0,
+      );
+      host.drop('IP_INHDR', 'ip_forward', iface, datagram);
+      return;
+    }
+    // ip_exceeds_mtu: only a DF datagram is refused; others would be fragmented.
+    if (datagram.length > out.mtu) {
+      c.count('IpFragFails');
+      if (ip.dontFragment) {
+        host.icmp.send(
+          { datagram, pktType, inIface: iface, local: false, broadcast: false },
+          ICMP_DEST_UNREACH,
+          ICMP_FRAG_NEEDED,
+          out.mtu,
+        );
+      }
+      host.drop('PKT_TOO_BIG', 'ip_forward', iface, datagram);
+      return;
+    }
+    // skb_cow, then ip_decrease_ttl (an incremental checksum update; recomputing
+    // gives the same field).
+    const copy = datagram.slice();
+    copy[8] = ip.ttl - 1;
+    put16(copy, 10, 0);
+    put16(copy, 10, internetChecksum(copy, 0, ip.options.length + IPV4_HEADER_LEN));
+    const fwd = parseIpv4(copy);
+    if (!fwd.ok) return;
+    if (
+      host.runHook('FORWARD', {
+        datagram: copy,
+        ip: fwd.value,
+        inIface: iface,
+        outIface: out.dev,
+      }) === 'DROP'
+    ) {
+      host.drop('NETFILTER_DROP', 'nf_hook FORWARD', iface, copy);
+      return;
+    }
+    // ip_forward_finish.
+    c.count('IpForwDatagrams');
+    this.#postRouting(now, copy, fwd.value, out, false);
+  }
+
+  // ---- output --------------------------------------------------------------
+
+  /**
+   * ip_route_output_key: the route for `dst`. ENETUNREACH when nothing matches
+   * (the connect() error), EHOSTUNREACH / EACCES / EINVAL for unreachable,
+   * prohibit and blackhole routes (fib_props), EINVAL for a source address that
+   * is not ours.
+   */
+  routeOutput(dst: Ipv4Address, options: RouteOutputOptions = {}): RouteOutputResult {
+    const host = this.#host;
+    const { src, oif } = options;
+    if (src !== undefined && src !== 0) {
+      if (
+        isIpv4Multicast(src) ||
+        src === 0xffff_ffff ||
+        isZeronet(src) ||
+        !host.isLocalAddress(src)
+      ) {
+        return { ok: false, errno: 'EINVAL' };
+      }
+    }
+    // The limited broadcast goes out of the bound device, or the source's.
+    if (dst === 0xffff_ffff && (oif !== undefined || (src !== undefined && src !== 0))) {
+      const dev = oif ?? host.interfaces.find((i) => i.addresses.some((a) => a.address === src));
+      if (dev !== undefined) {
+        const route: Route = {
+          table: 'local',
+          type: 'broadcast',
+          dst,
+          prefixLength: 32,
+          dev,
+          gateway: undefined,
+          prefsrc: undefined,
+          scope: 'link',
+          protocol: 'kernel',
+          metric: 0,
+        };
+        const s = src !== undefined && src !== 0 ? src : host.selectAddress(dev, dst);
+        return { ok: true, route, type: 'broadcast', dev, src: s, nexthop: dst, mtu: dev.mtu };
+      }
+    }
+    const route = host.routes.lookup(dst, oif);
+    if (route === undefined) return { ok: false, errno: 'ENETUNREACH' };
+    switch (route.type) {
+      case 'unreachable':
+        return { ok: false, errno: 'EHOSTUNREACH' };
+      case 'prohibit':
+        return { ok: false, errno: 'EACCES' };
+      case 'blackhole':
+        return { ok: false, errno: 'EINVAL' };
+      default: {
+        const out = this.#outputRoute(route, dst, src);
+        return { ok: true, ...out };
+      }
+    }
+  }
+
+  #outputRoute(route: Route, dst: Ipv4Address, src: Ipv4Address | undefined): OutputRoute {
+    const host = this.#host;
+    // "if (res->type == RTN_LOCAL) … dev_out = net->loopback_dev": traffic to
+    // ourselves goes through lo.
+    if (route.type === 'local') {
+      const s = src !== undefined && src !== 0 ? src : (route.prefsrc ?? dst);
+      return { route, type: 'local', dev: host.lo, src: s, nexthop: dst, mtu: host.lo.mtu };
+    }
+    const dev = route.dev!;
+    const nexthop = route.gateway ?? dst;
+    const s =
+      src !== undefined && src !== 0
+        ? src
+        : (route.prefsrc ?? host.selectAddress(dev, route.gateway ?? dst));
+    const type = route.type === 'broadcast' ? 'broadcast' : 'unicast';
+    return { route, type, dev, src: s, nexthop, mtu: dev.mtu };
+  }
+
+  /**
+   * A transport's datagram (ip_queue_xmit, ip_make_skb): routed, given a header,
+   * sent through OUTPUT and POSTROUTING to the neighbour layer.
+   */
+  output(o: IpOutput): SendResult {
+    const host = this.#host;
+    const now = host.events.now;
+    const r = this.routeOutput(o.dst, {
+      ...(o.src !== undefined ? { src: o.src } : {}),
+      ...(o.oif !== undefined ? { oif: o.oif } : {}),
+    });
+    if (!r.ok) {
+      if (r.errno === 'ENETUNREACH') {
+        host.counters.count('IpOutNoRoutes');
+        host.drop('IP_OUTNOROUTES', 'ip_route_output_key', undefined, o.payload);
+        return { ok: false, errno: r.errno, reason: 'IP_OUTNOROUTES' };
+      }
+      host.drop('NOT_SPECIFIED', 'ip_route_output_key', undefined, o.payload);
+      return { ok: false, errno: r.errno, reason: 'NOT_SPECIFIED' };
+    }
+    const total = IPV4_HEADER_LEN + o.payload.length;
+    if (total > IPV4_MAX_TOTAL_LEN) {
+      host.drop('PKT_TOO_BIG', 'ip_append_data', r.dev, o.payload);
+      return { ok: false, errno: 'EMSGSIZE', reason: 'PKT_TOO_BIG' };
+    }
+    // ip_dont_fragment: DF unless the socket or ip_no_pmtu_disc says otherwise.
+    const df = o.df ?? host.sysctl.int('net.ipv4.ip_no_pmtu_disc') === 0;
+    const src = r.src;
+    // ip_select_ident_segs.
+    const id =
+      o.id !== undefined
+        ? o.id & 0xffff
+        : df
+          ? 0
+          : this.idents.reserve(jiffies(now), o.dst, src, o.protocol);
+    const tos = o.tos ?? 0;
+    const datagram = buildIpv4({
+      dscp: tos >>> 2,
+      ecn: tos & 3,
+      id,
+      dontFragment: df,
+      moreFragments: false,
+      fragmentOffset: 0,
+      ttl: o.ttl ?? host.sysctl.int('net.ipv4.ip_default_ttl'),
+      protocol: o.protocol,
+      src,
+      dst: o.dst,
+      options: EMPTY_BYTES,
+      payload: o.payload,
+    });
+    return this.#localOut(now, datagram, r, o.confirmNeighbour ?? false);
+  }
+
+  /**
+   * A whole datagram from a raw socket with IP_HDRINCL (raw_send_hdrinc): routed
+   * by its destination; a zero id is chosen (ip_select_ident) and the header
+   * checksum and total length are filled in.
+   */
+  outputRaw(bytes: Uint8Array): SendResult {
+    const host = this.#host;
+    const now = host.events.now;
+    if (bytes.length < IPV4_HEADER_LEN || bytes.length > IPV4_MAX_TOTAL_LEN) {
+      return { ok: false, errno: 'EINVAL', reason: 'NOT_SPECIFIED' };
+    }
+    const datagram = bytes.slice();
+    const v = new Ipv4View(datagram);
+    if (v.version !== 4 || v.ihl < 5 || v.headerLength > datagram.length) {
+      return { ok: false, errno: 'EINVAL', reason: 'NOT_SPECIFIED' };
+    }
+    put16(datagram, 2, datagram.length);
+    const r = this.routeOutput(v.dst);
+    if (!r.ok) {
+      if (r.errno === 'ENETUNREACH') host.counters.count('IpOutNoRoutes');
+      return { ok: false, errno: r.errno, reason: 'IP_OUTNOROUTES' };
+    }
+    if (v.id === 0) {
+      const df = (get16(datagram, 6) & IP_DF) !== 0;
+      if (!df) put16(datagram, 4, this.idents.reserve(jiffies(now), v.dst, v.src, v.protocol));
+    }
+    put16(datagram, 10, 0);
+    put16(datagram, 10, internetChecksum(datagram, 0, v.headerLength));
+    return this.#localOut(now, datagram, r, false);
+  }
+
+  /** ip_local_out: OUTPUT, then ip_output. */
+  #localOut(now: Time, datagram: Uint8Array, out: OutputRoute, confirm: boolean): SendResult {
+    const host = this.#host;
+    host.counters.count('IpOutRequests');
+    const parsed = parseIpv4(datagram);
+    if (!parsed.ok) return { ok: false, errno: 'EINVAL', reason: 'NOT_SPECIFIED' };
+    if (
+      host.runHook('OUTPUT', {
+        datagram,
+        ip: parsed.value,
+        inIface: undefined,
+        outIface: out.dev,
+      }) === 'DROP'
+    ) {
+      host.drop('NETFILTER_DROP', 'nf_hook OUTPUT', out.dev, datagram);
+      // The sender learns of it: net_xmit_errno(NET_XMIT_DROP) is -ENOBUFS, and
+      // nf_hook's NF_DROP gives -EPERM.
+      return { ok: false, errno: 'EPERM', reason: 'NETFILTER_DROP' };
+    }
+    return this.#postRouting(now, datagram, parsed.value, out, confirm);
+  }
+
+  /** ip_output → POSTROUTING → ip_finish_output (MTU) → ip_finish_output2. */
+  #postRouting(
+    now: Time,
+    datagram: Uint8Array,
+    ip: ReceivedIpv4Packet,
+    out: OutputRoute,
+    confirm: boolean,
+  ): SendResult {
+    const host = this.#host;
+    if (
+      host.runHook('POSTROUTING', { datagram, ip, inIface: undefined, outIface: out.dev }) ===
+      'DROP'
+    ) {
+      host.drop('NETFILTER_DROP', 'nf_hook POSTROUTING', out.dev, datagram);
+      return { ok: false, errno: 'EPERM', reason: 'NETFILTER_DROP' };
+    }
+    if (datagram.length > out.mtu) {
+      // ip_fragment: with DF, "fragmentation needed" to the sender (ourselves)
+      // and EMSGSIZE; without, Linux would fragment (see the module comment).
+      host.counters.count('IpFragFails');
+      if (ip.dontFragment) {
+        host.icmp.send(
+          { datagram, pktType: 'host', inIface: out.dev, local: false, broadcast: false },
+          ICMP_DEST_UNREACH,
+          ICMP_FRAG_NEEDED,
+          out.mtu,
+        );
+      }
+      host.drop('PKT_TOO_BIG', 'ip_fragment', out.dev, datagram);
+      return { ok: false, errno: 'EMSGSIZE', reason: 'PKT_TOO_BIG' };
+    }
+    return this.#finishOutput2(now, datagram, out, confirm);
+  }
+
+  /** ip_finish_output2: count, find the neighbour, hand over. */
+  #finishOutput2(now: Time, datagram: Uint8Array, out: OutputRoute, confirm: boolean): SendResult {
+    const host = this.#host;
+    const c = host.counters;
+    c.count('IpOutTransmits');
+    c.count('IpExtOutOctets', datagram.length);
+    if (out.type === 'broadcast') {
+      c.count('IpExtOutBcastPkts');
+      c.count('IpExtOutBcastOctets', datagram.length);
+    }
+    const dev = out.dev;
+    if (dev.kind === 'loopback') {
+      return host.devXmit(dev, frameFor(0, 0, datagram));
+    }
+    const n = host.neigh.lookupOrCreate(now, dev, out.nexthop);
+    if (n === undefined) {
+      host.drop('NEIGH_CREATEFAIL', 'ip_finish_output2', dev, datagram);
+      return { ok: false, errno: 'ENOBUFS', reason: 'NEIGH_CREATEFAIL' };
+    }
+    host.neigh.output(now, n, { datagram, truesize: skbTruesize(datagram.length) }, confirm);
+    return { ok: true };
+  }
+
+  /** The neighbour layer sends a datagram: the Ethernet header, then the device. */
+  neighTransmit(_now: Time, n: Neighbour, pkt: NeighbourPacket): void {
+    this.#host.devXmit(n.dev, frameFor(n.ha, n.dev.mac, pkt.datagram));
+  }
+
+  /**
+   * arp_error_report → ipv4_link_failure → ICMP host unreachable about `pkt`,
+   * to its source: a router tells the sender; a host tells itself, over lo, and
+   * the transport that sent it learns EHOSTUNREACH.
+   */
+  neighErrorReport(_now: Time, n: Neighbour, pkt: NeighbourPacket): void {
+    this.#host.icmp.send(
+      { datagram: pkt.datagram, pktType: 'host', inIface: n.dev, local: false, broadcast: false },
+      ICMP_DEST_UNREACH,
+      ICMP_HOST_UNREACH,
+      0,
+    );
+  }
+}
+
+/** An Ethernet II frame carrying an IPv4 datagram (lo's frames have zero addresses). */
+function frameFor(dst: number, src: number, datagram: Uint8Array): Uint8Array {
+  return buildEthernet({ dst, src, ethertype: ETHERTYPE_IPV4, payload: datagram });
+}
