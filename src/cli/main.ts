@@ -31,11 +31,5 @@ export function main(argv: readonly string[]): void {
       process.exitCode = runTcpdump(args, new NodeIO());
     });
 
-  // Output piped into `head` closes early: stop quietly, as the C tools do on SIGPIPE.
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw err;
-  });
-
   program.parse(argv as string[], { from: 'user' });
 }
