@@ -42,6 +42,7 @@ import {
 } from './interface.js';
 import { IpLayer, type IpOutput, type RouteOutputOptions, type RouteOutputResult } from './ip.js';
 import { NeighbourTable } from './neighbour.js';
+import { NetApi } from './net-api.js';
 import type {
   HookFunction,
   HookPacket,
@@ -53,9 +54,12 @@ import type {
   SendResult,
 } from './protocol.js';
 import { type RouteResult, RoutingTable } from './route.js';
+import { SocketTable } from './socket.js';
 import { SysctlTable } from './sysctl.js';
 import { registerHostSysctls } from './sysctls.js';
 import type { Tap, TapDirection } from './tap.js';
+import type { HostTcp } from './tcp.js';
+import { registerTcpSysctls } from './tcp-sysctls.js';
 import { Udp } from './udp.js';
 
 export interface HostOptions {
@@ -114,6 +118,8 @@ export class Host {
   readonly #taps: TapEntry[] = [];
   readonly #hooks = new Map<NetfilterHook, HookFunction[]>();
   readonly #macRandom: Random;
+  #sockets: SocketTable | undefined;
+  #net: NetApi | undefined;
 
   constructor(options: HostOptions) {
     this.name = options.name;
@@ -122,6 +128,7 @@ export class Host {
     this.timerWheel = options.timerWheel ?? true;
     this.#macRandom = this.random.stream('mac');
     registerHostSysctls(this.sysctl);
+    registerTcpSysctls(this.sysctl);
     this.neigh = new NeighbourTable(
       {
         events: this.events,
@@ -145,6 +152,27 @@ export class Host {
     this.lo = new LoopbackInterface();
     this.#addDevice(this.lo);
     this.addAddress(this.lo, '127.0.0.1/8');
+  }
+
+  /**
+   * The host's sockets (socket.ts): TCP joins the host (tcp.ts, IP protocol 6)
+   * the first time they are asked for, so hosts that never use it keep protocol 6
+   * free for a test's own transport.
+   */
+  get sockets(): SocketTable {
+    this.#sockets ??= new SocketTable(this);
+    return this.#sockets;
+  }
+
+  /** TCP on this host (tcp.ts); the same as `sockets.tcp`. */
+  get tcp(): HostTcp {
+    return this.sockets.tcp;
+  }
+
+  /** Node's `net` module for programs on this host (net-api.ts). */
+  get net(): NetApi {
+    this.#net ??= new NetApi(this);
+    return this.#net;
   }
 
   /** Virtual time now. */

@@ -1,5 +1,5 @@
 /**
- * The host layer: a virtual Linux host, minus TCP.
+ * The host layer: a virtual Linux host, with TCP carried by it.
  *
  * What it does: a host (`Host`, host.ts) has a loopback interface `lo`
  * (127.0.0.1/8, ifindex 1) and Ethernet NICs attached to simulated links
@@ -13,6 +13,9 @@
  * (`host.registerProtocol`, protocol.ts); a sysctl table other layers register
  * into (sysctl.ts, sysctls.ts); SNMP counters and a drop log (counters.ts);
  * netfilter hook points; capture taps and pcapng / `any` writers (tap.ts).
+ * TCP joins through the same registry (tcp.ts: demux, timers, ports; its
+ * sysctls in tcp-sysctls.ts); programs use it through file descriptors
+ * (socket.ts, `host.sockets`) or Node's `net` (net-api.ts, `host.net`).
  *
  * Linux is the specification: the reference traces first
  * (../shared/linux-traces: ARP before the first SYN, the ICMP port unreachable
@@ -37,9 +40,14 @@ export * from './interface.js';
 export * from './ip.js';
 export * from './ipid.js';
 export * from './neighbour.js';
+export * from './net-api.js';
 export * from './protocol.js';
 export * from './route.js';
+export * from './socket.js';
+export * from './socket-errors.js';
 export * from './sysctl.js';
 export * from './sysctls.js';
 export * from './tap.js';
+export * from './tcp.js';
+export * from './tcp-sysctls.js';
 export * from './udp.js';

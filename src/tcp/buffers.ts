@@ -14,77 +14,168 @@ import { type Seq, seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from '../wire/s
 import type { SackBlock } from '../wire/tcp-options.js';
 
 const EMPTY = new Uint8Array(0);
+/**
+ * The array of an empty queue, shared by every idle connection and never
+ * written: a queue makes its own on the first push (an idle connection then
+ * costs no arrays).
+ */
+const NO_CHUNKS: Uint8Array[] = [];
+const NO_BLOCKS: OfoBlock[] = [];
 
-/** Bytes from `seq` on, in a growable array that is compacted as the front is consumed. */
+/**
+ * Small writes are copied into slices of a shared slab rather than arrays of
+ * their own: allocating an ArrayBuffer costs far more than copying 100 bytes
+ * (it was the largest single cost of a short connection). A slab is freed when
+ * no chunk in it is held any more.
+ */
+const SLAB_BYTES = 64 * 1024;
+const SMALL_WRITE_BYTES = 2048;
+let slab: Uint8Array = EMPTY;
+let slabUsed = 0;
+
+/** A private copy of `data`, never changed afterwards. */
+function copyOf(data: Uint8Array): Uint8Array {
+  const n = data.length;
+  if (n > SMALL_WRITE_BYTES) return data.slice();
+  if (slabUsed + n > slab.length) {
+    slab = new Uint8Array(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const out = slab.subarray(slabUsed, slabUsed + n);
+  out.set(data);
+  slabUsed += (n + 7) & ~7;
+  return out;
+}
+
+/**
+ * Bytes from `seq` on, as the chunks the application wrote, each copied once
+ * when written and never changed after: a segment's payload is a view into a
+ * chunk (no copy per segment sent or retransmitted), and stays valid however
+ * long the host keeps the segment. A chunk is dropped once all its bytes are
+ * acknowledged; an idle connection holds none.
+ */
 export class SendBuffer {
-  #buf: Uint8Array;
-  #start = 0;
-  #end = 0;
+  #chunks: Uint8Array[] = NO_CHUNKS;
+  /** The first chunk still held, and how many of its bytes are acknowledged. */
+  #head = 0;
+  #offset = 0;
+  #length = 0;
+  /** A cursor for slice(): a chunk index and the sequence number of its first byte (held as int32). */
+  #cursor = 0;
+  #cursorSeq: number;
   /** The sequence number of the first byte held. */
   seq: Seq;
 
-  constructor(seq: Seq, capacity = 4096) {
+  constructor(seq: Seq) {
     this.seq = seq;
-    this.#buf = new Uint8Array(capacity);
+    this.#cursorSeq = seq | 0;
+  }
+
+  /** Frees what is left of the array of chunks when nothing is held (a connection that is done). */
+  release(): void {
+    if (this.#length === 0) this.#reset();
   }
 
   get length(): number {
-    return this.#end - this.#start;
+    return this.#length;
   }
 
   /** The sequence number after the last byte held. */
   get endSeq(): Seq {
-    return seqAdd(this.seq, this.length);
+    return seqAdd(this.seq, this.#length);
   }
 
+  /** Takes a copy of `data` (the caller may reuse its array). */
   append(data: Uint8Array): void {
     if (data.length === 0) return;
-    if (this.#end + data.length > this.#buf.length) this.#makeRoom(data.length);
-    this.#buf.set(data, this.#end);
-    this.#end += data.length;
+    if (this.#chunks === NO_CHUNKS) this.#chunks = [];
+    this.#chunks.push(copyOf(data));
+    this.#length += data.length;
   }
 
-  /** A copy of `len` bytes from `from` (which must be held). */
+  /** `len` bytes from `from` (which must be held): a view when one chunk holds them, else a copy. */
   slice(from: Seq, len: number): Uint8Array {
     if (len === 0) return EMPTY;
     const off = seqDiff(from, this.seq);
-    if (off < 0 || off + len > this.length) {
-      throw new RangeError(`SendBuffer.slice: [${off}, ${off + len}) outside [0, ${this.length})`);
+    if (off < 0 || off + len > this.#length) {
+      throw new RangeError(`SendBuffer.slice: [${off}, ${off + len}) outside [0, ${this.#length})`);
     }
-    return this.#buf.slice(this.#start + off, this.#start + off + len);
+    // Find the chunk holding `from`: from the cursor when `from` is at or after
+    // it (new data is sent in order), else from the head (a retransmission).
+    let i = this.#cursor;
+    let at = (this.#cursorSeq >>> 0) as Seq;
+    if (seqLt(from, at)) {
+      i = this.#head;
+      at = seqAdd(this.seq, -this.#offset);
+    }
+    const chunks = this.#chunks;
+    while (seqDiff(from, at) >= chunks[i]!.length) {
+      at = seqAdd(at, chunks[i]!.length);
+      i++;
+    }
+    this.#cursor = i;
+    this.#cursorSeq = at | 0;
+    const start = seqDiff(from, at);
+    const first = chunks[i]!;
+    if (start + len <= first.length) return first.subarray(start, start + len);
+    const out = new Uint8Array(len);
+    let got = 0;
+    let pos = start;
+    while (got < len) {
+      const c = chunks[i++]!;
+      const take = Math.min(c.length - pos, len - got);
+      out.set(c.subarray(pos, pos + take), got);
+      got += take;
+      pos = 0;
+    }
+    return out;
   }
 
   /** Forgets the bytes before `upTo` (acknowledged). */
   consumeTo(upTo: Seq): void {
-    const n = Math.min(Math.max(0, seqDiff(upTo, this.seq)), this.length);
+    let n = Math.min(Math.max(0, seqDiff(upTo, this.seq)), this.#length);
     if (n === 0) return;
-    this.#start += n;
     this.seq = seqAdd(this.seq, n);
-    if (this.#start === this.#end) {
-      this.#start = 0;
-      this.#end = 0;
+    this.#length -= n;
+    const chunks = this.#chunks;
+    while (n > 0) {
+      const left = chunks[this.#head]!.length - this.#offset;
+      if (n < left) {
+        this.#offset += n;
+        break;
+      }
+      n -= left;
+      chunks[this.#head] = EMPTY;
+      this.#head++;
+      this.#offset = 0;
+    }
+    if (this.#length === 0) {
+      this.#reset();
+      return;
+    }
+    if (this.#cursor < this.#head) {
+      this.#cursor = this.#head;
+      this.#cursorSeq = seqAdd(this.seq, -this.#offset) | 0;
+    }
+    if (this.#head > 32 && this.#head * 2 > chunks.length) {
+      chunks.splice(0, this.#head);
+      this.#cursor -= this.#head;
+      this.#head = 0;
     }
   }
 
-  #makeRoom(extra: number): void {
-    const used = this.length;
-    let cap = this.#buf.length;
-    while (cap < used + extra) cap *= 2;
-    if (cap === this.#buf.length) {
-      this.#buf.copyWithin(0, this.#start, this.#end);
-    } else {
-      const next = new Uint8Array(cap);
-      next.set(this.#buf.subarray(this.#start, this.#end), 0);
-      this.#buf = next;
-    }
-    this.#start = 0;
-    this.#end = used;
+  #reset(): void {
+    this.#chunks = NO_CHUNKS;
+    this.#head = 0;
+    this.#offset = 0;
+    this.#cursor = 0;
+    this.#cursorSeq = this.seq | 0;
   }
 }
 
 /** In-order bytes waiting for the application, as the chunks they arrived in. */
 export class ReceiveQueue {
-  readonly #chunks: Uint8Array[] = [];
+  #chunks: Uint8Array[] = NO_CHUNKS;
   #head = 0;
   #offset = 0;
   #length = 0;
@@ -95,6 +186,7 @@ export class ReceiveQueue {
 
   push(data: Uint8Array): void {
     if (data.length === 0) return;
+    if (this.#chunks === NO_CHUNKS) this.#chunks = [];
     this.#chunks.push(data);
     this.#length += data.length;
   }
@@ -103,6 +195,23 @@ export class ReceiveQueue {
   read(max: number): Uint8Array {
     const n = Math.min(max, this.#length);
     if (n === 0) return EMPTY;
+    const first = this.#chunks[this.#head]!;
+    if (first.length - this.#offset >= n) {
+      // One chunk holds it all: hand out a view rather than a copy (the segment
+      // that brought it is gone; nothing else reads these bytes).
+      const view = first.subarray(this.#offset, this.#offset + n);
+      this.#offset += n;
+      if (this.#offset === first.length) {
+        this.#head++;
+        this.#offset = 0;
+      }
+      this.#length -= n;
+      if (this.#length === 0) {
+        this.#chunks = NO_CHUNKS;
+        this.#head = 0;
+      }
+      return view;
+    }
     const out = new Uint8Array(n);
     let got = 0;
     while (got < n) {
@@ -117,7 +226,11 @@ export class ReceiveQueue {
       }
     }
     this.#length -= n;
-    if (this.#head > 64 && this.#head * 2 > this.#chunks.length) {
+    if (this.#length === 0) {
+      this.#chunks = NO_CHUNKS;
+      this.#head = 0;
+      this.#offset = 0;
+    } else if (this.#head > 64 && this.#head * 2 > this.#chunks.length) {
       this.#chunks.splice(0, this.#head);
       this.#head = 0;
     }
@@ -126,7 +239,7 @@ export class ReceiveQueue {
 
   clear(): number {
     const n = this.#length;
-    this.#chunks.length = 0;
+    this.#chunks = NO_CHUNKS;
     this.#head = 0;
     this.#offset = 0;
     this.#length = 0;
@@ -156,7 +269,7 @@ export interface OfoInsert {
  * byte twice and its blocks are exactly the SACK blocks to report.
  */
 export class OutOfOrderQueue {
-  readonly #blocks: OfoBlock[] = [];
+  #blocks: OfoBlock[] = NO_BLOCKS;
   #bytes = 0;
 
   get bytes(): number {
@@ -179,6 +292,7 @@ export class OutOfOrderQueue {
   /** Adds `data` at `seq` (which must be after the caller's RCV.NXT). */
   insert(seq: Seq, data: Uint8Array): OfoInsert {
     const end = seqAdd(seq, data.length);
+    if (this.#blocks === NO_BLOCKS) this.#blocks = [];
     const blocks = this.#blocks;
     // Blocks that overlap or touch [seq, end) are merged with it.
     let first = 0;
@@ -235,7 +349,7 @@ export class OutOfOrderQueue {
   }
 
   clear(): void {
-    this.#blocks.length = 0;
+    this.#blocks = NO_BLOCKS;
     this.#bytes = 0;
   }
 }

@@ -76,9 +76,11 @@ const LVL_SIZE = 64;
 /** HZ > 100 has 9 levels (timer.c LVL_DEPTH). */
 const LVL_DEPTH = 9;
 
-function lvlStart(n: number): number {
-  return (LVL_SIZE - 1) * 2 ** ((n - 1) * LVL_CLK_SHIFT);
-}
+/** LVL_START(n) for n = 1 .. LVL_DEPTH - 1, computed once (the wheel's level boundaries in jiffies). */
+const LVL_STARTS: readonly number[] = Array.from(
+  { length: LVL_DEPTH },
+  (_, n) => (LVL_SIZE - 1) * 2 ** ((n - 1) * LVL_CLK_SHIFT),
+);
 
 /**
  * When a kernel timer armed at `now` for `jiffies + delta` fires: the timer
@@ -92,7 +94,7 @@ export function timerFireTime(now: Time, delta: number, wheel: boolean): Time {
   if (!wheel) return now + Math.max(1, d) * JIFFY_NS;
   const expires = jiffies(now) + d;
   let lvl = 0;
-  while (lvl < LVL_DEPTH - 1 && d >= lvlStart(lvl + 1)) lvl++;
-  const granule = 2 ** (lvl * LVL_CLK_SHIFT);
+  while (lvl < LVL_DEPTH - 1 && d >= LVL_STARTS[lvl + 1]!) lvl++;
+  const granule = 1 << (lvl * LVL_CLK_SHIFT);
   return (Math.floor(expires / granule) + 1) * granule * JIFFY_NS;
 }

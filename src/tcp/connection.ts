@@ -40,16 +40,23 @@ import {
   tcpSendFin,
 } from './output.js';
 import { newRttState, type RttState } from './rtt.js';
-import { type StateTransition, setState, type TcpState } from './state.js';
+import {
+  type StateTransition,
+  setState,
+  TCP_STATE_NUMBERS,
+  TCP_STATES,
+  type TcpState,
+} from './state.js';
 import {
   armKeepalive,
-  armOrphanFinWait2,
   clearAllTimers,
   newTimerTable,
   runTimers,
   type TimerTable,
+  tcpOrphanFinWait2,
   timerDeadline,
 } from './timers.js';
+import type { TimeWaitSock } from './timewait.js';
 
 export interface TcpEndpoint {
   readonly addr: Ipv4Address;
@@ -70,6 +77,15 @@ export type TcpEvent =
   | { readonly kind: 'error'; readonly error: TcpError }
   /** The connection reached CLOSE and holds nothing any more. */
   | { readonly kind: 'closed' };
+
+/** The events without data, shared: an event is a value the application only reads. */
+export const TCP_EVENT_CONNECTED: TcpEvent = Object.freeze({ kind: 'connected' });
+export const TCP_EVENT_READABLE: TcpEvent = Object.freeze({ kind: 'readable' });
+export const TCP_EVENT_EOF: TcpEvent = Object.freeze({ kind: 'eof' });
+export const TCP_EVENT_WRITABLE: TcpEvent = Object.freeze({ kind: 'writable' });
+export const TCP_EVENT_CLOSED: TcpEvent = Object.freeze({ kind: 'closed' });
+
+const NO_TRANSITIONS: readonly number[] = Object.freeze([]);
 
 export interface ConnectOptions {
   readonly local: TcpEndpoint;
@@ -114,8 +130,18 @@ export class Connection {
   readonly local: TcpEndpoint;
   readonly remote: TcpEndpoint;
 
-  state: TcpState = 'CLOSE';
-  readonly transitions: StateTransition[] = [];
+  #state: TcpState = 'CLOSE';
+  /**
+   * The state changes, packed as pairs of numbers (time, from × 16 + to in
+   * Linux's state numbers): kept for every connection, read by few, so cheap to
+   * record; `transitions` unpacks them.
+   */
+  #transitions: readonly number[] = NO_TRANSITIONS;
+  /**
+   * The timewait sock this connection became (TIME_WAIT, or an orphaned
+   * FIN_WAIT2), while it lives: the connection mirrors its state (timewait.ts).
+   */
+  tw: TimeWaitSock | undefined;
   /** The error not yet taken by the application (Linux sk_err). */
   error: TcpError | undefined;
   /** An error that will be reported if the connection times out (Linux sk_err_soft). */
@@ -306,6 +332,73 @@ export class Connection {
     return conn;
   }
 
+  /** The state (Linux sk_state); once a timewait sock took over, the sock's. */
+  get state(): TcpState {
+    if (this.tw !== undefined) this.#syncTimeWait();
+    return this.#state;
+  }
+
+  /** Every state change, oldest first (a fresh array). */
+  get transitions(): readonly StateTransition[] {
+    if (this.tw !== undefined) this.#syncTimeWait();
+    const packed = this.#transitions;
+    const out: StateTransition[] = [];
+    for (let i = 0; i < packed.length; i += 2) {
+      const code = packed[i + 1]!;
+      out.push({
+        time: packed[i]!,
+        from: TCP_STATES[(code >> 4) - 1]!,
+        to: TCP_STATES[(code & 15) - 1]!,
+      });
+    }
+    return out;
+  }
+
+  /** Sets the state and records the change: for setState (state.ts) and the timewait mirror only. */
+  recordState(next: TcpState, time: Time): void {
+    // A new array of exactly the size needed: pushing would grow the array by
+    // 16 spare slots, most of a connection's record.
+    const old = this.#transitions;
+    const n = old.length;
+    const t = new Array<number>(n + 2);
+    for (let i = 0; i < n; i++) t[i] = old[i]!;
+    t[n] = time;
+    t[n + 1] = TCP_STATE_NUMBERS[this.#state] * 16 + TCP_STATE_NUMBERS[next];
+    this.#transitions = t;
+    this.#state = next;
+  }
+
+  /**
+   * Linux tcp_time_wait's end, tcp_done: a timewait sock (already in the table)
+   * takes over; the connection keeps nothing but its mirror of it.
+   */
+  enterTimeWait(tw: TimeWaitSock): void {
+    clearAllTimers(this.timers);
+    this.rtxQueue.length = 0;
+    this.lostOut = 0;
+    this.retransOut = 0;
+    this.sackedOut = 0;
+    this.ofoQueue.clear();
+    this.selectiveAcks = [];
+    this.sendBuffer.consumeTo(this.sendBuffer.endSeq);
+    this.sendBuffer.release();
+    this.tw = tw;
+  }
+
+  /**
+   * Follows the timewait sock: its FIN_WAIT2 → TIME_WAIT, then its death
+   * (recorded at the times they happened), then 'closed'.
+   */
+  #syncTimeWait(): void {
+    const tw = this.tw;
+    if (tw === undefined) return;
+    if (tw.substate !== this.#state) this.recordState(tw.substate, tw.since);
+    if (tw.alive) return;
+    this.tw = undefined;
+    this.recordState('CLOSE', tw.expires);
+    this.emit(TCP_EVENT_CLOSED);
+  }
+
   // ---- The engine side (STYLE.md 4). ----
 
   /**
@@ -314,6 +407,34 @@ export class Connection {
    * Linux TCP_TW_SYN): the host then hands the SYN to its listener.
    */
   handleSegment(now: Time, seg: TcpSegment): TcpDropReason | 'reopen' | undefined {
+    const tw = this.tw;
+    if (tw?.alive) {
+      // The host would have found the timewait sock; this connection stands in
+      // for a host that has a listener for a reopening SYN.
+      const table = this.net.timeWait;
+      const v = table.handleSegment(tw, now, seg);
+      let verdict: TcpDropReason | 'reopen' | undefined;
+      switch (v.action) {
+        case 'syn':
+          this.reopenIsn = v.isn;
+          table.reopen(tw, now);
+          verdict = 'reopen';
+          break;
+        case 'ack':
+          this.txQueue.push(v.reply);
+          verdict = v.drop;
+          break;
+        case 'rst':
+          if (v.reply !== undefined) this.txQueue.push(v.reply);
+          verdict = v.drop;
+          break;
+        case 'none':
+          verdict = v.drop;
+          break;
+      }
+      this.#syncTimeWait();
+      return verdict;
+    }
     return tcpRcv(this, now, seg);
   }
 
@@ -327,14 +448,23 @@ export class Connection {
 
   /** Runs the timers that are due at `now`. */
   handleTimeout(now: Time): void {
+    const tw = this.tw;
+    if (tw !== undefined) {
+      if (tw.alive && tw.expires <= now) this.net.timeWait.expire(tw);
+      this.#syncTimeWait();
+      return;
+    }
     runTimers(this, now);
   }
 
   pollTransmit(): TcpSegment | undefined {
     if (this.#txHead === this.txQueue.length) return undefined;
-    const s = this.txQueue[this.#txHead++];
-    if (this.#txHead === this.txQueue.length) {
-      this.txQueue.length = 0;
+    const q = this.txQueue;
+    const s = q[this.#txHead++];
+    if (this.#txHead === q.length) {
+      // Setting the length (not popping) gives the array's store back: an idle
+      // connection keeps no spare slots.
+      q.length = 0;
       this.#txHead = 0;
     }
     return s;
@@ -342,9 +472,10 @@ export class Connection {
 
   pollEvent(): TcpEvent | undefined {
     if (this.#eventHead === this.events.length) return undefined;
-    const e = this.events[this.#eventHead++];
-    if (this.#eventHead === this.events.length) {
-      this.events.length = 0;
+    const q = this.events;
+    const e = q[this.#eventHead++];
+    if (this.#eventHead === q.length) {
+      q.length = 0;
       this.#eventHead = 0;
     }
     return e;
@@ -352,6 +483,8 @@ export class Connection {
 
   /** The earliest armed timer, or undefined when none is. */
   nextDeadline(): Time | undefined {
+    // A timewait sock's timer; once it died, when it did (the mirror catches up then).
+    if (this.tw !== undefined) return this.tw.expires;
     return timerDeadline(this.timers);
   }
 
@@ -409,12 +542,13 @@ export class Connection {
     if (n < data.length) this.writeBlocked = true;
     if (n === 0) return 0;
     const mss = Math.max(1, this.sndMss);
+    // One copy of the whole write; the segments will be views into it.
+    this.sendBuffer.append(n === data.length ? data : data.subarray(0, n));
     let off = 0;
     while (off < n) {
       // tcp_sendmsg fills segments of size_goal (the MSS without TSO) and marks a
       // push when more than half the peer's largest window went unpushed (forced_push).
       const take = Math.min(n - off, mss);
-      this.sendBuffer.append(data.subarray(off, off + take));
       this.writeSeq = seqAdd(this.writeSeq, take);
       off += take;
       if (off < n && seqGt(this.writeSeq, seqAdd(this.pushedSeq, this.maxWindow >> 1))) {
@@ -516,7 +650,7 @@ export class Connection {
       case 'CLOSING':
         break;
     }
-    if (this.state === 'FIN_WAIT2') armOrphanFinWait2(this, now);
+    if (this.state === 'FIN_WAIT2') tcpOrphanFinWait2(this, now, false);
   }
 
   /**
@@ -525,6 +659,7 @@ export class Connection {
    * ordinary close() reset (TcpExtTCPAbortOnClose), as __tcp_close checks it first.
    */
   abort(now: Time): void {
+    if (this.tw !== undefined) return;
     if (this.rcvQueue.length > 0) {
       this.close(now);
       return;
@@ -540,6 +675,8 @@ export class Connection {
    * data unsent). A listener closing drops its unaccepted connections this way.
    */
   disconnect(now: Time): void {
+    // A timewait sock is not the application's any more (tcp_done ran).
+    if (this.tw !== undefined) return;
     this.rcvQueue.clear();
     this.orphan = true;
     this.sendShutdown = true;
@@ -570,7 +707,7 @@ export class Connection {
   /** SO_KEEPALIVE (Linux tcp_set_keepalive). */
   setKeepAlive(now: Time, on: boolean): void {
     this.keepAlive = on;
-    armKeepalive(this, now);
+    if (this.tw === undefined) armKeepalive(this, now);
   }
 
   // ---- Internal helpers shared by input.ts, output.ts and timers.ts. ----
@@ -601,8 +738,9 @@ export class Connection {
     this.ofoQueue.clear();
     this.selectiveAcks = [];
     this.sendBuffer.consumeTo(this.sendBuffer.endSeq);
+    this.sendBuffer.release();
     if (this.listener !== undefined) this.listener.forget(this);
-    this.emit({ kind: 'closed' });
+    this.emit(TCP_EVENT_CLOSED);
   }
 }
 

@@ -24,6 +24,7 @@ export const TCP_COUNTER_NAMES = [
   'TcpExtOutOfWindowIcmps',
   'TcpExtTW',
   'TcpExtTWKilled',
+  'TcpExtTCPTimeWaitOverflow',
   'TcpExtPAWSActive',
   'TcpExtPAWSEstab',
   'TcpExtDelayedACKs',

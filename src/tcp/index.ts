@@ -7,7 +7,9 @@
  * timers and Linux's constants, congestion control, the four ways to close, RST
  * handling per RFC 5961, keepalive and zero-window probes (`connection.ts`,
  * `input.ts`, `output.ts`, `timers.ts`, `congestion.ts`); a minimal listener
- * (`listen.ts`); the reset for a segment nobody wants (`reset.ts`). It reads the
+ * (`listen.ts`); TIME_WAIT and the orphaned FIN_WAIT2 as Linux's small
+ * timewait socks, in a table per namespace (`timewait.ts`); the reset for a
+ * segment nobody wants (`reset.ts`). It reads the
  * `net.ipv4.tcp_*` sysctls (`sysctl.ts`), counts under nstat's names
  * (`counters.ts`) and names every dropped segment with Linux's drop reason
  * (`drop.ts`).
@@ -44,3 +46,4 @@ export * from './rtt.js';
 export * from './state.js';
 export * from './sysctl.js';
 export * from './timers.js';
+export * from './timewait.js';

@@ -23,6 +23,7 @@ import {
   TCP_RTO_MAX,
   TCP_TIMEOUT_FALLBACK,
   TCP_TIMEOUT_INIT,
+  TCP_TIMEWAIT_LEN,
   tcpClockMs,
 } from './clock.js';
 import {
@@ -32,7 +33,14 @@ import {
   tcpAnyRetransDone,
   tcpCongestionOnAck,
 } from './congestion.js';
-import { type Connection, tcpDone } from './connection.js';
+import {
+  type Connection,
+  TCP_EVENT_CONNECTED,
+  TCP_EVENT_EOF,
+  TCP_EVENT_READABLE,
+  TCP_EVENT_WRITABLE,
+  tcpDone,
+} from './connection.js';
 import type { TcpCounterName } from './counters.js';
 import type { TcpDropReason } from './drop.js';
 import { tcpError } from './errors.js';
@@ -58,14 +66,8 @@ import {
 import { countReset, tcpResetFor } from './reset.js';
 import { srttUs, tcpRtoJiffies, tcpRttEstimator } from './rtt.js';
 import { assertNever, setState } from './state.js';
-import {
-  armKeepalive,
-  armOrphanFinWait2,
-  armTimer,
-  armTimeWait,
-  clearTimer,
-  tcpProbe0When,
-} from './timers.js';
+import { armKeepalive, armTimer, clearTimer, tcpOrphanFinWait2, tcpProbe0When } from './timers.js';
+import { tcpInWindow, tcpTimeWait } from './timewait.js';
 
 type Verdict = TcpDropReason | 'consumed' | undefined;
 
@@ -93,12 +95,11 @@ export function tcpRcv(
 ): TcpDropReason | 'reopen' | undefined {
   conn.net.counters.TcpInSegs++;
   const v = dispatch(conn, now, seg);
-  if (v === 'reopen') return v;
   if (v === 'consumed' || v === undefined) return undefined;
   return conn.net.drop(now, conn.id, v, seg);
 }
 
-function dispatch(conn: Connection, now: Time, seg: TcpSegment): Verdict | 'reopen' {
+function dispatch(conn: Connection, now: Time, seg: TcpSegment): Verdict {
   switch (conn.state) {
     // An unhashed socket: the segment finds no socket and is answered as a closed port.
     case 'CLOSE':
@@ -108,9 +109,12 @@ function dispatch(conn: Connection, now: Time, seg: TcpSegment): Verdict | 'reop
     // RFC 9293 3.10.7.3: SYN-SENT, the segment may complete our open.
     case 'SYN_SENT':
       return tcpRcvSynSent(conn, now, seg);
-    // RFC 9293 3.10.7.4 for TIME-WAIT, with Linux's timewait sock rules.
+    // A connection that became a timewait sock is gone (tcp_done): its
+    // segments are the sock's (Connection.handleSegment). Without one
+    // (tcp_max_tw_buckets), the connection went straight to CLOSE.
     case 'TIME_WAIT':
-      return tcpTimewaitStateProcess(conn, now, seg);
+      replyReset(conn, seg);
+      return 'NO_SOCKET';
     // A passive open still in the SYN queue is a request sock: tcp_check_req first.
     case 'SYN_RECV':
       if (conn.isRequest) {
@@ -269,7 +273,7 @@ function tcpFinishConnect(conn: Connection, now: Time): void {
   conn.lrcvtime = now;
   tcpInitTransfer(conn, conn.totalRetrans > 1);
   armKeepalive(conn, now);
-  conn.emit({ kind: 'connected' });
+  conn.emit(TCP_EVENT_CONNECTED);
 }
 
 /**
@@ -303,13 +307,6 @@ function tcpInitTransfer(conn: Connection, synRetransmitted: boolean): void {
 }
 
 // ---- SYN_RECV of a request sock (tcp_minisocks.c tcp_check_req). ----
-
-/** Linux tcp_in_window (tcp_minisocks.c). */
-function tcpInWindow(seq: Seq, end: Seq, sWin: Seq, eWin: Seq): boolean {
-  if (seq === sWin) return true;
-  if (seqGt(end, sWin) && seqLt(seq, eWin)) return true;
-  return seq === eWin && seq === end;
-}
 
 function tcpCheckReq(conn: Connection, now: Time, seg: TcpSegment): Verdict {
   const opts = options(conn, seg, true);
@@ -424,13 +421,15 @@ function tcpRcvStateProcess(conn: Connection, now: Time, seg: TcpSegment): Verdi
         replyReset(conn, seg);
         return 'TCP_ABORT_ON_DATA';
       }
-      armOrphanFinWait2(conn, now);
+      // The rest of tcp_fin_time as a timewait sock (FIN_WAIT2 substate), unless
+      // this segment's FIN is about to make it TIME_WAIT ("goto consume").
+      if (tcpOrphanFinWait2(conn, now, (seg.flags & FIN) !== 0)) return 'consumed';
       break;
     }
     case 'CLOSING':
       // Our FIN is acknowledged after theirs: TIME-WAIT.
       if (conn.sndUna === conn.writeSeq && conn.finSeq !== undefined) {
-        tcpTimeWait(conn, now);
+        tcpTimeWait(conn, now, 'TIME_WAIT', TCP_TIMEWAIT_LEN);
         return 'consumed';
       }
       break;
@@ -500,7 +499,7 @@ function tcpSynRecvEstablished(conn: Connection, now: Time, seg: TcpSegment): vo
   tcpInitTransfer(conn, false);
   setState(conn, 'ESTABLISHED', now);
   conn.sndUna = seg.ack;
-  conn.sndWnd = seg.window * 2 ** conn.sndWscale;
+  conn.sndWnd = seg.window * (1 << conn.sndWscale);
   conn.maxWindow = Math.max(conn.maxWindow, conn.sndWnd);
   conn.sndWl1 = seg.seq;
   if (conn.tstampOk) conn.advMss -= TCPOLEN_TSTAMP_ALIGNED;
@@ -508,7 +507,7 @@ function tcpSynRecvEstablished(conn: Connection, now: Time, seg: TcpSegment): vo
   tcpInitializeRcvMss(conn);
   conn.lsndtime = now;
   armKeepalive(conn, now);
-  conn.emit({ kind: 'connected' });
+  conn.emit(TCP_EVENT_CONNECTED);
   conn.listener?.established(conn);
 }
 
@@ -742,7 +741,7 @@ function tcpSendDupack(conn: Connection, now: Time, seg: TcpSegment): void {
 // ---- The ACK field (tcp_ack). ----
 
 function windowOf(conn: Connection, seg: TcpSegment): number {
-  return seg.flags & SYN ? seg.window : seg.window * 2 ** conn.sndWscale;
+  return seg.flags & SYN ? seg.window : seg.window * (1 << conn.sndWscale);
 }
 
 /** RFC 9293 3.10.7.4 / Linux tcp_may_update_window: only a newer segment updates SND.WND. */
@@ -815,7 +814,7 @@ function tcpAck(
   if (unaAdvanced && conn.writeBlocked && conn.sendBuffer.length < conn.sndBuf) {
     // sk_stream_write_space: a writer that found the buffer full hears of room.
     conn.writeBlocked = false;
-    conn.emit({ kind: 'writable' });
+    conn.emit(TCP_EVENT_WRITABLE);
   }
   return 'ok';
 }
@@ -1011,7 +1010,7 @@ function queueAndOut(
   if (data.length > 0) {
     tcpEventDataRecv(conn, now, data.length);
     conn.ackPending = true;
-    conn.emit({ kind: 'readable' });
+    conn.emit(TCP_EVENT_READABLE);
   }
   if (seg.flags & FIN) {
     conn.rcvNxt = seqAdd(conn.rcvNxt, 1);
@@ -1038,7 +1037,7 @@ function tcpOfoQueue(conn: Connection, now: Time): void {
     conn.rcvNxt = seqAdd(conn.rcvNxt, data.length);
     moved = true;
   }
-  if (moved) conn.emit({ kind: 'readable' });
+  if (moved) conn.emit(TCP_EVENT_READABLE);
   if (conn.ofoFin !== undefined && conn.ofoFin === conn.rcvNxt && conn.state !== 'CLOSE') {
     conn.ofoFin = undefined;
     conn.rcvNxt = seqAdd(conn.rcvNxt, 1);
@@ -1124,7 +1123,7 @@ function tcpFin(conn: Connection, now: Time): void {
       break;
     case 'FIN_WAIT2':
       tcpSendAck(conn, now);
-      tcpTimeWait(conn, now);
+      tcpTimeWait(conn, now, 'TIME_WAIT', TCP_TIMEWAIT_LEN);
       break;
     default:
       break;
@@ -1133,17 +1132,7 @@ function tcpFin(conn: Connection, now: Time): void {
   conn.ofoQueue.clear();
   conn.ofoFin = undefined;
   conn.selectiveAcks = [];
-  conn.emit({ kind: 'eof' });
-}
-
-/** Linux tcp_time_wait(TCP_TIME_WAIT): the connection waits 60 s in TIME-WAIT. */
-export function tcpTimeWait(conn: Connection, now: Time): void {
-  setState(conn, 'TIME_WAIT', now);
-  armTimeWait(conn, now);
-  conn.rtxQueue.length = 0;
-  conn.lostOut = 0;
-  conn.retransOut = 0;
-  conn.sackedOut = 0;
+  conn.emit(TCP_EVENT_EOF);
 }
 
 /**
@@ -1171,51 +1160,4 @@ function tcpAckSndCheck(conn: Connection, now: Time): void {
 /** "... and right edge of window advances far enough" (__tcp_select_window >= rcv_wnd). */
 function windowCanAdvance(conn: Connection): boolean {
   return tcpSelectWindowBytes(conn) >= conn.rcvWnd;
-}
-
-// ---- TIME_WAIT (tcp_minisocks.c tcp_timewait_state_process). ----
-
-function tcpTimewaitStateProcess(conn: Connection, now: Time, seg: TcpSegment): Verdict | 'reopen' {
-  const f = seg.flags;
-  const opts = options(conn, seg, true);
-  const pawsReject =
-    opts.tsVal !== undefined && tcpPawsReject(conn, now, opts.tsVal, (f & RST) !== 0);
-  const end = seqAdd(seg.seq, tcpSegmentLength(seg));
-  if (!pawsReject && seg.seq === conn.rcvNxt && (seg.seq === end || f & RST)) {
-    // "In window segment, it may be only reset or bare ack."
-    if (f & RST && conn.net.sysctl.tcp_rfc1337 === 0) {
-      // "This is TIME_WAIT assassination" (RFC 1337): Linux lets it happen.
-      conn.finish(now);
-      return 'consumed';
-    }
-    armTimeWait(conn, now);
-    if (opts.tsVal !== undefined) storeTsRecent(conn, now, opts.tsVal);
-    return 'consumed';
-  }
-  // RFC 1122 4.2.2.13: a new SYN may reopen the connection if its sequence number
-  // (or timestamp) is beyond the old incarnation's.
-  if (
-    f & SYN &&
-    !(f & (RST | ACK)) &&
-    !pawsReject &&
-    (seqGt(seg.seq, conn.rcvNxt) ||
-      (opts.tsVal !== undefined && ((conn.tsRecent - opts.tsVal) | 0) < 0))
-  ) {
-    let isn = seqAdd(conn.sndNxt, 65535 + 2);
-    if (isn === 0) isn = seqAdd(isn, 1);
-    conn.reopenIsn = isn;
-    conn.finish(now);
-    return 'reopen';
-  }
-  if (pawsReject) conn.net.count('TcpExtPAWSEstab');
-  if (!(f & RST)) {
-    // "In this case we must reset the TIMEWAIT timer."
-    if (pawsReject || f & ACK) armTimeWait(conn, now);
-    if (!oowRateLimited(conn, now, seg, 'TcpExtTCPACKSkippedTimeWait')) {
-      // tcp_v4_timewait_ack: the window the connection last offered.
-      tcpSendBareAck(conn, now, tcpReceiveWindow(conn) >> conn.rcvWscale);
-    }
-    return pawsReject ? 'TCP_RFC7323_PAWS' : 'consumed';
-  }
-  return 'TCP_RESET';
 }

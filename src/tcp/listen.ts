@@ -11,11 +11,12 @@
  * new SYNs are dropped and a final ACK is dropped too (or reset, with
  * tcp_abort_on_overflow). Not yet: SYN cookies, the SYN-queue pruning of
  * half-open requests (reqsk_timer_handler's `thresh`), tcp_max_syn_backlog
- * without cookies, and TIME_WAIT reuse (`reopenIsn`) — a later issue.
+ * without cookies. A SYN that reopens a TIME_WAIT 4-tuple comes with the ISN
+ * the timewait sock chose (timewait.ts).
  */
 
 import type { Time } from '../sim/time.js';
-import { seqAdd } from '../wire/seq.js';
+import { type Seq, seqAdd } from '../wire/seq.js';
 import { ACK, FIN, RST, SYN, type TcpSegment } from '../wire/tcp.js';
 import { TCP_TIMEOUT_INIT } from './clock.js';
 import { Connection, type TcpEndpoint } from './connection.js';
@@ -53,8 +54,8 @@ export class Listener {
   backlog: number;
   readonly mtu: number;
   state: 'LISTEN' | 'CLOSE' = 'LISTEN';
-  /** Connections in SYN_RECV, by remote endpoint. */
-  readonly synQueue = new Map<string, Connection>();
+  /** Connections in SYN_RECV, by remote endpoint (`key`: address × 65536 + port). */
+  readonly synQueue = new Map<number, Connection>();
   /** Established connections waiting for accept(). */
   readonly acceptQueue: Connection[] = [];
 
@@ -79,9 +80,17 @@ export class Listener {
 
   /**
    * A segment arrived for this listener from `remote` to `localAddr` (the
-   * address the peer used, which the child will answer from).
+   * address the peer used, which the child will answer from). `isn` is the
+   * ISN a SYN that reopened a TIME_WAIT 4-tuple must use (the timewait sock's
+   * `syn` verdict; Linux tcp_conn_request takes tcp_tw_isn).
    */
-  handleSegment(now: Time, seg: TcpSegment, remote: TcpEndpoint, localAddr: number): ListenVerdict {
+  handleSegment(
+    now: Time,
+    seg: TcpSegment,
+    remote: TcpEndpoint,
+    localAddr: number,
+    isn?: Seq,
+  ): ListenVerdict {
     const existing = this.synQueue.get(key(remote));
     if (existing !== undefined) {
       existing.handleSegment(now, seg);
@@ -105,15 +114,22 @@ export class Listener {
       this.net.count('TcpExtListenDrops');
       return { drop: this.net.drop(now, -1, 'TCP_LISTEN_OVERFLOW', seg) };
     }
-    const child = this.#request(now, seg, remote, localAddr);
+    const child = this.#request(now, seg, remote, localAddr, isn);
     this.synQueue.set(key(remote), child);
     return { child };
   }
 
   /** The request sock for a SYN, and its SYN-ACK (tcp_conn_request, tcp_openreq_init_rwin). */
-  #request(now: Time, seg: TcpSegment, remote: TcpEndpoint, localAddr: number): Connection {
+  #request(
+    now: Time,
+    seg: TcpSegment,
+    remote: TcpEndpoint,
+    localAddr: number,
+    isn: Seq | undefined,
+  ): Connection {
     const child = new Connection(this.net, { addr: localAddr, port: this.local.port }, remote, {
       mtu: this.mtu,
+      iss: isn,
     });
     child.isRequest = true;
     child.listener = this;
@@ -172,6 +188,7 @@ export class Listener {
   }
 }
 
-function key(remote: TcpEndpoint): string {
-  return `${remote.addr}:${remote.port}`;
+/** A number that names a remote endpoint exactly (48 bits), cheaper than a string to build and hash. */
+function key(remote: TcpEndpoint): number {
+  return (remote.addr >>> 0) * 65536 + remote.port;
 }

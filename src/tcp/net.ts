@@ -12,6 +12,7 @@ import { newTcpCounters, type TcpCounterName, type TcpCounters } from './counter
 import { newDropCounts, type TcpDropReason } from './drop.js';
 import type { TcpState } from './state.js';
 import { LINUX_TCP_SYSCTL, type TcpSysctl } from './sysctl.js';
+import { TimeWaitTable } from './timewait.js';
 
 /** Something worth knowing happened to a connection or a listener. */
 export type TcpTraceEvent =
@@ -50,6 +51,8 @@ export class TcpNet {
   /** Linux net->ipv4.tcp_challenge_timestamp (seconds) and tcp_challenge_count. */
   challengeTimestamp = -1;
   challengeCount = 0;
+  /** The timewait socks (TIME_WAIT and orphaned FIN_WAIT2), by 4-tuple: see timewait.ts. */
+  readonly timeWait: TimeWaitTable;
   /** Called for every state change and drop; tracing only, must not call back into the engine. */
   observer: ((event: TcpTraceEvent) => void) | undefined;
   #nextId = 1;
@@ -60,6 +63,7 @@ export class TcpNet {
     this.isnRandom = options.random.stream('tcp/isn');
     this.tsOffsetRandom = options.random.stream('tcp/ts-offset');
     this.challengeRandom = options.random.stream('tcp/challenge-ack');
+    this.timeWait = new TimeWaitTable(this);
   }
 
   /** A fresh connection id (for traces). */

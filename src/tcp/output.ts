@@ -11,7 +11,7 @@
 import type { Time } from '../sim/time.js';
 import { type Seq, seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from '../wire/seq.js';
 import { ACK, FIN, PSH, RST, SYN, type TcpSegment } from '../wire/tcp.js';
-import type { SackBlock } from '../wire/tcp-options.js';
+import { type SackBlock, TCP_NOP, type TcpOption } from '../wire/tcp-options.js';
 import {
   HZ,
   jiffies,
@@ -81,7 +81,7 @@ export function tcpSelectWindowBytes(conn: Connection): number {
   let freeSpace = tcpSpace(conn);
   const allowedSpace = tcpFullSpace(conn);
   const fullSpace = Math.min(conn.windowClamp, allowedSpace);
-  const scale = 2 ** conn.rcvWscale;
+  const scale = 1 << conn.rcvWscale;
   if (mss > fullSpace) {
     mss = fullSpace;
     if (mss <= 0) return 0;
@@ -118,7 +118,7 @@ export function tcpSelectWindow(conn: Connection): number {
   const oldWin = conn.rcvWnd;
   const curWin = tcpReceiveWindow(conn);
   let newWin = tcpSelectWindowBytes(conn);
-  const scale = 2 ** conn.rcvWscale;
+  const scale = 1 << conn.rcvWscale;
   if (newWin < curWin) {
     if (!conn.net.sysctl.tcp_shrink_window || conn.rcvWscale === 0) {
       if (newWin === 0) conn.net.count('TcpExtTCPWantZeroWindowAdv');
@@ -145,6 +145,32 @@ export function tcpSelectWindow(conn: Connection): number {
 /** Our TSval now, and TS.Recent as the echo (RFC 7323 3.2, 4.3). */
 export function tcpTimestamps(conn: Connection, now: Time): { tsVal: number; tsEcr: number } {
   return { tsVal: (tcpClockMs(now) + conn.tsOffset) >>> 0, tsEcr: conn.tsRecent >>> 0 };
+}
+
+const NO_OPTIONS: readonly TcpOption[] = Object.freeze([]);
+
+/**
+ * The options of a segment other than SYN (tcp_established_options). The usual
+ * case, timestamps and no SACK block, is built directly: it is every segment
+ * of a connection.
+ */
+function segmentOptions(conn: Connection, now: Time): readonly TcpOption[] {
+  if (!conn.sackOk || (conn.dsack === undefined && conn.selectiveAcks.length === 0)) {
+    if (!conn.tstampOk) return NO_OPTIONS;
+    return [
+      TCP_NOP,
+      TCP_NOP,
+      {
+        kind: 'timestamps',
+        tsVal: (tcpClockMs(now) + conn.tsOffset) >>> 0,
+        tsEcr: conn.tsRecent >>> 0,
+      },
+    ];
+  }
+  return establishedOptions(
+    conn.tstampOk ? tcpTimestamps(conn, now) : undefined,
+    sackBlocksToSend(conn),
+  );
 }
 
 /** The SACK blocks the next segment reports: a D-SACK first, then the most recent blocks. */
@@ -203,10 +229,7 @@ function transmit(conn: Connection, now: Time, spec: SegmentSpec): TcpSegment {
     flags: spec.flags,
     window: tcpSelectWindow(conn),
     urgentPointer: 0,
-    options: establishedOptions(
-      conn.tstampOk ? tcpTimestamps(conn, now) : undefined,
-      sackBlocksToSend(conn),
-    ),
+    options: segmentOptions(conn, now),
     payload,
   };
   // tcp_options_write: a D-SACK is reported once.
@@ -253,7 +276,7 @@ export function tcpAcceptableSeq(conn: Connection): Seq {
   const wndEnd = seqAdd(conn.sndUna, conn.sndWnd);
   if (
     !seqLt(wndEnd, conn.sndNxt) ||
-    (conn.wscaleOk && seqDiff(conn.sndNxt, wndEnd) < 2 ** conn.rcvWscale)
+    (conn.wscaleOk && seqDiff(conn.sndNxt, wndEnd) < 1 << conn.rcvWscale)
   ) {
     return conn.sndNxt;
   }
@@ -407,11 +430,17 @@ function queueSyn(conn: Connection, now: Time): void {
 
 /** Whether a write ended inside [from, to] (PSH, tcp_mark_push). */
 function pushInRange(conn: Connection, from: Seq, to: Seq): boolean {
-  for (const m of conn.pushMarks) {
-    if (seqGt(m, from) && seqLe(m, to)) return true;
-    if (seqGt(m, to)) break;
+  // The marks are in sequence order: find the first after `from` by bisection
+  // (a bulk sender holds many).
+  const marks = conn.pushMarks;
+  let lo = 0;
+  let hi = marks.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (seqGt(marks[mid]!, from)) hi = mid;
+    else lo = mid + 1;
   }
-  return false;
+  return lo < marks.length && seqLe(marks[lo]!, to);
 }
 
 /** Where the data ends: writeSeq, or the FIN's sequence number once it is queued. */

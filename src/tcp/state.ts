@@ -49,7 +49,9 @@ export interface StateTransition {
 }
 
 /**
- * Changes `conn`'s state: the only writer of `conn.state` (STYLE.md 5). Records
+ * Changes `conn`'s state: the only writer of `conn.state` (STYLE.md 5; the
+ * other caller of Connection.recordState mirrors its timewait sock, which
+ * reported its own changes). Records
  * the transition and keeps the counters true as Linux tcp_set_state does:
  * TcpCurrEstab counts connections in ESTABLISHED or CLOSE_WAIT (RFC 1213
  * tcpCurrEstab; Linux since 6.10, "tcp: count CLOSE-WAIT sockets for
@@ -66,8 +68,7 @@ export function setState(conn: Connection, next: TcpState, now: Time): void {
   if (isCounted && !wasCounted) c.TcpCurrEstab++;
   if (wasCounted && !isCounted) c.TcpCurrEstab--;
   if (next === 'CLOSE' && wasCounted) c.TcpEstabResets++;
-  conn.state = next;
-  conn.transitions.push({ time: now, from, to: next });
+  conn.recordState(next, now);
   conn.net.observer?.({ kind: 'state', time: now, id: conn.id, from, to: next });
 }
 

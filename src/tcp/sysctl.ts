@@ -66,6 +66,12 @@ export interface TcpSysctl {
   readonly tcp_syncookies: number;
   /** Reuse of TIME_WAIT for outgoing connections: 2 = loopback only. */
   readonly tcp_tw_reuse: number;
+  /**
+   * Most timewait socks at once; beyond, a closing connection skips TIME_WAIT
+   * (TcpExtTCPTimeWaitOverflow). tcp_sk_init sets half the established hash
+   * size: 262144 with the 524288-bucket hash of a machine with a few GiB.
+   */
+  readonly tcp_max_tw_buckets: number;
   /** Duplicate ACKs that start fast retransmit (TCP_FASTRETRANS_THRESH = 3). */
   readonly tcp_reordering: number;
   /** Data-sent-within-ato events that make the socket interactive (tcp_sk_init: 1). */
@@ -105,6 +111,7 @@ export const LINUX_TCP_SYSCTL: TcpSysctl = Object.freeze({
   tcp_max_syn_backlog: 2048,
   tcp_syncookies: 1,
   tcp_tw_reuse: 2,
+  tcp_max_tw_buckets: 262144,
   tcp_reordering: 3,
   tcp_pingpong_thresh: 1,
   tcp_workaround_signed_windows: 0,

@@ -37,15 +37,9 @@ import {
   tcpSendActiveReset,
   tcpWriteWakeup,
 } from './output.js';
+import { tcpTimeWait } from './timewait.js';
 
-export const TIMER_KINDS = [
-  'retransmit',
-  'probe0',
-  'delack',
-  'keepalive',
-  'finWait2',
-  'timeWait',
-] as const;
+export const TIMER_KINDS = ['retransmit', 'probe0', 'delack', 'keepalive', 'finWait2'] as const;
 
 export type TimerKind = (typeof TIMER_KINDS)[number];
 
@@ -59,7 +53,6 @@ export function newTimerTable(): TimerTable {
     delack: undefined,
     keepalive: undefined,
     finWait2: undefined,
-    timeWait: undefined,
   };
 }
 
@@ -77,11 +70,16 @@ export function clearAllTimers(t: TimerTable): void {
 }
 
 export function timerDeadline(t: TimerTable): Time | undefined {
-  let min: Time | undefined;
-  for (const k of TIMER_KINDS) {
-    const d = t[k];
-    if (d !== undefined && (min === undefined || d < min)) min = d;
-  }
+  // Unrolled over TIMER_KINDS: it runs after every segment.
+  let min = t.retransmit;
+  let d = t.probe0;
+  if (d !== undefined && (min === undefined || d < min)) min = d;
+  d = t.delack;
+  if (d !== undefined && (min === undefined || d < min)) min = d;
+  d = t.keepalive;
+  if (d !== undefined && (min === undefined || d < min)) min = d;
+  d = t.finWait2;
+  if (d !== undefined && (min === undefined || d < min)) min = d;
   return min;
 }
 
@@ -106,11 +104,7 @@ export function runTimers(conn: Connection, now: Time): void {
         tcpKeepaliveTimer(conn, now);
         break;
       case 'finWait2':
-      case 'timeWait':
-        // The timewait sock (TIME_WAIT, or an orphaned FIN_WAIT2) dies quietly
-        // (tw_timer_handler counts it in TcpExtTW).
-        conn.net.count('TcpExtTW');
-        conn.finish(now);
+        tcpFinWait2Timer(conn, now);
         break;
     }
   }
@@ -342,16 +336,42 @@ export function tcpFinTime(conn: Connection): number {
 }
 
 /**
- * An orphaned connection reached FIN_WAIT2: it lives tcp_fin_time more (Linux
- * keeps it as a timewait sock with substate FIN_WAIT2, tcp_time_wait), then
- * vanishes without a RST (linux-traces/time-wait/fw2-orphan-default: 61.2 s).
+ * An orphaned connection reached FIN_WAIT2 (the ACK of our FIN arrived after
+ * close(), or close() came in FIN_WAIT2): it lives tcp_fin_time more. Linux
+ * (tcp_rcv_state_process, tcp_close) makes it a timewait sock with substate
+ * FIN_WAIT2 at once when that is at most TCP_TIMEWAIT_LEN; a longer time is
+ * spent first on the full socket's keepalive timer, for the excess. On the ACK
+ * path a segment that also carries the FIN keeps the full socket (the FIN is
+ * about to make it TIME_WAIT). Returns true when a timewait sock took over
+ * (linux-traces/time-wait/fw2-orphan-default: gone after 61.2 s, no RST).
  */
-export function armOrphanFinWait2(conn: Connection, now: Time): void {
-  armTimer(conn, 'finWait2', now, tcpFinTime(conn));
+export function tcpOrphanFinWait2(conn: Connection, now: Time, finComing: boolean): boolean {
+  const tmo = tcpFinTime(conn);
+  if (tmo > TCP_TIMEWAIT_LEN) {
+    armTimer(conn, 'finWait2', now, tmo - TCP_TIMEWAIT_LEN);
+    return false;
+  }
+  if (finComing) {
+    armTimer(conn, 'finWait2', now, tmo);
+    return false;
+  }
+  tcpTimeWait(conn, now, 'FIN_WAIT2', tmo);
+  return true;
 }
 
-/** Linux tcp_time_wait(TCP_TIME_WAIT): 60 s (TCP_TIMEWAIT_LEN), whatever tcp_fin_timeout says. */
-export function armTimeWait(conn: Connection, now: Time): void {
-  for (const k of TIMER_KINDS) conn.timers[k] = undefined;
-  armTimer(conn, 'timeWait', now, TCP_TIMEWAIT_LEN);
+/**
+ * Linux tcp_keepalive_timer on an orphaned FIN_WAIT2: what is left of
+ * tcp_fin_time beyond TCP_TIMEWAIT_LEN is spent as a timewait sock; when
+ * nothing is left (the FIN that kept the full socket never completed), the
+ * connection is reset.
+ */
+function tcpFinWait2Timer(conn: Connection, now: Time): void {
+  if (conn.state !== 'FIN_WAIT2' || !conn.orphan) return;
+  const tmo = tcpFinTime(conn) - TCP_TIMEWAIT_LEN;
+  if (tmo > 0) {
+    tcpTimeWait(conn, now, 'FIN_WAIT2', tmo);
+    return;
+  }
+  tcpSendActiveReset(conn, now);
+  tcpDone(conn, now);
 }

@@ -18,6 +18,7 @@ import { countReset, tcpResetFor } from '../../src/tcp/reset.js';
 import type { TcpSysctl } from '../../src/tcp/sysctl.js';
 import type { Ipv4Address } from '../../src/wire/address.js';
 import { get32, put32 } from '../../src/wire/bytes.js';
+import type { Seq } from '../../src/wire/seq.js';
 import { buildTcp, parseTcp, type TcpSegment, tcpPseudoHeader } from '../../src/wire/tcp.js';
 
 export interface Captured {
@@ -65,6 +66,7 @@ export class SimHost {
   readonly conns = new Map<string, Connection>();
   readonly listeners = new Map<number, Listener>();
   readonly #timers = new Map<Connection, Timer>();
+  #twTimer: Timer | undefined;
   /** Called for every event of every connection of this host. */
   onEvent: (conn: Connection, e: TcpEvent, now: Time) => void = () => {};
   /** Called when a listener has a connection to accept. */
@@ -120,10 +122,31 @@ export class SimHost {
       }
       timer.set(Math.max(d, now));
     }
-    if (conn.state === 'CLOSE' && conn.nextDeadline() === undefined) {
+    // A connection that became a timewait sock leaves the demux: the host finds
+    // the sock in the namespace's table instead (its own timer keeps the
+    // connection's mirror of it up to date).
+    if ((conn.state === 'CLOSE' && conn.nextDeadline() === undefined) || conn.tw !== undefined) {
       const k = connKey(conn.local.port, conn.remote.addr, conn.remote.port);
       if (this.conns.get(k) === conn) this.conns.delete(k);
     }
+    this.#armTimeWait();
+  }
+
+  /** Keeps one simulator timer on the timewait table's next deadline. */
+  #armTimeWait(): void {
+    const table = this.net.timeWait;
+    const d = table.nextDeadline();
+    if (d === undefined) {
+      this.#twTimer?.clear();
+      return;
+    }
+    if (this.#twTimer === undefined) {
+      this.#twTimer = this.sim.events.timer((t) => {
+        table.handleTimeout(t);
+        this.#armTimeWait();
+      });
+    }
+    this.#twTimer.set(Math.max(d, this.sim.events.now));
   }
 
   /** Runs `f` on `conn` now and flushes it. */
@@ -169,8 +192,28 @@ export class SimHost {
       if (v !== 'reopen') return;
     }
     const l = this.listeners.get(seg.dstPort);
+    let isn: Seq | undefined;
+    const tw =
+      conn === undefined ? this.net.timeWait.lookup(dst, seg.dstPort, src, seg.srcPort) : undefined;
+    if (tw !== undefined) {
+      // tcp_v4_rcv do_time_wait.
+      const v = this.net.timeWait.handleSegment(tw, now, seg);
+      this.#armTimeWait();
+      if (v.action === 'ack' || v.action === 'rst') {
+        if (v.reply !== undefined) this.#send(src, v.reply);
+        return;
+      }
+      if (v.action === 'none') return;
+      if (l === undefined) {
+        this.#send(src, tw.timewaitAck(now, this.net));
+        return;
+      }
+      this.net.timeWait.reopen(tw, now);
+      this.#armTimeWait();
+      isn = v.isn;
+    }
     if (l !== undefined) {
-      const v = l.handleSegment(now, seg, { addr: src, port: seg.srcPort }, dst);
+      const v = l.handleSegment(now, seg, { addr: src, port: seg.srcPort }, dst, isn);
       if ('child' in v) {
         this.conns.set(connKey(seg.dstPort, src, seg.srcPort), v.child);
         this.flush(v.child);

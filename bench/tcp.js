@@ -1,0 +1,515 @@
+// TCP engine benchmarks (issue 3, "Benchmarks"), on the compiled code in dist/
+// (`npm run build` first). `node bench/tcp.js` runs them; bench/run.js calls
+// `run()` under `--only tcp`. Every figure is measured here, on this machine, and
+// printed next to the issue's goal.
+//
+// 1. lifecycles: 100 000 full connection lifecycles between two hosts on the
+//    simulator (an EventQueue, two TcpNets, a zero-delay link): connect, a
+//    100-byte request, a 100-byte reply, the client closes, the server closes
+//    on EOF, the client's TIME_WAIT expires. A new connection starts every 3 ms
+//    of virtual time, from ports 32768..60999 in turn, so a port comes back
+//    after 84.7 s, once its TIME_WAIT (60 s + wheel slack) is over. Figures:
+//    lifecycles per wall-clock second (median of three runs), simulator events
+//    per second. Run twice:
+//    segments handed over as objects (the engine and the simulator), and as
+//    bytes (each segment built with its checksum and parsed back: the wire
+//    layer too).
+// 2. memory: heap bytes per idle ESTABLISHED connection (20 000 connected pairs,
+//    both ends counted) and per TIME_WAIT entry (20 000 timewait socks, their
+//    connections dropped), from process.memoryUsage() (heapUsed + arrayBuffers)
+//    after a forced GC.
+// 3. bulk: 1 GiB from one host to the other over a 10 Gbit/s link with 1 ms
+//    delay, payload bytes per wall-clock second; twice again: segments as
+//    objects (a FIFO transmitter at 10 Gbit/s, then the delay), and as bytes
+//    through a Link (checksums computed and verified).
+//
+// Options: --bulk-mib N to send less (the output says so and extrapolates);
+// --part lifecycles|memory|bulk (repeatable) to run some only.
+
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { EventQueue, Link, Random } from '../dist/sim/index.js';
+import { Connection, Listener, TcpNet, tcpSysctl } from '../dist/tcp/index.js';
+import { get32, put32 } from '../dist/wire/bytes.js';
+import { emitTcp, parseTcp, tcpLength, tcpPseudoHeader } from '../dist/wire/tcp.js';
+
+const LIFECYCLES = 100_000;
+const MEMORY_COUNT = 20_000;
+const CLIENT_ADDR = 0x0a000001;
+const SERVER_ADDR = 0x0a000002;
+const START_EVERY_NS = 3_000_000;
+const PORT_FIRST = 32768;
+const PORTS = 60999 - 32768 + 1;
+
+const REQUEST = new Uint8Array(100).fill(0x51);
+const REPLY = new Uint8Array(100).fill(0x52);
+
+function mega(x) {
+  return `${(x / 1e6).toFixed(2)} M`;
+}
+
+function goal(ok) {
+  return ok ? 'meets the goal' : 'BELOW the goal';
+}
+
+/**
+ * One host of the bench: a TcpNet, its connections by (local port, remote
+ * port) (one address pair only), one listener, a simulator timer per
+ * connection and one for the timewait table.
+ */
+class Host {
+  constructor(events, addr, random, sysctl) {
+    this.events = events;
+    this.addr = addr;
+    this.net = new TcpNet({ random, sysctl });
+    this.conns = new Map();
+    this.timers = new Map();
+    this.listener = undefined;
+    this.peer = undefined;
+    this.deliver = undefined;
+    this.onEvent = () => {};
+    this.onAccept = () => {};
+    this.twTimer = events.timer((t) => {
+      this.net.timeWait.handleTimeout(t);
+      this.armTimeWait();
+    });
+  }
+
+  listen(port) {
+    this.listener = new Listener(this.net, { local: { addr: 0, port }, backlog: 4096 });
+  }
+
+  connect(localPort, remotePort, options = {}) {
+    const conn = Connection.connect(this.net, this.events.now, {
+      local: { addr: this.addr, port: localPort },
+      remote: { addr: this.peer.addr, port: remotePort },
+      ...options,
+    });
+    this.conns.set(localPort * 65536 + remotePort, conn);
+    this.flush(conn);
+    return conn;
+  }
+
+  flush(conn) {
+    const now = this.events.now;
+    // Events may make the application send: until both are drained.
+    for (let more = true; more; ) {
+      more = false;
+      for (let s = conn.pollTransmit(); s; s = conn.pollTransmit()) this.deliver(s);
+      for (let e = conn.pollEvent(); e; e = conn.pollEvent()) {
+        this.onEvent(conn, e, now);
+        more = true;
+      }
+    }
+    const d = conn.nextDeadline();
+    let timer = this.timers.get(conn);
+    const gone = conn.tw !== undefined || (d === undefined && conn.state === 'CLOSE');
+    if (gone) {
+      // The application let go: the timewait sock alone remains (its timer is the table's).
+      const k = conn.local.port * 65536 + conn.remote.port;
+      if (this.conns.get(k) === conn) this.conns.delete(k);
+      if (timer !== undefined) {
+        timer.clear();
+        this.timers.delete(conn);
+      }
+    } else if (d === undefined) {
+      if (timer !== undefined) timer.clear();
+    } else {
+      if (timer === undefined) {
+        timer = this.events.timer((t) => {
+          conn.handleTimeout(t);
+          this.flush(conn);
+        });
+        this.timers.set(conn, timer);
+      }
+      if (timer.deadline !== d) timer.set(d > now ? d : now);
+    }
+    this.armTimeWait();
+  }
+
+  armTimeWait() {
+    const d = this.net.timeWait.nextDeadline();
+    if (d === undefined) this.twTimer.clear();
+    else if (this.twTimer.deadline !== d) this.twTimer.set(Math.max(d, this.events.now));
+  }
+
+  receive(seg) {
+    const now = this.events.now;
+    const conn = this.conns.get(seg.dstPort * 65536 + seg.srcPort);
+    if (conn !== undefined) {
+      conn.handleSegment(now, seg);
+      this.flush(conn);
+      return;
+    }
+    const tw = this.net.timeWait.lookup(this.addr, seg.dstPort, this.peer.addr, seg.srcPort);
+    let isn;
+    if (tw !== undefined) {
+      const v = this.net.timeWait.handleSegment(tw, now, seg);
+      this.armTimeWait();
+      if (v.action === 'ack' || v.action === 'rst') {
+        if (v.reply !== undefined) this.deliver(v.reply);
+        return;
+      }
+      if (v.action === 'none') return;
+      this.net.timeWait.reopen(tw, now);
+      isn = v.isn;
+    }
+    const l = this.listener;
+    if (l === undefined || seg.dstPort !== l.local.port) throw new Error('bench: no listener');
+    const v = l.handleSegment(
+      now,
+      seg,
+      { addr: this.peer.addr, port: seg.srcPort },
+      this.addr,
+      isn,
+    );
+    if (v.child !== undefined) {
+      this.conns.set(seg.dstPort * 65536 + seg.srcPort, v.child);
+      this.flush(v.child);
+    } else if (v.delivered !== undefined) {
+      this.flush(v.delivered);
+    } else if (v.reply !== undefined) {
+      this.deliver(v.reply);
+    }
+    for (let c = l.accept(); c; c = l.accept()) this.onAccept(c, now);
+  }
+}
+
+/** Two hosts joined by a zero-delay link: segments as objects, or as bytes through a Link. */
+function twoHosts({ wire, link, sysctl }) {
+  const events = new EventQueue({ maxEventsPerRun: 1e12 });
+  const random = new Random('bench/tcp');
+  const a = new Host(events, CLIENT_ADDR, random.stream('a'), sysctl);
+  const b = new Host(events, SERVER_ADDR, random.stream('b'), sysctl);
+  a.peer = b;
+  b.peer = a;
+  if (!wire && link === undefined) {
+    // The zero-delay link: an event at the same instant carrying the segment.
+    for (const [from, to] of [
+      [a, b],
+      [b, a],
+    ]) {
+      from.deliver = (seg) => events.schedule(events.now, () => to.receive(seg));
+    }
+    return { events, a, b };
+  }
+  if (!wire) {
+    // Segments as objects over a link with delay and bandwidth: a FIFO
+    // transmitter per direction serializes each frame (IPv4 + TCP headers and
+    // payload, 20 + tcpLength bytes) at `bandwidth`, then `delay` to the other
+    // end. No queue limit, no faults.
+    for (const [from, to] of [
+      [a, b],
+      [b, a],
+    ]) {
+      let busyUntil = 0;
+      from.deliver = (seg) => {
+        const bits = (20 + tcpLength(seg)) * 8;
+        busyUntil = Math.max(events.now, busyUntil) + Math.ceil((bits * 1e9) / link.bandwidth);
+        events.schedule(busyUntil + link.delay, () => to.receive(seg));
+      };
+    }
+    return { events, a, b };
+  }
+  const l = new Link(events, random.stream('link'), 'bench', link ?? {});
+  const endpoints = new Map();
+  for (const h of [a, b]) {
+    const ep = l.attach(h === a ? 'a' : 'b', (frame) => {
+      const src = get32(frame, 0);
+      const dst = get32(frame, 4);
+      const bytes = frame.subarray(8);
+      const p = parseTcp(bytes, { src, dst, protocol: 6, length: bytes.length });
+      if (!p.ok || !p.value.checksumOk) throw new Error('bench: a segment did not parse');
+      h.receive(p.value);
+    });
+    endpoints.set(h, ep);
+  }
+  for (const h of [a, b]) {
+    const ep = endpoints.get(h);
+    h.deliver = (seg) => {
+      const ph = tcpPseudoHeader(h.addr, h.peer.addr, seg);
+      const frame = new Uint8Array(8 + ph.length);
+      put32(frame, 0, h.addr);
+      put32(frame, 4, h.peer.addr);
+      emitTcp(seg, frame.subarray(8), ph);
+      ep.send(frame);
+    };
+  }
+  return { events, a, b };
+}
+
+// ---- 1. Lifecycles. ----
+
+function lifecycles(n, wire) {
+  const { events, a: client, b: server } = twoHosts({ wire });
+  server.listen(80);
+  let replies = 0;
+  server.onEvent = (c, e, now) => {
+    if (e.kind === 'readable') {
+      const got = c.recv(now);
+      if (got.length > 0) c.send(now, REPLY);
+    } else if (e.kind === 'eof') {
+      c.close(now);
+    }
+  };
+  server.onAccept = (c) => server.flush(c);
+  client.onEvent = (c, e, now) => {
+    if (e.kind === 'connected') {
+      c.send(now, REQUEST);
+    } else if (e.kind === 'readable') {
+      if (c.recv(now).length > 0) {
+        replies++;
+        c.close(now);
+      }
+    }
+  };
+  let started = 0;
+  const startOne = () => {
+    client.connect(PORT_FIRST + (started % PORTS), 80);
+    if (++started < n) events.after(START_EVERY_NS, startOne);
+  };
+  events.schedule(0, startOne);
+  const t0 = performance.now();
+  events.runUntilIdle();
+  const ms = performance.now() - t0;
+  const cc = client.net.counters;
+  const sc = server.net.counters;
+  if (replies !== n || cc.TcpExtTW !== n || client.net.timeWait.size !== 0) {
+    throw new Error(
+      `bench: ${replies} replies, ${cc.TcpExtTW} TIME_WAIT expiries for ${n} lifecycles`,
+    );
+  }
+  return {
+    ms,
+    events: events.eventsRun,
+    virtualS: events.now / 1e9,
+    segments: cc.TcpOutSegs + sc.TcpOutSegs,
+    retrans: cc.TcpRetransSegs + sc.TcpRetransSegs,
+  };
+}
+
+// ---- 2. Memory. ----
+
+let gcFn;
+function gc() {
+  if (gcFn === undefined) {
+    if (typeof globalThis.gc === 'function') gcFn = globalThis.gc;
+    else {
+      v8.setFlagsFromString('--expose-gc');
+      gcFn = vm.runInNewContext('gc');
+    }
+  }
+  for (let i = 0; i < 3; i++) gcFn();
+}
+
+/** The JS heap plus ArrayBuffer contents (typed arrays' bytes live outside the heap). */
+function heapUsed() {
+  gc();
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+}
+
+/** Drives one handshake (and, with `closeTo`, a close) between two engines by hand: no simulator. */
+function pairs(n, closeToTimeWait) {
+  const random = new Random('bench/tcp/memory');
+  const cn = new TcpNet({ random: random.stream('client') });
+  const sn = new TcpNet({ random: random.stream('server') });
+  const listener = new Listener(sn, { local: { addr: 0, port: 80 }, backlog: n + 1 });
+  let now = 0;
+  const pump = (from, to) => {
+    for (let s = from.pollTransmit(); s; s = from.pollTransmit()) to.handleSegment(now, s);
+    while (from.pollEvent());
+  };
+  const kept = [];
+  for (let i = 0; i < n; i++) {
+    now += 1000;
+    const port = 1024 + (i % 64000);
+    const remoteAddr = CLIENT_ADDR + Math.floor(i / 64000);
+    const c = Connection.connect(cn, now, {
+      local: { addr: remoteAddr, port },
+      remote: { addr: SERVER_ADDR, port: 80 },
+    });
+    const syn = c.pollTransmit();
+    const v = listener.handleSegment(now, syn, { addr: remoteAddr, port }, SERVER_ADDR);
+    const s = v.child;
+    pump(s, c);
+    pump(c, s);
+    while (s.pollEvent());
+    const accepted = listener.accept();
+    if (accepted !== s || c.state !== 'ESTABLISHED' || s.state !== 'ESTABLISHED') {
+      throw new Error('bench: a handshake did not complete');
+    }
+    if (closeToTimeWait) {
+      c.close(now);
+      pump(c, s);
+      s.close(now);
+      pump(s, c);
+      pump(c, s);
+      if (c.state !== 'TIME_WAIT' || s.state !== 'CLOSE') throw new Error('bench: no TIME_WAIT');
+    } else {
+      kept.push(c, s);
+    }
+  }
+  return { kept, cn, sn, listener };
+}
+
+function memory(n) {
+  // Warm up so that code and shapes are in place before measuring.
+  pairs(200, false);
+  pairs(200, true);
+  let before = heapUsed();
+  let r = pairs(n, false);
+  let after = heapUsed();
+  const perEstablished = (after - before) / r.kept.length;
+  if (r.kept.length !== 2 * n) throw new Error('bench: lost connections');
+  r = undefined;
+  before = heapUsed();
+  r = pairs(n, true);
+  after = heapUsed();
+  if (r.cn.timeWait.size !== n) throw new Error('bench: lost TIME_WAIT entries');
+  const perTimeWait = (after - before) / n;
+  return { perEstablished, perTimeWait, keep: r };
+}
+
+// ---- 3. Bulk. ----
+
+function bulk(bytes, wire) {
+  const sysctl = tcpSysctl({
+    // A 10 Gbit/s, 2 ms RTT path needs a 2.5 MB window: Linux autotunes its
+    // buffers up to tcp_rmem[2] and tcp_wmem[2]; tcplab does not autotune, so
+    // the bench starts them there.
+    tcp_rmem: [4096, 6291456, 6291456],
+    tcp_wmem: [4096, 4194304, 4194304],
+  });
+  const {
+    events,
+    a: sender,
+    b: receiver,
+  } = twoHosts({
+    wire,
+    sysctl,
+    link: { bandwidth: 10e9, delay: 1_000_000 },
+  });
+  receiver.listen(5001);
+  const chunk = new Uint8Array(65536).fill(0x5a);
+  let queued = 0;
+  let received = 0;
+  const fill = (c, now) => {
+    while (queued < bytes) {
+      const want = Math.min(chunk.length, bytes - queued);
+      const n = c.send(now, want === chunk.length ? chunk : chunk.subarray(0, want));
+      if (typeof n !== 'number' || n === 0) break;
+      queued += n;
+    }
+    if (queued >= bytes) c.close(now);
+  };
+  sender.onEvent = (c, e, now) => {
+    if (e.kind === 'connected' || e.kind === 'writable') fill(c, now);
+  };
+  receiver.onEvent = (c, e, now) => {
+    if (e.kind === 'readable') received += c.recv(now).length;
+    else if (e.kind === 'eof') c.close(now);
+  };
+  receiver.onAccept = (c) => receiver.flush(c);
+  sender.connect(40000, 5001);
+  const t0 = performance.now();
+  events.runWhile(() => received < bytes, 3600e9);
+  const ms = performance.now() - t0;
+  if (received !== bytes) throw new Error(`bench: ${received} of ${bytes} bytes arrived`);
+  const sc = sender.net.counters;
+  return { ms, virtualS: events.now / 1e9, retrans: sc.TcpRetransSegs, segs: sc.TcpOutSegs };
+}
+
+export async function run(options = {}) {
+  const bulkMiB = options.bulkMiB ?? 1024;
+  const parts = options.parts ?? ['lifecycles', 'memory', 'bulk'];
+  const out = {};
+  if (parts.includes('lifecycles')) Object.assign(out, runLifecycles());
+  if (parts.includes('memory')) Object.assign(out, runMemory());
+  if (parts.includes('bulk')) Object.assign(out, runBulk(bulkMiB));
+  return out;
+}
+
+function runLifecycles() {
+  // Warm-up.
+  lifecycles(3000, false);
+  lifecycles(1000, true);
+
+  // The machine is shared: the median of three runs, with the range.
+  const runs = [0, 1, 2].map(() => lifecycles(LIFECYCLES, false)).sort((x, y) => x.ms - y.ms);
+  const lo = runs[1];
+  const loRate = LIFECYCLES / (lo.ms / 1000);
+  const range = `${(LIFECYCLES / runs[2].ms).toFixed(1)}..${(LIFECYCLES / runs[0].ms).toFixed(1)} k`;
+  console.log(
+    `tcp lifecycles (segments as objects): ${LIFECYCLES} in ${lo.ms.toFixed(0)} ms = ${(loRate / 1000).toFixed(1)} k lifecycles/s, median of 3 (${range}) ` +
+      `(goal >= 100 k: ${goal(loRate >= 100_000)}; ${(lo.segments / LIFECYCLES).toFixed(1)} segments each, ${lo.retrans} retransmitted, ${lo.virtualS.toFixed(0)} s virtual)`,
+  );
+  console.log(
+    `tcp simulator events during that run: ${lo.events} = ${mega(lo.events / (lo.ms / 1000))} events/s`,
+  );
+  const lw = lifecycles(LIFECYCLES, true);
+  const lwRate = LIFECYCLES / (lw.ms / 1000);
+  console.log(
+    `tcp lifecycles (segments as bytes, built and parsed with checksums, through a Link): ${LIFECYCLES} in ${lw.ms.toFixed(0)} ms = ` +
+      `${(lwRate / 1000).toFixed(1)} k lifecycles/s (goal >= 100 k: ${goal(lwRate >= 100_000)}), ${mega(lw.events / (lw.ms / 1000))} events/s`,
+  );
+
+  return {
+    lifecyclesPerSecond: loRate,
+    lifecyclesPerSecondWire: lwRate,
+    eventsPerSecond: lo.events / (lo.ms / 1000),
+  };
+}
+
+function runMemory() {
+  const mem = memory(MEMORY_COUNT);
+  console.log(
+    `tcp memory: ${mem.perEstablished.toFixed(0)} bytes (heap + ArrayBuffers) per idle ESTABLISHED connection ` +
+      `(${2 * MEMORY_COUNT} ends; goal <= 2048: ${goal(mem.perEstablished <= 2048)}; Linux tcp_sock: 2368)`,
+  );
+  console.log(
+    `tcp memory: ${mem.perTimeWait.toFixed(0)} bytes (heap + ArrayBuffers) per TIME_WAIT entry ` +
+      `(${MEMORY_COUNT} entries, table included; goal <= 300: ${goal(mem.perTimeWait <= 300)}; Linux: 571)`,
+  );
+
+  return { bytesPerEstablished: mem.perEstablished, bytesPerTimeWait: mem.perTimeWait };
+}
+
+function runBulk(bulkMiB) {
+  // Warm-up.
+  bulk(4 * 1024 * 1024, false);
+  bulk(4 * 1024 * 1024, true);
+  const bytes = bulkMiB * 1024 * 1024;
+  const note = (ms) =>
+    bulkMiB === 1024
+      ? ''
+      : ` (${bulkMiB} MiB sent, not 1 GiB: 1 GiB would take ${((ms * 1024) / bulkMiB / 1000).toFixed(1)} s at this rate)`;
+  const out = {};
+  for (const wire of [false, true]) {
+    const b = bulk(bytes, wire);
+    const gbps = (bytes * 8) / (b.ms / 1000) / 1e9;
+    const how = wire
+      ? 'segments as bytes, built and parsed with checksums, through a Link'
+      : 'segments as objects';
+    console.log(
+      `tcp bulk (${how}): ${bulkMiB} MiB over 10 Gbit/s, 1 ms delay, in ${(b.ms / 1000).toFixed(2)} s wall = ` +
+        `${gbps.toFixed(2)} Gbit/s of payload per wall-clock second${note(b.ms)} (goal >= 5: ${goal(gbps >= 5)}; ` +
+        `${b.virtualS.toFixed(2)} s virtual, ${b.retrans} of ${b.segs} segments retransmitted)`,
+    );
+    out[wire ? 'bulkGbpsWire' : 'bulkGbps'] = gbps;
+  }
+  return out;
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const { values } = parseArgs({
+    options: { 'bulk-mib': { type: 'string' }, part: { type: 'string', multiple: true } },
+  });
+  await run({
+    bulkMiB: values['bulk-mib'] === undefined ? 1024 : Number(values['bulk-mib']),
+    parts: values.part,
+  });
+}

@@ -1,0 +1,716 @@
+/**
+ * TCP carried by a host: the glue between the sans-IO engine (src/tcp) and the
+ * host's IP layer, as net/ipv4/tcp_ipv4.c is the glue between tcp_input.c /
+ * tcp_output.c and ip_input.c / ip_output.c in Linux. Read src/tcp/index.ts and
+ * STYLE.md 4 first.
+ *
+ * What it does:
+ * - one `TcpNet` per host (the namespace's TCP: sysctls, counters, the
+ *   timewait table), registered as IP protocol 6 (Linux tcp_protocol) the first
+ *   time the host's sockets are used; its `net.ipv4.tcp_*` values live in the
+ *   host's sysctl table (tcp-sysctls.ts) and the engine follows every change;
+ * - input (tcp_v4_rcv): parse with the IPv4 pseudo-header (a bad checksum is
+ *   dropped as TCP_CSUM and counted in TcpInCsumErrors and TcpInErrs), then the
+ *   lookup order of __inet_lookup_skb: a connection by 4-tuple (request socks
+ *   and established ones alike, Linux's ehash), a timewait sock, a listener
+ *   bound to the destination address, then one bound to 0.0.0.0; nobody → the
+ *   reset of tcp_v4_send_reset, sent with IP id 0, DF and the default TTL, as in
+ *   linux-traces/closed-port;
+ * - output: after every input, timeout or application call the connection's
+ *   `pollTransmit()` is drained into `host.sendIp`, with the socket's own IP id
+ *   counter (inet_id, ipid.ts) except for the SYN-ACK of a request sock and the
+ *   resets tcp_v4_send_reset sends, which go out with id 0 as the traces show;
+ * - timers: one host `Timer` per connection, re-armed from `nextDeadline()`,
+ *   and one for the timewait table;
+ * - ICMP errors (tcp_v4_err): found by the quoted 4-tuple and handed to
+ *   `handleIcmpError`, saying whether the socket is "owned by user" (see
+ *   `TcpSock.ownedByUserAt`);
+ * - local ports: bind conflicts (inet_csk_bind_conflict, SO_REUSEADDR), the
+ *   ephemeral port of bind(port 0) (inet_csk_find_open_port) and of connect()
+ *   on an unbound socket (__inet_hash_connect), from
+ *   net.ipv4.ip_local_port_range.
+ *
+ * Events of a connection go to its `owner` (the socket layer, socket.ts), in the
+ * event in which they happen; a connection nobody owns yet (a child waiting in
+ * an accept queue) keeps its state in its fields, which is where accept() reads
+ * it from.
+ */
+
+import type { Timer } from '../sim/events.js';
+import type { Random } from '../sim/random.js';
+import type { Time } from '../sim/time.js';
+import { Connection, type TcpEvent } from '../tcp/connection.js';
+import { Listener } from '../tcp/listen.js';
+import { TcpNet } from '../tcp/net.js';
+import { countReset, tcpResetFor } from '../tcp/reset.js';
+import type { TcpSysctl } from '../tcp/sysctl.js';
+import type { TimeWaitSock } from '../tcp/timewait.js';
+import type { Ipv4Address } from '../wire/address.js';
+import type { IcmpQuote } from '../wire/icmp.js';
+import { IPPROTO_TCP, type ReceivedIpv4Packet } from '../wire/ipv4.js';
+import type { Seq } from '../wire/seq.js';
+import { buildTcp, parseTcp, RST, SYN, type TcpSegment, tcpPseudoHeader } from '../wire/tcp.js';
+import type { Host } from './host.js';
+import type { NetInterface } from './interface.js';
+import { SocketIpId } from './ipid.js';
+import type { Errno, IcmpErrorReport, InboundPacket, ProtocolHandler } from './protocol.js';
+import { tcpSysctlFrom, writeTcpSysctls } from './tcp-sysctls.js';
+
+/** Who is told about a connection's events (the socket layer). */
+export type TcpEventSink = (sock: TcpSock, event: TcpEvent, now: Time) => void;
+
+/** Where a segment handed to the IP layer came from: it decides its IP id. */
+type Origin = 'input' | 'other';
+
+/**
+ * What the host keeps for one connection in its connection table (Linux: the
+ * sock in the established hash): the engine's connection, its IP id counter, its
+ * timer, and who hears its events.
+ */
+export class TcpSock {
+  readonly conn: Connection;
+  /** SO_REUSEADDR of the socket (children inherit the listener's), for bind conflicts. */
+  reuseAddr: boolean;
+  /** Who hears the connection's events; undefined while nobody accepted it. */
+  owner: TcpEventSink | undefined;
+  /**
+   * The instant a blocking connect() took the socket lock. Linux
+   * inet_stream_connect holds lock_sock from sending the SYN until it sleeps in
+   * inet_wait_for_connect; on a zero-latency path the answer to the SYN is
+   * processed within that same call, finds the socket owned by the user, and an
+   * ICMP error then only records a soft error (tcp_v4_err). tcplab's model: the
+   * socket is owned by the user for the rest of the virtual instant of the
+   * call (linux-traces/README.md, reject-icmp: a blocking connect is refused
+   * only after a second SYN, a non-blocking one at once).
+   */
+  ownedByUserAt: Time | undefined;
+  /** A segment advanced SND.UNA: the next one sent confirms the neighbour (sk_dst_confirm). */
+  pendingConfirm = false;
+  readonly timer: Timer;
+  #ipId: SocketIpId | undefined;
+  readonly #tcp: HostTcp;
+
+  constructor(tcp: HostTcp, conn: Connection, reuseAddr: boolean, ipId: SocketIpId | undefined) {
+    this.#tcp = tcp;
+    this.conn = conn;
+    this.reuseAddr = reuseAddr;
+    this.#ipId = ipId;
+    this.timer = tcp.host.events.timer((now) => {
+      conn.handleTimeout(now);
+      tcp.flush(this, 'other');
+    });
+  }
+
+  /**
+   * inet_id: tcp_v4_connect and tcp_v4_syn_recv_sock each start it at
+   * get_random_u16(); a child draws it when it leaves the request sock stage.
+   */
+  get ipId(): SocketIpId {
+    this.#ipId ??= new SocketIpId(this.#tcp.ipIdRandom);
+    return this.#ipId;
+  }
+
+  /** Runs an application call on the connection, then sends and reports what it caused. */
+  act<T>(f: (conn: Connection, now: Time) => T): T {
+    const r = f(this.conn, this.#tcp.host.now);
+    this.#tcp.flush(this, 'other');
+    return r;
+  }
+}
+
+/** A listening socket in the host's listener table (Linux: the listening hash). */
+export class TcpListenSock {
+  readonly listener: Listener;
+  readonly reuseAddr: boolean;
+  /** Called when the accept queue has a connection (sk_data_ready of a listener). */
+  onAcceptable: ((now: Time) => void) | undefined;
+
+  constructor(listener: Listener, reuseAddr: boolean) {
+    this.listener = listener;
+    this.reuseAddr = reuseAddr;
+  }
+}
+
+/** Something holding a local port: a bound socket of the socket layer. */
+export interface PortOwner {
+  readonly localAddr: Ipv4Address;
+  readonly localPort: number;
+  readonly reuseAddr: boolean;
+  /** In LISTEN (a listener's port is never shared through SO_REUSEADDR). */
+  readonly listening: boolean;
+}
+
+export type TcpResult<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly errno: Errno };
+
+export interface TcpConnectRequest {
+  /** The address and port bound beforehand (0 and 0 when unbound). */
+  readonly localAddr: Ipv4Address;
+  readonly localPort: number;
+  readonly remoteAddr: Ipv4Address;
+  readonly remotePort: number;
+  readonly reuseAddr?: boolean;
+  readonly noDelay?: boolean;
+  readonly keepAlive?: boolean;
+  readonly userMss?: number;
+  readonly owner?: TcpEventSink;
+  /** A blocking connect(): the socket is owned by the user for this instant. */
+  readonly blocking?: boolean;
+}
+
+function tupleKey(localAddr: number, localPort: number, remoteAddr: number, remotePort: number) {
+  return `${localAddr >>> 0}:${localPort}>${remoteAddr >>> 0}:${remotePort}`;
+}
+
+/** Addresses that overlap for bind(): equal, or either one the wildcard. */
+function overlap(a: Ipv4Address, b: Ipv4Address): boolean {
+  return a === 0 || b === 0 || a === b;
+}
+
+/**
+ * ipv4_mtu: a route's MTU is at most IP_MAX_MTU (0xFFFF), so lo's 65536 gives
+ * an MSS of 65495 (ipv4_default_advmss also caps it at IPV4_MAX_PMTU - 40).
+ */
+function pathMtu(mtu: number): number {
+  return Math.min(mtu, 0xffff);
+}
+
+/** Linux INET_TABLE_PERTURB_SIZE (net/ipv4/inet_hashtables.c): 2^16 perturbation slots. */
+const INET_TABLE_PERTURB_SIZE = 1 << 16;
+
+/** TCP on one host (see the module comment). */
+export class HostTcp implements ProtocolHandler {
+  readonly host: Host;
+  readonly net: TcpNet;
+  /** For the IP id counters of connections (inet_id). */
+  readonly ipIdRandom: Random;
+  readonly #portRandom: Random;
+  /** The secret of secure_ipv4_port_ephemeral, drawn once. */
+  readonly #portSecret: number;
+  /** table_perturb of __inet_hash_connect. */
+  readonly #perturb = new Map<number, number>();
+  readonly #conns = new Map<string, TcpSock>();
+  readonly #listeners = new Map<number, TcpListenSock[]>();
+  readonly #owners = new Set<PortOwner>();
+  /** SO_REUSEADDR of the connection each timewait sock came from (tw->tw_reuse). */
+  readonly #twReuse = new WeakMap<TimeWaitSock, boolean>();
+  readonly #twTimer: Timer;
+
+  constructor(host: Host) {
+    this.host = host;
+    const random = host.random.stream('tcp');
+    this.net = new TcpNet({
+      random,
+      timerWheel: host.timerWheel,
+      sysctl: tcpSysctlFrom(host.sysctl),
+    });
+    // The host's table holds the values (tcp-sysctls.ts); the engine follows it.
+    for (const key of Object.keys(this.net.sysctl)) {
+      host.sysctl.onChange(`net.ipv4.${key}`, () => {
+        this.net.sysctl = tcpSysctlFrom(host.sysctl);
+      });
+    }
+    this.ipIdRandom = random.stream('ip-id');
+    this.#portRandom = random.stream('port');
+    this.#portSecret = this.#portRandom.uint32();
+    this.#twTimer = host.events.timer((now) => {
+      this.net.timeWait.handleTimeout(now);
+      this.#armTimeWait();
+    });
+    host.registerProtocol(IPPROTO_TCP, this);
+  }
+
+  /**
+   * The namespace's net.ipv4.tcp_* values. Assigning writes each of them into
+   * the host's sysctl table (as `sysctl -w` would), which the engine follows.
+   */
+  get sysctl(): TcpSysctl {
+    return this.net.sysctl;
+  }
+  set sysctl(v: TcpSysctl) {
+    writeTcpSysctls(this.host.sysctl, v);
+  }
+
+  /** Every connection the host holds (request socks, established, closing), for ss. */
+  get connections(): readonly TcpSock[] {
+    return [...this.#conns.values()];
+  }
+
+  /** Every listener, for ss. */
+  get listeners(): readonly TcpListenSock[] {
+    return [...this.#listeners.values()].flat();
+  }
+
+  /** The connection of a 4-tuple, seen from this host. */
+  lookup(
+    localAddr: Ipv4Address,
+    localPort: number,
+    remoteAddr: Ipv4Address,
+    remotePort: number,
+  ): TcpSock | undefined {
+    return this.#conns.get(tupleKey(localAddr, localPort, remoteAddr, remotePort));
+  }
+
+  // ---- Ports ---------------------------------------------------------------
+
+  /**
+   * Whether a socket bound to `addr`:`port` with `reuseAddr` would clash with
+   * what holds the port already (inet_bind_conflict): another socket on an
+   * overlapping address, unless both set SO_REUSEADDR and the other is not
+   * listening. Connections (accepted ones inherit the listener's port,
+   * inet_inherit_port) and timewait socks hold their port too, which is why a
+   * restarted server needs SO_REUSEADDR. listen() asks again (inet_csk_get_port
+   * from inet_csk_listen_start): a listener on an overlapping address, even
+   * with SO_REUSEADDR on both, is a conflict.
+   */
+  portConflict(addr: Ipv4Address, port: number, reuseAddr: boolean, self?: PortOwner): boolean {
+    const clash = (a: Ipv4Address, reuse2: boolean, listening2: boolean): boolean =>
+      overlap(addr, a) && (listening2 || !(reuseAddr && reuse2));
+    for (const o of this.#owners) {
+      if (o === self || o.localPort !== port) continue;
+      if (clash(o.localAddr, o.reuseAddr, o.listening)) return true;
+    }
+    for (const s of this.#conns.values()) {
+      const c = s.conn;
+      if (c.local.port === port && clash(c.local.addr, s.reuseAddr, false)) return true;
+    }
+    for (const tw of this.net.timeWait) {
+      if (tw.localPort === port && clash(tw.localAddr, this.#twReuse.get(tw) ?? false, false)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Takes `port` (0: an ephemeral one) for `owner`-to-be; the errno bind() fails with. */
+  reservePort(addr: Ipv4Address, port: number, reuseAddr: boolean): TcpResult<number> {
+    if (port !== 0) {
+      return this.portConflict(addr, port, reuseAddr)
+        ? { ok: false, errno: 'EADDRINUSE' }
+        : { ok: true, value: port };
+    }
+    const p = this.#findOpenPort(addr, reuseAddr);
+    return p === undefined ? { ok: false, errno: 'EADDRINUSE' } : { ok: true, value: p };
+  }
+
+  /** Registers a bound socket as holding its port (inet_bind_hash). */
+  addPortOwner(owner: PortOwner): void {
+    this.#owners.add(owner);
+  }
+
+  /** The socket let its port go (inet_put_port). */
+  removePortOwner(owner: PortOwner): void {
+    this.#owners.delete(owner);
+  }
+
+  #portRange(): [number, number] {
+    const [low, high] = this.host.sysctl.ints('net.ipv4.ip_local_port_range');
+    return [low!, high!];
+  }
+
+  /**
+   * inet_csk_find_open_port (bind with port 0): a random start, ports of the
+   * parity opposite to the range's low end first ("inet_csk_get_port() does the
+   * opposite choice" of __inet_hash_connect, so that connect() keeps the other half).
+   */
+  #findOpenPort(addr: Ipv4Address, reuseAddr: boolean): number | undefined {
+    const [low, high] = this.#portRange();
+    const remaining = high - low + 1;
+    let offset = Math.floor((this.#portRandom.uint32() * remaining) / 0x1_0000_0000);
+    offset |= 1;
+    for (let pass = 0; pass < 2; pass++) {
+      for (let i = 0; i < remaining; i += 2) {
+        const p = low + ((offset + i) % remaining);
+        if (!this.portConflict(addr, p, reuseAddr)) return p;
+      }
+      offset--;
+    }
+    return undefined;
+  }
+
+  /**
+   * __inet_hash_connect (Linux 6.x): the search starts at a per-destination
+   * offset (secure_ipv4_port_ephemeral: a keyed hash of the addresses and the
+   * destination port) plus the perturbation of its slot, tries ports of the
+   * range's low parity first (even ports with the default 32768-60999: every
+   * telnet port of linux-traces is even), skips ports bound by bind(), and
+   * takes a port whose 4-tuple is free. The slot then moves on by the ports
+   * tried plus 2, at least a random 0-7 pairs, so the next connection to the
+   * same destination starts elsewhere.
+   */
+  #hashConnect(src: Ipv4Address, dst: Ipv4Address, dport: number): number | undefined {
+    const [low, high] = this.#portRange();
+    let remaining = high - low + 1;
+    if (remaining > 1) remaining &= ~1;
+    const portOffset = this.#portHash(src, dst, dport);
+    const index = portOffset & (INET_TABLE_PERTURB_SIZE - 1);
+    const perturb = this.#perturb.get(index) ?? 0;
+    let offset = (perturb + portOffset) % remaining;
+    offset &= ~1;
+    for (let pass = 0; pass < 2; pass++) {
+      for (let i = 0; i < remaining; i += 2) {
+        let p = low + offset + i;
+        if (p >= low + remaining) p -= remaining;
+        if (this.#connectPortFree(src, p, dst, dport)) {
+          const step = Math.max(i, this.#portRandom.int(0, 7) * 2);
+          this.#perturb.set(index, (perturb + step + 2) >>> 0);
+          return p;
+        }
+      }
+      offset++;
+      if (remaining <= 1) break;
+    }
+    return undefined;
+  }
+
+  /** A port connect() may take: not bound by anyone with bind(), 4-tuple unused. */
+  #connectPortFree(src: Ipv4Address, port: number, dst: Ipv4Address, dport: number): boolean {
+    for (const o of this.#owners) if (o.localPort === port) return false;
+    if (this.#listeners.has(port)) return false;
+    if (this.#conns.has(tupleKey(src, port, dst, dport))) return false;
+    return this.net.timeWait.lookup(src, port, dst, dport) === undefined;
+  }
+
+  /** A 32-bit keyed mix standing in for siphash (secure_ipv4_port_ephemeral). */
+  #portHash(src: number, dst: number, dport: number): number {
+    let h = this.#portSecret ^ 0x9e3779b9;
+    for (const v of [src, dst, dport]) {
+      h = Math.imul(h ^ (v >>> 0), 0x85ebca6b);
+      h ^= h >>> 13;
+      h = Math.imul(h, 0xc2b2ae35);
+      h ^= h >>> 16;
+    }
+    return h >>> 0;
+  }
+
+  // ---- Opening -------------------------------------------------------------
+
+  /**
+   * tcp_v4_connect: the route (ENETUNREACH), the source address it gives an
+   * unbound socket, the local port (bound, or __inet_hash_connect:
+   * EADDRNOTAVAIL when none is free or the 4-tuple is taken), the IP id counter
+   * and the SYN, sent at once.
+   */
+  connect(req: TcpConnectRequest): TcpResult<TcpSock> {
+    const host = this.host;
+    const route = host.route(req.remoteAddr, req.localAddr !== 0 ? { src: req.localAddr } : {});
+    if (!route.ok) {
+      if (route.errno === 'ENETUNREACH') host.counters.count('IpOutNoRoutes');
+      return { ok: false, errno: route.errno };
+    }
+    const src = req.localAddr !== 0 ? req.localAddr : route.src;
+    let port = req.localPort;
+    if (port === 0) {
+      const p = this.#hashConnect(src, req.remoteAddr, req.remotePort);
+      if (p === undefined) return { ok: false, errno: 'EADDRNOTAVAIL' };
+      port = p;
+    } else if (
+      this.#conns.has(tupleKey(src, port, req.remoteAddr, req.remotePort)) ||
+      this.net.timeWait.lookup(src, port, req.remoteAddr, req.remotePort) !== undefined
+    ) {
+      // __inet_check_established: the 4-tuple is in use.
+      return { ok: false, errno: 'EADDRNOTAVAIL' };
+    }
+    const now = host.now;
+    const conn = Connection.connect(this.net, now, {
+      local: { addr: src, port },
+      remote: { addr: req.remoteAddr, port: req.remotePort },
+      mtu: pathMtu(route.mtu),
+      ...(req.noDelay !== undefined ? { noDelay: req.noDelay } : {}),
+      ...(req.keepAlive !== undefined ? { keepAlive: req.keepAlive } : {}),
+      ...(req.userMss !== undefined ? { userMss: req.userMss } : {}),
+    });
+    const sock = new TcpSock(this, conn, req.reuseAddr ?? false, new SocketIpId(this.ipIdRandom));
+    sock.owner = req.owner;
+    if (req.blocking) sock.ownedByUserAt = now;
+    this.#conns.set(tupleKey(src, port, req.remoteAddr, req.remotePort), sock);
+    this.flush(sock, 'other');
+    return { ok: true, value: sock };
+  }
+
+  /**
+   * inet_csk_listen_start: a listener on `addr`:`port` (the socket layer has
+   * bound the port and capped the backlog). The MSS offered to peers comes from
+   * the MTU of the interface the address is on (any Ethernet one for 0.0.0.0).
+   */
+  listen(addr: Ipv4Address, port: number, backlog: number, reuseAddr: boolean): TcpListenSock {
+    const listener = new Listener(this.net, {
+      local: { addr, port },
+      backlog,
+      mtu: pathMtu(this.#listenMtu(addr)),
+    });
+    const l = new TcpListenSock(listener, reuseAddr);
+    const list = this.#listeners.get(port) ?? [];
+    list.push(l);
+    this.#listeners.set(port, list);
+    return l;
+  }
+
+  /**
+   * DEVIATION(linux): Linux takes the MSS of each request from the route back to
+   * its peer (tcp_openreq_init_rwin, dst_metric_advmss); the engine's Listener
+   * takes one MTU for all, so tcplab uses that of the interface holding the
+   * address (lo for 127.x), or the first Ethernet interface for 0.0.0.0.
+   */
+  #listenMtu(addr: Ipv4Address): number {
+    const ifaces = this.host.interfaces;
+    if (addr !== 0) {
+      const i = ifaces.find((x) => x.addresses.some((a) => a.address === addr));
+      if (i !== undefined) return i.mtu;
+    }
+    return ifaces.find((x) => x.kind === 'ethernet')?.mtu ?? 1500;
+  }
+
+  /** close() of a listener (inet_csk_listen_stop): its children go, the port is free. */
+  closeListener(l: TcpListenSock): void {
+    const now = this.host.now;
+    const port = l.listener.local.port;
+    const list = this.#listeners.get(port) ?? [];
+    const i = list.indexOf(l);
+    if (i >= 0) list.splice(i, 1);
+    if (list.length === 0) this.#listeners.delete(port);
+    const children = [...l.listener.synQueue.values(), ...l.listener.acceptQueue];
+    l.listener.close(now);
+    for (const c of children) {
+      const s = this.lookup(c.local.addr, c.local.port, c.remote.addr, c.remote.port);
+      if (s !== undefined) this.flush(s, 'other');
+    }
+  }
+
+  /** accept(): the next established child, now owned by `owner`. */
+  accept(l: TcpListenSock, owner: TcpEventSink | undefined): TcpSock | undefined {
+    for (;;) {
+      const c = l.listener.accept();
+      if (c === undefined) return undefined;
+      const s = this.lookup(c.local.addr, c.local.port, c.remote.addr, c.remote.port);
+      if (s === undefined || s.conn !== c) continue;
+      s.owner = owner;
+      s.reuseAddr = l.reuseAddr;
+      return s;
+    }
+  }
+
+  // ---- Driving the engine --------------------------------------------------
+
+  /**
+   * Sends what the connection has to send, tells its owner what happened,
+   * re-arms its timer, and takes it out of the table once it is done or became
+   * a timewait sock (found in the namespace's timewait table from then on).
+   */
+  flush(sock: TcpSock, origin: Origin): void {
+    const conn = sock.conn;
+    const now = this.host.now;
+    for (let s = conn.pollTransmit(); s; s = conn.pollTransmit()) this.#transmit(sock, s, origin);
+    for (let e = conn.pollEvent(); e; e = conn.pollEvent()) sock.owner?.(sock, e, now);
+    const tw = conn.tw;
+    if (tw !== undefined) this.#twReuse.set(tw, sock.reuseAddr);
+    const done = tw !== undefined || (conn.state === 'CLOSE' && conn.nextDeadline() === undefined);
+    if (done) {
+      sock.timer.clear();
+      const k = tupleKey(conn.local.addr, conn.local.port, conn.remote.addr, conn.remote.port);
+      if (this.#conns.get(k) === sock) this.#conns.delete(k);
+    } else {
+      const d = conn.nextDeadline();
+      if (d === undefined) sock.timer.clear();
+      else sock.timer.set(Math.max(d, now));
+    }
+    this.#armTimeWait();
+  }
+
+  /** One timer on the timewait table's earliest deadline. */
+  #armTimeWait(): void {
+    const d = this.net.timeWait.nextDeadline();
+    if (d === undefined) this.#twTimer.clear();
+    else this.#twTimer.set(Math.max(d, this.host.now));
+  }
+
+  /**
+   * ip_queue_xmit for a connection's segment. The IP id (ip_select_ident_segs):
+   * a socket's own counter for what it sends itself; 0 for a request sock's
+   * SYN-ACK (tcp_v4_send_synack builds it without the listener's inet_id, and
+   * DF makes it 0) and for the resets tcp_v4_send_reset sends in answer to a
+   * segment (through the per-namespace control socket).
+   */
+  #transmit(sock: TcpSock, seg: TcpSegment, origin: Origin): void {
+    const conn = sock.conn;
+    const controlSock =
+      (conn.isRequest && (seg.flags & SYN) !== 0) ||
+      ((seg.flags & RST) !== 0 && origin === 'input');
+    const confirm = sock.pendingConfirm;
+    sock.pendingConfirm = false;
+    this.#send(
+      conn.local.addr,
+      conn.remote.addr,
+      seg,
+      controlSock ? undefined : sock.ipId.nextTcp(),
+      confirm,
+    );
+  }
+
+  #send(
+    src: Ipv4Address,
+    dst: Ipv4Address,
+    seg: TcpSegment,
+    id: number | undefined,
+    confirmNeighbour = false,
+  ): void {
+    const payload = buildTcp(seg, tcpPseudoHeader(src, dst, seg));
+    this.host.sendIp({
+      src,
+      dst,
+      protocol: IPPROTO_TCP,
+      payload,
+      df: true,
+      ...(id !== undefined ? { id } : {}),
+      ...(confirmNeighbour ? { confirmNeighbour } : {}),
+    });
+  }
+
+  /** tcp_v4_send_reset for a segment nobody wants: id 0, DF (ip_send_unicast_reply). */
+  #sendReset(src: Ipv4Address, dst: Ipv4Address, seg: TcpSegment): void {
+    const rst = tcpResetFor(seg);
+    if (rst === undefined) return;
+    countReset(this.net.counters);
+    this.#send(src, dst, rst, undefined);
+  }
+
+  /**
+   * The reset a firewall's `REJECT --reject-with tcp-reset` sends for a TCP
+   * datagram this host received (nf_send_reset, net/ipv4/netfilter/
+   * nf_reject_ipv4.c): the same shape as the kernel's own (linux-traces/
+   * reject-rst against closed-port). Not counted in TcpOutRsts: netfilter
+   * builds it itself.
+   */
+  rejectWithReset(ip: ReceivedIpv4Packet): void {
+    const parsed = parseTcp(
+      ip.payload,
+      { src: ip.src, dst: ip.dst, protocol: IPPROTO_TCP, length: ip.payload.length },
+      { options: 'linux' },
+    );
+    if (!parsed.ok || !parsed.value.checksumOk) return;
+    const rst = tcpResetFor(parsed.value);
+    if (rst !== undefined) this.#send(ip.dst, ip.src, rst, undefined);
+  }
+
+  // ---- ProtocolHandler -----------------------------------------------------
+
+  /** tcp_v4_rcv. */
+  receive(now: Time, ip: ReceivedIpv4Packet, iface: NetInterface, skb: InboundPacket): void {
+    const host = this.host;
+    const counters = this.net.counters;
+    // "if (skb->pkt_type != PACKET_HOST) goto discard_it": no TCP to a broadcast.
+    if (skb.pktType !== 'host' || skb.delivery !== 'local') {
+      host.drop('OTHERHOST', 'tcp_v4_rcv', iface, skb.datagram);
+      return;
+    }
+    const bytes = ip.payload;
+    const parsed = parseTcp(
+      bytes,
+      { src: ip.src, dst: ip.dst, protocol: IPPROTO_TCP, length: bytes.length },
+      { options: 'linux' },
+    );
+    if (!parsed.ok) {
+      // "if (unlikely(th->doff < sizeof(struct tcphdr) / 4)) goto bad_packet".
+      counters.TcpInErrs++;
+      host.drop('PKT_TOO_SMALL', 'tcp_v4_rcv', iface, skb.datagram);
+      return;
+    }
+    const seg = parsed.value;
+    if (!seg.checksumOk) {
+      // tcp_v4_rcv csum_error: TCP_MIB_CSUMERRORS, then bad_packet: TCP_MIB_INERRS.
+      counters.TcpInCsumErrors++;
+      counters.TcpInErrs++;
+      this.net.drop(now, -1, 'TCP_CSUM', seg);
+      return;
+    }
+    this.#demux(now, seg, ip.src, ip.dst);
+  }
+
+  #demux(now: Time, seg: TcpSegment, src: Ipv4Address, dst: Ipv4Address): void {
+    let isn: Seq | undefined;
+    const sock = this.#conns.get(tupleKey(dst, seg.dstPort, src, seg.srcPort));
+    if (sock !== undefined) {
+      const conn = sock.conn;
+      const listener = conn.listener;
+      const una = conn.sndUna;
+      const v = conn.handleSegment(now, seg);
+      if (conn.sndUna !== una) sock.pendingConfirm = true;
+      this.flush(sock, 'input');
+      if (listener !== undefined) this.#notifyAcceptable(listener, now);
+      if (v !== 'reopen') return;
+      isn = conn.reopenIsn;
+    } else {
+      const tw = this.net.timeWait.lookup(dst, seg.dstPort, src, seg.srcPort);
+      if (tw !== undefined) {
+        // tcp_v4_rcv do_time_wait.
+        const v = this.net.timeWait.handleSegment(tw, now, seg);
+        this.#armTimeWait();
+        if (v.action === 'ack' || v.action === 'rst') {
+          if (v.reply !== undefined) this.#send(dst, src, v.reply, undefined);
+          return;
+        }
+        if (v.action === 'none') return;
+        if (this.#listenerFor(dst, seg.dstPort) === undefined) {
+          this.#send(dst, src, tw.timewaitAck(now, this.net), undefined);
+          return;
+        }
+        this.net.timeWait.reopen(tw, now);
+        this.#armTimeWait();
+        isn = v.isn;
+      }
+    }
+    const l = this.#listenerFor(dst, seg.dstPort);
+    if (l !== undefined) {
+      const v = l.listener.handleSegment(now, seg, { addr: src, port: seg.srcPort }, dst, isn);
+      if ('child' in v) {
+        const child = new TcpSock(this, v.child, l.reuseAddr, undefined);
+        this.#conns.set(tupleKey(dst, seg.dstPort, src, seg.srcPort), child);
+        this.flush(child, 'input');
+      } else if ('delivered' in v) {
+        const s = this.lookup(dst, seg.dstPort, src, seg.srcPort);
+        if (s !== undefined) this.flush(s, 'input');
+      } else if ('reply' in v) {
+        this.#send(dst, src, v.reply, undefined);
+      }
+      this.#notifyAcceptable(l.listener, now);
+      return;
+    }
+    // No socket: tcp_v4_send_reset (no_tcp_socket).
+    this.net.counters.TcpInSegs++;
+    this.net.drop(now, -1, 'NO_SOCKET', seg);
+    this.#sendReset(dst, src, seg);
+  }
+
+  /** __inet_lookup_listener: a listener bound to the address first, then a wildcard one. */
+  #listenerFor(dst: Ipv4Address, port: number): TcpListenSock | undefined {
+    const list = this.#listeners.get(port);
+    if (list === undefined) return undefined;
+    return (
+      list.find((l) => l.listener.local.addr === dst) ??
+      list.find((l) => l.listener.local.addr === 0)
+    );
+  }
+
+  #notifyAcceptable(listener: Listener, now: Time): void {
+    if (listener.acceptQueue.length === 0) return;
+    const l = this.#listeners.get(listener.local.port)?.find((x) => x.listener === listener);
+    l?.onAcceptable?.(now);
+  }
+
+  /**
+   * tcp_v4_err: the connection of the quoted 4-tuple (our segment: its source is
+   * us). Errors for a timewait sock or for nobody are ignored, as Linux does.
+   */
+  error(now: Time, report: IcmpErrorReport, quoted: IcmpQuote): void {
+    const sock = this.lookup(quoted.ip.src, quoted.srcPort, quoted.ip.dst, quoted.dstPort);
+    if (sock === undefined) return;
+    sock.conn.handleIcmpError(now, {
+      type: report.type,
+      code: report.code,
+      quotedSeq: quoted.seq,
+      ownedByUser: sock.ownedByUserAt === now,
+    });
+    this.flush(sock, 'other');
+  }
+}
