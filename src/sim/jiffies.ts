@@ -8,8 +8,7 @@
  * that moved the entry from STALE to DELAY, not 5.000 s (`delay_first_probe_time`
  * is 1250 jiffies, a level-2 timer of the wheel, rounded up to 64 jiffies).
  *
- * src/tcp/clock.ts still models the same wheel for the TCP engine on its own;
- * both follow kernel/time/timer.c, and the engine is to use this module.
+ * The TCP engine's timers (src/tcp/clock.ts) and the host's run on this model.
  */
 
 import type { Time } from '../sim/time.js';
@@ -61,9 +60,11 @@ const LVL_CLK_SHIFT = 3;
 const LVL_SIZE = 64;
 const LVL_DEPTH = 9;
 
-function lvlStart(n: number): number {
-  return (LVL_SIZE - 1) * 2 ** ((n - 1) * LVL_CLK_SHIFT);
-}
+/** LVL_START(n) for each level, computed once: the wheel's level boundaries in jiffies. */
+const LVL_STARTS: readonly number[] = Array.from(
+  { length: LVL_DEPTH },
+  (_, n) => (LVL_SIZE - 1) * 2 ** ((n - 1) * LVL_CLK_SHIFT),
+);
 
 /**
  * When a kernel timer armed at `now` with `mod_timer(t, expires)` fires, `expires`
@@ -82,7 +83,7 @@ export function kernelTimerFireTime(now: Time, expires: number, wheel: boolean):
   const target = Math.max(expires, clk);
   if (!wheel) return jiffyTime(target + 1);
   let lvl = 0;
-  while (lvl < LVL_DEPTH - 1 && delta >= lvlStart(lvl + 1)) lvl++;
+  while (lvl < LVL_DEPTH - 1 && delta >= LVL_STARTS[lvl + 1]!) lvl++;
   const granule = 2 ** (lvl * LVL_CLK_SHIFT);
   return jiffyTime((Math.floor(target / granule) + 1) * granule);
 }

@@ -15,14 +15,11 @@
  * one), for labs that want the textbook numbers.
  */
 
+import { HZ, JIFFY_NS, jiffies, kernelTimerFireTime, msecsToJiffies } from '../sim/jiffies.js';
 import { NS_PER_MS, type Time } from '../sim/time.js';
 
-/**
- * CONFIG_HZ of the kernel that recorded the reference traces (README: "CONFIG_HZ=250,
- * so timers tick every 4 ms"), which is also Debian's default.
- */
-export const HZ = 250;
-export const JIFFY_NS = 1_000_000_000 / HZ;
+// Kernel time (HZ, jiffies, the timer wheel) is shared with the host's timers.
+export { HZ, JIFFY_NS, jiffies, msecsToJiffies };
 
 // Linux include/net/tcp.h, in jiffies (HZ-relative there too).
 /** RFC 6298 2.1 initial RTO, 1 s (TCP_TIMEOUT_INIT). */
@@ -47,19 +44,9 @@ export const TCP_RESOURCE_PROBE_INTERVAL = HZ / 2;
 /** Microseconds per jiffy, for Linux's usecs_to_jiffies / jiffies_to_usecs. */
 export const USEC_PER_JIFFY = 1_000_000 / HZ;
 
-/** The jiffies counter at `now` (virtual time 0 is jiffy 0). */
-export function jiffies(now: Time): number {
-  return Math.floor(now / JIFFY_NS);
-}
-
 /** Linux usecs_to_jiffies: rounds up. */
 export function usecsToJiffies(us: number): number {
   return Math.ceil(us / USEC_PER_JIFFY);
-}
-
-/** Linux msecs_to_jiffies: rounds up. */
-export function msecsToJiffies(msec: number): number {
-  return Math.ceil((msec * HZ) / 1000);
 }
 
 /**
@@ -69,18 +56,6 @@ export function msecsToJiffies(msec: number): number {
 export function tcpClockMs(now: Time): number {
   return Math.floor(now / NS_PER_MS);
 }
-
-// kernel/time/timer.c: LVL_CLK_SHIFT, LVL_BITS and LVL_START(n) = (LVL_SIZE - 1) << ((n - 1) * LVL_CLK_SHIFT).
-const LVL_CLK_SHIFT = 3;
-const LVL_SIZE = 64;
-/** HZ > 100 has 9 levels (timer.c LVL_DEPTH). */
-const LVL_DEPTH = 9;
-
-/** LVL_START(n) for n = 1 .. LVL_DEPTH - 1, computed once (the wheel's level boundaries in jiffies). */
-const LVL_STARTS: readonly number[] = Array.from(
-  { length: LVL_DEPTH },
-  (_, n) => (LVL_SIZE - 1) * 2 ** ((n - 1) * LVL_CLK_SHIFT),
-);
 
 /**
  * When a kernel timer armed at `now` for `jiffies + delta` fires: the timer
@@ -92,9 +67,5 @@ const LVL_STARTS: readonly number[] = Array.from(
 export function timerFireTime(now: Time, delta: number, wheel: boolean): Time {
   const d = Math.max(0, Math.trunc(delta));
   if (!wheel) return now + Math.max(1, d) * JIFFY_NS;
-  const expires = jiffies(now) + d;
-  let lvl = 0;
-  while (lvl < LVL_DEPTH - 1 && d >= LVL_STARTS[lvl + 1]!) lvl++;
-  const granule = 1 << (lvl * LVL_CLK_SHIFT);
-  return (Math.floor(expires / granule) + 1) * granule * JIFFY_NS;
+  return kernelTimerFireTime(now, jiffies(now) + d, true);
 }
