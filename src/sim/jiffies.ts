@@ -11,7 +11,7 @@
  * The TCP engine's timers (src/tcp/clock.ts) and the host's run on this model.
  */
 
-import type { Time } from '../sim/time.js';
+import type { Time } from './time.js';
 
 /**
  * CONFIG_HZ of the kernel that recorded the reference traces (linux-traces
