@@ -274,7 +274,9 @@ export class PcapReader implements RecordSource {
       frac,
       precision: this.precision,
       origLen: len,
-      data: this.bytes.subarray(dataStart, dataStart + keep),
+      // The same view subarray() makes, without its species lookup (a record
+      // is made per packet, and `bytes` is a plain Uint8Array).
+      data: new Uint8Array(this.bytes.buffer, this.bytes.byteOffset + dataStart, keep),
       linkType: this.linkType,
       ifIndex: 0,
     };

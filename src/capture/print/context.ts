@@ -72,6 +72,8 @@ export class PacketContext {
   proto = '';
   /** ndo_ll_hdr_len: the link-layer bytes -x/-X/-A leave out of the dump. */
   llHdrLen = 0;
+  /** The `A.p > B.q: ` texts of the TCP conversations seen so far (see EndpointTexts). */
+  readonly tcpEndpoints = new EndpointTexts();
 
   constructor(
     readonly flags: PrintFlags,
@@ -148,6 +150,51 @@ export class PacketContext {
   }
 }
 
+interface EndpointText {
+  readonly src: number;
+  readonly dst: number;
+  readonly text: string;
+}
+
+/**
+ * Texts built from two addresses and two ports, cached per direction of a
+ * conversation: nearly every packet of a capture repeats one it has printed
+ * already, and building `10.0.0.1.80 > 10.0.0.2.40000: ` costs a dozen string
+ * pieces. Within a run the text is a function of the four values (tcpdump's
+ * addrtoname.c caches host and port names for the whole run too). Bounded by
+ * MAX_ENDPOINT_TEXTS entries: past it the cache starts over.
+ */
+export class EndpointTexts {
+  private readonly byPorts = new Map<number, EndpointText[]>();
+  private size = 0;
+
+  /** The cached text for these addresses (host order) and ports (`sport << 16 | dport`, signed). */
+  get(src: number, dst: number, ports: number): string | undefined {
+    const list = this.byPorts.get(ports);
+    if (list === undefined) return undefined;
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i]!;
+      if (e.src === src && e.dst === dst) return e.text;
+    }
+    return undefined;
+  }
+
+  set(src: number, dst: number, ports: number, text: string): void {
+    if (this.size >= MAX_ENDPOINT_TEXTS) {
+      this.byPorts.clear();
+      this.size = 0;
+    }
+    this.size++;
+    const e = { src, dst, text };
+    const list = this.byPorts.get(ports);
+    if (list === undefined) this.byPorts.set(ports, [e]);
+    else list.push(e);
+  }
+}
+
+/** A bound on EndpointTexts: some megabytes of text at most, more conversations than most captures hold. */
+const MAX_ENDPOINT_TEXTS = 1 << 16;
+
 /** Name lookups that depend on the run (services, hosts, OUIs); see names.ts. */
 export interface NameResolver {
   host(addr: number): string | undefined;
@@ -156,18 +203,34 @@ export interface NameResolver {
   mac(b: Uint8Array, off: number, nflag: number): string;
 }
 
-const DECIMAL_CACHE: string[] = [];
+/**
+ * The texts decimal() has made, '' where none yet. Allocated in full: an array
+ * filled at scattered indices would fall back to slow dictionary elements.
+ */
+const DECIMAL_CACHE: string[] = new Array<string>(65536).fill('');
 
-/** `%u` of a port-sized number, cached: ports repeat on every packet. */
+/** `%u` of a number, cached below 65536: ports and lengths repeat on every packet. */
 export function decimal(n: number): string {
-  if (n < 65536) {
-    const s = DECIMAL_CACHE[n];
-    if (s !== undefined) return s;
+  if ((n & 0xffff) === n) {
+    const s = DECIMAL_CACHE[n]!;
+    if (s !== '') return s;
     const t = String(n);
     DECIMAL_CACHE[n] = t;
     return t;
   }
   return String(n);
+}
+
+/**
+ * `%u` of a 32-bit unsigned number. Above 2^31 - 1 a number is no small
+ * integer to V8, and its generic number-to-text is several times slower; the
+ * first nine digits are then printed as a small integer and the last on its own.
+ * (TCP timestamps and sequence numbers are that large half the time.)
+ */
+export function u32(n: number): string {
+  if (n < 0x8000_0000) return `${n}`;
+  const tens = Math.floor(n / 10);
+  return `${tens}${DEC[n - tens * 10]}`;
 }
 
 /** `%04x`. */

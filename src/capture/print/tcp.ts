@@ -17,6 +17,7 @@
 import {
   cksumShouldBe,
   DONE,
+  decimal,
   type Flow,
   fnPrintChar,
   HEX2,
@@ -24,6 +25,7 @@ import {
   hex4,
   type PacketContext,
   TRUNCATED,
+  u32,
 } from './context.js';
 import { IPPROTO_TCP, nextProto4Checksum } from './ip.js';
 import { mptcpPrint } from './mptcp.js';
@@ -38,13 +40,14 @@ const TH_URG = 0x20;
 
 /**
  * print-tcp.c tcp_flag_values through bittok2str_nosep: F S R P . U E W, in
- * that order, `none` for no bit. Precomputed for all 256 flag bytes.
+ * that order, `none` for no bit, within `Flags [...]`. Precomputed for all 256
+ * flag bytes.
  */
 const FLAG_TEXT: readonly string[] = Array.from({ length: 256 }, (_, f) => {
   const letters = 'FSRP.UEW';
   let s = '';
   for (let i = 0; i < 8; i++) if (f & (1 << i)) s += letters[i];
-  return s || 'none';
+  return `Flags [${s || 'none'}]`;
 });
 
 /** RFC 9293 3.2 and later option kinds (tcp.h TCPOPT_*). */
@@ -67,6 +70,9 @@ const TCPOPT_TCPAO = 29;
 const TCPOPT_MPTCP = 30;
 const TCPOPT_FASTOPEN = 34;
 const TCPOPT_EXPERIMENT2 = 254;
+
+/** NOP, NOP, then a timestamp option (kind 8, length 10), as one big-endian word. */
+const NOP_NOP_TS = 0x0101_080a;
 
 /** tcp.h TCP_SIGLEN: an RFC 2385 MD5 signature. */
 const TCP_SIGLEN = 16;
@@ -162,7 +168,7 @@ export function tcpPrint(
   // tcp_print prints the addresses when the IP header says TCP (always so for
   // IPv4, including a header quoted by ICMP).
   c.out += viaTcp
-    ? `${c.ip(ipOff + 12)}.${c.tcpPort(sport)} > ${c.ip(ipOff + 16)}.${c.tcpPort(dport)}: `
+    ? endpoints(c, ipOff, sport, dport)
     : `${c.tcpPort(sport)} > ${c.tcpPort(dport)}: `;
   if (!c.has(off, 20)) {
     // ND_TCHECK_SIZE(tp) jumps to tcp_print's own trunc: label.
@@ -184,7 +190,7 @@ export function tcpPrint(
     return DONE;
   }
   const flags = c.u8(off + 13);
-  c.out += `Flags [${FLAG_TEXT[flags]}]`;
+  c.out += FLAG_TEXT[flags];
 
   bases.rev = false;
   bases.thseq = 0;
@@ -197,7 +203,8 @@ export function tcpPrint(
     const rev = sport > dport || (sport === dport && src > dst);
     const kSrc = rev ? dst : src;
     const kDst = rev ? src : dst;
-    const kPort = (rev ? (dport << 16) | sport : (sport << 16) | dport) >>> 0;
+    // Signed, so the key stays a small integer (a fast Map key).
+    const kPort = rev ? (dport << 16) | sport : (sport << 16) | dport;
     let th = c.seqTable.find(kSrc, kDst, kPort);
     if (th === undefined || flags & TH_SYN) {
       // A new conversation, or a SYN restarting one: remember its bases.
@@ -234,18 +241,18 @@ export function tcpPrint(
   }
   const dataLength = length - hlen;
   if (c.flags.vflag > 1 || dataLength > 0 || flags & (TH_SYN | TH_FIN | TH_RST)) {
-    c.out += `, seq ${seq}`;
-    if (dataLength > 0) c.out += `:${(seq + dataLength) >>> 0}`;
+    c.out += `, seq ${u32(seq)}`;
+    if (dataLength > 0) c.out += `:${u32((seq + dataLength) >>> 0)}`;
   }
-  if (flags & TH_ACK) c.out += `, ack ${ack}`;
-  c.out += `, win ${win}`;
+  if (flags & TH_ACK) c.out += `, ack ${u32(ack)}`;
+  c.out += `, win ${decimal(win)}`;
   if (flags & TH_URG) c.out += `, urg ${urp}`;
 
   if (hlen > 20) {
     const r = tcpOptions(c, off + 20, hlen - 20, flags, off, dataLength);
     if (r !== DONE) return r === TRUNCATED ? TRUNCATED : DONE;
   }
-  c.out += `, length ${dataLength}`;
+  c.out += `, length ${decimal(dataLength)}`;
   if (dataLength === 0) return DONE;
 
   const headerLength = (c.u8(off + 12) >> 4) * 4;
@@ -260,6 +267,19 @@ export function tcpPrint(
     return DONE;
   }
   return appOverTcp(c, sport, dport, data, dataLength);
+}
+
+/** `A.p > B.q: ` of the IPv4 header at `ipOff`, built once per direction of a conversation. */
+function endpoints(c: PacketContext, ipOff: number, sport: number, dport: number): string {
+  const src = c.be32(ipOff + 12);
+  const dst = c.be32(ipOff + 16);
+  const ports = (sport << 16) | dport; // signed: a small integer, a fast Map key
+  let text = c.tcpEndpoints.get(src, dst, ports);
+  if (text === undefined) {
+    text = `${c.ip(ipOff + 12)}.${c.tcpPort(sport)} > ${c.ip(ipOff + 16)}.${c.tcpPort(dport)}: `;
+    c.tcpEndpoints.set(src, dst, ports, text);
+  }
+  return text;
 }
 
 /** tcp_print's `bad:` and `trunc:` labels, which end the line without a longjmp. */
@@ -278,6 +298,12 @@ function tcpOptions(
   tcpOff: number,
   dataLength: number,
 ): Flow | typeof STOPPED {
+  // The list Linux sends on every segment of a connection with timestamps
+  // (RFC 7323 Appendix A's layout), printed without the general loop below.
+  if (hlen === 12 && c.has(cp, 12) && c.be32(cp) === NOP_NOP_TS) {
+    c.out += `, options [nop,nop,TS val ${u32(c.be32(cp + 4))} ecr ${u32(c.be32(cp + 8))}]`;
+    return DONE;
+  }
   let ch = '';
   c.out += ', options [';
   while (hlen > 0) {
@@ -346,7 +372,7 @@ function tcpOptions(
         datalen = 8;
         if (datalen > hlen) return bad(c, ch);
         if (!c.has(cp, datalen)) return trunc(c, ch);
-        c.out += ` val ${c.be32(cp)} ecr ${c.be32(cp + 4)}`;
+        c.out += ` val ${u32(c.be32(cp))} ecr ${u32(c.be32(cp + 4))}`;
         break;
       case TCPOPT_SIGNATURE: {
         datalen = TCP_SIGLEN;

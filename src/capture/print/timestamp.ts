@@ -24,6 +24,10 @@ const SECONDS_PER_DAY = 86_400;
 const ERROR = '[Error converting time]';
 
 const PAD2: readonly string[] = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
+/** `%03u` of 0..999: a fraction is printed three digits at a time (every line has one). */
+const PAD3: readonly string[] = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+/** PAD3 followed by the space that ends the timestamp. */
+const PAD3_SPACE: readonly string[] = PAD3.map((s) => `${s} `);
 
 /** `HH:MM:SS` of a second count within a day. */
 function hms(secOfDay: number): string {
@@ -79,7 +83,7 @@ export class TimestampFormatter {
     const frac = storedFrac | 0;
     switch (this.mode) {
       case 0: // HH:MM:SS.frac, local time
-        return `${this.dateTime(sec, false)}${this.fraction(sec, frac)} `;
+        return this.clock(sec, frac, false);
       case 1: // -t: none
         return '';
       case 2: // -tt: seconds since the epoch
@@ -88,7 +92,7 @@ export class TimestampFormatter {
       case 5: // -ttttt: since the first packet
         return this.delta(sec, frac);
       case 4: // -tttt: date and time, local time
-        return `${this.dateTime(sec, true)}${this.fraction(sec, frac)} `;
+        return this.clock(sec, frac, true);
       default: // tcpdump.c refuses more than five -t before reading anything
         return '';
     }
@@ -97,6 +101,21 @@ export class TimestampFormatter {
   private fraction(sec: number, frac: number): string {
     if (sec < 0) return '';
     return `.${String(frac >>> 0).padStart(this.fracDigits, '0')}`;
+  }
+
+  /**
+   * Modes 0 and 4: the local time, the fraction and the space. The common case
+   * (microseconds in range) is built from few, cached pieces: it starts every line.
+   */
+  private clock(sec: number, frac: number, withDate: boolean): string {
+    if (sec < 0) return `${ERROR} `;
+    const time = this.dateTime(sec, withDate);
+    const f = frac >>> 0;
+    if (this.fracDigits === 6 && f < 1_000_000) {
+      const high = Math.floor(f / 1000);
+      return `${time}.${PAD3[high]}${PAD3_SPACE[f - high * 1000]}`;
+    }
+    return `${time}${this.fraction(sec, frac)} `;
   }
 
   /** ts_date_hmsfrac_format in local time (the caller appends the fraction). */
