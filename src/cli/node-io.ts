@@ -60,8 +60,28 @@ function writeAll(fd: number, text: string): void {
   }
 }
 
+/**
+ * hosts(5): `address name [aliases…]` per line, `#` starts a comment. Maps each
+ * IPv4 address to the name on its first line, as glibc's files backend answers
+ * gethostbyaddr().
+ */
+export function parseEtcHosts(text: string): Map<number, string> {
+  const names = new Map<number, string>();
+  for (const line of text.split('\n')) {
+    const [address, name] = line.replace(/#.*/, '').trim().split(/\s+/);
+    const q = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(address ?? '');
+    if (!q || !name) continue;
+    const bytes = q.slice(1).map(Number);
+    if (bytes.some((b) => b > 255)) continue;
+    const addr = ((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>> 0;
+    if (!names.has(addr)) names.set(addr, name);
+  }
+  return names;
+}
+
 export class NodeIO implements ToolIO {
   private ifNames: Map<number, string> | undefined;
+  private hosts: Map<number, string> | undefined;
 
   readFile(path: string): Uint8Array | { error: string } {
     try {
@@ -91,6 +111,25 @@ export class NodeIO implements ToolIO {
 
   tzOffsetSeconds(epochSec: number): number {
     return -new Date(epochSec * 1000).getTimezoneOffset() * 60;
+  }
+
+  /**
+   * gethostbyaddr() through the "files" source only: the first name /etc/hosts
+   * gives the address. No name server is asked (a lab machine has none), so an
+   * address /etc/hosts does not list prints as numbers, as tcpdump prints it
+   * when the lookup fails.
+   */
+  hostName(ipv4: number): string | undefined {
+    if (!this.hosts) {
+      let text = '';
+      try {
+        text = readFileSync('/etc/hosts', 'utf8');
+      } catch {
+        // No /etc/hosts: every lookup fails.
+      }
+      this.hosts = parseEtcHosts(text);
+    }
+    return this.hosts.get(ipv4);
   }
 
   /** Linux's if_indextoname(), read from /sys/class/net. */

@@ -31,6 +31,8 @@ export interface ToolIO {
   tzOffsetSeconds?(epochSec: number): number;
   /** if_indextoname() of the machine reading the file, for `-i any` captures. */
   interfaceName?(ifIndex: number): string | undefined;
+  /** gethostbyaddr() of the machine, for tcpdump without -n (IPv4 as a uint32). */
+  hostName?(ipv4: number): string | undefined;
 }
 
 /** What tcpdump says about itself. The tcplab line is ours: it is not the real binary. */
@@ -294,6 +296,7 @@ function readAndPrint(inv: Invocation, io: ToolIO): number {
           ...inv.print,
           ...(io.tzOffsetSeconds && { tzOffsetSeconds: io.tzOffsetSeconds.bind(io) }),
           ...(io.interfaceName && { interfaceName: io.interfaceName.bind(io) }),
+          ...(io.hostName && { hostName: io.hostName.bind(io) }),
         },
         linkType,
       )

@@ -1,10 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { VERSION } from '../../src/cli/version.js';
 
 const BIN = new URL('../../bin/tcplab.js', import.meta.url).pathname;
 const TRACES = new URL('../../../shared/linux-traces/', import.meta.url).pathname;
+
+const hasTcpdump = existsSync('/usr/bin/tcpdump');
+if (!hasTcpdump) console.warn('tcpdump is not installed: the CLI comparison without -n is skipped');
 
 function tcplab(...args: string[]) {
   return spawnSync(process.execPath, [BIN, ...args], {
@@ -43,6 +46,20 @@ describe('the tcplab command (built by npm run build)', () => {
     expect(r.stdout.split('\n')).toHaveLength(2);
     expect(r.stdout).toMatch(/Flags \[S\]/);
   });
+
+  test.skipIf(!hasTcpdump)(
+    'without -n: names from /etc/hosts and /etc/services, as the real tcpdump prints them',
+    () => {
+      const file = `${TRACES}../conformance/tcpdump/pcap/local-sll2-lo.pcap`;
+      const ours = tcplab('tcpdump', '-r', file);
+      const real = spawnSync('/usr/bin/tcpdump', ['-r', file], {
+        encoding: 'utf8',
+        env: { ...process.env, TZ: 'GMT0' },
+      });
+      expect(ours.status).toBe(0);
+      expect(ours.stdout).toBe(real.stdout);
+    },
+  );
 
   test('a missing file: tcpdump text, exit 1', () => {
     const r = tcplab('tcpdump', '-r', '/nonexistent.pcap');
