@@ -987,32 +987,36 @@ export class Gen {
 
   // ---- ports ----
 
-  private genPortatom(off: number, v: number): Block {
-    return this.genCmp('tranIpv4', off, BPF_H, v);
+  /** gencode.c gen_portatom / gen_portatom6: the 16-bit port at `off` of the transport header. */
+  private genPortatom(off: number, v: number, six: boolean): Block {
+    return this.genCmp(six ? 'tranIpv6' : 'tranIpv4', off, BPF_H, v);
   }
 
-  private genPortatom6(off: number, v: number): Block {
-    return this.genCmp('tranIpv6', off, BPF_H, v);
-  }
-
-  /** gencode.c gen_portop: IPv4 protocol `proto`, first fragment, port at 0 and/or 2. */
-  private genPortop(port: number, proto: number, dir: DirQ): Block {
-    const tmp = this.genCmp('linkpl', 9, BPF_B, proto);
-    const b0 = this.genIpfrag();
-    genAnd(tmp, b0);
+  /**
+   * gencode.c gen_portop / gen_portop6: protocol `proto` (IPv4: first fragment
+   * only; IPv6: no fragment check, no extension headers), port at 0 and/or 2.
+   */
+  private genPortop(port: number, proto: number, dir: DirQ, six: boolean): Block {
+    let b0: Block;
+    if (six) b0 = this.genCmp('linkpl', 6, BPF_B, proto);
+    else {
+      const tmp = this.genCmp('linkpl', 9, BPF_B, proto);
+      b0 = this.genIpfrag();
+      genAnd(tmp, b0);
+    }
     let b1: Block;
     switch (dir) {
       case 'src':
-        b1 = this.genPortatom(0, port);
+        b1 = this.genPortatom(0, port, six);
         break;
       case 'dst':
-        b1 = this.genPortatom(2, port);
+        b1 = this.genPortatom(2, port, six);
         break;
       case 'and':
       case 'default':
       case 'or': {
-        const t = this.genPortatom(0, port);
-        b1 = this.genPortatom(2, port);
+        const t = this.genPortatom(0, port, six);
+        b1 = this.genPortatom(2, port, six);
         if (dir === 'and') genAnd(t, b1);
         else genOr(t, b1);
         break;
@@ -1024,66 +1028,25 @@ export class Gen {
     return b1;
   }
 
-  /** gencode.c gen_port: TCP, UDP and SCTP when the protocol is not given. */
-  private genPort(port: number, ipProto: number, dir: DirQ): Block {
-    const b0 = this.genLinktype(C.ETHERTYPE_IP);
+  /** gencode.c gen_port / gen_port6: TCP, UDP and SCTP when the protocol is not given. */
+  private genPort(port: number, ipProto: number, dir: DirQ, six: boolean): Block {
+    const b0 = this.genLinktype(six ? C.ETHERTYPE_IPV6 : C.ETHERTYPE_IP);
     let b1: Block;
     if (ipProto === C.PROTO_UNDEF) {
-      let tmp = this.genPortop(port, C.IPPROTO_TCP, dir);
-      b1 = this.genPortop(port, C.IPPROTO_UDP, dir);
+      let tmp = this.genPortop(port, C.IPPROTO_TCP, dir, six);
+      b1 = this.genPortop(port, C.IPPROTO_UDP, dir, six);
       genOr(tmp, b1);
-      tmp = this.genPortop(port, C.IPPROTO_SCTP, dir);
+      tmp = this.genPortop(port, C.IPPROTO_SCTP, dir, six);
       genOr(tmp, b1);
-    } else b1 = this.genPortop(port, ipProto, dir);
-    genAnd(b0, b1);
-    return b1;
-  }
-
-  /** gencode.c gen_portop6: no fragment check, no extension headers. */
-  private genPortop6(port: number, proto: number, dir: DirQ): Block {
-    const b0 = this.genCmp('linkpl', 6, BPF_B, proto);
-    let b1: Block;
-    switch (dir) {
-      case 'src':
-        b1 = this.genPortatom6(0, port);
-        break;
-      case 'dst':
-        b1 = this.genPortatom6(2, port);
-        break;
-      case 'and':
-      case 'default':
-      case 'or': {
-        const t = this.genPortatom6(0, port);
-        b1 = this.genPortatom6(2, port);
-        if (dir === 'and') genAnd(t, b1);
-        else genOr(t, b1);
-        break;
-      }
-      default:
-        return fail(wlanQualifierError(dir, 'ports'));
-    }
-    genAnd(b0, b1);
-    return b1;
-  }
-
-  private genPort6(port: number, ipProto: number, dir: DirQ): Block {
-    const b0 = this.genLinktype(C.ETHERTYPE_IPV6);
-    let b1: Block;
-    if (ipProto === C.PROTO_UNDEF) {
-      let tmp = this.genPortop6(port, C.IPPROTO_TCP, dir);
-      b1 = this.genPortop6(port, C.IPPROTO_UDP, dir);
-      genOr(tmp, b1);
-      tmp = this.genPortop6(port, C.IPPROTO_SCTP, dir);
-      genOr(tmp, b1);
-    } else b1 = this.genPortop6(port, ipProto, dir);
+    } else b1 = this.genPortop(port, ipProto, dir, six);
     genAnd(b0, b1);
     return b1;
   }
 
   /** `port N` over IPv6 or'ed before IPv4 (gencode.c gen_ncode, gen_scode). */
   private genAnyPort(port: number, ipProto: number, dir: DirQ): Block {
-    const b = this.genPort(port, ipProto, dir);
-    genOr(this.genPort6(port, ipProto, dir), b);
+    const b = this.genPort(port, ipProto, dir, false);
+    genOr(this.genPort(port, ipProto, dir, true), b);
     return b;
   }
 
