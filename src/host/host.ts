@@ -58,7 +58,7 @@ import { SocketTable } from './socket.js';
 import { SysctlTable } from './sysctl.js';
 import { registerHostSysctls } from './sysctls.js';
 import type { Tap, TapDirection } from './tap.js';
-import type { HostTcp } from './tcp.js';
+import { HostTcp } from './tcp.js';
 import { registerTcpSysctls } from './tcp-sysctls.js';
 import { Udp } from './udp.js';
 
@@ -118,6 +118,7 @@ export class Host {
   readonly #taps: TapEntry[] = [];
   readonly #hooks = new Map<NetfilterHook, HookFunction[]>();
   readonly #macRandom: Random;
+  #tcp: HostTcp | undefined;
   #sockets: SocketTable | undefined;
   #net: NetApi | undefined;
 
@@ -164,9 +165,19 @@ export class Host {
     return this.#sockets;
   }
 
-  /** TCP on this host (tcp.ts); the same as `sockets.tcp`. */
+  /**
+   * A new, empty fd table on this host's TCP: each process of a lab host has
+   * its own (fds start at 3 in every process, as on Linux); `sockets` is the
+   * table of a host used without processes.
+   */
+  newSocketTable(): SocketTable {
+    return new SocketTable(this);
+  }
+
+  /** TCP on this host (tcp.ts), shared by every socket table of the host. */
   get tcp(): HostTcp {
-    return this.sockets.tcp;
+    this.#tcp ??= new HostTcp(this);
+    return this.#tcp;
   }
 
   /** Node's `net` module for programs on this host (net-api.ts). */

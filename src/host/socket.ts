@@ -30,7 +30,7 @@ import type { TcpState } from '../tcp/state.js';
 import type { Ipv4Address } from '../wire/address.js';
 import type { Host } from './host.js';
 import { errnoNumber, SocketError, type SocketErrorCode, socketError } from './socket-errors.js';
-import { HostTcp, type PortOwner, type TcpListenSock, type TcpSock } from './tcp.js';
+import { type HostTcp, type PortOwner, type TcpListenSock, type TcpSock } from './tcp.js';
 
 export { SocketError, type SocketErrorCode, socketError } from './socket-errors.js';
 
@@ -185,7 +185,7 @@ export class SocketTable {
 
   constructor(host: Host) {
     this.host = host;
-    this.tcp = new HostTcp(host);
+    this.tcp = host.tcp;
   }
 
   /** The open fds. */
