@@ -41,6 +41,7 @@ import {
   prefixMask,
 } from './interface.js';
 import { IpLayer, type IpOutput, type RouteOutputOptions, type RouteOutputResult } from './ip.js';
+import { KernelLog } from './kmsg.js';
 import { NeighbourTable } from './neighbour.js';
 import { NetApi } from './net-api.js';
 import type {
@@ -104,6 +105,8 @@ export class Host {
   readonly sysctl = new SysctlTable();
   readonly counters = new SnmpCounters();
   readonly drops = new DropLog();
+  /** The kernel log (`dmesg`). */
+  readonly kmsg = new KernelLog();
   readonly routes = new RoutingTable();
   readonly neigh: NeighbourTable;
   readonly lo: LoopbackInterface;

@@ -39,6 +39,7 @@ export * from './icmp.js';
 export * from './interface.js';
 export * from './ip.js';
 export * from './ipid.js';
+export * from './kmsg.js';
 export * from './neighbour.js';
 export * from './net-api.js';
 export * from './protocol.js';
