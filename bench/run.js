@@ -7,8 +7,9 @@
 //    (median of 3), and whether the two outputs are identical.
 //
 // 3. sim: the simulator's event queue and links (bench/sim.js).
+// 4. tcp: connection lifecycles, memory per connection, bulk transfer (bench/tcp.js).
 //
-// Options: --packets N (default 1000000), --runs N (default 3), --only wire|sim|tcpdump.
+// Options: --packets N (default 1000000), --runs N (default 3), --only wire|sim|tcp|tcpdump.
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -36,7 +37,7 @@ const { values: opts } = parseArgs({
   options: {
     packets: { type: 'string', default: '1000000' },
     runs: { type: 'string', default: '3' },
-    only: { type: 'string' }, // wire | tcpdump | sim
+    only: { type: 'string' }, // wire | tcpdump | sim | tcp
   },
 });
 const PACKETS = Number(opts.packets);

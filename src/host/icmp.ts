@@ -43,6 +43,7 @@ import {
   ICMP_TIMESTAMP,
   ICMP_TIMESTAMPREPLY,
   type IcmpMessage,
+  type IcmpQuote,
   icmpErrorForbidden,
   icmpErrorPacket,
   NR_ICMP_TYPES,
@@ -53,6 +54,7 @@ import {
 import { IPPROTO_ICMP, IPV4_HEADER_LEN, parseIpv4, type ReceivedIpv4Packet } from '../wire/ipv4.js';
 import type { Host } from './host.js';
 import type { NetInterface } from './interface.js';
+import { pingErr } from './ping.js';
 import type {
   Errno,
   IcmpErrorReport,
@@ -195,6 +197,14 @@ export class Icmp implements ProtocolHandler {
       ...(o.tos !== undefined ? { tos: o.tos } : {}),
       ...(o.ipId !== undefined ? { id: o.ipId } : {}),
     });
+  }
+
+  /**
+   * The error handler of IPPROTO_ICMP (icmp_protocol.err_handler, ping_err):
+   * an error quoting one of our echo requests goes to its ping socket (ping.ts).
+   */
+  error(now: Time, report: IcmpErrorReport, quoted: IcmpQuote): void {
+    pingErr(this.#host, now, report, quoted);
   }
 
   /** icmp_rcv. */

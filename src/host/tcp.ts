@@ -44,7 +44,6 @@ import { Listener } from '../tcp/listen.js';
 import { TcpNet } from '../tcp/net.js';
 import { countReset, tcpResetFor } from '../tcp/reset.js';
 import type { TcpSysctl } from '../tcp/sysctl.js';
-import type { TimeWaitSock } from '../tcp/timewait.js';
 import type { Ipv4Address } from '../wire/address.js';
 import type { IcmpQuote } from '../wire/icmp.js';
 import { IPPROTO_TCP, type ReceivedIpv4Packet } from '../wire/ipv4.js';
@@ -86,6 +85,8 @@ export class TcpSock {
   ownedByUserAt: Time | undefined;
   /** A segment advanced SND.UNA: the next one sent confirms the neighbour (sk_dst_confirm). */
   pendingConfirm = false;
+  /** Its key in the host's connection table, once there (ConnTable). */
+  tupleKey: string | undefined = undefined;
   readonly timer: Timer;
   #ipId: SocketIpId | undefined;
   readonly #tcp: HostTcp;
@@ -163,6 +164,78 @@ function tupleKey(localAddr: number, localPort: number, remoteAddr: number, remo
   return `${localAddr >>> 0}:${localPort}>${remoteAddr >>> 0}:${remotePort}`;
 }
 
+/** A small integer from the two ports (a V8 small integer: a cheap Map key). */
+function portsKey(localPort: number, remotePort: number): number {
+  return ((remotePort << 14) ^ localPort) & 0x3fffffff;
+}
+
+/**
+ * The connections by 4-tuple (Linux's ehash). A segment is looked up by its
+ * ports, then by its addresses among the few connections with those ports:
+ * building and hashing a string key for every segment cost more than the rest
+ * of the demux. The connections are also kept by string key in insertion
+ * order, which is the order `ss` lists them in.
+ */
+class ConnTable {
+  readonly #ordered = new Map<string, TcpSock>();
+  readonly #byPorts = new Map<number, TcpSock[]>();
+
+  get(localAddr: number, localPort: number, remoteAddr: number, remotePort: number) {
+    const list = this.#byPorts.get(portsKey(localPort, remotePort));
+    if (list === undefined) return undefined;
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i]!;
+      const c = s.conn;
+      if (
+        c.local.port === localPort &&
+        c.remote.port === remotePort &&
+        c.local.addr >>> 0 === localAddr >>> 0 &&
+        c.remote.addr >>> 0 === remoteAddr >>> 0
+      ) {
+        return s;
+      }
+    }
+    return undefined;
+  }
+
+  /** Holds `sock` under its connection's 4-tuple, in place of any other. */
+  set(sock: TcpSock): void {
+    const c = sock.conn;
+    const k = tupleKey(c.local.addr, c.local.port, c.remote.addr, c.remote.port);
+    sock.tupleKey = k;
+    const old = this.#ordered.get(k);
+    if (old !== undefined) this.#unindex(old);
+    this.#ordered.set(k, sock);
+    const pk = portsKey(c.local.port, c.remote.port);
+    const list = this.#byPorts.get(pk);
+    if (list === undefined) this.#byPorts.set(pk, [sock]);
+    else list.push(sock);
+  }
+
+  /** Forgets `sock` if it is the one held under its 4-tuple. */
+  delete(sock: TcpSock): void {
+    const k = sock.tupleKey;
+    if (k === undefined || this.#ordered.get(k) !== sock) return;
+    this.#ordered.delete(k);
+    this.#unindex(sock);
+  }
+
+  #unindex(sock: TcpSock): void {
+    const c = sock.conn;
+    const pk = portsKey(c.local.port, c.remote.port);
+    const list = this.#byPorts.get(pk);
+    if (list === undefined) return;
+    const i = list.indexOf(sock);
+    if (i < 0) return;
+    if (list.length === 1) this.#byPorts.delete(pk);
+    else list.splice(i, 1);
+  }
+
+  values(): IterableIterator<TcpSock> {
+    return this.#ordered.values();
+  }
+}
+
 /** Addresses that overlap for bind(): equal, or either one the wildcard. */
 function overlap(a: Ipv4Address, b: Ipv4Address): boolean {
   return a === 0 || b === 0 || a === b;
@@ -190,11 +263,9 @@ export class HostTcp implements ProtocolHandler {
   readonly #portSecret: number;
   /** table_perturb of __inet_hash_connect. */
   readonly #perturb = new Map<number, number>();
-  readonly #conns = new Map<string, TcpSock>();
+  readonly #conns = new ConnTable();
   readonly #listeners = new Map<number, TcpListenSock[]>();
   readonly #owners = new Set<PortOwner>();
-  /** SO_REUSEADDR of the connection each timewait sock came from (tw->tw_reuse). */
-  readonly #twReuse = new WeakMap<TimeWaitSock, boolean>();
   readonly #twTimer: Timer;
 
   constructor(host: Host) {
@@ -249,7 +320,7 @@ export class HostTcp implements ProtocolHandler {
     remoteAddr: Ipv4Address,
     remotePort: number,
   ): TcpSock | undefined {
-    return this.#conns.get(tupleKey(localAddr, localPort, remoteAddr, remotePort));
+    return this.#conns.get(localAddr, localPort, remoteAddr, remotePort);
   }
 
   // ---- Ports ---------------------------------------------------------------
@@ -276,7 +347,7 @@ export class HostTcp implements ProtocolHandler {
       if (c.local.port === port && clash(c.local.addr, s.reuseAddr, false)) return true;
     }
     for (const tw of this.net.timeWait) {
-      if (tw.localPort === port && clash(tw.localAddr, this.#twReuse.get(tw) ?? false, false)) {
+      if (tw.localPort === port && clash(tw.localAddr, tw.reuse, false)) {
         return true;
       }
     }
@@ -368,7 +439,7 @@ export class HostTcp implements ProtocolHandler {
   #connectPortFree(src: Ipv4Address, port: number, dst: Ipv4Address, dport: number): boolean {
     for (const o of this.#owners) if (o.localPort === port) return false;
     if (this.#listeners.has(port)) return false;
-    if (this.#conns.has(tupleKey(src, port, dst, dport))) return false;
+    if (this.#conns.get(src, port, dst, dport) !== undefined) return false;
     return this.net.timeWait.lookup(src, port, dst, dport) === undefined;
   }
 
@@ -406,7 +477,7 @@ export class HostTcp implements ProtocolHandler {
       if (p === undefined) return { ok: false, errno: 'EADDRNOTAVAIL' };
       port = p;
     } else if (
-      this.#conns.has(tupleKey(src, port, req.remoteAddr, req.remotePort)) ||
+      this.#conns.get(src, port, req.remoteAddr, req.remotePort) !== undefined ||
       this.net.timeWait.lookup(src, port, req.remoteAddr, req.remotePort) !== undefined
     ) {
       // __inet_check_established: the 4-tuple is in use.
@@ -424,7 +495,7 @@ export class HostTcp implements ProtocolHandler {
     const sock = new TcpSock(this, conn, req.reuseAddr ?? false, new SocketIpId(this.ipIdRandom));
     sock.owner = req.owner;
     if (req.blocking) sock.ownedByUserAt = now;
-    this.#conns.set(tupleKey(src, port, req.remoteAddr, req.remotePort), sock);
+    this.#conns.set(sock);
     this.flush(sock, 'other');
     return { ok: true, value: sock };
   }
@@ -504,12 +575,12 @@ export class HostTcp implements ProtocolHandler {
     for (let s = conn.pollTransmit(); s; s = conn.pollTransmit()) this.#transmit(sock, s, origin);
     for (let e = conn.pollEvent(); e; e = conn.pollEvent()) sock.owner?.(sock, e, now);
     const tw = conn.tw;
-    if (tw !== undefined) this.#twReuse.set(tw, sock.reuseAddr);
+    // tw->tw_reuse (a WeakMap beside the sock cost more than the rest of flush).
+    if (tw !== undefined) tw.reuse = sock.reuseAddr;
     const done = tw !== undefined || (conn.state === 'CLOSE' && conn.nextDeadline() === undefined);
     if (done) {
       sock.timer.clear();
-      const k = tupleKey(conn.local.addr, conn.local.port, conn.remote.addr, conn.remote.port);
-      if (this.#conns.get(k) === sock) this.#conns.delete(k);
+      this.#conns.delete(sock);
     } else {
       const d = conn.nextDeadline();
       if (d === undefined) sock.timer.clear();
@@ -556,15 +627,9 @@ export class HostTcp implements ProtocolHandler {
     confirmNeighbour = false,
   ): void {
     const payload = buildTcp(seg, tcpPseudoHeader(src, dst, seg));
-    this.host.sendIp({
-      src,
-      dst,
-      protocol: IPPROTO_TCP,
-      payload,
-      df: true,
-      ...(id !== undefined ? { id } : {}),
-      ...(confirmNeighbour ? { confirmNeighbour } : {}),
-    });
+    // One shape for every segment (no optional spreads): the IP layer reads
+    // `id` and `confirmNeighbour` as absent when undefined and false.
+    this.host.sendIp({ src, dst, protocol: IPPROTO_TCP, payload, df: true, id, confirmNeighbour });
   }
 
   /** tcp_v4_send_reset for a segment nobody wants: id 0, DF (ip_send_unicast_reply). */
@@ -629,7 +694,7 @@ export class HostTcp implements ProtocolHandler {
 
   #demux(now: Time, seg: TcpSegment, src: Ipv4Address, dst: Ipv4Address): void {
     let isn: Seq | undefined;
-    const sock = this.#conns.get(tupleKey(dst, seg.dstPort, src, seg.srcPort));
+    const sock = this.#conns.get(dst, seg.dstPort, src, seg.srcPort);
     if (sock !== undefined) {
       const conn = sock.conn;
       const listener = conn.listener;
@@ -665,7 +730,7 @@ export class HostTcp implements ProtocolHandler {
       const v = l.listener.handleSegment(now, seg, { addr: src, port: seg.srcPort }, dst, isn);
       if ('child' in v) {
         const child = new TcpSock(this, v.child, l.reuseAddr, undefined);
-        this.#conns.set(tupleKey(dst, seg.dstPort, src, seg.srcPort), child);
+        this.#conns.set(child);
         this.flush(child, 'input');
       } else if ('delivered' in v) {
         const s = this.lookup(dst, seg.dstPort, src, seg.srcPort);

@@ -21,6 +21,11 @@
  *   heap, and the order of events is exactly what cancelling and scheduling anew
  *   would give (the re-armed timer takes a fresh insertion number).
  *
+ * Frames on a link arrive in the order they were sent: a link hands them to an
+ * `EventLane`, a FIFO behind one heap entry, so thousands of frames in flight
+ * cost the heap one entry and each frame O(1), in exactly the order separate
+ * events would have had.
+ *
  * Every run call is bounded by a maximum number of events (`maxEventsPerRun`), so
  * a lab with a bug (a zero-delay event that reschedules itself forever) stops with
  * a `RunawayError` that says where it was in virtual time, instead of hanging.
@@ -122,9 +127,11 @@ class EventHeap {
   readonly entries: Entry[] = [];
   /** Entries in `entries` whose action is null (cancelled, waiting to be discarded). */
   cancelled = 0;
+  /** Events waiting in lanes behind their lane's head (which is in `entries`). */
+  laned = 0;
 
   get live(): number {
-    return this.entries.length - this.cancelled;
+    return this.entries.length - this.cancelled + this.laned;
   }
 
   push(e: Entry): void {
@@ -283,6 +290,11 @@ export class EventQueue {
     return new Timer(this.#heap, action);
   }
 
+  /** A FIFO of values handed to `handler` at their instants (see `EventLane`). */
+  lane<T>(handler: (value: T, now: Time) => void): EventLane<T> {
+    return new EventLane(this, this.#heap, handler);
+  }
+
   /**
    * Runs the next event, advancing `now` to its time. False if there was none.
    */
@@ -407,11 +419,20 @@ export class Timer {
   readonly #action: EventAction;
   /** The entry in the heap, while armed. Its due time is the deadline. */
   #entry: Entry | null = null;
+  /**
+   * What every entry of this timer runs: an entry that runs is the timer's
+   * current one (a replaced entry is cancelled first), so one closure serves all.
+   */
+  readonly #fire: EventAction;
 
   /** Made by `EventQueue.timer(action)`. */
   constructor(heap: EventHeap, action: EventAction) {
     this.#heap = heap;
     this.#action = action;
+    this.#fire = (now) => {
+      this.#entry = null;
+      this.#action(now);
+    };
   }
 
   /** When it will fire, or undefined if it is not armed. */
@@ -436,7 +457,7 @@ export class Timer {
       return;
     }
     if (e !== null) e.cancel();
-    const fresh = new Entry(heap, at, seq, (now) => this.#fire(fresh, now));
+    const fresh = new Entry(heap, at, seq, this.#fire);
     this.#entry = fresh;
     heap.push(fresh);
   }
@@ -458,9 +479,103 @@ export class Timer {
     this.#entry = null;
     return e.cancel();
   }
+}
 
-  #fire(e: Entry, now: Time): void {
-    if (this.#entry === e) this.#entry = null;
-    this.#action(now);
+/**
+ * Events that arrive in the order they are scheduled, each handing a value to
+ * one handler: the frames a link delivers to one receiver, which arrive in the
+ * order they were sent (link.ts). Only the earliest is in the heap; the rest
+ * wait in a FIFO behind it, so a link with thousands of frames in flight costs
+ * the heap one entry. The order of events is exactly what `schedule` would
+ * give: each event takes its insertion number when scheduled, and the heap
+ * orders the lane's head among the other events by it. An event scheduled
+ * earlier than the lane's last one (a frame held back to be reordered) does not
+ * join the FIFO: it goes to the heap by itself.
+ */
+export class EventLane<T> {
+  readonly #queue: EventQueue;
+  readonly #heap: EventHeap;
+  readonly #handler: (value: T, now: Time) => void;
+  /** The lane's head in the heap while the lane holds anything (its action is null otherwise). */
+  readonly #entry: Entry;
+  /**
+   * The events waiting, `[#head, #tail)` of three parallel arrays. A lane that
+   * empties keeps its arrays (it fills again at once, event after event).
+   */
+  readonly #times: Time[] = [];
+  readonly #seqs: number[] = [];
+  readonly #values: (T | undefined)[] = [];
+  #head = 0;
+  #tail = 0;
+
+  /** Made by `EventQueue.lane(handler)`. */
+  constructor(queue: EventQueue, heap: EventHeap, handler: (value: T, now: Time) => void) {
+    this.#queue = queue;
+    this.#heap = heap;
+    this.#handler = handler;
+    this.#entry = new Entry(heap, 0, 0, this.#runHead);
+    this.#entry.action = null;
   }
+
+  /** Events scheduled and not yet run. */
+  get size(): number {
+    return this.#tail - this.#head;
+  }
+
+  /** Hands `value` to the handler at the instant `at`, which must not be in the past. */
+  schedule(at: Time, value: T): void {
+    const heap = this.#heap;
+    checkInstant('EventLane.schedule', at, heap.now);
+    const n = this.#tail;
+    const empty = n === this.#head;
+    if (!empty && at < this.#times[n - 1]!) {
+      // Out of order: an event of its own.
+      const handler = this.#handler;
+      this.#queue.schedule(at, (now) => handler(value, now));
+      return;
+    }
+    this.#times[n] = at;
+    this.#seqs[n] = heap.nextSeq++;
+    this.#values[n] = value;
+    this.#tail = n + 1;
+    if (empty) this.#pushHead();
+    else heap.laned++;
+  }
+
+  /** Puts the head of the lane into the heap. */
+  #pushHead(): void {
+    const e = this.#entry;
+    const i = this.#head;
+    e.time = e.due = this.#times[i]!;
+    e.seq = e.dueSeq = this.#seqs[i]!;
+    e.action = this.#runHead;
+    this.#heap.push(e);
+  }
+
+  readonly #runHead = (now: Time): void => {
+    const i = this.#head;
+    const value = this.#values[i] as T;
+    this.#values[i] = undefined;
+    const head = i + 1;
+    if (head === this.#tail) {
+      this.#head = 0;
+      this.#tail = 0;
+    } else {
+      if (head >= 1024 && head * 2 >= this.#tail) {
+        // Most of the arrays is behind the head: move the rest to the front.
+        const n = this.#tail - head;
+        this.#times.copyWithin(0, head, this.#tail);
+        this.#seqs.copyWithin(0, head, this.#tail);
+        this.#values.copyWithin(0, head, this.#tail);
+        this.#values.fill(undefined, n, this.#tail);
+        this.#head = 0;
+        this.#tail = n;
+      } else {
+        this.#head = head;
+      }
+      this.#heap.laned--;
+      this.#pushHead();
+    }
+    this.#handler(value, now);
+  };
 }

@@ -84,6 +84,12 @@ export function kernelTimerFireTime(now: Time, expires: number, wheel: boolean):
   if (!wheel) return jiffyTime(target + 1);
   let lvl = 0;
   while (lvl < LVL_DEPTH - 1 && delta >= LVL_STARTS[lvl + 1]!) lvl++;
-  const granule = 2 ** (lvl * LVL_CLK_SHIFT);
+  const granule = LVL_GRANULES[lvl]!;
   return jiffyTime((Math.floor(target / granule) + 1) * granule);
 }
+
+/** LVL_GRAN(n) = 1 << (n * LVL_CLK_SHIFT) for each level, computed once. */
+const LVL_GRANULES: readonly number[] = Array.from(
+  { length: LVL_DEPTH },
+  (_, n) => 2 ** (n * LVL_CLK_SHIFT),
+);

@@ -51,7 +51,7 @@
  * (`link.observe`), so captures and labs can show them.
  */
 
-import type { EventQueue } from './events.js';
+import type { EventLane, EventQueue } from './events.js';
 import type { Random } from './random.js';
 import { type Duration, NS_PER_S, type Time } from './time.js';
 
@@ -116,6 +116,12 @@ export interface LinkStats {
   readonly duplicated: number;
   readonly corrupted: number;
   readonly reordered: number;
+}
+
+/** What a transmitter keeps per receiver. */
+interface Receiver {
+  lastArrival: Time;
+  readonly lane: EventLane<Uint8Array>;
 }
 
 /** Receives the frames that arrive at an endpoint. */
@@ -292,8 +298,13 @@ export class LinkEndpoint {
   #waitHead = 0;
   #waitBytes = 0;
 
-  /** Per receiver, the arrival time of the last copy not held back (jitter must not reorder). */
-  readonly #lastArrival = new Map<LinkEndpoint, Time>();
+  /**
+   * Per receiver: the arrival time of the last copy not held back (jitter must
+   * not reorder), and the lane of the event queue its frames arrive by.
+   */
+  readonly #receivers = new Map<LinkEndpoint, Receiver>();
+  #lastTo: LinkEndpoint | undefined;
+  #lastReceiver: Receiver | undefined;
 
   readonly #lossRandom: Random;
   readonly #duplicateRandom: Random;
@@ -394,6 +405,7 @@ export class LinkEndpoint {
       this.#drop('loss', to.name, frame, now);
       return;
     }
+    const r = this.#receiver(to);
     const copies = p.duplicate > 0 && this.#duplicateRandom.chance(p.duplicate) ? 2 : 1;
     if (copies === 2) {
       this.#stats.duplicated++;
@@ -415,20 +427,31 @@ export class LinkEndpoint {
         this.#stats.reordered++;
         this.#report({ kind: 'reorder', arrival, ...this.#where(to.name, bytes, now) });
       } else {
-        arrival = Math.max(arrival, this.#lastArrival.get(to) ?? 0);
-        this.#lastArrival.set(to, arrival);
+        arrival = Math.max(arrival, r.lastArrival);
+        r.lastArrival = arrival;
       }
-      this.#deliverAt(arrival, bytes, to);
+      // A copy held back goes by itself when it would overtake (EventLane).
+      r.lane.schedule(arrival, bytes);
     }
   }
 
-  #deliverAt(arrival: Time, frame: Uint8Array, to: LinkEndpoint): void {
-    const stats = this.#stats;
-    this.#medium.events.schedule(arrival, (now) => {
-      stats.framesDelivered++;
-      stats.bytesDelivered += frame.length;
-      to.#receive(frame, now);
-    });
+  #receiver(to: LinkEndpoint): Receiver {
+    // A point-to-point link has one receiver: no lookup.
+    if (this.#lastTo === to) return this.#lastReceiver!;
+    let r = this.#receivers.get(to);
+    if (r === undefined) {
+      const stats = this.#stats;
+      const lane = this.#medium.events.lane<Uint8Array>((frame, now) => {
+        stats.framesDelivered++;
+        stats.bytesDelivered += frame.length;
+        to.#receive(frame, now);
+      });
+      r = { lastArrival: 0, lane };
+      this.#receivers.set(to, r);
+    }
+    this.#lastTo = to;
+    this.#lastReceiver = r;
+    return r;
   }
 
   /** Forgets waiting frames whose serialization has started by `now`. */

@@ -85,7 +85,7 @@ export const TCP_EVENT_EOF: TcpEvent = Object.freeze({ kind: 'eof' });
 export const TCP_EVENT_WRITABLE: TcpEvent = Object.freeze({ kind: 'writable' });
 export const TCP_EVENT_CLOSED: TcpEvent = Object.freeze({ kind: 'closed' });
 
-const NO_TRANSITIONS: readonly number[] = Object.freeze([]);
+const NO_TRANSITIONS: number[] = [];
 
 export interface ConnectOptions {
   readonly local: TcpEndpoint;
@@ -136,7 +136,9 @@ export class Connection {
    * Linux's state numbers): kept for every connection, read by few, so cheap to
    * record; `transitions` unpacks them.
    */
-  #transitions: readonly number[] = NO_TRANSITIONS;
+  #transitions: number[] = NO_TRANSITIONS;
+  /** How many numbers of `#transitions` are used (two per change). */
+  #transitionsUsed = 0;
   /**
    * The timewait sock this connection became (TIME_WAIT, or an orphaned
    * FIN_WAIT2), while it lives: the connection mirrors its state (timewait.ts).
@@ -289,10 +291,12 @@ export class Connection {
   /** For TIME_WAIT reuse by a new SYN: the ISN the new connection should use (tcp_tw_isn). */
   reopenIsn: Seq | undefined;
 
-  // Output to the host and to the application.
-  readonly txQueue: TcpSegment[] = [];
+  // Output to the host and to the application. Drained queues are replaced by
+  // fresh empty arrays (an idle connection keeps no spare slots; cheaper than
+  // truncating one).
+  txQueue: TcpSegment[] = [];
   #txHead = 0;
-  readonly events: TcpEvent[] = [];
+  events: TcpEvent[] = [];
   #eventHead = 0;
 
   constructor(net: TcpNet, local: TcpEndpoint, remote: TcpEndpoint, o: ConnectionInit) {
@@ -343,7 +347,7 @@ export class Connection {
     if (this.tw !== undefined) this.#syncTimeWait();
     const packed = this.#transitions;
     const out: StateTransition[] = [];
-    for (let i = 0; i < packed.length; i += 2) {
+    for (let i = 0; i < this.#transitionsUsed; i += 2) {
       const code = packed[i + 1]!;
       out.push({
         time: packed[i]!,
@@ -356,15 +360,23 @@ export class Connection {
 
   /** Sets the state and records the change: for setState (state.ts) and the timewait mirror only. */
   recordState(next: TcpState, time: Time): void {
-    // A new array of exactly the size needed: pushing would grow the array by
-    // 16 spare slots, most of a connection's record.
-    const old = this.#transitions;
-    const n = old.length;
-    const t = new Array<number>(n + 2);
-    for (let i = 0; i < n; i++) t[i] = old[i]!;
+    const n = this.#transitionsUsed;
+    let t = this.#transitions;
+    if (n === t.length) {
+      // Room for the six changes of a whole active open and close at once (an
+      // array literal of doubles holds them unboxed), then twice as many: not
+      // growing by one each time (a fresh array per change was a cost of every
+      // short connection), nor by push's 16 spare slots.
+      if (n === 0) {
+        t = [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5];
+      } else {
+        t = t.concat(t);
+      }
+      this.#transitions = t;
+    }
     t[n] = time;
     t[n + 1] = TCP_STATE_NUMBERS[this.#state] * 16 + TCP_STATE_NUMBERS[next];
-    this.#transitions = t;
+    this.#transitionsUsed = n + 2;
     this.#state = next;
   }
 
@@ -462,9 +474,7 @@ export class Connection {
     const q = this.txQueue;
     const s = q[this.#txHead++];
     if (this.#txHead === q.length) {
-      // Setting the length (not popping) gives the array's store back: an idle
-      // connection keeps no spare slots.
-      q.length = 0;
+      this.txQueue = [];
       this.#txHead = 0;
     }
     return s;
@@ -475,7 +485,7 @@ export class Connection {
     const q = this.events;
     const e = q[this.#eventHead++];
     if (this.#eventHead === q.length) {
-      q.length = 0;
+      this.events = [];
       this.#eventHead = 0;
     }
     return e;
@@ -511,8 +521,8 @@ export class Connection {
    * DEVIATION(linux): counted in payload bytes (see buffers.ts).
    */
   get sndBuf(): number {
-    const [, def, max] = this.net.sysctl.tcp_wmem;
-    return Math.min(Math.max(def, 2 * Math.max(10, this.cwnd) * this.sndMss), max);
+    const wmem = this.net.sysctl.tcp_wmem;
+    return Math.min(Math.max(wmem[1], 2 * Math.max(10, this.cwnd) * this.sndMss), wmem[2]);
   }
 
   /** Takes the pending error, if any (Linux sock_error). */

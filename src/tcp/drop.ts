@@ -54,8 +54,13 @@ export const TCP_DROP_REASONS = [
 
 export type TcpDropReason = (typeof TCP_DROP_REASONS)[number];
 
-export function newDropCounts(): Record<TcpDropReason, number> {
+/** All zero, built once: a spread copy has a fixed layout, not a hash table (see counters.ts). */
+const ZERO_DROPS: Record<TcpDropReason, number> = (() => {
   const c = {} as Record<TcpDropReason, number>;
   for (const r of TCP_DROP_REASONS) c[r] = 0;
-  return c;
+  return { ...c };
+})();
+
+export function newDropCounts(): Record<TcpDropReason, number> {
+  return { ...ZERO_DROPS };
 }

@@ -106,6 +106,11 @@ export class TimeWaitSock {
   alive = false;
   /** The next sock in the same hash bucket of the table. */
   next: TimeWaitSock | undefined = undefined;
+  /**
+   * tw_reuse: SO_REUSEADDR of the socket it came from (inet_twsk_alloc copies
+   * sk_reuse), for the host's bind conflicts; the engine does not read it.
+   */
+  reuse = false;
 
   constructor(conn: Connection, substate: TimeWaitSubstate, now: Time) {
     this.id = conn.id;
@@ -244,6 +249,8 @@ export class TimeWaitTable {
   readonly #buckets = new Map<number, TimeWaitSock>();
   /** Timeout in jiffies → its queue. */
   readonly #queues = new Map<number, TimerQueue>();
+  /** The same queues, for walking them without an iterator (the host asks after every segment). */
+  readonly #queueList: TimerQueue[] = [];
   #count = 0;
 
   constructor(net: TcpNet) {
@@ -284,8 +291,9 @@ export class TimeWaitTable {
   /** The earliest timer, or undefined when the table is empty. */
   nextDeadline(): Time | undefined {
     let min: Time | undefined;
-    for (const q of this.#queues.values()) {
-      const t = this.#front(q);
+    const queues = this.#queueList;
+    for (let i = 0; i < queues.length; i++) {
+      const t = this.#front(queues[i]!);
       if (t !== undefined && (min === undefined || t < min)) min = t;
     }
     return min;
@@ -293,7 +301,9 @@ export class TimeWaitTable {
 
   /** Runs the timers due at `now`: each sock dies at its own deadline (tw_timer_handler). */
   handleTimeout(now: Time): void {
-    for (const q of this.#queues.values()) {
+    const queues = this.#queueList;
+    for (let i = 0; i < queues.length; i++) {
+      const q = queues[i]!;
       for (let t = this.#front(q); t !== undefined && t <= now; t = this.#front(q)) {
         const tw = q.socks[q.head]!;
         this.expire(tw);
@@ -328,6 +338,7 @@ export class TimeWaitTable {
     if (q === undefined) {
       q = { socks: [], times: [], head: 0 };
       this.#queues.set(timeo, q);
+      this.#queueList.push(q);
     } else if (q.head > 1024 && q.head * 2 > q.socks.length) {
       q.socks.splice(0, q.head);
       q.times.splice(0, q.head);

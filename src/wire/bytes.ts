@@ -46,3 +46,41 @@ export function hex(n: number, width: number): string {
 
 /** An empty byte array, shared so that empty payloads and options do not allocate. */
 export const EMPTY_BYTES: Uint8Array = new Uint8Array(0);
+
+/**
+ * Fresh bytes for a frame or segment being built: like `new Uint8Array(n)`
+ * (zeroed, and never handed out twice), but small arrays are views into a
+ * shared slab. Allocating an ArrayBuffer of its own costs far more than
+ * building a segment (most of the time of a short connection sent as bytes);
+ * Linux too builds skbs in slab caches and page fragments. A slab is freed when
+ * no view into it is held any more. Use `.byteOffset` with `.buffer`.
+ */
+export function freshBytes(n: number): Uint8Array {
+  if (n > FRESH_MAX_BYTES) return new Uint8Array(n);
+  if (slabUsed + n > slab.length) {
+    slab = new Uint8Array(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const out = new Uint8Array(slab.buffer, slabUsed, n);
+  // The next view starts 8-aligned, so that word-wise checksums can use it.
+  slabUsed += (n + 7) & ~7;
+  return out;
+}
+
+/** A slab's size, and the largest request served from one (an MTU-sized frame). */
+const SLAB_BYTES = 64 * 1024;
+const FRESH_MAX_BYTES = 2048;
+let slab: Uint8Array = EMPTY_BYTES;
+let slabUsed = 0;
+
+/**
+ * `b.subarray(start, end)` (clamped the same way) as a plain Uint8Array made
+ * directly: subarray's species lookup makes it about twice as slow, and the
+ * codecs make a view per layer of every packet.
+ */
+export function view(b: Uint8Array, start: number, end: number = b.length): Uint8Array {
+  const n = b.length;
+  const s = start < n ? start : n;
+  const e = end < s ? s : end < n ? end : n;
+  return new Uint8Array(b.buffer, b.byteOffset + s, e - s);
+}

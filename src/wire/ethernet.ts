@@ -5,7 +5,7 @@
  */
 
 import { formatMacAddress, type MacAddress, readMacAddress, writeMacAddress } from './address.js';
-import { get16, hex, put16 } from './bytes.js';
+import { freshBytes, get16, hex, put16, view } from './bytes.js';
 import { assertRoom } from './emit.js';
 import { fail, ok, type Parsed, type ParseFailure } from './parsed.js';
 
@@ -48,7 +48,7 @@ export class EthernetView {
   }
   /** Everything after the header, Ethernet padding included (the frame cannot tell). */
   get payload(): Uint8Array {
-    return this.bytes.subarray(F.payload);
+    return view(this.bytes, F.payload);
   }
 }
 
@@ -82,7 +82,7 @@ export function emitEthernet(frame: EthernetFrame, out: Uint8Array): void {
 }
 
 export function buildEthernet(frame: EthernetFrame): Uint8Array {
-  const out = new Uint8Array(ETHERNET_HEADER_LEN + frame.payload.length);
+  const out = freshBytes(ETHERNET_HEADER_LEN + frame.payload.length);
   emitEthernet(frame, out);
   return out;
 }

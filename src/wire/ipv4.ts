@@ -10,7 +10,7 @@ import {
   readIpv4Address,
   writeIpv4Address,
 } from './address.js';
-import { get16, put16 } from './bytes.js';
+import { EMPTY_BYTES, freshBytes, get16, put16, view } from './bytes.js';
 import { internetChecksum, type PseudoHeader, sumWords } from './checksum.js';
 import { type ChecksumReport, checksumExpected, checksumVerifies } from './checksum-report.js';
 import { assertRoom, type EmitMode } from './emit.js';
@@ -154,11 +154,13 @@ export class Ipv4View {
     return readIpv4Address(this.bytes, F.dst);
   }
   get options(): Uint8Array {
-    return this.bytes.subarray(F.options, this.headerLength);
+    const hl = this.headerLength;
+    // Almost every header has none: no view to make.
+    return hl === IPV4_HEADER_LEN ? EMPTY_BYTES : this.bytes.subarray(F.options, hl);
   }
   /** From the header's end to Total Length, or to the buffer's end if that comes first. */
   get payload(): Uint8Array {
-    return this.bytes.subarray(this.headerLength, Math.min(this.totalLength, this.bytes.length));
+    return view(this.bytes, this.headerLength, Math.min(this.totalLength, this.bytes.length));
   }
 }
 
@@ -275,7 +277,7 @@ export function emitIpv4Header(
   put16(out, F.checksum, 0);
   writeIpv4Address(out, F.src, pkt.src);
   writeIpv4Address(out, F.dst, pkt.dst);
-  out.set(pkt.options, F.options);
+  if (optLen > 0) out.set(pkt.options, F.options);
   // RFC 791 3.1: the checksum field is zero while the header checksum is computed.
   const checksum =
     verbatim && pkt.checksum !== undefined ? pkt.checksum : internetChecksum(out, 0, hl);
@@ -291,7 +293,7 @@ export function emitIpv4(pkt: Ipv4Packet, out: Uint8Array, mode: EmitMode = 'com
 }
 
 export function buildIpv4(pkt: Ipv4Packet, mode: EmitMode = 'compute'): Uint8Array {
-  const out = new Uint8Array(ipv4HeaderLength(pkt) + pkt.payload.length);
+  const out = freshBytes(ipv4HeaderLength(pkt) + pkt.payload.length);
   emitIpv4(pkt, out, mode);
   return out;
 }

@@ -73,6 +73,7 @@ export type TcpOptionKind = TcpOption['kind'];
 export const TCP_NOP: TcpOption = Object.freeze({ kind: 'nop' });
 export const TCP_SACK_PERMITTED: TcpOption = Object.freeze({ kind: 'sackPermitted' });
 const NO_OPTIONS: readonly TcpOption[] = Object.freeze([]);
+const OK_NO_OPTIONS: Parsed<readonly TcpOption[]> = Object.freeze(ok(NO_OPTIONS));
 
 /**
  * How to treat an option list that cannot be walked: `'strict'` makes it a parse
@@ -92,7 +93,22 @@ export function parseTcpOptions(
   end: number,
   mode: TcpOptionsMode = 'strict',
 ): Parsed<readonly TcpOption[]> {
-  if (start >= end) return ok(NO_OPTIONS);
+  if (start >= end) return OK_NO_OPTIONS;
+  if (
+    end - start === 12 &&
+    bytes[start] === TCPOPT_NOP &&
+    bytes[start + 1] === TCPOPT_NOP &&
+    bytes[start + 2] === TCPOPT_TIMESTAMP &&
+    bytes[start + 3] === TCPOLEN_TIMESTAMP
+  ) {
+    // Every segment of a connection with timestamps (RFC 7323 Appendix A's
+    // layout, which Linux sends): decoded without walking.
+    return ok([
+      TCP_NOP,
+      TCP_NOP,
+      { kind: 'timestamps', tsVal: get32(bytes, start + 4), tsEcr: get32(bytes, start + 8) },
+    ]);
+  }
   const options: TcpOption[] = [];
   let i = start;
   while (i < end) {

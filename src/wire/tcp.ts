@@ -7,7 +7,7 @@
  */
 
 import { formatEndpoint, type Ipv4Address } from './address.js';
-import { get16, get32, hex, put16, put32 } from './bytes.js';
+import { freshBytes, get16, get32, hex, put16, put32, view } from './bytes.js';
 import { type PseudoHeader, pseudoHeaderSum, sumWords } from './checksum.js';
 import { type ChecksumReport, checksumExpected, checksumVerifies } from './checksum-report.js';
 import { assertRoom, type EmitMode } from './emit.js';
@@ -124,7 +124,7 @@ export class TcpView {
     return this.bytes.subarray(F.options, this.headerLength);
   }
   get payload(): Uint8Array {
-    return this.bytes.subarray(this.headerLength);
+    return view(this.bytes, this.headerLength);
   }
 }
 
@@ -258,7 +258,7 @@ export function buildTcp(
   ph: PseudoHeader,
   mode: EmitMode = 'compute',
 ): Uint8Array {
-  const out = new Uint8Array(tcpLength(seg));
+  const out = freshBytes(tcpLength(seg));
   emitTcp(seg, out, ph, mode);
   return out;
 }

@@ -72,4 +72,28 @@ describe('SendBuffer', () => {
     // Across two writes: a copy.
     expect(Array.from(sb.slice(seq(103), 3))).toEqual([4, 9, 9]);
   });
+
+  test('large writes go into one block: a segment across two writes is still a view', () => {
+    const sb = new SendBuffer(seq(0));
+    const a = new Uint8Array(3000).fill(1);
+    const b = new Uint8Array(3000).fill(2);
+    sb.append(a);
+    sb.append(b);
+    const seg = sb.slice(seq(2900), 200);
+    // A view into the same memory as the rest of the block, not a copy of its own.
+    expect(seg.buffer).toBe(sb.slice(seq(0), 1).buffer);
+    expect(seg.byteOffset).toBe(sb.slice(seq(0), 1).byteOffset + 2900);
+    expect(Array.from(seg)).toEqual([...new Array(100).fill(1), ...new Array(100).fill(2)]);
+    // Later writes and acknowledgements never change bytes already handed out.
+    sb.consumeTo(seq(6000));
+    for (let i = 0; i < 40; i++) sb.append(new Uint8Array(5000).fill(3));
+    expect(Array.from(seg)).toEqual([...new Array(100).fill(1), ...new Array(100).fill(2)]);
+    // Writes far larger than a block are held whole, across blocks.
+    const big = new Uint8Array(300_000).map((_, i) => i % 251);
+    sb.append(big);
+    big.fill(0);
+    const start = seqAdd(seq(6000), 200_000);
+    const got = sb.slice(start, 100_000);
+    expect(got.every((v, i) => v === i % 251)).toBe(true);
+  });
 });

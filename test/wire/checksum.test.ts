@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { internetChecksum, transportChecksum } from '../../src/wire/checksum.js';
+import { internetChecksum, sumWords, transportChecksum } from '../../src/wire/checksum.js';
 
 function hex(s: string): Uint8Array {
   return Uint8Array.from(
@@ -42,5 +43,43 @@ describe('the Internet checksum (RFC 1071)', () => {
     expect(transportChecksum(tcp, 0, tcp.length, ph)).toBe(0);
     tcp[4]! ^= 0x10;
     expect(transportChecksum(tcp, 0, tcp.length, ph)).not.toBe(0);
+  });
+});
+
+describe('sumWords four bytes at a time', () => {
+  /** The definition: big-endian 16-bit words, two bytes at a time, unfolded. */
+  function reference(b: Uint8Array, start: number, end: number, sum: number): number {
+    let i = start;
+    for (; i + 1 < end; i += 2) sum += (b[i]! << 8) | b[i + 1]!;
+    if (i < end) sum += b[i]! << 8;
+    return sum;
+  }
+
+  test('gives exactly the bytewise sum at every alignment, length and start sum', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 0, maxLength: 4200 }),
+        fc.nat(7),
+        fc.nat(),
+        fc.nat(),
+        fc.nat(0x3ffff),
+        (bytes, pad, a, b, sum) => {
+          // The same bytes at every offset of a larger buffer (aligned or not).
+          const buf = new Uint8Array(bytes.length + 8);
+          buf.set(bytes, pad);
+          const view = buf.subarray(pad, pad + bytes.length);
+          const start = bytes.length === 0 ? 0 : a % bytes.length;
+          const end = start + (bytes.length === 0 ? 0 : b % (bytes.length - start + 1));
+          expect(sumWords(view, start, end, sum)).toBe(reference(view, start, end, sum));
+        },
+      ),
+      { seed: 7, numRuns: 500 },
+    );
+  });
+
+  test('all ones, where lanes would overflow first', () => {
+    const ones = new Uint8Array(65536).fill(0xff);
+    expect(sumWords(ones, 0, ones.length)).toBe(32768 * 0xffff);
+    expect(sumWords(ones, 2, 65534, 5)).toBe(32766 * 0xffff + 5);
   });
 });
