@@ -160,6 +160,12 @@ export interface RecordToWrite {
   readonly origLen?: number;
   /** pcapng: the index of the interface (in the writer's interface list). */
   readonly ifIndex?: number;
+  /**
+   * pcapng: the EPB's epb_flags option (draft 4.3.1: bits 0-1 direction, 1
+   * inbound, 2 outbound; bits 2-4 reception type, 1 unicast, 2 multicast, 3
+   * broadcast, 4 promiscuous). Absent: no option. Classic pcap has no place for it.
+   */
+  readonly epbFlags?: number;
 }
 
 /** `frac` in the writer's units; a finer fraction is truncated, as libpcap scales down. */

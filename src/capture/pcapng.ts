@@ -682,8 +682,9 @@ export function convertTimestamp(
   return { sec: Number(BigInt.asIntN(64, sec)), frac: Number(BigInt.asUintN(32, frac)) };
 }
 
-// Writer-side option codes: pcapng draft 4.1 (SHB options).
+// Writer-side option codes: pcapng draft 4.1 (SHB options), 4.3.1 (EPB options).
 const SHB_USERAPPL = 4;
+const EPB_FLAGS = 2;
 
 /** pcapng draft 4.1: section length -1, "not specified" — a streamed file cannot know it. */
 const SECTION_LENGTH_UNSPECIFIED = -1n;
@@ -779,6 +780,13 @@ export class PcapngWriter {
     s.u32(rec.origLen ?? rec.data.length);
     s.bytes(caplen === rec.data.length ? rec.data : rec.data.subarray(0, caplen));
     s.pad4(start);
+    if (rec.epbFlags !== undefined) {
+      // pcapng draft 4.3.1 epb_flags: a 32-bit word in the section's byte order.
+      s.u16(EPB_FLAGS);
+      s.u16(4);
+      s.u32(rec.epbFlags >>> 0);
+      this.endOptions();
+    }
     this.endBlock(start);
     this.count++;
   }

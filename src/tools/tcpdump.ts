@@ -1,11 +1,12 @@
 /**
  * `tcpdump`: reads a capture file and prints what tcpdump 4.99.3 prints, byte for
  * byte, with the same options, filter expressions, error texts and exit codes.
- * Live capture belongs to virtual hosts (a later layer); from the command line
- * only `-r FILE` is served.
+ * Live capture belongs to virtual hosts (tcpdump-live.ts, the host command);
+ * from the command line only `-r FILE` is served.
  *
- * The command is a function of its arguments and a `ToolIO`, so the CLI runs it
- * on the real file system and a lab runs it on a virtual host.
+ * The file reader is a function of its arguments and a `ToolIO`, so the CLI
+ * runs it on the real file system and a virtual host on its own files. The
+ * option parser is shared with the live command.
  */
 
 import { compileFilter, type PacketFilter } from '../capture/filter/index.js';
@@ -41,7 +42,7 @@ export const TCPDUMP_VERSION_TEXT =
 
 // tcpdump.c: the optstring and long options of 4.99.3, in its table order (the
 // order matters: glibc lists ambiguous candidates in it).
-const SHORT = 'aAbB:c:C:dDeE:fF:G:hHi:IjJ:KlLm:M:nNOpq Q:r:s:StT:uUvV:w:W:xXy:Yz:Z:#'.replace(
+const SHORT = 'aAbB:c:C:dDeE:fF:G:hHi:Ij:JKlLm:M:nNOpq Q:r:s:StT:uUvV:w:W:xXy:Yz:Z:#'.replace(
   ' ',
   '',
 );
@@ -84,9 +85,16 @@ const USAGE = `Usage: tcpdump [-AbdDefhHIJKlLnNOpqStuUvxX#] [ -B size ] [ -c cou
 `;
 
 /** Options that only matter to a live capture or to output we do not make. */
-const IGNORED = new Set(['B', 'I', 'l', 'O', 'p', 's', 'U', 'immediate-mode', 'Z', 'N', 'f']);
+const IGNORED = new Set(['B', 'I', 'O', 'Z', 'N', 'f']);
 
-interface Invocation {
+/** libpcap pcap-int.h MAXIMUM_SNAPLEN; tcpdump.c refuses -s beyond it. */
+export const MAXIMUM_SNAPLEN = 262_144;
+
+/** -Q: pcap_direction_t. */
+export type CaptureDirection = 'in' | 'out' | 'inout';
+
+/** A tcpdump command line, parsed and checked as tcpdump.c main() does. */
+export interface TcpdumpInvocation {
   readonly print: TcpdumpOptions;
   readonly count?: number;
   readonly countOnly: boolean;
@@ -96,16 +104,41 @@ interface Invocation {
   readonly filterFile?: string;
   readonly expression: string;
   readonly interface?: string;
+  /** -D / --list-interfaces. */
+  readonly listInterfaces: boolean;
+  /** -s: 0 means the default, MAXIMUM_SNAPLEN. */
+  readonly snaplen: number;
+  /** -Q; undefined when not given (both directions). */
+  readonly direction?: CaptureDirection;
+  /** -l: stdout line-buffered. */
+  readonly lineBuffered: boolean;
+  /** -U: the -w file flushed after every packet. */
+  readonly packetBuffered: boolean;
+  /** -p: do not put the interface into promiscuous mode. */
+  readonly noPromiscuous: boolean;
+  /** --immediate-mode: packets handed over as they arrive, not a ring block at a time. */
+  readonly immediateMode: boolean;
 }
 
-/** Runs `tcpdump ARGS…`; returns the exit status. */
+/** Runs `tcpdump ARGS…` on a capture file; returns the exit status. */
 export function runTcpdump(argv: readonly string[], io: ToolIO): number {
   const parsed = parseTcpdumpArgs(argv, io);
   if (typeof parsed === 'number') return parsed;
+  if (parsed.listInterfaces) {
+    io.stderr('tcpdump: option -D is not supported by tcplab\n');
+    return 1;
+  }
   return readAndPrint(parsed, io);
 }
 
-function parseTcpdumpArgs(argv: readonly string[], io: ToolIO): Invocation | number {
+/**
+ * tcpdump.c main()'s option loop and the checks after it: the invocation, or
+ * the exit status after tcpdump's message (usage errors, -h, --version).
+ */
+export function parseTcpdumpArgs(
+  argv: readonly string[],
+  io: Pick<ToolIO, 'stdout' | 'stderr'>,
+): TcpdumpInvocation | number {
   const got = getoptLong(argv, { short: SHORT, long: LONG });
   if (!got.ok) {
     io.stderr(`tcpdump: ${got.error.message}\n${TCPDUMP_VERSION_TEXT}${USAGE}`);
@@ -119,6 +152,13 @@ function parseTcpdumpArgs(argv: readonly string[], io: ToolIO): Invocation | num
   let alsoPrint = false;
   let filterFile: string | undefined;
   let iface: string | undefined;
+  let listInterfaces = false;
+  let snaplen = 0;
+  let direction: CaptureDirection | undefined;
+  let lineBuffered = false;
+  let packetBuffered = false;
+  let noPromiscuous = false;
+  let immediateMode = false;
   const fatal = (message: string): number => {
     io.stderr(`tcpdump: ${message}\n`);
     return 1;
@@ -135,6 +175,9 @@ function parseTcpdumpArgs(argv: readonly string[], io: ToolIO): Invocation | num
         count = n;
         break;
       }
+      case 'D':
+        listInterfaces = true;
+        break;
       case 'e':
         print.linkHeader = true;
         break;
@@ -150,8 +193,39 @@ function parseTcpdumpArgs(argv: readonly string[], io: ToolIO): Invocation | num
       case 'i':
         iface = value;
         break;
+      case 'l':
+        lineBuffered = true;
+        break;
       case 'n':
         print.numeric++;
+        break;
+      case 'p':
+        noPromiscuous = true;
+        break;
+      case 'Q': {
+        // tcpdump.c: ascii_strcasecmp against in, out, inout; 4.99.3 quotes
+        // the word as `word' (observed; later versions use 'word').
+        const d = value.toLowerCase();
+        if (d !== 'in' && d !== 'out' && d !== 'inout') {
+          return fatal(`unknown capture direction \`${value}'`);
+        }
+        direction = d;
+        break;
+      }
+      case 's': {
+        // tcpdump.c: strtol(optarg, &end, 0), the whole word, 0 … MAXIMUM_SNAPLEN.
+        const n = strtol0(value);
+        if (n === undefined || n < 0 || n > MAXIMUM_SNAPLEN) {
+          return fatal(`invalid snaplen ${value} (must be >= 0 and <= ${MAXIMUM_SNAPLEN})`);
+        }
+        snaplen = n;
+        break;
+      }
+      case 'U':
+        packetBuffered = true;
+        break;
+      case 'immediate-mode':
+        immediateMode = true;
         break;
       case 'q':
         print.quiet = true;
@@ -207,8 +281,19 @@ function parseTcpdumpArgs(argv: readonly string[], io: ToolIO): Invocation | num
         return fatal(`option -${key.length === 1 ? key : `-${key}`} is not supported by tcplab`);
     }
   }
+  // tcpdump.c: -D lists the devices before the -t check.
+  if (!listInterfaces && print.timestamps > 5) {
+    return fatal('only -t, -tt, -ttt, -tttt and -ttttt are supported');
+  }
   return {
     print,
+    listInterfaces,
+    snaplen,
+    ...(direction !== undefined && { direction }),
+    lineBuffered,
+    packetBuffered,
+    noPromiscuous,
+    immediateMode,
     ...(count !== undefined && { count }),
     countOnly,
     ...(readFile !== undefined && { readFile }),
@@ -220,6 +305,22 @@ function parseTcpdumpArgs(argv: readonly string[], io: ToolIO): Invocation | num
   };
 }
 
+/**
+ * C strtol with base 0 over a whole word (tcpdump checks `*end == '\0'`):
+ * leading blanks and a sign, then `0x` hex, `0` octal or decimal. Undefined
+ * when no digit was read or something follows the number.
+ */
+export function strtol0(text: string): number | undefined {
+  const m = /^[ \t\n\v\f\r]*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.exec(text);
+  if (!m) return undefined;
+  const digits = m[2]!;
+  let n: number;
+  if (/^0[xX]/.test(digits)) n = Number.parseInt(digits.slice(2), 16);
+  else if (digits.length > 1 && digits[0] === '0') n = Number.parseInt(digits, 8);
+  else n = Number.parseInt(digits, 10);
+  return m[1] === '-' ? -n : n;
+}
+
 function parsePrecision(value: string): TsPrecision | undefined {
   if (value === 'micro') return 'micro';
   if (value === 'nano') return 'nano';
@@ -229,7 +330,8 @@ function parsePrecision(value: string): TsPrecision | undefined {
 /** Lines are gathered into chunks of about this size before they are written. */
 const OUTPUT_CHUNK = 1 << 16;
 
-function readAndPrint(inv: Invocation, io: ToolIO): number {
+/** `tcpdump -r FILE …`: reads, filters, prints or copies (-w) the file's packets. */
+export function readAndPrint(inv: TcpdumpInvocation, io: ToolIO): number {
   if (inv.readFile === undefined) {
     const where = inv.interface ?? 'the default interface';
     io.stderr(
@@ -340,7 +442,7 @@ function readAndPrint(inv: Invocation, io: ToolIO): number {
 }
 
 /** tcpdump.c read_infile(): a filter file's `#` comments run to the end of the line. */
-function filterFileText(text: string): string {
+export function filterFileText(text: string): string {
   return text
     .split('\n')
     .map((line) => {
