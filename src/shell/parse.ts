@@ -1,0 +1,858 @@
+/**
+ * The bash grammar subset tcplab's shell reads: lists (`;`, `&`, newline),
+ * and-or lists (`&&`, `||`), pipelines (`|`, `|&`, a leading `!`), simple
+ * commands with assignments, words and redirections, subshells `( … )` and
+ * groups `{ …; }`, comments. Words keep their parts (quoted or not, `$VAR`,
+ * `${VAR}`, `$(…)`, backquotes, `~`) for expansion at run time (expand.ts).
+ *
+ * What bash's parse.y does and this follows: an operator at the end of a
+ * line (`|`, `&&`, `||`), an open quote, a trailing backslash or an open
+ * `(`/`{` is not an error in an interactive shell but a request for more input
+ * (PS2, `> `); `incomplete` says so. A token where the grammar wants something
+ * else is `syntax error near unexpected token `X'` (parse.y report_syntax_error),
+ * with `newline` for the end of the line.
+ */
+
+export type Part =
+  | { readonly kind: 'lit'; readonly text: string; readonly quoted: boolean }
+  | { readonly kind: 'var'; readonly name: string; readonly quoted: boolean; readonly op?: VarOp }
+  | { readonly kind: 'tilde'; readonly user: string }
+  | { readonly kind: 'cmdsub'; readonly source: string; readonly quoted: boolean }
+  | { readonly kind: 'arith'; readonly expr: string; readonly quoted: boolean }
+  | { readonly kind: 'glob'; readonly text: string };
+
+/** `${VAR:-word}` and friends: the operator and its word (unexpanded source). */
+export interface VarOp {
+  readonly op: ':-' | '-' | ':=' | '=' | ':+' | '+' | '#';
+  readonly word: string;
+}
+
+export interface Word {
+  readonly parts: readonly Part[];
+  /** The word as written, for job listings. */
+  readonly text: string;
+}
+
+export type RedirOp = '>' | '>>' | '<' | '>&' | '<&' | '&>' | '&>>' | '<<<' | '>|';
+
+export interface Redirection {
+  readonly fd: number;
+  readonly op: RedirOp;
+  readonly target: Word;
+}
+
+export interface SimpleCommand {
+  readonly kind: 'simple';
+  readonly assigns: readonly { readonly name: string; readonly value: Word }[];
+  readonly words: readonly Word[];
+  readonly redirs: readonly Redirection[];
+}
+
+export interface CompoundCommand {
+  readonly kind: 'subshell' | 'group';
+  readonly body: List;
+  readonly redirs: readonly Redirection[];
+}
+
+/** `for NAME [in WORDS]; do LIST; done` (words undefined: no `in`). */
+export interface ForCommand {
+  readonly kind: 'for';
+  readonly name: string;
+  readonly words: readonly Word[] | undefined;
+  readonly body: List;
+  readonly redirs: readonly Redirection[];
+}
+
+/** `while LIST; do LIST; done`, `until …`. */
+export interface WhileCommand {
+  readonly kind: 'while';
+  readonly until: boolean;
+  readonly cond: List;
+  readonly body: List;
+  readonly redirs: readonly Redirection[];
+}
+
+/** `if LIST; then LIST; [elif LIST; then LIST;]… [else LIST;] fi`. */
+export interface IfCommand {
+  readonly kind: 'if';
+  readonly clauses: readonly { readonly cond: List; readonly body: List }[];
+  readonly otherwise: List | undefined;
+  readonly redirs: readonly Redirection[];
+}
+
+export type CommandNode = SimpleCommand | CompoundCommand | ForCommand | WhileCommand | IfCommand;
+
+/** Reserved words that end a list: seen first in a command, they are errors elsewhere. */
+const CLOSERS = new Set(['do', 'done', 'then', 'elif', 'else', 'fi', '}', 'esac']);
+
+export interface Pipeline {
+  readonly bang: boolean;
+  readonly commands: readonly CommandNode[];
+  /** `|&` after stage i: its stderr goes into the pipe too. */
+  readonly stderrToo: readonly boolean[];
+}
+
+export interface AndOr {
+  readonly first: Pipeline;
+  readonly rest: readonly { readonly op: '&&' | '||'; readonly pipeline: Pipeline }[];
+}
+
+export interface ListItem {
+  readonly andOr: AndOr;
+  readonly background: boolean;
+}
+
+export interface List {
+  readonly items: readonly ListItem[];
+}
+
+export type ParseResult =
+  | { readonly ok: true; readonly list: List }
+  | { readonly ok: false; readonly incomplete: true; readonly message: string }
+  | { readonly ok: false; readonly incomplete: false; readonly message: string };
+
+type Token =
+  | { readonly kind: 'word'; readonly word: Word }
+  | { readonly kind: 'op'; readonly op: string }
+  | { readonly kind: 'redir'; readonly fd: number | 'amp'; readonly op: string }
+  | { readonly kind: 'newline' }
+  | { readonly kind: 'eof' };
+
+class Incomplete {
+  constructor(readonly message: string) {}
+}
+
+class SyntaxError_ {
+  /** `message` replaces the usual `syntax error near unexpected token` text. */
+  constructor(
+    readonly token: string,
+    readonly message?: string,
+  ) {}
+}
+
+const OPERATORS = ['&&', '||', ';;', '|&', '&>>', '&>', '>>', '>&', '<&', '<<<', '>|', '<<'];
+const META = new Set([' ', '\t', '\n', ';', '&', '|', '(', ')', '<', '>']);
+
+/** Characters that are special inside double quotes after a backslash (bash manual 3.1.2.3). */
+const DQ_ESCAPABLE = new Set(['$', '`', '"', '\\', '\n']);
+
+function isNameStart(c: string | undefined): boolean {
+  return c !== undefined && /[A-Za-z_]/.test(c);
+}
+
+function isNameChar(c: string | undefined): boolean {
+  return c !== undefined && /[A-Za-z0-9_]/.test(c);
+}
+
+/** Splits a command line into tokens. Throws Incomplete for an open quote or a trailing `\`. */
+function tokenize(src: string): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  while (i < src.length) {
+    const c = src[i] as string;
+    if (c === ' ' || c === '\t') {
+      i++;
+      continue;
+    }
+    if (c === '\\' && src[i + 1] === '\n') {
+      i += 2;
+      continue;
+    }
+    if (c === '\n') {
+      tokens.push({ kind: 'newline' });
+      i++;
+      continue;
+    }
+    if (c === '#') {
+      while (i < src.length && src[i] !== '\n') i++;
+      continue;
+    }
+    // A redirection may start with a file descriptor number: `2>`, `2>&1`.
+    const fdMatch = /^(\d+)(>>|>&|<&|>\||>|<<<|<)/.exec(src.slice(i));
+    if (fdMatch !== null) {
+      tokens.push({ kind: 'redir', fd: Number(fdMatch[1]), op: fdMatch[2] as string });
+      i += fdMatch[0].length;
+      continue;
+    }
+    const op = OPERATORS.find((o) => src.startsWith(o, i));
+    if (op !== undefined) {
+      if (op === '&>' || op === '&>>') tokens.push({ kind: 'redir', fd: 'amp', op });
+      else if (['>>', '>&', '<&', '<<<', '>|', '<<'].includes(op)) {
+        tokens.push({ kind: 'redir', fd: op.startsWith('<') ? 0 : 1, op });
+      } else tokens.push({ kind: 'op', op });
+      i += op.length;
+      continue;
+    }
+    if (c === '>' || c === '<') {
+      tokens.push({ kind: 'redir', fd: c === '<' ? 0 : 1, op: c });
+      i++;
+      continue;
+    }
+    if (c === ';' || c === '&' || c === '|' || c === '(' || c === ')') {
+      tokens.push({ kind: 'op', op: c });
+      i++;
+      continue;
+    }
+    const start = i;
+    const r = readWord(src, i);
+    i = r.end;
+    tokens.push({ kind: 'word', word: { parts: r.parts, text: src.slice(start, i) } });
+  }
+  tokens.push({ kind: 'eof' });
+  return tokens;
+}
+
+/** Reads one word from `start`: its parts and where it ends. */
+function readWord(src: string, start: number, stopAtMeta = true): { parts: Part[]; end: number } {
+  const parts: Part[] = [];
+  let lit = '';
+  const flush = (): void => {
+    if (lit !== '') parts.push({ kind: 'lit', text: lit, quoted: false });
+    lit = '';
+  };
+  let i = start;
+  // Tilde prefix (bash manual 3.5.2): an unquoted `~` at the start of a word, up to the first `/`.
+  if (src[i] === '~') {
+    let j = i + 1;
+    while (j < src.length && /[A-Za-z0-9_.-]/.test(src[j] as string)) j++;
+    if (j >= src.length || src[j] === '/' || META.has(src[j] as string)) {
+      parts.push({ kind: 'tilde', user: src.slice(i + 1, j) });
+      i = j;
+    }
+  }
+  while (i < src.length) {
+    const c = src[i] as string;
+    if (stopAtMeta && META.has(c)) break;
+    if (c === '\\') {
+      if (i + 1 >= src.length) throw new Incomplete('\\');
+      if (src[i + 1] === '\n') {
+        i += 2;
+        continue;
+      }
+      flush();
+      parts.push({ kind: 'lit', text: src[i + 1] as string, quoted: true });
+      i += 2;
+      continue;
+    }
+    if (c === "'") {
+      const close = src.indexOf("'", i + 1);
+      if (close < 0) throw new Incomplete("'");
+      flush();
+      parts.push({ kind: 'lit', text: src.slice(i + 1, close), quoted: true });
+      i = close + 1;
+      continue;
+    }
+    if (c === '"') {
+      flush();
+      i = readDoubleQuoted(src, i + 1, parts);
+      continue;
+    }
+    if (c === '$') {
+      const r = readDollar(src, i, false);
+      if (r !== undefined) {
+        flush();
+        parts.push(r.part);
+        i = r.end;
+        continue;
+      }
+    }
+    if (c === '`') {
+      const close = findBackquote(src, i + 1);
+      flush();
+      parts.push({ kind: 'cmdsub', source: src.slice(i + 1, close), quoted: false });
+      i = close + 1;
+      continue;
+    }
+    if (c === '*' || c === '?') {
+      flush();
+      parts.push({ kind: 'glob', text: c });
+      i++;
+      continue;
+    }
+    lit += c;
+    i++;
+  }
+  flush();
+  if (parts.length === 0) parts.push({ kind: 'lit', text: '', quoted: true });
+  return { parts, end: i };
+}
+
+function findBackquote(src: string, from: number): number {
+  for (let i = from; i < src.length; i++) {
+    if (src[i] === '\\') i++;
+    else if (src[i] === '`') return i;
+  }
+  throw new Incomplete('`');
+}
+
+/** Reads `"…"` from just after the opening quote; returns the index after the closing one. */
+function readDoubleQuoted(src: string, from: number, parts: Part[]): number {
+  let lit = '';
+  let any = false;
+  const flush = (): void => {
+    if (lit !== '' || !any) parts.push({ kind: 'lit', text: lit, quoted: true });
+    any = true;
+    lit = '';
+  };
+  let i = from;
+  for (;;) {
+    if (i >= src.length) throw new Incomplete('"');
+    const c = src[i] as string;
+    if (c === '"') {
+      if (lit !== '' || !any) flush();
+      return i + 1;
+    }
+    if (c === '\\' && i + 1 < src.length && DQ_ESCAPABLE.has(src[i + 1] as string)) {
+      if (src[i + 1] !== '\n') lit += src[i + 1];
+      i += 2;
+      continue;
+    }
+    if (c === '$') {
+      const r = readDollar(src, i, true);
+      if (r !== undefined) {
+        if (lit !== '') flush();
+        any = true;
+        parts.push(r.part);
+        i = r.end;
+        continue;
+      }
+    }
+    if (c === '`') {
+      const close = findBackquote(src, i + 1);
+      if (lit !== '') flush();
+      any = true;
+      parts.push({ kind: 'cmdsub', source: src.slice(i + 1, close), quoted: true });
+      i = close + 1;
+      continue;
+    }
+    lit += c;
+    i++;
+  }
+}
+
+/** Finds the `)` closing a `$(` at `from` (just after the `(`), skipping quotes and nesting. */
+function findCloseParen(src: string, from: number): number {
+  let depth = 1;
+  for (let i = from; i < src.length; i++) {
+    const c = src[i];
+    if (c === '\\') i++;
+    else if (c === "'") {
+      const close = src.indexOf("'", i + 1);
+      if (close < 0) throw new Incomplete("'");
+      i = close;
+    } else if (c === '"') {
+      const sub: Part[] = [];
+      i = readDoubleQuoted(src, i + 1, sub) - 1;
+    } else if (c === '(') depth++;
+    else if (c === ')') {
+      depth--;
+      if (depth === 0) return i;
+    }
+  }
+  throw new Incomplete('(');
+}
+
+const SPECIAL_PARAMS = new Set(['?', '$', '!', '#', '0', '-', '@', '*']);
+
+function readDollar(
+  src: string,
+  i: number,
+  quoted: boolean,
+): { part: Part; end: number } | undefined {
+  const next = src[i + 1];
+  if (next === '(') {
+    if (src[i + 2] === '(') {
+      const close = src.indexOf('))', i + 3);
+      if (close < 0) throw new Incomplete('((');
+      return { part: { kind: 'arith', expr: src.slice(i + 3, close), quoted }, end: close + 2 };
+    }
+    const close = findCloseParen(src, i + 2);
+    return { part: { kind: 'cmdsub', source: src.slice(i + 2, close), quoted }, end: close + 1 };
+  }
+  if (next === '{') {
+    const close = src.indexOf('}', i + 2);
+    if (close < 0) throw new Incomplete('{');
+    const inner = src.slice(i + 2, close);
+    const m = /^(#?)([A-Za-z_][A-Za-z0-9_]*|[0-9]+|[?$!#@*-])(?:(:-|-|:=|=|:\+|\+)(.*))?$/s.exec(
+      inner,
+    );
+    if (m === null) {
+      return {
+        part: { kind: 'var', name: '', quoted, op: { op: '#', word: inner } },
+        end: close + 1,
+      };
+    }
+    const name = m[2] as string;
+    let op: VarOp | undefined;
+    if (m[1] === '#') op = { op: '#', word: '' };
+    else if (m[3] !== undefined) op = { op: m[3] as VarOp['op'], word: m[4] ?? '' };
+    const part: Part =
+      op === undefined ? { kind: 'var', name, quoted } : { kind: 'var', name, quoted, op };
+    return { part, end: close + 1 };
+  }
+  if (next !== undefined && SPECIAL_PARAMS.has(next)) {
+    return { part: { kind: 'var', name: next, quoted }, end: i + 2 };
+  }
+  if (next !== undefined && /[0-9]/.test(next)) {
+    return { part: { kind: 'var', name: next, quoted }, end: i + 2 };
+  }
+  if (isNameStart(next)) {
+    let j = i + 1;
+    while (isNameChar(src[j])) j++;
+    return { part: { kind: 'var', name: src.slice(i + 1, j), quoted }, end: j };
+  }
+  if (next === "'" && !quoted) {
+    // $'…' (ANSI-C quoting, bash manual 3.1.2.4).
+    const close = src.indexOf("'", i + 2);
+    if (close < 0) throw new Incomplete("'");
+    return {
+      part: { kind: 'lit', text: ansiC(src.slice(i + 2, close)), quoted: true },
+      end: close + 1,
+    };
+  }
+  return undefined;
+}
+
+/** The backslash escapes of `$'…'` and `echo -e`. */
+export function ansiC(s: string): string {
+  return s.replace(/\\(x[0-9A-Fa-f]{1,2}|[0-7]{1,3}|.)/gs, (_m, e: string) => {
+    switch (e[0]) {
+      case 'n':
+        return '\n';
+      case 't':
+        return '\t';
+      case 'r':
+        return '\r';
+      case 'a':
+        return '\x07';
+      case 'b':
+        return '\b';
+      case 'e':
+      case 'E':
+        return '\x1b';
+      case 'f':
+        return '\f';
+      case 'v':
+        return '\v';
+      case '\\':
+        return '\\';
+      case "'":
+        return "'";
+      case '"':
+        return '"';
+      case 'x':
+        return String.fromCharCode(Number.parseInt(e.slice(1), 16));
+      default:
+        if (/^[0-7]+$/.test(e)) return String.fromCharCode(Number.parseInt(e, 8) & 0xff);
+        return `\\${e}`;
+    }
+  });
+}
+
+class Parser {
+  #i = 0;
+  constructor(readonly tokens: readonly Token[]) {}
+
+  get peek(): Token {
+    return this.tokens[this.#i] as Token;
+  }
+
+  next(): Token {
+    return this.tokens[this.#i++] as Token;
+  }
+
+  isOp(op: string): boolean {
+    const t = this.peek;
+    return t.kind === 'op' && t.op === op;
+  }
+
+  isWord(text: string): boolean {
+    const t = this.peek;
+    return t.kind === 'word' && t.word.text === text;
+  }
+
+  skipNewlines(): void {
+    while (this.peek.kind === 'newline') this.next();
+  }
+
+  /** The text bash names a token by in a syntax error. */
+  static describe(t: Token): string {
+    switch (t.kind) {
+      case 'word':
+        return t.word.text;
+      case 'op':
+        return t.op;
+      case 'redir':
+        return t.fd === 'amp' || t.fd === (t.op.startsWith('<') ? 0 : 1) ? t.op : `${t.fd}${t.op}`;
+      case 'newline':
+        return 'newline';
+      case 'eof':
+        return 'newline';
+    }
+  }
+
+  fail(t: Token): never {
+    if (t.kind === 'eof') throw new Incomplete('eof');
+    throw new SyntaxError_(Parser.describe(t));
+  }
+
+  /** Whether the next token is one of the reserved words `ends`. */
+  atWord(ends: readonly string[]): boolean {
+    const t = this.peek;
+    return t.kind === 'word' && ends.includes(t.word.text);
+  }
+
+  /** Consumes the reserved word `w` (more input is needed at the end of the line). */
+  expectWord(w: string): void {
+    if (!this.isWord(w)) this.fail(this.peek);
+    this.next();
+  }
+
+  /** A list up to `end`: the end of input, `)`, or one of the reserved words given. */
+  list(end: 'eof' | ')' | readonly string[]): List {
+    const items: ListItem[] = [];
+    this.skipNewlines();
+    for (;;) {
+      const t = this.peek;
+      if (t.kind === 'eof') {
+        if (end !== 'eof') throw new Incomplete(typeof end === 'string' ? end : (end[0] ?? ''));
+        break;
+      }
+      if (end === ')' && this.isOp(')')) break;
+      if (typeof end !== 'string' && this.atWord(end)) {
+        // bash wants at least one command before `}`, `do`, `then`, … (parse.y compound_list).
+        if (items.length === 0) this.fail(this.peek);
+        break;
+      }
+      const andOr = this.andOr();
+      let background = false;
+      if (this.isOp('&')) {
+        this.next();
+        background = true;
+      } else if (this.isOp(';')) {
+        this.next();
+      } else if (this.peek.kind === 'newline') {
+        this.next();
+      } else if (
+        !(
+          this.peek.kind === 'eof' ||
+          this.isOp(')') ||
+          (typeof end !== 'string' && this.atWord(end))
+        )
+      ) {
+        this.fail(this.peek);
+      }
+      items.push({ andOr, background });
+      this.skipNewlines();
+    }
+    return { items };
+  }
+
+  andOr(): AndOr {
+    const first = this.pipeline();
+    const rest: { op: '&&' | '||'; pipeline: Pipeline }[] = [];
+    while (this.isOp('&&') || this.isOp('||')) {
+      const op = (this.next() as { op: '&&' | '||' }).op;
+      this.skipNewlines();
+      rest.push({ op, pipeline: this.pipeline() });
+    }
+    return { first, rest };
+  }
+
+  pipeline(): Pipeline {
+    let bang = false;
+    if (this.isWord('!')) {
+      this.next();
+      bang = true;
+    }
+    const commands: CommandNode[] = [this.command()];
+    const stderrToo: boolean[] = [];
+    while (this.isOp('|') || this.isOp('|&')) {
+      stderrToo.push((this.next() as { op: string }).op === '|&');
+      this.skipNewlines();
+      commands.push(this.command());
+    }
+    stderrToo.push(false);
+    return { bang, commands, stderrToo };
+  }
+
+  command(): CommandNode {
+    const t = this.peek;
+    if (t.kind === 'op' && t.op === '(') {
+      this.next();
+      if (this.isOp(')')) this.fail(this.peek);
+      const body = this.list(')');
+      this.next();
+      return { kind: 'subshell', body, redirs: this.trailingRedirs() };
+    }
+    if (t.kind === 'word') {
+      switch (t.word.text) {
+        case '{': {
+          this.next();
+          const body = this.list(['}']);
+          this.next();
+          return { kind: 'group', body, redirs: this.trailingRedirs() };
+        }
+        case 'for':
+          return this.forCommand();
+        case 'while':
+        case 'until': {
+          this.next();
+          const cond = this.list(['do']);
+          this.next();
+          const body = this.list(['done']);
+          this.next();
+          return {
+            kind: 'while',
+            until: t.word.text === 'until',
+            cond,
+            body,
+            redirs: this.trailingRedirs(),
+          };
+        }
+        case 'if':
+          return this.ifCommand();
+        default:
+          if (CLOSERS.has(t.word.text)) this.fail(t);
+      }
+    }
+    return this.simple();
+  }
+
+  forCommand(): ForCommand {
+    this.next();
+    const nameTok = this.peek;
+    if (nameTok.kind !== 'word') this.fail(nameTok);
+    this.next();
+    const name = nameTok.word.text;
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+      throw new SyntaxError_(name, `\`${name}': not a valid identifier`);
+    let words: Word[] | undefined;
+    this.skipNewlines();
+    if (this.isWord('in')) {
+      this.next();
+      words = [];
+      for (let w = this.peek; w.kind === 'word'; w = this.peek) {
+        words.push(w.word);
+        this.next();
+      }
+    }
+    if (this.isOp(';')) this.next();
+    else if (this.peek.kind !== 'newline' && words !== undefined) this.fail(this.peek);
+    this.skipNewlines();
+    this.expectWord('do');
+    const body = this.list(['done']);
+    this.next();
+    return { kind: 'for', name, words, body, redirs: this.trailingRedirs() };
+  }
+
+  ifCommand(): IfCommand {
+    this.next();
+    const clauses: { cond: List; body: List }[] = [];
+    let otherwise: List | undefined;
+    for (;;) {
+      const cond = this.list(['then']);
+      this.next();
+      const body = this.list(['elif', 'else', 'fi']);
+      clauses.push({ cond, body });
+      const w = (this.next() as { word: Word }).word.text;
+      if (w === 'elif') continue;
+      if (w === 'else') {
+        otherwise = this.list(['fi']);
+        this.next();
+      }
+      break;
+    }
+    return { kind: 'if', clauses, otherwise, redirs: this.trailingRedirs() };
+  }
+
+  trailingRedirs(): Redirection[] {
+    const redirs: Redirection[] = [];
+    while (this.peek.kind === 'redir') redirs.push(this.redirection());
+    const t = this.peek;
+    if (t.kind === 'word' || (t.kind === 'op' && t.op === '(')) this.fail(t);
+    return redirs;
+  }
+
+  redirection(): Redirection {
+    const t = this.next() as Extract<Token, { kind: 'redir' }>;
+    const target = this.peek;
+    if (target.kind === 'eof') throw new SyntaxError_('newline');
+    if (target.kind !== 'word') this.fail(target);
+    this.next();
+    if (t.op === '<<') throw new SyntaxError_('<<');
+    const fd = t.fd === 'amp' ? 1 : t.fd;
+    return { fd, op: t.op as RedirOp, target: target.word };
+  }
+
+  simple(): SimpleCommand {
+    const assigns: { name: string; value: Word }[] = [];
+    const words: Word[] = [];
+    const redirs: Redirection[] = [];
+    for (;;) {
+      const t = this.peek;
+      if (t.kind === 'redir') {
+        redirs.push(this.redirection());
+        continue;
+      }
+      if (t.kind !== 'word') break;
+      if (words.length > 0 && t.word.text === '(') break;
+      this.next();
+      const assign = words.length === 0 ? splitAssignment(t.word) : undefined;
+      if (assign !== undefined) assigns.push(assign);
+      else words.push(t.word);
+    }
+    if (words.length === 0 && assigns.length === 0 && redirs.length === 0) this.fail(this.peek);
+    if (this.isOp('(')) this.fail(this.peek);
+    return { kind: 'simple', assigns, words, redirs };
+  }
+}
+
+/** `NAME=value` as the first words of a simple command (bash manual 3.4). */
+function splitAssignment(word: Word): { name: string; value: Word } | undefined {
+  const first = word.parts[0];
+  if (first?.kind !== 'lit' || first.quoted) return undefined;
+  const m = /^([A-Za-z_][A-Za-z0-9_]*)=/.exec(first.text);
+  if (m === null) return undefined;
+  const rest = first.text.slice(m[0].length);
+  const parts: Part[] = [];
+  // A tilde prefix right after `=` expands (bash manual 3.5.2).
+  const tilde = /^~([A-Za-z0-9_.-]*)(?=\/|$)/.exec(rest);
+  if (tilde !== null) {
+    parts.push({ kind: 'tilde', user: tilde[1] as string });
+    if (rest.length > tilde[0].length)
+      parts.push({ kind: 'lit', text: rest.slice(tilde[0].length), quoted: false });
+  } else if (rest !== '') parts.push({ kind: 'lit', text: rest, quoted: false });
+  parts.push(...word.parts.slice(1));
+  // Pathname expansion does not apply to an assignment (bash manual 3.4).
+  const value = parts.map((p) =>
+    p.kind === 'glob' ? { kind: 'lit' as const, text: p.text, quoted: true } : p,
+  );
+  if (value.length === 0) value.push({ kind: 'lit', text: '', quoted: true });
+  return { name: m[1] as string, value: { parts: value, text: word.text.slice(m[0].length) } };
+}
+
+/** The parts of a word's source text (`${X:-word}`'s word, `$(( ))`'s expression). */
+export function parseWord(text: string): Word {
+  try {
+    const r = readWord(text, 0, false);
+    return { parts: r.parts, text };
+  } catch {
+    return { parts: [{ kind: 'lit', text, quoted: true }], text };
+  }
+}
+
+/** Parses a command line (possibly several lines, when continued). */
+export function parse(src: string): ParseResult {
+  try {
+    const p = new Parser(tokenize(src));
+    const list = p.list('eof');
+    return { ok: true, list };
+  } catch (e) {
+    if (e instanceof Incomplete) return { ok: false, incomplete: true, message: e.message };
+    if (e instanceof SyntaxError_) {
+      return {
+        ok: false,
+        incomplete: false,
+        message: e.message ?? `syntax error near unexpected token \`${e.token}'`,
+      };
+    }
+    throw e;
+  }
+}
+
+/**
+ * The command text bash shows in job listings (print_cmd.c make_command_string):
+ * words as typed, one space apart; compound commands over several lines,
+ * bodies indented by four spaces per level, `elif` as a nested `if` in the
+ * `else` branch (as bash prints it).
+ */
+export function commandText(node: CommandNode, indent = 0): string {
+  const redirs = node.redirs.map(redirText);
+  if (node.kind === 'simple') {
+    const words = [
+      ...node.assigns.map((a) => `${a.name}=${a.value.text}`),
+      ...node.words.map((w) => w.text),
+    ];
+    return [...words, ...redirs].join(' ');
+  }
+  const pad = ' '.repeat(indent);
+  const body = (l: List): string => `${' '.repeat(indent + 4)}${listText(l, indent + 4)};\n`;
+  let inner: string;
+  switch (node.kind) {
+    case 'subshell':
+      inner = `( ${listText(node.body, indent)} )`;
+      break;
+    case 'group':
+      inner = `{ ${listText(node.body, indent)}; }`;
+      break;
+    case 'for': {
+      const words =
+        node.words === undefined ? '' : ` in ${node.words.map((w) => w.text).join(' ')}`;
+      inner = `for ${node.name}${words};\n${pad}do\n${body(node.body)}${pad}done`;
+      break;
+    }
+    case 'while':
+      inner = `${node.until ? 'until' : 'while'} ${listText(node.cond, indent)}; do\n${body(node.body)}${pad}done`;
+      break;
+    case 'if':
+      inner = ifText(node.clauses, node.otherwise, indent);
+      break;
+  }
+  return [inner, ...redirs].join(' ');
+}
+
+function ifText(
+  clauses: readonly { readonly cond: List; readonly body: List }[],
+  otherwise: List | undefined,
+  indent: number,
+): string {
+  const pad = ' '.repeat(indent);
+  const inner = ' '.repeat(indent + 4);
+  const [first, ...rest] = clauses;
+  if (first === undefined) return '';
+  let out = `if ${listText(first.cond, indent)}; then\n${inner}${listText(first.body, indent + 4)};\n`;
+  if (rest.length > 0) {
+    out += `${pad}else\n${inner}${ifText(rest, otherwise, indent + 4)};\n`;
+  } else if (otherwise !== undefined) {
+    out += `${pad}else\n${inner}${listText(otherwise, indent + 4)};\n`;
+  }
+  return `${out}${pad}fi`;
+}
+
+function redirText(r: Redirection): string {
+  const target = r.target.text;
+  switch (r.op) {
+    case '>&':
+    case '<&':
+      return `${r.fd === (r.op === '>&' ? 1 : 0) ? '' : r.fd}${r.op}${target}`;
+    case '&>':
+    case '&>>':
+      return `${r.op} ${target}`;
+    default: {
+      const dflt = r.op === '<' || r.op === '<<<' ? 0 : 1;
+      return `${r.fd === dflt ? '' : r.fd}${r.op} ${target}`;
+    }
+  }
+}
+
+export function pipelineText(p: Pipeline, indent = 0): string {
+  const stages = p.commands.map((c) => commandText(c, indent)).join(' | ');
+  return p.bang ? `! ${stages}` : stages;
+}
+
+export function andOrText(a: AndOr, indent = 0): string {
+  let s = pipelineText(a.first, indent);
+  for (const r of a.rest) s += ` ${r.op} ${pipelineText(r.pipeline, indent)}`;
+  return s;
+}
+
+export function listText(l: List, indent = 0): string {
+  return l.items
+    .map((it, i) => {
+      const t = andOrText(it.andOr, indent);
+      if (it.background) return `${t} &`;
+      return i < l.items.length - 1 ? `${t};` : t;
+    })
+    .join(' ');
+}

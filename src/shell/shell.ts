@@ -1,0 +1,924 @@
+/**
+ * The execution of parsed command lines, as bash's execute_cmd.c does it:
+ * lists, and-or lists, pipelines whose every stage is its own process joined
+ * by pipes, simple commands (assignments, expansion, redirections, builtins
+ * run in the shell itself, other commands as child processes), subshells
+ * `( … )` as child processes running a copy of the shell, groups `{ …; }` in
+ * the shell itself. The interactive shell (the one a Terminal runs) puts each
+ * pipeline in a job (jobs.ts) and waits for foreground ones; a subshell's
+ * children join the job its own process belongs to.
+ *
+ * A shell waits for its children on their `exited` promises, which the
+ * runtime settles from inside the simulation (os/process.ts), so the
+ * interleaving stays deterministic.
+ */
+
+import type { Host } from '../host/host.js';
+import { FsError } from '../os/fs.js';
+import {
+  type Command,
+  Killed,
+  type Proc,
+  type ProcessInfo,
+  type ProcessSystem,
+  type Signal,
+} from '../os/process.js';
+import {
+  CollectOutput,
+  NULL_INPUT,
+  NULL_OUTPUT,
+  type Output,
+  Pipe,
+  textInput,
+} from '../os/streams.js';
+import { BUILTINS, type Builtin } from './builtins.js';
+import {
+  type ExpandContext,
+  ExpansionError,
+  expandString,
+  expandWords,
+  substitutions,
+} from './expand.js';
+import {
+  ConstantInput,
+  FileOutput,
+  FixedOutput,
+  type InFd,
+  type OutFd,
+  SharedInput,
+  SharedOutput,
+  setOwner,
+} from './io.js';
+import { type Job, type JobTable, STRSIGNAL } from './jobs.js';
+import {
+  type AndOr,
+  andOrText,
+  type CommandNode,
+  type CompoundCommand,
+  commandText,
+  type ForCommand,
+  type IfCommand,
+  type List,
+  type Pipeline,
+  parse,
+  type Redirection,
+  type SimpleCommand,
+  type WhileCommand,
+} from './parse.js';
+import type { Tty } from './tty.js';
+
+/** The three standard file descriptions of a command. */
+export interface Io {
+  readonly in: InFd;
+  readonly out: OutFd;
+  readonly err: OutFd;
+}
+
+/** Where commands live on a Debian 12 root PATH (merged /usr): `type`, `which`, `command -v`. */
+const SBIN = new Set([
+  'iptables',
+  'iptables-save',
+  'iptables-restore',
+  'iptables-legacy',
+  'ip6tables',
+  'ip',
+  'sysctl',
+  'nginx',
+  'arp',
+  'ifconfig',
+  'route',
+  'tc',
+  'ethtool',
+  'nft',
+  'conntrack',
+  'ss-server',
+  'hping3',
+]);
+
+export const PATH_DEFAULT = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** The directory a command is found in, as `which` prints it. */
+export function commandPath(name: string): string {
+  return `${SBIN.has(name) ? '/usr/sbin' : '/usr/bin'}/${name}`;
+}
+
+/** A command name or path → the command table's name, if the path is a standard directory. */
+export function commandName(word: string): string | undefined {
+  if (!word.includes('/')) return word;
+  const m = /^(?:\/usr)?(?:\/local)?\/s?bin\/([^/]+)$/.exec(word);
+  return m?.[1];
+}
+
+/**
+ * What all shells of one terminal share: the interactive shell's job table,
+ * terminal and history, and its pid (`$$` is the same in subshells).
+ */
+export interface Session {
+  readonly system: ProcessSystem;
+  readonly host: Host;
+  readonly jobs: JobTable;
+  readonly tty: Tty;
+  readonly history: string[];
+  /** The interactive shell's pid. */
+  pid: number;
+  readonly user: string;
+  /** Lets woken processes run before the next event (System.wake). */
+  readonly wake: () => void;
+  /**
+   * Whether the interactive shell is blocked waiting (for a foreground job, in
+   * `wait`, at its prompt): a job that ends then is noticed at once; one that
+   * ends while bash runs (killed by the `kill` it just ran) is noticed only at
+   * the prompt after next, as the SIGCHLD arrives after bash printed its prompt.
+   */
+  waiting: boolean;
+  /** The foreground job, whose processes Ctrl-C signals. */
+  foreground: Job | undefined;
+  /** Builtins waiting (`wait`) that Ctrl-C interrupts. */
+  readonly interruptible: Set<() => void>;
+  /** Exit statuses of background jobs already reaped (`wait PID` after the notification). */
+  readonly reaped: Map<number, number>;
+  /** Commands found on the PATH by name (`type` says `hashed`). */
+  readonly hashed: Set<string>;
+  /** `exit` warned once about stopped jobs. */
+  warnedStopped: boolean;
+}
+
+export class Shell {
+  readonly session: Session;
+  readonly proc: Proc;
+  readonly interactive: boolean;
+  /** The job whose process group this (sub)shell's children join; undefined for the interactive shell. */
+  readonly job: Job | undefined;
+  readonly vars: Map<string, string>;
+  readonly exported: Set<string>;
+  cwd: string;
+  status = 0;
+  lastBackground: number | undefined;
+  /** Set by `exit`: the shell ends with this status once the current command is done. */
+  exitStatus: number | undefined;
+  /** A foreground job was interrupted: the rest of the command line is not run. */
+  aborted = false;
+  /** The status of the last `$(…)` of the current simple command. */
+  #substStatus: number | undefined;
+  /** Background children of a non-interactive shell (its `wait` waits for them). */
+  readonly children: ProcessInfo[] = [];
+
+  constructor(
+    session: Session,
+    proc: Proc,
+    options: {
+      interactive: boolean;
+      job?: Job;
+      vars: Map<string, string>;
+      exported: Set<string>;
+      cwd: string;
+    },
+  ) {
+    this.session = session;
+    this.proc = proc;
+    this.interactive = options.interactive;
+    this.job = options.job;
+    this.vars = options.vars;
+    this.exported = options.exported;
+    this.cwd = options.cwd;
+  }
+
+  get system(): ProcessSystem {
+    return this.session.system;
+  }
+
+  get host(): Host {
+    return this.session.host;
+  }
+
+  /** A copy of this shell for a child process (a subshell, a pipeline stage). */
+  fork(proc: Proc, job: Job | undefined): Shell {
+    const child = new Shell(this.session, proc, {
+      interactive: false,
+      job,
+      vars: new Map(this.vars),
+      exported: new Set(this.exported),
+      cwd: this.cwd,
+    });
+    child.status = this.status;
+    child.lastBackground = this.lastBackground;
+    return child;
+  }
+
+  /** The environment of a child process: the exported variables. */
+  environment(extra: ReadonlyMap<string, string> = new Map()): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const name of this.exported) {
+      const v = this.vars.get(name);
+      if (v !== undefined) env[name] = v;
+    }
+    for (const [k, v] of extra) env[k] = v;
+    return env;
+  }
+
+  lookup(name: string): string | undefined {
+    switch (name) {
+      case '?':
+        return String(this.status);
+      case '$':
+        return String(this.session.pid);
+      case '!':
+        return this.lastBackground === undefined ? '' : String(this.lastBackground);
+      case '#':
+        return '0';
+      case '0':
+        return '-bash';
+      case '-':
+        return this.interactive ? 'himBHs' : 'hB';
+      case '@':
+      case '*':
+        return '';
+      case 'PWD':
+        return this.vars.get('PWD') ?? this.cwd;
+      default:
+        return this.vars.get(name);
+    }
+  }
+
+  home(user: string): string | undefined {
+    if (user === '') return this.vars.get('HOME') ?? '';
+    if (user === 'root') return '/root';
+    if (user === '+') return this.cwd;
+    if (user === this.session.user) return `/home/${user}`;
+    return undefined;
+  }
+
+  /** The context of a synchronous expansion; `outputs` are the `$(…)` results, in order. */
+  expandContext(outputs: string[] = []): ExpandContext {
+    return {
+      lookup: (n) => this.lookup(n),
+      assign: (n, v) => this.vars.set(n, v),
+      home: (u) => this.home(u),
+      substitute: () => outputs.shift() ?? '',
+      fs: this.proc.fs,
+      cwd: this.cwd,
+    };
+  }
+
+  /** Writes bash's own message, `-bash: …`. */
+  error(io: Io, message: string): void {
+    io.err.write(`-bash: ${message}\n`);
+  }
+
+  /** Ends this shell's process at once if it was killed (a subshell that got SIGINT). */
+  checkKilled(): void {
+    this.#checkKilled();
+  }
+
+  #checkKilled(): void {
+    if (this.interactive) return;
+    const me = this.system.process(this.host, this.proc.pid);
+    if (me?.killedBy !== undefined) throw new Killed(me.killedBy);
+  }
+
+  /** Parses and runs a command line's text (subshells, command substitution). */
+  async runSource(src: string, io: Io): Promise<number> {
+    const r = parse(src);
+    if (!r.ok) {
+      this.error(io, r.incomplete ? 'syntax error: unexpected end of file' : r.message);
+      this.status = 2;
+      return 2;
+    }
+    return this.runList(r.list, io);
+  }
+
+  async runList(list: List, io: Io): Promise<number> {
+    for (const item of list.items) {
+      if (this.#stopped()) break;
+      if (item.background) {
+        this.status = this.#background(item.andOr, io);
+      } else {
+        this.status = await this.#andOr(item.andOr, io);
+      }
+    }
+    return this.status;
+  }
+
+  async #andOr(a: AndOr, io: Io): Promise<number> {
+    let status = await this.#pipeline(a.first, io);
+    this.status = status;
+    for (const r of a.rest) {
+      if (this.#stopped()) break;
+      if ((r.op === '&&') !== (status === 0)) continue;
+      status = await this.#pipeline(r.pipeline, io);
+      this.status = status;
+    }
+    return status;
+  }
+
+  /** `cmd &`: the pipeline (or a subshell running the and-or list) as a background job. */
+  #background(a: AndOr, io: Io): number {
+    const single = a.rest.length === 0 && !a.first.bang ? a.first : undefined;
+    const commands = single?.commands.map((c) => commandText(c)) ?? [andOrText(a)];
+    const job = this.interactive
+      ? this.session.jobs.create(commands, false, this.cwd)
+      : (this.job as Job);
+    // Background stages do not read the terminal in a non-interactive shell: /dev/null (POSIX 2.9.3).
+    const bgIo = this.interactive || !io.in.isTerminal ? io : { ...io, in: DEV_NULL_IN };
+    let last: ProcessInfo;
+    if (single !== undefined) {
+      const started = this.#startPipeline(single, bgIo, job);
+      last = started[started.length - 1] as ProcessInfo;
+    } else {
+      last = this.spawnShell(job, bgIo, (sh, cio) => sh.#andOr(a, cio));
+    }
+    this.lastBackground = last.pid;
+    if (this.interactive) io.err.write(`[${job.id}] ${last.pid}\n`);
+    else this.children.push(last);
+    return 0;
+  }
+
+  async #pipeline(p: Pipeline, io: Io): Promise<number> {
+    let status: number;
+    const only = p.commands.length === 1 ? (p.commands[0] as CommandNode) : undefined;
+    if (only?.kind === 'simple') status = await this.#simple(only, io);
+    else if (only !== undefined && only.kind !== 'subshell')
+      status = await this.#compound(only, io);
+    else
+      status = await this.#foregroundJob(
+        p.commands.map((c) => commandText(c)),
+        (job) => this.#startPipeline(p, io, job),
+      );
+    if (p.bang) status = status === 0 ? 1 : 0;
+    return status;
+  }
+
+  /**
+   * Runs processes as a foreground job and waits for them: the job the
+   * interactive shell lists while it runs and Ctrl-C signals; in a subshell,
+   * the subshell's own job.
+   */
+  async #foregroundJob(
+    commands: string[],
+    start: (job: Job) => ProcessInfo[] | Promise<ProcessInfo[]>,
+  ): Promise<number> {
+    if (!this.interactive) {
+      const stages = await start(this.job as Job);
+      await Promise.all(stages.map((s) => s.exited));
+      this.#checkKilled();
+      const last = stages[stages.length - 1];
+      return last?.exitStatus ?? 0;
+    }
+    const job = this.session.jobs.create(commands, true, this.cwd);
+    this.session.foreground = job;
+    try {
+      await start(job);
+      return await this.waitForeground(job);
+    } finally {
+      if (this.session.foreground === job) this.session.foreground = undefined;
+    }
+  }
+
+  /** Waits for the foreground job to finish; reports a death by signal as bash does. */
+  async waitForeground(job: Job): Promise<number> {
+    this.session.foreground = job;
+    beginWait(this.session);
+    await Promise.all(job.stages.map((s) => s.exited));
+    this.session.waiting = false;
+    this.session.foreground = undefined;
+    this.session.jobs.remove(job);
+    const sig = job.killedBy;
+    if (sig === 'SIGINT') {
+      // jobs.c wait_for: an interactive shell prints a newline after a job killed by
+      // SIGINT, and the rest of the command line is abandoned.
+      this.session.tty.output.write('\n');
+      this.aborted = true;
+    } else if (sig !== undefined && sig !== 'SIGPIPE') {
+      // jobs.c notify_of_job_status: a foreground job killed by another signal.
+      this.session.tty.output.write(`${STRSIGNAL[sig] ?? sig}\n`);
+    }
+    return job.status;
+  }
+
+  /** Starts every stage of a pipeline, joined by pipes. */
+  #startPipeline(p: Pipeline, io: Io, job: Job): ProcessInfo[] {
+    const n = p.commands.length;
+    const pipes: SharedOutput[] = [];
+    const ins: SharedInput[] = [];
+    for (let i = 0; i < n - 1; i++) {
+      const pipe = new Pipe(this.session.wake);
+      const input = new SharedInput(pipe.input);
+      pipes.push(
+        new SharedOutput(pipe.output, {
+          broken: () => input.closed,
+          sigpipe: (pid) => this.system.kill(this.host, pid, 'SIGPIPE'),
+        }),
+      );
+      ins.push(input);
+    }
+    const started: ProcessInfo[] = [];
+    for (let i = 0; i < n; i++) {
+      const out = i < n - 1 ? (pipes[i] as SharedOutput) : io.out;
+      const stageIo: Io = {
+        in: i > 0 ? (ins[i - 1] as SharedInput) : io.in,
+        out,
+        err: p.stderrToo[i] === true ? out : io.err,
+      };
+      const node = p.commands[i] as CommandNode;
+      started.push(this.#startStage(node, stageIo, job));
+    }
+    for (const x of pipes) x.release();
+    for (const x of ins) x.release();
+    return started;
+  }
+
+  /** A stage: a process running the command (a copy of the shell, which runs builtins and compounds itself or execs a program). */
+  #startStage(node: CommandNode, io: Io, job: Job): ProcessInfo {
+    if (node.kind === 'simple') {
+      const direct = this.#directCommand(node);
+      if (direct !== undefined) return this.#spawnDirect(node, direct, io, job);
+    }
+    return this.spawnShell(job, io, async (sh, cio) => {
+      if (node.kind === 'simple') return sh.#simple(node, cio);
+      if (node.kind === 'subshell') return sh.#subshellBody(node, cio);
+      return sh.#compound(node, cio);
+    });
+  }
+
+  /**
+   * A simple command whose words need no expansion that could fail or wait
+   * (no `$(…)`), naming a program: spawned as itself, so its pid is the
+   * job's (as a fork+exec would give).
+   */
+  #directCommand(node: SimpleCommand): { name: string; command: Command } | undefined {
+    const first = node.words[0];
+    if (first === undefined || node.assigns.length > 0) return undefined;
+    const hasSubst = node.words.some((w) =>
+      w.parts.some((p) => p.kind === 'cmdsub' || p.kind === 'arith'),
+    );
+    const redirSubst = node.redirs.some((r) => r.target.parts.some((p) => p.kind !== 'lit'));
+    if (hasSubst || redirSubst) return undefined;
+    if (!first.parts.every((p) => p.kind === 'lit')) return undefined;
+    const word = first.parts.map((p) => (p.kind === 'lit' ? p.text : '')).join('');
+    if (BUILTINS.has(word)) return undefined;
+    const name = commandName(word);
+    const command = name === undefined ? undefined : this.system.command(name);
+    return command === undefined ? undefined : { name: word, command };
+  }
+
+  #spawnDirect(
+    node: SimpleCommand,
+    direct: { name: string; command: Command },
+    io: Io,
+    job: Job,
+  ): ProcessInfo {
+    let argv: string[];
+    try {
+      argv = expandWords(node.words, this.expandContext());
+    } catch (e) {
+      if (!(e instanceof ExpansionError)) throw e;
+      return this.spawnShell(job, io, (sh, cio) => sh.#simple(node, cio));
+    }
+    const r = this.#openRedirs(node.redirs, io);
+    if ('error' in r) return this.#spawnError(job, io, r.error);
+    const info = this.spawnProcess(job, r.io, {
+      argv,
+      comm: direct.name.split('/').pop() ?? direct.name,
+      command: direct.command,
+    });
+    r.close();
+    return info;
+  }
+
+  /** A forked shell that reports a redirection error and exits 1. */
+  #spawnError(job: Job, io: Io, message: string): ProcessInfo {
+    return this.spawnProcess(job, io, {
+      argv: ['-bash'],
+      comm: 'bash',
+      command: async (p) => {
+        p.stderr.write(`-bash: ${message}\n`);
+        return 1;
+      },
+    });
+  }
+
+  /** `( list )`: the list in this (already forked) shell, with the node's redirections. */
+  async #subshellBody(node: CompoundCommand, io: Io): Promise<number> {
+    const r = this.#openRedirs(node.redirs, io);
+    if ('error' in r) {
+      this.error(io, r.error);
+      return 1;
+    }
+    try {
+      return await this.runList(node.body, r.io);
+    } finally {
+      r.close();
+    }
+  }
+
+  /** `{ …; }`, `for`, `while`, `until`, `if` in this shell, with the node's redirections. */
+  async #compound(
+    node: CompoundCommand | ForCommand | WhileCommand | IfCommand,
+    io: Io,
+  ): Promise<number> {
+    const r = this.#openRedirs(node.redirs, io);
+    if ('error' in r) {
+      this.error(io, r.error);
+      return 1;
+    }
+    try {
+      switch (node.kind) {
+        case 'group':
+        case 'subshell':
+          return await this.runList(node.body, r.io);
+        case 'if':
+          for (const c of node.clauses) {
+            if (this.#stopped()) return this.status;
+            if ((await this.runList(c.cond, r.io)) === 0) return await this.runList(c.body, r.io);
+          }
+          if (node.otherwise !== undefined && !this.#stopped())
+            return await this.runList(node.otherwise, r.io);
+          return 0;
+        case 'for': {
+          let items: string[];
+          if (node.words === undefined) items = [];
+          else {
+            const outputs: string[] = [];
+            for (const src of substitutions(node.words))
+              outputs.push(await this.substitute(src, r.io));
+            try {
+              items = expandWords(node.words, this.expandContext(outputs));
+            } catch (e) {
+              if (!(e instanceof ExpansionError)) throw e;
+              this.error(io, e.message);
+              return 1;
+            }
+          }
+          return await this.#loop(
+            r.io,
+            items.length,
+            async (i) => {
+              this.vars.set(node.name, items[i] as string);
+              return true;
+            },
+            node.body,
+          );
+        }
+        case 'while':
+          return await this.#loop(
+            r.io,
+            Number.POSITIVE_INFINITY,
+            async () => {
+              const st = await this.runList(node.cond, r.io);
+              return (st === 0) !== node.until;
+            },
+            node.body,
+          );
+      }
+    } finally {
+      r.close();
+    }
+  }
+
+  /** Loop control of `break N` / `continue N`, and the loop depth they check. */
+  loops = 0;
+  breaks = 0;
+  continues = 0;
+
+  #stopped(): boolean {
+    return this.exitStatus !== undefined || this.aborted || this.breaks > 0 || this.continues > 0;
+  }
+
+  /**
+   * Runs `body` while `next(i)` says so. An iteration that did not wait costs
+   * 1 ms of virtual time (a fork and exec take about that), so a loop that
+   * never blocks (`while true; do :; done`) still lets the simulation run and
+   * Ctrl-C reach it.
+   */
+  async #loop(
+    io: Io,
+    count: number,
+    next: (i: number) => Promise<boolean>,
+    body: List,
+  ): Promise<number> {
+    let status = 0;
+    this.loops++;
+    const interrupt = (): void => {
+      this.aborted = true;
+      io.err.write('\n');
+    };
+    if (this.interactive) this.session.interruptible.add(interrupt);
+    try {
+      for (let i = 0; i < count; i++) {
+        const start = this.proc.now;
+        if (!(await next(i)) || this.#stopped()) break;
+        status = await this.runList(body, io);
+        if (this.breaks > 0) {
+          this.breaks--;
+          break;
+        }
+        if (this.continues > 0) {
+          this.continues--;
+          if (this.continues > 0) break;
+        }
+        if (this.exitStatus !== undefined || this.aborted) break;
+        if (this.proc.now === start) await this.proc.sleep(LOOP_ITERATION_NS);
+        this.#checkKilled();
+      }
+    } finally {
+      this.loops--;
+      if (this.interactive) this.session.interruptible.delete(interrupt);
+    }
+    return status;
+  }
+
+  async #simple(node: SimpleCommand, io: Io): Promise<number> {
+    let words: string[];
+    const assigns = new Map<string, string>();
+    this.#substStatus = undefined;
+    try {
+      const outputs: string[] = [];
+      for (const src of substitutions([...node.assigns.map((a) => a.value), ...node.words])) {
+        outputs.push(await this.substitute(src, io));
+      }
+      const ctx = this.expandContext(outputs);
+      for (const a of node.assigns) assigns.set(a.name, expandString(a.value, ctx));
+      words = expandWords(node.words, ctx);
+    } catch (e) {
+      if (e instanceof ExpansionError) {
+        this.error(io, e.message);
+        return 1;
+      }
+      throw e;
+    }
+    this.#checkKilled();
+    if (words.length === 0) {
+      // Assignments only (bash manual 3.7.1): they set shell variables.
+      for (const [k, v] of assigns) this.vars.set(k, v);
+      const r = this.#openRedirs(node.redirs, io);
+      if ('error' in r) {
+        this.error(io, r.error);
+        return 1;
+      }
+      r.close();
+      // "…the exit status is that of the last command substitution performed, or zero."
+      return this.#substStatus ?? 0;
+    }
+    const name = words[0] as string;
+    const builtin = BUILTINS.get(name);
+    if (builtin !== undefined) return this.#builtin(builtin, words, node.redirs, io);
+    const resolved = commandName(name);
+    const command = resolved === undefined ? undefined : this.system.command(resolved);
+    if (command === undefined) {
+      const r = this.#openRedirs(node.redirs, io);
+      if ('error' in r) {
+        this.error(io, r.error);
+        return 1;
+      }
+      if (name.includes('/')) r.io.err.write(`-bash: ${name}: No such file or directory\n`);
+      else r.io.err.write(`-bash: ${name}: command not found\n`);
+      r.close();
+      return 127;
+    }
+    if (!name.includes('/')) this.session.hashed.add(name);
+    const text = commandText(node);
+    const start = (job: Job): ProcessInfo[] => {
+      const r = this.#openRedirs(node.redirs, io);
+      if ('error' in r) return [this.#spawnError(job, io, r.error)];
+      const info = this.spawnProcess(job, r.io, {
+        argv: words,
+        comm: name.split('/').pop() ?? name,
+        command,
+        env: this.environment(assigns),
+      });
+      r.close();
+      return [info];
+    };
+    return this.#foregroundJob([text], start);
+  }
+
+  async #builtin(
+    builtin: Builtin,
+    words: string[],
+    redirs: readonly Redirection[],
+    io: Io,
+  ): Promise<number> {
+    const r = this.#openRedirs(redirs, io);
+    if ('error' in r) {
+      this.error(io, r.error);
+      return 1;
+    }
+    try {
+      return await builtin(this, words, r.io);
+    } finally {
+      r.close();
+    }
+  }
+
+  /** `$(…)`: the list in a subshell process, its output collected. */
+  async substitute(src: string, io: Io): Promise<string> {
+    const collect = new CollectOutput();
+    const out = new SharedOutput(collect);
+    const cio: Io = { in: io.in, out, err: io.err };
+    const run = (job: Job): ProcessInfo[] => {
+      const started = [this.spawnShell(job, cio, (sh, i) => sh.runSource(src, i))];
+      out.release();
+      return started;
+    };
+    if (this.interactive) {
+      const job = this.session.jobs.create([src], true, this.cwd);
+      this.session.foreground = job;
+      run(job);
+      this.#substStatus = await this.waitForeground(job);
+    } else {
+      const [p] = run(this.job as Job);
+      this.#substStatus = await p?.exited;
+      this.#checkKilled();
+    }
+    return collect.text;
+  }
+
+  /** Spawns a copy of this shell (comm `bash`) running `body`. */
+  spawnShell(job: Job, io: Io, body: (sh: Shell, io: Io) => Promise<number>): ProcessInfo {
+    return this.spawnProcess(job, io, {
+      argv: ['-bash'],
+      comm: 'bash',
+      command: async (p) => {
+        const child = this.fork(p, job);
+        // The copy's own writes (echo, printf) go through this process's references, so a
+        // write into a pipe nobody reads any more gets it SIGPIPE, as the forked bash would.
+        const own: Io = {
+          in: io.in,
+          out: ownWrites(io.out, p.stdout),
+          err: ownWrites(io.err, p.stderr),
+        };
+        const status = await body(child, own);
+        return child.exitStatus ?? status;
+      },
+    });
+  }
+
+  /**
+   * Spawns a process of `job` with references to `io`'s file descriptions.
+   * The interactive shell's children are the job's stages; a subshell's are
+   * only members of its process group.
+   */
+  spawnProcess(
+    job: Job,
+    io: Io,
+    spec: { argv: string[]; comm: string; command: Command; env?: Record<string, string> },
+  ): ProcessInfo {
+    const stdout = io.out.open();
+    const stderr = io.err.open();
+    // The pid is known once spawned; a write before that (none of our commands
+    // writes before its first wait) cannot get SIGPIPE.
+    const info = this.system.spawn(this.host, spec.command, {
+      argv: spec.argv,
+      comm: spec.comm,
+      stdin: io.in.open(job),
+      stdout,
+      stderr,
+      cwd: this.cwd,
+      env: spec.env ?? this.environment(),
+      ppid: this.proc.pid,
+    });
+    setOwner(stdout, info.pid);
+    setOwner(stderr, info.pid);
+    job.add(info, this.interactive);
+    if (this.interactive) {
+      const session = this.session;
+      void info.exited.then(() => {
+        if (job.done && (session.waiting || job.deathSeenAtOnce)) job.known = true;
+      });
+    }
+    return info;
+  }
+
+  /**
+   * Opens a command's redirections in order (bash redir.c do_redirections):
+   * the new Io and how to release what was opened, or bash's error text
+   * (`x: No such file or directory`).
+   */
+  #openRedirs(
+    redirs: readonly Redirection[],
+    io: Io,
+  ): { io: Io; close: () => void } | { error: string } {
+    if (redirs.length === 0) return { io, close: () => {} };
+    const fds: (InFd | OutFd)[] = [io.in, io.out, io.err];
+    const opened: (SharedOutput | SharedInput)[] = [];
+    const ctx = this.expandContext();
+    for (const r of redirs) {
+      // Redirection targets are expanded without splitting; `$(…)` in one is not supported here.
+      let target = '';
+      for (const p of r.target.parts) {
+        if (p.kind === 'lit' || p.kind === 'glob') target += p.text;
+        else if (p.kind === 'var') target += ctx.lookup(p.name) ?? '';
+        else if (p.kind === 'tilde') target += ctx.home(p.user) ?? `~${p.user}`;
+      }
+      switch (r.op) {
+        case '>':
+        case '>|':
+        case '>>':
+        case '&>':
+        case '&>>': {
+          if (target === '' && r.target.parts.some((p) => p.kind === 'var')) {
+            return { error: `${r.target.text}: ambiguous redirect` };
+          }
+          const f = FileOutput.open(
+            this.proc.fs,
+            target,
+            this.cwd,
+            r.op === '>>' || r.op === '&>>',
+          );
+          if ('error' in f) return { error: `${target}: ${f.error}` };
+          const shared = new SharedOutput(f);
+          opened.push(shared);
+          if (r.op === '&>' || r.op === '&>>') {
+            fds[1] = shared;
+            fds[2] = shared;
+          } else fds[r.fd] = shared;
+          break;
+        }
+        case '<': {
+          if (target === '/dev/null') {
+            fds[r.fd] = DEV_NULL_IN;
+            break;
+          }
+          const data = this.proc.fs.readFile(target, this.cwd);
+          if (data instanceof FsError) return { error: `${target}: ${data.message}` };
+          const shared = new SharedInput(textInput(new TextDecoder().decode(data)));
+          opened.push(shared);
+          fds[r.fd] = shared;
+          break;
+        }
+        case '<<<': {
+          const shared = new SharedInput(textInput(`${target}\n`));
+          opened.push(shared);
+          fds[r.fd] = shared;
+          break;
+        }
+        case '>&':
+        case '<&': {
+          if (target === '-') {
+            fds[r.fd] = r.op === '<&' ? DEV_NULL_IN : DEV_NULL_OUT;
+            break;
+          }
+          if (!/^\d+$/.test(target)) {
+            if (r.op === '>&' && r.fd === 1) {
+              const f = FileOutput.open(this.proc.fs, target, this.cwd, false);
+              if ('error' in f) return { error: `${target}: ${f.error}` };
+              const shared = new SharedOutput(f);
+              opened.push(shared);
+              fds[1] = shared;
+              fds[2] = shared;
+              break;
+            }
+            return { error: `${target}: ambiguous redirect` };
+          }
+          const src = fds[Number(target)];
+          if (src === undefined) return { error: `${target}: Bad file descriptor` };
+          fds[r.fd] = src;
+          break;
+        }
+      }
+    }
+    const asIn = (fd: InFd | OutFd | undefined, dflt: InFd): InFd =>
+      fd !== undefined && 'open' in fd && !('write' in fd) ? fd : dflt;
+    const asOut = (fd: InFd | OutFd | undefined, dflt: OutFd): OutFd =>
+      fd !== undefined && 'write' in fd ? fd : dflt;
+    return {
+      io: { in: asIn(fds[0], io.in), out: asOut(fds[1], io.out), err: asOut(fds[2], io.err) },
+      close: () => {
+        for (const o of opened) o.release();
+      },
+    };
+  }
+}
+
+const DEV_NULL_IN = new ConstantInput(() => NULL_INPUT);
+
+/** `fd` as a process sees it: its own writes through its reference `mine`. */
+function ownWrites(fd: OutFd, mine: Output): OutFd {
+  return {
+    open: () => fd.open(),
+    write: (data) => mine.write(data),
+    takeError: () => fd.takeError(),
+    isTerminal: fd.isTerminal,
+  };
+}
+
+/** The virtual cost of a loop iteration that did not wait (see Shell #loop). */
+const LOOP_ITERATION_NS = 1_000_000;
+const DEV_NULL_OUT = new FixedOutput(NULL_OUTPUT);
+
+/**
+ * The interactive shell starts waiting (for a job, in `wait`, at its prompt):
+ * the SIGCHLDs of what ended or stopped meanwhile reach it now.
+ */
+export function beginWait(session: Session): void {
+  session.waiting = true;
+  for (const j of session.jobs.all) {
+    if (j.done) j.known = true;
+    if (j.stopped) j.stopKnown = true;
+  }
+}
+
+/** Sends a signal to a job's processes (killpg). */
+export function signalJob(session: Session, job: Job, signal: Signal): void {
+  job.signal((pid) => session.system.kill(session.host, pid, signal));
+}

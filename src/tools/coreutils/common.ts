@@ -1,0 +1,107 @@
+/**
+ * What the small Unix commands share: GNU's usage-error format, reading
+ * standard input and files of the host, writing with write errors reported.
+ * Messages are those of coreutils 9.1 / grep 3.8 in the C locale (straight
+ * quotes), as Debian 12 prints them with LANG unset.
+ */
+
+import { FsError } from '../../os/fs.js';
+import type { Proc } from '../../os/process.js';
+import { LineReader, toText } from '../../os/streams.js';
+import { takeWriteError } from '../../shell/io.js';
+import { getoptLong, type LongOption, type ParsedArgs } from '../getopt.js';
+
+/** The program name as GNU tools print it: argv[0] as invoked (`/bin/echo: write error: …`). */
+export function progName(proc: Proc, fallback: string): string {
+  return proc.argv[0] || fallback;
+}
+
+/** `NAME: MESSAGE` then `Try 'NAME --help' for more information.` (lib/ usage(EXIT_FAILURE)). */
+export function usage(proc: Proc, name: string, message: string | undefined, status = 1): number {
+  if (message !== undefined) proc.stderr.write(`${name}: ${message}\n`);
+  proc.stderr.write(`Try '${name} --help' for more information.\n`);
+  return status;
+}
+
+/** getopt_long with GNU's error handling: the parsed arguments, or the exit status after the message. */
+export function options(
+  proc: Proc,
+  name: string,
+  short: string,
+  long: readonly LongOption[] = [],
+  status = 1,
+): ParsedArgs | number {
+  const r = getoptLong(proc.argv.slice(1), { short, long });
+  if (!r.ok) return usage(proc, name, r.error.message, status);
+  return r.args;
+}
+
+/** Writes to standard output; false (after `NAME: write error: …`) when the write failed. */
+export function write(proc: Proc, name: string, text: string): boolean {
+  proc.stdout.write(text);
+  const e = takeWriteError(proc.stdout);
+  if (e !== undefined) {
+    proc.stderr.write(`${name}: write error: ${e}\n`);
+    return false;
+  }
+  return true;
+}
+
+/** A file's text, or the strerror text. `-` is standard input. */
+export async function readSource(proc: Proc, path: string): Promise<string | FsError> {
+  if (path === '-') return new LineReader(proc.stdin).readAll().then((t) => t);
+  const r = proc.fs.readFile(path, proc.cwd);
+  if (r instanceof FsError) return r;
+  return toText(r);
+}
+
+/** All of standard input, as raw text (keeps a last line without its newline). */
+export async function readStdin(proc: Proc): Promise<string> {
+  let text = '';
+  const dec = new TextDecoder();
+  for (;;) {
+    const chunk = await proc.stdin.read();
+    if (chunk === null) return text + dec.decode();
+    text += dec.decode(chunk, { stream: true });
+  }
+}
+
+/** Reads a file operand (or `-`) as text. */
+export async function readInput(proc: Proc, path: string): Promise<string | FsError> {
+  if (path === '-') return readStdin(proc);
+  const r = proc.fs.readFile(path, proc.cwd);
+  return r instanceof FsError ? r : toText(r);
+}
+
+/** Splits text into lines, each without its '\n'; a last line without one counts. */
+export function lines(text: string): string[] {
+  if (text === '') return [];
+  const out = text.split('\n');
+  if (text.endsWith('\n')) out.pop();
+  return out;
+}
+
+/** Calls `fn` on each line of standard input as it arrives (grep in a pipeline), then at EOF. */
+export async function eachStdinLine(
+  proc: Proc,
+  fn: (line: string) => boolean | undefined,
+): Promise<void> {
+  const r = new LineReader(proc.stdin);
+  for (let line = await r.readLine(); line !== null; line = await r.readLine()) {
+    if (fn(line) === false) return;
+  }
+}
+
+/**
+ * The same process seen with other arguments (`head -5` rewritten to `head -n 5`,
+ * egrep as `grep -E`): methods still run on the real Process (its private state).
+ */
+export function withArgv(proc: Proc, argv: readonly string[]): Proc {
+  return new Proxy(proc, {
+    get(target, prop) {
+      if (prop === 'argv') return argv;
+      const v: unknown = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}

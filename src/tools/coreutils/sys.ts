@@ -1,0 +1,588 @@
+/**
+ * The other small commands: echo, printf, true, false, sleep (virtual
+ * time), date (the lab's wall clock, UTC), seq, ls, rm, touch, mkdir, env,
+ * which, pwd. coreutils 9.1 (which: debianutils) messages in the C locale.
+ */
+
+import { FsError } from '../../os/fs.js';
+import type { Command } from '../../os/process.js';
+import { echoEscapes, formatPrintf } from '../../shell/builtins.js';
+import { commandName, commandPath } from '../../shell/shell.js';
+import { MAX_TIME, NS_PER_S } from '../../sim/time.js';
+import { options, progName, usage, write } from './common.js';
+
+/** echo (src/echo.c): -n, -e, -E as bash's builtin. */
+export const echo: Command = async (proc) => {
+  const args = proc.argv.slice(1);
+  let newline = true;
+  let escapes = false;
+  let i = 0;
+  for (; i < args.length; i++) {
+    const a = args[i] as string;
+    if (!/^-[neE]+$/.test(a)) break;
+    for (const c of a.slice(1)) {
+      if (c === 'n') newline = false;
+      else escapes = c === 'e';
+    }
+  }
+  let text = args.slice(i).join(' ');
+  if (escapes) {
+    const cut = text.indexOf('\\c');
+    if (cut >= 0) {
+      text = text.slice(0, cut);
+      newline = false;
+    }
+    text = echoEscapes(text);
+  }
+  return write(proc, progName(proc, 'echo'), newline ? `${text}\n` : text) ? 0 : 1;
+};
+
+/** printf (src/printf.c). */
+export const printf: Command = async (proc) => {
+  const name = progName(proc, 'printf');
+  const args = proc.argv.slice(1);
+  if (args.length === 0) return usage(proc, name, 'missing operand');
+  let status = 0;
+  const text = formatPrintf(args[0] as string, args.slice(1), (m) => {
+    const bad = m.replace(/: invalid number$/, '');
+    proc.stderr.write(`${name}: '${bad}': expected a numeric value\n`);
+    status = 1;
+  });
+  return write(proc, name, text) ? status : 1;
+};
+
+export const trueCommand: Command = async () => 0;
+export const falseCommand: Command = async () => 1;
+
+/** sleep (src/sleep.c): the sum of its arguments, each a number with an optional s, m, h or d suffix. */
+export const sleep: Command = async (proc) => {
+  const name = progName(proc, 'sleep');
+  const o = options(proc, name, '');
+  if (typeof o === 'number') return o;
+  if (o.operands.length === 0) return usage(proc, name, 'missing operand');
+  let seconds = 0;
+  let bad = false;
+  for (const a of o.operands) {
+    // xstrtod accepts what strtod does: decimals, exponents, "inf"; then one suffix letter.
+    const m = /^\s*([+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[+]?inf(?:inity)?)([smhd]?)$/i.exec(a);
+    if (m === null) {
+      proc.stderr.write(`${name}: invalid time interval '${a}'\n`);
+      bad = true;
+      continue;
+    }
+    const v = /inf/i.test(m[1] as string) ? Number.POSITIVE_INFINITY : Number(m[1]);
+    const mult = { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[m[2] as '' | 's' | 'm' | 'h' | 'd'];
+    seconds += v * mult;
+  }
+  if (bad) return usage(proc, name, undefined);
+  // Virtual time ends at 2^53 ns (about 104 days): a longer sleep lasts until then.
+  const ns = Math.min(Math.round(seconds * NS_PER_S), MAX_TIME - proc.now - 1);
+  await proc.sleep(Math.max(0, ns));
+  return 0;
+};
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const DAYS_LONG = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const MONTHS_LONG = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
+
+const p2 = (n: number): string => String(n).padStart(2, '0');
+
+/** strftime(3) in the C locale and UTC, with GNU date's %N and %:z. */
+export function strftime(format: string, seconds: number, nanoseconds: number): string {
+  const d = new Date(seconds * 1000);
+  const Y = d.getUTCFullYear();
+  const mo = d.getUTCMonth();
+  const day = d.getUTCDate();
+  const H = d.getUTCHours();
+  const M = d.getUTCMinutes();
+  const S = d.getUTCSeconds();
+  const wd = d.getUTCDay();
+  const yday = Math.floor((Date.UTC(Y, mo, day) - Date.UTC(Y, 0, 1)) / 86_400_000) + 1;
+  return format.replace(
+    /%([-_0^#]?)(:?)([a-zA-Z%+])/g,
+    (all, flag: string, colon: string, c: string) => {
+      let v: string;
+      switch (c) {
+        case 'a':
+          v = DAYS[wd] as string;
+          break;
+        case 'A':
+          v = DAYS_LONG[wd] as string;
+          break;
+        case 'b':
+        case 'h':
+          v = MONTHS[mo] as string;
+          break;
+        case 'B':
+          v = MONTHS_LONG[mo] as string;
+          break;
+        case 'c':
+          v = `${DAYS[wd]} ${MONTHS[mo]} ${String(day).padStart(2)} ${p2(H)}:${p2(M)}:${p2(S)} ${Y}`;
+          break;
+        case 'C':
+          v = p2(Math.floor(Y / 100));
+          break;
+        case 'd':
+          v = p2(day);
+          break;
+        case 'D':
+          v = `${p2(mo + 1)}/${p2(day)}/${p2(Y % 100)}`;
+          break;
+        case 'e':
+          v = String(day).padStart(2);
+          break;
+        case 'F':
+          v = `${Y}-${p2(mo + 1)}-${p2(day)}`;
+          break;
+        case 'H':
+          v = p2(H);
+          break;
+        case 'I':
+          v = p2(H % 12 === 0 ? 12 : H % 12);
+          break;
+        case 'j':
+          v = String(yday).padStart(3, '0');
+          break;
+        case 'k':
+          v = String(H).padStart(2);
+          break;
+        case 'l':
+          v = String(H % 12 === 0 ? 12 : H % 12).padStart(2);
+          break;
+        case 'm':
+          v = p2(mo + 1);
+          break;
+        case 'M':
+          v = p2(M);
+          break;
+        case 'n':
+          v = '\n';
+          break;
+        case 'N':
+          v = String(nanoseconds).padStart(9, '0');
+          break;
+        case 'p':
+          v = H < 12 ? 'AM' : 'PM';
+          break;
+        case 'P':
+          v = H < 12 ? 'am' : 'pm';
+          break;
+        case 'r':
+          v = `${p2(H % 12 === 0 ? 12 : H % 12)}:${p2(M)}:${p2(S)} ${H < 12 ? 'AM' : 'PM'}`;
+          break;
+        case 'R':
+          v = `${p2(H)}:${p2(M)}`;
+          break;
+        case 's':
+          v = String(seconds);
+          break;
+        case 'S':
+          v = p2(S);
+          break;
+        case 't':
+          v = '\t';
+          break;
+        case 'T':
+          v = `${p2(H)}:${p2(M)}:${p2(S)}`;
+          break;
+        case 'u':
+          v = String(wd === 0 ? 7 : wd);
+          break;
+        case 'w':
+          v = String(wd);
+          break;
+        case 'x':
+          v = `${p2(mo + 1)}/${p2(day)}/${p2(Y % 100)}`;
+          break;
+        case 'X':
+          v = `${p2(H)}:${p2(M)}:${p2(S)}`;
+          break;
+        case 'y':
+          v = p2(Y % 100);
+          break;
+        case 'Y':
+          v = String(Y);
+          break;
+        case 'z':
+          v = colon === ':' ? '+00:00' : '+0000';
+          break;
+        case 'Z':
+          v = 'UTC';
+          break;
+        case '+':
+          v = `${DAYS[wd]} ${MONTHS[mo]} ${String(day).padStart(2)} ${p2(H)}:${p2(M)}:${p2(S)} UTC ${Y}`;
+          break;
+        case '%':
+          v = '%';
+          break;
+        default:
+          return all;
+      }
+      if (flag === '-') v = v.replace(/^[0 ]+(?=.)/, '');
+      else if (flag === '_') v = v.replace(/^0+(?=.)/, (z) => ' '.repeat(z.length));
+      else if (flag === '^') v = v.toUpperCase();
+      return v;
+    },
+  );
+}
+
+/** date (src/date.c): the lab's wall clock in UTC (the hosts have no time zone). */
+export const date: Command = async (proc) => {
+  const name = progName(proc, 'date');
+  const o = options(proc, name, 'uRI::d:', [
+    { name: 'utc', hasArg: false, key: 'u' },
+    { name: 'universal', hasArg: false, key: 'u' },
+    { name: 'rfc-email', hasArg: false, key: 'R' },
+    { name: 'date', hasArg: true, key: 'd' },
+  ]);
+  if (typeof o === 'number') return o;
+  const now = proc.wallClock();
+  let seconds = now.seconds;
+  let nanos = now.nanoseconds;
+  let format = '%a %b %e %H:%M:%S %Z %Y';
+  for (const opt of o.options) {
+    if (opt.key === 'R') format = '%a, %d %b %Y %H:%M:%S %z';
+    else if (opt.key === 'I') format = '%Y-%m-%d';
+    else if (opt.key === 'd') {
+      const v = opt.value ?? '';
+      const m = /^@(-?\d+)$/.exec(v.trim());
+      if (m !== null) {
+        seconds = Number(m[1]);
+        nanos = 0;
+      } else if (v.trim() !== 'now' && v.trim() !== '') {
+        proc.stderr.write(`${name}: invalid date '${v}'\n`);
+        return 1;
+      }
+    }
+  }
+  for (const operand of o.operands) {
+    if (!operand.startsWith('+')) {
+      proc.stderr.write(`${name}: invalid date '${operand}'\n`);
+      return 1;
+    }
+  }
+  if (o.operands.length > 1) return usage(proc, name, `extra operand '${o.operands[1]}'`);
+  if (o.operands[0] !== undefined) format = o.operands[0].slice(1);
+  return write(proc, name, `${strftime(format, seconds, nanos)}\n`) ? 0 : 1;
+};
+
+/** seq (src/seq.c): FIRST, INCREMENT, LAST; -s SEP, -w; decimals as the widest argument has. */
+export const seq: Command = async (proc) => {
+  const name = progName(proc, 'seq');
+  const argv = proc.argv.slice(1);
+  // Negative numbers are operands, not options (seq treats -1 as a number).
+  let sep = '\n';
+  let equalWidth = false;
+  const nums: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '-s') {
+      sep = argv[++i] ?? '';
+      continue;
+    }
+    if (a.startsWith('-s') && a.length > 2) {
+      sep = a.slice(2);
+      continue;
+    }
+    if (a === '-w') {
+      equalWidth = true;
+      continue;
+    }
+    if (/^-[^\d.]/.test(a)) return usage(proc, name, `invalid option -- '${a[1]}'`);
+    nums.push(a);
+  }
+  if (nums.length === 0) return usage(proc, name, 'missing operand');
+  if (nums.length > 3) return usage(proc, name, `extra operand '${nums[3]}'`);
+  for (const n of nums) {
+    if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(n)) {
+      return usage(proc, name, `invalid floating point argument: '${n}'`);
+    }
+  }
+  const [first, inc, last] =
+    nums.length === 1 ? ['1', '1', nums[0]] : nums.length === 2 ? [nums[0], '1', nums[1]] : nums;
+  const decimals = Math.max(...[first, inc].map((x) => ((x as string).split('.')[1] ?? '').length));
+  const f = Number(first);
+  const st = Number(inc);
+  const l = Number(last);
+  if (st === 0) {
+    proc.stderr.write(`${name}: invalid Zero increment value: '${inc}'\n`);
+    return usage(proc, name, undefined);
+  }
+  const out: string[] = [];
+  for (let k = 0; ; k++) {
+    const v = f + k * st;
+    if (st > 0 ? v > l + 1e-12 : v < l - 1e-12) break;
+    out.push(v.toFixed(decimals));
+    if (out.length > 1_000_000) break;
+  }
+  if (equalWidth) {
+    const w = Math.max(...out.map((x) => x.length));
+    for (let i = 0; i < out.length; i++) {
+      const x = out[i] as string;
+      out[i] = x.startsWith('-') ? `-${x.slice(1).padStart(w - 1, '0')}` : x.padStart(w, '0');
+    }
+  }
+  if (out.length === 0) return 0;
+  return write(proc, name, `${out.join(sep)}\n`) ? 0 : 1;
+};
+
+/** ls (src/ls.c), a subset: names, -1, -a, -A, -d, -l (sizes; no times are kept), columns on a terminal. */
+export const ls: Command = async (proc) => {
+  const name = progName(proc, 'ls');
+  const o = options(proc, name, '1aAdlF', [{ name: 'all', hasArg: false, key: 'a' }], 2);
+  if (typeof o === 'number') return o;
+  const f = new Set(o.options.map((x) => x.key));
+  const targets = o.operands.length === 0 ? ['.'] : o.operands;
+  let status = 0;
+  const fileArgs: string[] = [];
+  const dirArgs: string[] = [];
+  for (const t of targets) {
+    const k = proc.fs.stat(t, proc.cwd);
+    if (k instanceof FsError) {
+      proc.stderr.write(`${name}: cannot access '${t}': ${k.message}\n`);
+      status = 2;
+      continue;
+    }
+    if (k === 'directory' && !f.has('d')) dirArgs.push(t);
+    else fileArgs.push(t);
+  }
+  const size = (path: string): number => {
+    const d = proc.fs.readFile(path, proc.cwd);
+    return d instanceof FsError ? 0 : d.length;
+  };
+  const render = (names: string[], dir: string | undefined): string => {
+    const full = (n: string): string =>
+      dir === undefined ? n : dir === '/' ? `/${n}` : `${dir}/${n}`;
+    if (f.has('l')) {
+      let total = 0;
+      const rows = names.map((n) => {
+        const isDir = proc.fs.stat(full(n), proc.cwd) === 'directory';
+        const sz = isDir ? 4096 : size(full(n));
+        total += Math.ceil(sz / 4096) * 4;
+        return { n, isDir, sz };
+      });
+      const w = Math.max(1, ...rows.map((r) => String(r.sz).length));
+      let out = dir === undefined ? '' : `total ${total}\n`;
+      for (const r of rows) {
+        const mode = r.isDir ? 'drwxr-xr-x' : '-rw-r--r--';
+        out += `${mode} ${r.isDir ? 2 : 1} root root ${String(r.sz).padStart(w)} Jan  1 00:00 ${r.n}\n`;
+      }
+      return out;
+    }
+    if (f.has('1') || !proc.stdout.isTerminal) return names.map((n) => `${n}\n`).join('');
+    return columns(names, 80);
+  };
+  let out = '';
+  if (fileArgs.length > 0) out += render(fileArgs.sort(), undefined);
+  const many = targets.length > 1;
+  dirArgs.sort().forEach((d, i) => {
+    let names = proc.fs.list(d, proc.cwd);
+    if (names instanceof FsError) {
+      proc.stderr.write(`${name}: cannot open directory '${d}': ${names.message}\n`);
+      status = 2;
+      return;
+    }
+    if (!f.has('a') && !f.has('A')) names = names.filter((n) => !n.startsWith('.'));
+    if (f.has('a')) names = ['.', '..', ...names];
+    if (many) out += `${out === '' && i === 0 && fileArgs.length === 0 ? '' : '\n'}${d}:\n`;
+    out += render(names, d);
+  });
+  write(proc, name, out);
+  return status;
+};
+
+/** ls's vertical columns (print_many_per_line): as many as fit the width, two spaces apart. */
+function columns(names: string[], width: number): string {
+  if (names.length === 0) return '';
+  for (let cols = names.length; cols >= 1; cols--) {
+    const rows = Math.ceil(names.length / cols);
+    const widths: number[] = [];
+    for (let c = 0; c < cols; c++) {
+      const col = names.slice(c * rows, (c + 1) * rows);
+      if (col.length === 0) continue;
+      widths.push(Math.max(...col.map((n) => n.length)) + 2);
+    }
+    const total = widths.reduce((a, b) => a + b, 0) - 2;
+    if (total < width || cols === 1) {
+      let out = '';
+      for (let r = 0; r < rows; r++) {
+        let line = '';
+        for (let c = 0; c < widths.length; c++) {
+          const n = names[c * rows + r];
+          if (n === undefined) continue;
+          const last = c === widths.length - 1 || names[(c + 1) * rows + r] === undefined;
+          line += last ? n : n.padEnd(widths[c] as number);
+        }
+        out += `${line}\n`;
+      }
+      return out;
+    }
+  }
+  return names.map((n) => `${n}\n`).join('');
+}
+
+/** rm (src/rm.c): files; -f ignores missing ones; directories are refused (no -r here). */
+export const rm: Command = async (proc) => {
+  const name = progName(proc, 'rm');
+  const o = options(proc, name, 'firRv', [{ name: 'force', hasArg: false, key: 'f' }]);
+  if (typeof o === 'number') return o;
+  const force = o.options.some((x) => x.key === 'f');
+  if (o.operands.length === 0) return force ? 0 : usage(proc, name, 'missing operand');
+  let status = 0;
+  for (const t of o.operands) {
+    const r = proc.fs.unlink(t, proc.cwd);
+    if (r instanceof FsError) {
+      if (force && r.errno === 'ENOENT') continue;
+      proc.stderr.write(`${name}: cannot remove '${t}': ${r.message}\n`);
+      status = 1;
+    }
+  }
+  return status;
+};
+
+/** touch (src/touch.c): creates missing files. */
+export const touch: Command = async (proc) => {
+  const name = progName(proc, 'touch');
+  const o = options(proc, name, 'acm');
+  if (typeof o === 'number') return o;
+  if (o.operands.length === 0) return usage(proc, name, 'missing file operand');
+  let status = 0;
+  for (const t of o.operands) {
+    if (proc.fs.stat(t, proc.cwd) === 'directory') continue;
+    const r = proc.fs.writeFile(t, '', { cwd: proc.cwd, append: true });
+    if (r instanceof FsError) {
+      proc.stderr.write(`${name}: cannot touch '${t}': ${r.message}\n`);
+      status = 1;
+    }
+  }
+  return status;
+};
+
+/** mkdir (src/mkdir.c): -p makes parents and accepts existing directories. */
+export const mkdir: Command = async (proc) => {
+  const name = progName(proc, 'mkdir');
+  const o = options(proc, name, 'pv', [{ name: 'parents', hasArg: false, key: 'p' }]);
+  if (typeof o === 'number') return o;
+  const parents = o.options.some((x) => x.key === 'p');
+  if (o.operands.length === 0) return usage(proc, name, 'missing operand');
+  let status = 0;
+  for (const t of o.operands) {
+    const abs = t.startsWith('/') ? t : `${proc.cwd}/${t}`;
+    const existing = proc.fs.stat(abs);
+    if (!(existing instanceof FsError)) {
+      if (parents && existing === 'directory') continue;
+      proc.stderr.write(`${name}: cannot create directory '${t}': File exists\n`);
+      status = 1;
+      continue;
+    }
+    const parent = abs.replace(/\/+[^/]+\/*$/, '') || '/';
+    const pk = proc.fs.stat(parent);
+    if (!parents && pk !== 'directory') {
+      const why = pk instanceof FsError ? pk.message : 'Not a directory';
+      proc.stderr.write(`${name}: cannot create directory '${t}': ${why}\n`);
+      status = 1;
+      continue;
+    }
+    const r = proc.fs.mkdirs(abs);
+    if (r instanceof FsError) {
+      proc.stderr.write(`${name}: cannot create directory '${t}': ${r.message}\n`);
+      status = 1;
+    }
+  }
+  return status;
+};
+
+/** env (src/env.c): prints the environment, or runs a command with assignments added. */
+export const env: Command = async (proc) => {
+  const name = progName(proc, 'env');
+  const argv = proc.argv.slice(1);
+  const vars: Record<string, string> = { ...proc.env };
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '-i' || a === '-') {
+      for (const k of Object.keys(vars)) delete vars[k];
+      continue;
+    }
+    if (a === '-u') {
+      delete vars[argv[++i] ?? ''];
+      continue;
+    }
+    if (a === '--') {
+      i++;
+      break;
+    }
+    if (a.startsWith('-') && a.length > 1)
+      return usage(proc, name, `invalid option -- '${a[1]}'`, 125);
+    break;
+  }
+  for (; i < argv.length && /^[^=]+=/.test(argv[i] as string); i++) {
+    const a = argv[i] as string;
+    const eq = a.indexOf('=');
+    vars[a.slice(0, eq)] = a.slice(eq + 1);
+  }
+  const cmd = argv.slice(i);
+  if (cmd.length === 0) {
+    const out = Object.entries(vars)
+      .map(([k, v]) => `${k}=${v}\n`)
+      .join('');
+    return write(proc, name, out) ? 0 : 1;
+  }
+  const base = commandName(cmd[0] as string);
+  const command = base === undefined ? undefined : proc.system.command(base);
+  if (command === undefined) {
+    proc.stderr.write(`${name}: '${cmd[0]}': No such file or directory\n`);
+    return 127;
+  }
+  const child = proc.system.spawn(proc.host, command, {
+    argv: cmd,
+    stdin: proc.stdin,
+    stdout: {
+      write: (d) => proc.stdout.write(d),
+      close: () => {},
+      isTerminal: proc.stdout.isTerminal,
+    },
+    stderr: {
+      write: (d) => proc.stderr.write(d),
+      close: () => {},
+      isTerminal: proc.stderr.isTerminal,
+    },
+    cwd: proc.cwd,
+    env: vars,
+    ppid: proc.pid,
+  });
+  // exec(2) in a real env: the child stands for this process until it exits.
+  return child.exited;
+};
+
+/** which (debianutils): the path of each command found; 1 if one was not. */
+export const which: Command = async (proc) => {
+  const args = proc.argv.slice(1).filter((a) => a !== '-a' && a !== '-s');
+  let status = args.length === 0 ? 1 : 0;
+  let out = '';
+  for (const a of args) {
+    const base = commandName(a);
+    if (base !== undefined && proc.system.command(base) !== undefined) {
+      out += `${a.includes('/') ? a : commandPath(a)}\n`;
+    } else status = 1;
+  }
+  proc.stdout.write(out);
+  return status;
+};
+
+/** pwd (src/pwd.c). */
+export const pwd: Command = async (proc) => (write(proc, 'pwd', `${proc.cwd}\n`) ? 0 : 1);

@@ -1,0 +1,118 @@
+/**
+ * The small commands where virtual time, the terminal or other processes matter:
+ * sleep and date on the lab's clock, streaming filters in pipelines, SIGPIPE,
+ * tail -f, ls on a terminal, env and which with the system's command table.
+ */
+
+import { describe, expect, it } from 'vitest';
+import type { Command } from '../../../src/os/process.js';
+import { s } from '../../../src/sim/time.js';
+import { session } from '../../shell/helpers.js';
+
+/** `ticker`: `tick N` every second, forever. */
+const ticker: Command = async (p) => {
+  for (let i = 1; ; i++) {
+    await p.sleep(s(1));
+    p.stdout.write(`tick ${i}\n`);
+  }
+};
+
+describe('sleep', () => {
+  it('sums its arguments with their suffixes, on virtual time', async () => {
+    const t = await session();
+    expect(await t.type('sleep 1m 0.5s 1.5; echo $?')).toBe('0\n');
+    expect(t.system.now).toBe(s(62));
+    await t.type('sleep .25');
+    expect(t.system.now).toBe(s(62.25));
+  });
+
+  it('sleep infinity lasts until interrupted', async () => {
+    const t = await session();
+    await t.type('sleep infinity', 1000);
+    expect(t.term.atPrompt).toBe(false);
+    expect(await t.interrupt()).toBe('\n');
+  });
+
+  it('rejects bad intervals with coreutils messages', async () => {
+    const t = await session();
+    expect(await t.type('sleep 1x; echo $?')).toBe(
+      "sleep: invalid time interval '1x'\nTry 'sleep --help' for more information.\n1\n",
+    );
+    expect(t.system.now).toBe(0);
+  });
+});
+
+describe('date', () => {
+  it("prints the lab's wall clock in UTC (2026-01-01 00:00:00 at virtual time 0)", async () => {
+    const t = await session();
+    expect(await t.type('date')).toBe('Thu Jan  1 00:00:00 UTC 2026\n');
+    await t.type('sleep 3723.5');
+    expect(await t.type("date '+%F %T.%N %s %Z %z %a %A %b %B %j %e %H %I %p'")).toBe(
+      '2026-01-01 01:02:03.500000000 1767229323 UTC +0000 Thu Thursday Jan January 001  1 01 01 AM\n',
+    );
+    expect(await t.type('date -u +%D')).toBe('01/01/26\n');
+  });
+});
+
+describe('filters in pipelines', () => {
+  it('grep prints each line as it arrives', async () => {
+    const t = await session({ extra: { ticker } });
+    expect(await t.type('ticker | grep -E "tick [13]" &')).toBe('[1] 1002\n');
+    expect(await t.run(1.5)).toBe('tick 1\n');
+    expect(await t.run(2)).toBe('tick 3\n');
+    await t.type('kill %1');
+  });
+
+  it('head exits after its lines; the writer then dies of SIGPIPE and the pipeline ends', async () => {
+    const t = await session({ extra: { ticker } });
+    expect(await t.type('ticker | head -n 2; echo $?')).toBe('tick 1\ntick 2\n0\n');
+    expect(t.system.now).toBe(s(3));
+    expect(t.system.processes(t.host).map((p) => p.comm)).toEqual(['bash']);
+  });
+
+  it('tail -f follows a file another process appends to', async () => {
+    const t = await session({ extra: { ticker } });
+    await t.type('ticker > log.txt &');
+    await t.type('tail -f log.txt &');
+    t.take();
+    expect(await t.run(3.5)).toBe('tick 1\ntick 2\ntick 3\n');
+    await t.type('kill %1 %2');
+  });
+});
+
+describe('files', () => {
+  it('ls prints columns on the terminal and one name per line into a pipe', async () => {
+    const t = await session();
+    await t.type('touch a.txt b.txt c.log; mkdir d');
+    expect(await t.type('ls')).toBe('a.txt  b.txt  c.log  d\n');
+    expect(await t.type('ls | cat')).toBe('a.txt\nb.txt\nc.log\nd\n');
+    expect(await t.type('ls *.txt')).toBe('a.txt  b.txt\n');
+    expect(await t.type('rm a.txt; ls -1')).toBe('b.txt\nc.log\nd\n');
+  });
+
+  it('tee writes its input to files and standard output', async () => {
+    const t = await session();
+    expect(await t.type('seq 2 | tee s.txt | wc -l; cat s.txt')).toBe('2\n1\n2\n');
+    expect(await t.type('echo 3 | tee -a s.txt > /dev/null; cat s.txt')).toBe('1\n2\n3\n');
+  });
+});
+
+describe('env and which', () => {
+  it('env prints the exported variables and runs a command with more', async () => {
+    const t = await session();
+    expect(await t.type('env | grep -E "^(HOME|USER|SHELL)="')).toBe(
+      'HOME=/root\nSHELL=/bin/bash\nUSER=root\n',
+    );
+    expect(await t.type('env X=1 env | grep ^X=')).toBe('X=1\n');
+    expect(await t.type('env nothere; echo $?')).toBe(
+      "env: 'nothere': No such file or directory\n127\n",
+    );
+  });
+
+  it('which finds commands on the PATH of the command table', async () => {
+    const t = await session();
+    expect(await t.type('which sleep grep nothere; echo $?')).toBe(
+      '/usr/bin/sleep\n/usr/bin/grep\n1\n',
+    );
+  });
+});
