@@ -133,13 +133,18 @@ export type HostCounter = IpCounter | UdpCounter | IpExtCounter | IcmpCounter;
 
 /** The host's SNMP counters. */
 export class SnmpCounters {
-  readonly #values = new Map<string, number>();
+  /**
+   * Every counter kept directly, by name, from 0: one object of a fixed shape,
+   * so that the IP layer's per-packet counts are plain field increments
+   * (`counters.values.IpInReceives++`), not string-keyed map updates.
+   */
+  readonly values: Record<HostCounter, number> = zeroCounters();
   /** IcmpMsg: In and Out per ICMP type (net/ipv4/proc.c icmpmsg_put). */
   readonly #icmpIn = new Map<number, number>();
   readonly #icmpOut = new Map<number, number>();
 
   count(name: HostCounter, n = 1): void {
-    this.#values.set(name, (this.#values.get(name) ?? 0) + n);
+    this.values[name] += n;
   }
 
   /** ICMPMSGIN_INC_STATS: one message of `type` received. */
@@ -155,8 +160,7 @@ export class SnmpCounters {
 
   /** Any counter by its nstat name, 0 if it never moved (IcmpMsgInType3 included). */
   get(name: string): number {
-    const direct = this.#values.get(name);
-    if (direct !== undefined) return direct;
+    if (Object.hasOwn(this.values, name)) return this.values[name as HostCounter];
     let m = /^IcmpMsg(In|Out)Type(\d+)$/.exec(name);
     if (m !== null) {
       const map = m[1] === 'In' ? this.#icmpIn : this.#icmpOut;
@@ -191,6 +195,31 @@ export class SnmpCounters {
     return out;
   }
 }
+
+/**
+ * The counters SnmpCounters keeps directly, all 0. An object given its 52
+ * properties one by one becomes a hash table in V8 ("dictionary mode"), and
+ * every count a hash lookup; a copy made by spreading it has a fixed layout
+ * (as tcp/counters.ts does).
+ */
+function zeroCounters(): Record<HostCounter, number> {
+  const v: Partial<Record<HostCounter, number>> = {};
+  for (const n of IP_COUNTERS) v[n] = 0;
+  for (const n of DIRECT_ICMP_COUNTERS) v[n] = 0;
+  for (const n of UDP_COUNTERS) v[n] = 0;
+  for (const n of IPEXT_COUNTERS) v[n] = 0;
+  return { ...v } as Record<HostCounter, number>;
+}
+
+const DIRECT_ICMP_COUNTERS: readonly IcmpCounter[] = [
+  'IcmpInMsgs',
+  'IcmpInErrors',
+  'IcmpInCsumErrors',
+  'IcmpOutMsgs',
+  'IcmpOutErrors',
+  'IcmpOutRateLimitGlobal',
+  'IcmpOutRateLimitHost',
+];
 
 /**
  * Why the host dropped a packet: Linux's skb_drop_reason names

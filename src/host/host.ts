@@ -25,6 +25,7 @@ import {
   parseIpv4Address,
   readMacAddress,
 } from '../wire/address.js';
+import { view } from '../wire/bytes.js';
 import { ETHERNET_HEADER_LEN, ETHERTYPE_ARP, ETHERTYPE_IPV4 } from '../wire/ethernet.js';
 import { IPPROTO_ICMP, IPPROTO_UDP } from '../wire/ipv4.js';
 import { Arp } from './arp.js';
@@ -96,6 +97,9 @@ interface TapEntry {
   readonly tap: Tap;
   readonly ifname: string | undefined;
 }
+
+/** The result of every datagram handed on (one object: results are only read). */
+const SENT: SendResult = { ok: true };
 
 export class Host {
   readonly name: string;
@@ -391,6 +395,15 @@ export class Host {
     this.drops.record({ time: this.events.now, reason, where, ifname: iface?.name, bytes });
   }
 
+  /**
+   * Whether anything listens at `hook`: the output path builds the decoded
+   * packet a hook is handed only when one does.
+   */
+  hasHooks(hook: NetfilterHook): boolean {
+    const list = this.#hooks.get(hook);
+    return list !== undefined && list.length > 0;
+  }
+
   /** Runs the functions at `hook`; the first DROP wins. */
   runHook(hook: NetfilterHook, pkt: Omit<HookPacket, 'hook'>): HookVerdict {
     const list = this.#hooks.get(hook);
@@ -446,14 +459,14 @@ export class Host {
       // loopback_xmit → netif_rx: delivered from the backlog, after this event.
       this.events.schedule(this.events.now, (now) => this.#loopbackReceive(iface, frame, now));
     }
-    return { ok: true };
+    return SENT;
   }
 
   #loopbackReceive(iface: NetInterface, frame: Uint8Array, now: Time): void {
     iface.stats.rxPackets++;
     iface.stats.rxBytes += frame.length;
     this.#tap(iface, 'In', 'host', frame);
-    this.ip.rcv(now, iface, frame.subarray(ETHERNET_HEADER_LEN), 'host');
+    this.ip.rcv(now, iface, view(frame, ETHERNET_HEADER_LEN), 'host');
   }
 
   /** A frame from the link: the NIC's filter, the taps, then the protocol (netif_receive_skb). */
@@ -488,7 +501,7 @@ export class Host {
     iface.stats.rxBytes += frame.length;
     this.#tap(iface, 'In', pktType, frame);
     const ethertype = (frame[12]! << 8) | frame[13]!;
-    const payload = frame.subarray(ETHERNET_HEADER_LEN);
+    const payload = view(frame, ETHERNET_HEADER_LEN);
     switch (ethertype) {
       case ETHERTYPE_IPV4:
         this.ip.rcv(now, iface, payload, pktType);

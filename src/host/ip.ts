@@ -23,9 +23,15 @@
 import { HZ, jiffies } from '../sim/jiffies.js';
 import type { Time } from '../sim/time.js';
 import { type Ipv4Address, isIpv4Multicast } from '../wire/address.js';
-import { EMPTY_BYTES, get16, put16 } from '../wire/bytes.js';
-import { internetChecksum } from '../wire/checksum.js';
-import { buildEthernet, ETHERTYPE_IPV4 } from '../wire/ethernet.js';
+import { freshBytes, get16, put16, view } from '../wire/bytes.js';
+import { internetChecksum, sumWords } from '../wire/checksum.js';
+import { checksumVerifies } from '../wire/checksum-report.js';
+import {
+  buildEthernet,
+  ETHERNET_HEADER_LEN,
+  ETHERTYPE_IPV4,
+  emitEthernetHeader,
+} from '../wire/ethernet.js';
 import {
   ICMP_DEST_UNREACH,
   ICMP_EXC_TTL,
@@ -37,7 +43,8 @@ import {
   ICMP_TIME_EXCEEDED,
 } from '../wire/icmp.js';
 import {
-  buildIpv4,
+  decodeIpv4,
+  emitIpv4BasicHeader,
   IP_DF,
   IPV4_HEADER_LEN,
   IPV4_MAX_TOTAL_LEN,
@@ -99,7 +106,20 @@ export interface IpOutput {
   readonly oif?: NetInterface;
   /** The sender confirms the next hop is reachable (TCP after forward progress; MSG_CONFIRM). */
   readonly confirmNeighbour?: boolean;
+  /**
+   * The buffer `payload` was built in, with headroom (as an skb has): `payload`
+   * is its view from byte IP_HEADROOM to its end, and IP and the device write their
+   * headers in front of it. Without one, IP copies the payload once into such a
+   * buffer.
+   */
+  readonly frame?: Uint8Array | undefined;
 }
+
+/**
+ * Room for the Ethernet and IPv4 headers before a transport's segment (Linux's
+ * MAX_TCP_HEADER reserve): the segment is written once and never copied again.
+ */
+export const IP_HEADROOM = ETHERNET_HEADER_LEN + IPV4_HEADER_LEN;
 
 /** ip_route_input_slow's verdict on a received datagram. */
 type InputRoute =
@@ -111,6 +131,15 @@ type InputRoute =
       readonly reason: 'IP_INVALID_SOURCE' | 'IP_INVALID_DEST' | 'NOT_SPECIFIED';
     };
 
+/** How many output routes IpLayer keeps (see #routeOutputCached). */
+const ROUTE_CACHE_ENTRIES = 4;
+
+/** A datagram handed on (one object: results are only read). */
+const SENT: SendResult = { ok: true };
+
+/** The input route of a datagram for this host (one object: it is only read). */
+const INPUT_LOCAL: InputRoute = { kind: 'local' };
+
 /** net/ipv4/route.c: ip_rt_error_cost = HZ (net.ipv4.route.error_cost), in jiffies. */
 const IP_RT_ERROR_COST = HZ;
 /** net/ipv4/route.c: ip_rt_error_burst = 5 * HZ (net.ipv4.route.error_burst). */
@@ -121,9 +150,17 @@ export class IpLayer {
   readonly #host: Host;
   readonly idents: IpIdents;
 
+  /** net.ipv4.ip_default_ttl, kept up to date: read for every datagram sent. */
+  #defaultTtl: number;
+
   constructor(host: Host) {
     this.#host = host;
     this.idents = new IpIdents(host.random.stream('ip-idents'));
+    const ttl = 'net.ipv4.ip_default_ttl';
+    this.#defaultTtl = host.sysctl.int(ttl);
+    host.sysctl.onChange(ttl, (v) => {
+      this.#defaultTtl = v as number;
+    });
   }
 
   // ---- input ---------------------------------------------------------------
@@ -138,8 +175,9 @@ export class IpLayer {
       host.drop('OTHERHOST', 'ip_rcv_core', iface, bytes);
       return;
     }
-    c.count('IpInReceives');
-    c.count('IpExtInOctets', bytes.length);
+    const cv = c.values;
+    cv.IpInReceives++;
+    cv.IpExtInOctets += bytes.length;
     const inhdr = (): void => {
       c.count('IpInHdrErrors');
       host.drop('IP_INHDR', 'ip_rcv_core', iface, bytes);
@@ -154,16 +192,28 @@ export class IpLayer {
       inhdr();
       return;
     }
-    const ecnCounter = (
-      ['IpExtInNoECTPkts', 'IpExtInECT1Pkts', 'IpExtInECT0Pkts', 'IpExtInCEPkts'] as const
-    )[v.ecn]!;
-    c.count(ecnCounter);
+    // ip_rcv_core's __IP_ADD_STATS by ECN codepoint (named increments: a
+    // computed key costs a lookup per packet).
+    switch (v.ecn) {
+      case 0:
+        cv.IpExtInNoECTPkts++;
+        break;
+      case 1:
+        cv.IpExtInECT1Pkts++;
+        break;
+      case 2:
+        cv.IpExtInECT0Pkts++;
+        break;
+      default:
+        cv.IpExtInCEPkts++;
+    }
     if (bytes.length < v.headerLength) {
       inhdr();
       return;
     }
     // RFC 1122 3.2.1.2: "MUST silently discard any IP frame that fails the checksum".
-    if (internetChecksum(bytes, 0, v.headerLength) !== 0) {
+    const headerSum = sumWords(bytes, 0, v.headerLength);
+    if (!checksumVerifies(headerSum)) {
       c.count('IpExtInCsumErrors');
       c.count('IpInHdrErrors');
       host.drop('IP_CSUM', 'ip_rcv_core', iface, bytes);
@@ -181,14 +231,11 @@ export class IpLayer {
     }
     // "Our transport medium may have padded the buffer out. Now we know it is IP
     // we can trim to the true length of the frame."
-    const datagram = bytes.subarray(0, total);
-    const parsed = parseIpv4(datagram);
-    if (!parsed.ok) {
-      inhdr();
-      return;
-    } // unreachable after the checks above
-    const ip = parsed.value;
+    const datagram = total === bytes.length ? bytes : view(bytes, 0, total);
+    // The checks above are parseIpv4's: decode without making them again.
+    const ip = decodeIpv4(v, headerSum);
     if (
+      host.hasHooks('PREROUTING') &&
       host.runHook('PREROUTING', { datagram, ip, inIface: iface, outIface: undefined }) === 'DROP'
     ) {
       host.drop('NETFILTER_DROP', 'nf_hook PREROUTING', iface, datagram);
@@ -229,6 +276,11 @@ export class IpLayer {
     }
   }
 
+  #inputLocalDst: Ipv4Address = 0;
+  #inputLocalSrc: Ipv4Address = 0;
+  #inputLocalIface: NetInterface | undefined = undefined;
+  #inputLocalGeneration = -1;
+
   /**
    * ip_route_input_noref → ip_route_input_slow. Packets on lo were routed when
    * they were sent (the skb keeps its dst): they are ours.
@@ -252,6 +304,18 @@ export class IpLayer {
     // route_localnet is 0: loopback addresses never come from outside.
     if (isLoopbackAddress(dst)) return { kind: 'martian', reason: 'IP_INVALID_DEST' };
     if (isLoopbackAddress(src)) return { kind: 'martian', reason: 'IP_INVALID_SOURCE' };
+    // The last datagram's verdict, when it was ours and came the same way (a
+    // host mostly hears from the peer it heard from last): what follows reads
+    // the routing tables only, whose generation says whether they moved.
+    const generation = host.routes.generation;
+    if (
+      this.#inputLocalDst === dst &&
+      this.#inputLocalSrc === src &&
+      this.#inputLocalIface === iface &&
+      this.#inputLocalGeneration === generation
+    ) {
+      return INPUT_LOCAL;
+    }
     const forwarding = host.sysctl.int('net.ipv4.ip_forward') !== 0;
     const route = host.routes.lookup(dst);
     if (route === undefined)
@@ -262,9 +326,12 @@ export class IpLayer {
       case 'local':
         // fib_validate_source with rp_filter 0: our own address as the source of
         // a packet from the wire is a martian.
-        return host.isLocalAddress(src)
-          ? { kind: 'martian', reason: 'IP_INVALID_SOURCE' }
-          : { kind: 'local' };
+        if (host.isLocalAddress(src)) return { kind: 'martian', reason: 'IP_INVALID_SOURCE' };
+        this.#inputLocalDst = dst;
+        this.#inputLocalSrc = src;
+        this.#inputLocalIface = iface;
+        this.#inputLocalGeneration = generation;
+        return INPUT_LOCAL;
       // fib_lookup fails on these types with their fib_props error; "if
       // (!IN_DEV_FORWARD(in_dev)) err = -EHOSTUNREACH".
       case 'unreachable':
@@ -359,7 +426,10 @@ export class IpLayer {
       host.drop('FRAG_REASM_TIMEOUT', 'ip_defrag', iface, datagram);
       return;
     }
-    if (host.runHook('INPUT', { datagram, ip, inIface: iface, outIface: undefined }) === 'DROP') {
+    if (
+      host.hasHooks('INPUT') &&
+      host.runHook('INPUT', { datagram, ip, inIface: iface, outIface: undefined }) === 'DROP'
+    ) {
       host.drop('NETFILTER_DROP', 'nf_hook INPUT', iface, datagram);
       return;
     }
@@ -381,7 +451,7 @@ export class IpLayer {
       host.drop('IP_NOPROTO', 'ip_local_deliver_finish', iface, datagram);
       return;
     }
-    c.count('IpInDelivers');
+    c.values.IpInDelivers++;
     handler.receive(now, ip, iface, skb);
   }
 
@@ -449,7 +519,7 @@ export class IpLayer {
     }
     // ip_forward_finish.
     c.count('IpForwDatagrams');
-    this.#postRouting(now, copy, fwd.value, out, false);
+    this.#postRouting(now, copy, undefined, fwd.value, out, false);
   }
 
   // ---- output --------------------------------------------------------------
@@ -461,8 +531,60 @@ export class IpLayer {
    * is not ours.
    */
   routeOutput(dst: Ipv4Address, options: RouteOutputOptions = {}): RouteOutputResult {
+    return this.#routeOutputCached(dst, options.src, options.oif);
+  }
+
+  /**
+   * routeOutput through a small cache: a host mostly sends to the few peers it
+   * sent to last, and the lookup (two tables scanned, an object per datagram)
+   * was a tenth of a short connection's cost. Linux keeps the dst on the socket
+   * (sk_dst_cache) and checks it against the fib's generation; this checks the
+   * routing table's generation (which also moves when addresses do) and the
+   * device's MTU. connect() asks without a source and the segments with one:
+   * two entries at least.
+   */
+  #routeOutputCached(
+    dst: Ipv4Address,
+    src: Ipv4Address | undefined,
+    oif: NetInterface | undefined,
+  ): RouteOutputResult {
+    const generation = this.#host.routes.generation;
+    const cache = this.#routeCache;
+    for (let i = 0; i < cache.length; i++) {
+      const e = cache[i]!;
+      const r = e.result;
+      if (
+        e.dst === dst &&
+        e.src === src &&
+        e.oif === oif &&
+        e.generation === generation &&
+        (!r.ok || r.mtu === r.dev.mtu)
+      ) {
+        return r;
+      }
+    }
+    const result = this.#routeOutputSlow(dst, src, oif);
+    const entry = { dst, src, oif, generation, result };
+    if (cache.length < ROUTE_CACHE_ENTRIES) cache.push(entry);
+    else cache[this.#routeCacheNext++ % ROUTE_CACHE_ENTRIES] = entry;
+    return result;
+  }
+
+  readonly #routeCache: {
+    readonly dst: Ipv4Address;
+    readonly src: Ipv4Address | undefined;
+    readonly oif: NetInterface | undefined;
+    readonly generation: number;
+    readonly result: RouteOutputResult;
+  }[] = [];
+  #routeCacheNext = 0;
+
+  #routeOutputSlow(
+    dst: Ipv4Address,
+    src: Ipv4Address | undefined,
+    oif: NetInterface | undefined,
+  ): RouteOutputResult {
     const host = this.#host;
-    const { src, oif } = options;
     if (src !== undefined && src !== 0) {
       if (
         isIpv4Multicast(src) ||
@@ -534,10 +656,7 @@ export class IpLayer {
   output(o: IpOutput): SendResult {
     const host = this.#host;
     const now = host.events.now;
-    const r = this.routeOutput(o.dst, {
-      ...(o.src !== undefined ? { src: o.src } : {}),
-      ...(o.oif !== undefined ? { oif: o.oif } : {}),
-    });
+    const r = this.#routeOutputCached(o.dst, o.src, o.oif);
     if (!r.ok) {
       if (r.errno === 'ENETUNREACH') {
         host.counters.count('IpOutNoRoutes');
@@ -563,21 +682,27 @@ export class IpLayer {
           ? 0
           : this.idents.reserve(jiffies(now), o.dst, src, o.protocol);
     const tos = o.tos ?? 0;
-    const datagram = buildIpv4({
-      dscp: tos >>> 2,
-      ecn: tos & 3,
+    // One buffer for the frame: the transport's segment is already in it (or
+    // is copied in once), the IP header goes in front of it, and the Ethernet
+    // header in front of that (ip_queue_xmit's skb_push, then the device's).
+    let frame = o.frame;
+    if (frame === undefined) {
+      frame = freshBytes(IP_HEADROOM + o.payload.length);
+      frame.set(o.payload, IP_HEADROOM);
+    }
+    const datagram = view(frame, ETHERNET_HEADER_LEN);
+    emitIpv4BasicHeader(
+      datagram,
+      tos,
       id,
-      dontFragment: df,
-      moreFragments: false,
-      fragmentOffset: 0,
-      ttl: o.ttl ?? host.sysctl.int('net.ipv4.ip_default_ttl'),
-      protocol: o.protocol,
+      df,
+      o.ttl ?? this.#defaultTtl,
+      o.protocol,
       src,
-      dst: o.dst,
-      options: EMPTY_BYTES,
-      payload: o.payload,
-    });
-    return this.#localOut(now, datagram, r, o.confirmNeighbour ?? false);
+      o.dst,
+      o.payload.length,
+    );
+    return this.#localOut(now, datagram, frame, r, o.confirmNeighbour ?? false);
   }
 
   /**
@@ -608,13 +733,26 @@ export class IpLayer {
     }
     put16(datagram, 10, 0);
     put16(datagram, 10, internetChecksum(datagram, 0, v.headerLength));
-    return this.#localOut(now, datagram, r, false);
+    return this.#localOut(now, datagram, undefined, r, false);
   }
 
-  /** ip_local_out: OUTPUT, then ip_output. */
-  #localOut(now: Time, datagram: Uint8Array, out: OutputRoute, confirm: boolean): SendResult {
+  /**
+   * ip_local_out: OUTPUT, then ip_output. `frame`, when there is one, holds
+   * `datagram` from byte 14 (see IpOutput.frame).
+   */
+  #localOut(
+    now: Time,
+    datagram: Uint8Array,
+    frame: Uint8Array | undefined,
+    out: OutputRoute,
+    confirm: boolean,
+  ): SendResult {
     const host = this.#host;
-    host.counters.count('IpOutRequests');
+    host.counters.values.IpOutRequests++;
+    // The hooks are handed the decoded packet: decode only for them.
+    if (!host.hasHooks('OUTPUT') && !host.hasHooks('POSTROUTING')) {
+      return this.#postRouting(now, datagram, frame, undefined, out, confirm);
+    }
     const parsed = parseIpv4(datagram);
     if (!parsed.ok) return { ok: false, errno: 'EINVAL', reason: 'NOT_SPECIFIED' };
     if (
@@ -630,21 +768,26 @@ export class IpLayer {
       // nf_hook's NF_DROP gives -EPERM.
       return { ok: false, errno: 'EPERM', reason: 'NETFILTER_DROP' };
     }
-    return this.#postRouting(now, datagram, parsed.value, out, confirm);
+    return this.#postRouting(now, datagram, frame, parsed.value, out, confirm);
   }
 
-  /** ip_output → POSTROUTING → ip_finish_output (MTU) → ip_finish_output2. */
+  /**
+   * ip_output → POSTROUTING → ip_finish_output (MTU) → ip_finish_output2. `ip`
+   * is the decoded datagram, undefined when no hook is there to be handed it.
+   */
   #postRouting(
     now: Time,
     datagram: Uint8Array,
-    ip: ReceivedIpv4Packet,
+    frame: Uint8Array | undefined,
+    ip: ReceivedIpv4Packet | undefined,
     out: OutputRoute,
     confirm: boolean,
   ): SendResult {
     const host = this.#host;
     if (
+      ip !== undefined &&
       host.runHook('POSTROUTING', { datagram, ip, inIface: undefined, outIface: out.dev }) ===
-      'DROP'
+        'DROP'
     ) {
       host.drop('NETFILTER_DROP', 'nf_hook POSTROUTING', out.dev, datagram);
       return { ok: false, errno: 'EPERM', reason: 'NETFILTER_DROP' };
@@ -653,7 +796,7 @@ export class IpLayer {
       // ip_fragment: with DF, "fragmentation needed" to the sender (ourselves)
       // and EMSGSIZE; without, Linux would fragment (see the module comment).
       host.counters.count('IpFragFails');
-      if (ip.dontFragment) {
+      if ((get16(datagram, 6) & IP_DF) !== 0) {
         host.icmp.send(
           { datagram, pktType: 'host', inIface: out.dev, local: false, broadcast: false },
           ICMP_DEST_UNREACH,
@@ -664,35 +807,41 @@ export class IpLayer {
       host.drop('PKT_TOO_BIG', 'ip_fragment', out.dev, datagram);
       return { ok: false, errno: 'EMSGSIZE', reason: 'PKT_TOO_BIG' };
     }
-    return this.#finishOutput2(now, datagram, out, confirm);
+    return this.#finishOutput2(now, datagram, frame, out, confirm);
   }
 
   /** ip_finish_output2: count, find the neighbour, hand over. */
-  #finishOutput2(now: Time, datagram: Uint8Array, out: OutputRoute, confirm: boolean): SendResult {
+  #finishOutput2(
+    now: Time,
+    datagram: Uint8Array,
+    frame: Uint8Array | undefined,
+    out: OutputRoute,
+    confirm: boolean,
+  ): SendResult {
     const host = this.#host;
-    const c = host.counters;
-    c.count('IpOutTransmits');
-    c.count('IpExtOutOctets', datagram.length);
+    const c = host.counters.values;
+    c.IpOutTransmits++;
+    c.IpExtOutOctets += datagram.length;
     if (out.type === 'broadcast') {
-      c.count('IpExtOutBcastPkts');
-      c.count('IpExtOutBcastOctets', datagram.length);
+      c.IpExtOutBcastPkts++;
+      c.IpExtOutBcastOctets += datagram.length;
     }
     const dev = out.dev;
     if (dev.kind === 'loopback') {
-      return host.devXmit(dev, frameFor(0, 0, datagram));
+      return host.devXmit(dev, frameFor(0, 0, datagram, frame));
     }
     const n = host.neigh.lookupOrCreate(now, dev, out.nexthop);
     if (n === undefined) {
       host.drop('NEIGH_CREATEFAIL', 'ip_finish_output2', dev, datagram);
       return { ok: false, errno: 'ENOBUFS', reason: 'NEIGH_CREATEFAIL' };
     }
-    host.neigh.output(now, n, { datagram, truesize: skbTruesize(datagram.length) }, confirm);
-    return { ok: true };
+    host.neigh.output(now, n, { datagram, truesize: skbTruesize(datagram.length), frame }, confirm);
+    return SENT;
   }
 
   /** The neighbour layer sends a datagram: the Ethernet header, then the device. */
   neighTransmit(_now: Time, n: Neighbour, pkt: NeighbourPacket): void {
-    this.#host.devXmit(n.dev, frameFor(n.ha, n.dev.mac, pkt.datagram));
+    this.#host.devXmit(n.dev, frameFor(n.ha, n.dev.mac, pkt.datagram, pkt.frame));
   }
 
   /**
@@ -710,7 +859,20 @@ export class IpLayer {
   }
 }
 
-/** An Ethernet II frame carrying an IPv4 datagram (lo's frames have zero addresses). */
-function frameFor(dst: number, src: number, datagram: Uint8Array): Uint8Array {
-  return buildEthernet({ dst, src, ethertype: ETHERTYPE_IPV4, payload: datagram });
+/**
+ * An Ethernet II frame carrying an IPv4 datagram (lo's frames have zero
+ * addresses): the header written into `frame`'s headroom when the datagram was
+ * built in one, else a new frame with a copy of the datagram.
+ */
+function frameFor(
+  dst: number,
+  src: number,
+  datagram: Uint8Array,
+  frame: Uint8Array | undefined,
+): Uint8Array {
+  if (frame === undefined) {
+    return buildEthernet({ dst, src, ethertype: ETHERTYPE_IPV4, payload: datagram });
+  }
+  emitEthernetHeader(frame, dst, src, ETHERTYPE_IPV4);
+  return frame;
 }

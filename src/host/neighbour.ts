@@ -82,6 +82,12 @@ const ETH_FRAME_LEN = 1514;
 export interface NeighbourPacket {
   readonly datagram: Uint8Array;
   readonly truesize: number;
+  /**
+   * The buffer `datagram` was built in, with room for the link-layer header
+   * before it (an skb's headroom): `datagram` is its view from byte 14. The
+   * device writes its header there instead of copying the datagram.
+   */
+  readonly frame?: Uint8Array | undefined;
 }
 
 /** One neighbour: an on-link address on a device. */
@@ -216,7 +222,7 @@ export interface NeighUpdateFlags {
 export class NeighbourTable {
   readonly #host: NeighbourHost;
   readonly #random: Random;
-  readonly #entries = new Map<string, Neighbour>();
+  readonly #entries = new Map<number, Neighbour>();
   /** The `default` parameters (tbl->parms), copied by new devices. */
   readonly defaults: NeighParms;
   readonly #parms = new Map<NetInterface, NeighParms>();
@@ -621,7 +627,7 @@ export class NeighbourTable {
     return true;
   }
 
-  #remove(now: Time, key: string, n: Neighbour): void {
+  #remove(now: Time, key: number, n: Neighbour): void {
     n.timer.clear();
     for (const pkt of n.queue)
       this.#host.drop(now, 'NEIGH_FAILED', 'neigh_destroy', n.dev, pkt.datagram);
@@ -721,8 +727,9 @@ function fromKernel(kind: string, v: number): number {
   }
 }
 
-function entryKey(dev: NetInterface, key: Ipv4Address): string {
-  return `${dev.index}/${key}`;
+/** The table's key: a number, not a string, so that the per-packet lookup allocates nothing. */
+function entryKey(dev: NetInterface, key: Ipv4Address): number {
+  return dev.index * 0x1_0000_0000 + key;
 }
 
 /** RFC 1112 6.4 (Linux ip_eth_mc_map): 01:00:5e and the low 23 bits of the group. */

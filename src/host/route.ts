@@ -55,6 +55,16 @@ export type RouteResult =
 export class RoutingTable {
   readonly #local: Route[] = [];
   readonly #main: Route[] = [];
+  #generation = 0;
+
+  /**
+   * Moves on every change to either table, so that a route looked up earlier
+   * (the IP layer's cached output route, as Linux's dst entries hang on the
+   * fib's genid) is known to be stale.
+   */
+  get generation(): number {
+    return this.#generation;
+  }
 
   /** Every route of `table`, in the order `ip route show table …` lists them (by prefix). */
   routes(table: 'local' | 'main' = 'main'): readonly Route[] {
@@ -136,6 +146,7 @@ export class RoutingTable {
       metric,
     };
     list.push(route);
+    this.#generation++;
     return { ok: true, route };
   }
 
@@ -156,11 +167,14 @@ export class RoutingTable {
     );
     if (i < 0) return { ok: false, errno: 'ESRCH' };
     const [route] = list.splice(i, 1);
+    this.#generation++;
     return { ok: true, route: route! };
   }
 
   /** fib_add_ifaddr: the routes that come with an address. */
   addInterfaceAddress(dev: NetInterface, address: Ipv4Address, prefixLength: number): void {
+    // The device's addresses changed (selectAddress reads them), even if no route did.
+    this.#generation++;
     const prefix = (address & prefixMask(prefixLength)) >>> 0;
     const kernel = { protocol: 'kernel' as const, prefsrc: address, dev };
     this.add({ ...kernel, table: 'local', type: 'local', dst: address, prefixLength: 32 });
@@ -187,6 +201,7 @@ export class RoutingTable {
 
   /** fib_del_ifaddr: removes every route the kernel added for `address` on `dev`. */
   removeInterfaceAddress(dev: NetInterface, address: Ipv4Address): void {
+    this.#generation++;
     for (const list of [this.#local, this.#main]) {
       for (let i = list.length - 1; i >= 0; i--) {
         const r = list[i]!;
@@ -205,6 +220,7 @@ export class RoutingTable {
 
   /** Removes every route through `dev` (the device went away). */
   removeDevice(dev: NetInterface): void {
+    this.#generation++;
     for (const list of [this.#local, this.#main]) {
       for (let i = list.length - 1; i >= 0; i--) if (list[i]!.dev === dev) list.splice(i, 1);
     }

@@ -45,12 +45,14 @@ import { TcpNet } from '../tcp/net.js';
 import { countReset, tcpResetFor } from '../tcp/reset.js';
 import type { TcpSysctl } from '../tcp/sysctl.js';
 import type { Ipv4Address } from '../wire/address.js';
+import { freshBytes, view } from '../wire/bytes.js';
 import type { IcmpQuote } from '../wire/icmp.js';
 import { IPPROTO_TCP, type ReceivedIpv4Packet } from '../wire/ipv4.js';
 import type { Seq } from '../wire/seq.js';
-import { buildTcp, parseTcp, RST, SYN, type TcpSegment, tcpPseudoHeader } from '../wire/tcp.js';
+import { emitTcp, parseTcp, RST, SYN, type TcpSegment, tcpLength } from '../wire/tcp.js';
 import type { Host } from './host.js';
 import type { NetInterface } from './interface.js';
+import { IP_HEADROOM } from './ip.js';
 import { SocketIpId } from './ipid.js';
 import type { Errno, IcmpErrorReport, InboundPacket, ProtocolHandler } from './protocol.js';
 import { tcpSysctlFrom, writeTcpSysctls } from './tcp-sysctls.js';
@@ -626,10 +628,24 @@ export class HostTcp implements ProtocolHandler {
     id: number | undefined,
     confirmNeighbour = false,
   ): void {
-    const payload = buildTcp(seg, tcpPseudoHeader(src, dst, seg));
+    // The segment is written once, behind room for the IP and Ethernet headers
+    // (tcp_transmit_skb's skb with MAX_TCP_HEADER reserved), and never copied.
+    const length = tcpLength(seg);
+    const frame = freshBytes(IP_HEADROOM + length);
+    const payload = view(frame, IP_HEADROOM);
+    emitTcp(seg, payload, { src, dst, protocol: IPPROTO_TCP, length });
     // One shape for every segment (no optional spreads): the IP layer reads
     // `id` and `confirmNeighbour` as absent when undefined and false.
-    this.host.sendIp({ src, dst, protocol: IPPROTO_TCP, payload, df: true, id, confirmNeighbour });
+    this.host.sendIp({
+      src,
+      dst,
+      protocol: IPPROTO_TCP,
+      payload,
+      df: true,
+      id,
+      confirmNeighbour,
+      frame,
+    });
   }
 
   /** tcp_v4_send_reset for a segment nobody wants: id 0, DF (ip_send_unicast_reply). */

@@ -10,7 +10,7 @@
  * overhead, tcp_rmem/tcp_wmem are truesize budgets); tcplab charges payload bytes.
  */
 
-import { freshBytes } from '../wire/bytes.js';
+import { freshBytes, view as viewOf } from '../wire/bytes.js';
 import { type Seq, seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from '../wire/seq.js';
 import type { SackBlock } from '../wire/tcp-options.js';
 
@@ -129,9 +129,9 @@ export class SendBuffer {
       const chunks = this.#chunks;
       if (this.#tailInBlock && chunks.length > this.#head) {
         // The bytes follow the last chunk's in the same block: one longer view.
-        chunks[chunks.length - 1] = this.#block.subarray(this.#tailStart, this.#blockUsed);
+        chunks[chunks.length - 1] = viewOf(this.#block, this.#tailStart, this.#blockUsed);
       } else {
-        chunks.push(this.#block.subarray(at, this.#blockUsed));
+        chunks.push(viewOf(this.#block, at, this.#blockUsed));
         this.#tailInBlock = true;
         this.#tailStart = at;
       }
@@ -162,7 +162,7 @@ export class SendBuffer {
     this.#cursorSeq = at | 0;
     const start = seqDiff(from, at);
     const first = chunks[i]!;
-    if (start + len <= first.length) return first.subarray(start, start + len);
+    if (start + len <= first.length) return viewOf(first, start, start + len);
     // Across chunks: a copy, from the slab when it is segment-sized.
     const out = freshBytes(len);
     let got = 0;
@@ -246,7 +246,7 @@ export class ReceiveQueue {
     if (first.length - this.#offset >= n) {
       // One chunk holds it all: hand out a view rather than a copy (the segment
       // that brought it is gone; nothing else reads these bytes).
-      const view = first.subarray(this.#offset, this.#offset + n);
+      const view = viewOf(first, this.#offset, this.#offset + n);
       this.#offset += n;
       if (this.#offset === first.length) {
         this.#head++;

@@ -46,11 +46,12 @@ function sumWordsWide(bytes: Uint8Array, start: number, end: number, sum: number
     i += 2;
   }
   const words = (end - i) >>> 2;
-  const u = new Uint32Array(bytes.buffer, bytes.byteOffset + i, words);
+  const u = wordsOf(bytes.buffer);
+  const first = (bytes.byteOffset + i) >>> 2;
   let high = 0;
   let low = 0;
-  for (let k = 0; k < words; ) {
-    const stop = Math.min(words, k + 256);
+  for (let k = first; k < first + words; ) {
+    const stop = Math.min(first + words, k + 256);
     let h = 0;
     let l = 0;
     for (; k < stop; k++) {
@@ -63,6 +64,23 @@ function sumWordsWide(bytes: Uint8Array, start: number, end: number, sum: number
   }
   return sumWordsBytes(bytes, i + words * 4, end, sum + high * 256 + low);
 }
+
+/**
+ * A Uint32Array over the whole of `buffer`, the last one made kept: frames are
+ * built in shared slabs (bytes.ts freshBytes), so the segment summed next is
+ * nearly always in the same buffer, and a view per checksum cost more than
+ * the summing of a short segment.
+ */
+function wordsOf(buffer: ArrayBufferLike): Uint32Array {
+  if (buffer !== lastBuffer) {
+    lastBuffer = buffer;
+    lastWords = new Uint32Array(buffer, 0, buffer.byteLength >>> 2);
+  }
+  return lastWords;
+}
+
+let lastBuffer: ArrayBufferLike | undefined;
+let lastWords: Uint32Array = new Uint32Array(0);
 
 /** Folds a running sum to 16 bits and complements it. */
 export function finishChecksum(sum: number): number {

@@ -81,6 +81,22 @@ export function emitEthernet(frame: EthernetFrame, out: Uint8Array): void {
   out.set(frame.payload, F.payload);
 }
 
+/**
+ * Writes the 14-byte header alone into `out[0, 14)`, in front of a payload
+ * already in place (built with headroom, as an skb is): no copy of the payload.
+ */
+export function emitEthernetHeader(
+  out: Uint8Array,
+  dst: MacAddress,
+  src: MacAddress,
+  ethertype: number,
+): void {
+  assertRoom(out, ETHERNET_HEADER_LEN, 'emitEthernetHeader');
+  writeMacAddress(out, F.dst, dst);
+  writeMacAddress(out, F.src, src);
+  put16(out, F.ethertype, ethertype);
+}
+
 export function buildEthernet(frame: EthernetFrame): Uint8Array {
   const out = freshBytes(ETHERNET_HEADER_LEN + frame.payload.length);
   emitEthernet(frame, out);

@@ -11,7 +11,7 @@ import {
   writeIpv4Address,
 } from './address.js';
 import { EMPTY_BYTES, freshBytes, get16, put16, view } from './bytes.js';
-import { internetChecksum, type PseudoHeader, sumWords } from './checksum.js';
+import { finishChecksum, internetChecksum, type PseudoHeader, sumWords } from './checksum.js';
 import { type ChecksumReport, checksumExpected, checksumVerifies } from './checksum-report.js';
 import { assertRoom, type EmitMode } from './emit.js';
 import { fail, ok, type Parsed, type ParseFailure } from './parsed.js';
@@ -207,9 +207,19 @@ export function parseIpv4(bytes: Uint8Array, opts?: Ipv4ParseOptions): Parsed<Re
   const v = new Ipv4View(bytes);
   const bad = v.check(opts);
   if (bad) return bad;
-  const sum = sumWords(bytes, 0, v.headerLength);
+  return ok(decodeIpv4(v, sumWords(bytes, 0, v.headerLength)));
+}
+
+/**
+ * The packet parseIpv4 gives, from a view whose check() passed and the
+ * unfolded sum of its header (`sumWords` over it): for a receive path that has
+ * made ip_rcv_core's checks and summed the header itself, so that neither is
+ * done twice.
+ */
+export function decodeIpv4(v: Ipv4View, headerSum: number): ReceivedIpv4Packet {
+  const sum = headerSum;
   const checksum = v.checksum;
-  return ok({
+  return {
     dscp: v.dscp,
     ecn: v.ecn,
     totalLength: v.totalLength,
@@ -227,7 +237,7 @@ export function parseIpv4(bytes: Uint8Array, opts?: Ipv4ParseOptions): Parsed<Re
     dst: v.dst,
     options: v.options,
     payload: v.payload,
-  });
+  };
 }
 
 export function ipv4HeaderLength(pkt: Ipv4Packet): number {
@@ -282,6 +292,54 @@ export function emitIpv4Header(
   const checksum =
     verbatim && pkt.checksum !== undefined ? pkt.checksum : internetChecksum(out, 0, hl);
   put16(out, F.checksum, checksum);
+}
+
+/**
+ * Writes a 20-byte header without options into `out[0, 20)` for a payload of
+ * `payloadLength` bytes already in place after it: what emitIpv4Header writes
+ * for such a packet (no reserved flag, no fragment), with no packet object to
+ * build. The header checksum is summed from the fields (RFC 1071) rather than
+ * read back from the bytes.
+ */
+export function emitIpv4BasicHeader(
+  out: Uint8Array,
+  tos: number,
+  id: number,
+  dontFragment: boolean,
+  ttl: number,
+  protocol: number,
+  src: Ipv4Address,
+  dst: Ipv4Address,
+  payloadLength: number,
+): void {
+  const total = IPV4_HEADER_LEN + payloadLength;
+  if (total > IPV4_MAX_TOTAL_LEN) {
+    throw new RangeError(`emitIpv4: total length ${total} above 65535`);
+  }
+  assertRoom(out, IPV4_HEADER_LEN, 'emitIpv4');
+  const w0 = 0x4500 | (tos & 0xff);
+  const flags = dontFragment ? IP_DF : 0;
+  const w4 = ((ttl & 0xff) << 8) | (protocol & 0xff);
+  out[F.versionIhl] = 0x45;
+  out[F.tos] = tos;
+  put16(out, F.totalLength, total);
+  put16(out, F.id, id);
+  put16(out, F.flagsFragment, flags);
+  out[F.ttl] = ttl;
+  out[F.protocol] = protocol;
+  writeIpv4Address(out, F.src, src);
+  writeIpv4Address(out, F.dst, dst);
+  const sum =
+    w0 +
+    total +
+    (id & 0xffff) +
+    flags +
+    w4 +
+    (src >>> 16) +
+    (src & 0xffff) +
+    (dst >>> 16) +
+    (dst & 0xffff);
+  put16(out, F.checksum, finishChecksum(sum));
 }
 
 /** Writes header and payload into `out[0, header length + payload length)`. */

@@ -7,7 +7,7 @@
  */
 
 import { formatEndpoint, type Ipv4Address } from './address.js';
-import { freshBytes, get16, get32, hex, put16, put32, view } from './bytes.js';
+import { EMPTY_BYTES, freshBytes, get16, get32, hex, put16, put32, view } from './bytes.js';
 import { type PseudoHeader, pseudoHeaderSum, sumWords } from './checksum.js';
 import { type ChecksumReport, checksumExpected, checksumVerifies } from './checksum-report.js';
 import { assertRoom, type EmitMode } from './emit.js';
@@ -124,7 +124,9 @@ export class TcpView {
     return this.bytes.subarray(F.options, this.headerLength);
   }
   get payload(): Uint8Array {
-    return view(this.bytes, this.headerLength);
+    const hl = this.headerLength;
+    // A bare ACK (most segments) carries nothing: no view to make.
+    return hl >= this.bytes.length ? EMPTY_BYTES : view(this.bytes, hl);
   }
 }
 
@@ -244,8 +246,10 @@ export function emitTcp(
   const end = emitTcpOptions(seg.options, out, F.options);
   // RFC 9293 3.1: "The TCP header padding is used to ensure that the TCP header
   // ends ... on a 32-bit boundary. The padding is composed of zeros."
-  out.fill(0, end, hl);
-  out.set(seg.payload, hl);
+  // (Both builtins cost a call even with nothing to do: most headers need no
+  // padding, and most segments carry no data.)
+  if (end < hl) out.fill(0, end, hl);
+  if (seg.payload.length > 0) out.set(seg.payload, hl);
   const checksum =
     mode === 'verbatim' && seg.checksum !== undefined
       ? seg.checksum
