@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import { runTcpdump } from '../tools/tcpdump.js';
 import { NodeIO } from './node-io.js';
+import { registerPacketdrill } from './packetdrill.js';
 import { VERSION } from './version.js';
 
 export function main(argv: readonly string[]): void {
@@ -30,6 +31,8 @@ export function main(argv: readonly string[]): void {
     .action((args: string[]) => {
       process.exitCode = runTcpdump(args, new NodeIO());
     });
+
+  registerPacketdrill(program);
 
   program.parse(argv as string[], { from: 'user' });
 }

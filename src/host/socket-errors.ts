@@ -11,6 +11,7 @@ const ERRNO = {
   EPERM: [1, 'Operation not permitted'],
   EBADF: [9, 'Bad file descriptor'],
   EAGAIN: [11, 'Resource temporarily unavailable'],
+  EFAULT: [14, 'Bad address'],
   EACCES: [13, 'Permission denied'],
   EINVAL: [22, 'Invalid argument'],
   EPIPE: [32, 'Broken pipe'],

@@ -25,12 +25,14 @@
  */
 
 import type { Time } from '../sim/time.js';
-import type { TcpEvent } from '../tcp/connection.js';
-import type { TcpState } from '../tcp/state.js';
+import { USEC_PER_JIFFY } from '../tcp/clock.js';
+import type { Connection, TcpEvent } from '../tcp/connection.js';
+import { tcpChronoStats } from '../tcp/output.js';
+import { TCP_STATE_NUMBERS, type TcpState } from '../tcp/state.js';
 import type { Ipv4Address } from '../wire/address.js';
 import type { Host } from './host.js';
 import { errnoNumber, SocketError, type SocketErrorCode, socketError } from './socket-errors.js';
-import { type HostTcp, type PortOwner, type TcpListenSock, type TcpSock } from './tcp.js';
+import type { HostTcp, PortOwner, TcpListenSock, TcpSock } from './tcp.js';
 
 export { SocketError, type SocketErrorCode, socketError } from './socket-errors.js';
 
@@ -59,7 +61,85 @@ export type SocketOption =
   | 'SO_SNDBUF'
   | 'SO_RCVBUF'
   | 'TCP_NODELAY'
-  | 'TCP_MAXSEG';
+  | 'TCP_MAXSEG'
+  | 'TCP_CORK'
+  | 'TCP_USER_TIMEOUT'
+  | 'TCP_KEEPIDLE'
+  | 'TCP_KEEPINTVL'
+  | 'TCP_KEEPCNT'
+  | 'TCP_LINGER2'
+  | 'TCP_SYNCNT';
+
+/** fcntl(2) file status flags (include/uapi/asm-generic/fcntl.h). */
+export const O_RDWR = 0o2;
+export const O_NONBLOCK = 0o4000;
+
+/**
+ * Per-socket TCP settings of do_tcp_setsockopt (include/linux/tcp.h struct
+ * tcp_sock / inet_connection_sock), 0 meaning "the sysctl's value" as Linux
+ * keeps them. Times in seconds as the socket options take them, except
+ * userTimeoutMs.
+ */
+export interface TcpSockOptions {
+  /** TCP_CORK (tp->nonagle & TCP_NAGLE_CORK). */
+  cork: boolean;
+  /** TCP_USER_TIMEOUT in ms (icsk_user_timeout); 0: none. */
+  userTimeoutMs: number;
+  /** TCP_KEEPIDLE (tp->keepalive_time); 0: net.ipv4.tcp_keepalive_time. */
+  keepIdle: number;
+  /** TCP_KEEPINTVL (tp->keepalive_intvl); 0: net.ipv4.tcp_keepalive_intvl. */
+  keepIntvl: number;
+  /** TCP_KEEPCNT (tp->keepalive_probes); 0: net.ipv4.tcp_keepalive_probes. */
+  keepCnt: number;
+  /** TCP_LINGER2 (tp->linger2): seconds, 0 for tcp_fin_timeout, -1 for "no FIN_WAIT2". */
+  linger2: number;
+  /** TCP_SYNCNT (icsk_syn_retries); 0: net.ipv4.tcp_syn_retries. */
+  synCnt: number;
+}
+
+/** The fields of struct tcp_info (include/uapi/linux/tcp.h) tcplab keeps, under their names. */
+export interface TcpInfo {
+  readonly tcpi_state: number;
+  readonly tcpi_ca_state: number;
+  readonly tcpi_retransmits: number;
+  readonly tcpi_probes: number;
+  readonly tcpi_backoff: number;
+  readonly tcpi_rto: number;
+  readonly tcpi_snd_mss: number;
+  readonly tcpi_rcv_mss: number;
+  readonly tcpi_unacked: number;
+  readonly tcpi_last_data_sent: number;
+  readonly tcpi_last_data_recv: number;
+  readonly tcpi_last_ack_recv: number;
+  readonly tcpi_rtt: number;
+  readonly tcpi_rttvar: number;
+  readonly tcpi_snd_ssthresh: number;
+  readonly tcpi_snd_cwnd: number;
+  readonly tcpi_advmss: number;
+  readonly tcpi_snd_wnd: number;
+  /** µs with data in flight or queued (tcp_get_info_chrono_stats: the three chronos together). */
+  readonly tcpi_busy_time: number;
+  /** µs of it limited by the peer's receive window. */
+  readonly tcpi_rwnd_limited: number;
+  /** µs of it limited by the send buffer. DEVIATION(linux): never counted yet. */
+  readonly tcpi_sndbuf_limited: number;
+}
+
+/** MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL, MAX_TCP_KEEPCNT, MAX_TCP_SYNCNT (include/net/tcp.h). */
+const MAX_TCP_KEEPIDLE = 32767;
+const MAX_TCP_KEEPINTVL = 32767;
+const MAX_TCP_KEEPCNT = 127;
+const MAX_TCP_SYNCNT = 127;
+/** TCP_FIN_TIMEOUT_MAX (include/net/tcp.h): 120 s, the most TCP_LINGER2 takes. */
+const TCP_FIN_TIMEOUT_MAX_S = 120;
+/** TCP_CA_* of tcpi_ca_state (include/net/tcp.h enum tcp_ca_state). */
+const TCP_CA_STATE_NUMBERS: Readonly<Record<string, number>> = {
+  Open: 0,
+  Disorder: 1,
+  CWR: 2,
+  Recovery: 3,
+  Loss: 4,
+};
 
 /** struct linger. */
 export interface Linger {
@@ -139,6 +219,17 @@ const TCP_MSS_DEFAULT = 536;
 const TCP_MIN_MSS = 88;
 const MAX_TCP_WINDOW = 32767;
 
+/** The TCP options a socket set before its connection existed, handed to the connection. */
+function applyTcpOptions(c: Connection, o: TcpSockOptions): void {
+  c.cork = o.cork;
+  c.userTimeoutMs = o.userTimeoutMs;
+  c.keepaliveTime = o.keepIdle;
+  c.keepaliveIntvl = o.keepIntvl;
+  c.keepaliveProbes = o.keepCnt;
+  c.linger2 = o.linger2;
+  c.synRetries = o.synCnt;
+}
+
 /** One open socket file. */
 export class SocketFile implements PortOwner {
   readonly fd: number;
@@ -155,6 +246,16 @@ export class SocketFile implements PortOwner {
   noDelay = false;
   linger: Linger = { onoff: false, linger: 0 };
   userMss: number | undefined;
+  /** The TCP_* options of do_tcp_setsockopt (accepted sockets inherit the listener's). */
+  tcpOptions: TcpSockOptions = {
+    cork: false,
+    userTimeoutMs: 0,
+    keepIdle: 0,
+    keepIntvl: 0,
+    keepCnt: 0,
+    linger2: 0,
+    synCnt: 0,
+  };
   sndBufSet: number | undefined;
   rcvBufSet: number | undefined;
   /** shutdown(SHUT_RD) by the application. */
@@ -292,6 +393,8 @@ export class SocketTable {
       nf.keepAlive = f.keepAlive;
       nf.noDelay = f.noDelay;
       nf.linger = f.linger;
+      nf.tcpOptions = { ...f.tcpOptions };
+      applyTcpOptions(child.conn, nf.tcpOptions);
       this.#own(nf, child);
       if (f.noDelay) child.act((c, now) => c.setNoDelay(now, true));
       if (f.keepAlive) child.act((c, now) => c.setKeepAlive(now, true));
@@ -343,6 +446,7 @@ export class SocketTable {
     });
     if (!r.ok) return err(r.errno);
     f.sock = r.value;
+    applyTcpOptions(r.value.conn, f.tcpOptions);
     this.#bySock.set(r.value, f);
     f.localAddr = r.value.conn.local.addr;
     f.localPort = r.value.conn.local.port;
@@ -414,6 +518,10 @@ export class SocketTable {
    * connection is gone. A blocking write waits until every byte is queued.
    */
   write(fd: number, data: Uint8Array): Blocking<number> {
+    return this.#write(fd, data, false);
+  }
+
+  #write(fd: number, data: Uint8Array, more: boolean): Blocking<number> {
     const f = this.#files.get(fd);
     if (f === undefined) return socketError('EBADF', 'write');
     let written = 0;
@@ -422,7 +530,7 @@ export class SocketTable {
       if (s === undefined) return written > 0 ? written : socketError('EPIPE', 'write');
       const conn = s.conn;
       if (TCP_STATES_SYNCHRONIZING.has(conn.state) && conn.error === undefined) return undefined;
-      const n = s.act((c, now) => c.send(now, data.subarray(written)));
+      const n = s.act((c, now) => c.send(now, data.subarray(written), more));
       if (typeof n !== 'number') return written > 0 ? written : socketError(n.code, 'write');
       written += n;
       if (written === data.length) return written;
@@ -434,9 +542,14 @@ export class SocketTable {
     return this.#block(f, attempt);
   }
 
-  /** send() is write() here (no flags yet). */
-  send(fd: number, data: Uint8Array): Blocking<number> {
-    return this.write(fd, data);
+  /**
+   * send(): write() with flags. MSG_MORE (`more`) tells TCP more data follows:
+   * tcp_sendmsg pushes what it queued with TCP_NAGLE_CORK (tcp_push), so a
+   * partial segment waits for the next send, a TCP_NODELAY or TCP_CORK change,
+   * or the window to fill it.
+   */
+  send(fd: number, data: Uint8Array, flags: { more?: boolean } = {}): Blocking<number> {
+    return this.#write(fd, data, flags.more ?? false);
   }
 
   /**
@@ -508,6 +621,42 @@ export class SocketTable {
   }
 
   /**
+   * close() as a blocking caller sees it (tcp_close): with SO_LINGER on, a
+   * positive l_linger and a blocking fd, the call waits until the FIN is
+   * acknowledged (sk_stream_wait_close: the state has left FIN_WAIT1, CLOSING
+   * and LAST_ACK) or l_linger seconds have passed, then returns 0 either way.
+   * Otherwise it is close().
+   */
+  closeLinger(fd: number): Blocking<0> {
+    const f = this.#files.get(fd);
+    const r = this.close(fd);
+    const s = f?.sock;
+    if (r !== 0 || f === undefined || s === undefined) return r;
+    if (!f.linger.onoff || f.linger.linger <= 0 || f.nonBlocking) return 0;
+    // sk_stream_closing: "(1 << sk->sk_state) & (TCPF_FIN_WAIT1 | TCPF_CLOSING | TCPF_LAST_ACK)".
+    const closing = (): boolean => {
+      const st = s.conn.state;
+      return (
+        (st === 'FIN_WAIT1' || st === 'CLOSING' || st === 'LAST_ACK') && s.conn.tw === undefined
+      );
+    };
+    if (!closing()) return 0;
+    const pending = new Pending<0>();
+    const timer = this.host.events.after(f.linger.linger * 1_000_000_000, () => {
+      s.onStateChange = undefined;
+      pending.settle(0);
+    });
+    // sk_stream_wait_close sleeps until sk_state_change wakes it.
+    s.onStateChange = () => {
+      if (closing()) return;
+      s.onStateChange = undefined;
+      timer.cancel();
+      pending.settle(0);
+    };
+    return pending;
+  }
+
+  /**
    * setsockopt(). SO_SNDBUF and SO_RCVBUF are doubled and clamped as
    * sock_setsockopt does ("val = min(val, sysctl_wmem_max); sk_sndbuf =
    * max(val * 2, SOCK_MIN_SNDBUF)"); TCP_MAXSEG takes 88..32767 before the
@@ -556,6 +705,46 @@ export class SocketTable {
         return 0;
       case 'SO_ERROR':
         return socketError('ENOPROTOOPT', 'setsockopt');
+      case 'TCP_CORK':
+        if (on === undefined) return bad();
+        f.tcpOptions.cork = on;
+        f.sock?.act((c, now) => c.setCork(now, on));
+        return 0;
+      case 'TCP_USER_TIMEOUT':
+        // "case TCP_USER_TIMEOUT: if (val < 0) return -EINVAL".
+        if (!Number.isInteger(num) || num < 0) return bad();
+        f.tcpOptions.userTimeoutMs = num;
+        if (f.sock !== undefined) f.sock.conn.userTimeoutMs = num;
+        return 0;
+      case 'TCP_KEEPIDLE':
+        // tcp_sock_set_keepidle_locked: "if (val < 1 || val > MAX_TCP_KEEPIDLE) return -EINVAL".
+        if (!Number.isInteger(num) || num < 1 || num > MAX_TCP_KEEPIDLE) return bad();
+        f.tcpOptions.keepIdle = num;
+        f.sock?.act((c, now) => c.setKeepaliveTime(now, num));
+        return 0;
+      case 'TCP_KEEPINTVL':
+        if (!Number.isInteger(num) || num < 1 || num > MAX_TCP_KEEPINTVL) return bad();
+        f.tcpOptions.keepIntvl = num;
+        if (f.sock !== undefined) f.sock.conn.keepaliveIntvl = num;
+        return 0;
+      case 'TCP_KEEPCNT':
+        if (!Number.isInteger(num) || num < 1 || num > MAX_TCP_KEEPCNT) return bad();
+        f.tcpOptions.keepCnt = num;
+        if (f.sock !== undefined) f.sock.conn.keepaliveProbes = num;
+        return 0;
+      case 'TCP_SYNCNT':
+        // tcp_sock_set_syncnt: "if (val < 1 || val > MAX_TCP_SYNCNT) return -EINVAL".
+        if (!Number.isInteger(num) || num < 1 || num > MAX_TCP_SYNCNT) return bad();
+        f.tcpOptions.synCnt = num;
+        if (f.sock !== undefined) f.sock.conn.synRetries = num;
+        return 0;
+      case 'TCP_LINGER2':
+        // "if (val < 0) tp->linger2 = -1; else if (val > TCP_FIN_TIMEOUT_MAX / HZ)
+        // tp->linger2 = TCP_FIN_TIMEOUT_MAX; else tp->linger2 = val * HZ".
+        if (!Number.isInteger(num)) return bad();
+        f.tcpOptions.linger2 = num < 0 ? -1 : Math.min(num, TCP_FIN_TIMEOUT_MAX_S);
+        if (f.sock !== undefined) f.sock.conn.linger2 = f.tcpOptions.linger2;
+        return 0;
     }
   }
 
@@ -595,7 +784,93 @@ export class SocketTable {
           return conn.sndMss;
         }
         return f.userMss ?? TCP_MSS_DEFAULT;
+      case 'TCP_CORK':
+        return f.tcpOptions.cork;
+      case 'TCP_USER_TIMEOUT':
+        return f.tcpOptions.userTimeoutMs;
+      // do_tcp_getsockopt: the socket's value, else the namespace's sysctl.
+      case 'TCP_KEEPIDLE':
+        return f.tcpOptions.keepIdle || this.tcp.sysctl.tcp_keepalive_time;
+      case 'TCP_KEEPINTVL':
+        return f.tcpOptions.keepIntvl || this.tcp.sysctl.tcp_keepalive_intvl;
+      case 'TCP_KEEPCNT':
+        return f.tcpOptions.keepCnt || this.tcp.sysctl.tcp_keepalive_probes;
+      case 'TCP_SYNCNT':
+        return f.tcpOptions.synCnt || this.tcp.sysctl.tcp_syn_retries;
+      case 'TCP_LINGER2':
+        // "val = tp->linger2; if (val >= 0) val = (val ? : sysctl_tcp_fin_timeout) / HZ".
+        return f.tcpOptions.linger2 < 0
+          ? -1
+          : f.tcpOptions.linger2 || this.tcp.sysctl.tcp_fin_timeout;
     }
+  }
+
+  /**
+   * fcntl(F_GETFL): O_RDWR, with O_NONBLOCK when set (a socket is opened
+   * read-write: sock_alloc_file uses O_RDWR).
+   */
+  getFlags(fd: number): SysResult<number> {
+    const f = this.#files.get(fd);
+    if (f === undefined) return socketError('EBADF', 'fcntl');
+    return O_RDWR | (f.nonBlocking ? O_NONBLOCK : 0);
+  }
+
+  /**
+   * ioctl(SIOCINQ) / ioctl(SIOCOUTQ) (tcp_ioctl): the bytes waiting to be read
+   * (tcp_inq), or not yet acknowledged; EINVAL on a listener.
+   */
+  ioctl(fd: number, request: 'SIOCINQ' | 'SIOCOUTQ'): SysResult<number> {
+    const f = this.#files.get(fd);
+    if (f === undefined) return socketError('EBADF', 'ioctl');
+    if (f.listenSock !== undefined) return socketError('EINVAL', 'ioctl');
+    const conn = f.sock?.conn;
+    if (conn === undefined) return 0;
+    return request === 'SIOCINQ' ? conn.readable : conn.unacknowledged;
+  }
+
+  /**
+   * getsockopt(TCP_INFO) (tcp_get_info): the connection's state and counters.
+   * Times as Linux reports them: tcpi_rto, tcpi_rtt and tcpi_rttvar in µs,
+   * tcpi_last_* in ms ago. A socket without a connection reads its own state
+   * (LISTEN or CLOSE) and zeros; a closed connection (TIME_WAIT included, as
+   * the fd sees it) is TCP_CLOSE.
+   */
+  tcpInfo(fd: number): SysResult<TcpInfo> {
+    const f = this.#files.get(fd);
+    if (f === undefined) return socketError('EBADF', 'getsockopt');
+    const conn = f.sock?.conn;
+    const now = this.host.now;
+    const state: TcpState =
+      f.listenSock !== undefined
+        ? 'LISTEN'
+        : conn === undefined || this.#done(f)
+          ? 'CLOSE'
+          : conn.state;
+    const msAgo = (t: Time): number => Math.floor((now - t) / 1_000_000);
+    const [busy, rwnd, sndbuf] = conn !== undefined ? tcpChronoStats(conn, now) : [0, 0, 0];
+    return {
+      tcpi_state: TCP_STATE_NUMBERS[state],
+      tcpi_ca_state: conn !== undefined ? (TCP_CA_STATE_NUMBERS[conn.caState] ?? 0) : 0,
+      tcpi_retransmits: conn?.retransmits ?? 0,
+      tcpi_probes: conn?.probesOut ?? 0,
+      tcpi_backoff: conn?.backoff ?? 0,
+      tcpi_rto: conn !== undefined ? conn.rto * USEC_PER_JIFFY : 0,
+      tcpi_snd_mss: conn?.sndMss ?? TCP_MSS_DEFAULT,
+      tcpi_rcv_mss: conn?.rcvMss ?? TCP_MSS_DEFAULT,
+      tcpi_unacked: conn?.rtxQueue.length ?? 0,
+      tcpi_last_data_sent: conn !== undefined ? msAgo(conn.lsndtime) : 0,
+      tcpi_last_data_recv: conn !== undefined ? msAgo(conn.lrcvtime) : 0,
+      tcpi_last_ack_recv: conn !== undefined ? msAgo(conn.rcvTstamp) : 0,
+      tcpi_rtt: conn !== undefined ? conn.rtt.srtt8Us >> 3 : 0,
+      tcpi_rttvar: conn !== undefined ? conn.rtt.mdev4Us >> 2 : 0,
+      tcpi_snd_ssthresh: conn?.ssthresh ?? 0x7fffffff,
+      tcpi_snd_cwnd: conn?.cwnd ?? 10,
+      tcpi_advmss: conn?.advMss ?? TCP_MSS_DEFAULT,
+      tcpi_snd_wnd: conn?.sndWnd ?? 0,
+      tcpi_busy_time: busy + rwnd + sndbuf,
+      tcpi_rwnd_limited: rwnd,
+      tcpi_sndbuf_limited: sndbuf,
+    };
   }
 
   /** getsockname(): the bound address and port (0.0.0.0:0 before any). */

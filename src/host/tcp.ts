@@ -87,6 +87,13 @@ export class TcpSock {
   ownedByUserAt: Time | undefined;
   /** A segment advanced SND.UNA: the next one sent confirms the neighbour (sk_dst_confirm). */
   pendingConfirm = false;
+  /**
+   * Told when the connection's state changed (Linux sk->sk_state_change), after
+   * the flush that saw it: a lingering close() waits on it.
+   */
+  onStateChange: ((now: Time) => void) | undefined;
+  /** The state the last flush saw. */
+  lastState: string | undefined;
   /** Its key in the host's connection table, once there (ConnTable). */
   tupleKey: string | undefined = undefined;
   readonly timer: Timer;
@@ -576,6 +583,10 @@ export class HostTcp implements ProtocolHandler {
     const now = this.host.now;
     for (let s = conn.pollTransmit(); s; s = conn.pollTransmit()) this.#transmit(sock, s, origin);
     for (let e = conn.pollEvent(); e; e = conn.pollEvent()) sock.owner?.(sock, e, now);
+    if (sock.lastState !== conn.state) {
+      sock.lastState = conn.state;
+      sock.onStateChange?.(now);
+    }
     const tw = conn.tw;
     // tw->tw_reuse (a WeakMap beside the sock cost more than the rest of flush).
     if (tw !== undefined) tw.reuse = sock.reuseAddr;

@@ -19,7 +19,7 @@
 
 import type { Time } from '../sim/time.js';
 import type { Ipv4Address } from '../wire/address.js';
-import { type Seq, seq, seqAdd, seqGt } from '../wire/seq.js';
+import { type Seq, seq, seqAdd, seqGt, seqLt } from '../wire/seq.js';
 import type { TcpSegment } from '../wire/tcp.js';
 import type { SackBlock } from '../wire/tcp-options.js';
 import { OutOfOrderQueue, ReceiveQueue, SendBuffer } from './buffers.js';
@@ -33,6 +33,8 @@ import type { Listener } from './listen.js';
 import type { TcpNet } from './net.js';
 import { initialWscale } from './options.js';
 import {
+  dataEnd,
+  tcpChronoStart,
   tcpCleanupRbuf,
   tcpConnect,
   tcpPushPendingFrames,
@@ -53,6 +55,7 @@ import {
   newTimerTable,
   runTimers,
   type TimerTable,
+  tcpKeepidleChanged,
   tcpOrphanFinWait2,
   timerDeadline,
 } from './timers.js';
@@ -222,8 +225,36 @@ export class Connection {
   orphan = false;
   noDelay: boolean;
   keepAlive: boolean;
+  /** TCP_CORK (tp->nonagle & TCP_NAGLE_CORK): partial segments wait, whatever is in flight. */
+  cork = false;
+  /**
+   * TCP_KEEPIDLE and TCP_KEEPINTVL in seconds, TCP_KEEPCNT (tp->keepalive_time,
+   * keepalive_intvl, keepalive_probes); 0 means the namespace's sysctl, as
+   * keepalive_time_when() reads them.
+   */
+  keepaliveTime = 0;
+  keepaliveIntvl = 0;
+  keepaliveProbes = 0;
+  /** TCP_SYNCNT (icsk_syn_retries); 0 means net.ipv4.tcp_syn_retries. */
+  synRetries = 0;
+  /**
+   * TCP_LINGER2 (tp->linger2) in seconds: how long an orphaned FIN_WAIT2 lasts;
+   * 0 means net.ipv4.tcp_fin_timeout, a negative value none at all (reset).
+   */
+  linger2 = 0;
+  /** TCP_USER_TIMEOUT (icsk_user_timeout) in ms: how long data may stay unacknowledged; 0: none. */
+  userTimeoutMs = 0;
   /** A send() found the buffer full: the next ACK that frees room reports 'writable' (SOCK_NOSPACE). */
   writeBlocked = false;
+  /**
+   * The chronograph of tcp_info's busy times (Linux tp->chrono_type,
+   * chrono_start, chrono_stat, tcp_chrono_start/stop): what is being timed
+   * (0 nothing, 1 busy, 2 limited by the peer's window, 3 by the send buffer),
+   * since when (jiffies), and the jiffies each has had so far.
+   */
+  chronoType: 0 | 1 | 2 | 3 = 0;
+  chronoStart = 0;
+  readonly chronoStat: [number, number, number] = [0, 0, 0];
 
   // Delayed ACK (Linux icsk_ack).
   /** An ACK is owed (inet_csk_schedule_ack). */
@@ -270,6 +301,15 @@ export class Connection {
   ssthresh = 0x7fffffff;
   cwndCnt = 0;
   caState: CaState = 'Open';
+  /**
+   * The retransmit timer holds a tail loss probe, not the RTO (Linux
+   * icsk_pending == ICSK_TIME_LOSS_PROBE: both share icsk_retransmit_timer).
+   */
+  lossProbePending = false;
+  /** SND.NXT when the last loss probe went out; undefined when none is outstanding (tp->tlp_high_seq). */
+  tlpHighSeq: Seq | undefined;
+  /** That probe retransmitted data rather than sending new data (tp->tlp_retrans). */
+  tlpRetrans = false;
   highSeq: Seq;
   /** Duplicate ACKs standing in for SACKed segments (Reno's sacked_out). */
   sackedOut = 0;
@@ -538,7 +578,7 @@ export class Connection {
    * caller waits for 'writable' or 'connected'), or the error a write gets: the
    * pending error first, then EPIPE once this side or the connection is closed.
    */
-  send(now: Time, data: Uint8Array): number | TcpError {
+  send(now: Time, data: Uint8Array, more = false): number | TcpError {
     const pending = this.takeError();
     if (pending) return pending;
     if (this.sendShutdown || this.state === 'CLOSE' || this.state === 'TIME_WAIT') {
@@ -552,6 +592,8 @@ export class Connection {
     if (n < data.length) this.writeBlocked = true;
     if (n === 0) return 0;
     const mss = Math.max(1, this.sndMss);
+    // tcp_add_write_queue_tail: the first data queued unsent starts the busy chrono.
+    if (!seqLt(this.sndNxt, dataEnd(this))) tcpChronoStart(this, now, 1);
     // One copy of the whole write; the segments will be views into it.
     this.sendBuffer.append(n === data.length ? data : data.subarray(0, n));
     let off = 0;
@@ -565,9 +607,11 @@ export class Connection {
         this.markPush();
       }
     }
-    // tcp_push: the last segment of a write gets PSH.
-    this.markPush();
-    tcpPushPendingFrames(this, now);
+    // tcp_push: the last segment of a write gets PSH, unless MSG_MORE says more
+    // follows ("if (!(flags & MSG_MORE) || forced_push(tp)) tcp_mark_push"), and
+    // then the push is corked ("if (flags & MSG_MORE) nonagle = TCP_NAGLE_CORK").
+    if (!more) this.markPush();
+    tcpPushPendingFrames(this, now, false, more);
     return n;
   }
 
@@ -708,10 +752,33 @@ export class Connection {
     this.finish(now);
   }
 
-  /** TCP_NODELAY. */
+  /**
+   * TCP_NODELAY (Linux __tcp_sock_set_nodelay): "tp->nonagle |=
+   * TCP_NAGLE_OFF|TCP_NAGLE_PUSH; tcp_push_pending_frames(sk)": what waits goes
+   * now, even under TCP_CORK.
+   */
   setNoDelay(now: Time, on: boolean): void {
     this.noDelay = on;
-    if (on) tcpPushPendingFrames(this, now);
+    if (on) tcpPushPendingFrames(this, now, true);
+  }
+
+  /**
+   * TCP_CORK (Linux __tcp_sock_set_cork): on, partial segments wait; off, what
+   * waits is pushed ("if (tp->nonagle & TCP_NAGLE_OFF) tp->nonagle |=
+   * TCP_NAGLE_PUSH; tcp_push_pending_frames(sk)").
+   */
+  setCork(now: Time, on: boolean): void {
+    this.cork = on;
+    if (!on) tcpPushPendingFrames(this, now, this.noDelay);
+  }
+
+  /**
+   * TCP_KEEPIDLE (Linux tcp_sock_set_keepidle_locked): the keepalive timer is
+   * re-armed for what is left of the new idle time.
+   */
+  setKeepaliveTime(now: Time, seconds: number): void {
+    this.keepaliveTime = seconds;
+    if (this.tw === undefined) tcpKeepidleChanged(this, now);
   }
 
   /** SO_KEEPALIVE (Linux tcp_set_keepalive). */

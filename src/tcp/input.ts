@@ -48,12 +48,14 @@ import { parseReceivedOptions, type ReceivedOptions, TCPOLEN_TSTAMP_ALIGNED } fr
 import {
   dataEnd,
   inPingpongMode,
+  tcpChronoStop,
   tcpCurrentMss,
   tcpFullSpace,
   tcpPushPendingFrames,
   tcpRearmRto,
   tcpReceiveWindow,
   tcpRetransmitSkb,
+  tcpScheduleLossProbe,
   tcpSelectWindowBytes,
   tcpSendAck,
   tcpSendBareAck,
@@ -808,8 +810,10 @@ function tcpAck(
   const ackedPackets = tcpCleanRtxQueue(conn, now, ack, opts);
   const dupack = !unaAdvanced && !winUpdate && tcpSegmentLength(seg) === 0;
   const delivered = ackedPackets > 0 ? removeRenoSacks(conn, ackedPackets) : 0;
+  tcpProcessTlpAck(conn, ack, unaAdvanced, dupack);
   const rexmit = tcpCongestionOnAck(conn, { ackedPackets, unaAdvanced, dupack, delivered });
-  if (ackedPackets > 0) tcpRearmRto(conn, now);
+  // tcp_set_xmit_timer (FLAG_SET_XMIT_TIMER): a loss probe if one is due, else the RTO.
+  if (ackedPackets > 0 && !tcpScheduleLossProbe(conn, now, true)) tcpRearmRto(conn, now);
   if (rexmit) tcpXmitRetransmitQueue(conn, now);
   if (unaAdvanced && conn.writeBlocked && conn.sendBuffer.length < conn.sndBuf) {
     // sk_stream_write_space: a writer that found the buffer full hears of room.
@@ -817,6 +821,27 @@ function tcpAck(
     conn.emit(TCP_EVENT_WRITABLE);
   }
   return 'ok';
+}
+
+/**
+ * Linux tcp_process_tlp_ack (RFC 8985 7.4): the ACK of a loss probe. A probe
+ * of new data, or a duplicate ACK telling that both the original and the
+ * probe arrived, ends the episode; an ACK beyond the probe after a
+ * retransmitted one means a loss was repaired (TcpExtTCPLossProbeRecovery).
+ * DEVIATION(linux): without a CWR state, the cwnd reduction Linux makes then
+ * (tcp_init_cwnd_reduction + tcp_end_cwnd_reduction) is not made.
+ */
+function tcpProcessTlpAck(conn: Connection, ack: Seq, unaAdvanced: boolean, dupack: boolean): void {
+  const high = conn.tlpHighSeq;
+  if (high === undefined || seqLt(ack, high)) return;
+  if (!conn.tlpRetrans) {
+    conn.tlpHighSeq = undefined;
+  } else if (seqGt(ack, high)) {
+    conn.tlpHighSeq = undefined;
+    conn.net.count('TcpExtTCPLossProbeRecovery');
+  } else if (!unaAdvanced && dupack) {
+    conn.tlpHighSeq = undefined;
+  }
 }
 
 /**
@@ -838,6 +863,8 @@ function tcpCleanRtxQueue(conn: Connection, now: Time, ack: Seq, opts: ReceivedO
     else if (firstSent === undefined) firstSent = s.sentAt;
   }
   if (acked === 0) return 0;
+  // "if (!skb) tcp_chrono_stop(sk, TCP_CHRONO_BUSY)": everything in flight was acknowledged.
+  if (q.length === 0) tcpChronoStop(conn, now, 1);
   conn.sendBuffer.consumeTo(seqLt(ack, dataEnd(conn)) ? ack : dataEnd(conn));
   while (conn.pushMarks.length > 0 && seqLe(conn.pushMarks[0]!, conn.sndUna))
     conn.pushMarks.shift();

@@ -20,6 +20,7 @@ import {
   TCP_DELACK_MIN,
   TCP_RTO_MAX,
   TCP_RTO_MIN,
+  TCP_TIMEOUT_INIT,
   tcpClockMs,
   usecsToJiffies,
 } from './clock.js';
@@ -479,19 +480,27 @@ function sendNewSegment(
   // tcp_minshall_update: remember the end of the last small segment.
   if (len < tcpCurrentMss(conn)) conn.sndSml = end;
   if (conn.caState === 'Recovery') conn.prrOut++;
-  // tcp_event_new_data_sent: the first segment in flight starts the RTO.
-  if (priorPackets === 0) tcpRearmRto(conn, now);
+  // tcp_event_new_data_sent: the first segment in flight starts the RTO ("if
+  // (!prior_packets || icsk->icsk_pending == ICSK_TIME_LOSS_PROBE) tcp_rearm_rto").
+  if (priorPackets === 0 || conn.lossProbePending) tcpRearmRto(conn, now);
 }
 
 /**
  * Linux tcp_write_xmit: send what the congestion window, the peer's window and
  * Nagle allow. `nagleOff` is TCP_NAGLE_OFF/PUSH (the FIN, TCP_NODELAY).
  */
-export function tcpPushPendingFrames(conn: Connection, now: Time, nagleOff = false): void {
+export function tcpPushPendingFrames(
+  conn: Connection,
+  now: Time,
+  nagleOff = false,
+  corked = false,
+): void {
   const st = conn.state;
   if (st === 'CLOSE' || st === 'SYN_SENT' || st === 'LISTEN' || st === 'TIME_WAIT') return;
   if (conn.isRequest) return;
   let cwndLimited = false;
+  let rwndLimited = false;
+  let sent = 0;
   for (;;) {
     if (!seqLt(conn.sndNxt, conn.writeSeq)) break;
     const mssNow = tcpCurrentMss(conn);
@@ -507,14 +516,26 @@ export function tcpPushPendingFrames(conn: Connection, now: Time, nagleOff = fal
     }
     // tcp_snd_wnd_test: the whole segment, FIN included, must fit in the window.
     const wndEnd = seqAdd(conn.sndUna, conn.sndWnd);
-    if (seqGt(seqAdd(conn.sndNxt, len + (fin ? 1 : 0)), wndEnd)) break;
-    // tcp_nagle_test with tcp_nagle_check: hold a partial segment while a previous
-    // small one is unacknowledged (Minshall's variant), unless TCP_NODELAY or a FIN.
-    if (!fin && len < mssNow && !nagleOff && !conn.noDelay && conn.rtxQueue.length > 0) {
-      if (seqGt(conn.sndSml, conn.sndUna) && !seqGt(conn.sndSml, conn.sndNxt)) break;
+    if (seqGt(seqAdd(conn.sndNxt, len + (fin ? 1 : 0)), wndEnd)) {
+      rwndLimited = true;
+      break;
+    }
+    // tcp_nagle_test with tcp_nagle_check: hold a partial segment under TCP_CORK
+    // or MSG_MORE ("nonagle & TCP_NAGLE_CORK"), or while a previous small one is
+    // unacknowledged (Minshall's variant), unless pushed (TCP_NAGLE_PUSH), TCP_NODELAY or a FIN.
+    if (!fin && len < mssNow && !nagleOff) {
+      if (conn.cork || corked) break;
+      if (!conn.noDelay && conn.rtxQueue.length > 0) {
+        if (seqGt(conn.sndSml, conn.sndUna) && !seqGt(conn.sndSml, conn.sndNxt)) break;
+      }
     }
     sendNewSegment(conn, now, len, fin, false);
+    sent++;
   }
+  if (rwndLimited) tcpChronoStart(conn, now, 2);
+  else tcpChronoStop(conn, now, 2);
+  // tcp_write_xmit: "Send one loss probe per tail loss episode."
+  if (sent > 0) tcpScheduleLossProbe(conn, now, false);
   tcpCwndValidate(conn, cwndLimited);
   // tcp_check_probe_timer: data is waiting on a closed window and nothing is in
   // flight to bring a window update: probe.
@@ -523,6 +544,41 @@ export function tcpPushPendingFrames(conn: Connection, now: Time, nagleOff = fal
       armTimer(conn, 'probe0', now, tcpProbe0Base(conn));
     }
   }
+}
+
+/** Linux tcp_chrono_set: the time so far goes to the chrono that ran; `type` runs from now. */
+function tcpChronoSet(conn: Connection, now: Time, type: 0 | 1 | 2 | 3): void {
+  const nowJ = jiffies(now);
+  const old = conn.chronoType;
+  if (old > 0) conn.chronoStat[old - 1] = (conn.chronoStat[old - 1] ?? 0) + nowJ - conn.chronoStart;
+  conn.chronoStart = nowJ;
+  conn.chronoType = type;
+}
+
+/** Linux tcp_chrono_start: "the highest priority enum takes precedence". */
+export function tcpChronoStart(conn: Connection, now: Time, type: 1 | 2 | 3): void {
+  if (type > conn.chronoType) tcpChronoSet(conn, now, type);
+}
+
+/**
+ * Linux tcp_chrono_stop: nothing left to send or in flight ends the timing;
+ * the end of the condition being timed falls back to busy.
+ */
+export function tcpChronoStop(conn: Connection, now: Time, type: 1 | 2 | 3): void {
+  if (conn.rtxQueue.length === 0 && !seqLt(conn.sndNxt, dataEnd(conn))) {
+    tcpChronoSet(conn, now, 0);
+  } else if (type === conn.chronoType) {
+    tcpChronoSet(conn, now, 1);
+  }
+}
+
+/** Linux tcp_get_info_chrono_stats: busy, rwnd-limited and sndbuf-limited times in µs. */
+export function tcpChronoStats(conn: Connection, now: Time): [number, number, number] {
+  const running = (type: 1 | 2 | 3): number =>
+    (conn.chronoStat[type - 1] ?? 0) +
+    (conn.chronoType === type ? jiffies(now) - conn.chronoStart : 0);
+  const us = (j: number): number => (j * 1_000_000) / HZ;
+  return [us(running(1)), us(running(2)), us(running(3))];
 }
 
 /** Linux tcp_cwnd_validate: how fully the congestion window is used. */
@@ -544,13 +600,95 @@ export function tcpProbe0Base(conn: Connection): number {
   return Math.max(conn.rto, TCP_RTO_MIN);
 }
 
-/** Linux tcp_rearm_rto: the RTO runs while anything is in flight. */
+/**
+ * Linux tcp_rearm_rto: the RTO runs while anything is in flight. Replacing a
+ * pending loss probe, it keeps the RTO's own deadline ("Offset the time elapsed
+ * after installing regular RTO": tcp_rto_delta_us).
+ */
 export function tcpRearmRto(conn: Connection, now: Time): void {
   if (conn.rtxQueue.length === 0) {
     clearTimer(conn, 'retransmit');
+    conn.lossProbePending = false;
     return;
   }
-  armTimer(conn, 'retransmit', now, Math.min(conn.rto, TCP_RTO_MAX));
+  let rto = conn.rto;
+  if (conn.lossProbePending)
+    rto = Math.max(usecsToJiffies(Math.max(tcpRtoDeltaUs(conn, now), 1)), 1);
+  conn.lossProbePending = false;
+  armTimer(conn, 'retransmit', now, Math.min(rto, TCP_RTO_MAX));
+}
+
+/** Linux tcp_rto_delta_us: how far in the future the RTO of the oldest segment in flight is. */
+function tcpRtoDeltaUs(conn: Connection, now: Time): number {
+  const head = conn.rtxQueue[0];
+  if (head === undefined) return 0;
+  return Math.floor((head.sentAt - now) / 1000) + (conn.rto * 1_000_000) / HZ;
+}
+
+/** TCP_TIMEOUT_MIN_US (include/net/tcp.h): 2 ms. */
+const TCP_TIMEOUT_MIN_US = 2000;
+
+/**
+ * Linux tcp_schedule_loss_probe (RFC 8985 7.2, Tail Loss Probe): with SACK,
+ * in the Open state, something in flight, arm a probe 2·SRTT from now (plus
+ * the minimum RTO for a lone segment, whose ACK may be delayed; 2 ms
+ * otherwise), unless the RTO comes first. `advancingRto`: called from an ACK,
+ * the RTO would restart from now. True when the probe timer was armed.
+ * Only with tcp_early_retrans 3 or 4 (see sysctl.ts for tcplab's default).
+ */
+export function tcpScheduleLossProbe(conn: Connection, now: Time, advancingRto: boolean): boolean {
+  const earlyRetrans = conn.net.sysctl.tcp_early_retrans;
+  if (earlyRetrans !== 3 && earlyRetrans !== 4) return false;
+  if (conn.rtxQueue.length === 0 || !conn.sackOk || conn.caState !== 'Open') return false;
+  if (conn.state === 'SYN_SENT' || conn.state === 'SYN_RECV' || conn.isRequest) return false;
+  const srtt = srttUs(conn.rtt);
+  let timeout: number;
+  if (srtt > 0) {
+    let timeoutUs = 2 * srtt;
+    timeoutUs += conn.rtxQueue.length === 1 ? (TCP_RTO_MIN * 1_000_000) / HZ : TCP_TIMEOUT_MIN_US;
+    timeout = usecsToJiffies(timeoutUs);
+  } else {
+    timeout = TCP_TIMEOUT_INIT;
+  }
+  const rtoDeltaUs = advancingRto ? (conn.rto * 1_000_000) / HZ : tcpRtoDeltaUs(conn, now);
+  if (rtoDeltaUs > 0) timeout = Math.min(timeout, usecsToJiffies(rtoDeltaUs));
+  armTimer(conn, 'retransmit', now, timeout);
+  conn.lossProbePending = true;
+  return true;
+}
+
+/**
+ * Linux tcp_send_loss_probe: one new segment if the window allows, else the
+ * last segment in flight again; at most one probe outstanding. The RTO then
+ * restarts from now.
+ */
+export function tcpSendLossProbe(conn: Connection, now: Time): void {
+  if (conn.tlpHighSeq === undefined) {
+    conn.tlpRetrans = false;
+    let sent = false;
+    const mss = tcpCurrentMss(conn);
+    const avail = Math.max(0, seqDiff(dataEnd(conn), conn.sndNxt));
+    const len = Math.min(avail, mss);
+    const fin = conn.finSeq !== undefined && seqAdd(conn.sndNxt, len) === conn.finSeq;
+    const wndEnd = seqAdd(conn.sndUna, conn.sndWnd);
+    if ((len > 0 || fin) && !seqGt(seqAdd(conn.sndNxt, len + (fin ? 1 : 0)), wndEnd)) {
+      // tcp_write_xmit with push_one 2: "Force out a loss probe pkt" past the cwnd.
+      sendNewSegment(conn, now, len, fin, false);
+      sent = true;
+    } else {
+      const last = conn.rtxQueue[conn.rtxQueue.length - 1];
+      if (last !== undefined && tcpRetransmitSkb(conn, now, last)) {
+        conn.tlpRetrans = true;
+        sent = true;
+      }
+    }
+    if (sent) {
+      conn.tlpHighSeq = conn.sndNxt;
+      conn.net.count('TcpExtTCPLossProbes');
+      conn.lossProbePending = false;
+    }
+  }
+  tcpRearmRto(conn, now);
 }
 
 /**

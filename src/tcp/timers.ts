@@ -35,6 +35,7 @@ import {
   tcpRetransmitSkb,
   tcpSendAck,
   tcpSendActiveReset,
+  tcpSendLossProbe,
   tcpWriteWakeup,
 } from './output.js';
 import { tcpTimeWait } from './timewait.js';
@@ -97,6 +98,7 @@ export function runTimers(conn: Connection, now: Time): void {
     switch (kind) {
       case 'retransmit':
         if (conn.isRequest) synAckTimer(conn, now);
+        else if (conn.lossProbePending) tcpSendLossProbe(conn, now);
         else tcpRetransmitTimer(conn, now);
         break;
       case 'probe0':
@@ -131,12 +133,32 @@ export function tcpModelTimeoutMs(boundary: number, rtoBase: number): number {
   return (j * 1000) / HZ;
 }
 
-/** Linux retransmits_timed_out: the time budget of `boundary` retransmissions has been spent. */
-function retransmitsTimedOut(conn: Connection, boundary: number, now: Time): boolean {
+/**
+ * Linux retransmits_timed_out: the time budget of `boundary` retransmissions
+ * has been spent, or TCP_USER_TIMEOUT's `timeoutMs` when set.
+ */
+function retransmitsTimedOut(
+  conn: Connection,
+  boundary: number,
+  now: Time,
+  timeoutMs = 0,
+): boolean {
   if (conn.retransmits === 0 || conn.retransStamp === undefined) return false;
   const syn = conn.state === 'SYN_SENT' || conn.state === 'SYN_RECV';
   const rtoBase = syn ? TCP_TIMEOUT_INIT : TCP_RTO_MIN;
-  return tcpClockMs(now) - conn.retransStamp >= tcpModelTimeoutMs(boundary, rtoBase);
+  const budgetMs = timeoutMs !== 0 ? timeoutMs : tcpModelTimeoutMs(boundary, rtoBase);
+  return tcpClockMs(now) - conn.retransStamp >= budgetMs;
+}
+
+/**
+ * Linux tcp_clamp_rto_to_user_timeout: with TCP_USER_TIMEOUT the next
+ * retransmission comes no later than the user timeout ("fire ASAP" once past).
+ */
+function tcpClampRtoToUserTimeout(conn: Connection, now: Time): number {
+  if (conn.userTimeoutMs === 0 || conn.retransStamp === undefined) return conn.rto;
+  const remainingMs = conn.userTimeoutMs - (tcpClockMs(now) - conn.retransStamp);
+  if (remainingMs <= 0) return 1;
+  return Math.min(conn.rto, Math.ceil((remainingMs * HZ) / 1000));
 }
 
 /** Linux tcp_orphan_retries: tcp_orphan_retries, where 0 means 8 while the RTO is below its maximum. */
@@ -166,7 +188,8 @@ function tcpWriteTimeout(conn: Connection, now: Time): boolean {
   let expired = false;
   let retryUntil: number;
   if (conn.state === 'SYN_SENT' || conn.state === 'SYN_RECV') {
-    retryUntil = sys.tcp_syn_retries;
+    // "retry_until = READ_ONCE(icsk->icsk_syn_retries) ? : sysctl_tcp_syn_retries".
+    retryUntil = conn.synRetries || sys.tcp_syn_retries;
     let maxRetransmits = retryUntil;
     if (conn.state === 'SYN_SENT') maxRetransmits += sys.tcp_syn_linear_timeouts;
     expired = conn.retransmits >= maxRetransmits;
@@ -174,7 +197,7 @@ function tcpWriteTimeout(conn: Connection, now: Time): boolean {
     retryUntil = sys.tcp_retries2;
     if (conn.orphan) retryUntil = tcpOrphanRetries(conn, conn.rto < TCP_RTO_MAX);
   }
-  if (!expired) expired = retransmitsTimedOut(conn, retryUntil, now);
+  if (!expired) expired = retransmitsTimedOut(conn, retryUntil, now, conn.userTimeoutMs);
   if (expired) tcpWriteErr(conn, now);
   return expired;
 }
@@ -188,6 +211,8 @@ function tcpWriteTimeout(conn: Connection, now: Time): boolean {
 function tcpRetransmitTimer(conn: Connection, now: Time): void {
   const head = conn.rtxQueue[0];
   if (head === undefined) return;
+  // "tp->tlp_high_seq = 0": an RTO ends the loss probe episode.
+  conn.tlpHighSeq = undefined;
   const sys = conn.net.sysctl;
   const handshake = conn.state === 'SYN_SENT' || conn.state === 'SYN_RECV';
   if (conn.sndWnd === 0 && !conn.orphan && !handshake) {
@@ -217,7 +242,7 @@ function tcpRetransmitTimer(conn: Connection, now: Time): void {
   if (conn.state !== 'SYN_SENT' || conn.backoff > sys.tcp_syn_linear_timeouts) {
     conn.rto = Math.min(conn.rto * 2, TCP_RTO_MAX);
   }
-  armTimer(conn, 'retransmit', now, conn.rto);
+  armTimer(conn, 'retransmit', now, tcpClampRtoToUserTimeout(conn, now));
 }
 
 /**
@@ -294,33 +319,64 @@ function tcpDelackTimer(conn: Connection, now: Time): void {
 
 // ---- Keepalive (tcp_keepalive_timer). ----
 
-/** Arms (or disarms) the keepalive timer for tcp_keepalive_time (inet_csk_reset_keepalive_timer). */
+/** Linux keepalive_time_when: TCP_KEEPIDLE, else tcp_keepalive_time, in jiffies. */
+function keepaliveTimeWhen(conn: Connection): number {
+  return (conn.keepaliveTime || conn.net.sysctl.tcp_keepalive_time) * HZ;
+}
+
+/** Linux keepalive_intvl_when: TCP_KEEPINTVL, else tcp_keepalive_intvl, in jiffies. */
+function keepaliveIntvlWhen(conn: Connection): number {
+  return (conn.keepaliveIntvl || conn.net.sysctl.tcp_keepalive_intvl) * HZ;
+}
+
+/** Linux keepalive_probes: TCP_KEEPCNT, else tcp_keepalive_probes. */
+function keepaliveProbes(conn: Connection): number {
+  return conn.keepaliveProbes || conn.net.sysctl.tcp_keepalive_probes;
+}
+
+/** Arms (or disarms) the keepalive timer for the idle time (inet_csk_reset_keepalive_timer). */
 export function armKeepalive(conn: Connection, now: Time): void {
   if (conn.keepAlive && conn.state !== 'CLOSE' && conn.state !== 'LISTEN') {
-    armTimer(conn, 'keepalive', now, conn.net.sysctl.tcp_keepalive_time * HZ);
+    armTimer(conn, 'keepalive', now, keepaliveTimeWhen(conn));
   } else {
     clearTimer(conn, 'keepalive');
   }
 }
 
+/**
+ * Linux tcp_sock_set_keepidle_locked: a new TCP_KEEPIDLE re-arms the keepalive
+ * timer for what is left of it since the last segment received
+ * (keepalive_time_elapsed).
+ */
+export function tcpKeepidleChanged(conn: Connection, now: Time): void {
+  if (!conn.keepAlive || conn.state === 'CLOSE' || conn.state === 'LISTEN') return;
+  const elapsed = jiffies(now) - jiffies(Math.max(conn.lrcvtime, conn.rcvTstamp));
+  armTimer(conn, 'keepalive', now, Math.max(keepaliveTimeWhen(conn) - elapsed, 0));
+}
+
 function tcpKeepaliveTimer(conn: Connection, now: Time): void {
-  const sys = conn.net.sysctl;
   if (!conn.keepAlive || conn.state === 'CLOSE' || conn.state === 'SYN_SENT') return;
-  const timeJ = sys.tcp_keepalive_time * HZ;
+  const timeJ = keepaliveTimeWhen(conn);
   let next = timeJ;
   // Keepalive is for idle connections: with data in flight, the RTO watches.
   if (conn.rtxQueue.length === 0 && !seqLt(conn.sndNxt, dataEnd(conn))) {
     const last = Math.max(conn.lrcvtime, conn.rcvTstamp);
     const elapsed = jiffies(now) - jiffies(last);
     if (elapsed >= timeJ) {
-      if (conn.probesOut >= sys.tcp_keepalive_probes) {
+      // "If the TCP_USER_TIMEOUT option is enabled, use that to determine when
+      // to timeout instead."
+      const userTimeoutJ = Math.ceil((conn.userTimeoutMs * HZ) / 1000);
+      if (
+        (conn.userTimeoutMs !== 0 && elapsed >= userTimeoutJ && conn.probesOut > 0) ||
+        (conn.userTimeoutMs === 0 && conn.probesOut >= keepaliveProbes(conn))
+      ) {
         tcpSendActiveReset(conn, now);
         tcpWriteErr(conn, now);
         return;
       }
       tcpWriteWakeup(conn, now, 'TcpExtTCPKeepAlive');
       conn.probesOut++;
-      next = sys.tcp_keepalive_intvl * HZ;
+      next = keepaliveIntvlWhen(conn);
     } else {
       next = timeJ - elapsed;
     }
@@ -331,11 +387,12 @@ function tcpKeepaliveTimer(conn: Connection, now: Time): void {
 // ---- FIN_WAIT2 and TIME_WAIT. ----
 
 /**
- * Linux tcp_fin_time: how long an orphaned FIN_WAIT2 lasts, tcp_fin_timeout but
- * at least 3.5 RTO, in jiffies.
+ * Linux tcp_fin_time: how long an orphaned FIN_WAIT2 lasts, TCP_LINGER2 or
+ * tcp_fin_timeout ("tp->linger2 ? : sysctl_tcp_fin_timeout") but at least 3.5
+ * RTO, in jiffies.
  */
 export function tcpFinTime(conn: Connection): number {
-  const finTimeout = conn.net.sysctl.tcp_fin_timeout * HZ;
+  const finTimeout = (conn.linger2 > 0 ? conn.linger2 : conn.net.sysctl.tcp_fin_timeout) * HZ;
   const rtoBound = conn.rto * 4 - (conn.rto >> 1);
   return Math.max(finTimeout, rtoBound);
 }
@@ -351,6 +408,14 @@ export function tcpFinTime(conn: Connection): number {
  * (linux-traces/time-wait/fw2-orphan-default: gone after 61.2 s, no RST).
  */
 export function tcpOrphanFinWait2(conn: Connection, now: Time, finComing: boolean): boolean {
+  if (conn.linger2 < 0) {
+    // TCP_LINGER2 < 0 (tcp_close, tcp_rcv_state_process): no FIN_WAIT2 at all,
+    // the connection is reset (TcpExtTCPAbortOnLinger).
+    conn.net.count('TcpExtTCPAbortOnLinger');
+    tcpSendActiveReset(conn, now);
+    tcpDone(conn, now);
+    return true;
+  }
   const tmo = tcpFinTime(conn);
   if (tmo > TCP_TIMEWAIT_LEN) {
     armTimer(conn, 'finWait2', now, tmo - TCP_TIMEWAIT_LEN);

@@ -1,0 +1,128 @@
+/**
+ * `tcplab packetdrill FILE_OR_DIR...`: runs packetdrill scripts against
+ * tcplab's stack (src/packetdrill) and prints one line per script, then
+ * `N passed, N failed`. Directories are searched for `*.pkt` files, in
+ * order. Failures are explained on stderr, as packetdrill prints them;
+ * `--verbose` prints every packet as it crosses the wire, `--pcap FILE`
+ * writes the packets of the run (of all runs, one after the other, each
+ * starting a second after the previous one ended) as a LINKTYPE_RAW pcap.
+ */
+
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { Command } from 'commander';
+import { writePcap } from '../capture/pcap.js';
+import { LINKTYPE_RAW } from '../capture/record.js';
+import { runScriptText } from '../packetdrill/run.js';
+import type { WirePacket } from '../packetdrill/tun.js';
+import { NS_PER_S } from '../sim/time.js';
+
+/** The .pkt files under each argument, in sorted order. */
+function scriptFiles(paths: readonly string[]): { files: string[]; errors: string[] } {
+  const files: string[] = [];
+  const errors: string[] = [];
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir).sort()) {
+      const p = join(dir, name);
+      const st = statSync(p);
+      if (st.isDirectory()) walk(p);
+      else if (name.endsWith('.pkt')) files.push(p);
+    }
+  };
+  for (const p of paths) {
+    try {
+      if (statSync(p).isDirectory()) walk(p);
+      else files.push(p);
+    } catch (e) {
+      errors.push(
+        `tcplab packetdrill: ${p}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}`,
+      );
+    }
+  }
+  return { files, errors };
+}
+
+export interface PacketdrillCliOptions {
+  readonly verbose?: boolean;
+  readonly pcap?: string;
+}
+
+/** Runs the scripts; returns the exit status (0: every script passed). */
+export function runPacketdrillCli(
+  paths: readonly string[],
+  options: PacketdrillCliOptions,
+): number {
+  const out = (s: string): void => {
+    process.stdout.write(`${s}\n`);
+  };
+  const err = (s: string): void => {
+    process.stderr.write(`${s}\n`);
+  };
+  const { files, errors } = scriptFiles(paths);
+  for (const e of errors) err(e);
+  let passed = 0;
+  let failed = errors.length;
+  const records: { sec: number; frac: number; data: Uint8Array }[] = [];
+  let offset = 0;
+  for (const file of files) {
+    const name = relative(process.cwd(), file) || file;
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      err(`tcplab packetdrill: ${name}: ${(e as Error).message}`);
+      failed++;
+      continue;
+    }
+    if (options.verbose) out(`--- ${name}`);
+    const r = runScriptText(text, name, options.verbose ? { trace: out } : {});
+    if (options.pcap !== undefined) {
+      let last = 0;
+      for (const p of r.packets as WirePacket[]) {
+        const t = offset + p.time;
+        records.push({
+          sec: Math.floor(t / NS_PER_S),
+          frac: Math.floor((t % NS_PER_S) / 1000),
+          data: p.datagram,
+        });
+        last = p.time;
+      }
+      offset += last + NS_PER_S;
+    }
+    if (options.verbose && r.ignoredSysctls.length > 0) {
+      out(`# sysctls tcplab does not model, ignored: ${r.ignoredSysctls.join(' ')}`);
+    }
+    if (r.ok) {
+      passed++;
+      out(`ok   ${name}`);
+    } else {
+      failed++;
+      out(`FAIL ${name}`);
+      err(r.error ?? 'failed');
+    }
+  }
+  if (options.pcap !== undefined) {
+    writeFileSync(
+      options.pcap,
+      writePcap(
+        records.map((r) => ({ ...r, origLen: r.data.length })),
+        { linkType: LINKTYPE_RAW },
+      ),
+    );
+  }
+  out(`${passed} passed, ${failed} failed`);
+  return failed === 0 ? 0 : 1;
+}
+
+/** Adds the `packetdrill` subcommand. */
+export function registerPacketdrill(program: Command): void {
+  program
+    .command('packetdrill')
+    .description('run packetdrill scripts against the tcplab stack, in virtual time')
+    .argument('<paths...>', 'script files, or directories searched for *.pkt')
+    .option('-v, --verbose', 'print every packet as it crosses the wire')
+    .option('--pcap <file>', 'write the packets of the run to a pcap file')
+    .action((paths: string[], opts: { verbose?: boolean; pcap?: string }) => {
+      process.exitCode = runPacketdrillCli(paths, opts);
+    });
+}

@@ -1,0 +1,67 @@
+/**
+ * `tcplab packetdrill` (bin/tcplab.js, built by npm run build): one line per
+ * script, `N passed, N failed` last, failures on stderr, --verbose and --pcap.
+ */
+
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test } from 'vitest';
+import { readCapture } from '../../src/capture/pcap.js';
+import { TCPLAB } from './corpus.js';
+
+const BIN = new URL('../../bin/tcplab.js', import.meta.url).pathname;
+
+function tcplab(...args: string[]) {
+  return spawnSync(process.execPath, [BIN, 'packetdrill', ...args], { encoding: 'utf8' });
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'tcplab-packetdrill-'));
+const BROKEN = join(dir, 'broken.pkt');
+writeFileSync(
+  BROKEN,
+  `0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
+`,
+);
+const CLOSED = join(TCPLAB, 'closed-port/syn-to-closed-port.pkt');
+
+test('one line per script, the counts last, the failure on stderr, exit status 1', () => {
+  const r = tcplab(CLOSED, BROKEN);
+  const lines = r.stdout.trimEnd().split('\n');
+  expect(lines).toHaveLength(3);
+  expect(lines[0]).toMatch(/^ok {3}.*syn-to-closed-port\.pkt$/);
+  expect(lines[1]).toMatch(/^FAIL .*broken\.pkt$/);
+  expect(lines[2]).toBe('1 passed, 1 failed');
+  expect(r.stderr).toContain(
+    'broken.pkt:2: system call blocked: expected it to return at once (at 0.000000 sec), but it was still blocked at 0.004000 sec',
+  );
+  expect(r.status).toBe(1);
+});
+
+test('a directory runs every .pkt under it; all passing exits 0', () => {
+  const r = tcplab(join(TCPLAB, 'closed-port'));
+  expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('2 passed, 0 failed');
+  expect(r.status).toBe(0);
+});
+
+test('--verbose shows every packet; --pcap writes them', () => {
+  const pcap = join(dir, 'out.pcap');
+  const r = tcplab('--verbose', '--pcap', pcap, CLOSED);
+  expect(r.stdout).toContain(
+    '< 0.000000 IP 192.0.2.1.48000 > 192.168.0.1.8080: Flags [S], seq 1000, win 65535, options [mss 1460,sackOK,TS val 700 ecr 0,nop,wscale 7], length 0',
+  );
+  expect(r.stdout).toContain(
+    '> 0.000000 IP 192.168.0.1.8080 > 192.0.2.1.48000: Flags [R.], seq 0, ack 1001, win 0, length 0',
+  );
+  const cap = readCapture(new Uint8Array(readFileSync(pcap)));
+  expect('records' in cap && cap.records.length).toBe(6);
+});
+
+test('a missing file is a failure', () => {
+  const r = tcplab(join(dir, 'nope.pkt'));
+  expect(r.stderr).toContain('nope.pkt: No such file or directory');
+  expect(r.stdout.trimEnd()).toBe('0 passed, 1 failed');
+  expect(r.status).toBe(1);
+});
