@@ -5,6 +5,7 @@
 
 import { Command } from 'commander';
 import { runTcpdump } from '../tools/tcpdump.js';
+import { registerLab } from './lab.js';
 import { NodeIO } from './node-io.js';
 import { registerPacketdrill } from './packetdrill.js';
 import { VERSION } from './version.js';
@@ -33,6 +34,8 @@ export function main(argv: readonly string[]): void {
     });
 
   registerPacketdrill(program);
+
+  registerLab(program);
 
   program.parse(argv as string[], { from: 'user' });
 }
