@@ -16,6 +16,7 @@
  */
 
 import type { Host } from '../host/host.js';
+import { DEFAULT_MAX_EVENTS_PER_RUN, RunawayError } from '../sim/events.js';
 import type { Network } from '../sim/network.js';
 import { type Duration, NS_PER_S, type Time } from '../sim/time.js';
 import { HostFs } from './fs.js';
@@ -38,6 +39,11 @@ export interface SystemOptions {
   readonly epochSeconds?: number;
   /** The first pid of every host. */
   readonly firstPid?: number;
+  /**
+   * Events one run may take before it stops with a RunawayError (a zero-delay
+   * loop between processes would otherwise never end).
+   */
+  readonly maxEventsPerRun?: number;
 }
 
 /** 2026-01-01T00:00:00Z. */
@@ -61,6 +67,7 @@ export class System implements ProcessSystem {
   readonly epochSeconds: number;
   readonly #commands: ReadonlyMap<string, Command>;
   readonly #firstPid: number;
+  readonly #maxEvents: number;
   readonly #hosts = new Map<Host, HostState>();
   readonly #runtime: ProcessRuntime;
   #woken = false;
@@ -70,6 +77,7 @@ export class System implements ProcessSystem {
     this.epochSeconds = options.epochSeconds ?? DEFAULT_EPOCH_SECONDS;
     this.#commands = options.commands ?? new Map();
     this.#firstPid = options.firstPid ?? 1000;
+    this.#maxEvents = options.maxEventsPerRun ?? DEFAULT_MAX_EVENTS_PER_RUN;
     this.#runtime = {
       system: this,
       wake: () => {
@@ -112,8 +120,11 @@ export class System implements ProcessSystem {
     const p = new Process(this.#runtime, pid, host, host.newSocketTable(), state.fs, options);
     state.processes.set(pid, p);
     void p.exited.then(() => state.processes.delete(pid));
+    // The child starts after the caller's synchronous code, as a forked child
+    // runs after fork() returns in the parent: bash prints `[1] 1001` before a
+    // background job's first output.
     this.#woken = true;
-    void p.run(command);
+    queueMicrotask(() => void p.run(command));
     return p;
   }
 
@@ -151,10 +162,15 @@ export class System implements ProcessSystem {
   async runWhile(predicate: () => boolean, timeLimit: Time): Promise<boolean> {
     const events = this.network.events;
     await this.settle();
+    let stepped = 0;
     for (;;) {
       if (!predicate()) return true;
       const t = events.nextTime();
       if (t === undefined || t > timeLimit) break;
+      // The event queue's own guard counts per call; here every step is a call.
+      if (++stepped > this.#maxEvents) {
+        throw new RunawayError('System.runWhile', stepped, events.now);
+      }
       events.step();
       if (this.#woken) await this.settle();
     }

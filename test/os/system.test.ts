@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Killed, type Proc } from '../../src/os/process.js';
-import { LineReader, Pipe, textInput } from '../../src/os/streams.js';
+import { LineReader, NULL_OUTPUT, Pipe, textInput } from '../../src/os/streams.js';
 import { System } from '../../src/os/system.js';
+import { RunawayError } from '../../src/sim/events.js';
 import { Network } from '../../src/sim/network.js';
 import { ms, NS_PER_S, s } from '../../src/sim/time.js';
 
@@ -180,5 +181,36 @@ describe('processes on virtual time', () => {
     await sys.runUntil(net.now + s(1));
     const states = b.tcp.connections.map((c) => c.conn.state);
     expect(states).toEqual(['CLOSE_WAIT']);
+  });
+  it('a child starts after the code that spawned it, as after fork(): the parent prints first', async () => {
+    const { net, sys } = lan();
+    const a = net.host('a');
+    const seen: string[] = [];
+    const child = sys.spawn(
+      a,
+      async () => {
+        seen.push('child');
+        return 0;
+      },
+      { argv: ['c'], stdin: textInput(''), stdout: NULL_OUTPUT, stderr: NULL_OUTPUT },
+    );
+    seen.push(`parent: [1] ${child.pid}`);
+    await sys.settle();
+    expect(seen).toEqual(['parent: [1] 1000', 'child']);
+  });
+
+  it('processes that wake each other forever at one instant stop with a RunawayError', async () => {
+    const { net } = lan();
+    const sys = new System(net, { maxEventsPerRun: 1000 });
+    const a = net.host('a');
+    sys.spawn(
+      a,
+      async (p) => {
+        for (;;) await p.sleep(0);
+      },
+      { argv: ['spin'], stdin: textInput(''), stdout: NULL_OUTPUT, stderr: NULL_OUTPUT },
+    );
+    await expect(sys.runUntil(s(1))).rejects.toBeInstanceOf(RunawayError);
+    expect(net.now).toBe(0);
   });
 });

@@ -94,6 +94,9 @@ export async function ping(
 /** A client connects to a listener on the server's port 80, sends a line, and closes. */
 export async function converse(env: Lab, port = 80): Promise<void> {
   const { server, client } = env;
+  // Processes started just before (a capture) begin at the next settle, as a
+  // forked child runs after its parent's fork() returns.
+  await env.sys.settle();
   const l = server.sockets.socket();
   server.sockets.bind(l, 0, port);
   server.sockets.listen(l, 5);
