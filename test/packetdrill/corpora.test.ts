@@ -5,7 +5,7 @@
  * which explains every script still failing).
  */
 
-import { describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 import { runScriptText } from '../../src/packetdrill/run.js';
 import { read, scripts, TCPLAB, UPSTREAM } from './corpus.js';
 
@@ -24,6 +24,11 @@ for (const [name, dir, failing] of [
 ] as const) {
   describe(name, () => {
     const files = scripts(dir);
+    let passed = 0;
+    // The pass count, printed in every test run (CI's log shows it; the README states it).
+    afterAll(() => {
+      console.log(`${name}: ${passed} of ${files.length} scripts pass`);
+    });
     test('every failing script listed exists', () => {
       for (const f of failing) expect(files).toContain(f);
     });
@@ -31,6 +36,7 @@ for (const [name, dir, failing] of [
       const expected = !failing.has(f);
       test(`${f} ${expected ? 'passes' : 'fails (docs/packetdrill.md says why)'}`, () => {
         const r = runScriptText(read(dir, f), f);
+        if (r.ok) passed++;
         if (expected) expect(r.error).toBeUndefined();
         expect(r.ok).toBe(expected);
       });
