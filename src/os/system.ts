@@ -85,6 +85,9 @@ export class System implements ProcessSystem {
       },
       wallClock: (now) => this.wallClock(now),
     };
+    // A Linux host always has TCP: a SYN to a host where nothing ever opened a
+    // socket gets the kernel's RST, not "protocol unreachable".
+    for (const host of network.hosts) void host.tcp;
   }
 
   get now(): Time {

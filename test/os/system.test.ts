@@ -213,4 +213,16 @@ describe('processes on virtual time', () => {
     await expect(sys.runUntil(s(1))).rejects.toBeInstanceOf(RunawayError);
     expect(net.now).toBe(0);
   });
+  it('every host of the network has TCP: a SYN to a host without processes gets the kernel RST', async () => {
+    const { net, sys } = lan();
+    const r = await sys.exec(net.host('a'), ['c'], {
+      command: async (p) => {
+        const fd = p.sockets.socket();
+        const c = await p.wait(p.sockets.connect(fd, 0x0a000002, 80));
+        p.stdout.write(typeof c === 'number' ? 'connected\n' : `${c.code}\n`);
+        return 0;
+      },
+    });
+    expect(r.stdout).toBe('ECONNREFUSED\n');
+  });
 });
