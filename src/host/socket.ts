@@ -492,7 +492,10 @@ export class SocketTable {
       if (conn.readable > 0) return s.act((c, now) => c.recv(now, max)).slice();
       // The order of tcp_recvmsg_locked with nothing copied: SOCK_DONE, sk_err,
       // RCV_SHUTDOWN, TCP_CLOSE (ENOTCONN), then EAGAIN.
-      if (conn.finReceived) return new Uint8Array(0);
+      if (conn.finReceived) {
+        s.eofRead = true;
+        return new Uint8Array(0);
+      }
       const e = conn.takeError();
       if (e !== undefined) return socketError(e.code, 'read');
       if (f.shutRd || this.#done(f)) return new Uint8Array(0);

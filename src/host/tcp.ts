@@ -88,6 +88,12 @@ export class TcpSock {
   /** A segment advanced SND.UNA: the next one sent confirms the neighbour (sk_dst_confirm). */
   pendingConfirm = false;
   /**
+   * A read returned end of file: tcp_recvmsg_locked reached the FIN and moved
+   * copied_seq past it (`found_fin_ok: ++*seq`), so the FIN no longer counts in
+   * the Recv-Q that ss and netstat show (rcv_nxt - copied_seq).
+   */
+  eofRead = false;
+  /**
    * Told when the connection's state changed (Linux sk->sk_state_change), after
    * the flush that saw it: a lingering close() waits on it.
    */

@@ -123,16 +123,15 @@ function usersBySocket(
 
 /**
  * Recv-Q of a full socket: rcv_nxt - copied_seq. The peer's FIN advances
- * rcv_nxt and is "copied" only when the application reads the end of file.
- * DEVIATION(linux): tcplab does not record that read; the FIN counts while
- * bytes are still unread or nobody owns the socket (an unaccepted child), as
- * linux-traces/accept-queue-overflow shows (`CLOSE-WAIT 18`).
+ * rcv_nxt and is "copied" only when a read reaches the end of file (TcpSock
+ * eofRead): linux-traces/normal-handshake/nc ss-03 shows `CLOSE-WAIT 0 0`
+ * after the server read end of file, accept-queue-overflow/abort0 ss-09
+ * `CLOSE-WAIT 18` (17 bytes and the FIN) when nothing was read.
  */
 function recvQ(s: TcpSock): number {
   const c = s.conn;
-  const unread = c.readable;
-  const fin = c.finReceived && (unread > 0 || s.owner === undefined) ? 1 : 0;
-  return unread + fin;
+  const fin = c.finReceived && !s.eofRead ? 1 : 0;
+  return c.readable + fin;
 }
 
 /** Every TCP socket of `host`, in the order `ss` lists them (see the DEVIATION below). */

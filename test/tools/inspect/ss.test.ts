@@ -88,6 +88,41 @@ describe('ss matches the reference traces', () => {
     await compare(env, 'normal-handshake/nc/ss-03-after-client-close.txt', ALL3);
   });
 
+  test('Recv-Q counts the peer FIN until a read reaches end of file (rcv_nxt - copied_seq)', async () => {
+    const env = traceLan();
+    let readEof = false;
+    spawn(env, env.server, ['srv'], async (p) => {
+      const l = p.sockets.socket();
+      p.sockets.bind(l, 0, 80);
+      p.sockets.listen(l, 16);
+      const c = await p.wait(p.sockets.accept(l));
+      if (!('fd' in c)) return 1;
+      await p.sleep(s(1));
+      await p.wait(p.sockets.read(c.fd, 2)); // the 2 bytes, not yet the FIN
+      await p.waitUntil(() => readEof, ms(10));
+      await p.wait(p.sockets.read(c.fd, 100)); // end of file
+      await p.sleep(s(1000));
+      return 0;
+    });
+    await env.sys.runUntil(s(0.1));
+    spawn(env, env.client, ['cli'], async (p) => {
+      const fd = p.sockets.socket();
+      await p.wait(p.sockets.connect(fd, ip('192.168.0.22'), 80));
+      await p.wait(p.sockets.write(fd, new TextEncoder().encode('hi')));
+      p.sockets.close(fd);
+      return 0;
+    });
+    await env.sys.runUntil(s(0.5));
+    const state = async () =>
+      (await env.run(env.server, 'ss', '-tn', 'state', 'close-wait')).stdout.split('\n')[1];
+    expect(await state()).toMatch(/^3\s+0\s/); // 2 bytes and the FIN
+    await env.sys.runUntil(s(1.5));
+    expect(await state()).toMatch(/^1\s+0\s/); // the FIN, not yet read
+    readEof = true;
+    await env.sys.runUntil(s(2));
+    expect(await state()).toMatch(/^0\s+0\s/);
+  });
+
   test('time-wait start: TIME-WAIT with timer:(timewait,59sec,0)', async () => {
     const env = traceLan();
     spawn(env, env.server, ['python3'], recvEofServer(s(0), true));
