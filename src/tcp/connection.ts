@@ -283,7 +283,7 @@ export class Connection {
   backoff = 0;
   /** Consecutive timeouts without progress (icsk_retransmits). */
   retransmits = 0;
-  /** When the oldest retransmitted segment was first sent, in ms (retrans_stamp); undefined when none is. */
+  /** When the first retransmission went (the SYN: when it was first sent), in ms (retrans_stamp); undefined when none did. */
   retransStamp: number | undefined;
   totalRetrans = 0;
   /** Unanswered zero-window or keepalive probes (icsk_probes_out). */

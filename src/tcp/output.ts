@@ -22,6 +22,7 @@ import {
   TCP_RTO_MIN,
   TCP_TIMEOUT_INIT,
   tcpClockMs,
+  USEC_PER_JIFFY,
   usecsToJiffies,
 } from './clock.js';
 import { tcpPacketsInFlight } from './congestion.js';
@@ -625,42 +626,55 @@ function tcpRtoDeltaUs(conn: Connection, now: Time): number {
   return Math.floor((head.sentAt - now) / 1000) + (conn.rto * 1_000_000) / HZ;
 }
 
-/** TCP_TIMEOUT_MIN_US (include/net/tcp.h): 2 ms. */
+/** TCP_TIMEOUT_MIN_US (include/net/tcp.h): 2 ms, "Min TCP timeout in microsecs". */
 const TCP_TIMEOUT_MIN_US = 2000;
 
 /**
- * Linux tcp_schedule_loss_probe (RFC 8985 7.2, Tail Loss Probe): with SACK,
- * in the Open state, something in flight, arm a probe 2·SRTT from now (plus
- * the minimum RTO for a lone segment, whose ACK may be delayed; 2 ms
- * otherwise), unless the RTO comes first. `advancingRto`: called from an ACK,
- * the RTO would restart from now. True when the probe timer was armed.
- * Only with tcp_early_retrans 3 or 4 (see sysctl.ts for tcplab's default).
+ * Linux tcp_schedule_loss_probe (RFC 8985 7.2, Tail Loss Probe), as in 6.12
+ * (since commit 1c2709cfff1d "tcp: fix excessive TLP and RACK timeouts from HZ
+ * rounding"): with tcp_early_retrans 3 or 4, SACK, something in flight and the
+ * Open state (or CWR, which tcplab does not have), arm the probe timer for
+ * PTO = usecs_to_jiffies(srtt_us >> 2 + tcp_rto_min_us) with one packet out
+ * ("Add minimum RTO to account for delayed ack when there's one outstanding
+ * packet"), usecs_to_jiffies(srtt_us >> 2 + TCP_TIMEOUT_MIN_US) with more,
+ * TCP_TIMEOUT_INIT without an RTT sample; "If the RTO formula yields an
+ * earlier time, then use that time". `advancingRto`: called from an ACK
+ * (tcp_set_xmit_timer), where the RTO would restart from now. True when the
+ * probe timer was armed. Linux checks no socket state here beyond a Fast Open
+ * request; a handshake never comes here with packets out in tcplab.
  */
 export function tcpScheduleLossProbe(conn: Connection, now: Time, advancingRto: boolean): boolean {
   const earlyRetrans = conn.net.sysctl.tcp_early_retrans;
   if (earlyRetrans !== 3 && earlyRetrans !== 4) return false;
   if (conn.rtxQueue.length === 0 || !conn.sackOk || conn.caState !== 'Open') return false;
   if (conn.state === 'SYN_SENT' || conn.state === 'SYN_RECV' || conn.isRequest) return false;
-  const srtt = srttUs(conn.rtt);
   let timeout: number;
-  if (srtt > 0) {
-    let timeoutUs = 2 * srtt;
-    timeoutUs += conn.rtxQueue.length === 1 ? (TCP_RTO_MIN * 1_000_000) / HZ : TCP_TIMEOUT_MIN_US;
-    timeout = usecsToJiffies(timeoutUs);
+  // tp->srtt_us is SRTT << 3, so srtt_us >> 2 is 2·SRTT, truncated.
+  const twoSrttUs = Math.floor(conn.rtt.srtt8Us / 4);
+  if (conn.rtt.srtt8Us > 0) {
+    const extraUs = conn.rtxQueue.length === 1 ? TCP_RTO_MIN * USEC_PER_JIFFY : TCP_TIMEOUT_MIN_US;
+    timeout = usecsToJiffies(twoSrttUs + extraUs);
   } else {
     timeout = TCP_TIMEOUT_INIT;
   }
-  const rtoDeltaUs = advancingRto ? (conn.rto * 1_000_000) / HZ : tcpRtoDeltaUs(conn, now);
+  // rto_delta_us is a u32 there: an RTO already past wraps to a huge value and
+  // leaves the timeout alone, as skipping the min() does here.
+  const rtoDeltaUs = advancingRto ? conn.rto * USEC_PER_JIFFY : tcpRtoDeltaUs(conn, now);
   if (rtoDeltaUs > 0) timeout = Math.min(timeout, usecsToJiffies(rtoDeltaUs));
-  armTimer(conn, 'retransmit', now, timeout);
+  armTimer(conn, 'retransmit', now, Math.min(timeout, TCP_RTO_MAX));
   conn.lossProbePending = true;
   return true;
 }
 
 /**
- * Linux tcp_send_loss_probe: one new segment if the window allows, else the
- * last segment in flight again; at most one probe outstanding. The RTO then
- * restarts from now.
+ * Linux tcp_send_loss_probe (RFC 8985 7.3), when the probe timer fires: at
+ * most one probe outstanding (tlp_high_seq); one new segment if the send head
+ * fits the peer's window (tcp_snd_wnd_test; tcp_write_xmit with push_one 2
+ * forces it past the cwnd and Nagle), else the last segment in flight again
+ * with __tcp_retransmit_skb, which neither marks it TCPCB_RETRANS nor starts
+ * retrans_stamp. A probe sent counts TcpExtTCPLossProbes and clears
+ * icsk_pending, so tcp_rearm_rto restarts the full RTO from now; none sent,
+ * the RTO keeps its own deadline.
  */
 export function tcpSendLossProbe(conn: Connection, now: Time): void {
   if (conn.tlpHighSeq === undefined) {
@@ -677,14 +691,16 @@ export function tcpSendLossProbe(conn: Connection, now: Time): void {
       sent = true;
     } else {
       const last = conn.rtxQueue[conn.rtxQueue.length - 1];
-      if (last !== undefined && tcpRetransmitSkb(conn, now, last)) {
+      if (last !== undefined && tcpRetransmitSkbOnce(conn, now, last)) {
         conn.tlpRetrans = true;
         sent = true;
       }
     }
     if (sent) {
+      // "Record snd_nxt for loss detection."
       conn.tlpHighSeq = conn.sndNxt;
       conn.net.count('TcpExtTCPLossProbes');
+      // "Reset s.t. tcp_rearm_rto will restart timer from now".
       conn.lossProbePending = false;
     }
   }
@@ -692,21 +708,38 @@ export function tcpSendLossProbe(conn: Connection, now: Time): void {
 }
 
 /**
- * Linux tcp_retransmit_skb: sends `entry` again, trimmed to SND.UNA. False when
- * the peer's window does not allow it (only the head may go beyond it).
+ * Linux tcp_retransmit_skb: sends `entry` again, trimmed to SND.UNA, marks it
+ * retransmitted (TCPCB_RETRANS, retrans_out) and starts retrans_stamp. False
+ * when the peer's window does not allow it (only the head may go beyond it).
  */
 export function tcpRetransmitSkb(conn: Connection, now: Time, entry: TxSegment): boolean {
   if (seqLt(entry.seq, conn.sndUna) && (entry.flags & SYN) === 0) entry.seq = conn.sndUna;
   const wndEnd = seqAdd(conn.sndUna, conn.sndWnd);
   if (!seqLt(entry.seq, wndEnd) && entry.seq !== conn.sndUna) return false;
-  // retrans_stamp: when the oldest retransmitted data was first sent.
-  if (conn.retransStamp === undefined) conn.retransStamp = tcpClockMs(entry.sentAt);
-  entry.sentAt = now;
-  entry.everRetransmitted = true;
+  // "Save stamp of the first (attempted) retransmit": Linux reads the skb's
+  // timestamp after __tcp_retransmit_skb, which __tcp_transmit_skb has just
+  // set to now, so the retries2 / TCP_USER_TIMEOUT budgets run from the first
+  // retransmission, not from the original send (nor from a loss probe). A SYN
+  // already has it from tcp_connect.
+  if (conn.retransStamp === undefined) conn.retransStamp = tcpClockMs(now);
   if (!entry.retrans) {
     entry.retrans = true;
     conn.retransOut++;
   }
+  return tcpRetransmitSkbOnce(conn, now, entry);
+}
+
+/**
+ * Linux __tcp_retransmit_skb: sends `entry` again (trimmed to SND.UNA) and
+ * counts it (TcpRetransSegs, total_retrans, TCPCB_EVER_RETRANS), leaving the
+ * retransmission bookkeeping to the caller. The loss probe calls it directly.
+ */
+function tcpRetransmitSkbOnce(conn: Connection, now: Time, entry: TxSegment): boolean {
+  if (seqLt(entry.seq, conn.sndUna) && (entry.flags & SYN) === 0) entry.seq = conn.sndUna;
+  const wndEnd = seqAdd(conn.sndUna, conn.sndWnd);
+  if (!seqLt(entry.seq, wndEnd) && entry.seq !== conn.sndUna) return false;
+  entry.sentAt = now;
+  entry.everRetransmitted = true;
   conn.totalRetrans++;
   conn.net.counters.TcpRetransSegs++;
   if (conn.caState === 'Recovery') conn.prrOut++;

@@ -76,9 +76,9 @@ export interface TcpSysctl {
   readonly tcp_reordering: number;
   /**
    * Tail loss probes (RFC 8985 7; tcp_output.c tcp_schedule_loss_probe): 3 or
-   * 4 turn them on. DEVIATION(linux): Linux's default is 3 (tcp_sk_init); tcplab's
-   * is 0 for now, so a stock host keeps the RTO-only schedule its unit tests
-   * pin; packetdrill's defaults.sh sets 4.
+   * 4 turn them on, as Linux's default 3 does (tcp_ipv4.c tcp_sk_init:
+   * "net->ipv4.sysctl_tcp_early_retrans = 3"; the traces' meta.json shows 3);
+   * packetdrill's defaults.sh sets 4.
    */
   readonly tcp_early_retrans: number;
   /** Data-sent-within-ato events that make the socket interactive (tcp_sk_init: 1). */
@@ -120,7 +120,7 @@ export const LINUX_TCP_SYSCTL: TcpSysctl = Object.freeze({
   tcp_tw_reuse: 2,
   tcp_max_tw_buckets: 262144,
   tcp_reordering: 3,
-  tcp_early_retrans: 0,
+  tcp_early_retrans: 3,
   tcp_pingpong_thresh: 1,
   tcp_workaround_signed_windows: 0,
   tcp_shrink_window: 0,

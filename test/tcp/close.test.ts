@@ -33,15 +33,24 @@ describe('FIN_WAIT1', () => {
     ]);
   });
 
-  test('an unacknowledged FIN is retransmitted after the RTO', () => {
+  test('an unacknowledged FIN is sent again as a tail loss probe, then on the RTO', () => {
     const t = finWait1();
+    // tcp_send_fin pushes the FIN through tcp_write_xmit, which schedules a loss
+    // probe (tcp_early_retrans=3): one segment out, PTO = 2·SRTT + tcp_rto_min =
+    // 220 ms, capped by the RTO (212 ms).
     t.expectNothing(ms(1212) - 1);
+    // tcp_send_loss_probe: nothing new to send, so the last segment, the FIN.
     t.expect(ms(1212), {
       flags: FIN | ACK,
       seq: seqAdd(ISS, 1),
       options: tsOpt(ourTs(ms(1212)), PEER_TS),
     });
-    t.expect(ms(1636), { flags: FIN | ACK, seq: seqAdd(ISS, 1) });
+    expect(t.net.counters.TcpExtTCPLossProbes).toBe(1);
+    // The RTO, re-armed from the probe, 212 ms later; then 424 ms.
+    t.expectNothing(ms(1424) - 1);
+    t.expect(ms(1424), { flags: FIN | ACK, seq: seqAdd(ISS, 1) });
+    t.expect(ms(1848), { flags: FIN | ACK, seq: seqAdd(ISS, 1) });
+    expect(t.net.counters.TcpExtTCPTimeouts).toBe(2);
   });
 
   test('an orphan gives up its FIN after tcp_orphan_retries (0 means 8): no RST, CLOSE', () => {

@@ -249,22 +249,34 @@ describe('ESTABLISHED: sending', () => {
     expect(t.c.cwnd).toBe(12);
   });
 
-  test('unacknowledged data is retransmitted after the RTO, then 2×, 4× later (RFC 6298 5.5)', () => {
+  test('unacknowledged data: a tail loss probe first, then the RTO from the probe, then 2×, 4× later (RFC 8985 7, RFC 6298 5.5)', () => {
     const t = established();
     t.app(s(1), (c) => c.send(s(1), bytes('hello')));
     t.expect(s(1), { payload: bytes('hello') });
-    // RTO = 10 ms + 200 ms, 53 jiffies: 212 ms.
+    // tcp_schedule_loss_probe (tcp_early_retrans=3): one segment out, so
+    // PTO = 2·SRTT (20 ms) + tcp_rto_min (200 ms) = 220 ms; the RTO, 10 ms +
+    // 200 ms = 53 jiffies = 212 ms, comes first, so the probe goes then.
     t.expectNothing(ms(1212) - 1);
+    // tcp_send_loss_probe: no new data, so the last segment again.
     t.expect(ms(1212), { flags: ACK | PSH, seq: seqAdd(ISS, 1), payload: bytes('hello') });
-    t.expectNothing(ms(1636) - 1);
-    t.expect(ms(1636), { payload: bytes('hello') });
-    t.expectNothing(ms(2484) - 1);
-    t.expect(ms(2484), { payload: bytes('hello') });
-    expect(t.net.counters.TcpRetransSegs).toBe(3);
+    expect(t.net.counters.TcpExtTCPLossProbes).toBe(1);
+    expect(t.net.counters.TcpExtTCPTimeouts).toBe(0);
+    // The probe re-arms the RTO from now with the RTO not backed off (tcp_rearm_rto):
+    // 212 ms later; then it doubles (tcp_retransmit_timer).
+    t.expectNothing(ms(1424) - 1);
+    t.expect(ms(1424), { flags: ACK | PSH, seq: seqAdd(ISS, 1), payload: bytes('hello') });
+    t.expectNothing(ms(1848) - 1);
+    t.expect(ms(1848), { payload: bytes('hello') });
+    t.expectNothing(ms(2696) - 1);
+    t.expect(ms(2696), { payload: bytes('hello') });
+    // The probe is a retransmission too (__tcp_retransmit_skb counts RetransSegs).
+    expect(t.net.counters.TcpRetransSegs).toBe(4);
     expect(t.net.counters.TcpExtTCPTimeouts).toBe(3);
     // The ACK ends it; its timestamp echo gives an RTT sample, the backoff goes.
-    t.send(ms(2494), ackFromServer(5, 502, PEER_TS + 300, ourTs(ms(2484))));
+    // The RTO ended the probe's episode (tlp_high_seq = 0): no TLP recovery.
+    t.send(ms(2706), ackFromServer(5, 502, PEER_TS + 300, ourTs(ms(2696))));
     expect(t.c.backoff).toBe(0);
+    expect(t.net.counters.TcpExtTCPLossProbeRecovery).toBe(0);
     t.expectNothing(s(100));
   });
 
@@ -272,11 +284,18 @@ describe('ESTABLISHED: sending', () => {
     const t = established(tcpSysctl({ tcp_retries2: 3 }));
     t.app(s(1), (c) => c.send(s(1), bytes('hello')));
     t.expect(s(1), {});
-    t.expect(ms(1212), {});
-    t.expect(ms(1636), {});
-    t.expect(ms(2484), {});
-    // (2^4 - 1) × 200 ms = 3 s after the first transmission: the next timeout (4.180 s) gives up.
-    t.expectNothing(ms(4180));
+    t.expect(ms(1212), {}); // the loss probe
+    t.expect(ms(1424), {}); // RTO 1
+    t.expect(ms(1848), {}); // RTO 2
+    t.expect(ms(2696), {}); // RTO 3
+    // (2^4 - 1) × 200 ms = 3 s, counted from retrans_stamp, the first RTO
+    // retransmission (1.424 s; tcp_retransmit_skb, and the probe does not set
+    // it): at 4.392 s only 2.968 s have passed, so a fourth retransmission goes,
+    // and the next timeout, 3.392 s later, gives up.
+    t.expect(ms(4392), {}); // RTO 4
+    t.expectNothing(ms(7784) - 1);
+    expect(t.c.state).toBe('ESTABLISHED');
+    t.expectNothing(ms(7784));
     expect(t.c.state).toBe('CLOSE');
     expect(t.c.error?.code).toBe('ETIMEDOUT');
     expect(t.takeEvents()).toEqual(['error ETIMEDOUT', 'closed']);
@@ -285,17 +304,22 @@ describe('ESTABLISHED: sending', () => {
     expect(t.net.counters.TcpCurrEstab).toBe(0);
   });
 
-  test('with the default tcp_retries2=15 the sender retransmits for 924.6 s', () => {
+  test('with the default tcp_retries2=15 the sender probes once, then retransmits on the RTO for 924.6 s', () => {
     const t = established();
     t.app(s(1), (c) => c.send(s(1), bytes('hello')));
     t.advance(s(1000));
     const times = t.out.splice(0).map((x) => x.time / 1e9);
     expect(t.c.error?.code).toBe('ETIMEDOUT');
-    // 1 s, then 15 retransmissions, the RTO doubling from 212 ms to its 120 s ceiling.
-    expect(times).toHaveLength(16);
-    expect(times.at(-1)! - 1).toBeLessThan(924.6);
-    // It gives up at the first timeout after (2^10 - 1) × 0.2 + 6 × 120 = 924.6 s.
-    const died = t.c.transitions.at(-1)!.time / 1e9 - 1;
+    // 1 s, the loss probe at 1.212 s, then 15 retransmissions, the RTO doubling
+    // from 212 ms to its 120 s ceiling.
+    expect(times).toHaveLength(17);
+    expect(times[1]).toBe(1.212);
+    expect(t.net.counters.TcpExtTCPLossProbes).toBe(1);
+    expect(t.net.counters.TcpExtTCPTimeouts).toBe(16);
+    expect(times.at(-1)! - 1.424).toBeLessThan(924.6);
+    // It gives up at the first timeout after (2^10 - 1) × 0.2 + 6 × 120 = 924.6 s
+    // from retrans_stamp, the first RTO retransmission (1.424 s).
+    const died = t.c.transitions.at(-1)!.time / 1e9 - 1.424;
     expect(died).toBeGreaterThanOrEqual(924.6);
     expect(died).toBeLessThan(924.6 + 120);
   });

@@ -5,12 +5,13 @@
  * (tcp_write_timeout), TCP_LINGER2 (tcp_fin_time, tcp_close), TCP_USER_TIMEOUT
  * (retransmits_timed_out, tcp_clamp_rto_to_user_timeout), TCP_CORK and
  * MSG_MORE (tcp_nagle_check, tcp_push), and the tail loss probe
- * (tcp_schedule_loss_probe, tcp_send_loss_probe) with tcp_early_retrans=3.
+ * (tcp_schedule_loss_probe, tcp_send_loss_probe), on with Linux's default
+ * tcp_early_retrans=3.
  */
 
 import { describe, expect, test } from 'vitest';
 import { ms, s } from '../../src/sim/time.js';
-import { tcpSysctl } from '../../src/tcp/sysctl.js';
+import { LINUX_TCP_SYSCTL, tcpSysctl } from '../../src/tcp/sysctl.js';
 import { seqAdd } from '../../src/wire/seq.js';
 import { ACK, FIN, PSH, RST } from '../../src/wire/tcp.js';
 import { established, fromServer } from './fixtures.js';
@@ -113,13 +114,16 @@ describe('TCP_USER_TIMEOUT', () => {
       c.send(s(1), bytes('hello'));
     });
     t.expect(s(1), { payload: bytes('hello') });
+    // The tail loss probe (tcp_early_retrans=3), then the RTO 212 ms after it.
     t.expect(ms(1212), { payload: bytes('hello') });
-    t.expect(ms(1636), { payload: bytes('hello') });
-    // tcp_clamp_rto_to_user_timeout: the next timer fires when the 1 s is up
-    // (at 2 s, not 848 ms later), and retransmits_timed_out gives up.
-    t.expectNothing(ms(2000) - 1);
+    t.expect(ms(1424), { payload: bytes('hello') });
+    t.expect(ms(1848), { payload: bytes('hello') });
+    // The user timeout counts from retrans_stamp, the first RTO retransmission
+    // (1.424 s). tcp_clamp_rto_to_user_timeout: the next timer fires when the
+    // 1 s is up (at 2.424 s, not 848 ms later), and retransmits_timed_out gives up.
+    t.expectNothing(ms(2424) - 1);
     expect(t.c.state).toBe('ESTABLISHED');
-    t.expectNothing(ms(2000));
+    t.expectNothing(ms(2424));
     expect(t.c.state).toBe('CLOSE');
     expect(t.c.error?.code).toBe('ETIMEDOUT');
   });
@@ -177,12 +181,74 @@ describe('tail loss probe (tcp_early_retrans=3)', () => {
     expect(t.net.counters.TcpExtTCPTimeouts).toBe(2);
   });
 
-  test('off by default in tcplab (tcp_early_retrans=0): the RTO alone', () => {
-    const t = established();
+  test('tcp_early_retrans=0 turns it off: the RTO alone', () => {
+    const t = established(tcpSysctl({ tcp_early_retrans: 0 }));
     t.app(s(1), (c) => c.send(s(1), bytes('hello')));
     t.expect(s(1), {});
     t.expect(ms(1212), {});
     t.expect(ms(1636), {});
     expect(t.net.counters.TcpExtTCPLossProbes).toBe(0);
+  });
+
+  test('on by default, as in Linux (tcp_sk_init: tcp_early_retrans = 3)', () => {
+    expect(LINUX_TCP_SYSCTL.tcp_early_retrans).toBe(3);
+  });
+
+  test('two segments out: the probe 2·SRTT + 2 ms after the send re-sends the last one; the RTO then the first', () => {
+    const t = established();
+    const MSS = 1448;
+    t.app(s(1), (c) => c.send(s(1), new Uint8Array(2000).fill(7)));
+    const sent = t.out.splice(0);
+    expect(sent.map((x) => [x.time, x.seg.seq, x.seg.payload.length])).toEqual([
+      [s(1), seqAdd(ISS, 1), MSS],
+      [s(1), seqAdd(ISS, 1 + MSS), 552],
+    ]);
+    // tcp_schedule_loss_probe: packets_out 2, so usecs_to_jiffies(srtt_us >> 2 +
+    // TCP_TIMEOUT_MIN_US) = usecs_to_jiffies(20 ms + 2 ms) = 6 jiffies = 24 ms,
+    // sooner than the RTO (212 ms).
+    t.expectNothing(ms(1024) - 1);
+    // tcp_send_loss_probe: nothing new to send, so the last segment of the
+    // retransmit queue, via __tcp_retransmit_skb.
+    t.expect(ms(1024), {
+      flags: ACK | PSH,
+      seq: seqAdd(ISS, 1 + MSS),
+      payload: new Uint8Array(552).fill(7),
+    });
+    expect(t.net.counters.TcpExtTCPLossProbes).toBe(1);
+    expect(t.net.counters.TcpRetransSegs).toBe(1);
+    expect(t.net.counters.TcpExtTCPTimeouts).toBe(0);
+    // __tcp_retransmit_skb leaves retrans_out alone: the state stays Open.
+    expect(t.c.retransOut).toBe(0);
+    expect(t.c.caState).toBe('Open');
+    // The probe restarts the full RTO from now (icsk_pending = 0, tcp_rearm_rto):
+    // 212 ms later the head goes again.
+    t.expectNothing(ms(1236) - 1);
+    t.expect(ms(1236), { flags: ACK, seq: seqAdd(ISS, 1), payload: new Uint8Array(MSS).fill(7) });
+    expect(t.net.counters.TcpExtTCPTimeouts).toBe(1);
+    expect(t.net.counters.TcpExtTCPLossProbes).toBe(1);
+  });
+
+  test('data held back by Nagle goes as the probe: new data, with the cwnd and Nagle overridden', () => {
+    const t = established();
+    t.app(s(1), (c) => {
+      c.send(s(1), bytes('a'));
+      // Minshall's Nagle: 'a' is a small unacknowledged segment, so 'b' waits.
+      c.send(s(1), bytes('b'));
+    });
+    t.expect(s(1), { seq: seqAdd(ISS, 1), payload: bytes('a') });
+    // One segment out: PTO = 2·SRTT + tcp_rto_min = 220 ms, capped by the RTO, 212 ms.
+    t.expectNothing(ms(1212) - 1);
+    // tcp_send_loss_probe: the send head fits the peer's window, so
+    // tcp_write_xmit(push_one = 2, TCP_NAGLE_OFF) sends it.
+    t.expect(ms(1212), { flags: ACK | PSH, seq: seqAdd(ISS, 2), payload: bytes('b') });
+    expect(t.net.counters.TcpExtTCPLossProbes).toBe(1);
+    expect(t.net.counters.TcpRetransSegs).toBe(0);
+    expect(t.c.tlpHighSeq).toBe(seqAdd(ISS, 3));
+    // The ACK of both ends the episode (tcp_process_tlp_ack: a probe of new
+    // data, acknowledged) without TcpExtTCPLossProbeRecovery; nothing is left to time.
+    t.send(ms(1222), { ...fromServer(PEER_TS + 200), ack: seqAdd(ISS, 3) });
+    expect(t.c.tlpHighSeq).toBeUndefined();
+    expect(t.net.counters.TcpExtTCPLossProbeRecovery).toBe(0);
+    t.expectNothing(s(100));
   });
 });
