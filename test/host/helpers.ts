@@ -9,12 +9,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readCapture } from '../../src/capture/pcap.js';
+import { defaultTcpdumpOptions, TcpdumpPrinter } from '../../src/capture/print/index.js';
+import { LINKTYPE_ETHERNET } from '../../src/capture/record.js';
 import type { Host } from '../../src/host/host.js';
 import type { IcmpErrorReport, InboundPacket, ProtocolHandler } from '../../src/host/protocol.js';
 import type { TapPacket } from '../../src/host/tap.js';
 import type { LinkProperties } from '../../src/sim/link.js';
 import { Network } from '../../src/sim/network.js';
-import type { Time } from '../../src/sim/time.js';
+import { NS_PER_S, type Time } from '../../src/sim/time.js';
 import { formatIpv4Address, type Ipv4Address, parseIpv4Address } from '../../src/wire/address.js';
 import { parseArp } from '../../src/wire/arp.js';
 import { EMPTY_BYTES } from '../../src/wire/bytes.js';
@@ -204,4 +206,25 @@ export function rawEndpoint(env: Lan, name = 'raw') {
       ep.send(frame);
     },
   };
+}
+
+/**
+ * A capture of Ethernet frames as `tcpdump -n -r` prints it (the clock starts
+ * at the epoch: the comparisons with the traces look at relative times).
+ */
+export function printCapture(frames: readonly TapPacket[]): string[] {
+  const printer = new TcpdumpPrinter({ ...defaultTcpdumpOptions(), numeric: 1 }, LINKTYPE_ETHERNET);
+  return frames.map((p) =>
+    printer
+      .format({
+        sec: Math.floor(p.time / NS_PER_S),
+        frac: Math.floor((p.time % NS_PER_S) / 1000),
+        precision: 'micro',
+        origLen: p.frame.length,
+        data: p.frame,
+        linkType: LINKTYPE_ETHERNET,
+        ifIndex: 0,
+      })
+      .trimEnd(),
+  );
 }

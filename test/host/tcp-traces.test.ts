@@ -11,33 +11,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { defaultTcpdumpOptions, TcpdumpPrinter } from '../../src/capture/print/index.js';
-import { LINKTYPE_ETHERNET } from '../../src/capture/record.js';
 import type { Host } from '../../src/host/host.js';
 import { type Blocking, Pending, POLLERR, POLLOUT, SocketError } from '../../src/host/socket.js';
-import type { TapPacket } from '../../src/host/tap.js';
-import { ms, NS_PER_S, s, us } from '../../src/sim/time.js';
+import { ms, s, us } from '../../src/sim/time.js';
 import { TRACE_KERNEL_TCP_SYSCTL } from '../../src/tcp/sysctl.js';
 import { IPPROTO_TCP } from '../../src/wire/ipv4.js';
-import { lan, SERVER_IP, TRACES } from './helpers.js';
-
-/** A capture as `tcpdump -n -r` prints it (the clock starts at the epoch: times are relative anyway). */
-function printCapture(frames: readonly TapPacket[]): string[] {
-  const printer = new TcpdumpPrinter({ ...defaultTcpdumpOptions(), numeric: 1 }, LINKTYPE_ETHERNET);
-  return frames.map((p) =>
-    printer
-      .format({
-        sec: Math.floor(p.time / NS_PER_S),
-        frac: Math.floor((p.time % NS_PER_S) / 1000),
-        precision: 'micro',
-        origLen: p.frame.length,
-        data: p.frame,
-        linkType: LINKTYPE_ETHERNET,
-        ifIndex: 0,
-      })
-      .trimEnd(),
-  );
-}
+import { lan, printCapture, SERVER_IP, TRACES } from './helpers.js';
 
 interface Line {
   /** Seconds since the first line. */

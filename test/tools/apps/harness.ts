@@ -13,8 +13,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { defaultTcpdumpOptions, TcpdumpPrinter } from '../../../src/capture/print/index.js';
-import { LINKTYPE_ETHERNET } from '../../../src/capture/record.js';
 import type { Host } from '../../../src/host/host.js';
 import type { TapPacket } from '../../../src/host/tap.js';
 import type { Command } from '../../../src/os/process.js';
@@ -24,7 +22,9 @@ import type { Network } from '../../../src/sim/network.js';
 import { NS_PER_S, type Time } from '../../../src/sim/time.js';
 import { TRACE_KERNEL_TCP_SYSCTL } from '../../../src/tcp/sysctl.js';
 import { APP_COMMANDS } from '../../../src/tools/apps/index.js';
-import { lan, TRACES } from '../../host/helpers.js';
+import { lan, printCapture, TRACES } from '../../host/helpers.js';
+
+export { printCapture };
 
 export const FIXTURES = join(import.meta.dirname, 'fixtures/real');
 
@@ -173,24 +173,6 @@ export function start(lab: AppsLab, host: Host, argv: readonly string[]) {
     stderr,
   });
   return { process: p, stdout, stderr };
-}
-
-/** A capture as `tcpdump -n -r` prints it. */
-export function printCapture(frames: readonly TapPacket[]): string[] {
-  const printer = new TcpdumpPrinter({ ...defaultTcpdumpOptions(), numeric: 1 }, LINKTYPE_ETHERNET);
-  return frames.map((p) =>
-    printer
-      .format({
-        sec: Math.floor(p.time / NS_PER_S),
-        frac: Math.floor((p.time % NS_PER_S) / 1000),
-        precision: 'micro',
-        origLen: p.frame.length,
-        data: p.frame,
-        linkType: LINKTYPE_ETHERNET,
-        ifIndex: 0,
-      })
-      .trimEnd(),
-  );
 }
 
 export interface Line {
