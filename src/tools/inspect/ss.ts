@@ -13,7 +13,7 @@
 import { portToService } from '../../capture/netdb.js';
 import type { Host } from '../../host/host.js';
 import type { Proc } from '../../os/process.js';
-import type { TcpState } from '../../tcp/state.js';
+import { TCP_STATE_NUMBERS, type TcpState } from '../../tcp/state.js';
 import { formatIpv4Address, type Ipv4Address } from '../../wire/address.js';
 import { seqDiff } from '../../wire/seq.js';
 import { getoptLong } from '../getopt.js';
@@ -30,23 +30,10 @@ import {
 } from './ss-render.js';
 import { SS_USAGE } from './usage.js';
 
-// misc/ss.c enum SS_*: bit numbers of the state filter (Linux's TCP state numbers).
-const SS_STATE_BIT: Readonly<Record<TcpState, number>> = {
-  ESTABLISHED: 1,
-  SYN_SENT: 2,
-  SYN_RECV: 3,
-  FIN_WAIT1: 4,
-  FIN_WAIT2: 5,
-  TIME_WAIT: 6,
-  CLOSE: 7,
-  CLOSE_WAIT: 8,
-  LAST_ACK: 9,
-  LISTEN: 10,
-  CLOSING: 11,
-};
+// misc/ss.c enum SS_*: the bit numbers of the state filter are Linux's TCP state numbers.
 const SS_MAX = 12;
 const SS_ALL = (1 << SS_MAX) - 1;
-const bit = (s: TcpState): number => 1 << SS_STATE_BIT[s];
+const bit = (s: TcpState): number => 1 << TCP_STATE_NUMBERS[s];
 /** SS_CONN: what `ss -t` shows by default. */
 const SS_CONN = SS_ALL & ~(bit('LISTEN') | bit('CLOSE') | bit('TIME_WAIT') | bit('SYN_RECV'));
 
@@ -299,7 +286,7 @@ export async function ssCommand(proc: Proc): Promise<number> {
     return portToService(port, 'tcp') ?? String(port);
   };
   for (const s of socks) {
-    if ((states & (1 << SS_STATE_BIT[s.state])) === 0) continue;
+    if ((states & bit(s.state)) === 0) continue;
     if (expr !== undefined && !evalExpr(expr, s)) continue;
     sockLine(r, s, flags, service, host);
   }
