@@ -386,6 +386,11 @@ export class SocketTable {
       const nf = this.#files.get(nfd)!;
       nf.sock = child;
       nf.sockState = 'connected';
+      // sk_clone_lock copies the listener's sk_sndbuf and its SOCK_SNDBUF_LOCK.
+      if (f.sndBufSet !== undefined) {
+        nf.sndBufSet = f.sndBufSet;
+        child.conn.sndBufLocked = f.sndBufSet;
+      }
       nf.localAddr = child.conn.local.addr;
       nf.localPort = child.conn.local.port;
       nf.bound = true;
@@ -447,6 +452,7 @@ export class SocketTable {
     if (!r.ok) return err(r.errno);
     f.sock = r.value;
     applyTcpOptions(r.value.conn, f.tcpOptions);
+    if (f.sndBufSet !== undefined) r.value.conn.sndBufLocked = f.sndBufSet;
     this.#bySock.set(r.value, f);
     f.localAddr = r.value.conn.local.addr;
     f.localPort = r.value.conn.local.port;
@@ -694,6 +700,8 @@ export class SocketTable {
       case 'SO_SNDBUF':
         if (!Number.isFinite(num)) return bad();
         f.sndBufSet = Math.max(Math.min(num, SK_MEM_MAX) * 2, SOCK_MIN_SNDBUF);
+        // sk_sndbuf with SOCK_SNDBUF_LOCK: the engine's send buffer from now on.
+        if (f.sock !== undefined) f.sock.conn.sndBufLocked = f.sndBufSet;
         return 0;
       case 'SO_RCVBUF':
         if (!Number.isFinite(num)) return bad();
@@ -925,8 +933,9 @@ export class SocketTable {
     if (state !== 'SYN_SENT' && state !== 'SYN_RECV') {
       if (conn !== undefined && conn.readable > 0) mask |= POLLIN | POLLRDNORM;
       if (!sendShutdown) {
-        // __sk_stream_is_writeable: free space at least half of what is queued.
-        const queued = conn?.unacknowledged ?? 0;
+        // __sk_stream_is_writeable: free space at least half of what is queued
+        // (sk_wmem_queued, skb truesize).
+        const queued = conn?.wmemQueued() ?? 0;
         const free = (conn?.sndBuf ?? this.tcp.sysctl.tcp_wmem[1]) - queued;
         if (free >= queued >> 1) mask |= POLLOUT | POLLWRNORM;
       } else {

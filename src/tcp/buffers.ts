@@ -7,7 +7,9 @@
  * a `seqDiff` from its base.
  *
  * DEVIATION(linux): Linux charges buffers by skb truesize (payload plus
- * overhead, tcp_rmem/tcp_wmem are truesize budgets); tcplab charges payload bytes.
+ * overhead, tcp_rmem/tcp_wmem are truesize budgets). The send side follows it
+ * (Connection.skbs and wmemQueued: each skb's payload plus SKB_TX_OVERHEAD);
+ * the receive side charges payload bytes.
  */
 
 import { freshBytes, view as viewOf } from '../wire/bytes.js';

@@ -19,7 +19,7 @@
 
 import type { Time } from '../sim/time.js';
 import type { Ipv4Address } from '../wire/address.js';
-import { type Seq, seq, seqAdd, seqGt, seqLt } from '../wire/seq.js';
+import { type Seq, seq, seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from '../wire/seq.js';
 import type { TcpSegment } from '../wire/tcp.js';
 import type { SackBlock } from '../wire/tcp-options.js';
 import { OutOfOrderQueue, ReceiveQueue, SendBuffer } from './buffers.js';
@@ -85,6 +85,18 @@ export type TcpEvent =
 export const TCP_EVENT_CONNECTED: TcpEvent = Object.freeze({ kind: 'connected' });
 export const TCP_EVENT_READABLE: TcpEvent = Object.freeze({ kind: 'readable' });
 export const TCP_EVENT_EOF: TcpEvent = Object.freeze({ kind: 'eof' });
+/**
+ * What each skb of the send queues costs beyond its payload (include/net/sock.h,
+ * skbuff.h): tcp_stream_alloc_skb's skb->truesize = SKB_TRUESIZE(head), on
+ * x86_64 a 320-byte head (MAX_TCP_HEADER's small-head allocation less
+ * skb_shared_info) + SKB_DATA_ALIGN(sizeof(struct sk_buff)) 256 +
+ * SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) 320.
+ */
+export const SKB_TX_OVERHEAD = 896;
+
+/** GSO_LEGACY_MAX_SIZE - 1 - MAX_TCP_HEADER (x86_64): the largest skb tcp_sendmsg builds. */
+const GSO_SIZE_GOAL_MAX = 65536 - 1 - 320;
+
 export const TCP_EVENT_WRITABLE: TcpEvent = Object.freeze({ kind: 'writable' });
 export const TCP_EVENT_CLOSED: TcpEvent = Object.freeze({ kind: 'closed' });
 
@@ -246,6 +258,17 @@ export class Connection {
   userTimeoutMs = 0;
   /** A send() found the buffer full: the next ACK that frees room reports 'writable' (SOCK_NOSPACE). */
   writeBlocked = false;
+  /**
+   * The skbs of the write and retransmit queues, as sequence ranges (Linux
+   * charges each its truesize in sk_wmem_queued): tcp_sendmsg fills the tail
+   * skb up to size_goal, tso_fragment splits one where a transmission ends
+   * inside it, an ACK frees the skbs it covers (and the acknowledged payload of
+   * a partly acknowledged one, tcp_trim_head). Only the accounting: segments
+   * still go out MSS-sized (output.ts).
+   */
+  skbs: { start: Seq; end: Seq }[] = [];
+  /** SO_SNDBUF as set (sk_sndbuf with SOCK_SNDBUF_LOCK): no tcp_sndbuf_expand. */
+  sndBufLocked: number | undefined;
   /**
    * The chronograph of tcp_info's busy times (Linux tp->chrono_type,
    * chrono_start, chrono_stat, tcp_chrono_start/stop): what is being timed
@@ -556,13 +579,45 @@ export class Connection {
   }
 
   /**
-   * The send buffer's size in bytes: Linux grows sk_sndbuf at establishment to
-   * hold twice the initial window (tcp_sndbuf_expand), within tcp_wmem.
-   * DEVIATION(linux): counted in payload bytes (see buffers.ts).
+   * sk_sndbuf, against which wmemQueued() is measured: SO_SNDBUF's doubled
+   * value once set (SOCK_SNDBUF_LOCK), else grown at establishment to hold
+   * twice the initial window (tcp_sndbuf_expand), within tcp_wmem.
+   * DEVIATION(linux): tcp_sndbuf_expand's per-MSS truesize is taken as the
+   * MSS (the budget of a socket without SO_SNDBUF is as before).
    */
   get sndBuf(): number {
+    if (this.sndBufLocked !== undefined) return this.sndBufLocked;
     const wmem = this.net.sysctl.tcp_wmem;
     return Math.min(Math.max(wmem[1], 2 * Math.max(10, this.cwnd) * this.sndMss), wmem[2]);
+  }
+
+  /**
+   * sk_wmem_queued: the truesize of the skbs queued, each its payload not yet
+   * acknowledged plus SKB_TX_OVERHEAD. Frees the skbs an ACK covered first.
+   */
+  wmemQueued(): number {
+    const skbs = this.skbs;
+    let i = 0;
+    while (i < skbs.length && seqLe(skbs[i]!.end, this.sndUna)) i++;
+    if (i > 0) skbs.splice(0, i);
+    return this.sendBuffer.length + SKB_TX_OVERHEAD * skbs.length;
+  }
+
+  /**
+   * tso_fragment: a transmission that ended at `sentTo` inside an skb leaves
+   * its unsent tail a new skb (charged a new overhead), which later writes fill.
+   */
+  tsoSplit(sentTo: Seq): void {
+    const skbs = this.skbs;
+    for (let i = skbs.length - 1; i >= 0; i--) {
+      const b = skbs[i]!;
+      if (!seqGt(b.end, sentTo)) return;
+      if (seqLt(b.start, sentTo)) {
+        skbs.splice(i + 1, 0, { start: sentTo, end: b.end });
+        b.end = sentTo;
+        return;
+      }
+    }
   }
 
   /** Takes the pending error, if any (Linux sock_error). */
@@ -587,32 +642,69 @@ export class Connection {
     // tcp_sendmsg waits for the connection (sk_stream_wait_connect) outside
     // ESTABLISHED and CLOSE_WAIT.
     if (this.state !== 'ESTABLISHED' && this.state !== 'CLOSE_WAIT') return 0;
-    const room = this.sndBuf - this.sendBuffer.length;
-    const n = Math.max(0, Math.min(room, data.length));
-    if (n < data.length) this.writeBlocked = true;
-    if (n === 0) return 0;
+    // tcp_sendmsg_locked: copy into the tail skb while it has room below
+    // size_goal; a new skb only while sk_stream_memory_free (sk_wmem_queued <
+    // sk_sndbuf), else wait (sk_stream_wait_memory).
     const mss = Math.max(1, this.sndMss);
-    // tcp_add_write_queue_tail: the first data queued unsent starts the busy chrono.
-    if (!seqLt(this.sndNxt, dataEnd(this))) tcpChronoStart(this, now, 1);
-    // One copy of the whole write; the segments will be views into it.
-    this.sendBuffer.append(n === data.length ? data : data.subarray(0, n));
-    let off = 0;
-    while (off < n) {
-      // tcp_sendmsg fills segments of size_goal (the MSS without TSO) and marks a
-      // push when more than half the peer's largest window went unpushed (forced_push).
-      const take = Math.min(n - off, mss);
-      this.writeSeq = seqAdd(this.writeSeq, take);
-      off += take;
-      if (off < n && seqGt(this.writeSeq, seqAdd(this.pushedSeq, this.maxWindow >> 1))) {
-        this.markPush();
+    const sizeGoal = this.sizeGoal(mss);
+    let n = 0;
+    while (n < data.length) {
+      const skbs = this.skbs;
+      let skb = skbs[skbs.length - 1];
+      let room = 0;
+      if (skb !== undefined && seqGe(skb.start, this.sndNxt) && skb.end === this.writeSeq) {
+        room = sizeGoal - seqDiff(skb.end, skb.start);
+      }
+      if (skb === undefined || room <= 0) {
+        if (this.wmemQueued() >= this.sndBuf) break;
+        skb = { start: this.writeSeq, end: this.writeSeq };
+        skbs.push(skb);
+        room = sizeGoal;
+      }
+      const take = Math.min(room, data.length - n);
+      // tcp_add_write_queue_tail: the first data queued unsent starts the busy chrono.
+      if (!seqLt(this.sndNxt, dataEnd(this))) tcpChronoStart(this, now, 1);
+      this.sendBuffer.append(data.subarray(n, n + take));
+      let off = 0;
+      while (off < take) {
+        // forced_push: more than half the peer's largest window went unpushed.
+        const step = Math.min(take - off, mss);
+        this.writeSeq = seqAdd(this.writeSeq, step);
+        off += step;
+        if (
+          n + off < data.length &&
+          seqGt(this.writeSeq, seqAdd(this.pushedSeq, this.maxWindow >> 1))
+        ) {
+          this.markPush();
+        }
+      }
+      skb.end = this.writeSeq;
+      n += take;
+      // A full skb: tcp_push_one when it is the send head (what is sent of it
+      // splits it, tso_fragment), else wait for the push at the end.
+      if (n < data.length && seqDiff(skb.end, skb.start) >= sizeGoal && skb.start === this.sndNxt) {
+        tcpPushPendingFrames(this, now, true, false);
       }
     }
+    if (n < data.length) this.writeBlocked = true;
+    if (n === 0) return 0;
     // tcp_push: the last segment of a write gets PSH, unless MSG_MORE says more
     // follows ("if (!(flags & MSG_MORE) || forced_push(tp)) tcp_mark_push"), and
     // then the push is corked ("if (flags & MSG_MORE) nonagle = TCP_NAGLE_CORK").
     if (!more) this.markPush();
     tcpPushPendingFrames(this, now, false, more);
     return n;
+  }
+
+  /**
+   * tcp_xmit_size_goal: the payload of the skbs tcp_sendmsg builds, GSO's
+   * largest bounded by half the peer's largest window (tcp_bound_to_half_wnd),
+   * in whole MSS.
+   */
+  sizeGoal(mss: number): number {
+    let goal = GSO_SIZE_GOAL_MAX;
+    if (this.maxWindow > 536) goal = Math.min(goal, Math.max(this.maxWindow >> 1, 68 - 20));
+    return Math.max(mss, Math.floor(goal / mss) * mss);
   }
 
   /** Linux tcp_mark_push. */

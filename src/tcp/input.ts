@@ -815,12 +815,22 @@ function tcpAck(
   // tcp_set_xmit_timer (FLAG_SET_XMIT_TIMER): a loss probe if one is due, else the RTO.
   if (ackedPackets > 0 && !tcpScheduleLossProbe(conn, now, true)) tcpRearmRto(conn, now);
   if (rexmit) tcpXmitRetransmitQueue(conn, now);
-  if (unaAdvanced && conn.writeBlocked && conn.sendBuffer.length < conn.sndBuf) {
-    // sk_stream_write_space: a writer that found the buffer full hears of room.
+  if (unaAdvanced && conn.writeBlocked && sndBufWriteable(conn)) {
+    // tcp_check_space -> sk_stream_write_space: a writer that found the buffer
+    // full hears of room once a third of it is free (__sk_stream_is_writeable).
     conn.writeBlocked = false;
     conn.emit(TCP_EVENT_WRITABLE);
   }
   return 'ok';
+}
+
+/**
+ * __sk_stream_is_writeable (include/net/sock.h): sk_stream_wspace (sk_sndbuf -
+ * sk_wmem_queued) at least sk_stream_min_wspace (half of sk_wmem_queued).
+ */
+export function sndBufWriteable(conn: Connection): boolean {
+  const queued = conn.wmemQueued();
+  return conn.sndBuf - queued >= queued >> 1;
 }
 
 /**

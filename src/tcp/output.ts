@@ -533,6 +533,8 @@ export function tcpPushPendingFrames(
     sendNewSegment(conn, now, len, fin, false);
     sent++;
   }
+  // tso_fragment: what this pass sent of an skb splits it from its unsent tail.
+  if (sent > 0) conn.tsoSplit(conn.sndNxt);
   if (rwndLimited) tcpChronoStart(conn, now, 2);
   else tcpChronoStop(conn, now, 2);
   // tcp_write_xmit: "Send one loss probe per tail loss episode."

@@ -110,6 +110,22 @@ describe('TCP_* socket options', () => {
     expect(e.server.sockets.setsockopt(a, 'SO_SNDBUF', 21000)).toBe(0);
     expect(e.server.sockets.getsockopt(a, 'SO_SNDBUF')).toBe(42000);
   });
+
+  test("SO_SNDBUF is the engine's sk_sndbuf: a non-blocking write queues up to it in skb truesize", () => {
+    const sizes: number[] = [];
+    for (const sndbuf of [100_000, 21000]) {
+      const { e, a } = pair();
+      const so = e.server.sockets;
+      expect(so.setsockopt(a, 'SO_SNDBUF', sndbuf)).toBe(0);
+      value(so.setNonBlocking(a, true));
+      sizes.push(value(so.write(a, new Uint8Array(1_000_000))));
+    }
+    // A write stops at the skb that takes sk_wmem_queued to sk_sndbuf (200000,
+    // then 42000) or beyond (test/tcp/wmem.test.ts).
+    expect(sizes[0]).toBeGreaterThanOrEqual(200_000 - 4000);
+    expect(sizes[1]).toBeGreaterThanOrEqual(42000 - 4000);
+    expect(sizes[1]).toBeLessThan(sizes[0]!);
+  });
 });
 
 describe('fcntl, ioctl, TCP_INFO', () => {

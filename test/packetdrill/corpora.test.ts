@@ -10,10 +10,7 @@ import { runScriptText } from '../../src/packetdrill/run.js';
 import { read, scripts, TCPLAB, UPSTREAM } from './corpus.js';
 
 /** Scripts of ../shared/conformance/packetdrill/ that fail, each explained in docs/packetdrill.md. */
-const UPSTREAM_FAILING = new Set([
-  'tcp/blocking/blocking-write.pkt',
-  'tcp/fast_retransmit/fr-4pkt-fack-last-mss.pkt',
-]);
+const UPSTREAM_FAILING = new Set(['tcp/fast_retransmit/fr-4pkt-fack-last-mss.pkt']);
 
 /** Scripts of ../shared/conformance/packetdrill-tcplab/ that fail, each explained in docs/packetdrill.md. */
 const TCPLAB_FAILING = new Set(['half-close/peer-half-close-keep-sending.pkt']);
