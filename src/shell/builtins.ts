@@ -7,7 +7,7 @@
 import { FsError } from '../os/fs.js';
 import { SIGNALS, type Signal } from '../os/process.js';
 import { Job } from './jobs.js';
-import { ansiC } from './parse.js';
+import { ansiC, commandText, type FunctionDef } from './parse.js';
 import type { Io, Shell } from './shell.js';
 import { beginWait, commandName, commandPath, signalJob } from './shell.js';
 
@@ -660,13 +660,43 @@ const exportBuiltin: Builtin = async (sh, argv, io) => {
 };
 
 const unset: Builtin = async (sh, argv) => {
+  let mode: '' | '-v' | '-f' = '';
   for (const a of argv.slice(1)) {
-    if (a === '-v' || a === '-f') continue;
+    if (a === '-v' || a === '-f') {
+      mode = a;
+      continue;
+    }
+    // builtins/set.def unset_builtin: -f a function; with no option a variable, or
+    // the function of that name if there is no such variable.
+    if (mode === '-f' || (mode === '' && !sh.vars.has(a) && sh.functions.has(a))) {
+      sh.functions.delete(a);
+      continue;
+    }
     // bash 5.2 says nothing about a name that cannot be a variable (observed: `unset 1x`).
     if (!validName(a)) continue;
     sh.vars.delete(a);
     sh.exported.delete(a);
   }
+  return 0;
+};
+
+/** builtins/shift.def: drops the first N positional parameters (N too large: status 1, no message). */
+const shift: Builtin = async (sh, argv, io) => {
+  const arg = argv[1];
+  let n = 1;
+  if (arg !== undefined) {
+    if (!/^\s*[-+]?\d+\s*$/.test(arg)) {
+      sh.error(io, `shift: ${arg}: numeric argument required`);
+      return 1;
+    }
+    n = Number(arg.trim());
+    if (n < 0) {
+      sh.error(io, `shift: ${arg}: shift count out of range`);
+      return 1;
+    }
+  }
+  if (n > sh.positional.length) return 1;
+  sh.positional = sh.positional.slice(n);
   return 0;
 };
 
@@ -749,10 +779,13 @@ const type: Builtin = async (sh, argv, io) => {
   let status = 0;
   for (const name of argv.slice(1)) {
     if (KEYWORDS.has(name)) io.out.write(`${name} is a shell keyword\n`);
-    else if (BUILTINS.has(name)) io.out.write(`${name} is a shell builtin\n`);
+    else if (sh.functions.has(name)) {
+      const fn = sh.functions.get(name) as FunctionDef;
+      io.out.write(`${name} is a function\n${commandText(fn)}\n`);
+    } else if (BUILTINS.has(name)) io.out.write(`${name} is a shell builtin\n`);
     else {
       const base = commandName(name);
-      if (base !== undefined && sh.system.command(base) !== undefined) {
+      if (base !== undefined && sh.commandFor(base) !== undefined) {
         const path = name.includes('/') ? name : commandPath(name);
         if (sh.session.hashed.has(name)) io.out.write(`${name} is hashed (${path})\n`);
         else io.out.write(`${name} is ${path}\n`);
@@ -873,6 +906,49 @@ const read: Builtin = async (sh, argv, io) => {
 };
 
 /** `break N` / `continue N` (builtins/break.def). */
+/** builtins/return.def: ends the running function with status N (default `$?`). */
+const returnBuiltin: Builtin = async (sh, argv, io) => {
+  if (sh.locals.length === 0) {
+    sh.error(io, "return: can only `return' from a function or sourced script");
+    return 1;
+  }
+  const arg = argv[1];
+  let status = sh.status;
+  if (arg !== undefined) {
+    if (/^\s*[-+]?\d+\s*$/.test(arg)) status = Number(arg.trim()) & 0xff;
+    else {
+      sh.error(io, `return: ${arg}: numeric argument required`);
+      status = 2;
+    }
+  }
+  sh.returning = true;
+  sh.status = status;
+  return status;
+};
+
+/** builtins/declare.def local: NAME[=VALUE] for the running function only. */
+const local: Builtin = async (sh, argv, io) => {
+  const scope = sh.locals[sh.locals.length - 1];
+  if (scope === undefined) {
+    sh.error(io, 'local: can only be used in a function');
+    return 1;
+  }
+  let status = 0;
+  for (const a of argv.slice(1)) {
+    const eq = a.indexOf('=');
+    const name = eq < 0 ? a : a.slice(0, eq);
+    if (!validName(name)) {
+      sh.error(io, `local: \`${a}': not a valid identifier`);
+      status = 1;
+      continue;
+    }
+    if (!scope.has(name)) scope.set(name, sh.vars.get(name));
+    if (eq >= 0) sh.vars.set(name, a.slice(eq + 1));
+    else sh.vars.delete(name);
+  }
+  return status;
+};
+
 function loopControl(kind: 'break' | 'continue'): Builtin {
   return async (sh, argv, io) => {
     const arg = argv[1];
@@ -1021,6 +1097,9 @@ class TestError {
 
 export const BUILTINS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
   ['read', read],
+  ['return', returnBuiltin],
+  ['local', local],
+  ['shift', shift],
   ['break', loopControl('break')],
   ['continue', loopControl('continue')],
   ['test', testBuiltin(false)],

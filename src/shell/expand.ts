@@ -21,6 +21,8 @@ export interface ExpandContext {
   substitute(source: string): string;
   readonly fs: HostFs;
   readonly cwd: string;
+  /** The positional parameters, for `"$@"` (one field each). */
+  positional?(): readonly string[];
 }
 
 /** An expansion error bash reports (`bad substitution`), as its message without `-bash: `. */
@@ -48,7 +50,12 @@ function escapeRegExp(s: string): string {
 /** The sources of the command substitutions in `words`, in the order expansion meets them. */
 export function substitutions(words: readonly Word[]): string[] {
   const out: string[] = [];
-  for (const w of words) for (const p of w.parts) if (p.kind === 'cmdsub') out.push(p.source);
+  for (const w of words)
+    for (const p of w.parts) {
+      if (p.kind === 'cmdsub') out.push(p.source);
+      // `$(( $1 * $(f) ))`: the expression's own substitutions, run before it is evaluated.
+      else if (p.kind === 'arith') out.push(...substitutions([parseWord(p.expr)]));
+    }
   return out;
 }
 
@@ -87,6 +94,15 @@ function expandFields(word: Word, ctx: ExpandContext): string[] {
       cur.pattern += p.text === '*' ? '[^/]*' : p.text === '?' ? '[^/]' : escapeRegExp(p.text);
       cur.glob = true;
       cur.real = true;
+      continue;
+    }
+    if (p.kind === 'var' && p.name === '@' && p.quoted && p.op === undefined) {
+      // "$@" (bash manual 3.4.2): each positional parameter a separate word; none, no word.
+      const params = ctx.positional?.() ?? [];
+      params.forEach((x, i) => {
+        if (i > 0) end();
+        append(x, true);
+      });
       continue;
     }
     const value = partValue(p, ctx);

@@ -33,16 +33,21 @@ export interface Word {
   readonly text: string;
 }
 
-export type RedirOp = '>' | '>>' | '<' | '>&' | '<&' | '&>' | '&>>' | '<<<' | '>|';
+export type RedirOp = '>' | '>>' | '<' | '>&' | '<&' | '&>' | '&>>' | '<<<' | '>|' | '<<' | '<<-';
 
 export interface Redirection {
   readonly fd: number;
   readonly op: RedirOp;
+  /** The file, descriptor or string; for `<<`, `<<-` the here-document's body. */
   readonly target: Word;
+  /** `<<EOF`: the delimiter as written (for listings). */
+  readonly delimiter?: string;
 }
 
 export interface SimpleCommand {
   readonly kind: 'simple';
+  /** The line of the source its first word is on (1 for a typed line). */
+  readonly line?: number;
   readonly assigns: readonly { readonly name: string; readonly value: Word }[];
   readonly words: readonly Word[];
   readonly redirs: readonly Redirection[];
@@ -80,13 +85,42 @@ export interface IfCommand {
   readonly redirs: readonly Redirection[];
 }
 
-export type CommandNode = SimpleCommand | CompoundCommand | ForCommand | WhileCommand | IfCommand;
+/** `case WORD in [(]PAT[|PAT]…) LIST ;; … esac` (`;&` falls through, `;;&` tests on). */
+export interface CaseCommand {
+  readonly kind: 'case';
+  readonly word: Word;
+  readonly items: readonly {
+    readonly patterns: readonly Word[];
+    readonly body: List;
+    readonly end: ';;' | ';&' | ';;&';
+  }[];
+  readonly redirs: readonly Redirection[];
+}
+
+/** `NAME () COMPOUND` or `function NAME [()] COMPOUND`: defines a shell function. */
+export interface FunctionDef {
+  readonly kind: 'function';
+  readonly name: string;
+  readonly body: CommandNode;
+  readonly redirs: readonly Redirection[];
+}
+
+export type CommandNode =
+  | SimpleCommand
+  | CompoundCommand
+  | ForCommand
+  | WhileCommand
+  | IfCommand
+  | CaseCommand
+  | FunctionDef;
 
 /** Reserved words that end a list: seen first in a command, they are errors elsewhere. */
 const CLOSERS = new Set(['do', 'done', 'then', 'elif', 'else', 'fi', '}', 'esac']);
 
 export interface Pipeline {
   readonly bang: boolean;
+  /** `time` (bash's default TIMEFORMAT) or `time -p` (POSIX format) before the pipeline. */
+  readonly timed?: 'default' | 'posix';
   readonly commands: readonly CommandNode[];
   /** `|&` after stage i: its stderr goes into the pipe too. */
   readonly stderrToo: readonly boolean[];
@@ -112,9 +146,15 @@ export type ParseResult =
   | { readonly ok: false; readonly incomplete: false; readonly message: string };
 
 type Token =
-  | { readonly kind: 'word'; readonly word: Word }
+  | { readonly kind: 'word'; readonly word: Word; line?: number }
   | { readonly kind: 'op'; readonly op: string }
-  | { readonly kind: 'redir'; readonly fd: number | 'amp'; readonly op: string }
+  | {
+      readonly kind: 'redir';
+      readonly fd: number | 'amp';
+      readonly op: string;
+      /** `<<`, `<<-`: the body, read after the end of the line. */
+      heredoc?: Word;
+    }
   | { readonly kind: 'newline' }
   | { readonly kind: 'eof' };
 
@@ -130,7 +170,23 @@ class SyntaxError_ {
   ) {}
 }
 
-const OPERATORS = ['&&', '||', ';;', '|&', '&>>', '&>', '>>', '>&', '<&', '<<<', '>|', '<<'];
+const OPERATORS = [
+  '&&',
+  '||',
+  ';;&',
+  ';;',
+  ';&',
+  '|&',
+  '&>>',
+  '&>',
+  '>>',
+  '>&',
+  '<&',
+  '<<<',
+  '>|',
+  '<<-',
+  '<<',
+];
 const META = new Set([' ', '\t', '\n', ';', '&', '|', '(', ')', '<', '>']);
 
 /** Characters that are special inside double quotes after a backslash (bash manual 3.1.2.3). */
@@ -145,9 +201,18 @@ function isNameChar(c: string | undefined): boolean {
 }
 
 /** Splits a command line into tokens. Throws Incomplete for an open quote or a trailing `\`. */
-function tokenize(src: string): Token[] {
+function tokenize(src: string, options: ParseOptions = {}): Token[] {
   const tokens: Token[] = [];
+  /** Here-documents whose bodies start after the current line: their token and delimiter word's index. */
+  const pending: { tok: Extract<Token, { kind: 'redir' }>; at: number }[] = [];
   let i = 0;
+  // The line a word starts on (1-based), for a script's messages (`s.sh: line 3: …`).
+  let line = options.firstLine ?? 1;
+  let counted = 0;
+  const lineAt = (k: number): number => {
+    for (; counted < k; counted++) if (src[counted] === '\n') line++;
+    return line;
+  };
   while (i < src.length) {
     const c = src[i] as string;
     if (c === ' ' || c === '\t') {
@@ -161,6 +226,17 @@ function tokenize(src: string): Token[] {
     if (c === '\n') {
       tokens.push({ kind: 'newline' });
       i++;
+      for (const h of pending.splice(0)) {
+        const open = readHereDoc(src, i, h.tok, tokens[h.at], options.hereDocAtEof === true);
+        i = open.end;
+        if (open.unterminated !== undefined) {
+          options.warnings?.push({
+            line: lineAt(src.length),
+            delimiter: open.unterminated,
+            at: (tokens[h.at] as { line?: number }).line ?? line,
+          });
+        }
+      }
       continue;
     }
     if (c === '#') {
@@ -177,8 +253,14 @@ function tokenize(src: string): Token[] {
     const op = OPERATORS.find((o) => src.startsWith(o, i));
     if (op !== undefined) {
       if (op === '&>' || op === '&>>') tokens.push({ kind: 'redir', fd: 'amp', op });
-      else if (['>>', '>&', '<&', '<<<', '>|', '<<'].includes(op)) {
-        tokens.push({ kind: 'redir', fd: op.startsWith('<') ? 0 : 1, op });
+      else if (['>>', '>&', '<&', '<<<', '>|', '<<', '<<-'].includes(op)) {
+        const tok: Extract<Token, { kind: 'redir' }> = {
+          kind: 'redir',
+          fd: op.startsWith('<') ? 0 : 1,
+          op,
+        };
+        if (op === '<<' || op === '<<-') pending.push({ tok, at: tokens.length + 1 });
+        tokens.push(tok);
       } else tokens.push({ kind: 'op', op });
       i += op.length;
       continue;
@@ -196,10 +278,115 @@ function tokenize(src: string): Token[] {
     const start = i;
     const r = readWord(src, i);
     i = r.end;
-    tokens.push({ kind: 'word', word: { parts: r.parts, text: src.slice(start, i) } });
+    tokens.push({
+      kind: 'word',
+      word: { parts: r.parts, text: src.slice(start, i) },
+      line: lineAt(start),
+    });
+  }
+  // A here-document still open at the end of the input: the rest of it is yet to be typed.
+  if (pending.length > 0) {
+    if (options.hereDocAtEof !== true) throw new Incomplete('<<');
+    for (const h of pending) {
+      const d = tokens[h.at];
+      const delim = d?.kind === 'word' ? d.word.text : '';
+      h.tok.heredoc = { parts: [{ kind: 'lit', text: '', quoted: true }], text: delim };
+      options.warnings?.push({
+        line: lineAt(src.length),
+        delimiter: delim,
+        at: d?.kind === 'word' ? (d.line ?? line) : line,
+      });
+    }
   }
   tokens.push({ kind: 'eof' });
   return tokens;
+}
+
+/**
+ * Reads a here-document's lines from `from` up to its delimiter line (bash
+ * manual 3.6.6): with a quoted delimiter the lines are literal, otherwise
+ * `$…`, `$(…)` and backquotes expand and `\` quotes `$`, `` ` ``, `\` and
+ * newline; `<<-` strips leading tabs. Returns where the next line starts.
+ */
+function readHereDoc(
+  src: string,
+  from: number,
+  tok: Extract<Token, { kind: 'redir' }>,
+  delimTok: Token | undefined,
+  atEof: boolean,
+): { end: number; unterminated?: string } {
+  if (delimTok?.kind !== 'word') return { end: from };
+  let unterminated: string | undefined;
+  const quoted = /['"\\]/.test(delimTok.word.text);
+  const delim = delimTok.word.parts
+    .map((p) => (p.kind === 'lit' || p.kind === 'glob' ? p.text : ''))
+    .join('');
+  let body = '';
+  let i = from;
+  for (;;) {
+    if (i >= src.length) {
+      if (!atEof) throw new Incomplete('<<');
+      unterminated = delimTok.word.text;
+      break;
+    }
+    const nl = src.indexOf('\n', i);
+    let line = nl < 0 ? src.slice(i) : src.slice(i, nl);
+    if (tok.op === '<<-') line = line.replace(/^\t+/, '');
+    if (line === delim) {
+      i = nl < 0 ? src.length : nl + 1;
+      break;
+    }
+    body += `${line}\n`;
+    if (nl < 0) {
+      if (!atEof) throw new Incomplete('<<');
+      unterminated = delimTok.word.text;
+      i = src.length;
+      break;
+    }
+    i = nl + 1;
+  }
+  tok.heredoc = quoted
+    ? { parts: [{ kind: 'lit', text: body, quoted: true }], text: delim }
+    : hereDocWord(body, delim);
+  return unterminated === undefined ? { end: i } : { end: i, unterminated };
+}
+
+function hereDocWord(body: string, delim: string): Word {
+  const parts: Part[] = [];
+  let lit = '';
+  const flush = (): void => {
+    if (lit !== '') parts.push({ kind: 'lit', text: lit, quoted: true });
+    lit = '';
+  };
+  for (let i = 0; i < body.length; ) {
+    const c = body[i] as string;
+    if (c === '\\' && /[$`\\\n]/.test(body[i + 1] ?? '')) {
+      if (body[i + 1] !== '\n') lit += body[i + 1];
+      i += 2;
+      continue;
+    }
+    if (c === '$') {
+      const r = readDollar(body, i, true);
+      if (r !== undefined) {
+        flush();
+        parts.push(r.part);
+        i = r.end;
+        continue;
+      }
+    }
+    if (c === '`') {
+      const close = findBackquote(body, i + 1);
+      flush();
+      parts.push({ kind: 'cmdsub', source: body.slice(i + 1, close), quoted: true });
+      i = close + 1;
+      continue;
+    }
+    lit += c;
+    i++;
+  }
+  flush();
+  if (parts.length === 0) parts.push({ kind: 'lit', text: '', quoted: true });
+  return { parts, text: delim };
 }
 
 /** Reads one word from `start`: its parts and where it ends. */
@@ -352,6 +539,25 @@ function findCloseParen(src: string, from: number): number {
   throw new Incomplete('(');
 }
 
+/** The `))` closing a `$((` whose expression starts at `from`, past nested parentheses and `$(…)`. */
+function findArithClose(src: string, from: number): number {
+  let depth = 0;
+  for (let i = from; i < src.length; i++) {
+    const c = src[i];
+    if (c === '\\') i++;
+    else if (c === '$' && src[i + 1] === '(' && src[i + 2] !== '(') i = findCloseParen(src, i + 2);
+    else if (c === '(') depth++;
+    else if (c === ')') {
+      if (depth === 0) {
+        if (src[i + 1] === ')') return i;
+        throw new Incomplete('((');
+      }
+      depth--;
+    }
+  }
+  throw new Incomplete('((');
+}
+
 const SPECIAL_PARAMS = new Set(['?', '$', '!', '#', '0', '-', '@', '*']);
 
 function readDollar(
@@ -362,8 +568,7 @@ function readDollar(
   const next = src[i + 1];
   if (next === '(') {
     if (src[i + 2] === '(') {
-      const close = src.indexOf('))', i + 3);
-      if (close < 0) throw new Incomplete('((');
+      const close = findArithClose(src, i + 3);
       return { part: { kind: 'arith', expr: src.slice(i + 3, close), quoted }, end: close + 2 };
     }
     const close = findCloseParen(src, i + 2);
@@ -519,6 +724,7 @@ class Parser {
         break;
       }
       if (end === ')' && this.isOp(')')) break;
+      if (typeof end !== 'string' && end.includes('esac') && this.atCaseEnd()) break;
       if (typeof end !== 'string' && this.atWord(end)) {
         // bash wants at least one command before `}`, `do`, `then`, … (parse.y compound_list).
         if (items.length === 0) this.fail(this.peek);
@@ -537,7 +743,8 @@ class Parser {
         !(
           this.peek.kind === 'eof' ||
           this.isOp(')') ||
-          (typeof end !== 'string' && this.atWord(end))
+          (typeof end !== 'string' && this.atWord(end)) ||
+          (typeof end !== 'string' && end.includes('esac') && this.atCaseEnd())
         )
       ) {
         this.fail(this.peek);
@@ -559,8 +766,31 @@ class Parser {
     return { first, rest };
   }
 
+  /** `;;`, `;&` or `;;&` ending a case item. */
+  atCaseEnd(): boolean {
+    return this.isOp(';;') || this.isOp(';&') || this.isOp(';;&');
+  }
+
   pipeline(): Pipeline {
     let bang = false;
+    let timed: 'default' | 'posix' | undefined;
+    // parse.y: `time [-p]` is a reserved word before a pipeline; alone it times nothing.
+    if (this.isWord('time')) {
+      this.next();
+      timed = 'default';
+      if (this.isWord('-p')) {
+        this.next();
+        timed = 'posix';
+      }
+      const t = this.peek;
+      if (
+        t.kind === 'eof' ||
+        t.kind === 'newline' ||
+        (t.kind === 'op' && [';', '&', '&&', '||', ')', ';;'].includes(t.op))
+      ) {
+        return { bang: false, timed, commands: [], stderrToo: [] };
+      }
+    }
     if (this.isWord('!')) {
       this.next();
       bang = true;
@@ -573,7 +803,9 @@ class Parser {
       commands.push(this.command());
     }
     stderrToo.push(false);
-    return { bang, commands, stderrToo };
+    return timed === undefined
+      ? { bang, commands, stderrToo }
+      : { bang, timed, commands, stderrToo };
   }
 
   command(): CommandNode {
@@ -612,11 +844,77 @@ class Parser {
         }
         case 'if':
           return this.ifCommand();
+        case 'case':
+          return this.caseCommand();
+        case 'function':
+          return this.functionDef(true);
         default:
+          if (this.#isOpAt(1, '(') && this.#isOpAt(2, ')')) return this.functionDef(false);
           if (CLOSERS.has(t.word.text)) this.fail(t);
       }
     }
     return this.simple();
+  }
+
+  #isOpAt(k: number, op: string): boolean {
+    const t = this.tokens[this.#i + k];
+    return t !== undefined && t.kind === 'op' && t.op === op;
+  }
+
+  /** parse.y function_def: `NAME ( ) newlines compound` or `function NAME [( )] newlines compound`. */
+  functionDef(keyword: boolean): FunctionDef {
+    if (keyword) this.next();
+    const nameTok = this.next();
+    if (nameTok.kind !== 'word') this.fail(nameTok);
+    const name = nameTok.word.text;
+    if (this.isOp('(')) {
+      this.next();
+      if (!this.isOp(')')) this.fail(this.peek);
+      this.next();
+    }
+    this.skipNewlines();
+    const t = this.peek;
+    const compound =
+      (t.kind === 'op' && t.op === '(') ||
+      (t.kind === 'word' && ['{', 'for', 'while', 'until', 'if', 'case'].includes(t.word.text));
+    if (!compound) this.fail(t);
+    const body = this.command();
+    return { kind: 'function', name, body, redirs: [] };
+  }
+
+  caseCommand(): CaseCommand {
+    this.next();
+    const wordTok = this.next();
+    if (wordTok.kind !== 'word') this.fail(wordTok);
+    this.skipNewlines();
+    this.expectWord('in');
+    const items: { patterns: Word[]; body: List; end: ';;' | ';&' | ';;&' }[] = [];
+    for (;;) {
+      this.skipNewlines();
+      if (this.isWord('esac')) {
+        this.next();
+        break;
+      }
+      if (this.isOp('(')) this.next();
+      const patterns: Word[] = [];
+      for (;;) {
+        const p = this.next();
+        if (p.kind !== 'word') this.fail(p);
+        patterns.push(p.word);
+        if (!this.isOp('|')) break;
+        this.next();
+      }
+      if (!this.isOp(')')) this.fail(this.peek);
+      this.next();
+      this.skipNewlines();
+      const body: List =
+        this.atCaseEnd() || this.isWord('esac') ? { items: [] } : this.list(['esac']);
+      let end: ';;' | ';&' | ';;&' = ';;';
+      if (this.atCaseEnd()) end = (this.next() as { op: ';;' | ';&' | ';;&' }).op;
+      else if (!this.isWord('esac')) this.fail(this.peek);
+      items.push({ patterns, body, end });
+    }
+    return { kind: 'case', word: wordTok.word, items, redirs: this.trailingRedirs() };
   }
 
   forCommand(): ForCommand {
@@ -680,12 +978,17 @@ class Parser {
     if (target.kind === 'eof') throw new SyntaxError_('newline');
     if (target.kind !== 'word') this.fail(target);
     this.next();
-    if (t.op === '<<') throw new SyntaxError_('<<');
     const fd = t.fd === 'amp' ? 1 : t.fd;
+    if (t.op === '<<' || t.op === '<<-') {
+      const body = t.heredoc ?? { parts: [{ kind: 'lit', text: '', quoted: true }], text: '' };
+      return { fd, op: t.op, target: body, delimiter: target.word.text };
+    }
     return { fd, op: t.op as RedirOp, target: target.word };
   }
 
   simple(): SimpleCommand {
+    const first = this.peek;
+    const line = first.kind === 'word' ? first.line : undefined;
     const assigns: { name: string; value: Word }[] = [];
     const words: Word[] = [];
     const redirs: Redirection[] = [];
@@ -704,7 +1007,9 @@ class Parser {
     }
     if (words.length === 0 && assigns.length === 0 && redirs.length === 0) this.fail(this.peek);
     if (this.isOp('(')) this.fail(this.peek);
-    return { kind: 'simple', assigns, words, redirs };
+    return line === undefined
+      ? { kind: 'simple', assigns, words, redirs }
+      : { kind: 'simple', line, assigns, words, redirs };
   }
 }
 
@@ -743,9 +1048,19 @@ export function parseWord(text: string): Word {
 }
 
 /** Parses a command line (possibly several lines, when continued). */
-export function parse(src: string): ParseResult {
+/** Options of a script's parse (a typed line needs none). */
+export interface ParseOptions {
+  /** The line the source starts on, for `SCRIPT: line N:` messages. */
+  readonly firstLine?: number;
+  /** The end of the input ends an open here-document (a script), with a warning. */
+  readonly hereDocAtEof?: boolean;
+  /** Filled with the here-documents the end of the input ended. */
+  readonly warnings?: { line: number; delimiter: string; at: number }[];
+}
+
+export function parse(src: string, options: ParseOptions = {}): ParseResult {
   try {
-    const p = new Parser(tokenize(src));
+    const p = new Parser(tokenize(src, options));
     const list = p.list('eof');
     return { ok: true, list };
   } catch (e) {
@@ -798,6 +1113,24 @@ export function commandText(node: CommandNode, indent = 0): string {
     case 'if':
       inner = ifText(node.clauses, node.otherwise, indent);
       break;
+    case 'case': {
+      const items = node.items.map(
+        (it) =>
+          `${pad}    ${it.patterns.map((w) => w.text).join(' | ')})\n${' '.repeat(indent + 8)}${listText(it.body, indent + 8)}\n${pad}    ${it.end}\n`,
+      );
+      inner = `case ${node.word.text} in \n${items.join('')}${pad}esac`;
+      break;
+    }
+    case 'function': {
+      // print_cmd.c print_function_def: `NAME () `, the group's braces on lines of their own.
+      const b = node.body;
+      const text =
+        b.kind === 'group'
+          ? `{ \n${b.body.items.map((it) => `${pad}    ${andOrText(it.andOr, indent + 4)}${it.background ? ' &' : ''}`).join(';\n')}\n${pad}}`
+          : commandText(b, indent);
+      inner = `${node.name} () \n${pad}${text}`;
+      break;
+    }
   }
   return [inner, ...redirs].join(' ');
 }
@@ -829,6 +1162,9 @@ function redirText(r: Redirection): string {
     case '&>':
     case '&>>':
       return `${r.op} ${target}`;
+    case '<<':
+    case '<<-':
+      return `${r.fd === 0 ? '' : r.fd}${r.op}${r.delimiter ?? ''}`;
     default: {
       const dflt = r.op === '<' || r.op === '<<<' ? 0 : 1;
       return `${r.fd === dflt ? '' : r.fd}${r.op} ${target}`;
@@ -838,7 +1174,10 @@ function redirText(r: Redirection): string {
 
 export function pipelineText(p: Pipeline, indent = 0): string {
   const stages = p.commands.map((c) => commandText(c, indent)).join(' | ');
-  return p.bang ? `! ${stages}` : stages;
+  const s = p.bang ? `! ${stages}` : stages;
+  if (p.timed === undefined) return s;
+  const time = p.timed === 'posix' ? 'time -p' : 'time';
+  return s === '' ? time : `${time} ${s}`;
 }
 
 export function andOrText(a: AndOr, indent = 0): string {

@@ -30,6 +30,7 @@ import {
   type Output,
   Pipe,
   textInput,
+  toText,
 } from '../os/streams.js';
 import { BUILTINS, type Builtin } from './builtins.js';
 import {
@@ -53,10 +54,12 @@ import { type Job, type JobTable, STRSIGNAL } from './jobs.js';
 import {
   type AndOr,
   andOrText,
+  type CaseCommand,
   type CommandNode,
   type CompoundCommand,
   commandText,
   type ForCommand,
+  type FunctionDef,
   type IfCommand,
   type List,
   type Pipeline,
@@ -64,6 +67,7 @@ import {
   type Redirection,
   type SimpleCommand,
   type WhileCommand,
+  type Word,
 } from './parse.js';
 import type { Tty } from './tty.js';
 
@@ -162,6 +166,20 @@ export class Shell {
   #substStatus: number | undefined;
   /** Background children of a non-interactive shell (its `wait` waits for them). */
   readonly children: ProcessInfo[] = [];
+  /** Shell functions by name (a subshell gets a copy; `bash -c` starts with none). */
+  functions = new Map<string, FunctionDef>();
+  /** The positional parameters `$1`… (a function call's arguments while it runs). */
+  positional: string[] = [];
+  /** `$0`: `-bash` for the login shell, `bash` or the script's name for a child shell. */
+  arg0 = '-bash';
+  /** `return` was run: the function body stops, as `break` stops a loop. */
+  returning = false;
+  /** `$$` of a child bash (`bash -c`); undefined: the login shell's, as in its subshells. */
+  shellPid: number | undefined;
+  /** The functions running, innermost last (`$FUNCNAME`). */
+  funcNames: string[] = [];
+  /** One scope per running function: the values `local` saved (undefined: was unset). */
+  readonly locals: Map<string, string | undefined>[] = [];
 
   constructor(
     session: Session,
@@ -202,6 +220,16 @@ export class Shell {
     });
     child.status = this.status;
     child.lastBackground = this.lastBackground;
+    child.functions = new Map(this.functions);
+    // A subshell of a function is still in it: `return` ends the subshell (execute_cmd.c).
+    child.locals.push(...this.locals.map((scope) => new Map(scope)));
+    child.scriptName = this.scriptName;
+    child.lineNumbers = this.lineNumbers;
+    child.lineno = this.lineno;
+    child.positional = [...this.positional];
+    child.arg0 = this.arg0;
+    child.shellPid = this.shellPid;
+    child.funcNames = [...this.funcNames];
     return child;
   }
 
@@ -221,21 +249,25 @@ export class Shell {
       case '?':
         return String(this.status);
       case '$':
-        return String(this.session.pid);
+        return String(this.shellPid ?? this.session.pid);
+      case 'FUNCNAME':
+        // `$FUNCNAME` is ${FUNCNAME[0]}, the running function (bash manual 5.2).
+        return this.funcNames[this.funcNames.length - 1] ?? this.vars.get(name);
       case '!':
         return this.lastBackground === undefined ? '' : String(this.lastBackground);
       case '#':
-        return '0';
+        return String(this.positional.length);
       case '0':
-        return '-bash';
+        return this.arg0;
       case '-':
         return this.interactive ? 'himBHs' : 'hB';
       case '@':
       case '*':
-        return '';
+        return this.positional.join(' ');
       case 'PWD':
         return this.vars.get('PWD') ?? this.cwd;
       default:
+        if (/^[1-9][0-9]*$/.test(name)) return this.positional[Number(name) - 1];
         return this.vars.get(name);
     }
   }
@@ -255,14 +287,38 @@ export class Shell {
       assign: (n, v) => this.vars.set(n, v),
       home: (u) => this.home(u),
       substitute: () => outputs.shift() ?? '',
+      positional: () => this.positional,
       fs: this.proc.fs,
       cwd: this.cwd,
     };
   }
 
+  /** A program of the system's command table; `bash` and `sh` are this shell itself. */
+  commandFor(name: string): Command | undefined {
+    if (name === 'bash' || name === 'sh') return this.system.command(name) ?? CHILD_BASH;
+    return this.system.command(name);
+  }
+
+  /**
+   * What bash's messages start with (error.c get_name_for_error): `-bash: ` for
+   * the login shell and its subshells, `NAME: ` in `bash -c CMD NAME`,
+   * `SCRIPT: line N: ` in a script.
+   */
+  get prefix(): string {
+    if (this.scriptName === undefined) return '-bash: ';
+    return this.lineNumbers ? `${this.scriptName}: line ${this.lineno}: ` : `${this.scriptName}: `;
+  }
+
+  /** A child shell's name for its messages (`bash -c`'s `$0`, the script); undefined: `-bash`. */
+  scriptName: string | undefined;
+  /** Messages carry the line of the command (`SCRIPT: line 3: `). */
+  lineNumbers = false;
+  /** The line of the simple command running. */
+  lineno = 1;
+
   /** Writes bash's own message, `-bash: …`. */
   error(io: Io, message: string): void {
-    io.err.write(`-bash: ${message}\n`);
+    io.err.write(`${this.prefix}${message}\n`);
   }
 
   /** Ends this shell's process at once if it was killed (a subshell that got SIGINT). */
@@ -285,6 +341,68 @@ export class Shell {
       return 2;
     }
     return this.runList(r.list, io);
+  }
+
+  /**
+   * A child bash's commands (`bash -c`, a script, standard input), read and
+   * run one complete command at a time as bash's reader_loop does: the
+   * commands before a syntax error run, then bash reports it with the line
+   * (`SCRIPT: line 2: syntax error near unexpected token `)'` and the line
+   * itself) and ends with status 2.
+   */
+  async runScript(
+    src: string | (() => Promise<string | undefined>),
+    io: Io,
+    mode: 'c' | 'file' | 'stdin',
+  ): Promise<number> {
+    let next: () => Promise<string | undefined>;
+    if (typeof src === 'string') {
+      const all = src.split('\n');
+      if (all[all.length - 1] === '') all.pop();
+      next = async () => all.shift();
+    } else next = src;
+    const name = this.scriptName ?? 'bash';
+    const where = (n: number): string =>
+      mode === 'c' ? `${name}: -c: line ${n}: ` : `${name}: line ${n}: `;
+    let buffer: string[] = [];
+    let first = 1;
+    let count = 0;
+    let lastLine = '';
+    for (;;) {
+      const line = await next();
+      const atEof = line === undefined;
+      if (atEof && buffer.length === 0) break;
+      if (!atEof) {
+        buffer.push(line);
+        count++;
+        lastLine = line;
+      }
+      const warnings: { line: number; delimiter: string; at: number }[] = [];
+      const r = parse(buffer.join('\n'), { firstLine: first, hereDocAtEof: atEof, warnings });
+      for (const w of warnings) {
+        io.err.write(
+          `${where(w.line)}warning: here-document at line ${w.at} delimited by end-of-file (wanted \`${w.delimiter}')\n`,
+        );
+      }
+      if (!r.ok && r.incomplete && !atEof) continue;
+      if (!r.ok) {
+        if (r.incomplete) {
+          const quote = ["'", '"', '`'].includes(r.message);
+          io.err.write(
+            quote
+              ? `${where(count)}unexpected EOF while looking for matching \`${r.message}'\n`
+              : `${where(count + 1)}syntax error: unexpected end of file\n`,
+          );
+        } else io.err.write(`${where(count)}${r.message}\n${where(count)}\`${lastLine}'\n`);
+        this.status = 2;
+        return 2;
+      }
+      buffer = [];
+      first = count + 1;
+      await this.runList(r.list, io);
+      if (this.exitStatus !== undefined || atEof) break;
+    }
+    return this.status;
   }
 
   async runList(list: List, io: Io): Promise<number> {
@@ -313,7 +431,9 @@ export class Shell {
 
   /** `cmd &`: the pipeline (or a subshell running the and-or list) as a background job. */
   #background(a: AndOr, io: Io): number {
-    const single = a.rest.length === 0 && !a.first.bang ? a.first : undefined;
+    // A timed pipeline runs in a subshell that prints its times when it ends.
+    const single =
+      a.rest.length === 0 && !a.first.bang && a.first.timed === undefined ? a.first : undefined;
     const commands = single?.commands.map((c) => commandText(c)) ?? [andOrText(a)];
     const job = this.interactive
       ? this.session.jobs.create(commands, false, this.cwd)
@@ -334,6 +454,23 @@ export class Shell {
   }
 
   async #pipeline(p: Pipeline, io: Io): Promise<number> {
+    if (p.timed === undefined) return this.#untimedPipeline(p, io);
+    // execute_cmd.c time_command: the pipeline's real time, printed after it
+    // ends with TIMEFORMAT. tcplab's processes take no CPU time: user and sys are 0.
+    const start = this.proc.now;
+    const status = p.commands.length === 0 ? 0 : await this.#untimedPipeline(p, io);
+    // TIMEFORMAT unset: the default; set to '': no output (bash manual 5.2).
+    const format =
+      p.timed === 'posix' ? TIMEFORMAT_POSIX : (this.lookup('TIMEFORMAT') ?? TIMEFORMAT_DEFAULT);
+    if (format !== '') {
+      const r = formatTimes(this.proc.now - start, format);
+      if ('error' in r) this.error(io, r.error);
+      else io.err.write(r.text);
+    }
+    return status;
+  }
+
+  async #untimedPipeline(p: Pipeline, io: Io): Promise<number> {
     let status: number;
     const only = p.commands.length === 1 ? (p.commands[0] as CommandNode) : undefined;
     if (only?.kind === 'simple') status = await this.#simple(only, io);
@@ -455,10 +592,10 @@ export class Shell {
     if (hasSubst || redirSubst) return undefined;
     if (!first.parts.every((p) => p.kind === 'lit')) return undefined;
     const word = first.parts.map((p) => (p.kind === 'lit' ? p.text : '')).join('');
-    if (BUILTINS.has(word)) return undefined;
+    if (BUILTINS.has(word) || this.functions.has(word)) return undefined;
     const name = commandName(word);
-    const command = name === undefined ? undefined : this.system.command(name);
-    return command === undefined ? undefined : { name: word, command };
+    const command = name === undefined ? undefined : this.commandFor(name);
+    return command === undefined || command === CHILD_BASH ? undefined : { name: word, command };
   }
 
   #spawnDirect(
@@ -487,11 +624,12 @@ export class Shell {
 
   /** A forked shell that reports a redirection error and exits 1. */
   #spawnError(job: Job, io: Io, message: string): ProcessInfo {
+    const prefix = this.prefix;
     return this.spawnProcess(job, io, {
       argv: ['-bash'],
       comm: 'bash',
       command: async (p) => {
-        p.stderr.write(`-bash: ${message}\n`);
+        p.stderr.write(`${prefix}${message}\n`);
         return 1;
       },
     });
@@ -499,6 +637,7 @@ export class Shell {
 
   /** `( list )`: the list in this (already forked) shell, with the node's redirections. */
   async #subshellBody(node: CompoundCommand, io: Io): Promise<number> {
+    node = { ...node, redirs: await this.#hereDocs(node.redirs, io) };
     const r = this.#openRedirs(node.redirs, io);
     if ('error' in r) {
       this.error(io, r.error);
@@ -513,9 +652,15 @@ export class Shell {
 
   /** `{ …; }`, `for`, `while`, `until`, `if` in this shell, with the node's redirections. */
   async #compound(
-    node: CompoundCommand | ForCommand | WhileCommand | IfCommand,
+    node: CompoundCommand | ForCommand | WhileCommand | IfCommand | CaseCommand | FunctionDef,
     io: Io,
   ): Promise<number> {
+    if (node.redirs.length > 0) node = { ...node, redirs: await this.#hereDocs(node.redirs, io) };
+    if (node.kind === 'function') {
+      // execute_cmd.c execute_intern_function: defining is all; the body runs when called.
+      this.functions.set(node.name, node);
+      return 0;
+    }
     const r = this.#openRedirs(node.redirs, io);
     if ('error' in r) {
       this.error(io, r.error);
@@ -559,6 +704,8 @@ export class Shell {
             node.body,
           );
         }
+        case 'case':
+          return await this.#case(node, r.io);
         case 'while':
           return await this.#loop(
             r.io,
@@ -575,13 +722,179 @@ export class Shell {
     }
   }
 
+  /**
+   * execute_cmd.c execute_case_command: the word expanded without splitting or
+   * globbing, each pattern in turn as a glob; `;&` runs the next body too,
+   * `;;&` goes on testing the next patterns. No match: status 0.
+   */
+  async #case(node: CaseCommand, io: Io): Promise<number> {
+    const words = [node.word, ...node.items.flatMap((it) => it.patterns)];
+    const outputs: string[] = [];
+    for (const src of substitutions(words)) outputs.push(await this.substitute(src, io));
+    const ctx = this.expandContext(outputs);
+    let status = 0;
+    let word: string;
+    try {
+      word = expandString(node.word, ctx);
+    } catch (e) {
+      if (!(e instanceof ExpansionError)) throw e;
+      this.error(io, e.message);
+      return 1;
+    }
+    let fallthrough = false;
+    for (const item of node.items) {
+      if (this.#stopped()) break;
+      if (!fallthrough && !item.patterns.some((p) => casePattern(p, ctx).test(word))) continue;
+      status = await this.runList(item.body, io);
+      fallthrough = item.end === ';&';
+      if (item.end === ';;') break;
+    }
+    return status;
+  }
+
+  /**
+   * execute_cmd.c execute_function: the arguments become the positional
+   * parameters while the body runs; `return` ends it; `local` variables are
+   * restored when it ends.
+   */
+  async #callFunction(fn: FunctionDef, words: string[], io: Io): Promise<number> {
+    const saved = this.positional;
+    this.positional = words.slice(1);
+    this.locals.push(new Map());
+    this.funcNames.push(fn.name);
+    try {
+      const status = await this.#runNode(fn.body, io);
+      if (this.returning) {
+        this.returning = false;
+        return this.status;
+      }
+      return status;
+    } finally {
+      this.positional = saved;
+      this.funcNames.pop();
+      const scope = this.locals.pop();
+      for (const [k, v] of scope ?? []) {
+        if (v === undefined) this.vars.delete(k);
+        else this.vars.set(k, v);
+      }
+    }
+  }
+
+  /** A compound command or subshell as a function's body. */
+  async #runNode(node: CommandNode, io: Io): Promise<number> {
+    if (node.kind === 'simple') return this.#simple(node, io);
+    if (node.kind === 'subshell')
+      return this.#foregroundJob([commandText(node)], (job) => [
+        this.spawnShell(job, io, (sh, cio) => sh.#subshellBody(node, cio)),
+      ]);
+    return this.#compound(node, io);
+  }
+
+  /**
+   * `bash -c CMD [NAME [ARGS…]]`, `bash SCRIPT [ARGS…]`, `sh …`: a
+   * non-interactive bash as a child process, with the exported variables only
+   * (no functions), `$0` and the positional parameters from its arguments.
+   */
+  #childBash(
+    words: string[],
+    io: Io,
+    assigns: ReadonlyMap<string, string>,
+    text: string,
+  ): Promise<number> {
+    const invoked = words[0] as string;
+    const start = (job: Job): ProcessInfo[] => [
+      this.spawnProcess(job, io, {
+        argv: words,
+        comm: invoked.split('/').pop() ?? invoked,
+        env: this.environment(assigns),
+        command: async (p) => {
+          const vars = new Map(Object.entries(p.env));
+          const child = new Shell(this.session, p, {
+            interactive: false,
+            job,
+            vars,
+            exported: new Set(Object.keys(p.env)),
+            cwd: this.cwd,
+          });
+          child.shellPid = p.pid;
+          const own: Io = {
+            in: io.in,
+            out: ownWrites(io.out, p.stdout),
+            err: ownWrites(io.err, p.stderr),
+          };
+          const args = words.slice(1);
+          let src: string | (() => Promise<string | undefined>);
+          if (args[0] === '-c') {
+            if (args.length < 2) {
+              own.err.write(`${invoked}: -c: option requires an argument\n`);
+              return 2;
+            }
+            src = args[1] as string;
+            child.arg0 = args[2] ?? invoked;
+            child.scriptName = child.arg0;
+            child.lineNumbers = true;
+            child.positional = args.slice(3);
+          } else if (args.length === 0) {
+            // bash reading commands from its standard input, a line at a time (as it reads
+            // a pipe or a terminal): each complete command runs before the next is read.
+            let pending = '';
+            let eof = false;
+            src = async () => {
+              for (;;) {
+                const nl = pending.indexOf('\n');
+                if (nl >= 0) {
+                  const line = pending.slice(0, nl);
+                  pending = pending.slice(nl + 1);
+                  return line;
+                }
+                if (eof) {
+                  const rest = pending;
+                  pending = '';
+                  return rest === '' ? undefined : rest;
+                }
+                const c = await p.stdin.read();
+                if (c === null) eof = true;
+                else pending += toText(c);
+              }
+            };
+            child.arg0 = invoked;
+            child.scriptName = invoked;
+            child.lineNumbers = true;
+          } else {
+            const file = args[0] as string;
+            const data = p.fs.readFile(file, this.cwd);
+            if (data instanceof FsError) {
+              own.err.write(`${invoked}: ${file}: ${data.message}\n`);
+              return 127;
+            }
+            src = new TextDecoder().decode(data);
+            child.arg0 = file;
+            child.scriptName = file;
+            child.lineNumbers = true;
+            child.positional = args.slice(1);
+          }
+          const mode = args[0] === '-c' ? 'c' : args.length === 0 ? 'stdin' : 'file';
+          const status = await child.runScript(src, own, mode);
+          return child.exitStatus ?? status;
+        },
+      }),
+    ];
+    return this.#foregroundJob([text], start);
+  }
+
   /** Loop control of `break N` / `continue N`, and the loop depth they check. */
   loops = 0;
   breaks = 0;
   continues = 0;
 
   #stopped(): boolean {
-    return this.exitStatus !== undefined || this.aborted || this.breaks > 0 || this.continues > 0;
+    return (
+      this.exitStatus !== undefined ||
+      this.aborted ||
+      this.returning ||
+      this.breaks > 0 ||
+      this.continues > 0
+    );
   }
 
   /**
@@ -627,7 +940,42 @@ export class Shell {
     return status;
   }
 
+  /**
+   * Here-documents whose bodies hold `$(…)` or backquotes: the substitutions
+   * run now (they may wait), the body becomes its expanded text.
+   */
+  async #hereDocs(redirs: readonly Redirection[], io: Io): Promise<readonly Redirection[]> {
+    if (
+      !redirs.some((r) => (r.op === '<<' || r.op === '<<-') && substitutions([r.target]).length > 0)
+    )
+      return redirs;
+    const out: Redirection[] = [];
+    for (const r of redirs) {
+      const subs = r.op === '<<' || r.op === '<<-' ? substitutions([r.target]) : [];
+      if (subs.length === 0) {
+        out.push(r);
+        continue;
+      }
+      const outputs: string[] = [];
+      for (const src of subs) outputs.push(await this.substitute(src, io));
+      let text: string;
+      try {
+        text = expandString(r.target, this.expandContext(outputs));
+      } catch (e) {
+        if (!(e instanceof ExpansionError)) throw e;
+        text = '';
+      }
+      out.push({
+        ...r,
+        target: { parts: [{ kind: 'lit', text, quoted: true }], text: r.target.text },
+      });
+    }
+    return out;
+  }
+
   async #simple(node: SimpleCommand, io: Io): Promise<number> {
+    if (node.line !== undefined && this.lineNumbers) this.lineno = node.line;
+    if (node.redirs.length > 0) node = { ...node, redirs: await this.#hereDocs(node.redirs, io) };
     let words: string[];
     const assigns = new Map<string, string>();
     this.#substStatus = undefined;
@@ -660,23 +1008,50 @@ export class Shell {
       return this.#substStatus ?? 0;
     }
     const name = words[0] as string;
+    // Functions come before builtins and programs (bash manual 3.7.2).
+    const fn = this.functions.get(name);
+    if (fn !== undefined) {
+      const r = this.#openRedirs(node.redirs, io);
+      if ('error' in r) {
+        this.error(io, r.error);
+        return 1;
+      }
+      try {
+        return await this.#callFunction(fn, words, r.io);
+      } finally {
+        r.close();
+      }
+    }
     const builtin = BUILTINS.get(name);
     if (builtin !== undefined) return this.#builtin(builtin, words, node.redirs, io);
     const resolved = commandName(name);
-    const command = resolved === undefined ? undefined : this.system.command(resolved);
+    const command = resolved === undefined ? undefined : this.commandFor(resolved);
     if (command === undefined) {
       const r = this.#openRedirs(node.redirs, io);
       if ('error' in r) {
         this.error(io, r.error);
         return 1;
       }
-      if (name.includes('/')) r.io.err.write(`-bash: ${name}: No such file or directory\n`);
-      else r.io.err.write(`-bash: ${name}: command not found\n`);
+      const prefix = this.prefix;
+      if (name.includes('/')) r.io.err.write(`${prefix}${name}: No such file or directory\n`);
+      else r.io.err.write(`${prefix}${name}: command not found\n`);
       r.close();
       return 127;
     }
     if (!name.includes('/')) this.session.hashed.add(name);
     const text = commandText(node);
+    if (command === CHILD_BASH) {
+      const r = this.#openRedirs(node.redirs, io);
+      if ('error' in r) {
+        this.error(io, r.error);
+        return 1;
+      }
+      try {
+        return await this.#childBash(words, r.io, assigns, text);
+      } finally {
+        r.close();
+      }
+    }
     const start = (job: Job): ProcessInfo[] => {
       const r = this.#openRedirs(node.redirs, io);
       if ('error' in r) return [this.#spawnError(job, io, r.error)];
@@ -846,6 +1221,21 @@ export class Shell {
           fds[r.fd] = shared;
           break;
         }
+        case '<<':
+        case '<<-': {
+          // The body expands as in double quotes, without splitting (bash manual 3.6.6).
+          let body: string;
+          try {
+            body = expandString(r.target, ctx);
+          } catch (e) {
+            if (!(e instanceof ExpansionError)) throw e;
+            return { error: e.message };
+          }
+          const shared = new SharedInput(textInput(body));
+          opened.push(shared);
+          fds[r.fd] = shared;
+          break;
+        }
         case '<<<': {
           const shared = new SharedInput(textInput(`${target}\n`));
           opened.push(shared);
@@ -891,6 +1281,100 @@ export class Shell {
 }
 
 const DEV_NULL_IN = new ConstantInput(() => NULL_INPUT);
+
+/** Stands for `bash`/`sh` in the command table: run by Shell #childBash. */
+const CHILD_BASH: Command = async () => 0;
+
+/** bash's default TIMEFORMAT (execute_cmd.c), and the one of `time -p` (POSIX). */
+export const TIMEFORMAT_DEFAULT = '\nreal\t%3lR\nuser\t%3lU\nsys\t%3lS';
+const TIMEFORMAT_POSIX = 'real %2R\nuser %2U\nsys %2S';
+
+/**
+ * execute_cmd.c print_formatted_time: `%[p][l]R|U|S` the real, user or system
+ * time with p (≤ 3, default 3) truncated decimals, `l` as `MmS.FFFs`; `%P`
+ * the CPU percentage; `%%`; a trailing newline. user and sys are 0 here (no
+ * CPU time), so `%P` is 0.00. A bad character: bash's message instead.
+ */
+export function formatTimes(realNs: number, format: string): { text: string } | { error: string } {
+  const ms = Math.floor(realNs / 1_000_000);
+  const mkfmt = (m: number, prec: number, long: boolean): string => {
+    const secs = long ? Math.floor((m % 60_000) / 1000) : Math.floor(m / 1000);
+    const frac =
+      prec === 0
+        ? ''
+        : `.${String(m % 1000)
+            .padStart(3, '0')
+            .slice(0, prec)}`;
+    return long ? `${Math.floor(m / 60_000)}m${secs}${frac}s` : `${secs}${frac}`;
+  };
+  let out = '';
+  for (let i = 0; i < format.length; i++) {
+    const c = format[i] as string;
+    if (c !== '%' || i + 1 >= format.length) {
+      out += c;
+      continue;
+    }
+    i++;
+    if (format[i] === '%') {
+      out += '%';
+      continue;
+    }
+    if (format[i] === 'P') {
+      out += '0.00';
+      continue;
+    }
+    let prec = 3;
+    let long = false;
+    if (/[0-9]/.test(format[i] as string)) prec = Math.min(3, Number(format[i++]));
+    if (format[i] === 'l') {
+      long = true;
+      i++;
+    }
+    const k = format[i] ?? '\0';
+    if (k !== 'R' && k !== 'U' && k !== 'S')
+      return { error: `TIMEFORMAT: \`${k}': invalid format character` };
+    out += mkfmt(k === 'R' ? ms : 0, prec, long);
+  }
+  return { text: `${out}\n` };
+}
+
+/** A case pattern as a regular expression: unquoted `*`, `?`, `[…]` are special (bash manual 3.5.8.1). */
+export function casePattern(word: Word, ctx: ExpandContext): RegExp {
+  let re = '';
+  const literal = (t: string): string => t.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const pattern = (t: string): string => {
+    let out = '';
+    for (let i = 0; i < t.length; i++) {
+      const c = t[i] as string;
+      if (c === '*') out += '[\\s\\S]*';
+      else if (c === '?') out += '[\\s\\S]';
+      else if (c === '[') {
+        const close = t.indexOf(']', i + 2);
+        if (close < 0) out += '\\[';
+        else {
+          let body = t.slice(i + 1, close);
+          if (body.startsWith('!')) body = `^${body.slice(1)}`;
+          out += `[${body.replace(/\\/g, '\\\\')}]`;
+          i = close;
+        }
+      } else out += literal(c);
+    }
+    return out;
+  };
+  const parts = word.parts;
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i] as Word['parts'][number];
+    if (p.kind === 'glob') re += p.text === '*' ? '[\\s\\S]*' : '[\\s\\S]';
+    else if (p.kind === 'lit' && !p.quoted) {
+      // `[` … `]` may span parts (`[a-c]` is one lit, `[*]` is lit, glob, lit).
+      re += pattern(p.text);
+    } else {
+      const v = expandString({ parts: [p], text: '' }, ctx);
+      re += p.kind !== 'lit' && p.kind !== 'tilde' && !p.quoted ? pattern(v) : literal(v);
+    }
+  }
+  return new RegExp(`^${re}$`);
+}
 
 /** `fd` as a process sees it: its own writes through its reference `mine`. */
 function ownWrites(fd: OutFd, mine: Output): OutFd {

@@ -139,3 +139,68 @@ describe('syntax errors and unfinished input', () => {
     expect(list('   # nothing').items).toEqual([]);
   });
 });
+
+describe('time, functions, case, here-documents', () => {
+  it('time [-p] marks the pipeline; alone it has no commands', () => {
+    expect(list('time a | b').items[0]?.andOr.first).toMatchObject({
+      timed: 'default',
+      bang: false,
+    });
+    expect(list('time -p ! a').items[0]?.andOr.first).toMatchObject({ timed: 'posix', bang: true });
+    expect(list('time; x').items[0]?.andOr.first.commands).toEqual([]);
+    expect(listText(list('time -p a | b && time'))).toBe('time -p a | b && time');
+  });
+
+  it('NAME () and function NAME define a function whose body is a compound command', () => {
+    for (const src of ['f() { a; }', 'function f { a; }', 'function f() { a; }', 'f ()\n{ a; }']) {
+      const c = list(src).items[0]?.andOr.first.commands[0];
+      expect(c).toMatchObject({ kind: 'function', name: 'f', body: { kind: 'group' } });
+    }
+    expect(parse('f() echo x')).toMatchObject({
+      ok: false,
+      message: "syntax error near unexpected token `echo'",
+    });
+    expect(parse('f() {')).toMatchObject({ ok: false, incomplete: true });
+  });
+
+  it('case: patterns, alternatives, terminators, an optional (', () => {
+    const c = list('case $x in (a|b*) x;; c) ;& *) y;;& esac').items[0]?.andOr.first.commands[0];
+    if (c?.kind !== 'case') throw new Error('not a case');
+    expect(c.word.text).toBe('$x');
+    expect(c.items.map((i) => [i.patterns.map((p) => p.text), i.end, i.body.items.length])).toEqual(
+      [
+        [['a', 'b*'], ';;', 1],
+        [['c'], ';&', 0],
+        [['*'], ';;&', 1],
+      ],
+    );
+    expect(parse('case x in\na) b\n;;\nesac').ok).toBe(true);
+    expect(parse('case x in a) b;;')).toMatchObject({ ok: false, incomplete: true });
+    expect(parse('case x in a b) ;; esac')).toMatchObject({
+      ok: false,
+      message: "syntax error near unexpected token `b'",
+    });
+    expect(parse('esac')).toMatchObject({
+      ok: false,
+      message: "syntax error near unexpected token `esac'",
+    });
+  });
+
+  it('a here-document body comes from the lines after the command', () => {
+    const r = list('cat <<E; echo x\na $Y\nE\necho after');
+    const cat = r.items[0]?.andOr.first.commands[0] as SimpleCommand;
+    expect(cat.redirs[0]).toMatchObject({ fd: 0, op: '<<', delimiter: 'E' });
+    expect(cat.redirs[0]?.target.parts).toEqual([
+      { kind: 'lit', text: 'a ', quoted: true },
+      { kind: 'var', name: 'Y', quoted: true },
+      { kind: 'lit', text: '\n', quoted: true },
+    ]);
+    expect(r.items.length).toBe(3);
+    const q = list("cat <<'E'\n$Y\nE").items[0]?.andOr.first.commands[0] as SimpleCommand;
+    expect(q.redirs[0]?.target.parts).toEqual([{ kind: 'lit', text: '$Y\n', quoted: true }]);
+    const t = list('cat <<-E\n\tx\n\tE').items[0]?.andOr.first.commands[0] as SimpleCommand;
+    expect(t.redirs[0]?.target.parts).toEqual([{ kind: 'lit', text: 'x\n', quoted: true }]);
+    expect(parse('cat <<E\nno end')).toMatchObject({ ok: false, incomplete: true });
+    expect(commandText(cat)).toBe('cat <<E');
+  });
+});

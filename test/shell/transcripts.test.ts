@@ -47,7 +47,17 @@ async function replay(script: string): Promise<string> {
 }
 
 describe('the screen matches the real bash', () => {
-  for (const name of ['basics', 'jobs', 'known', 'control', 'read', 'builtins']) {
+  for (const name of [
+    'basics',
+    'jobs',
+    'known',
+    'control',
+    'read',
+    'builtins',
+    'functions',
+    'heredoc',
+    'child',
+  ]) {
     it(`${name}.script`, async () => {
       const script = readFileSync(new URL(`${name}.script`, FIXTURES), 'utf8');
       const real = readFileSync(new URL(`${name}.out`, FIXTURES), 'utf8');

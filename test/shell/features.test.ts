@@ -1,0 +1,241 @@
+/**
+ * `time`, shell functions, `case`, here-documents and child shells (`bash -c`,
+ * `bash SCRIPT`) on a virtual host. What the real bash 5.2.15 showed for the
+ * same lines is in fixtures/functions.out and fixtures/heredoc.out (compared
+ * in transcripts.test.ts); these pin down what needs virtual time or a file
+ * the fixtures cannot use (a tab typed at readline completes instead).
+ */
+
+import { describe, expect, it } from 'vitest';
+import { formatTimes, TIMEFORMAT_DEFAULT } from '../../src/shell/shell.js';
+import { NS_PER_S } from '../../src/sim/time.js';
+import { session } from './helpers.js';
+
+describe('time', () => {
+  it('reports the virtual wall time of the pipeline with the default TIMEFORMAT', async () => {
+    const s = await session();
+    expect(await s.type('time sleep 1.5')).toBe(
+      '\nreal\t0m1.500s\nuser\t0m0.000s\nsys\t0m0.000s\n',
+    );
+    expect(await s.type('time sleep 1 | cat; echo $?')).toBe(
+      '\nreal\t0m1.000s\nuser\t0m0.000s\nsys\t0m0.000s\n0\n',
+    );
+  });
+
+  it('-p prints the POSIX format; alone, it times nothing', async () => {
+    const s = await session();
+    expect(await s.type('time -p sleep 61')).toBe('real 61.00\nuser 0.00\nsys 0.00\n');
+    expect(await s.type('time')).toBe('\nreal\t0m0.000s\nuser\t0m0.000s\nsys\t0m0.000s\n');
+  });
+
+  it("keeps the pipeline's status, inverts with !, and writes to the list's stderr", async () => {
+    const s = await session();
+    expect(await s.type('time false; echo $?')).toMatch(/sys\t0m0\.000s\n1\n$/);
+    expect(await s.type('time ! false; echo $?')).toMatch(/\n0\n$/);
+    // The command's own 2>/dev/null does not hide the times (as in bash); the group's does.
+    expect(await s.type('time sleep 2 2>/dev/null')).toContain('real\t0m2.000s');
+    expect(await s.type('{ time sleep 2; } 2>/dev/null; echo done')).toBe('done\n');
+  });
+
+  it('Ctrl-C still prints the times; a background job prints them when it ends', async () => {
+    // As the real bash showed on a pty (real 0m0.506s after `^C` half a second in).
+    const s = await session();
+    s.term.typeLine('time sleep 10');
+    await s.run(0.5);
+    expect(await s.interrupt()).toBe('\n\nreal\t0m0.500s\nuser\t0m0.000s\nsys\t0m0.000s\n');
+    expect(await s.type('time sleep 1 &')).toMatch(/^\[1\] \d+\n$/);
+    expect(await s.run(1.5)).toBe('\nreal\t0m1.000s\nuser\t0m0.000s\nsys\t0m0.000s\n');
+    expect(await s.type('echo x')).toBe('x\n[1]+  Done                    time sleep 1\n');
+  });
+
+  it('formats minutes and truncates fractions as bash mkfmt does', () => {
+    expect(formatTimes(61.5 * NS_PER_S, TIMEFORMAT_DEFAULT)).toEqual({
+      text: '\nreal\t1m1.500s\nuser\t0m0.000s\nsys\t0m0.000s\n',
+    });
+    expect(formatTimes(1_999_999, TIMEFORMAT_DEFAULT)).toEqual({
+      text: '\nreal\t0m0.001s\nuser\t0m0.000s\nsys\t0m0.000s\n',
+    });
+  });
+
+  it('follows TIMEFORMAT as bash 5.2.15 does', async () => {
+    // What the real bash printed for `time sleep 0.01` with these formats (its times).
+    expect(formatTimes(0.012 * NS_PER_S, '%R')).toEqual({ text: '0.012\n' });
+    expect(formatTimes(0.014 * NS_PER_S, '%3lR|%lU|%0S|%1R')).toEqual({
+      text: '0m0.014s|0m0.000s|0|0.0\n',
+    });
+    expect(formatTimes(0, 'a%')).toEqual({ text: 'a%\n' });
+    expect(formatTimes(0, 'x %% %P %2P y')).toEqual({
+      error: "TIMEFORMAT: `P': invalid format character",
+    });
+    expect(formatTimes(0, '%Q')).toEqual({ error: "TIMEFORMAT: `Q': invalid format character" });
+    const s = await session();
+    expect(await s.type("TIMEFORMAT='%lR %P'; time sleep 61")).toBe('1m1.000s 0.00\n');
+    expect(await s.type("TIMEFORMAT=''; time sleep 1; time -p true")).toBe(
+      'real 0.00\nuser 0.00\nsys 0.00\n',
+    );
+    expect(await s.type("TIMEFORMAT='%Q'; time true; echo $?")).toBe(
+      "-bash: TIMEFORMAT: `Q': invalid format character\n0\n",
+    );
+  });
+});
+
+describe('functions', () => {
+  it('take positional parameters, "$@" keeps the words, return sets $?', async () => {
+    const s = await session();
+    await s.type('f() { echo "$# [$1] [$2]"; for a in "$@"; do echo "<$a>"; done; return 7; }');
+    expect(await s.type('f "a b" c; echo $?')).toBe('2 [a b] [c]\n<a b>\n<c>\n7\n');
+    expect(await s.type('f; echo "$# [$1]"')).toBe('0 [] []\n0 []\n');
+  });
+
+  it('local variables end with the call; globals set in a function stay', async () => {
+    const s = await session();
+    await s.type('function g { local x=in; y=set; echo $x; }');
+    expect(await s.type('x=out; g; echo $x $y')).toBe('in\nout set\n');
+  });
+
+  it('return leaves loops in the function; works in pipelines and subshells', async () => {
+    const s = await session();
+    await s.type(
+      'first() { for i in 1 2 3; do if [ $i = 2 ]; then return $i; fi; echo $i; done; }',
+    );
+    expect(await s.type('first; echo $?')).toBe('1\n2\n');
+    expect(await s.type('first | cat; (first); echo $?')).toBe('1\n1\n2\n');
+  });
+
+  it('return in a subshell or $(…) of a function ends only that subshell', async () => {
+    // bash 5.2.15 -c printed the same.
+    const s = await session();
+    await s.type(
+      'f() { local a=1; x=$(return 3; echo no); echo "$? [$x]"; (echo $a; return 4); echo $?; }',
+    );
+    expect(await s.type('f')).toBe('3 []\n1\n4\n');
+  });
+
+  it('$FUNCNAME names the running function', async () => {
+    const s = await session();
+    await s.type(
+      'inner() { echo "$FUNCNAME"; }; outer() { echo "$FUNCNAME"; inner; echo "$FUNCNAME"; }',
+    );
+    expect(await s.type('outer; echo "[$FUNCNAME]"')).toBe('outer\ninner\nouter\n[]\n');
+  });
+
+  it('shift drops parameters; unset removes a function', async () => {
+    const s = await session();
+    await s.type('f() { shift 2; echo "$# $*"; shift 3; echo $?; }');
+    expect(await s.type('f a b c d; unset f; f')).toBe('2 c d\n1\n-bash: f: command not found\n');
+  });
+
+  it('recurse, with $(( )) around a substitution', async () => {
+    const s = await session();
+    await s.type(
+      'fact() { if [ $1 -le 1 ]; then echo 1; else echo $(( $1 * $(fact $(( $1 - 1 ))) )); fi; }',
+    );
+    expect(await s.type('fact 6')).toBe('720\n');
+  });
+
+  it('come before programs, and a child bash does not inherit them', async () => {
+    const s = await session();
+    await s.type('cat() { echo mine; }');
+    expect(await s.type('echo x | cat; bash -c "echo x | cat"')).toBe('mine\nx\n');
+  });
+
+  it('return and local outside a function are errors', async () => {
+    const s = await session();
+    expect(await s.type('return 1; echo $?')).toBe(
+      "-bash: return: can only `return' from a function or sourced script\n1\n",
+    );
+    expect(await s.type('local y=1; echo $?')).toBe(
+      '-bash: local: can only be used in a function\n1\n',
+    );
+  });
+});
+
+describe('case', () => {
+  it('matches glob patterns, alternatives and bracket expressions', async () => {
+    const s = await session();
+    expect(
+      await s.type(
+        "for w in foo bar 'x y' 7 ''; do case $w in f??) echo f;; *\\ *) echo sp;; [0-9]) echo d;; '') echo e;; *) echo o;; esac; done",
+      ),
+    ).toBe('f\no\nsp\nd\ne\n');
+    expect(await s.type('case z in [!a-y]) echo not;; esac')).toBe('not\n');
+  });
+
+  it(';& falls through, ;;& tests on; no match is status 0', async () => {
+    const s = await session();
+    expect(await s.type('case b in a) echo a;& b) echo b;& c) echo c;; d) echo d;; esac')).toBe(
+      'b\nc\n',
+    );
+    expect(await s.type('case ab in a*) echo 1;;& *b) echo 2;; *) echo 3;; esac')).toBe('1\n2\n');
+    expect(await s.type('false; case x in y) echo no;; esac; echo $?')).toBe('0\n');
+  });
+});
+
+describe('here-documents', () => {
+  it('expand unless the delimiter is quoted; <<- strips tabs', async () => {
+    const s = await session();
+    s.system
+      .fs(s.host)
+      .writeFile(
+        '/root/h.sh',
+        'X=v\ncat <<E\n$X $(echo s) \\$X\nE\ncat <<"Q"\n$X\nQ\ncat <<-T\n\tt1\n\t\tt2\n\tT\n',
+      );
+    expect(await s.type('bash h.sh')).toBe('v s $X\n$X\nt1\nt2\n');
+  });
+
+  it('asks for more lines until the delimiter', async () => {
+    const s = await session();
+    expect(await s.type('cat <<END')).toBe('');
+    expect(s.term.prompt).toBe('> ');
+    await s.type('one $HOME');
+    expect(await s.type('END')).toBe('one /root\n');
+  });
+});
+
+describe('child shells', () => {
+  it('bash -c: $0 and arguments, exit status; sh -c', async () => {
+    const s = await session();
+    expect(await s.type('bash -c \'echo "$0 $1 $#"; exit 4\' zero one; echo $?')).toBe(
+      'zero one 1\n4\n',
+    );
+    expect(await s.type("sh -c 'echo $1' x y")).toBe('y\n');
+    expect(await s.type('bash -c')).toBe('bash: -c: option requires an argument\n');
+  });
+
+  it('bash SCRIPT reads the host file; standard input; exported variables only', async () => {
+    const s = await session();
+    s.system.fs(s.host).writeFile('/root/s.sh', 'echo "$0 $1 $# [$V] [$E]"\nexit 3\n');
+    expect(await s.type('V=1; export E=2; bash s.sh a b; echo $?')).toBe('s.sh a 2 [] [2]\n3\n');
+    expect(await s.type('bash nope.sh; echo $?')).toBe(
+      'bash: nope.sh: No such file or directory\n127\n',
+    );
+    expect(await s.type("echo 'echo in $#' | bash")).toBe('in 0\n');
+  });
+
+  it('has its own $$; reads the terminal; runs in a pipeline', async () => {
+    const s = await session();
+    const shell = Number((await s.type('echo $$')).trim());
+    const child = Number((await s.type("bash -c 'echo $$'")).trim());
+    expect(child).toBeGreaterThan(shell);
+    expect(await s.type("bash -c 'read x; echo got $x'")).toBe('');
+    expect(await s.type('typed')).toBe('got typed\n');
+    expect(await s.type("echo hi | bash -c 'cat; exit 300'; echo $?")).toBe('hi\n44\n');
+  });
+
+  it('bash with no arguments runs each command of the terminal as it is typed', async () => {
+    const s = await session();
+    expect(await s.type('bash')).toBe('');
+    expect(s.term.reading).toBe(true);
+    expect(await s.type('echo one')).toBe('one\n');
+    expect(await s.type('f() {')).toBe('');
+    expect(await s.type('echo in f; }; f; exit 5')).toBe('in f\n');
+    expect(await s.type('echo $?')).toBe('5\n');
+  });
+
+  it('is a process: Ctrl-C stops it', async () => {
+    const s = await session();
+    s.term.typeLine("bash -c 'sleep 100; echo never'");
+    await s.run(1);
+    expect(await s.interrupt()).toBe('\n');
+  });
+});
