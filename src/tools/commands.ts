@@ -10,6 +10,7 @@ import { APP_COMMANDS } from './apps/index.js';
 import { CAPTURE_COMMANDS } from './capture-commands.js';
 import { COREUTILS_COMMANDS } from './coreutils/index.js';
 import { INSPECT_COMMANDS } from './inspect/index.js';
+import { PRESSURE_COMMANDS } from './pressure/index.js';
 
 function merge(...tables: Readonly<Record<string, Command>>[]): ReadonlyMap<string, Command> {
   const all = new Map<string, Command>();
@@ -28,4 +29,5 @@ export const COMMANDS: ReadonlyMap<string, Command> = merge(
   APP_COMMANDS,
   INSPECT_COMMANDS,
   CAPTURE_COMMANDS,
+  PRESSURE_COMMANDS,
 );
