@@ -25,7 +25,9 @@ import { DEFAULT_SETTLE, type LabOptions, LabSession } from './runner.js';
 import { parseDuration } from './values.js';
 
 /** The network of `tcplab shell` without a lab. */
-export const DEFAULT_SHELL_LAB = '%host client 192.168.0.21/24\n%host server 192.168.0.22/24\n';
+/** About 15 µs per hop, as on the veth pair of ../shared/linux-traces (a ping shows 0.03 ms, not 0). */
+export const DEFAULT_SHELL_LAB =
+  '%host client 192.168.0.21/24\n%host server 192.168.0.22/24\n%segment lan delay=15us\n';
 
 export interface ShellOptions {
   readonly input: NodeJS.ReadableStream;

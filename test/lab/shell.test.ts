@@ -2,6 +2,8 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, test } from 'vitest';
 import { runShell } from '../../src/lab/interactive.js';
 import { parseLab } from '../../src/lab/parse.js';
+import { openTerminal } from '../../src/shell/index.js';
+import { COMMANDS } from '../../src/tools/commands.js';
 import { openFakeTerminal } from './fake-terminal.js';
 import { lab, TEST_COMMANDS } from './helpers.js';
 
@@ -60,6 +62,20 @@ describe('tcplab shell', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  test('the default network has 15 us per hop, as the traces: a ping takes 30 us, 60 us with ARP', async () => {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let text = '';
+    output.on('data', (d: Buffer) => {
+      text += d.toString('utf8');
+    });
+    const done = runShell({ input, output, terminal: false, openTerminal, commands: COMMANDS });
+    input.end('ping -c 2 server\nexit\n');
+    expect(await done).toBe(0);
+    expect(text).toContain('icmp_seq=1 ttl=64 time=0.060 ms\n');
+    expect(text).toContain('icmp_seq=2 ttl=64 time=0.030 ms\n');
   });
 
   test('a lab is played first; the prompt is then its last host', async () => {
