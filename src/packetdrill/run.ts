@@ -261,6 +261,14 @@ class Executor implements SyscallHost {
       this.#runTo((b.endUsecs + b.toleranceUsecs) * NS_PER_US);
     }
     this.#checkBlocked();
+    // run_system_call.c syscalls_free: a call still blocked when the script
+    // ends is an error, not a pass.
+    const still = this.#blocked.find((b) => b.result === undefined);
+    if (still !== undefined) {
+      throw new ScriptFailure(
+        `${this.#where(still.event)}: runtime error: exiting while a blocking system call is in progress\n  script line: ${still.event.text}`,
+      );
+    }
   }
 
   // ---- time ----------------------------------------------------------------

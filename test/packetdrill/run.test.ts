@@ -186,6 +186,18 @@ describe('deliberately broken scripts fail readably', () => {
     );
   });
 
+  test('a call still blocked when the script ends fails, as packetdrill exits with a runtime error', () => {
+    const e = failure(`${SYSCTLS}
+0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 bind(3, ..., ...) = 0
++0 listen(3, 1) = 0
++0...0.100 accept(3, ..., ...) = 4
+`);
+    expect(e.split('\n')[0]).toBe(
+      's.pkt:6: runtime error: exiting while a blocking system call is in progress',
+    );
+  });
+
   test('a call expected to block that returns at once', () => {
     const e = failure(`0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
 +0...1 close(3) = 0
