@@ -22,6 +22,18 @@ export const KMSG_LEVEL_NUMBERS: Readonly<Record<KmsgLevel, number>> = {
   debug: 7,
 };
 
+/** The levels by number, 0 (emerg) … 7 (debug). */
+export const KMSG_LEVELS: readonly KmsgLevel[] = [
+  'emerg',
+  'alert',
+  'crit',
+  'err',
+  'warn',
+  'notice',
+  'info',
+  'debug',
+];
+
 export interface KmsgRecord {
   /** Virtual time of the printk (time since boot). */
   readonly time: Time;

@@ -32,6 +32,7 @@ import {
 } from '../capture/record.js';
 import type { Time } from '../sim/time.js';
 import { ETHERNET_HEADER_LEN } from '../wire/ethernet.js';
+import type { Parsed } from '../wire/parsed.js';
 import type { Host } from './host.js';
 import { ARPHRD_LOOPBACK } from './interface.js';
 import type { PacketType } from './protocol.js';
@@ -90,6 +91,27 @@ function timestamp(
   const sub = ns - sec * NS_PER_S;
   const precision = o.precision ?? 'micro';
   return { sec, frac: precision === 'nano' ? sub : Math.floor(sub / 1000), precision };
+}
+
+/**
+ * A tapped frame as the SLL2 record `tcpdump -i any` gets for it: the packet
+ * type and device index from the tap; a loopback frame carries its IPv4
+ * datagram (no Ethernet header), as Linux's lo does. An error for a frame
+ * shorter than an Ethernet header.
+ */
+export function tapSll2Record(
+  p: TapPacket,
+  ts: { sec: number; frac: number; precision: TsPrecision },
+): Parsed<CaptureRecord> {
+  const common = { ...ts, interfaceIndex: p.ifindex, packetType: sllPacketType(p.pktType) };
+  return p.arphrd === ARPHRD_LOOPBACK
+    ? sll2Record({
+        ...common,
+        kind: 'ipv4',
+        bytes: p.frame.subarray(ETHERNET_HEADER_LEN),
+        arphrdType: ARPHRD_LOOPBACK,
+      })
+    : sll2Record({ ...common, kind: 'ethernet', bytes: p.frame });
 }
 
 /** A pcapng capture of any number of hosts, one IDB per interface named `HOST:IFACE`. */
@@ -155,25 +177,7 @@ export class AnySll2Tap {
 
   attach(host: Host): () => void {
     return host.addTap((p) => {
-      const ts = timestamp(p.time, this.#options);
-      const packetType = sllPacketType(p.pktType);
-      const rec =
-        p.arphrd === ARPHRD_LOOPBACK
-          ? sll2Record({
-              ...ts,
-              interfaceIndex: p.ifindex,
-              packetType,
-              kind: 'ipv4',
-              bytes: p.frame.subarray(ETHERNET_HEADER_LEN),
-              arphrdType: ARPHRD_LOOPBACK,
-            })
-          : sll2Record({
-              ...ts,
-              interfaceIndex: p.ifindex,
-              packetType,
-              kind: 'ethernet',
-              bytes: p.frame,
-            });
+      const rec = tapSll2Record(p, timestamp(p.time, this.#options));
       // A frame shorter than an Ethernet header cannot be recorded as SLL2; the
       // host never sends one, and drops one it receives before the taps.
       if (rec.ok) this.records.push(rec.value);

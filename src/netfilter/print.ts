@@ -9,6 +9,7 @@
  */
 
 import { portToService } from '../capture/netdb.js';
+import { KMSG_LEVELS } from '../host/kmsg.js';
 import type { Ipv4Address } from '../wire/address.js';
 import { formatIpv4Address } from '../wire/address.js';
 import {
@@ -94,16 +95,7 @@ export const ICMP_CODES: readonly (readonly [string, number, number, number])[] 
 ];
 
 /** libxt_LOG xt_log_names, by level. */
-export const LOG_LEVEL_NAMES: readonly string[] = [
-  'emerg',
-  'alert',
-  'crit',
-  'err',
-  'warn',
-  'notice',
-  'info',
-  'debug',
-];
+export const LOG_LEVEL_NAMES: readonly string[] = KMSG_LEVELS;
 
 const padEnd = (s: string, n: number): string => s.padEnd(n);
 const padStart = (s: string, n: number): string => s.padStart(n);

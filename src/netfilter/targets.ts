@@ -16,7 +16,7 @@
 
 import type { Host } from '../host/host.js';
 import type { NetInterface } from '../host/interface.js';
-import type { KmsgLevel } from '../host/kmsg.js';
+import { KMSG_LEVELS, type KmsgLevel } from '../host/kmsg.js';
 import type { HookPacket } from '../host/protocol.js';
 import { tcpResetFor } from '../tcp/reset.js';
 import { formatIpv4Address } from '../wire/address.js';
@@ -117,16 +117,7 @@ export const XT_LOG_IPOPT = 0x04;
 export const XT_LOG_UID = 0x08;
 export const XT_LOG_MACDECODE = 0x20;
 
-const LEVELS: readonly KmsgLevel[] = [
-  'emerg',
-  'alert',
-  'crit',
-  'err',
-  'warn',
-  'notice',
-  'info',
-  'debug',
-];
+const LEVELS = KMSG_LEVELS;
 
 /** The kernel log level of a LOG --log-level number. */
 export function kmsgLevel(level: number): KmsgLevel {

@@ -23,17 +23,7 @@
  */
 
 import { compileFilter, type PacketFilter } from '../capture/filter/index.js';
-import {
-  emitSll,
-  LINUX_SLL_BROADCAST,
-  LINUX_SLL_HOST,
-  LINUX_SLL_MULTICAST,
-  LINUX_SLL_OTHERHOST,
-  LINUX_SLL_OUTGOING,
-  linkTypeName,
-  linkTypeShortName,
-  sll2Record,
-} from '../capture/linktypes.js';
+import { emitSll, linkTypeName, linkTypeShortName } from '../capture/linktypes.js';
 import { PcapWriter } from '../capture/pcap.js';
 import { TcpdumpPrinter } from '../capture/print/index.js';
 import {
@@ -45,9 +35,8 @@ import {
 } from '../capture/record.js';
 import type { Host } from '../host/host.js';
 import { ARPHRD_LOOPBACK, type NetInterface } from '../host/interface.js';
-import type { PacketType } from '../host/protocol.js';
 import { Pending } from '../host/socket.js';
-import type { TapPacket } from '../host/tap.js';
+import { sllPacketType, type TapPacket, tapSll2Record } from '../host/tap.js';
 import { FsError } from '../os/fs.js';
 import type { Command, Proc } from '../os/process.js';
 import { NS_PER_S } from '../sim/time.js';
@@ -427,22 +416,6 @@ function enterPromiscuous(host: Host, iface: NetInterface): () => void {
   };
 }
 
-/** The LINUX_SLL_* packet type (sll_pkttype) of a tap packet. */
-function sllPacketType(t: PacketType): number {
-  switch (t) {
-    case 'host':
-      return LINUX_SLL_HOST;
-    case 'broadcast':
-      return LINUX_SLL_BROADCAST;
-    case 'multicast':
-      return LINUX_SLL_MULTICAST;
-    case 'otherhost':
-      return LINUX_SLL_OTHERHOST;
-    case 'outgoing':
-      return LINUX_SLL_OUTGOING;
-  }
-}
-
 /** Linux ETH_P_802_3 / ETH_P_802_2 (eth_type_trans on a length field). */
 const ETH_P_802_3 = 0x0001;
 const ETH_P_802_2 = 0x0004;
@@ -466,22 +439,7 @@ function captureRecord(
   const loopback = p.arphrd === ARPHRD_LOOPBACK;
   const packetType = sllPacketType(p.pktType);
   if (linkType === LINKTYPE_LINUX_SLL2) {
-    const rec = loopback
-      ? sll2Record({
-          ...ts,
-          interfaceIndex: p.ifindex,
-          packetType,
-          kind: 'ipv4',
-          bytes: p.frame.subarray(ETHERNET_HEADER_LEN),
-          arphrdType: ARPHRD_LOOPBACK,
-        })
-      : sll2Record({
-          ...ts,
-          interfaceIndex: p.ifindex,
-          packetType,
-          kind: 'ethernet',
-          bytes: p.frame,
-        });
+    const rec = tapSll2Record(p, ts);
     return rec.ok ? rec.value : undefined;
   }
   // LINKTYPE_LINUX_SLL (cooked v1): pcap-linux.c fills it from the sockaddr_ll —

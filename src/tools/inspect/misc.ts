@@ -15,7 +15,7 @@
  *   STIME the boot time (DEVIATION, see docs/tools-inspect.md).
  */
 
-import type { KmsgLevel } from '../../host/kmsg.js';
+import { KMSG_LEVELS, type KmsgLevel } from '../../host/kmsg.js';
 import type { Proc, ProcessInfo } from '../../os/process.js';
 import { NS_PER_S, NS_PER_US } from '../../sim/time.js';
 import { formatIpv4Address } from '../../wire/address.js';
@@ -80,16 +80,7 @@ export async function hostnameCommand(proc: Proc): Promise<number> {
   }
 }
 
-const LEVELS: readonly KmsgLevel[] = [
-  'emerg',
-  'alert',
-  'crit',
-  'err',
-  'warn',
-  'notice',
-  'info',
-  'debug',
-];
+const LEVELS = KMSG_LEVELS;
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
