@@ -8,8 +8,11 @@
 //
 // 3. sim: the simulator's event queue and links (bench/sim.js).
 // 4. tcp: connection lifecycles, memory per connection, bulk transfer (bench/tcp.js).
+// 5. pressure: a SYN flood against a listener with SYN cookies, and memory per
+//    SYN_RECV request (bench/pressure.js).
+// 6. labs: `tcplab run labs/*.lab` in a new process, wall time (bench/labs.js).
 //
-// Options: --packets N (default 1000000), --runs N (default 3), --only wire|sim|tcp|tcpdump.
+// Options: --packets N (default 1000000), --runs N (default 3), --only wire|sim|tcp|tcpdump|pressure|labs.
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -30,6 +33,8 @@ import {
   tcpLength,
   tcpPseudoHeader,
 } from '../dist/wire/index.js';
+import { run as runLabs } from './labs.js';
+import { run as runPressure } from './pressure.js';
 import { run as runSim } from './sim.js';
 import { run as runTcp } from './tcp.js';
 
@@ -37,7 +42,7 @@ const { values: opts } = parseArgs({
   options: {
     packets: { type: 'string', default: '1000000' },
     runs: { type: 'string', default: '3' },
-    only: { type: 'string' }, // wire | tcpdump | sim | tcp
+    only: { type: 'string' }, // wire | tcpdump | sim | tcp | pressure | labs
   },
 });
 const PACKETS = Number(opts.packets);
@@ -206,3 +211,5 @@ if (!opts.only || opts.only === 'wire') benchWire(frames);
 if (!opts.only || opts.only === 'sim') await runSim();
 if (!opts.only || opts.only === 'tcp') await runTcp();
 if (!opts.only || opts.only === 'tcpdump') benchTcpdump(frames);
+if (!opts.only || opts.only === 'pressure') await runPressure();
+if (!opts.only || opts.only === 'labs') await runLabs({ runs: RUNS });

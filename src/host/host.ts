@@ -122,8 +122,14 @@ export class Host {
   readonly etcHosts = new Map<string, Ipv4Address>([['localhost', LOCALHOST]]);
   readonly #interfaces: NetInterface[] = [];
   readonly #protocols = new Map<number, ProtocolHandler>();
-  readonly #taps: TapEntry[] = [];
+  /**
+   * Replaced, never changed in place, when a tap comes or goes: a frame's taps
+   * are the list as it was when the frame was offered, without a copy per frame.
+   */
+  #taps: readonly TapEntry[] = [];
   readonly #hooks = new Map<NetfilterHook, HookFunction[]>();
+  /** Functions at all hooks together. */
+  #hookCount = 0;
   readonly #macRandom: Random;
   #tcp: HostTcp | undefined;
   #sockets: SocketTable | undefined;
@@ -310,10 +316,10 @@ export class Host {
   /** Offers every frame (of interface `ifname` only, if given) to `tap`. Returns the remover. */
   addTap(tap: Tap, options: { ifname?: string } = {}): () => void {
     const entry: TapEntry = { tap, ifname: options.ifname };
-    this.#taps.push(entry);
+    this.#taps = [...this.#taps, entry];
     return () => {
       const i = this.#taps.indexOf(entry);
-      if (i >= 0) this.#taps.splice(i, 1);
+      if (i >= 0) this.#taps = this.#taps.filter((_, k) => k !== i);
     };
   }
 
@@ -325,10 +331,14 @@ export class Host {
       this.#hooks.set(hook, list);
     }
     list.push(fn);
+    this.#hookCount++;
     return () => {
       const l = this.#hooks.get(hook)!;
       const i = l.indexOf(fn);
-      if (i >= 0) l.splice(i, 1);
+      if (i >= 0) {
+        l.splice(i, 1);
+        this.#hookCount--;
+      }
     };
   }
 
@@ -400,6 +410,8 @@ export class Host {
    * packet a hook is handed only when one does.
    */
   hasHooks(hook: NetfilterHook): boolean {
+    // Most hosts have no firewall: four hooks asked per packet, no lookup.
+    if (this.#hookCount === 0) return false;
     const list = this.#hooks.get(hook);
     return list !== undefined && list.length > 0;
   }
@@ -466,7 +478,7 @@ export class Host {
     iface.stats.rxPackets++;
     iface.stats.rxBytes += frame.length;
     this.#tap(iface, 'In', 'host', frame);
-    this.ip.rcv(now, iface, view(frame, ETHERNET_HEADER_LEN), 'host');
+    this.ip.rcv(now, iface, frame, 'host', ETHERNET_HEADER_LEN);
   }
 
   /** A frame from the link: the NIC's filter, the taps, then the protocol (netif_receive_skb). */
@@ -501,13 +513,13 @@ export class Host {
     iface.stats.rxBytes += frame.length;
     this.#tap(iface, 'In', pktType, frame);
     const ethertype = (frame[12]! << 8) | frame[13]!;
-    const payload = view(frame, ETHERNET_HEADER_LEN);
     switch (ethertype) {
       case ETHERTYPE_IPV4:
-        this.ip.rcv(now, iface, payload, pktType);
+        // Read in place behind the Ethernet header: no view of the datagram.
+        this.ip.rcv(now, iface, frame, pktType, ETHERNET_HEADER_LEN);
         return;
       case ETHERTYPE_ARP:
-        this.arp.rcv(now, iface, payload, pktType, frame);
+        this.arp.rcv(now, iface, view(frame, ETHERNET_HEADER_LEN), pktType, frame);
         return;
       default:
         // __netif_receive_skb_core: no packet_type for this protocol.
@@ -517,7 +529,8 @@ export class Host {
   }
 
   #tap(iface: NetInterface, direction: TapDirection, pktType: PacketType, frame: Uint8Array): void {
-    if (this.#taps.length === 0) return;
+    const taps = this.#taps;
+    if (taps.length === 0) return;
     const p = {
       time: this.events.now,
       host: this.name,
@@ -528,7 +541,7 @@ export class Host {
       pktType,
       frame,
     };
-    for (const t of [...this.#taps]) {
+    for (const t of taps) {
       if (t.ifname === undefined || t.ifname === iface.name) t.tap(p);
     }
   }

@@ -121,6 +121,45 @@ export interface IpOutput {
  */
 export const IP_HEADROOM = ETHERNET_HEADER_LEN + IPV4_HEADER_LEN;
 
+/**
+ * A datagram received (the skb ip_rcv passes up): `frame[at, at + length)`,
+ * decoded. `datagram`, a view of those bytes, is made the first time it is
+ * asked for: TCP reads the decoded packet, and only a drop, a hook or an ICMP
+ * error needs the bytes as an array of their own.
+ */
+class ReceivedDatagram implements InboundPacket {
+  readonly frame: Uint8Array;
+  readonly at: number;
+  readonly length: number;
+  readonly ip: ReceivedIpv4Packet;
+  readonly iface: NetInterface;
+  readonly pktType: PacketType;
+  /** Set by the input route before the datagram goes up. */
+  delivery: 'local' | 'broadcast' = 'local';
+  #datagram: Uint8Array | undefined = undefined;
+
+  constructor(
+    frame: Uint8Array,
+    at: number,
+    length: number,
+    ip: ReceivedIpv4Packet,
+    iface: NetInterface,
+    pktType: PacketType,
+  ) {
+    this.frame = frame;
+    this.at = at;
+    this.length = length;
+    this.ip = ip;
+    this.iface = iface;
+    this.pktType = pktType;
+  }
+
+  get datagram(): Uint8Array {
+    this.#datagram ??= view(this.frame, this.at, this.at + this.length);
+    return this.#datagram;
+  }
+}
+
 /** ip_route_input_slow's verdict on a received datagram. */
 type InputRoute =
   | { readonly kind: 'local' | 'broadcast' }
@@ -165,31 +204,32 @@ export class IpLayer {
 
   // ---- input ---------------------------------------------------------------
 
-  /** ip_rcv: the IPv4 payload of a frame received on `iface`. */
-  rcv(now: Time, iface: NetInterface, bytes: Uint8Array, pktType: PacketType): void {
+  /**
+   * ip_rcv: the IPv4 datagram of a frame received on `iface`, from `frame[at]`
+   * on (behind the link-level header). It is read in place: a view of the
+   * datagram is made only for whoever keeps or reports it.
+   */
+  rcv(now: Time, iface: NetInterface, frame: Uint8Array, pktType: PacketType, at = 0): void {
     const host = this.#host;
     const c = host.counters;
+    const length = frame.length - at;
     // "When the interface is in promisc. mode, drop all the crap that it
     // receives, do not try to analyse it."
     if (pktType === 'otherhost') {
-      host.drop('OTHERHOST', 'ip_rcv_core', iface, bytes);
+      host.drop('OTHERHOST', 'ip_rcv_core', iface, view(frame, at));
       return;
     }
     const cv = c.values;
     cv.IpInReceives++;
-    cv.IpExtInOctets += bytes.length;
-    const inhdr = (): void => {
-      c.count('IpInHdrErrors');
-      host.drop('IP_INHDR', 'ip_rcv_core', iface, bytes);
-    };
-    if (bytes.length < IPV4_HEADER_LEN) {
-      inhdr();
+    cv.IpExtInOctets += length;
+    if (length < IPV4_HEADER_LEN) {
+      this.#inhdrError(iface, view(frame, at));
       return;
     }
-    const v = new Ipv4View(bytes);
+    const v = new Ipv4View(frame, at);
     // "if (iph->ihl < 5 || iph->version != 4) goto inhdr_error".
     if (v.ihl < 5 || v.version !== 4) {
-      inhdr();
+      this.#inhdrError(iface, view(frame, at));
       return;
     }
     // ip_rcv_core's __IP_ADD_STATS by ECN codepoint (named increments: a
@@ -207,71 +247,79 @@ export class IpLayer {
       default:
         cv.IpExtInCEPkts++;
     }
-    if (bytes.length < v.headerLength) {
-      inhdr();
+    const hl = v.headerLength;
+    if (length < hl) {
+      this.#inhdrError(iface, view(frame, at));
       return;
     }
     // RFC 1122 3.2.1.2: "MUST silently discard any IP frame that fails the checksum".
-    const headerSum = sumWords(bytes, 0, v.headerLength);
+    const headerSum = sumWords(frame, at, at + hl);
     if (!checksumVerifies(headerSum)) {
       c.count('IpExtInCsumErrors');
       c.count('IpInHdrErrors');
-      host.drop('IP_CSUM', 'ip_rcv_core', iface, bytes);
+      host.drop('IP_CSUM', 'ip_rcv_core', iface, view(frame, at));
       return;
     }
     const total = v.totalLength;
-    if (bytes.length < total) {
+    if (length < total) {
       c.count('IpExtInTruncatedPkts');
-      host.drop('PKT_TOO_SMALL', 'ip_rcv_core', iface, bytes);
+      host.drop('PKT_TOO_SMALL', 'ip_rcv_core', iface, view(frame, at));
       return;
     }
-    if (total < v.headerLength) {
-      inhdr();
+    if (total < hl) {
+      this.#inhdrError(iface, view(frame, at));
       return;
     }
     // "Our transport medium may have padded the buffer out. Now we know it is IP
-    // we can trim to the true length of the frame."
-    const datagram = total === bytes.length ? bytes : view(bytes, 0, total);
-    // The checks above are parseIpv4's: decode without making them again.
-    const ip = decodeIpv4(v, headerSum);
+    // we can trim to the true length of the frame": the datagram is
+    // frame[at, at + total). The checks above are parseIpv4's: decode without
+    // making them again.
+    const skb = new ReceivedDatagram(frame, at, total, decodeIpv4(v, headerSum), iface, pktType);
     if (
       host.hasHooks('PREROUTING') &&
-      host.runHook('PREROUTING', { datagram, ip, inIface: iface, outIface: undefined }) === 'DROP'
+      host.runHook('PREROUTING', {
+        datagram: skb.datagram,
+        ip: skb.ip,
+        inIface: iface,
+        outIface: undefined,
+      }) === 'DROP'
     ) {
-      host.drop('NETFILTER_DROP', 'nf_hook PREROUTING', iface, datagram);
+      host.drop('NETFILTER_DROP', 'nf_hook PREROUTING', iface, skb.datagram);
       return;
     }
-    this.#rcvFinish(now, iface, datagram, ip, pktType);
+    this.#rcvFinish(now, skb);
+  }
+
+  /** ip_rcv_core's inhdr_error (a method: a closure would be made per packet). */
+  #inhdrError(iface: NetInterface, bytes: Uint8Array): void {
+    this.#host.counters.count('IpInHdrErrors');
+    this.#host.drop('IP_INHDR', 'ip_rcv_core', iface, bytes);
   }
 
   /** ip_rcv_finish: the route decides. */
-  #rcvFinish(
-    now: Time,
-    iface: NetInterface,
-    datagram: Uint8Array,
-    ip: ReceivedIpv4Packet,
-    pktType: PacketType,
-  ): void {
+  #rcvFinish(now: Time, skb: ReceivedDatagram): void {
     const host = this.#host;
+    const { ip, iface, pktType } = skb;
     const r = this.#routeInput(iface, ip);
     switch (r.kind) {
       case 'local':
       case 'broadcast': {
         if (r.kind === 'broadcast') {
           host.counters.count('IpExtInBcastPkts');
-          host.counters.count('IpExtInBcastOctets', datagram.length);
+          host.counters.count('IpExtInBcastOctets', skb.length);
         }
-        this.#localDeliver(now, { datagram, ip, iface, pktType, delivery: r.kind });
+        skb.delivery = r.kind;
+        this.#localDeliver(now, skb);
         return;
       }
       case 'forward':
-        this.#forward(now, iface, datagram, ip, pktType, r.out);
+        this.#forward(now, iface, skb.datagram, ip, pktType, r.out);
         return;
       case 'error':
-        this.#ipError(now, iface, datagram, ip, pktType, r.err);
+        this.#ipError(now, iface, skb.datagram, ip, pktType, r.err);
         return;
       case 'martian':
-        host.drop(r.reason, 'ip_route_input_slow', iface, datagram);
+        host.drop(r.reason, 'ip_route_input_slow', iface, skb.datagram);
         return;
     }
   }
@@ -415,22 +463,27 @@ export class IpLayer {
   }
 
   /** ip_local_deliver and ip_local_deliver_finish. */
-  #localDeliver(now: Time, skb: InboundPacket): void {
+  #localDeliver(now: Time, skb: ReceivedDatagram): void {
     const host = this.#host;
     const c = host.counters;
-    const { ip, datagram, iface } = skb;
+    const { ip, iface } = skb;
     if (ip.moreFragments || ip.fragmentOffset !== 0) {
       // DEVIATION(linux): no reassembly; see the module comment.
       c.count('IpReasmReqds');
       c.count('IpReasmFails');
-      host.drop('FRAG_REASM_TIMEOUT', 'ip_defrag', iface, datagram);
+      host.drop('FRAG_REASM_TIMEOUT', 'ip_defrag', iface, skb.datagram);
       return;
     }
     if (
       host.hasHooks('INPUT') &&
-      host.runHook('INPUT', { datagram, ip, inIface: iface, outIface: undefined }) === 'DROP'
+      host.runHook('INPUT', {
+        datagram: skb.datagram,
+        ip,
+        inIface: iface,
+        outIface: undefined,
+      }) === 'DROP'
     ) {
-      host.drop('NETFILTER_DROP', 'nf_hook INPUT', iface, datagram);
+      host.drop('NETFILTER_DROP', 'nf_hook INPUT', iface, skb.datagram);
       return;
     }
     const handler = host.protocol(ip.protocol);
@@ -438,7 +491,7 @@ export class IpLayer {
       c.count('IpInUnknownProtos');
       host.icmp.send(
         {
-          datagram,
+          datagram: skb.datagram,
           pktType: skb.pktType,
           inIface: iface,
           local: skb.delivery === 'local',
@@ -448,7 +501,7 @@ export class IpLayer {
         ICMP_PROT_UNREACH,
         0,
       );
-      host.drop('IP_NOPROTO', 'ip_local_deliver_finish', iface, datagram);
+      host.drop('IP_NOPROTO', 'ip_local_deliver_finish', iface, skb.datagram);
       return;
     }
     c.values.IpInDelivers++;
@@ -654,55 +707,168 @@ export class IpLayer {
    * sent through OUTPUT and POSTROUTING to the neighbour layer.
    */
   output(o: IpOutput): SendResult {
+    const frame = o.frame;
+    return this.#output(
+      frame,
+      frame === undefined ? o.payload : undefined,
+      o.payload.length,
+      o.dst,
+      o.src,
+      o.protocol,
+      o.tos ?? 0,
+      o.ttl ?? this.#defaultTtl,
+      o.df,
+      o.id,
+      o.oif,
+      o.confirmNeighbour ?? false,
+    );
+  }
+
+  /**
+   * output() for a segment a transport wrote into `frame` from IP_HEADROOM to its
+   * end (see IpOutput.frame), default TOS and TTL, no bound device: what TCP
+   * sends, given as arguments so that no IpOutput is built per segment.
+   */
+  outputFrame(
+    frame: Uint8Array,
+    src: Ipv4Address,
+    dst: Ipv4Address,
+    protocol: number,
+    df: boolean,
+    id: number | undefined,
+    confirmNeighbour: boolean,
+  ): SendResult {
+    return this.#output(
+      frame,
+      undefined,
+      frame.length - IP_HEADROOM,
+      dst,
+      src,
+      protocol,
+      0,
+      this.#defaultTtl,
+      df,
+      id,
+      undefined,
+      confirmNeighbour,
+    );
+  }
+
+  /**
+   * output(): the transport's bytes are in `frame` from IP_HEADROOM on, or, when
+   * there is no frame, in `payload` (copied into a new frame once routed).
+   */
+  #output(
+    frame: Uint8Array | undefined,
+    payload: Uint8Array | undefined,
+    payloadLength: number,
+    dst: Ipv4Address,
+    source: Ipv4Address | undefined,
+    protocol: number,
+    tos: number,
+    ttl: number,
+    dontFragment: boolean | undefined,
+    ident: number | undefined,
+    oif: NetInterface | undefined,
+    confirm: boolean,
+  ): SendResult {
     const host = this.#host;
     const now = host.events.now;
-    const r = this.#routeOutputCached(o.dst, o.src, o.oif);
+    const r = this.#routeOutputCached(dst, source, oif);
     if (!r.ok) {
+      const bytes = payload ?? view(frame!, IP_HEADROOM);
       if (r.errno === 'ENETUNREACH') {
         host.counters.count('IpOutNoRoutes');
-        host.drop('IP_OUTNOROUTES', 'ip_route_output_key', undefined, o.payload);
+        host.drop('IP_OUTNOROUTES', 'ip_route_output_key', undefined, bytes);
         return { ok: false, errno: r.errno, reason: 'IP_OUTNOROUTES' };
       }
-      host.drop('NOT_SPECIFIED', 'ip_route_output_key', undefined, o.payload);
+      host.drop('NOT_SPECIFIED', 'ip_route_output_key', undefined, bytes);
       return { ok: false, errno: r.errno, reason: 'NOT_SPECIFIED' };
     }
-    const total = IPV4_HEADER_LEN + o.payload.length;
+    const total = IPV4_HEADER_LEN + payloadLength;
     if (total > IPV4_MAX_TOTAL_LEN) {
-      host.drop('PKT_TOO_BIG', 'ip_append_data', r.dev, o.payload);
+      host.drop('PKT_TOO_BIG', 'ip_append_data', r.dev, payload ?? view(frame!, IP_HEADROOM));
       return { ok: false, errno: 'EMSGSIZE', reason: 'PKT_TOO_BIG' };
     }
     // ip_dont_fragment: DF unless the socket or ip_no_pmtu_disc says otherwise.
-    const df = o.df ?? host.sysctl.int('net.ipv4.ip_no_pmtu_disc') === 0;
+    const df = dontFragment ?? host.sysctl.int('net.ipv4.ip_no_pmtu_disc') === 0;
     const src = r.src;
     // ip_select_ident_segs.
     const id =
-      o.id !== undefined
-        ? o.id & 0xffff
+      ident !== undefined
+        ? ident & 0xffff
         : df
           ? 0
-          : this.idents.reserve(jiffies(now), o.dst, src, o.protocol);
-    const tos = o.tos ?? 0;
+          : this.idents.reserve(jiffies(now), dst, src, protocol);
     // One buffer for the frame: the transport's segment is already in it (or
     // is copied in once), the IP header goes in front of it, and the Ethernet
     // header in front of that (ip_queue_xmit's skb_push, then the device's).
-    let frame = o.frame;
     if (frame === undefined) {
-      frame = freshBytes(IP_HEADROOM + o.payload.length);
-      frame.set(o.payload, IP_HEADROOM);
+      frame = freshBytes(IP_HEADROOM + payloadLength);
+      frame.set(payload!, IP_HEADROOM);
     }
-    const datagram = view(frame, ETHERNET_HEADER_LEN);
     emitIpv4BasicHeader(
-      datagram,
+      frame,
       tos,
       id,
       df,
-      o.ttl ?? this.#defaultTtl,
-      o.protocol,
+      ttl,
+      protocol,
       src,
-      o.dst,
-      o.payload.length,
+      dst,
+      payloadLength,
+      ETHERNET_HEADER_LEN,
     );
-    return this.#localOut(now, datagram, frame, r, o.confirmNeighbour ?? false);
+    const dev = r.dev;
+    if (
+      dev.kind !== 'loopback' &&
+      total <= r.mtu &&
+      !host.hasHooks('OUTPUT') &&
+      !host.hasHooks('POSTROUTING')
+    ) {
+      return this.#outputDirect(now, frame, total, r, confirm);
+    }
+    return this.#localOut(now, view(frame, ETHERNET_HEADER_LEN), frame, r, confirm);
+  }
+
+  /**
+   * ip_local_out → ip_finish_output2 for the usual datagram, which no hook
+   * wants to see, fits the MTU and leaves by an Ethernet device: the same
+   * counters and the same neighbour step as #localOut's way, without making a
+   * view of the datagram unless the neighbour must queue it.
+   */
+  #outputDirect(
+    now: Time,
+    frame: Uint8Array,
+    total: number,
+    out: OutputRoute,
+    confirm: boolean,
+  ): SendResult {
+    const host = this.#host;
+    const c = host.counters.values;
+    c.IpOutRequests++;
+    c.IpOutTransmits++;
+    c.IpExtOutOctets += total;
+    if (out.type === 'broadcast') {
+      c.IpExtOutBcastPkts++;
+      c.IpExtOutBcastOctets += total;
+    }
+    const dev = out.dev;
+    const neigh = host.neigh;
+    const n = neigh.lookupOrCreate(now, dev, out.nexthop);
+    if (n === undefined) {
+      host.drop('NEIGH_CREATEFAIL', 'ip_finish_output2', dev, view(frame, ETHERNET_HEADER_LEN));
+      return { ok: false, errno: 'ENOBUFS', reason: 'NEIGH_CREATEFAIL' };
+    }
+    if (neigh.outputConnected(now, n, confirm)) {
+      // neighTransmit.
+      emitEthernetHeader(frame, n.ha, n.dev.mac, ETHERTYPE_IPV4);
+      host.devXmit(n.dev, frame);
+    } else {
+      const datagram = view(frame, ETHERNET_HEADER_LEN);
+      neigh.output(now, n, { datagram, truesize: skbTruesize(total), frame }, confirm);
+    }
+    return SENT;
   }
 
   /**

@@ -322,6 +322,20 @@ export class NeighbourTable {
     this.#send(now, n, pkt);
   }
 
+  /**
+   * output()'s first steps for a packet not built yet: the periodic work and the
+   * confirmation, then whether the entry is connected. True: the caller sends
+   * the packet to `n.ha` itself, as `transmit` would (nothing else to do, nothing
+   * queued); false: it hands the packet to output(), whose repeated first steps
+   * change nothing.
+   */
+  outputConnected(now: Time, n: Neighbour, confirm: boolean): boolean {
+    const j = jiffies(now);
+    this.#advance(j);
+    if (confirm) n.confirmed = j;
+    return NUD_CONNECTED.has(n.state);
+  }
+
   #send(now: Time, n: Neighbour, pkt: NeighbourPacket): void {
     if (NUD_CONNECTED.has(n.state)) {
       this.#host.transmit(now, n, pkt);

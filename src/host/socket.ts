@@ -391,6 +391,12 @@ export class SocketTable {
         nf.sndBufSet = f.sndBufSet;
         child.conn.sndBufLocked = f.sndBufSet;
       }
+      // ... and its sk_rcvbuf with SOCK_RCVBUF_LOCK.
+      // DEVIATION(linux): the SYN-ACK's window and scale were chosen from tcp_rmem.
+      if (f.rcvBufSet !== undefined) {
+        nf.rcvBufSet = f.rcvBufSet;
+        child.conn.setRcvBuf(f.rcvBufSet);
+      }
       nf.localAddr = child.conn.local.addr;
       nf.localPort = child.conn.local.port;
       nf.bound = true;
@@ -446,6 +452,7 @@ export class SocketTable {
       noDelay: f.noDelay,
       keepAlive: f.keepAlive,
       ...(f.userMss !== undefined ? { userMss: f.userMss } : {}),
+      ...(f.rcvBufSet !== undefined ? { rcvBuf: f.rcvBufSet } : {}),
       owner: (s, e, now) => this.#event(s, e, now),
       blocking: !f.nonBlocking,
     });
@@ -706,6 +713,8 @@ export class SocketTable {
       case 'SO_RCVBUF':
         if (!Number.isFinite(num)) return bad();
         f.rcvBufSet = Math.max(Math.min(num, SK_MEM_MAX) * 2, SOCK_MIN_RCVBUF);
+        // sk_rcvbuf with SOCK_RCVBUF_LOCK: the engine's buffer, no autotuning.
+        if (f.sock !== undefined) f.sock.conn.setRcvBuf(f.rcvBufSet);
         return 0;
       case 'TCP_MAXSEG':
         if (!Number.isInteger(num) || (num !== 0 && (num < TCP_MIN_MSS || num > MAX_TCP_WINDOW))) {

@@ -28,7 +28,8 @@
  * - local ports: bind conflicts (inet_csk_bind_conflict, SO_REUSEADDR), the
  *   ephemeral port of bind(port 0) (inet_csk_find_open_port) and of connect()
  *   on an unbound socket (__inet_hash_connect), from
- *   net.ipv4.ip_local_port_range.
+ *   net.ipv4.ip_local_port_range; a 4-tuple still in TIME_WAIT is taken over
+ *   when tcp_twsk_unique allows it (timewait.ts `reusable`, `recycle`).
  *
  * Events of a connection go to its `owner` (the socket layer, socket.ts), in the
  * event in which they happen; a connection nobody owns yet (a child waiting in
@@ -44,12 +45,21 @@ import { Listener } from '../tcp/listen.js';
 import { TcpNet } from '../tcp/net.js';
 import { countReset, tcpResetFor } from '../tcp/reset.js';
 import type { TcpSysctl } from '../tcp/sysctl.js';
+import type { TimeWaitSock } from '../tcp/timewait.js';
 import type { Ipv4Address } from '../wire/address.js';
-import { freshBytes, view } from '../wire/bytes.js';
+import { freshBytes } from '../wire/bytes.js';
 import type { IcmpQuote } from '../wire/icmp.js';
 import { IPPROTO_TCP, type ReceivedIpv4Packet } from '../wire/ipv4.js';
 import type { Seq } from '../wire/seq.js';
-import { emitTcp, parseTcp, RST, SYN, type TcpSegment, tcpLength } from '../wire/tcp.js';
+import {
+  emitTcp,
+  parseTcp,
+  RST,
+  SYN,
+  type TcpParseOptions,
+  type TcpSegment,
+  tcpLength,
+} from '../wire/tcp.js';
 import type { Host } from './host.js';
 import type { NetInterface } from './interface.js';
 import { IP_HEADROOM } from './ip.js';
@@ -100,8 +110,13 @@ export class TcpSock {
   onStateChange: ((now: Time) => void) | undefined;
   /** The state the last flush saw. */
   lastState: string | undefined;
-  /** Its key in the host's connection table, once there (ConnTable). */
-  tupleKey: string | undefined = undefined;
+  /** The next sock in its hash chain of the host's connection table (ConnTable). */
+  hashNext: TcpSock | undefined = undefined;
+  /** Its neighbours in the table's insertion order (ConnTable). */
+  orderPrev: TcpSock | undefined = undefined;
+  orderNext: TcpSock | undefined = undefined;
+  /** Whether the host's connection table holds it. */
+  inTable = false;
   readonly timer: Timer;
   #ipId: SocketIpId | undefined;
   readonly #tcp: HostTcp;
@@ -170,36 +185,42 @@ export interface TcpConnectRequest {
   readonly noDelay?: boolean;
   readonly keepAlive?: boolean;
   readonly userMss?: number;
+  /** SO_RCVBUF as set (already doubled): sk_rcvbuf with SOCK_RCVBUF_LOCK. */
+  readonly rcvBuf?: number;
   readonly owner?: TcpEventSink;
   /** A blocking connect(): the socket is owned by the user for this instant. */
   readonly blocking?: boolean;
 }
 
-function tupleKey(localAddr: number, localPort: number, remoteAddr: number, remotePort: number) {
-  return `${localAddr >>> 0}:${localPort}>${remoteAddr >>> 0}:${remotePort}`;
+/** The hash of a 4-tuple, 32 bits (Linux inet_ehashfn, with a fixed mix). */
+function tupleHash(localAddr: number, localPort: number, remoteAddr: number, remotePort: number) {
+  let h = Math.imul((localPort << 16) ^ remotePort, 0x9e3779b1);
+  h = Math.imul(h ^ (remoteAddr >>> 0) ^ (h >>> 15), 0x85ebca6b);
+  h = Math.imul(h ^ (localAddr >>> 0) ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 }
 
-/** A small integer from the two ports (a V8 small integer: a cheap Map key). */
-function portsKey(localPort: number, remotePort: number): number {
-  return ((remotePort << 14) ^ localPort) & 0x3fffffff;
-}
+/** Buckets a connection table starts with; it doubles past one sock per bucket. */
+const CONN_TABLE_MIN_BUCKETS = 64;
 
 /**
- * The connections by 4-tuple (Linux's ehash). A segment is looked up by its
- * ports, then by its addresses among the few connections with those ports:
- * building and hashing a string key for every segment cost more than the rest
- * of the demux. The connections are also kept by string key in insertion
- * order, which is the order `ss` lists them in.
+ * The connections by 4-tuple (Linux's ehash): a power-of-two array of hash
+ * chains linked through the socks, so that neither a lookup nor adding and
+ * removing a connection builds a key or touches a Map (strings and Map
+ * churn were most of the table's cost in a short connection). The socks are
+ * also linked in insertion order, which is the order `ss` lists them in; a
+ * sock that replaces another under the same 4-tuple takes its place there.
  */
 class ConnTable {
-  readonly #ordered = new Map<string, TcpSock>();
-  readonly #byPorts = new Map<number, TcpSock[]>();
+  #buckets: (TcpSock | undefined)[] = new Array(CONN_TABLE_MIN_BUCKETS).fill(undefined);
+  #count = 0;
+  #first: TcpSock | undefined = undefined;
+  #last: TcpSock | undefined = undefined;
 
   get(localAddr: number, localPort: number, remoteAddr: number, remotePort: number) {
-    const list = this.#byPorts.get(portsKey(localPort, remotePort));
-    if (list === undefined) return undefined;
-    for (let i = 0; i < list.length; i++) {
-      const s = list[i]!;
+    const b = this.#buckets;
+    const h = tupleHash(localAddr, localPort, remoteAddr, remotePort) & (b.length - 1);
+    for (let s = b[h]; s !== undefined; s = s.hashNext) {
       const c = s.conn;
       if (
         c.local.port === localPort &&
@@ -216,40 +237,100 @@ class ConnTable {
   /** Holds `sock` under its connection's 4-tuple, in place of any other. */
   set(sock: TcpSock): void {
     const c = sock.conn;
-    const k = tupleKey(c.local.addr, c.local.port, c.remote.addr, c.remote.port);
-    sock.tupleKey = k;
-    const old = this.#ordered.get(k);
-    if (old !== undefined) this.#unindex(old);
-    this.#ordered.set(k, sock);
-    const pk = portsKey(c.local.port, c.remote.port);
-    const list = this.#byPorts.get(pk);
-    if (list === undefined) this.#byPorts.set(pk, [sock]);
-    else list.push(sock);
+    const old = this.get(c.local.addr, c.local.port, c.remote.addr, c.remote.port);
+    if (old === sock) return;
+    if (sock.inTable) this.delete(sock);
+    if (old !== undefined) {
+      // Its place in the order, then out of its chain.
+      sock.orderPrev = old.orderPrev;
+      sock.orderNext = old.orderNext;
+      if (old.orderPrev === undefined) this.#first = sock;
+      else old.orderPrev.orderNext = sock;
+      if (old.orderNext === undefined) this.#last = sock;
+      else old.orderNext.orderPrev = sock;
+      this.#unchain(old);
+      old.inTable = false;
+      old.orderPrev = undefined;
+      old.orderNext = undefined;
+    } else {
+      sock.orderPrev = this.#last;
+      sock.orderNext = undefined;
+      if (this.#last === undefined) this.#first = sock;
+      else this.#last.orderNext = sock;
+      this.#last = sock;
+      if (++this.#count > this.#buckets.length) this.#grow();
+    }
+    sock.inTable = true;
+    this.#chain(sock);
   }
 
-  /** Forgets `sock` if it is the one held under its 4-tuple. */
+  /** Forgets `sock` if the table holds it. */
   delete(sock: TcpSock): void {
-    const k = sock.tupleKey;
-    if (k === undefined || this.#ordered.get(k) !== sock) return;
-    this.#ordered.delete(k);
-    this.#unindex(sock);
+    if (!sock.inTable) return;
+    sock.inTable = false;
+    this.#unchain(sock);
+    const prev = sock.orderPrev;
+    const next = sock.orderNext;
+    if (prev === undefined) this.#first = next;
+    else prev.orderNext = next;
+    if (next === undefined) this.#last = prev;
+    else next.orderPrev = prev;
+    sock.orderPrev = undefined;
+    sock.orderNext = undefined;
+    this.#count--;
   }
 
-  #unindex(sock: TcpSock): void {
+  /**
+   * In insertion order. The sock just handed out may be deleted meanwhile;
+   * other changes while iterating are not supported (nobody makes them).
+   */
+  *values(): IterableIterator<TcpSock> {
+    for (let s = this.#first; s !== undefined; ) {
+      const next = s.orderNext;
+      yield s;
+      s = next;
+    }
+  }
+
+  #chain(sock: TcpSock): void {
     const c = sock.conn;
-    const pk = portsKey(c.local.port, c.remote.port);
-    const list = this.#byPorts.get(pk);
-    if (list === undefined) return;
-    const i = list.indexOf(sock);
-    if (i < 0) return;
-    if (list.length === 1) this.#byPorts.delete(pk);
-    else list.splice(i, 1);
+    const b = this.#buckets;
+    const h = tupleHash(c.local.addr, c.local.port, c.remote.addr, c.remote.port) & (b.length - 1);
+    sock.hashNext = b[h];
+    b[h] = sock;
   }
 
-  values(): IterableIterator<TcpSock> {
-    return this.#ordered.values();
+  #unchain(sock: TcpSock): void {
+    const c = sock.conn;
+    const b = this.#buckets;
+    const h = tupleHash(c.local.addr, c.local.port, c.remote.addr, c.remote.port) & (b.length - 1);
+    if (b[h] === sock) b[h] = sock.hashNext;
+    else {
+      for (let s = b[h]; s !== undefined; s = s.hashNext) {
+        if (s.hashNext === sock) {
+          s.hashNext = sock.hashNext;
+          break;
+        }
+      }
+    }
+    sock.hashNext = undefined;
+  }
+
+  #grow(): void {
+    const old = this.#buckets;
+    this.#buckets = new Array(old.length * 2).fill(undefined);
+    for (let i = 0; i < old.length; i++) {
+      for (let s = old[i]; s !== undefined; ) {
+        const next = s.hashNext;
+        this.#chain(s);
+        s = next;
+      }
+    }
   }
 }
+
+/** Segments are parsed as Linux reads them (one object for all). */
+const PARSE_LINUX: TcpParseOptions = { options: 'linux' };
 
 /** Addresses that overlap for bind(): equal, or either one the wildcard. */
 function overlap(a: Ipv4Address, b: Ipv4Address): boolean {
@@ -297,6 +378,8 @@ export class HostTcp implements ProtocolHandler {
         this.net.sysctl = tcpSysctlFrom(host.sysctl);
       });
     }
+    // TCP's printk lines ("TCP: too many orphaned sockets", …) go to the host's kernel log.
+    this.net.printk ??= (now, level, text) => host.kmsg.write(now, level, text);
     this.ipIdRandom = random.stream('ip-id');
     this.#portRandom = random.stream('port');
     this.#portSecret = this.#portRandom.uint32();
@@ -421,11 +504,17 @@ export class HostTcp implements ProtocolHandler {
    * destination port) plus the perturbation of its slot, tries ports of the
    * range's low parity first (even ports with the default 32768-60999: every
    * telnet port of linux-traces is even), skips ports bound by bind(), and
-   * takes a port whose 4-tuple is free. The slot then moves on by the ports
-   * tried plus 2, at least a random 0-7 pairs, so the next connection to the
-   * same destination starts elsewhere.
+   * takes a port whose 4-tuple is free, or held by a timewait sock that
+   * tcp_tw_reuse lets it take (tcp_twsk_unique; returned in `tw`, for the
+   * caller to recycle). The slot then moves on by the ports tried plus 2, at
+   * least a random 0-7 pairs, so the next connection to the same destination
+   * starts elsewhere.
    */
-  #hashConnect(src: Ipv4Address, dst: Ipv4Address, dport: number): number | undefined {
+  #hashConnect(
+    src: Ipv4Address,
+    dst: Ipv4Address,
+    dport: number,
+  ): { port: number; tw: TimeWaitSock | undefined } | undefined {
     const [low, high] = this.#portRange();
     let remaining = high - low + 1;
     if (remaining > 1) remaining &= ~1;
@@ -438,10 +527,11 @@ export class HostTcp implements ProtocolHandler {
       for (let i = 0; i < remaining; i += 2) {
         let p = low + offset + i;
         if (p >= low + remaining) p -= remaining;
-        if (this.#connectPortFree(src, p, dst, dport)) {
+        const free = this.#connectPortFree(src, p, dst, dport);
+        if (free !== false) {
           const step = Math.max(i, this.#portRandom.int(0, 7) * 2);
           this.#perturb.set(index, (perturb + step + 2) >>> 0);
-          return p;
+          return { port: p, tw: free === true ? undefined : free };
         }
       }
       offset++;
@@ -450,12 +540,23 @@ export class HostTcp implements ProtocolHandler {
     return undefined;
   }
 
-  /** A port connect() may take: not bound by anyone with bind(), 4-tuple unused. */
-  #connectPortFree(src: Ipv4Address, port: number, dst: Ipv4Address, dport: number): boolean {
+  /**
+   * A port connect() may take: not bound by anyone with bind(), and its
+   * 4-tuple unused (true) or held by a timewait sock tcp_tw_reuse lets go
+   * (that sock); false otherwise.
+   */
+  #connectPortFree(
+    src: Ipv4Address,
+    port: number,
+    dst: Ipv4Address,
+    dport: number,
+  ): boolean | TimeWaitSock {
     for (const o of this.#owners) if (o.localPort === port) return false;
     if (this.#listeners.has(port)) return false;
     if (this.#conns.get(src, port, dst, dport) !== undefined) return false;
-    return this.net.timeWait.lookup(src, port, dst, dport) === undefined;
+    const tw = this.net.timeWait.lookup(src, port, dst, dport);
+    if (tw === undefined) return true;
+    return this.net.timeWait.reusable(tw, this.host.now, true) ? tw : false;
   }
 
   /** A 32-bit keyed mix standing in for siphash (secure_ipv4_port_ephemeral). */
@@ -486,26 +587,36 @@ export class HostTcp implements ProtocolHandler {
       return { ok: false, errno: route.errno };
     }
     const src = req.localAddr !== 0 ? req.localAddr : route.src;
+    const now = host.now;
     let port = req.localPort;
+    let tw: TimeWaitSock | undefined;
     if (port === 0) {
       const p = this.#hashConnect(src, req.remoteAddr, req.remotePort);
       if (p === undefined) return { ok: false, errno: 'EADDRNOTAVAIL' };
-      port = p;
-    } else if (
-      this.#conns.get(src, port, req.remoteAddr, req.remotePort) !== undefined ||
-      this.net.timeWait.lookup(src, port, req.remoteAddr, req.remotePort) !== undefined
-    ) {
-      // __inet_check_established: the 4-tuple is in use.
-      return { ok: false, errno: 'EADDRNOTAVAIL' };
+      port = p.port;
+      tw = p.tw;
+    } else {
+      // __inet_check_established: the 4-tuple is in use, unless by a timewait
+      // sock with timestamps (tcp_twsk_unique without twp).
+      if (this.#conns.get(src, port, req.remoteAddr, req.remotePort) !== undefined) {
+        return { ok: false, errno: 'EADDRNOTAVAIL' };
+      }
+      tw = this.net.timeWait.lookup(src, port, req.remoteAddr, req.remotePort);
+      if (tw !== undefined && !this.net.timeWait.reusable(tw, now, false)) {
+        return { ok: false, errno: 'EADDRNOTAVAIL' };
+      }
     }
-    const now = host.now;
+    const reused = tw !== undefined ? this.net.timeWait.recycle(tw, now) : undefined;
+    if (reused !== undefined) this.#armTimeWait();
     const conn = Connection.connect(this.net, now, {
+      ...(reused !== undefined ? { iss: reused.iss, tsRecent: reused.tsRecent } : {}),
       local: { addr: src, port },
       remote: { addr: req.remoteAddr, port: req.remotePort },
       mtu: pathMtu(route.mtu),
       ...(req.noDelay !== undefined ? { noDelay: req.noDelay } : {}),
       ...(req.keepAlive !== undefined ? { keepAlive: req.keepAlive } : {}),
       ...(req.userMss !== undefined ? { userMss: req.userMss } : {}),
+      ...(req.rcvBuf !== undefined ? { rcvBuf: req.rcvBuf } : {}),
     });
     const sock = new TcpSock(this, conn, req.reuseAddr ?? false, new SocketIpId(this.ipIdRandom));
     sock.owner = req.owner;
@@ -649,21 +760,16 @@ export class HostTcp implements ProtocolHandler {
     // (tcp_transmit_skb's skb with MAX_TCP_HEADER reserved), and never copied.
     const length = tcpLength(seg);
     const frame = freshBytes(IP_HEADROOM + length);
-    const payload = view(frame, IP_HEADROOM);
-    emitTcp(seg, payload, { src, dst, protocol: IPPROTO_TCP, length });
-    // One shape for every segment (no optional spreads): the IP layer reads
-    // `id` and `confirmNeighbour` as absent when undefined and false.
-    this.host.sendIp({
-      src,
-      dst,
-      protocol: IPPROTO_TCP,
-      payload,
-      df: true,
-      id,
-      confirmNeighbour,
-      frame,
-    });
+    const ph = this.#ph;
+    ph.src = src;
+    ph.dst = dst;
+    ph.length = length;
+    emitTcp(seg, frame, ph, 'compute', IP_HEADROOM);
+    this.host.ip.outputFrame(frame, src, dst, IPPROTO_TCP, true, id, confirmNeighbour);
   }
+
+  /** The pseudo-header of the segment being written or parsed (neither keeps it). */
+  readonly #ph = { src: 0, dst: 0, protocol: IPPROTO_TCP, length: 0 };
 
   /** tcp_v4_send_reset for a segment nobody wants: id 0, DF (ip_send_unicast_reply). */
   #sendReset(src: Ipv4Address, dst: Ipv4Address, seg: TcpSegment): void {
@@ -703,11 +809,11 @@ export class HostTcp implements ProtocolHandler {
       return;
     }
     const bytes = ip.payload;
-    const parsed = parseTcp(
-      bytes,
-      { src: ip.src, dst: ip.dst, protocol: IPPROTO_TCP, length: bytes.length },
-      { options: 'linux' },
-    );
+    const ph = this.#ph;
+    ph.src = ip.src;
+    ph.dst = ip.dst;
+    ph.length = bytes.length;
+    const parsed = parseTcp(bytes, ph, PARSE_LINUX);
     if (!parsed.ok) {
       // "if (unlikely(th->doff < sizeof(struct tcphdr) / 4)) goto bad_packet".
       counters.TcpInErrs++;

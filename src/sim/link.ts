@@ -392,7 +392,9 @@ export class LinkEndpoint {
     const departure = start + serializationTime(length, p.bandwidth);
     this.#busyUntil = departure;
 
-    for (const to of m.endpoints) {
+    const endpoints = m.endpoints;
+    for (let i = 0; i < endpoints.length; i++) {
+      const to = endpoints[i]!;
       if (to !== this) this.#propagate(frame, departure, to, now);
     }
     return true;

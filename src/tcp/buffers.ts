@@ -6,10 +6,12 @@
  * out_of_order_queue). Sequence numbers are `Seq`; every offset into a buffer is
  * a `seqDiff` from its base.
  *
- * DEVIATION(linux): Linux charges buffers by skb truesize (payload plus
- * overhead, tcp_rmem/tcp_wmem are truesize budgets). The send side follows it
- * (Connection.skbs and wmemQueued: each skb's payload plus SKB_TX_OVERHEAD);
- * the receive side charges payload bytes.
+ * Linux charges buffers by skb truesize (payload plus overhead; tcp_rmem and
+ * tcp_wmem are truesize budgets). The send side follows it (Connection.skbs and
+ * wmemQueued: each skb's payload plus SKB_TX_OVERHEAD); the receive side charges
+ * each arriving segment SKB_RX_OVERHEAD more than its payload unless it joins
+ * the skb before it (tcp_try_coalesce), which the window computations read as
+ * sk_rmem_alloc (ReceiveQueue.truesize, OutOfOrderQueue.truesize).
  */
 
 import { freshBytes, view as viewOf } from '../wire/bytes.js';
@@ -222,22 +224,110 @@ export class SendBuffer {
   }
 }
 
-/** In-order bytes waiting for the application, as the chunks they arrived in. */
+/**
+ * What a received segment costs beyond its payload (skb->truesize - len) on a
+ * veth pair with offloads off, as the reference traces were taken: 832 bytes,
+ * SKB_TRUESIZE of the sender's 256-byte small head (256 + sizeof(struct
+ * sk_buff) 256 + sizeof(struct skb_shared_info) 320). Observed on Linux 6.18.44:
+ * after a 849-byte segment the receiver's TCP_WINDOW_CLAMP was 66048 =
+ * 131072 × 129 / 256 and rcv_ssthresh 65200 = (131072 − 1681) × 129 / 256
+ * (scaling_ratio = 849 × 256 / 1681 = 129); after a 1448-byte one the clamp was
+ * 82944 (ratio 162 = 1448 × 256 / 2280).
+ */
+export const SKB_RX_OVERHEAD = 832;
+/**
+ * TCP_RMEM_TO_WIN_SCALE and TCP_DEFAULT_SCALING_RATIO (include/net/tcp.h, Linux
+ * 6.6+): the window is the buffer × scaling_ratio / 256, and the ratio starts at
+ * one half (tcp_rmem[1] 128 KiB offers 64 KiB).
+ */
+export const TCP_RMEM_TO_WIN_SCALE = 8;
+export const TCP_DEFAULT_SCALING_RATIO = 1 << (TCP_RMEM_TO_WIN_SCALE - 1);
+/**
+ * SOCK_MIN_RCVBUF (include/net/sock.h): TCP_SKB_MIN_TRUESIZE, 2048 +
+ * SKB_DATA_ALIGN(sizeof(struct sk_buff)); half of it is the smallest window clamp.
+ */
+export const SOCK_MIN_RCVBUF = 2304;
+/** MAX_SKB_FRAGS (include/linux/skbuff.h): how many segments one skb can absorb. */
+const MAX_SKB_FRAGS = 17;
+const NO_NUMBERS: number[] = [];
+
+/**
+ * In-order bytes waiting for the application, as the chunks they arrived in,
+ * and the skbs they are charged as: a segment that follows one still unread
+ * joins its skb (tcp_queue_rcv's tcp_try_coalesce) and is charged its payload
+ * only, up to MAX_SKB_FRAGS; an skb's charge is freed once all of it is read.
+ * DEVIATION(linux): a segment small enough for the tail skb's head room (a copy
+ * with no charge at all) is charged its payload as any other.
+ */
 export class ReceiveQueue {
   #chunks: Uint8Array[] = NO_CHUNKS;
   #head = 0;
   #offset = 0;
   #length = 0;
+  /**
+   * The skbs, three numbers each from #skbHead on: unread bytes, truesize
+   * charged, segments joined.
+   */
+  #skbs: number[] = NO_NUMBERS;
+  #skbHead = 0;
+  #truesize = 0;
 
   get length(): number {
     return this.#length;
   }
 
-  push(data: Uint8Array): void {
-    if (data.length === 0) return;
+  /** The truesize charged for what is queued (its part of sk_rmem_alloc). */
+  get truesize(): number {
+    return this.#truesize;
+  }
+
+  /**
+   * Queues `data` arrived as one segment of truesize `data.length + overhead`,
+   * joining the last skb when it can (`coalesce`).
+   */
+  push(data: Uint8Array, overhead = SKB_RX_OVERHEAD, coalesce = true): void {
+    const n = data.length;
+    if (n === 0) return;
     if (this.#chunks === NO_CHUNKS) this.#chunks = [];
     this.#chunks.push(data);
-    this.#length += data.length;
+    this.#length += n;
+    const skbs = this.#skbs;
+    const last = skbs.length - 3;
+    if (coalesce && last >= this.#skbHead && skbs[last + 2]! < MAX_SKB_FRAGS) {
+      skbs[last]! += n;
+      skbs[last + 1]! += n;
+      skbs[last + 2]!++;
+      this.#truesize += n;
+      return;
+    }
+    if (skbs === NO_NUMBERS) this.#skbs = [];
+    this.#skbs.push(n, n + overhead, 1);
+    this.#truesize += n + overhead;
+  }
+
+  /** Frees the charge of the skbs the `n` bytes just read emptied. */
+  #consumeSkbs(n: number): void {
+    const skbs = this.#skbs;
+    while (n > 0) {
+      const i = this.#skbHead;
+      const take = Math.min(n, skbs[i]!);
+      skbs[i]! -= take;
+      n -= take;
+      if (skbs[i] === 0) {
+        this.#truesize -= skbs[i + 1]!;
+        this.#skbHead += 3;
+      }
+    }
+    if (this.#skbHead === skbs.length) {
+      // Kept for the next segments (a request/response connection would make
+      // one per response); emptied, it holds no backing store.
+      skbs.length = 0;
+      this.#skbHead = 0;
+      this.#truesize = 0;
+    } else if (this.#skbHead > 192 && this.#skbHead * 2 > skbs.length) {
+      skbs.splice(0, this.#skbHead);
+      this.#skbHead = 0;
+    }
   }
 
   /** Takes up to `max` bytes off the front. */
@@ -259,6 +349,7 @@ export class ReceiveQueue {
         this.#chunks = NO_CHUNKS;
         this.#head = 0;
       }
+      this.#consumeSkbs(n);
       return view;
     }
     const out = new Uint8Array(n);
@@ -283,6 +374,7 @@ export class ReceiveQueue {
       this.#chunks.splice(0, this.#head);
       this.#head = 0;
     }
+    this.#consumeSkbs(n);
     return out;
   }
 
@@ -292,6 +384,9 @@ export class ReceiveQueue {
     this.#head = 0;
     this.#offset = 0;
     this.#length = 0;
+    this.#skbs = NO_NUMBERS;
+    this.#skbHead = 0;
+    this.#truesize = 0;
     return n;
   }
 }
@@ -300,6 +395,8 @@ export class ReceiveQueue {
 interface OfoBlock {
   seq: Seq;
   data: Uint8Array;
+  /** The truesize its segments are charged (tcp_data_queue_ofo's coalescing included). */
+  charge: number;
 }
 
 /** What inserting into the out-of-order queue found. */
@@ -323,6 +420,17 @@ export class OutOfOrderQueue {
 
   get bytes(): number {
     return this.#bytes;
+  }
+
+  /**
+   * The truesize charged for what is held: a segment that starts a block costs
+   * SKB_RX_OVERHEAD beyond its new bytes, one that extends a block only its new
+   * bytes (tcp_ooo_try_coalesce).
+   */
+  get truesize(): number {
+    let t = 0;
+    for (const b of this.#blocks) t += b.charge;
+    return t;
   }
 
   get empty(): boolean {
@@ -377,24 +485,29 @@ export class OutOfOrderQueue {
     // Bytes already held win over the new copy (they were checked the same way).
     for (const b of touching) merged.set(b.data, seqDiff(b.seq, lo));
     let removed = 0;
-    for (const b of touching) removed += b.data.length;
-    blocks.splice(first, touching.length, { seq: lo, data: merged });
+    let charge = touching.length === 0 ? SKB_RX_OVERHEAD : 0;
+    for (const b of touching) {
+      removed += b.data.length;
+      charge += b.charge;
+    }
+    charge += merged.length - removed;
+    blocks.splice(first, touching.length, { seq: lo, data: merged, charge });
     this.#bytes += merged.length - removed;
     return { duplicate: false, overlap, block: { left: lo, right: hi } };
   }
 
   /**
-   * Removes and returns the bytes from `rcvNxt` on if the first block reaches it;
-   * bytes before `rcvNxt` are discarded.
+   * Removes and returns the bytes from `rcvNxt` on if the first block reaches it,
+   * with the truesize they were charged; bytes before `rcvNxt` are discarded.
    */
-  takeFrom(rcvNxt: Seq): Uint8Array | undefined {
+  takeFrom(rcvNxt: Seq): { readonly data: Uint8Array; readonly truesize: number } | undefined {
     const b = this.#blocks[0];
     if (b === undefined || seqGt(b.seq, rcvNxt)) return undefined;
     this.#blocks.shift();
     this.#bytes -= b.data.length;
     const skip = seqDiff(rcvNxt, b.seq);
     if (skip >= b.data.length) return this.takeFrom(rcvNxt);
-    return b.data.subarray(skip);
+    return { data: b.data.subarray(skip), truesize: b.charge - skip };
   }
 
   clear(): void {

@@ -1,32 +1,77 @@
 /**
- * Congestion control and loss recovery, in packets as Linux counts them: slow
- * start from an initial window of 10 segments (RFC 6928; TCP_INIT_CWND),
- * congestion avoidance (RFC 5681; tcp_cong.c tcp_reno_cong_avoid), fast
- * retransmit and NewReno recovery on three duplicate ACKs (RFC 6582; Linux's
- * Reno path of tcp_fastretrans_alert, with proportional rate reduction, RFC
- * 6937, tcp_cwnd_reduction), and the RTO's loss state (tcp_enter_loss).
+ * Congestion control and loss recovery, in segments as Linux counts them.
  *
- * DEVIATION(linux): Linux 6.12's default is CUBIC (tcp_cubic.c) with SACK-based
- * RACK loss detection, tail loss probes, F-RTO and undo of spurious recoveries;
- * this is Reno's arithmetic with NewReno recovery (duplicate ACKs stand in for
- * SACKed segments, as Linux does for a peer without SACK). CUBIC and the SACK
- * scoreboard come later.
+ * - The window: slow start from 10 segments (RFC 6928; TCP_INIT_CWND), then
+ *   the connection's congestion control, chosen from tcp_congestion_control
+ *   when the connection is made (tcp_assign_congestion_control): CUBIC, the
+ *   default (RFC 9438; net/ipv4/tcp_cubic.c, with HyStart), or Reno (RFC 5681;
+ *   tcp_cong.c tcp_reno_cong_avoid). DEVIATION(linux): `bbr` is accepted by
+ *   name and runs CUBIC; the reference traces were taken with BBR, but none
+ *   of them sends enough for the congestion window to matter.
+ * - Loss detection (tcp_fastretrans_alert, tcp_identify_packet_loss): with
+ *   SACK, RACK (rack.ts; RFC 8985) on the scoreboard sack.ts keeps, or RFC
+ *   6675's duplicate-SACK threshold when tcp_recovery has RACK off; without
+ *   SACK, NewReno on duplicate ACKs (RFC 6582; duplicate ACKs stand in for
+ *   SACKed segments, as Linux does for such a peer).
+ * - Recovery: proportional rate reduction (RFC 6937; tcp_cwnd_reduction) down
+ *   to the congestion control's ssthresh, retransmitting only what is marked
+ *   lost (tcp_xmit_retransmit_queue); the RTO's loss state (tcp_enter_loss).
+ *
+ * DEVIATION(linux): no undo of spurious recoveries (tcp_try_undo_*, D-SACK
+ * and timestamp based), no F-RTO (tcp_frto), no SACK reneging timer, no CWR
+ * state (ECN, local congestion).
  */
 
 import type { Time } from '../sim/time.js';
-import { seqGt, seqLt } from '../wire/seq.js';
-import type { Connection } from './connection.js';
+import { type Seq, seqGt, seqLt } from '../wire/seq.js';
+import { HZ, jiffies, usecsToJiffies } from './clock.js';
+import type { CaState, Connection } from './connection.js';
+import { tcpIsRack, tcpRackMarkLost, tcpRackSkbTimeout } from './rack.js';
+import { tcpForceFastRetransmit, tcpMarkSkbLost, tcpUpdateScoreboard } from './sack.js';
 
 /** RFC 6928 initial window (Linux TCP_INIT_CWND). */
 export const TCP_INIT_CWND = 10;
 /** Linux TCP_INFINITE_SSTHRESH. */
 export const TCP_INFINITE_SSTHRESH = 0x7fffffff;
 
+/** The congestion controls the engine runs (tcp_congestion_control; `bbr` runs CUBIC). */
+export type CongestionControl = 'reno' | 'cubic';
+
 export function tcpCongestionInit(conn: Connection): void {
   conn.cwnd = TCP_INIT_CWND;
   conn.ssthresh = TCP_INFINITE_SSTHRESH;
   conn.cwndCnt = 0;
   conn.caState = 'Open';
+  conn.reordering = conn.net.sysctl.tcp_reordering;
+  conn.caOps = conn.net.sysctl.tcp_congestion_control === 'reno' ? 'reno' : 'cubic';
+}
+
+/**
+ * Linux tcp_init_congestion_control, from tcp_init_transfer: the congestion
+ * control starts with the connection's first data. CUBIC's state (struct
+ * bictcp) is made on its first use instead, zeroed, its HyStart round
+ * starting then (cubicOf): what bictcp_reset and bictcp_hystart_reset leave
+ * at establishment is what the first ACK of data finds, since that ACK
+ * passes the round's end (SND.NXT at establishment) and restarts the round.
+ * An idle connection so carries none of it.
+ */
+export function tcpInitCongestionControl(conn: Connection, now: Time): void {
+  const ca = conn.cubic;
+  if (ca === undefined) return;
+  cubicReset(ca);
+  hystartReset(conn, ca, now);
+}
+
+/** The connection's CUBIC state, made on first use; undefined for Reno. */
+export function cubicOf(conn: Connection, now: Time): CubicState | undefined {
+  if (conn.caOps !== 'cubic') return undefined;
+  let ca = conn.cubic;
+  if (ca === undefined) {
+    ca = newCubicState();
+    hystartReset(conn, ca, now);
+    conn.cubic = ca;
+  }
+  return ca;
 }
 
 /**
@@ -42,11 +87,6 @@ export function tcpAnyRetransDone(conn: Connection): boolean {
   return conn.retransOut > 0 || conn.rtxQueue[0]?.everRetransmitted === true;
 }
 
-/** Reno's ssthresh after a loss (tcp_reno_ssthresh): half the window, at least 2. */
-function renoSsthresh(conn: Connection): number {
-  return Math.max(conn.cwnd >> 1, 2);
-}
-
 /** Linux tcp_is_cwnd_limited: only a window that is used may grow. */
 function isCwndLimited(conn: Connection): boolean {
   if (conn.isCwndLimited) return true;
@@ -54,18 +94,17 @@ function isCwndLimited(conn: Connection): boolean {
   return false;
 }
 
-/** Linux tcp_reno_cong_avoid with tcp_slow_start and tcp_cong_avoid_ai. */
-function renoCongAvoid(conn: Connection, acked: number): void {
-  if (!isCwndLimited(conn)) return;
-  if (conn.cwnd < conn.ssthresh) {
-    // RFC 5681 3.1: slow start grows by what was acknowledged, up to ssthresh.
-    const cwnd = Math.min(conn.cwnd + acked, conn.ssthresh);
-    acked -= cwnd - conn.cwnd;
-    conn.cwnd = cwnd;
-    if (acked <= 0) return;
-  }
-  // RFC 5681 3.1: congestion avoidance grows by one segment per window.
-  const w = conn.cwnd;
+/** Linux tcp_slow_start (RFC 5681 3.1): grow by what was acknowledged, up to ssthresh. Returns what is left. */
+function tcpSlowStart(conn: Connection, acked: number): number {
+  const cwnd = Math.min(conn.cwnd + acked, conn.ssthresh);
+  acked -= cwnd - conn.cwnd;
+  conn.cwnd = cwnd;
+  return acked;
+}
+
+/** Linux tcp_cong_avoid_ai: one segment more per `w` segments acknowledged. */
+function tcpCongAvoidAi(conn: Connection, w: number, acked: number): void {
+  // "If credits accumulated at a higher w, apply them gently now."
   if (conn.cwndCnt >= w) {
     conn.cwndCnt = 0;
     conn.cwnd++;
@@ -77,6 +116,300 @@ function renoCongAvoid(conn: Connection, acked: number): void {
     conn.cwnd += delta;
   }
 }
+
+/** The congestion control's cong_avoid: tcp_reno_cong_avoid or cubictcp_cong_avoid. */
+function tcpCongAvoid(conn: Connection, now: Time, acked: number): void {
+  if (!isCwndLimited(conn)) return;
+  if (conn.cwnd < conn.ssthresh) {
+    acked = tcpSlowStart(conn, acked);
+    if (acked <= 0) return;
+  }
+  const ca = cubicOf(conn, now);
+  if (ca === undefined) {
+    // RFC 5681 3.1: congestion avoidance grows by one segment per window.
+    tcpCongAvoidAi(conn, conn.cwnd, acked);
+    return;
+  }
+  bictcpUpdate(conn, ca, now, acked);
+  tcpCongAvoidAi(conn, ca.cnt, acked);
+}
+
+/** The congestion control's ssthresh after a loss: tcp_reno_ssthresh or cubictcp_recalc_ssthresh. */
+function tcpCaSsthresh(conn: Connection, now: Time): number {
+  const ca = cubicOf(conn, now);
+  if (ca === undefined) return Math.max(conn.cwnd >> 1, 2);
+  return cubicRecalcSsthresh(conn, ca);
+}
+
+// ---- CUBIC (net/ipv4/tcp_cubic.c; RFC 9438). ----
+
+/** BICTCP_BETA_SCALE and beta: the window after a loss is 717/1024 ≈ 0.7 of it (RFC 9438 4.6). */
+const BICTCP_BETA_SCALE = 1024;
+const CUBIC_BETA = 717;
+/** bic_scale 41: C = 41 × 10 / 1024 ≈ 0.4 (RFC 9438 5: "C SHOULD be set to 0.4"). */
+const BIC_SCALE = 41;
+/** BICTCP_HZ: time in the cubic function is counted in 1/1024 s. */
+const BICTCP_HZ = 10;
+/** cube_rtt_scale = bic_scale × 10 (cubictcp_register). */
+const CUBE_RTT_SCALE = BIC_SCALE * 10;
+/** beta_scale = 8 × (1024 + 717) / 3 / (1024 − 717) = 15: the TCP-friendly region's slope (RFC 9438 4.3). */
+const BETA_SCALE = Math.floor(
+  Math.floor((8 * (BICTCP_BETA_SCALE + CUBIC_BETA)) / 3) / (BICTCP_BETA_SCALE - CUBIC_BETA),
+);
+/** cube_factor = 2^(10 + 3 × BICTCP_HZ) / (bic_scale × 10): K³ per segment of Wmax − cwnd. */
+const CUBE_FACTOR = 2 ** (10 + 3 * BICTCP_HZ) / CUBE_RTT_SCALE;
+/** Module parameters, all on in Linux: fast_convergence, tcp_friendliness, hystart. */
+const FAST_CONVERGENCE = true;
+const TCP_FRIENDLINESS = true;
+const HYSTART = true;
+/** hystart_low_window: HyStart only above 16 segments. */
+const HYSTART_LOW_WINDOW = 16;
+/** hystart_ack_delta_us: ACKs 2 ms apart or closer form a train. */
+const HYSTART_ACK_DELTA_US = 2000;
+/** HYSTART_MIN_SAMPLES, HYSTART_DELAY_MIN, HYSTART_DELAY_MAX. */
+const HYSTART_MIN_SAMPLES = 8;
+const HYSTART_DELAY_MIN_US = 4000;
+const HYSTART_DELAY_MAX_US = 16000;
+/** GSO_LEGACY_MAX_SIZE: sk_gso_max_size of the virtual devices, for hystart_ack_delay. */
+const GSO_MAX_SIZE = 65536;
+/** tcp_pacing_ss_ratio and tcp_pacing_ca_ratio defaults (percent). */
+const PACING_SS_RATIO = 200;
+const PACING_CA_RATIO = 120;
+
+/**
+ * "No sample yet" for curr_rtt (Linux ~0U): any large value does, and one
+ * that fits a small integer keeps V8 from boxing it.
+ */
+const NO_RTT_US = 0x3fffffff;
+
+/** struct bictcp: one CUBIC connection's state. Times in jiffies unless named Us. */
+export interface CubicState {
+  /** Segments to acknowledge per cwnd increment. */
+  cnt: number;
+  /** Wmax: the window before the last reduction (last_max_cwnd). */
+  lastMaxCwnd: number;
+  lastCwnd: number;
+  lastTime: number;
+  /** The cubic curve's plateau (bic_origin_point) and when it is reached (bic_K, in 1/1024 s). */
+  originPoint: number;
+  bicK: number;
+  /** The smallest RTT seen (delay_min), µs. */
+  delayMinUs: number;
+  /** When the current epoch began, in jiffies; undefined between epochs (epoch_start == 0). */
+  epochStart: number | undefined;
+  ackCnt: number;
+  /** The Reno-equivalent window for TCP friendliness (tcp_cwnd). */
+  tcpCwnd: number;
+  // HyStart.
+  found: boolean;
+  roundStartUs: number;
+  endSeq: Seq;
+  lastAckUs: number;
+  currRttUs: number;
+  sampleCnt: number;
+}
+
+function newCubicState(): CubicState {
+  return {
+    cnt: 0,
+    lastMaxCwnd: 0,
+    lastCwnd: 0,
+    lastTime: 0,
+    originPoint: 0,
+    bicK: 0,
+    delayMinUs: 0,
+    epochStart: undefined,
+    ackCnt: 0,
+    tcpCwnd: 0,
+    found: false,
+    roundStartUs: 0,
+    endSeq: 0 as Seq,
+    lastAckUs: 0,
+    currRttUs: NO_RTT_US,
+    sampleCnt: 0,
+  };
+}
+
+/** bictcp_reset. */
+function cubicReset(ca: CubicState): void {
+  ca.cnt = 0;
+  ca.lastMaxCwnd = 0;
+  ca.lastCwnd = 0;
+  ca.lastTime = 0;
+  ca.originPoint = 0;
+  ca.bicK = 0;
+  ca.delayMinUs = 0;
+  ca.epochStart = undefined;
+  ca.ackCnt = 0;
+  ca.tcpCwnd = 0;
+  ca.found = false;
+}
+
+/** bictcp_hystart_reset: a new round of HyStart samples starts now. */
+function hystartReset(conn: Connection, ca: CubicState, now: Time): void {
+  const nowUs = Math.floor(now / 1000);
+  ca.roundStartUs = nowUs;
+  ca.lastAckUs = nowUs;
+  ca.endSeq = conn.sndNxt;
+  ca.currRttUs = NO_RTT_US;
+  ca.sampleCnt = 0;
+}
+
+/**
+ * The cube root of `a`, rounded down. DEVIATION(linux): cubic_root
+ * approximates it (a table lookup and one Newton-Raphson step, "Avg err ~=
+ * 0.195%"); this is exact.
+ */
+function cubicRoot(a: number): number {
+  let x = Math.floor(Math.cbrt(a));
+  while ((x + 1) ** 3 <= a) x++;
+  while (x > 0 && x ** 3 > a) x--;
+  return x;
+}
+
+/** bictcp_update: how many ACKed segments per cwnd increment (ca.cnt), from the cubic curve. */
+function bictcpUpdate(conn: Connection, ca: CubicState, now: Time, acked: number): void {
+  const cwnd = conn.cwnd;
+  const nowJ = jiffies(now);
+  ca.ackCnt += acked;
+  if (ca.lastCwnd === cwnd && nowJ - ca.lastTime <= HZ / 32) return;
+  // "The CUBIC function can update ca->cnt at most once per jiffy."
+  if (ca.epochStart === undefined || nowJ !== ca.lastTime) {
+    ca.lastCwnd = cwnd;
+    ca.lastTime = nowJ;
+    if (ca.epochStart === undefined) {
+      ca.epochStart = nowJ;
+      ca.ackCnt = acked;
+      ca.tcpCwnd = cwnd;
+      if (ca.lastMaxCwnd <= cwnd) {
+        ca.bicK = 0;
+        ca.originPoint = cwnd;
+      } else {
+        // RFC 9438 4.2: K = cubic_root((Wmax - cwnd) / C), in 1/1024 s.
+        ca.bicK = cubicRoot(CUBE_FACTOR * (ca.lastMaxCwnd - cwnd));
+        ca.originPoint = ca.lastMaxCwnd;
+      }
+    }
+    // t: time since the epoch plus one minimum RTT, in 1/1024 s.
+    let t = nowJ - ca.epochStart + usecsToJiffies(ca.delayMinUs);
+    t = Math.floor((t * 2 ** BICTCP_HZ) / HZ);
+    const offs = t < ca.bicK ? ca.bicK - t : t - ca.bicK;
+    // RFC 9438 4.2: W_cubic(t) = C (t - K)^3 + Wmax, in segments.
+    const delta = Math.floor((CUBE_RTT_SCALE * offs * offs * offs) / 2 ** (10 + 3 * BICTCP_HZ));
+    const target = t < ca.bicK ? ca.originPoint - delta : ca.originPoint + delta;
+    ca.cnt = target > cwnd ? Math.floor(cwnd / (target - cwnd)) : 100 * cwnd;
+    // "The initial growth of cubic function may be too conservative when the
+    // available bandwidth is still unknown": 5% per RTT at least.
+    if (ca.lastMaxCwnd === 0 && ca.cnt > 20) ca.cnt = 20;
+  }
+  // RFC 9438 4.3: never slower than Reno would be (tcp_friendliness).
+  if (TCP_FRIENDLINESS) {
+    const d = Math.floor((cwnd * BETA_SCALE) / 8);
+    while (ca.ackCnt > d) {
+      ca.ackCnt -= d;
+      ca.tcpCwnd++;
+    }
+    if (ca.tcpCwnd > cwnd) {
+      const maxCnt = Math.floor(cwnd / (ca.tcpCwnd - cwnd));
+      if (ca.cnt > maxCnt) ca.cnt = maxCnt;
+    }
+  }
+  // "The maximum rate of cwnd increase CUBIC allows is 1 packet per 2 packets ACKed."
+  ca.cnt = Math.max(ca.cnt, 2);
+}
+
+/** cubictcp_recalc_ssthresh: Wmax (less with fast convergence, RFC 9438 4.7) and β·cwnd. */
+function cubicRecalcSsthresh(conn: Connection, ca: CubicState): number {
+  ca.epochStart = undefined;
+  if (conn.cwnd < ca.lastMaxCwnd && FAST_CONVERGENCE) {
+    ca.lastMaxCwnd = Math.floor(
+      (conn.cwnd * (BICTCP_BETA_SCALE + CUBIC_BETA)) / (2 * BICTCP_BETA_SCALE),
+    );
+  } else {
+    ca.lastMaxCwnd = conn.cwnd;
+  }
+  return Math.max(Math.floor((conn.cwnd * CUBIC_BETA) / BICTCP_BETA_SCALE), 2);
+}
+
+/**
+ * cubictcp_cwnd_event(CA_EVENT_TX_START): sending again after an idle spell
+ * (nothing in flight) shifts the epoch, so the curve does not jump ahead.
+ */
+export function tcpCaEventTxStart(conn: Connection, now: Time): void {
+  const ca = conn.cubic;
+  if (ca === undefined || ca.epochStart === undefined) return;
+  const nowJ = jiffies(now);
+  const delta = nowJ - jiffies(conn.lsndtime);
+  if (delta > 0) {
+    ca.epochStart += delta;
+    if (ca.epochStart > nowJ) ca.epochStart = nowJ;
+  }
+}
+
+/**
+ * hystart_ack_delay: a cushion for ACK aggregation, the time GSO_MAX_SIZE × 4
+ * takes at the pacing rate (tcp_update_pacing_rate: 200% of cwnd × MSS / SRTT
+ * in slow start, 120% after), at most 1 ms.
+ */
+function hystartAckDelayUs(conn: Connection): number {
+  const srtt8 = conn.rtt.srtt8Us;
+  if (srtt8 === 0) return 0;
+  const ratio = conn.cwnd < conn.ssthresh / 2 ? PACING_SS_RATIO : PACING_CA_RATIO;
+  const rate =
+    (conn.sndMss * ((1_000_000 / 100) * 8) * ratio * Math.max(conn.cwnd, conn.rtxQueue.length)) /
+    srtt8;
+  if (rate <= 0) return 0;
+  return Math.min(1000, Math.floor((GSO_MAX_SIZE * 4 * 1_000_000) / rate));
+}
+
+/** hystart_update: leave slow start at the ACK train's end or when the RTT climbs (RFC 9406). */
+function hystartUpdate(conn: Connection, ca: CubicState, now: Time, delayUs: number): void {
+  if (seqGt(conn.sndUna, ca.endSeq)) hystartReset(conn, ca, now);
+  if (conn.cwnd < HYSTART_LOW_WINDOW) return;
+  // First detection parameter: the ACK train (ACKs closely spaced) lasting
+  // half the minimum delay (tcplab does not pace: "threshold >>= 1").
+  const nowUs = Math.floor(now / 1000);
+  if (nowUs - ca.lastAckUs <= HYSTART_ACK_DELTA_US) {
+    ca.lastAckUs = nowUs;
+    const threshold = (ca.delayMinUs + hystartAckDelayUs(conn)) >> 1;
+    if (nowUs - ca.roundStartUs > threshold) {
+      ca.found = true;
+      conn.net.count('TcpExtTCPHystartTrainDetect');
+      conn.net.count('TcpExtTCPHystartTrainCwnd', conn.cwnd);
+      conn.ssthresh = conn.cwnd;
+    }
+  }
+  // Second: the minimum RTT of a round's first 8 ACKs rose by an eighth (4..16 ms).
+  if (ca.currRttUs > delayUs) ca.currRttUs = delayUs;
+  if (ca.sampleCnt < HYSTART_MIN_SAMPLES) {
+    ca.sampleCnt++;
+  } else {
+    const thresh = Math.min(
+      Math.max(ca.delayMinUs >> 3, HYSTART_DELAY_MIN_US),
+      HYSTART_DELAY_MAX_US,
+    );
+    if (ca.currRttUs > ca.delayMinUs + thresh) {
+      ca.found = true;
+      conn.net.count('TcpExtTCPHystartDelayDetect');
+      conn.net.count('TcpExtTCPHystartDelayCwnd', conn.cwnd);
+      conn.ssthresh = conn.cwnd;
+    }
+  }
+}
+
+/** cubictcp_acked (pkts_acked): an RTT sample of this ACK, µs, or -1 for none. */
+export function tcpCaPktsAcked(conn: Connection, now: Time, rttUs: number): void {
+  if (rttUs < 0) return;
+  const ca = cubicOf(conn, now);
+  if (ca === undefined) return;
+  // "Discard delay samples right after fast recovery".
+  if (ca.epochStart !== undefined && jiffies(now) - ca.epochStart < HZ) return;
+  const delay = rttUs === 0 ? 1 : rttUs;
+  if (ca.delayMinUs === 0 || ca.delayMinUs > delay) ca.delayMinUs = delay;
+  if (!ca.found && conn.cwnd < conn.ssthresh && HYSTART) hystartUpdate(conn, ca, now, delay);
+}
+
+// ---- NewReno for a peer without SACK (tcp_add_reno_sack and friends). ----
 
 /** Linux tcp_limit_reno_sacked: duplicate ACKs cannot stand for more than the segments out. */
 function limitRenoSacked(conn: Connection): void {
@@ -114,24 +447,40 @@ export function removeRenoSacks(conn: Connection, acked: number): number {
 function markHeadLost(conn: Connection): void {
   const head = conn.rtxQueue[0];
   if (head === undefined || head.lost) return;
-  head.lost = true;
-  conn.lostOut++;
+  tcpMarkSkbLost(conn, head);
 }
 
-/** Linux tcp_enter_recovery with tcp_init_cwnd_reduction. */
-function enterRecovery(conn: Connection): void {
-  conn.net.count('TcpExtTCPRenoRecovery');
+// ---- Recovery (tcp_input.c). ----
+
+/**
+ * Linux tcp_enter_recovery with tcp_init_cwnd_reduction: the recovery point
+ * is SND.NXT, ssthresh the congestion control's, PRR starts counting
+ * (TcpExtTCPSackRecovery, or TcpExtTCPRenoRecovery without SACK).
+ */
+export function tcpEnterRecovery(conn: Connection, now: Time): void {
+  conn.net.count(conn.sackOk ? 'TcpExtTCPSackRecovery' : 'TcpExtTCPRenoRecovery');
   conn.highSeq = conn.sndNxt;
+  conn.tlpHighSeq = undefined;
   conn.cwndCnt = 0;
   conn.priorCwnd = conn.cwnd;
   conn.prrDelivered = 0;
   conn.prrOut = 0;
-  conn.ssthresh = renoSsthresh(conn);
+  conn.ssthresh = tcpCaSsthresh(conn, now);
   conn.caState = 'Recovery';
 }
 
-/** Linux tcp_cwnd_reduction: proportional rate reduction (RFC 6937 3). */
-function cwndReduction(conn: Connection, newlyAckedSacked: number, unaAdvanced: boolean): void {
+/**
+ * Linux tcp_cwnd_reduction: proportional rate reduction (RFC 6937 3). While
+ * more is in flight than ssthresh, send ssthresh/prior_cwnd of what is
+ * delivered; below it, PRR-SSRB: what is delivered plus one on an ACK that
+ * advances SND.UNA without new losses, up to ssthresh.
+ */
+function tcpCwndReduction(
+  conn: Connection,
+  newlyAckedSacked: number,
+  newlyLost: number,
+  unaAdvanced: boolean,
+): void {
   if (newlyAckedSacked <= 0 || conn.priorCwnd === 0) return;
   const delta = conn.ssthresh - tcpPacketsInFlight(conn);
   conn.prrDelivered += newlyAckedSacked;
@@ -141,7 +490,7 @@ function cwndReduction(conn: Connection, newlyAckedSacked: number, unaAdvanced: 
     sndcnt = Math.floor(dividend / conn.priorCwnd) - conn.prrOut;
   } else {
     sndcnt = Math.max(conn.prrDelivered - conn.prrOut, newlyAckedSacked);
-    if (unaAdvanced) sndcnt++;
+    if (unaAdvanced && newlyLost === 0) sndcnt++;
     sndcnt = Math.min(delta, sndcnt);
   }
   // "Force a fast retransmit upon entering fast recovery."
@@ -149,10 +498,20 @@ function cwndReduction(conn: Connection, newlyAckedSacked: number, unaAdvanced: 
   conn.cwnd = tcpPacketsInFlight(conn) + sndcnt;
 }
 
-/** Linux tcp_try_keep_open / tcp_try_to_open. */
+/** tcp_rack_reo_timeout's "tcp_cwnd_reduction(sk, 1, tp->lost - lost, 0)" on entering recovery. */
+export function tcpCwndReductionOnReoTimeout(conn: Connection, newlyLost: number): void {
+  tcpCwndReduction(conn, 1, newlyLost, false);
+}
+
+/** Linux tcp_end_cwnd_reduction: recovery ends with cwnd = ssthresh. */
+function tcpEndCwndReduction(conn: Connection): void {
+  if (conn.ssthresh < TCP_INFINITE_SSTHRESH) conn.cwnd = conn.ssthresh;
+}
+
+/** Linux tcp_try_keep_open / tcp_try_to_open: Disorder while anything is SACKed, lost or retransmitted. */
 function tryToOpen(conn: Connection): void {
   if (!tcpAnyRetransDone(conn)) conn.retransStamp = undefined;
-  const state = conn.sackedOut + conn.lostOut > 0 || conn.retransOut > 0 ? 'Disorder' : 'Open';
+  const state = conn.sackedOut + conn.lostOut > 0 || tcpAnyRetransDone(conn) ? 'Disorder' : 'Open';
   if (conn.caState !== state) {
     conn.caState = state;
     conn.highSeq = conn.sndNxt;
@@ -160,125 +519,221 @@ function tryToOpen(conn: Connection): void {
 }
 
 /**
- * Linux tcp_try_undo_recovery for a peer without SACK: NewReno holds the
- * recovery state until something above the recovery point is acknowledged
- * (RFC 6582 3.2 step 3, "to avoid false fast retransmits"). True while holding.
- * DEVIATION(linux): no undo of spurious recoveries (tcp_may_undo).
+ * Linux tcp_try_undo_recovery when the recovery point is acknowledged: a
+ * NewReno sender holds the recovery state until something above it is
+ * acknowledged (RFC 6582 3.2 step 3, "to avoid false fast retransmits"); a
+ * SACK sender leaves at once. True while holding.
  */
 function holdRecovery(conn: Connection): boolean {
-  if (conn.sndUna === conn.highSeq) {
+  if (conn.sndUna === conn.highSeq && !conn.sackOk) {
     if (!tcpAnyRetransDone(conn)) conn.retransStamp = undefined;
     return true;
   }
   conn.caState = 'Open';
+  // tcp_rack_update_reo_wnd: a widened reordering window lasts 16 recoveries.
+  if (conn.rackReoWndPersist > 0) conn.rackReoWndPersist--;
   return false;
 }
 
-export interface AckInfo {
-  /** Segments cumulatively acknowledged by this ACK. */
-  readonly ackedPackets: number;
-  /** Whether the ACK advanced SND.UNA. */
-  readonly unaAdvanced: boolean;
-  /** A duplicate ACK (RFC 5681 2: no data, no window change, SND.UNA unchanged, data outstanding). */
-  readonly dupack: boolean;
-  /** Segments newly delivered (acked, or counted from duplicate ACKs). */
-  readonly delivered: number;
+/** The state now (the functions called above may have changed it). */
+function caStateOf(conn: Connection): CaState {
+  return conn.caState;
+}
+
+/** Bits of tcpFastretransAlert's answer. */
+export const REXMIT_LOST = 1;
+/** RACK armed its reordering timer: the ACK must not re-arm the RTO (~FLAG_SET_XMIT_TIMER). */
+export const RACK_TIMER_SET = 2;
+
+/**
+ * Linux tcp_identify_packet_loss: RACK's marking (with SACK and tcp_recovery
+ * bit 0), NewReno's (without SACK). Returns RACK_TIMER_SET when RACK armed
+ * its timer.
+ */
+function identifyPacketLoss(conn: Connection, now: Time, unaAdvanced: boolean): number {
+  if (conn.rtxQueue.length === 0) return 0;
+  if (!conn.sackOk) {
+    // tcp_newreno_mark_lost: a partial ACK in recovery, or the third duplicate ACK.
+    if (
+      (conn.caState === 'Recovery' && unaAdvanced) ||
+      (conn.caState !== 'Recovery' && conn.sackedOut >= conn.reordering)
+    ) {
+      markHeadLost(conn);
+    }
+    return 0;
+  }
+  if (tcpIsRack(conn) && tcpRackMarkLost(conn, now)) return RACK_TIMER_SET;
+  return 0;
+}
+
+/** Linux tcp_time_to_recover: a loss is proven, or (RACK off) more than tcp_reordering segments were SACKed. */
+function tcpTimeToRecover(conn: Connection): boolean {
+  if (conn.lostOut > 0) return true;
+  return conn.sackOk && !tcpIsRack(conn) && conn.sackedOut + 1 > conn.reordering;
 }
 
 /**
- * What an ACK does to the congestion state (Linux tcp_fastretrans_alert then
- * tcp_cong_control), and whether lost segments should be retransmitted now.
+ * Linux tcp_fastretrans_alert: the state machine of loss recovery, for an ACK
+ * that is "dubious" (a duplicate, SACKing, or outside the Open state). Returns
+ * REXMIT_LOST when lost segments should be retransmitted, with RACK_TIMER_SET
+ * when RACK armed its timer; `renoDelivered` gets the segments duplicate ACKs
+ * stood for.
  */
-export function tcpCongestionOnAck(conn: Connection, info: AckInfo): boolean {
-  let delivered = info.delivered;
-  let rexmit = false;
-  const dubious = info.dupack || conn.caState !== 'Open';
-  if (dubious) {
-    const r = fastretransAlert(conn, info);
-    delivered += r.delivered;
-    rexmit = r.rexmit;
-  }
-  if (conn.caState === 'Recovery') {
-    cwndReduction(conn, delivered, info.unaAdvanced);
-  } else if (info.ackedPackets > 0) {
-    renoCongAvoid(conn, delivered);
-  }
-  return rexmit;
-}
-
-function fastretransAlert(conn: Connection, info: AckInfo): { delivered: number; rexmit: boolean } {
-  let delivered = 0;
+export function tcpFastretransAlert(
+  conn: Connection,
+  now: Time,
+  unaAdvanced: boolean,
+  dupack: boolean,
+  dataSacked: boolean,
+  out: { renoDelivered: number },
+): number {
+  const reno = !conn.sackOk;
   if (conn.rtxQueue.length === 0 && conn.sackedOut > 0) conn.sackedOut = 0;
-  const dupacks = info.dupack ? 1 : 0;
+  const dupacks = dupack ? 1 : 0;
   // D. State exit conditions: the recovery point has been acknowledged.
   if (conn.caState === 'Open') {
     conn.retransStamp = undefined;
   } else if (!seqLt(conn.sndUna, conn.highSeq) && conn.caState === 'Recovery') {
-    conn.sackedOut = 0;
-    if (holdRecovery(conn)) return { delivered, rexmit: false };
-    // tcp_end_cwnd_reduction: leave recovery with cwnd = ssthresh.
-    if (conn.ssthresh < TCP_INFINITE_SSTHRESH) conn.cwnd = conn.ssthresh;
+    if (reno) conn.sackedOut = 0;
+    if (holdRecovery(conn)) return 0;
+    tcpEndCwndReduction(conn);
   }
+  const doLost = dupack || (dataSacked && tcpForceFastRetransmit(conn));
+  let fastRexmit = false;
+  let r = 0;
   // E. Process the state.
   switch (conn.caState) {
     case 'Recovery':
-      if (!info.unaAdvanced) delivered += addRenoSack(conn, dupacks);
-      // NewReno (RFC 6582 3.2 step 5): a partial ACK means the next segment is lost too.
-      else markHeadLost(conn);
-      return { delivered, rexmit: true };
-    case 'Loss':
-      return { delivered: delivered + processLoss(conn, info, dupacks), rexmit: true };
-    case 'Open':
-    case 'Disorder': {
-      if (info.unaAdvanced) conn.sackedOut = 0;
-      delivered += addRenoSack(conn, dupacks);
-      // RFC 5681 3.2: the third duplicate ACK starts fast retransmit.
-      if (conn.sackedOut >= conn.net.sysctl.tcp_reordering) markHeadLost(conn);
-      if (conn.lostOut === 0) {
-        tryToOpen(conn);
-        return { delivered, rexmit: false };
+      if (reno && !unaAdvanced) out.renoDelivered += addRenoSack(conn, dupacks);
+      r |= identifyPacketLoss(conn, now, unaAdvanced);
+      break;
+    case 'Loss': {
+      // tcp_process_loss, without F-RTO: leave the loss state once everything
+      // sent before the RTO is acknowledged.
+      if (!seqLt(conn.sndUna, conn.highSeq)) {
+        holdRecovery(conn);
+      } else {
+        if (reno) {
+          if (seqGt(conn.sndNxt, conn.highSeq) && dupacks > 0) {
+            out.renoDelivered += addRenoSack(conn, dupacks);
+          } else if (unaAdvanced) {
+            conn.sackedOut = 0;
+          }
+        }
+        r |= REXMIT_LOST;
       }
-      enterRecovery(conn);
-      return { delivered, rexmit: true };
+      const retransBefore = conn.retransOut;
+      r |= identifyPacketLoss(conn, now, unaAdvanced);
+      // "Change state if cwnd is undone or retransmits are lost".
+      if (caStateOf(conn) !== 'Open' && conn.retransOut >= retransBefore) return r;
+      r |= openOrRecover(conn, now, unaAdvanced, dupacks, out, false);
+      if (caStateOf(conn) !== 'Recovery') return r;
+      fastRexmit = true;
+      break;
     }
+    case 'Open':
+    case 'Disorder':
+      r |= openOrRecover(conn, now, unaAdvanced, dupacks, out, true);
+      if (caStateOf(conn) !== 'Recovery') return r;
+      fastRexmit = true;
+      break;
   }
+  // RFC 6675's marking when RACK is off.
+  if (!reno && !tcpIsRack(conn) && doLost) tcpUpdateScoreboard(conn, fastRexmit);
+  return r | REXMIT_LOST;
 }
 
-/** Linux tcp_process_loss without F-RTO: leave the loss state once everything sent before the RTO is acknowledged. */
-function processLoss(conn: Connection, info: AckInfo, dupacks: number): number {
-  if (!seqLt(conn.sndUna, conn.highSeq)) {
-    holdRecovery(conn);
-    return 0;
+/** The default case of tcp_fastretrans_alert: recovery if a loss is proven, else Open or Disorder. */
+function openOrRecover(
+  conn: Connection,
+  now: Time,
+  unaAdvanced: boolean,
+  dupacks: number,
+  out: { renoDelivered: number },
+  identify: boolean,
+): number {
+  let r = 0;
+  if (!conn.sackOk) {
+    if (unaAdvanced) conn.sackedOut = 0;
+    out.renoDelivered += addRenoSack(conn, dupacks);
   }
-  if (seqGt(conn.sndNxt, conn.highSeq) && dupacks > 0) return addRenoSack(conn, dupacks);
-  if (info.unaAdvanced) conn.sackedOut = 0;
-  return 0;
+  if (identify || !conn.sackOk) r |= identifyPacketLoss(conn, now, unaAdvanced);
+  if (!tcpTimeToRecover(conn)) {
+    tryToOpen(conn);
+    return r;
+  }
+  tcpEnterRecovery(conn, now);
+  return r;
 }
 
 /**
- * Linux tcp_enter_loss, when the RTO fires: ssthresh halves (once per loss
- * episode), every segment in flight is presumed lost, cwnd drops to one segment
- * more than what is still in flight (RFC 5681 3.1: the loss window of 1).
+ * Linux tcp_cong_control without a cong_control hook: in recovery PRR sets
+ * cwnd; otherwise the window grows on an ACK of new data (tcp_may_raise_cwnd:
+ * any delivery once reordering was seen).
  */
-export function tcpEnterLoss(conn: Connection, _now: Time): void {
+export function tcpCongControl(
+  conn: Connection,
+  now: Time,
+  ackedSacked: number,
+  newlyLost: number,
+  unaAdvanced: boolean,
+  dataAcked: boolean,
+): void {
+  if (conn.caState === 'Recovery') {
+    tcpCwndReduction(conn, ackedSacked, newlyLost, unaAdvanced);
+    return;
+  }
+  const mayRaise = conn.reordering > conn.net.sysctl.tcp_reordering ? ackedSacked > 0 : dataAcked;
+  if (mayRaise) tcpCongAvoid(conn, now, ackedSacked);
+}
+
+/**
+ * Linux tcp_enter_loss, when the RTO fires: ssthresh from the congestion
+ * control (once per loss episode), every segment not SACKed is presumed lost
+ * except those sent within the last RACK RTT (tcp_timeout_mark_lost), cwnd
+ * drops to one segment more than what is still in flight (RFC 5681 3.1: the
+ * loss window of 1). A SACKed head means the peer reneged on its SACKs
+ * (TcpExtTCPSACKReneging): they are all forgotten.
+ */
+export function tcpEnterLoss(conn: Connection, now: Time): void {
   if (
     conn.caState === 'Open' ||
     conn.caState === 'Disorder' ||
     !seqGt(conn.highSeq, conn.sndUna) ||
     (conn.caState === 'Loss' && conn.retransmits === 0)
   ) {
-    conn.ssthresh = renoSsthresh(conn);
+    conn.ssthresh = tcpCaSsthresh(conn, now);
+    // cubictcp_state(TCP_CA_Loss): bictcp_reset and bictcp_hystart_reset.
+    const ca = conn.cubic;
+    if (ca !== undefined) {
+      cubicReset(ca);
+      hystartReset(conn, ca, now);
+    }
   }
-  conn.sackedOut = 0;
-  conn.lostOut = 0;
-  conn.retransOut = 0;
-  for (const s of conn.rtxQueue) {
-    s.lost = true;
-    s.retrans = false;
-    conn.lostOut++;
+  const q = conn.rtxQueue;
+  const head = q[0];
+  const reneg = head?.sacked === true;
+  if (reneg) {
+    conn.net.count('TcpExtTCPSACKReneging');
+    conn.sackedOut = 0;
+  } else if (!conn.sackOk) {
+    conn.sackedOut = 0;
+  }
+  for (const s of q) {
+    if (reneg) s.sacked = false;
+    // "Don't mark recently sent ones lost yet".
+    else if (s !== head && tcpRackSkbTimeout(conn, now, s, 0) > 0) continue;
+    tcpMarkSkbLost(conn, s);
   }
   conn.cwnd = tcpPacketsInFlight(conn) + 1;
   conn.cwndCnt = 0;
-  conn.highSeq = conn.sndNxt;
+  // "Timeout in disordered state after receiving substantial DUPACKs suggests
+  // that the degree of reordering is over-estimated."
+  const sysReordering = conn.net.sysctl.tcp_reordering;
+  if ((conn.caState === 'Open' || conn.caState === 'Disorder') && conn.sackedOut >= sysReordering) {
+    conn.reordering = Math.min(conn.reordering, sysReordering);
+  }
   conn.caState = 'Loss';
+  conn.highSeq = conn.sndNxt;
+  conn.tlpHighSeq = undefined;
 }

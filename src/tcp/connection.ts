@@ -22,16 +22,17 @@ import type { Ipv4Address } from '../wire/address.js';
 import { type Seq, seq, seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from '../wire/seq.js';
 import type { TcpSegment } from '../wire/tcp.js';
 import type { SackBlock } from '../wire/tcp-options.js';
-import { OutOfOrderQueue, ReceiveQueue, SendBuffer } from './buffers.js';
+import { OutOfOrderQueue, ReceiveQueue, SendBuffer, TCP_DEFAULT_SCALING_RATIO } from './buffers.js';
 import { TCP_TIMEOUT_INIT } from './clock.js';
-import { tcpCongestionInit } from './congestion.js';
+import { type CongestionControl, type CubicState, tcpCongestionInit } from './congestion.js';
 import type { TcpDropReason } from './drop.js';
 import { type TcpError, tcpError } from './errors.js';
 import { type IcmpError, tcpV4Err } from './icmp.js';
-import { tcpRcv } from './input.js';
+import { tcpRcv, tcpRcvSpaceAdjust } from './input.js';
 import type { Listener } from './listen.js';
 import type { TcpNet } from './net.js';
 import { initialWscale } from './options.js';
+import { orphanAdopt, orphanRelease, tcpCheckOom } from './orphans.js';
 import {
   dataEnd,
   tcpChronoStart,
@@ -49,6 +50,7 @@ import {
   TCP_STATES,
   type TcpState,
 } from './state.js';
+import { cookieTsOffset } from './syncookies.js';
 import {
   armKeepalive,
   clearAllTimers,
@@ -109,14 +111,39 @@ export interface ConnectOptions {
   readonly mtu?: number;
   /** The initial sequence number; default drawn from the namespace's ISN stream. */
   readonly iss?: number;
-  /** The timestamp offset; default drawn from the namespace's stream. */
+  /** The timestamp offset; default the namespace's keyed function of the two addresses (secureTcpTsOff). */
   readonly tsOffset?: number;
+  /**
+   * TS.Recent and its stamp (seconds) inherited from the timewait sock whose
+   * 4-tuple connect() reuses (tcp_twsk_unique): the SYN echoes it, and the
+   * initial window is chosen for an MSS less the timestamps (tcp_connect_init).
+   */
+  readonly tsRecent?: { readonly value: number; readonly stamp: number };
   /** TCP_NODELAY. */
   readonly noDelay?: boolean;
   /** SO_KEEPALIVE. */
   readonly keepAlive?: boolean;
   /** TCP_MAXSEG: an upper bound on the MSS (announced and used). */
   readonly userMss?: number;
+  /** SO_RCVBUF as set (doubled): the receive buffer, locked against autotuning. */
+  readonly rcvBuf?: number;
+}
+
+/**
+ * Receive-buffer autotuning state (Linux tp->rcvq_space and tp->rcv_rtt_est,
+ * tcp_rcv_space_adjust): the bytes the application read in the last measured
+ * RTT, copied_seq and the time when that measurement started; the receiver's
+ * RTT estimate in µs × 8, the window-based sample in flight (the sequence that
+ * ends it and its start), and the TSecr last sampled.
+ */
+export interface RcvSpace {
+  space: number;
+  seq: Seq;
+  time: Time;
+  rttUs8: number;
+  rttSeq: Seq;
+  rttTime: Time;
+  lastTsecr: number;
 }
 
 /** A segment sent and not yet acknowledged (an skb of Linux's retransmit queue). */
@@ -134,6 +161,8 @@ export interface TxSegment {
   lost: boolean;
   /** Retransmitted since it was marked lost (Linux TCPCB_SACKED_RETRANS). */
   retrans: boolean;
+  /** Selectively acknowledged by the peer (Linux TCPCB_SACKED_ACKED; sack.ts). */
+  sacked: boolean;
 }
 
 /** Linux's congestion-avoidance states (icsk_ca_state). */
@@ -221,6 +250,16 @@ export class Connection {
   rcvSsthresh = 0;
   /** The largest window we will announce (Linux window_clamp). */
   windowClamp = 0;
+  /**
+   * The share of the receive buffer the window may offer, in 256ths (Linux
+   * tp->scaling_ratio): one half until a segment shows its payload-to-truesize
+   * ratio (tcp_measure_rcv_mss).
+   */
+  scalingRatio = TCP_DEFAULT_SCALING_RATIO;
+  /** SO_RCVBUF was set (SOCK_RCVBUF_LOCK): rcvBuf is not autotuned. */
+  rcvBufLocked = false;
+  /** Receive-buffer autotuning, from the first data on (an idle connection holds none). */
+  rcvSpace: RcvSpace | undefined;
   /** The FIN's sequence number once close() or shutdown() queued it (writeSeq is one past it). */
   finSeq: Seq | undefined;
   /** Where writes ended: PSH goes on the segment carrying each (tcp_mark_push). */
@@ -235,6 +274,8 @@ export class Connection {
   sendShutdown = false;
   /** close() was called: nothing reads any more (RCV_SHUTDOWN from us; SOCK_DEAD). */
   orphan = false;
+  /** Counted among the namespace's orphans (tcp_orphan_count, orphans.ts). */
+  orphanCounted = false;
   noDelay: boolean;
   keepAlive: boolean;
   /** TCP_CORK (tp->nonagle & TCP_NAGLE_CORK): partial segments wait, whatever is in flight. */
@@ -344,6 +385,39 @@ export class Connection {
   isCwndLimited = false;
   maxPacketsOut = 0;
   cwndUsageSeq: Seq;
+  /** The congestion control this connection runs (icsk_ca_ops), chosen when it is made. */
+  caOps: CongestionControl = 'cubic';
+  /** CUBIC's per-connection state (struct bictcp); undefined for Reno. */
+  cubic: CubicState | undefined;
+  /** Segments delivered over the connection's life (tp->delivered), for RACK's reo_wnd. */
+  delivered = 0;
+
+  // SACK scoreboard (sack.ts) and RACK (rack.ts; RFC 8985).
+  /** End of the highest SACKed segment (tcp_highest_sack_seq); undefined when nothing is SACKed. */
+  highestSack: Seq | undefined;
+  /** The reordering degree in segments (tp->reordering), from tcp_reordering. */
+  reordering = 3;
+  /** Reordering events seen (tp->reord_seen). */
+  reordSeen = 0;
+  /** Windowed minimum RTT in µs (tcp_min_rtt; 0x3fffffff, as ~0U, until a sample), and when it was taken. */
+  minRttUs = 0x3fffffff;
+  /** In jiffies, as Linux's minmax filter keeps it (tcp_jiffies32). */
+  minRttStamp = 0;
+  /** RACK.xmit_ts, RACK.end_seq, RACK.rtt of the most recently sent segment delivered (tp->rack). */
+  rackMstamp: Time = 0;
+  rackEndSeq: Seq;
+  rackRttUs = 0;
+  /** A delivery advanced RACK since the last loss scan (rack.advanced). */
+  rackAdvanced = false;
+  /** reo_wnd in min_rtt/4 steps, grown by D-SACKs (rack.reo_wnd_steps, reo_wnd_persist, dsack_seen), and when it last grew. */
+  rackReoWndSteps = 1;
+  rackReoWndPersist = 0;
+  rackDsackSeen = false;
+  rackReoAdjustedAt: Time = 0;
+  /** Segments marked lost over the connection's life (tp->lost). */
+  lost = 0;
+  /** The retransmit timer holds RACK's reordering timer (icsk_pending == ICSK_TIME_REO_TIMEOUT). */
+  reoTimeoutPending = false;
 
   // A passive connection before its final ACK is Linux's request sock.
   /** Still a request sock in the listener's SYN queue. */
@@ -370,7 +444,11 @@ export class Connection {
     this.mtu = o.mtu ?? 1500;
     this.userMss = o.userMss;
     this.iss = seq(o.iss ?? net.isnRandom.uint32());
-    this.tsOffset = (o.tsOffset ?? net.tsOffsetRandom.uint32()) >>> 0;
+    this.tsOffset = (o.tsOffset ?? secureTcpTsOff(net, local.addr, remote.addr)) >>> 0;
+    if (o.tsRecent !== undefined) {
+      this.tsRecent = o.tsRecent.value >>> 0;
+      this.tsRecentStamp = o.tsRecent.stamp;
+    }
     this.noDelay = o.noDelay ?? false;
     this.keepAlive = o.keepAlive ?? false;
     this.sndUna = this.iss;
@@ -382,20 +460,26 @@ export class Connection {
     this.sndSml = this.iss;
     this.highSeq = this.iss;
     this.cwndUsageSeq = this.iss;
+    this.rackEndSeq = this.iss;
     this.sendBuffer = new SendBuffer(seqAdd(this.iss, 1));
     this.rtt = newRttState(this.iss);
     // Linux tcp_connect_init / tcp_openreq_init_rwin: advmss from the route's MTU
     // (dst_metric_advmss: MTU - 40), clamped by TCP_MAXSEG.
     this.advMss = Math.min(this.mtu - 40, o.userMss ?? Number.POSITIVE_INFINITY);
-    this.rcvBuf = net.sysctl.tcp_rmem[1];
-    this.rcvWscale = net.sysctl.tcp_window_scaling ? initialWscale(net.sysctl) : 0;
+    this.rcvBuf = o.rcvBuf ?? net.sysctl.tcp_rmem[1];
+    this.rcvBufLocked = o.rcvBuf !== undefined;
+    // tcp_select_initial_window: with SOCK_RCVBUF_LOCK the scale only has to
+    // cover the window clamp, the buffer's worth (tcp_connect_init).
+    this.rcvWscale = net.sysctl.tcp_window_scaling
+      ? initialWscale(net.sysctl, undefined, o.rcvBuf === undefined ? undefined : o.rcvBuf >> 1)
+      : 0;
     tcpCongestionInit(this);
   }
 
   /** Active open: a connection in SYN_SENT whose SYN is waiting in pollTransmit (Linux tcp_v4_connect). */
   static connect(net: TcpNet, now: Time, options: ConnectOptions): Connection {
     const conn = new Connection(net, options.local, options.remote, options);
-    tcpConnect(conn, now);
+    tcpConnect(conn, now, options.tsRecent !== undefined);
     return conn;
   }
 
@@ -448,6 +532,7 @@ export class Connection {
    * takes over; the connection keeps nothing but its mirror of it.
    */
   enterTimeWait(tw: TimeWaitSock): void {
+    orphanRelease(this, tw.since);
     clearAllTimers(this.timers);
     this.rtxQueue.length = 0;
     this.lostOut = 0;
@@ -707,6 +792,16 @@ export class Connection {
     return Math.max(mss, Math.floor(goal / mss) * mss);
   }
 
+  /**
+   * setsockopt(SO_RCVBUF) on a connection (sock_setsockopt, __sock_set_rcvbuf):
+   * sk_rcvbuf is `bytes` (already doubled) from now on, and SOCK_RCVBUF_LOCK
+   * stops autotuning (tcp_rcv_space_adjust) and tcp_clamp_window.
+   */
+  setRcvBuf(bytes: number): void {
+    this.rcvBuf = bytes;
+    this.rcvBufLocked = true;
+  }
+
   /** Linux tcp_mark_push. */
   markPush(): void {
     const last = this.pushMarks[this.pushMarks.length - 1];
@@ -720,7 +815,10 @@ export class Connection {
    */
   recv(now: Time, max = Number.POSITIVE_INFINITY): Uint8Array {
     const data = this.rcvQueue.read(max);
-    if (data.length > 0) tcpCleanupRbuf(this, now, data.length);
+    if (data.length > 0) {
+      tcpRcvSpaceAdjust(this, now);
+      tcpCleanupRbuf(this, now, data.length);
+    }
     return data;
   }
 
@@ -796,7 +894,18 @@ export class Connection {
       case 'CLOSING':
         break;
     }
-    if (this.state === 'FIN_WAIT2') tcpOrphanFinWait2(this, now, false);
+    if (this.state === 'FIN_WAIT2' && tcpOrphanFinWait2(this, now, false)) return;
+    // (tcpOrphanFinWait2 may have closed it: the state is read afresh.)
+    if (this.tw !== undefined || this.isClosed()) return;
+    // __tcp_close: the connection lives on as an orphan; when there are too
+    // many already, it is reset now, right after its FIN (tcp_check_oom).
+    orphanAdopt(this, now);
+    if (tcpCheckOom(this, now, 0)) {
+      setState(this, 'CLOSE', now);
+      tcpSendActiveReset(this, now);
+      this.net.count('TcpExtTCPAbortOnMemory');
+      this.finish(now);
+    }
   }
 
   /**
@@ -896,9 +1005,15 @@ export class Connection {
     this.events.push(event);
   }
 
+  /** In CLOSE (a method, so that a caller's narrowed `state` is read afresh). */
+  isClosed(): boolean {
+    return this.state === 'CLOSE';
+  }
+
   /** Enters CLOSE for good: timers off, queues freed, 'closed' reported. */
   finish(now: Time): void {
     if (this.state !== 'CLOSE') setState(this, 'CLOSE', now);
+    orphanRelease(this, now);
     clearAllTimers(this.timers);
     this.rtxQueue.length = 0;
     this.lostOut = 0;
@@ -911,6 +1026,18 @@ export class Connection {
     if (this.listener !== undefined) this.listener.forget(this);
     this.emit(TCP_EVENT_CLOSED);
   }
+}
+
+/**
+ * Linux secure_tcp_ts_off: the timestamp offset of every connection between two
+ * addresses (local, remote), a keyed hash of the pair, so that a new
+ * incarnation of a 4-tuple keeps the TS clock its peer's PAWS remembers; 0
+ * unless tcp_timestamps is 1. The same function gives SYN-cookie connections
+ * theirs (syncookies.ts).
+ */
+export function secureTcpTsOff(net: TcpNet, local: number, remote: number): number {
+  if (net.sysctl.tcp_timestamps !== 1) return 0;
+  return cookieTsOffset(net, { saddr: local, daddr: remote, sport: 0, dport: 0 });
 }
 
 /** What a Connection is built from: the ConnectOptions minus the endpoints. */

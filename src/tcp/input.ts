@@ -15,6 +15,7 @@
 import type { Time } from '../sim/time.js';
 import { type Seq, seqAdd, seqDiff, seqGt, seqLe, seqLt } from '../wire/seq.js';
 import { ACK, FIN, RST, SYN, type TcpSegment, tcpSegmentLength } from '../wire/tcp.js';
+import { SKB_RX_OVERHEAD, SOCK_MIN_RCVBUF, TCP_RMEM_TO_WIN_SCALE } from './buffers.js';
 import {
   HZ,
   jiffies,
@@ -27,18 +28,25 @@ import {
   tcpClockMs,
 } from './clock.js';
 import {
+  RACK_TIMER_SET,
+  REXMIT_LOST,
   removeRenoSacks,
   TCP_INFINITE_SSTHRESH,
   TCP_INIT_CWND,
   tcpAnyRetransDone,
-  tcpCongestionOnAck,
+  tcpCaPktsAcked,
+  tcpCongControl,
+  tcpFastretransAlert,
+  tcpInitCongestionControl,
 } from './congestion.js';
 import {
   type Connection,
+  type RcvSpace,
   TCP_EVENT_CONNECTED,
   TCP_EVENT_EOF,
   TCP_EVENT_READABLE,
   TCP_EVENT_WRITABLE,
+  type TxSegment,
   tcpDone,
 } from './connection.js';
 import type { TcpCounterName } from './counters.js';
@@ -62,11 +70,20 @@ import {
   tcpSendDelayedAck,
   tcpSendSynAck,
   tcpSpace,
+  tcpSpaceFromWin,
   tcpSyncMss,
+  tcpWinFromSpace,
   tcpXmitRetransmitQueue,
 } from './output.js';
+import { tcpRackAdvance, tcpRackUpdateReoWnd, usDelta } from './rack.js';
 import { countReset, tcpResetFor } from './reset.js';
 import { srttUs, tcpRtoJiffies, tcpRttEstimator } from './rtt.js';
+import {
+  type SacktagResult,
+  tcpCheckSackReordering,
+  tcpHighestSackSeq,
+  tcpSacktagWriteQueue,
+} from './sack.js';
 import { assertNever, setState } from './state.js';
 import { armKeepalive, armTimer, clearTimer, tcpOrphanFinWait2, tcpProbe0When } from './timers.js';
 import { tcpInWindow, tcpTimeWait } from './timewait.js';
@@ -269,11 +286,81 @@ export function tcpInitializeRcvMss(conn: Connection): void {
   conn.rcvMss = Math.max(hint, TCP_MIN_MSS);
 }
 
+/**
+ * Linux tcp_init_buffer_space, once the connection is established: the window
+ * may grow to the buffer's worth less one segment kept for the application
+ * ("Force reservation of one segment", tcp_app_win), so rcv_ssthresh, the
+ * SYN's 64240 or the SYN-ACK's 65160, becomes 65536 − 1448 = 64088 with
+ * tcp_rmem[1] 128 KiB (observed on Linux 6.18.44: TCP_WINDOW_CLAMP and ss's
+ * rcv_ssthresh are 64088 on both ends; the server still offers 64 × 1024, as
+ * the window never shrinks, and the client 63 × 1024, as in the traces).
+ * Autotuning starts from min(rcv_ssthresh, rcv_wnd, 10 × advmss): ss shows
+ * rcv_space:14480.
+ */
+function tcpInitBufferSpace(conn: Connection): void {
+  const appWin = conn.net.sysctl.tcp_app_win;
+  const maxwin = tcpFullSpace(conn);
+  if (conn.windowClamp >= maxwin) {
+    conn.windowClamp = maxwin;
+    if (appWin && maxwin > 4 * conn.advMss) {
+      conn.windowClamp = Math.max(maxwin - (maxwin >> appWin), 4 * conn.advMss);
+    }
+  }
+  if (appWin && conn.windowClamp > 2 * conn.advMss && conn.windowClamp + conn.advMss > maxwin) {
+    conn.windowClamp = Math.max(2 * conn.advMss, maxwin - conn.advMss);
+  }
+  conn.rcvSsthresh = Math.min(conn.rcvSsthresh, conn.windowClamp);
+  // The autotuning state (tp->rcvq_space) is made by the first data: rcvSpaceOf.
+}
+
+/**
+ * The autotuning state, made with the first data as tcp_init_buffer_space
+ * would have set it at the handshake (lrcvtime is still the handshake's time):
+ * min(rcv_ssthresh, rcv_wnd, 10 × advmss), copied_seq, no RTT estimate.
+ */
+function rcvSpaceOf(conn: Connection): RcvSpace {
+  if (conn.rcvSpace !== undefined) return conn.rcvSpace;
+  const space = Math.min(conn.rcvSsthresh, conn.rcvWnd, TCP_INIT_CWND * conn.advMss);
+  conn.rcvSpace = {
+    space,
+    seq: copiedSeq(conn),
+    time: conn.lrcvtime,
+    rttUs8: 0,
+    rttSeq: conn.rcvNxt,
+    rttTime: 0,
+    lastTsecr: 0,
+  };
+  return conn.rcvSpace;
+}
+
+/** Linux copied_seq: the first byte the application has not read. */
+function copiedSeq(conn: Connection): Seq {
+  return seqAdd(conn.rcvNxt, -(conn.rcvQueue.length + (conn.finReceived ? 1 : 0)));
+}
+
+/**
+ * Linux tcp_set_window_clamp (the part tcp_measure_rcv_mss and autotuning
+ * use): a lower clamp pulls rcv_ssthresh down with it, a higher one lets it
+ * rise to the window already offered.
+ */
+function tcpSetWindowClamp(conn: Connection, val: number): void {
+  const clamp = Math.max(SOCK_MIN_RCVBUF >> 1, val);
+  const old = conn.windowClamp;
+  if (clamp === old) return;
+  conn.windowClamp = clamp;
+  if (clamp < old) {
+    // __tcp_adjust_rcv_ssthresh (no SO_RESERVE_MEM).
+    conn.rcvSsthresh = Math.min(conn.rcvSsthresh, clamp);
+  } else {
+    conn.rcvSsthresh = Math.max(Math.min(conn.rcvWnd, clamp), conn.rcvSsthresh);
+  }
+}
+
 /** Linux tcp_finish_connect + tcp_init_transfer for an active open. */
 function tcpFinishConnect(conn: Connection, now: Time): void {
   setState(conn, 'ESTABLISHED', now);
   conn.lrcvtime = now;
-  tcpInitTransfer(conn, conn.totalRetrans > 1);
+  tcpInitTransfer(conn, now, conn.totalRetrans > 1);
   armKeepalive(conn, now);
   conn.emit(TCP_EVENT_CONNECTED);
 }
@@ -283,22 +370,25 @@ function tcpFinishConnect(conn: Connection, now: Time): void {
  * segment if the handshake needed more than one retransmission, RFC 5681 3.1 /
  * RFC 6298 5.7), and a 3 s RTO if the handshake gave no RTT sample.
  */
-function tcpInitTransfer(conn: Connection, synRetransmitted: boolean): void {
-  // tcp_init_buffer_space: the window may grow to the whole buffer's worth.
-  // Trace: the first windows after the handshake are 63 and 64 (×1024), i.e.
-  // rcv_ssthresh stays the SYN's 64240 / SYN-ACK's 65160.
-  conn.windowClamp = Math.max(tcpFullSpace(conn), conn.rcvSsthresh);
+function tcpInitTransfer(conn: Connection, now: Time, synRetransmitted: boolean): void {
+  tcpInitBufferSpace(conn);
   conn.cwnd = synRetransmitted ? 1 : TCP_INIT_CWND;
   // tcp_init_metrics: "ssthresh may have been reduced unnecessarily during 3WHS.
   // Restore it back to its initial default." The loss state a SYN timeout
-  // entered ends with the handshake (Linux leaves it on the SYN-ACK's ACK for a
-  // SACK peer; tcplab's recovery is NewReno's either way, see congestion.ts).
+  // entered ends with the handshake (DEVIATION(linux): Linux leaves it on the
+  // SYN-ACK's ACK for a SACK peer, for tcp_process_loss to end).
   conn.ssthresh = TCP_INFINITE_SSTHRESH;
   conn.caState = 'Open';
   conn.sackedOut = 0;
   conn.lostOut = 0;
   conn.retransOut = 0;
+  for (const s of conn.rtxQueue) {
+    s.lost = false;
+    s.retrans = false;
+    s.sacked = false;
+  }
   conn.highSeq = conn.sndNxt;
+  tcpInitCongestionControl(conn, now);
   if (srttUs(conn.rtt) === 0) {
     // tcp_init_metrics: "We've failed to get a valid RTT sample from 3WHS".
     conn.rtt.rttvarUs = (TCP_TIMEOUT_FALLBACK * 1_000_000) / HZ;
@@ -320,8 +410,10 @@ function tcpCheckReq(conn: Connection, now: Time, seg: TcpSegment): Verdict {
   // A retransmitted SYN: send the SYN-ACK again (rate limited), and restart its timer.
   if (seg.seq === conn.irs && (seg.flags & (SYN | ACK | RST)) === SYN && !pawsReject) {
     if (!oowRateLimited(conn, now, seg, 'TcpExtTCPACKSkippedSynRecv')) {
+      // inet_rtx_syn_ack → tcp_rtx_synack, then the timer restarts (mod_timer_pending).
       const head = conn.rtxQueue[0];
       if (head !== undefined) tcpRetransmitSkb(conn, now, head);
+      conn.net.count('TcpExtTCPSynRetrans');
       armTimer(
         conn,
         'retransmit',
@@ -447,6 +539,7 @@ function tcpRcvStateProcess(conn: Connection, now: Time, seg: TcpSegment): Verdi
   }
 
   // Sixth (URG) is ignored: tcplab does not implement urgent data.
+  tcpRcvRttMeasureTs(conn, now, seg, opts);
   // Seventh: process the segment text.
   let v: Verdict;
   switch (conn.state) {
@@ -498,13 +591,16 @@ function newDataAfterClose(conn: Connection, seg: TcpSegment): boolean {
 
 /** The final ACK of a passive or simultaneous open: SYN_RECV → ESTABLISHED. */
 function tcpSynRecvEstablished(conn: Connection, now: Time, seg: TcpSegment): void {
-  tcpInitTransfer(conn, false);
+  // advmss less the timestamps before tcp_init_buffer_space reads it: observed
+  // on Linux 6.18.44, a passive socket's window clamp is 65536 − 1448 = 64088
+  // and rcv_space 14480 = 10 × 1448 right after accept(), advmss 1448 in ss.
+  if (conn.tstampOk) conn.advMss -= TCPOLEN_TSTAMP_ALIGNED;
+  tcpInitTransfer(conn, now, false);
   setState(conn, 'ESTABLISHED', now);
   conn.sndUna = seg.ack;
   conn.sndWnd = seg.window * (1 << conn.sndWscale);
   conn.maxWindow = Math.max(conn.maxWindow, conn.sndWnd);
   conn.sndWl1 = seg.seq;
-  if (conn.tstampOk) conn.advMss -= TCPOLEN_TSTAMP_ALIGNED;
   tcpSyncMss(conn);
   tcpInitializeRcvMss(conn);
   conn.lsndtime = now;
@@ -770,6 +866,8 @@ function tcpAck(
   if (!(seg.flags & ACK)) return 'old';
   const priorSndUna = conn.sndUna;
   const priorPackets = conn.rtxQueue.length;
+  // tcp_highest_sack_seq before this ACK (prior_fack), for tcp_clean_rtx_queue's reordering check.
+  const priorFack = tcpHighestSackSeq(conn);
   const ack = seg.ack;
   if (seqLt(ack, priorSndUna)) {
     // RFC 5961 5.2: an ACK more than a window old is a blind injection attempt.
@@ -807,14 +905,48 @@ function tcpAck(
     tcpAckProbe(conn, now);
     return 'ok';
   }
-  const ackedPackets = tcpCleanRtxQueue(conn, now, ack, opts);
-  const dupack = !unaAdvanced && !winUpdate && tcpSegmentLength(seg) === 0;
-  const delivered = ackedPackets > 0 ? removeRenoSacks(conn, ackedPackets) : 0;
+  const deliveredBefore = conn.delivered;
+  const lostBefore = conn.lost;
+  const blocks = opts.sack;
+  const sack =
+    conn.sackOk && blocks !== undefined && blocks.length > 0
+      ? tcpSacktagWriteQueue(conn, now, blocks, ack, priorSndUna)
+      : undefined;
+  const ackedPackets = tcpCleanRtxQueue(conn, now, ack, opts, priorSndUna, priorFack, sack);
+  if (conn.rackDsackSeen || conn.rackReoWndSteps !== 1) {
+    tcpRackUpdateReoWnd(conn, maxTime(ackState.newestSentAt, sack?.newestSentAt));
+  }
+  const dsack = sack?.dsack === true;
+  const dataSacked = sack !== undefined && sack.sackDelivered > 0;
+  // RFC 5681 2 / Linux: a duplicate ACK carries no data, no window update, no
+  // D-SACK and acknowledges nothing new (FLAG_NOT_DUP, FLAG_DSACKING_ACK).
+  const dupack = !unaAdvanced && !winUpdate && tcpSegmentLength(seg) === 0 && !dsack;
+  let renoDelivered = ackedPackets > 0 && !conn.sackOk ? removeRenoSacks(conn, ackedPackets) : 0;
   tcpProcessTlpAck(conn, ack, unaAdvanced, dupack);
-  const rexmit = tcpCongestionOnAck(conn, { ackedPackets, unaAdvanced, dupack, delivered });
-  // tcp_set_xmit_timer (FLAG_SET_XMIT_TIMER): a loss probe if one is due, else the RTO.
-  if (ackedPackets > 0 && !tcpScheduleLossProbe(conn, now, true)) tcpRearmRto(conn, now);
-  if (rexmit) tcpXmitRetransmitQueue(conn, now);
+  // tcp_ack_is_dubious: loss recovery looks only at ACKs that are duplicates,
+  // carry SACK news, or arrive outside the Open state.
+  let alert = 0;
+  if (dupack || dataSacked || dsack || conn.caState !== 'Open') {
+    const out = { renoDelivered: 0 };
+    alert = tcpFastretransAlert(conn, now, unaAdvanced, dupack, dataSacked, out);
+    renoDelivered += out.renoDelivered;
+  }
+  // tcp_set_xmit_timer (FLAG_SET_XMIT_TIMER): a loss probe if one is due, else
+  // the RTO; not when RACK has just armed its reordering timer.
+  if (ackState.setXmitTimer && (alert & RACK_TIMER_SET) === 0) {
+    if (!tcpScheduleLossProbe(conn, now, true)) tcpRearmRto(conn, now);
+  }
+  // tcp_newly_delivered, then tcp_cong_control and tcp_xmit_recovery.
+  if (!conn.sackOk) conn.delivered += renoDelivered;
+  tcpCongControl(
+    conn,
+    now,
+    conn.delivered - deliveredBefore,
+    conn.lost - lostBefore,
+    unaAdvanced,
+    ackedPackets > 0,
+  );
+  if (alert & REXMIT_LOST) tcpXmitRetransmitQueue(conn, now);
   if (unaAdvanced && conn.writeBlocked && sndBufWriteable(conn)) {
     // tcp_check_space -> sk_stream_write_space: a writer that found the buffer
     // full hears of room once a third of it is free (__sk_stream_is_writeable).
@@ -854,45 +986,159 @@ function tcpProcessTlpAck(conn: Connection, ack: Seq, unaAdvanced: boolean, dupa
   }
 }
 
+/** What tcp_clean_rtx_queue tells the rest of tcp_ack (reused: one ACK at a time). */
+const ackState = {
+  /** FLAG_SET_XMIT_TIMER: the TLP or RTO timer is to be re-armed. */
+  setXmitTimer: false,
+  /** Send time of the most recently sent segment cumulatively acknowledged. */
+  newestSentAt: undefined as Time | undefined,
+};
+
+function maxTime(a: Time | undefined, b: Time | undefined): Time | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return a > b ? a : b;
+}
+
+/** tcp_min_rtt_wlen's default: the minimum RTT is the least of the last 300 s (net/ipv4/tcp_ipv4.c). */
+const TCP_MIN_RTT_WLEN = 300 * HZ;
+
 /**
- * Linux tcp_clean_rtx_queue: forget what the ACK covers and take an RTT sample
- * from the oldest segment never retransmitted (Karn's rule, RFC 6298 3), or
- * else from the echoed timestamp (RFC 7323 4.1). Returns the segments acknowledged.
+ * Linux tcp_update_rtt_min: the windowed minimum RTT (RACK's min_RTT, CUBIC's
+ * and HyStart's). A sample that may include a delayed ACK does not raise it.
+ * DEVIATION(linux): Linux's minmax filter keeps three samples to age the
+ * minimum out smoothly; this keeps one, replaced when older than the window.
  */
-function tcpCleanRtxQueue(conn: Connection, now: Time, ack: Seq, opts: ReceivedOptions): number {
+function tcpUpdateRttMin(conn: Connection, now: Time, rttUs: number, maybeDelayed: boolean): void {
+  if (maybeDelayed && rttUs > conn.minRttUs) return;
+  const nowJ = jiffies(now);
+  if (rttUs <= conn.minRttUs || nowJ - conn.minRttStamp > TCP_MIN_RTT_WLEN) {
+    // "rtt_us ? : jiffies_to_usecs(1)".
+    conn.minRttUs = rttUs > 0 ? rttUs : 1_000_000 / HZ;
+    conn.minRttStamp = nowJ;
+  }
+}
+
+/**
+ * Linux tcp_clean_rtx_queue: forget what the ACK covers (a SACKed segment
+ * leaves sacked_out; another counts as delivered and advances RACK), detect
+ * reordering (a hole filled by an original transmission below the highest
+ * SACK), and take an RTT sample (tcp_ack_update_rtt): from the oldest segment
+ * never retransmitted (Karn's rule, RFC 6298 3), else from the oldest newly
+ * SACKed one, else from the echoed timestamp (RFC 7323 4.1). Returns the
+ * segments acknowledged; sets ackState.
+ */
+function tcpCleanRtxQueue(
+  conn: Connection,
+  now: Time,
+  ack: Seq,
+  opts: ReceivedOptions,
+  priorSndUna: Seq,
+  priorFack: Seq,
+  sack: SacktagResult | undefined,
+): number {
   let acked = 0;
-  let firstSent: Time | undefined;
+  let firstAckt: Time | undefined;
+  let lastAckt: Time | undefined;
+  let newestSentAt: Time | undefined;
   let retransAcked = false;
+  let priorSacked = false;
+  let reord: Seq | undefined;
+  let syn = false;
+  const sackOk = conn.sackOk;
   const q = conn.rtxQueue;
   while (q.length > 0 && seqLe(q[0]!.end, ack)) {
     const s = q.shift()!;
     acked++;
+    if (s.flags & SYN) syn = true;
+    if (s.everRetransmitted) {
+      if (s.retrans) conn.retransOut--;
+      retransAcked = true;
+    } else if (!s.sacked) {
+      if (firstAckt === undefined) firstAckt = s.sentAt;
+      lastAckt = s.sentAt;
+      if (reord === undefined) reord = s.seq;
+    }
+    if (s.sacked) {
+      conn.sackedOut--;
+      priorSacked = true;
+    } else if (sackOk) {
+      conn.delivered++;
+      if (!tcpSkbSpuriousRetrans(conn, s, opts)) tcpRackAdvance(conn, now, s);
+    }
     if (s.lost) conn.lostOut--;
-    if (s.retrans) conn.retransOut--;
-    if (s.everRetransmitted) retransAcked = true;
-    else if (firstSent === undefined) firstSent = s.sentAt;
+    if (newestSentAt === undefined || s.sentAt > newestSentAt) newestSentAt = s.sentAt;
   }
-  if (acked === 0) return 0;
-  // "if (!skb) tcp_chrono_stop(sk, TCP_CHRONO_BUSY)": everything in flight was acknowledged.
-  if (q.length === 0) tcpChronoStop(conn, now, 1);
-  conn.sendBuffer.consumeTo(seqLt(ack, dataEnd(conn)) ? ack : dataEnd(conn));
-  while (conn.pushMarks.length > 0 && seqLe(conn.pushMarks[0]!, conn.sndUna))
-    conn.pushMarks.shift();
+  ackState.newestSentAt = newestSentAt;
+  ackState.setXmitTimer = acked > 0;
+  if (acked > 0) {
+    // "if (!skb) tcp_chrono_stop(sk, TCP_CHRONO_BUSY)": everything in flight was acknowledged.
+    if (q.length === 0) tcpChronoStop(conn, now, 1);
+    conn.sendBuffer.consumeTo(seqLt(ack, dataEnd(conn)) ? ack : dataEnd(conn));
+    while (conn.pushMarks.length > 0 && seqLe(conn.pushMarks[0]!, conn.sndUna))
+      conn.pushMarks.shift();
+    // "Non-retransmitted hole got filled? That's reordering".
+    if (sackOk && reord !== undefined && seqLt(reord, priorFack))
+      tcpCheckSackReordering(conn, reord);
+  }
   // Karn: no sample from sequence numbers if any of it was retransmitted (FLAG_RETRANS_DATA_ACKED).
-  let rttUs = firstSent !== undefined && !retransAcked ? Math.floor((now - firstSent) / 1000) : -1;
-  if (rttUs < 0 && opts.tsVal !== undefined && opts.tsEcr !== 0 && conn.tstampOk) {
+  let seqRttUs = firstAckt !== undefined && !retransAcked ? usDelta(now, firstAckt) : -1;
+  let caRttUs = lastAckt !== undefined && !retransAcked ? usDelta(now, lastAckt) : -1;
+  let sackRttUs = -1;
+  if (sack?.firstSackt !== undefined && sack.lastSackt !== undefined) {
+    sackRttUs = usDelta(now, sack.firstSackt);
+    caRttUs = usDelta(now, sack.lastSackt);
+  }
+  // tcp_ack_update_rtt.
+  if (seqRttUs < 0) seqRttUs = sackRttUs;
+  if (seqRttUs < 0 && acked > 0 && opts.tsVal !== undefined && opts.tsEcr !== 0 && conn.tstampOk) {
     // tcp_rtt_tsopt_us: milliseconds, at least 1.
     const delta = (tcpClockMs(now) - ((opts.tsEcr - conn.tsOffset) >>> 0)) >>> 0;
-    if (delta < 2147483647 / 1000) rttUs = Math.max(delta, 1) * 1000;
+    if (delta < 2147483647 / 1000) {
+      seqRttUs = Math.max(delta, 1) * 1000;
+      caRttUs = seqRttUs;
+    }
   }
-  if (rttUs >= 0) {
-    tcpRttEstimator(conn.rtt, rttUs, conn.sndUna, conn.sndNxt);
+  if (seqRttUs >= 0) {
+    // FLAG_ACK_MAYBE_DELAYED: one runt segment acknowledged alone, nothing SACKed.
+    const maybeDelayed =
+      acked === 1 &&
+      !priorSacked &&
+      sack === undefined &&
+      !syn &&
+      seqRttUs === caRttUs &&
+      lastAckt !== undefined &&
+      seqDiff(ack, priorSndUna) < conn.sndMss;
+    tcpUpdateRttMin(conn, now, caRttUs, maybeDelayed);
+    tcpRttEstimator(conn.rtt, seqRttUs, conn.sndUna, conn.sndNxt);
     conn.rto = tcpRtoJiffies(conn.rtt);
     // RFC 6298 5.7 / Linux: only a valid RTT measurement resets the backoff.
     conn.backoff = 0;
+    // "Do not re-arm RTO if the sack RTT is measured from data sent after
+    // when the head was last (re)transmitted."
+    const head = q[0];
+    if (
+      acked === 0 &&
+      head !== undefined &&
+      sackRttUs >= 0 &&
+      sackRttUs > usDelta(now, head.sentAt)
+    ) {
+      ackState.setXmitTimer = true;
+    }
   }
-  if (!tcpAnyRetransDone(conn)) conn.retransStamp = undefined;
+  tcpCaPktsAcked(conn, now, seqRttUs >= 0 ? caRttUs : -1);
+  if (acked > 0 && !tcpAnyRetransDone(conn)) conn.retransStamp = undefined;
   return acked;
+}
+
+/**
+ * Linux tcp_skb_spurious_retrans: a retransmitted segment acknowledged by an
+ * ACK echoing a timestamp older than the retransmission: the original arrived.
+ */
+function tcpSkbSpuriousRetrans(conn: Connection, s: TxSegment, opts: ReceivedOptions): boolean {
+  if (!s.everRetransmitted || opts.tsVal === undefined || opts.tsEcr === 0) return false;
+  const ecr = (opts.tsEcr - conn.tsOffset) >>> 0;
+  return ((ecr - tcpClockMs(s.sentAt)) | 0) < 0;
 }
 
 /** Linux tcp_ack_probe: an ACK while probing a zero window. */
@@ -936,14 +1182,126 @@ function tcpEnterQuickackMode(conn: Connection): void {
 }
 
 /**
+ * Linux tcp_measure_rcv_mss: the largest segment seen is the peer's MSS guess,
+ * and a segment of a new size re-measures the payload-to-truesize ratio the
+ * window is computed with (Linux 6.6+ scaling_ratio), which moves the window
+ * clamp to the buffer's worth at that ratio.
+ */
+function tcpMeasureRcvMss(conn: Connection, len: number, truesize: number): void {
+  if (len < conn.rcvMss) return;
+  if (len !== conn.rcvMss) {
+    const old = conn.scalingRatio;
+    conn.scalingRatio = Math.max(1, Math.floor((len << TCP_RMEM_TO_WIN_SCALE) / truesize));
+    if (conn.scalingRatio !== old) {
+      tcpSetWindowClamp(conn, tcpWinFromSpace(conn, conn.rcvBuf));
+      const rs = rcvSpaceOf(conn);
+      if (conn.windowClamp < rs.space) rs.space = conn.windowClamp;
+    }
+  }
+  conn.rcvMss = Math.min(len, conn.advMss);
+}
+
+/**
+ * Linux tcp_rcv_rtt_update: the receiver's RTT estimate (µs × 8) keeps the
+ * smallest sample; a timestamp sample (`winDep` false) larger than it is
+ * averaged in, if nothing is waiting to be read.
+ */
+function tcpRcvRttUpdate(conn: Connection, rs: RcvSpace, sampleUs: number, winDep: boolean): void {
+  const m = sampleUs * 8;
+  const old = rs.rttUs8;
+  if (old === 0 || m < old) {
+    rs.rttUs8 = m;
+    return;
+  }
+  if (winDep || conn.rcvQueue.length > 0) return;
+  rs.rttUs8 = old - (old >> 3) + sampleUs;
+}
+
+/**
+ * Linux tcp_rcv_rtt_measure: without timestamps, the time to receive a
+ * window's worth of data is an RTT sample (Dynamic Right-Sizing).
+ */
+function tcpRcvRttMeasure(conn: Connection, now: Time): void {
+  const rs = rcvSpaceOf(conn);
+  if (rs.rttTime !== 0) {
+    if (seqLt(conn.rcvNxt, rs.rttSeq)) return;
+    tcpRcvRttUpdate(conn, rs, Math.max(1, Math.floor((now - rs.rttTime) / 1000)), true);
+  }
+  rs.rttSeq = seqAdd(conn.rcvNxt, conn.rcvWnd);
+  rs.rttTime = Math.max(now, 1);
+}
+
+/**
+ * Linux tcp_rcv_rtt_measure_ts: a segment of at least rcv_mss that echoes a
+ * timestamp not yet sampled gives an RTT sample in ms (the TS clock).
+ */
+function tcpRcvRttMeasureTs(
+  conn: Connection,
+  now: Time,
+  seg: TcpSegment,
+  opts: ReceivedOptions,
+): void {
+  if (opts.tsEcr === undefined || opts.tsEcr === 0 || !conn.tstampOk) return;
+  // DEVIATION(linux): TSecrs of segments before the first data are not remembered.
+  if (conn.rcvSpace === undefined && seg.payload.length === 0) return;
+  const rs = rcvSpaceOf(conn);
+  if (opts.tsEcr === rs.lastTsecr) return;
+  rs.lastTsecr = opts.tsEcr;
+  if (tcpSegmentLength(seg) < conn.rcvMss) return;
+  const delta = (tcpClockMs(now) - ((opts.tsEcr - conn.tsOffset) >>> 0)) | 0;
+  if (delta > 0 && delta < 2147483647 / 1000) tcpRcvRttUpdate(conn, rs, delta * 1000, false);
+}
+
+/**
+ * Linux tcp_rcv_space_adjust, after each read (Dynamic Right-Sizing): once an
+ * RTT has passed, the bytes read in it (less what is still queued) measure the
+ * sender's rate; when they beat the last measure the buffer grows, in
+ * tcp_rcvbuf_grow, to twice them, plus twice the growth again in slow start
+ * ("allow the sender to double its rate"), up to tcp_rmem[2], and the window
+ * clamp with it; rcv_ssthresh then grows from it segment by segment
+ * (tcp_grow_window). SO_RCVBUF (rcvBufLocked) or tcp_moderate_rcvbuf=0 stops it.
+ * Observed on Linux 6.18.44 (20 ms RTT, ratio 160): rcvq_space 14480 → 28960
+ * made sk_rcvbuf 278016 = (57920 + 2 × 57920) × 256 / 160; 28960 → 115144 made
+ * it 2561513.
+ */
+export function tcpRcvSpaceAdjust(conn: Connection, now: Time): void {
+  const rs = conn.rcvSpace;
+  if (rs === undefined) return;
+  const timeUs = Math.floor((now - rs.time) / 1000);
+  if (rs.rttUs8 === 0 || timeUs < rs.rttUs8 >> 3) return;
+  const copiedNow = copiedSeq(conn);
+  // "Number of bytes copied to user in last RTT", less what is still queued.
+  const copied = seqDiff(copiedNow, rs.seq) - conn.rcvQueue.length;
+  if (copied > rs.space) {
+    const old = rs.space;
+    rs.space = copied;
+    const sys = conn.net.sysctl;
+    if (sys.tcp_moderate_rcvbuf && !conn.rcvBufLocked) {
+      // tcp_rcvbuf_grow: "DRS is always one RTT late" (twice the measure), and
+      // "slow start: allow the sender to double its rate".
+      let rcvwin = copied * 2;
+      rcvwin += 2 * Math.floor((rcvwin * (copied - old)) / old);
+      const rcvbuf = Math.min(tcpSpaceFromWin(conn, rcvwin), sys.tcp_rmem[2]);
+      if (rcvbuf > conn.rcvBuf) {
+        conn.rcvBuf = rcvbuf;
+        conn.windowClamp = tcpWinFromSpace(conn, rcvbuf);
+      }
+    }
+  }
+  rs.seq = copiedNow;
+  rs.time = now;
+}
+
+/**
  * Linux tcp_event_data_recv: the delayed-ACK engine learns from the spacing of
  * arriving data. The first data starts quick-ACK mode (the start of a
  * connection is ACKed at once) and sets ato to 40 ms; closely spaced data
  * shortens ato, a long silence restarts quick ACKs.
  */
 function tcpEventDataRecv(conn: Connection, now: Time, len: number): void {
-  // tcp_measure_rcv_mss.
-  if (len >= conn.rcvMss) conn.rcvMss = Math.min(len, conn.advMss);
+  const truesize = len + SKB_RX_OVERHEAD;
+  tcpMeasureRcvMss(conn, len, truesize);
+  tcpRcvRttMeasure(conn, now);
   if (conn.ato === 0) {
     tcpIncrQuickack(conn, TCP_MAX_QUICKACKS);
     conn.ato = TCP_ATO_MIN;
@@ -960,17 +1318,38 @@ function tcpEventDataRecv(conn: Connection, now: Time, len: number): void {
     }
   }
   conn.lrcvtime = now;
-  if (len >= 128) tcpGrowWindow(conn, len);
+  if (len >= 128) tcpGrowWindow(conn, len, truesize);
 }
 
 /**
- * Linux tcp_grow_window: full-sized segments let the offered window grow
- * towards the buffer's size (rcv_ssthresh), two MSS at a time.
+ * Linux tcp_grow_window: a segment lets the offered window (rcv_ssthresh) grow
+ * towards the buffer's worth, by two segments, if segments of its
+ * payload-to-truesize ratio would fill the buffer no faster than the window
+ * lets them in (__tcp_grow_window halves both sides until one fits). Segments
+ * under 128 bytes never do (tcp_event_data_recv): after small responses the
+ * window stays where the handshake left it.
  */
-function tcpGrowWindow(conn: Connection, len: number): void {
+function tcpGrowWindow(conn: Connection, len: number, truesize: number): void {
   const room = Math.min(conn.windowClamp, tcpSpace(conn)) - conn.rcvSsthresh;
   if (room <= 0) return;
-  const incr = Math.max(2 * conn.advMss, 2 * len);
+  let incr = 0;
+  if (tcpWinFromSpace(conn, truesize) <= len) {
+    incr = 2 * conn.advMss;
+  } else {
+    // __tcp_grow_window.
+    let t = tcpWinFromSpace(conn, truesize) >> 1;
+    let window = tcpWinFromSpace(conn, conn.net.sysctl.tcp_rmem[2]) >> 1;
+    while (conn.rcvSsthresh <= window) {
+      if (t <= len) {
+        incr = 2 * conn.rcvMss;
+        break;
+      }
+      t >>= 1;
+      window >>= 1;
+    }
+  }
+  if (incr === 0) return;
+  incr = Math.max(incr, 2 * len);
   conn.rcvSsthresh += Math.min(room, incr);
   conn.quick |= 1;
 }
@@ -1037,6 +1416,10 @@ function queueAndOut(
   const used = conn.rcvQueue.length + conn.ofoQueue.bytes;
   if (data.length > 0 && used + data.length > conn.rcvBuf && conn.rcvQueue.length > 0) {
     // tcp_try_rmem_schedule failed: ACK now with what we have (a smaller window).
+    // DEVIATION(linux): payload is compared with sk_rcvbuf; Linux compares
+    // sk_rmem_alloc (truesize) and first collapses the queues and, unless
+    // SO_RCVBUF locked it, raises sk_rcvbuf to what is held (tcp_prune_queue,
+    // tcp_clamp_window). A sender that respects the window never gets here.
     conn.ackNow = true;
     conn.ackPending = true;
     conn.net.count('TcpExtTCPRcvQDrop');
@@ -1066,11 +1449,12 @@ function queueAndOut(
 function tcpOfoQueue(conn: Connection, now: Time): void {
   let moved = false;
   for (
-    let data = conn.ofoQueue.takeFrom(conn.rcvNxt);
-    data;
-    data = conn.ofoQueue.takeFrom(conn.rcvNxt)
+    let taken = conn.ofoQueue.takeFrom(conn.rcvNxt);
+    taken;
+    taken = conn.ofoQueue.takeFrom(conn.rcvNxt)
   ) {
-    conn.rcvQueue.push(data);
+    const data = taken.data;
+    conn.rcvQueue.push(data, taken.truesize - data.length, false);
     conn.rcvNxt = seqAdd(conn.rcvNxt, data.length);
     moved = true;
   }

@@ -1,23 +1,46 @@
 /**
- * A listening socket, minimal for now: it answers SYNs with a passive
- * connection in SYN_RECV (Linux tcp_conn_request and the request sock it
- * creates), keeps those in its SYN queue until their handshake completes, then
- * in its accept queue until accept(). Everything else a listener gets is
- * answered as Linux's LISTEN state does (tcp_rcv_state_process, case
- * TCP_LISTEN): an ACK with a RST, a RST or a segment without SYN dropped.
+ * A listening socket: it answers SYNs with a passive connection in SYN_RECV
+ * (Linux tcp_conn_request and the request sock it creates), keeps those in its
+ * SYN queue until their handshake completes, then in its accept queue until
+ * accept(). Everything else a listener gets is answered as Linux's LISTEN
+ * state does (tcp_rcv_state_process, case TCP_LISTEN): an ACK with a RST, a
+ * RST or a segment without SYN dropped.
  *
- * The accept queue holds backlog + 1 connections (sk_acceptq_is_full tests `>`),
- * as linux-traces/accept-queue-overflow shows (`LISTEN 2 1`); when it is full,
- * new SYNs are dropped and a final ACK is dropped too (or reset, with
- * tcp_abort_on_overflow). With tcp_syncookies=2, or when the SYN queue is full
- * and tcp_syncookies=1, a SYN gets a stateless cookie SYN-ACK instead of a
- * request sock, and the ACK carrying the cookie back makes the connection
- * (syncookies.ts). Not yet: the SYN-queue pruning of half-open requests
- * (reqsk_timer_handler's `thresh`), tcp_max_syn_backlog without cookies. A SYN that reopens a TIME_WAIT 4-tuple comes with the ISN
- * the timewait sock chose (timewait.ts).
+ * The queues, as Linux sizes them (listen()'s backlog, capped by
+ * net.core.somaxconn in the socket layer), each checked before it grows:
+ * - the SYN queue holds backlog + 1 requests (inet_csk_reqsk_queue_is_full
+ *   tests `qlen > backlog`; linux-traces/syn-flood: 129 SYN_RECV for 128). A SYN
+ *   it has no room for gets a SYN cookie (tcp_syncookies=1) or is dropped
+ *   (tcp_syncookies=0; TCPReqQFullDrop); tcp_syn_flood_action counts it and
+ *   writes "Possible SYN flooding on port …" to the kernel log once per
+ *   listener. With tcp_syncookies=2 every SYN gets a cookie and nothing is
+ *   logged. tcp_max_syn_backlog only matters without cookies: the last
+ *   quarter of it is kept for peers tcp_metrics has seen (none here);
+ * - the accept queue holds backlog + 1 connections (sk_acceptq_is_full tests
+ *   `>`; linux-traces/accept-queue-overflow: `LISTEN 2 1`); while it is full,
+ *   new SYNs are dropped (ListenOverflows), cookies or not, and a final ACK is
+ *   dropped too, the request kept for its SYN-ACK timer to try again
+ *   (tcp_abort_on_overflow=0), or answered with a RST (=1).
+ * SYN-ACK retransmission and the pruning of old requests when the queue is
+ * more than half full are the request's timer (timers.ts synAckTimer, which
+ * reads `young`); SYN cookies are syncookies.ts. A SYN that reopens a TIME_WAIT
+ * 4-tuple comes with the ISN the timewait sock chose (timewait.ts) and is
+ * never refused for a full SYN queue.
+ *
+ * Checked on Linux 6.18 (netns, raw SYNs; test/tcp/listen-pressure-linux.py):
+ * backlog 16 keeps 17 requests with or without cookies, backlog 0 keeps one,
+ * tcp_max_syn_backlog=8 without cookies keeps 7, with cookies it does not
+ * matter; 12 requests in a backlog-20 queue lose 2 at the 7 s timeout.
+ *
+ * DEVIATION(linux): a request is a whole Connection (with isRequest set), not
+ * a small request sock (struct tcp_request_sock) that becomes a socket only
+ * when the handshake completes: about 3.4 KB per SYN_RECV entry through a host
+ * (bench/pressure.js) where Linux needs 312 bytes. Cookie SYN-ACKs cost no
+ * socket (#cookieShape).
  */
 
 import type { Time } from '../sim/time.js';
+import { formatIpv4Address } from '../wire/address.js';
 import { type Seq, seq, seqAdd } from '../wire/seq.js';
 import { ACK, FIN, RST, SYN, type TcpSegment } from '../wire/tcp.js';
 import type { TcpOption } from '../wire/tcp-options.js';
@@ -39,6 +62,7 @@ import {
   cookieTimestampDecode,
   cookieTsOffset,
 } from './syncookies.js';
+import type { TcpSysctl } from './sysctl.js';
 import { armTimer } from './timers.js';
 
 export interface ListenOptions {
@@ -62,6 +86,14 @@ export type ListenVerdict =
   /** Answered with a SYN cookie: a SYN-ACK and no request sock. */
   | { readonly reply: TcpSegment; readonly cookie: true };
 
+/** The window and options of a cookie SYN-ACK, timestamps to be filled in. */
+interface CookieShape {
+  readonly window: number;
+  readonly options: readonly TcpOption[];
+}
+
+const EMPTY_PAYLOAD = new Uint8Array(0);
+
 /** TCP_SYNCOOKIE_VALID: cookies are taken back while the last overflow is this recent (2 min). */
 const TCP_SYNCOOKIE_VALID_NS = 2 * 60 * 1_000_000_000;
 /** TCP_MSS_DEFAULT (include/net/tcp.h): the MSS of a SYN without the option. */
@@ -79,6 +111,16 @@ export class Listener {
   readonly acceptQueue: Connection[] = [];
   /** When a SYN last got a cookie (Linux tcp_synq_overflow: last_overflow). */
   lastOverflow: Time | undefined;
+  /** Cookie SYN-ACK shapes (#cookieShape), for the sysctl table they were made with. */
+  readonly #shapes = new Map<number, CookieShape>();
+  #shapesFor: TcpSysctl | undefined;
+  /** The synflood line was written to the kernel log (Linux queue->synflood_warned). */
+  synFloodWarned = false;
+  /**
+   * Requests whose SYN-ACK timer has not fired yet (Linux queue->young): the
+   * SYN-ACK timer prunes old requests when these are few (timers.ts).
+   */
+  young = 0;
 
   constructor(net: TcpNet, options: ListenOptions) {
     this.net = net;
@@ -90,6 +132,45 @@ export class Listener {
   /** Linux sk_acceptq_is_full: more than `backlog` waiting. */
   acceptQueueFull(): boolean {
     return this.acceptQueue.length > this.backlog;
+  }
+
+  /**
+   * Linux inet_csk_reqsk_queue_is_full: more requests than the backlog
+   * (`qlen > sk_max_ack_backlog`), so the SYN queue holds backlog + 1, as
+   * linux-traces/syn-flood shows (129 SYN_RECV for a backlog of 128).
+   */
+  reqQueueFull(): boolean {
+    return this.synQueue.size > this.backlog;
+  }
+
+  /**
+   * Linux tcp_syn_flood_action: whether a SYN the SYN queue has no room for
+   * (or any SYN, with tcp_syncookies=2) gets a cookie; counted, and told once
+   * per listener in the kernel log (not with tcp_syncookies=2, where cookies
+   * are the rule, not a sign of a flood).
+   */
+  #synFloodAction(now: Time): boolean {
+    const syncookies = this.net.sysctl.tcp_syncookies;
+    const wantCookie = syncookies !== 0;
+    this.net.count(wantCookie ? 'TcpExtTCPReqQFullDoCookies' : 'TcpExtTCPReqQFullDrop');
+    if (!this.synFloodWarned && syncookies !== 2) {
+      this.synFloodWarned = true;
+      // pr_fmt "TCP: ", then "%s: Possible SYN flooding on port %pI4:%u. %s.\n"
+      // with the request sock slab's name (net_info_ratelimited: KERN_INFO).
+      const msg = wantCookie ? 'Sending cookies' : 'Dropping request';
+      this.net.printk?.(
+        now,
+        'info',
+        `TCP: request_sock_TCP: Possible SYN flooding on port ${formatIpv4Address(this.local.addr)}:${this.local.port}. ${msg}.`,
+      );
+    }
+    return wantCookie;
+  }
+
+  /** Linux tcp_listendrop: a SYN (or the ACK ending a handshake) the listener could not take. */
+  #listenDrop(now: Time, seg: TcpSegment): ListenVerdict {
+    this.net.count('TcpExtListenDrops');
+    return { drop: this.net.drop(now, -1, 'TCP_LISTEN_OVERFLOW', seg) };
   }
 
   /** The next connection to accept, if any. */
@@ -131,31 +212,35 @@ export class Listener {
     if (f & RST) return { drop: this.net.drop(now, -1, 'TCP_RESET', seg) };
     if (!(f & SYN) || f & FIN) return { drop: this.net.drop(now, -1, 'TCP_FLAGS', seg) };
     if (this.state !== 'LISTEN') return this.#reset(now, seg, 'NO_SOCKET');
-    // tcp_conn_request: "if ((syncookies == 2 || inet_csk_reqsk_queue_is_full(sk))
-    // && !isn)": a cookie (tcp_syn_flood_action) or, without cookies, a drop. The
-    // SYN queue holds at most `backlog` requests.
+    // Linux tcp_conn_request: "if ((syncookies == 2 ||
+    // inet_csk_reqsk_queue_is_full(sk)) && !isn)": a cookie or, without
+    // cookies, a drop (tcp_syn_flood_action). A SYN that reopens a TIME_WAIT
+    // 4-tuple is exempt: its peer is evidently real.
     const syncookies = this.net.sysctl.tcp_syncookies;
     let wantCookie = false;
-    if (
-      (syncookies === 2 || this.synQueue.size >= Math.max(this.backlog, 1)) &&
-      isn === undefined
-    ) {
-      if (syncookies === 0) {
-        this.net.count('TcpExtTCPReqQFullDrop');
-        this.net.count('TcpExtListenDrops');
-        return { drop: this.net.drop(now, -1, 'TCP_LISTEN_OVERFLOW', seg) };
-      }
-      this.net.count('TcpExtTCPReqQFullDoCookies');
-      wantCookie = true;
+    if ((syncookies === 2 || this.reqQueueFull()) && isn === undefined) {
+      wantCookie = this.#synFloodAction(now);
+      if (!wantCookie) return this.#listenDrop(now, seg);
     }
+    // "if (sk_acceptq_is_full(sk)) { NET_INC_STATS(LISTENOVERFLOWS); goto drop; }"
     if (this.acceptQueueFull()) {
       this.net.count('TcpExtListenOverflows');
-      this.net.count('TcpExtListenDrops');
-      return { drop: this.net.drop(now, -1, 'TCP_LISTEN_OVERFLOW', seg) };
+      return this.#listenDrop(now, seg);
+    }
+    // "Without syncookies last quarter of backlog is filled with destinations,
+    // proven to be alive": with tcp_syncookies=0, once fewer than a quarter of
+    // tcp_max_syn_backlog's places are free, a SYN from a peer tcp_metrics has
+    // no RTT for is dropped (pr_drop_req, then drop_and_release).
+    // DEVIATION(linux): tcplab keeps no tcp_metrics, so no peer is proven.
+    if (!wantCookie && isn === undefined && syncookies === 0) {
+      const maxSynBacklog = this.net.sysctl.tcp_max_syn_backlog;
+      if (maxSynBacklog - this.synQueue.size < maxSynBacklog >> 2) {
+        return this.#listenDrop(now, seg);
+      }
     }
     if (wantCookie) return this.#cookieSynAck(now, seg, remote, localAddr);
     const child = this.#request(now, seg, remote, localAddr, isn);
-    this.synQueue.set(key(remote), child);
+    this.#queueAdd(child);
     return { child };
   }
 
@@ -177,25 +262,69 @@ export class Listener {
     );
     // "if (want_cookie && !tmp_opt.saw_tstamp) tcp_clear_options(&tmp_opt)":
     // without timestamps there is nowhere to keep SACK and the window scale.
-    const syn =
-      opts.tsVal === undefined
-        ? { ...seg, options: seg.options.filter((o) => o.kind === 'mss') }
-        : seg;
-    const req = this.#request(now, syn, remote, localAddr, iss, cookieTsOffset(this.net, t), true);
-    let synAck = req.pollTransmit()!;
-    if (req.tstampOk) {
-      const tsVal =
-        (cookieInitTimestamp(now, req.wscaleOk ? req.sndWscale : undefined, req.sackOk) +
-          req.tsOffset) >>>
-        0;
-      synAck = {
-        ...synAck,
-        options: synAck.options.map((o) => (o.kind === 'timestamps' ? { ...o, tsVal } : o)),
-      };
+    const ts = opts.tsVal !== undefined;
+    const sack = ts && opts.sackPermitted;
+    const wscale = ts ? opts.wscale : undefined;
+    const shape = this.#cookieShape(now, seg, remote, localAddr, ts, sack, wscale !== undefined);
+    let options = shape.options;
+    if (ts) {
+      const tsVal = (cookieInitTimestamp(now, wscale, sack) + cookieTsOffset(this.net, t)) >>> 0;
+      const tsEcr = opts.tsVal!;
+      options = options.map((o) =>
+        o.kind === 'timestamps' ? { kind: 'timestamps', tsVal, tsEcr } : o,
+      );
     }
     this.lastOverflow = now;
     this.net.count('TcpExtSyncookiesSent');
-    return { reply: synAck, cookie: true };
+    this.net.counters.TcpOutSegs++;
+    return {
+      reply: {
+        srcPort: this.local.port,
+        dstPort: remote.port,
+        seq: iss,
+        ack: seqAdd(seg.seq, 1),
+        flags: SYN | ACK,
+        window: shape.window,
+        urgentPointer: 0,
+        options,
+        payload: EMPTY_PAYLOAD,
+      },
+      cookie: true,
+    };
+  }
+
+  /**
+   * What a cookie SYN-ACK's window and options look like for a SYN with or
+   * without timestamps, SACK and window scaling: the same as a request sock's
+   * SYN-ACK (tcp_conn_request builds both alike), so made once by one, then
+   * kept while the sysctls stay the same. A flood of cookies then costs no
+   * socket at all (the timestamp values are filled in per SYN).
+   */
+  #cookieShape(
+    now: Time,
+    seg: TcpSegment,
+    remote: TcpEndpoint,
+    localAddr: number,
+    ts: boolean,
+    sack: boolean,
+    wscale: boolean,
+  ): CookieShape {
+    if (this.#shapesFor !== this.net.sysctl) {
+      this.#shapes.clear();
+      this.#shapesFor = this.net.sysctl;
+    }
+    const k = (ts ? 1 : 0) | (sack ? 2 : 0) | (wscale ? 4 : 0);
+    let shape = this.#shapes.get(k);
+    if (shape === undefined) {
+      const syn = ts ? seg : { ...seg, options: seg.options.filter((o) => o.kind === 'mss') };
+      const req = this.#request(now, syn, remote, localAddr, seq(0), 0, true);
+      const synAck = req.pollTransmit()!;
+      // The scratch request's own count: the cookie SYN-ACK is counted when sent.
+      this.net.counters.TcpOutSegs--;
+      shape = { window: synAck.window, options: synAck.options };
+      this.#shapes.set(k, shape);
+    }
+    return shape;
   }
 
   /**
@@ -247,8 +376,7 @@ export class Listener {
     // tcp_v4_syn_recv_sock: "if (sk_acceptq_is_full(sk)) goto exit_overflow".
     if (this.acceptQueueFull()) {
       this.net.count('TcpExtListenOverflows');
-      this.net.count('TcpExtListenDrops');
-      return { drop: this.net.drop(now, -1, 'TCP_LISTEN_OVERFLOW', seg) };
+      return this.#listenDrop(now, seg);
     }
     // The request the cookie stands for, as the SYN made it; its SYN-ACK was
     // sent already (as the cookie), and the ACK completes it.
@@ -264,7 +392,13 @@ export class Listener {
     while (child.pollTransmit() !== undefined) {
       // The SYN-ACK went out as the cookie.
     }
-    this.synQueue.set(key(remote), child);
+    // cookie_v4_check redoes tcp_select_initial_window with the cookie's MSS,
+    // the msstab value without room for timestamps: 44 × 1460 = 64240 where
+    // the request sock had 45 × 1448 (linux-traces/syn-flood: the cookie
+    // connection's first window is 63 << 10, a request sock's 64 << 10).
+    child.rcvWnd = tcpInitialWindow(child, mss);
+    child.rcvSsthresh = child.rcvWnd;
+    this.#queueAdd(child);
     child.handleSegment(now, seg);
     return { child };
   }
@@ -318,15 +452,28 @@ export class Listener {
     return { reply, drop };
   }
 
+  /** Linux inet_csk_reqsk_queue_hash_add → reqsk_queue_added: a young request. */
+  #queueAdd(child: Connection): void {
+    this.synQueue.set(key(child.remote), child);
+    this.young++;
+  }
+
+  /** Linux reqsk_queue_removed: out of the SYN queue, and no longer young if it never timed out. */
+  #queueRemove(conn: Connection): void {
+    if (this.synQueue.get(key(conn.remote)) !== conn) return;
+    this.synQueue.delete(key(conn.remote));
+    if (conn.numTimeout === 0) this.young--;
+  }
+
   /** A child completed its handshake: from the SYN queue to the accept queue. */
   established(conn: Connection): void {
-    this.synQueue.delete(key(conn.remote));
+    this.#queueRemove(conn);
     this.acceptQueue.push(conn);
   }
 
   /** A child went away (expired, reset) before accept(). */
   forget(conn: Connection): void {
-    if (this.synQueue.get(key(conn.remote)) === conn) this.synQueue.delete(key(conn.remote));
+    this.#queueRemove(conn);
     const i = this.acceptQueue.indexOf(conn);
     if (i >= 0) this.acceptQueue.splice(i, 1);
   }
@@ -343,6 +490,7 @@ export class Listener {
       c.disconnect(now);
     }
     this.synQueue.clear();
+    this.young = 0;
     this.acceptQueue.length = 0;
   }
 }

@@ -55,6 +55,11 @@ export class TcpNet {
   readonly timeWait: TimeWaitTable;
   /** Called for every state change and drop; tracing only, must not call back into the engine. */
   observer: ((event: TcpTraceEvent) => void) | undefined;
+  /**
+   * The kernel log (printk) TCP writes to, as `dmesg` shows it: the host
+   * connects it to its log; text without the newline, e.g. tcp_syn_flood_action's line.
+   */
+  printk: ((now: Time, level: 'info' | 'warn', text: string) => void) | undefined;
   #nextId = 1;
 
   constructor(options: TcpNetOptions) {

@@ -143,7 +143,9 @@ export function establishedOptions(
  * larger) be announced, `ilog2(space) - 15`, at most 14. tcp_rmem[2] of 6 MiB
  * gives 7; the traces' 32 MiB gives 10.
  */
-export function initialWscale(sysctl: TcpSysctl, rmemMax = 212992): number {
-  const space = Math.max(sysctl.tcp_rmem[2], rmemMax);
+export function initialWscale(sysctl: TcpSysctl, rmemMax = 212992, windowClamp?: number): number {
+  let space = Math.max(sysctl.tcp_rmem[2], rmemMax);
+  // "space = min_t(u32, space, window_clamp)": SO_RCVBUF set before connect().
+  if (windowClamp !== undefined) space = Math.min(space, windowClamp);
   return Math.min(Math.max(Math.floor(Math.log2(space)) - 15, 0), TCP_MAX_WSCALE);
 }

@@ -12,6 +12,7 @@ import type { Time } from '../sim/time.js';
 import { type Seq, seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from '../wire/seq.js';
 import { ACK, FIN, PSH, RST, SYN, type TcpSegment } from '../wire/tcp.js';
 import { type SackBlock, TCP_NOP, type TcpOption } from '../wire/tcp-options.js';
+import { TCP_RMEM_TO_WIN_SCALE } from './buffers.js';
 import {
   HZ,
   jiffies,
@@ -25,7 +26,7 @@ import {
   USEC_PER_JIFFY,
   usecsToJiffies,
 } from './clock.js';
-import { tcpPacketsInFlight } from './congestion.js';
+import { tcpCaEventTxStart, tcpPacketsInFlight } from './congestion.js';
 import type { Connection, TxSegment } from './connection.js';
 import { establishedOptions, synOptions, TCPOLEN_TSTAMP_ALIGNED } from './options.js';
 import { srttUs } from './rtt.js';
@@ -42,20 +43,31 @@ const MAX_TCP_WINDOW = 32767;
 // ---- Windows (tcp_output.c tcp_select_initial_window, __tcp_select_window). ----
 
 /**
- * The window the whole receive buffer stands for (Linux tcp_full_space): since
- * Linux 6.6 the buffer-to-window ratio starts at one half
- * (TCP_DEFAULT_SCALING_RATIO), so tcp_rmem[1] = 128 KiB gives 64 KiB.
- * DEVIATION(linux): the ratio stays one half (Linux re-measures it from the
- * payload-to-truesize ratio of what arrives), and the buffer is not autotuned.
+ * The window `space` bytes of receive buffer stand for (Linux
+ * tcp_win_from_space): space × scaling_ratio / 256. Since Linux 6.6 the ratio
+ * starts at one half (so tcp_rmem[1] = 128 KiB gives 64 KiB) and follows the
+ * payload-to-truesize ratio of what arrives (tcp_measure_rcv_mss).
  */
-export function tcpFullSpace(conn: Connection): number {
-  return Math.floor(conn.rcvBuf / 2);
+export function tcpWinFromSpace(conn: Connection, space: number): number {
+  return Math.floor((space * conn.scalingRatio) / (1 << TCP_RMEM_TO_WIN_SCALE));
 }
 
-/** The window the free part of the buffer stands for (Linux tcp_space). */
+/** The buffer a window of `win` bytes needs (Linux tcp_space_from_win). */
+export function tcpSpaceFromWin(conn: Connection, win: number): number {
+  return Math.floor((win * (1 << TCP_RMEM_TO_WIN_SCALE)) / conn.scalingRatio);
+}
+
+/** The window the whole receive buffer stands for (Linux tcp_full_space). */
+export function tcpFullSpace(conn: Connection): number {
+  return tcpWinFromSpace(conn, conn.rcvBuf);
+}
+
+/**
+ * The window the free part of the buffer stands for (Linux tcp_space): what
+ * sk_rmem_alloc, the truesize of the queued segments, leaves of sk_rcvbuf.
+ */
 export function tcpSpace(conn: Connection): number {
-  const used = conn.rcvQueue.length + conn.ofoQueue.bytes;
-  return Math.floor(Math.max(0, conn.rcvBuf - used) / 2);
+  return tcpWinFromSpace(conn, conn.rcvBuf - conn.rcvQueue.truesize - conn.ofoQueue.truesize);
 }
 
 /** What is left of the window we announced (Linux tcp_receive_window). */
@@ -392,10 +404,16 @@ export function tcpSendBareAck(conn: Connection, now: Time, window: number): voi
  * window and scale, send the SYN, start the retransmission timer at
  * TCP_TIMEOUT_INIT.
  */
-export function tcpConnect(conn: Connection, now: Time): void {
-  conn.rcvWnd = tcpInitialWindow(conn, conn.advMss);
+export function tcpConnect(conn: Connection, now: Time, tsRecentInherited = false): void {
+  // tcp_connect_init: "tp->advmss - (tp->rx_opt.ts_recent_stamp ?
+  // tp->tcp_header_len - sizeof(struct tcphdr) : 0)": a TS.Recent inherited
+  // from a reused TIME_WAIT sizes the window for segments with timestamps.
+  const tsLen = tsRecentInherited && conn.net.sysctl.tcp_timestamps ? 12 : 0;
+  conn.rcvWnd = tcpInitialWindow(conn, conn.advMss - tsLen);
   conn.rcvSsthresh = conn.rcvWnd;
   conn.windowClamp = MAX_UNSCALED_WINDOW * 2 ** conn.rcvWscale;
+  // "limit the window selection if the user enforce a smaller rx buffer".
+  if (conn.rcvBufLocked) conn.windowClamp = Math.min(conn.windowClamp, tcpFullSpace(conn));
   queueSyn(conn, now);
   conn.retransStamp = tcpClockMs(now);
   setState(conn, 'SYN_SENT', now);
@@ -425,6 +443,7 @@ function queueSyn(conn: Connection, now: Time): void {
     everRetransmitted: false,
     lost: false,
     retrans: false,
+    sacked: false,
   });
 }
 
@@ -462,6 +481,8 @@ function sendNewSegment(
   const end = seqAdd(start, len + (fin ? 1 : 0));
   const psh = forcePush || (len > 0 && pushInRange(conn, start, seqAdd(start, len)));
   const priorPackets = conn.rtxQueue.length;
+  // tcp_event_data_sent: "if (tcp_packets_in_flight(tp) == 0) tcp_ca_event(sk, CA_EVENT_TX_START)".
+  if (conn.cubic !== undefined && tcpPacketsInFlight(conn) === 0) tcpCaEventTxStart(conn, now);
   conn.rtxQueue.push({
     seq: start,
     end,
@@ -470,6 +491,7 @@ function sendNewSegment(
     everRetransmitted: false,
     lost: false,
     retrans: false,
+    sacked: false,
   });
   transmit(conn, now, {
     seq: start,
@@ -612,12 +634,15 @@ export function tcpRearmRto(conn: Connection, now: Time): void {
   if (conn.rtxQueue.length === 0) {
     clearTimer(conn, 'retransmit');
     conn.lossProbePending = false;
+    conn.reoTimeoutPending = false;
     return;
   }
   let rto = conn.rto;
-  if (conn.lossProbePending)
+  // Replacing a loss probe or RACK's reordering timer (ICSK_TIME_REO_TIMEOUT).
+  if (conn.lossProbePending || conn.reoTimeoutPending)
     rto = Math.max(usecsToJiffies(Math.max(tcpRtoDeltaUs(conn, now), 1)), 1);
   conn.lossProbePending = false;
+  conn.reoTimeoutPending = false;
   armTimer(conn, 'retransmit', now, Math.min(rto, TCP_RTO_MAX));
 }
 
@@ -665,6 +690,7 @@ export function tcpScheduleLossProbe(conn: Connection, now: Time, advancingRto: 
   if (rtoDeltaUs > 0) timeout = Math.min(timeout, usecsToJiffies(rtoDeltaUs));
   armTimer(conn, 'retransmit', now, Math.min(timeout, TCP_RTO_MAX));
   conn.lossProbePending = true;
+  conn.reoTimeoutPending = false;
   return true;
 }
 
@@ -766,12 +792,22 @@ function tcpRetransmitSkbOnce(conn: Connection, now: Time, entry: TxSegment): bo
  * first, as far as the congestion window allows.
  */
 export function tcpXmitRetransmitQueue(conn: Connection, now: Time): void {
+  const head = conn.rtxQueue[0];
+  let rearm = false;
   for (const entry of conn.rtxQueue) {
-    if (!entry.lost || entry.retrans) continue;
     if (tcpPacketsInFlight(conn) >= conn.cwnd) break;
+    // Every lost segment is being retransmitted: nothing more to find.
+    if (conn.retransOut >= conn.lostOut) break;
+    // Only holes: what is SACKed or already resent stays.
+    if (!entry.lost || entry.retrans || entry.sacked) continue;
     if (!tcpRetransmitSkb(conn, now, entry)) break;
     conn.net.count(conn.caState === 'Loss' ? 'TcpExtTCPSlowStartRetrans' : 'TcpExtTCPFastRetrans');
-    if (entry === conn.rtxQueue[0]) tcpRearmRto(conn, now);
+    // The head resent: the RTO restarts, unless RACK's reordering timer runs.
+    if (entry === head && !conn.reoTimeoutPending) rearm = true;
+  }
+  if (rearm) {
+    conn.lossProbePending = false;
+    armTimer(conn, 'retransmit', now, Math.min(conn.rto, TCP_RTO_MAX));
   }
 }
 

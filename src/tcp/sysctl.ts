@@ -64,14 +64,29 @@ export interface TcpSysctl {
   readonly tcp_max_syn_backlog: number;
   /** SYN cookies: 1 = when the SYN queue overflows. */
   readonly tcp_syncookies: number;
-  /** Reuse of TIME_WAIT for outgoing connections: 2 = loopback only. */
+  /**
+   * Reuse of a TIME_WAIT 4-tuple by connect() with an ephemeral port (tcp_twsk_unique):
+   * 0 never, 1 always, 2 = loopback only; timestamps required.
+   */
   readonly tcp_tw_reuse: number;
+  /**
+   * Milliseconds a timewait sock must have existed before tcp_tw_reuse may take its
+   * 4-tuple (1..60000, default 1000; Linux 6.13+, tcp_sk_init: 1 * MSEC_PER_SEC).
+   */
+  readonly tcp_tw_reuse_delay: number;
   /**
    * Most timewait socks at once; beyond, a closing connection skips TIME_WAIT
    * (TcpExtTCPTimeWaitOverflow). tcp_sk_init sets half the established hash
    * size: 262144 with the 524288-bucket hash of a machine with a few GiB.
    */
   readonly tcp_max_tw_buckets: number;
+  /**
+   * Most orphaned sockets (closed by the application, not yet gone) before
+   * close() and the retransmission timers reset them (tcp.c tcp_check_oom). A
+   * global value in Linux (init_net only), tcp_init sets half the established
+   * hash size, as tcp_max_tw_buckets; one value per host here.
+   */
+  readonly tcp_max_orphans: number;
   /** Duplicate ACKs that start fast retransmit (TCP_FASTRETRANS_THRESH = 3). */
   readonly tcp_reordering: number;
   /**
@@ -89,8 +104,27 @@ export interface TcpSysctl {
   readonly tcp_shrink_window: number;
   /** Smallest MSS the peer may make us use (TCP_MIN_SND_MSS = 48). */
   readonly tcp_min_snd_mss: number;
-  /** Congestion control by name; the engine implements Reno/NewReno for now (see congestion.ts). */
+  /**
+   * Loss recovery features (Documentation/networking/ip-sysctl.rst; tcp_ipv4.c
+   * tcp_sk_init: TCP_RACK_LOSS_DETECTION = 1): bit 0 RACK loss detection
+   * (RFC 8985; off: RFC 6675's duplicate-SACK threshold), bit 1 a static
+   * reordering window (no growth on D-SACK), bit 2 no reordering window of 0
+   * after tcp_reordering SACKs. See rack.ts.
+   */
+  readonly tcp_recovery: number;
+  /**
+   * Congestion control by name for new connections (tcp_cong.c
+   * tcp_set_default_congestion_control): `cubic` (default) or `reno`; `bbr`
+   * is accepted and runs CUBIC (congestion.ts).
+   */
   readonly tcp_congestion_control: string;
+  /**
+   * The share of the receive buffer kept for the application, as buffer >> N
+   * (tcp_init_buffer_space; 31, i.e. one segment only: tcp_sk_init).
+   */
+  readonly tcp_app_win: number;
+  /** Receive-buffer autotuning, tcp_rcv_space_adjust (1: tcp_sk_init). */
+  readonly tcp_moderate_rcvbuf: number;
 }
 
 /** A stock Linux 6.12 (DESIGN.md "Which Linux"). */
@@ -118,14 +152,19 @@ export const LINUX_TCP_SYSCTL: TcpSysctl = Object.freeze({
   tcp_max_syn_backlog: 2048,
   tcp_syncookies: 1,
   tcp_tw_reuse: 2,
+  tcp_tw_reuse_delay: 1000,
   tcp_max_tw_buckets: 262144,
+  tcp_max_orphans: 262144,
   tcp_reordering: 3,
   tcp_early_retrans: 3,
   tcp_pingpong_thresh: 1,
   tcp_workaround_signed_windows: 0,
   tcp_shrink_window: 0,
   tcp_min_snd_mss: 48,
+  tcp_recovery: 1,
   tcp_congestion_control: 'cubic',
+  tcp_app_win: 31,
+  tcp_moderate_rcvbuf: 1,
 });
 
 /**

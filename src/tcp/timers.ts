@@ -28,6 +28,7 @@ import {
 import { tcpEnterLoss } from './congestion.js';
 import { type Connection, tcpDone } from './connection.js';
 import { tcpError } from './errors.js';
+import { tcpOutOfResources } from './orphans.js';
 import {
   dataEnd,
   inPingpongMode,
@@ -38,6 +39,7 @@ import {
   tcpSendLossProbe,
   tcpWriteWakeup,
 } from './output.js';
+import { tcpRackReoTimeout } from './rack.js';
 import { tcpTimeWait } from './timewait.js';
 
 export const TIMER_KINDS = ['retransmit', 'probe0', 'delack', 'keepalive', 'finWait2'] as const;
@@ -99,6 +101,7 @@ export function runTimers(conn: Connection, now: Time): void {
       case 'retransmit':
         if (conn.isRequest) synAckTimer(conn, now);
         else if (conn.lossProbePending) tcpSendLossProbe(conn, now);
+        else if (conn.reoTimeoutPending) tcpRackReoTimeout(conn, now);
         else tcpRetransmitTimer(conn, now);
         break;
       case 'probe0':
@@ -195,7 +198,14 @@ function tcpWriteTimeout(conn: Connection, now: Time): boolean {
     expired = conn.retransmits >= maxRetransmits;
   } else {
     retryUntil = sys.tcp_retries2;
-    if (conn.orphan) retryUntil = tcpOrphanRetries(conn, conn.rto < TCP_RTO_MAX);
+    if (conn.orphan) {
+      const alive = conn.rto < TCP_RTO_MAX;
+      retryUntil = tcpOrphanRetries(conn, alive);
+      // tcp_out_of_resources: dropped for too many orphans, it is reset unless
+      // it is backed off to TCP_RTO_MAX and out of retries anyway.
+      const doReset = alive || !retransmitsTimedOut(conn, retryUntil, now);
+      if (tcpOutOfResources(conn, now, doReset)) return true;
+    }
   }
   if (!expired) expired = retransmitsTimedOut(conn, retryUntil, now, conn.userTimeoutMs);
   if (expired) tcpWriteErr(conn, now);
@@ -231,8 +241,12 @@ function tcpRetransmitTimer(conn: Connection, now: Time): void {
   } else {
     conn.net.count('TcpExtTCPTimeouts');
     if (tcpWriteTimeout(conn, now)) return;
-    if (conn.retransmits === 0 && conn.caState === 'Recovery') {
-      conn.net.count('TcpExtTCPRenoFailures');
+    if (conn.retransmits === 0) {
+      // The recovery under way failed.
+      if (conn.caState === 'Loss') conn.net.count('TcpExtTCPLossFailures');
+      else if (conn.caState === 'Recovery' || conn.caState === 'Disorder' || conn.sackedOut > 0) {
+        conn.net.count(conn.sackOk ? 'TcpExtTCPSackFailures' : 'TcpExtTCPRenoFailures');
+      }
     }
     tcpEnterLoss(conn, now);
     conn.retransmits++;
@@ -248,17 +262,37 @@ function tcpRetransmitTimer(conn: Connection, now: Time): void {
 /**
  * Linux reqsk_timer_handler for a passive connection still in SYN_RECV: resend
  * the SYN-ACK after 1, 2, 4, ... s until tcp_synack_retries were sent, then
- * drop the request silently.
+ * drop the request silently. When the SYN queue is more than half full
+ * (`qlen << 1 > max(8, backlog)`), old requests get fewer retries, down to 2:
+ * one less for each halving of the young requests' share ("we reserve half of
+ * room for young embrions; and abort old ones without pity").
  */
 function synAckTimer(conn: Connection, now: Time): void {
+  let maxRetries = conn.net.sysctl.tcp_synack_retries;
+  const l = conn.listener;
+  if (l !== undefined) {
+    const qlen = l.synQueue.size;
+    if (qlen << 1 > Math.max(8, l.backlog)) {
+      let young = l.young << 1;
+      while (maxRetries > 2) {
+        if (qlen < young) break;
+        maxRetries--;
+        young <<= 1;
+      }
+    }
+  }
+  // tcp_syn_ack_timeout: counted whether the request is resent or dropped.
   conn.net.count('TcpExtTCPTimeouts');
-  if (conn.numTimeout >= conn.net.sysctl.tcp_synack_retries) {
+  if (conn.numTimeout >= maxRetries) {
     conn.finish(now);
     return;
   }
+  // tcp_rtx_synack.
   const head = conn.rtxQueue[0];
   if (head !== undefined) tcpRetransmitSkb(conn, now, head);
-  conn.numTimeout++;
+  conn.net.count('TcpExtTCPSynRetrans');
+  if (conn.numTimeout++ === 0 && l !== undefined) l.young--;
+  // reqsk_timeout: the initial timeout << num_timeout, at most TCP_RTO_MAX.
   armTimer(conn, 'retransmit', now, Math.min(TCP_TIMEOUT_INIT * 2 ** conn.numTimeout, TCP_RTO_MAX));
 }
 
@@ -283,6 +317,7 @@ function tcpProbeTimer(conn: Connection, now: Time): void {
       tcpWriteErr(conn, now);
       return;
     }
+    if (tcpOutOfResources(conn, now, true)) return;
   }
   if (conn.probesOut >= maxProbes) {
     tcpWriteErr(conn, now);

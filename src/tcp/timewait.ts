@@ -19,7 +19,9 @@
  * 4-tuple. The host's demux looks a segment up there after the connections
  * (`lookup`), hands it to `handleSegment` and acts on the verdict; it drives the
  * table's one deadline (`nextDeadline`, `handleTimeout`); `ss` lists the table
- * (iteration, `timerRemaining`).
+ * (iteration, `timerRemaining`). connect() may take a sock's 4-tuple for a
+ * new connection (tcp_twsk_unique: `reusable`, then `recycle`, which hands the
+ * new connection its ISN and TS.Recent).
  *
  * The `Connection` that entered TIME_WAIT keeps a reference to its timewait
  * sock (`Connection.tw`) and mirrors its state, so that the application (and
@@ -34,7 +36,14 @@ import type { Time } from '../sim/time.js';
 import { type Seq, seqAdd, seqGt, seqLt } from '../wire/seq.js';
 import { ACK, FIN, RST, SYN, type TcpSegment, tcpSegmentLength } from '../wire/tcp.js';
 import { TCP_NOP } from '../wire/tcp-options.js';
-import { jiffies, msecsToJiffies, TCP_TIMEWAIT_LEN, tcpClockMs, timerFireTime } from './clock.js';
+import {
+  HZ,
+  jiffies,
+  msecsToJiffies,
+  TCP_TIMEWAIT_LEN,
+  tcpClockMs,
+  timerFireTime,
+} from './clock.js';
 import type { Connection } from './connection.js';
 import type { TcpDropReason } from './drop.js';
 import type { TcpNet } from './net.js';
@@ -98,6 +107,11 @@ export class TimeWaitSock {
   /** tw_ts_recent_stamp (seconds; -1 when timestamps were not negotiated). */
   tsRecentStamp: number;
   readonly #tsOffset: number;
+  /**
+   * tw_entry_stamp: tcp_clock_ms() when the sock was made, or when a FIN with a
+   * timestamp made a FIN_WAIT2 one TIME_WAIT (tcp_tw_reuse_delay counts from it).
+   */
+  entryStampMs: number;
   /** tw_last_oow_ack_time in jiffies, -1 for never. */
   lastOowAck = -1;
   /** The one timer (tw_timer): when the sock dies; once dead, when it died. */
@@ -126,6 +140,7 @@ export class TimeWaitSock {
     this.#tsRecent = conn.tstampOk ? conn.tsRecent | 0 : 0;
     this.tsRecentStamp = conn.tstampOk ? conn.tsRecentStamp : -1;
     this.#tsOffset = conn.tsOffset | 0;
+    this.entryStampMs = tcpClockMs(now);
     this.expires = now;
   }
 
@@ -348,14 +363,53 @@ export class TimeWaitTable {
     q.times.push(tw.expires);
   }
 
-  /**
-   * tw_timer_handler: the timer ran out; the sock dies quietly, counted in
-   * TcpExtTW (LINUX_MIB_TIMEWAITED), whether TIME_WAIT or FIN_WAIT2.
-   */
+  /** tw_timer_handler: the timer ran out; the sock dies quietly, whether TIME_WAIT or FIN_WAIT2. */
   expire(tw: TimeWaitSock): void {
     if (!tw.alive) return;
-    this.net.counters.TcpExtTW++;
     this.#remove(tw, tw.expires);
+  }
+
+  /**
+   * Linux tcp_twsk_unique: may connect() take the 4-tuple of `tw`? Only when
+   * timestamps were in use (tw_ts_recent_stamp), PAWS then tells the old
+   * incarnation's segments from the new one's. A port connect() chose itself
+   * (`ephemeral`, __inet_hash_connect) needs tcp_tw_reuse (1; 2: only when
+   * either address is a loopback one) and a sock in TIME_WAIT proper for more
+   * than tcp_tw_reuse_delay ms; a port the application bound
+   * (__inet_check_established with twp NULL) takes it whatever tcp_tw_reuse
+   * says (checked on Linux 6.18: bind(40001) + connect() right after the
+   * close succeeds with tcp_tw_reuse=0, TcpExtTWRecycled counts it).
+   * DEVIATION(linux): Linux 6.12 compared the seconds of ts_recent_stamp
+   * ("time_after32(ktime_get_seconds(), ts_recent_stamp)"); tcp_tw_reuse_delay
+   * and tw_entry_stamp are Linux 6.13+, as on the traces' kernel.
+   */
+  reusable(tw: TimeWaitSock, now: Time, ephemeral: boolean): boolean {
+    if (!tw.alive || tw.tsRecentStamp < 0) return false;
+    if (!ephemeral) return true;
+    const sys = this.net.sysctl;
+    let reuse = tw.substate === 'FIN_WAIT2' ? 0 : sys.tcp_tw_reuse;
+    if (reuse === 2 && !isLoopback(tw.remoteAddr) && !isLoopback(tw.localAddr)) reuse = 0;
+    if (reuse === 0) return false;
+    // time_after32(tcp_clock_ms(), tw_entry_stamp + tcp_tw_reuse_delay).
+    return ((tcpClockMs(now) - (tw.entryStampMs + sys.tcp_tw_reuse_delay)) | 0) > 0;
+  }
+
+  /**
+   * The new connection's share of a reused timewait sock (tcp_twsk_unique):
+   * write_seq = tw_snd_nxt + 65535 + 2 (never 0), TS.Recent and its stamp;
+   * the sock goes (inet_twsk_deschedule_put), counted in TcpExtTWRecycled
+   * (__inet_check_established).
+   */
+  recycle(
+    tw: TimeWaitSock,
+    now: Time,
+  ): { readonly iss: Seq; readonly tsRecent: { value: number; stamp: number } } {
+    let iss = seqAdd(tw.sndNxt, 65535 + 2);
+    if (iss === 0) iss = seqAdd(iss, 1);
+    const tsRecent = { value: tw.tsRecent, stamp: tw.tsRecentStamp };
+    this.net.counters.TcpExtTWRecycled++;
+    this.kill(tw, now);
+    return { iss, tsRecent };
   }
 
   /** A listener took the SYN that reopens this 4-tuple (tcp_v4_rcv TCP_TW_SYN: inet_twsk_deschedule_put). */
@@ -390,6 +444,10 @@ export class TimeWaitTable {
     this.#buckets.set(h, tw);
     tw.alive = true;
     this.#count++;
+    // __inet_twsk_schedule counts the sock when it is first armed: killed
+    // early (at most 4 s, a FIN_WAIT2 with a short tcp_fin_timeout) or timewaited.
+    if (timeo <= 4 * HZ) this.net.counters.TcpExtTWKilled++;
+    else this.net.counters.TcpExtTW++;
     this.#arm(tw, now, timeo);
     return tw;
   }
@@ -447,7 +505,10 @@ export class TimeWaitTable {
       tw.substate = 'TIME_WAIT';
       tw.since = now;
       tw.rcvNxt = end;
-      if (tsVal !== undefined) storeTsRecent(tw, now, tsVal);
+      if (tsVal !== undefined) {
+        storeTsRecent(tw, now, tsVal);
+        tw.entryStampMs = tcpClockMs(now);
+      }
       net.observer?.({ kind: 'state', time: now, id: tw.id, from: 'FIN_WAIT2', to: 'TIME_WAIT' });
       this.reschedule(tw, now, TCP_TIMEWAIT_LEN);
       return { action: 'ack', reply: tw.timewaitAck(now, net), drop: undefined };
@@ -560,6 +621,11 @@ function tupleHash(
   return (a ^ (localPort << 16) ^ remotePort) & 0x3fffffff;
 }
 
+/** ipv4_is_loopback: 127.0.0.0/8. */
+function isLoopback(addr: number): boolean {
+  return addr >>> 24 === 127;
+}
+
 function nowSeconds(now: Time): number {
   return Math.floor(now / 1e9);
 }
@@ -584,7 +650,10 @@ function tcpPawsReject(tw: TimeWaitSock, now: Time, tsVal: number, rst: boolean)
  * Linux tcp_time_wait(sk, state, timeo): the connection becomes a timewait sock
  * in `substate`, dying after `timeo` jiffies (at least 3.5 RTO; TIME_WAIT is
  * always TCP_TIMEWAIT_LEN), and the full connection is done. Without room
- * (tcp_max_tw_buckets), the connection is just closed (TcpExtTCPTimeWaitOverflow).
+ * (tcp_max_tw_buckets), the connection is just closed (TcpExtTCPTimeWaitOverflow),
+ * silently: the "TCP: time wait bucket table overflow" of older kernels is not
+ * logged (checked on Linux 6.18 with tcp_max_tw_buckets=1: two overflows
+ * counted, nothing in dmesg).
  */
 export function tcpTimeWait(
   conn: Connection,

@@ -68,13 +68,19 @@ export interface Ipv4ParseOptions {
   readonly allowTruncated?: boolean;
 }
 
-/** An IPv4 header in place. After check() succeeds no accessor reads out of bounds. */
+/**
+ * An IPv4 header in place, at `bytes[at]` (a received frame is read where it
+ * lies, behind its link-level header, without a view of its own). After check()
+ * succeeds no accessor reads out of bounds; its offsets count from `at`.
+ */
 export class Ipv4View {
-  constructor(readonly bytes: Uint8Array) {}
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly at = 0,
+  ) {}
 
   check(opts?: Ipv4ParseOptions): ParseFailure | undefined {
-    const b = this.bytes;
-    const n = b.length;
+    const n = this.bytes.length - this.at;
     if (n === 0) return fail('ipv4', 'truncated header: 0 of 20 bytes', 0);
     // Linux ip_rcv_core: "if (iph->ihl < 5 || iph->version != 4) goto inhdr_error",
     // then pskb_may_pull(iph->ihl * 4); then a Total Length past the data is
@@ -101,66 +107,69 @@ export class Ipv4View {
   }
 
   get version(): number {
-    return this.bytes[F.versionIhl]! >>> 4;
+    return this.bytes[this.at + F.versionIhl]! >>> 4;
   }
   /** Header length in 32-bit words. */
   get ihl(): number {
-    return this.bytes[F.versionIhl]! & 15;
+    return this.bytes[this.at + F.versionIhl]! & 15;
   }
   get headerLength(): number {
     return this.ihl * 4;
   }
   get tos(): number {
-    return this.bytes[F.tos]!;
+    return this.bytes[this.at + F.tos]!;
   }
   get dscp(): number {
-    return this.bytes[F.tos]! >>> 2;
+    return this.bytes[this.at + F.tos]! >>> 2;
   }
   get ecn(): number {
-    return this.bytes[F.tos]! & 3;
+    return this.bytes[this.at + F.tos]! & 3;
   }
   get totalLength(): number {
-    return get16(this.bytes, F.totalLength);
+    return get16(this.bytes, this.at + F.totalLength);
   }
   get id(): number {
-    return get16(this.bytes, F.id);
+    return get16(this.bytes, this.at + F.id);
   }
   get reservedFlag(): boolean {
-    return (this.bytes[F.flagsFragment]! & (IP_RF >>> 8)) !== 0;
+    return (this.bytes[this.at + F.flagsFragment]! & (IP_RF >>> 8)) !== 0;
   }
   get dontFragment(): boolean {
-    return (this.bytes[F.flagsFragment]! & (IP_DF >>> 8)) !== 0;
+    return (this.bytes[this.at + F.flagsFragment]! & (IP_DF >>> 8)) !== 0;
   }
   get moreFragments(): boolean {
-    return (this.bytes[F.flagsFragment]! & (IP_MF >>> 8)) !== 0;
+    return (this.bytes[this.at + F.flagsFragment]! & (IP_MF >>> 8)) !== 0;
   }
   /** In units of 8 bytes, as on the wire. */
   get fragmentOffset(): number {
-    return get16(this.bytes, F.flagsFragment) & IP_OFFSET;
+    return get16(this.bytes, this.at + F.flagsFragment) & IP_OFFSET;
   }
   get ttl(): number {
-    return this.bytes[F.ttl]!;
+    return this.bytes[this.at + F.ttl]!;
   }
   get protocol(): number {
-    return this.bytes[F.protocol]!;
+    return this.bytes[this.at + F.protocol]!;
   }
   get checksum(): number {
-    return get16(this.bytes, F.checksum);
+    return get16(this.bytes, this.at + F.checksum);
   }
   get src(): Ipv4Address {
-    return readIpv4Address(this.bytes, F.src);
+    return readIpv4Address(this.bytes, this.at + F.src);
   }
   get dst(): Ipv4Address {
-    return readIpv4Address(this.bytes, F.dst);
+    return readIpv4Address(this.bytes, this.at + F.dst);
   }
   get options(): Uint8Array {
     const hl = this.headerLength;
     // Almost every header has none: no view to make.
-    return hl === IPV4_HEADER_LEN ? EMPTY_BYTES : this.bytes.subarray(F.options, hl);
+    const at = this.at;
+    return hl === IPV4_HEADER_LEN ? EMPTY_BYTES : this.bytes.subarray(at + F.options, at + hl);
   }
   /** From the header's end to Total Length, or to the buffer's end if that comes first. */
   get payload(): Uint8Array {
-    return view(this.bytes, this.headerLength, Math.min(this.totalLength, this.bytes.length));
+    const at = this.at;
+    const end = Math.min(at + this.totalLength, this.bytes.length);
+    return view(this.bytes, at + this.headerLength, end);
   }
 }
 
@@ -295,8 +304,8 @@ export function emitIpv4Header(
 }
 
 /**
- * Writes a 20-byte header without options into `out[0, 20)` for a payload of
- * `payloadLength` bytes already in place after it: what emitIpv4Header writes
+ * Writes a 20-byte header without options into `out[at, at + 20)` for a payload
+ * of `payloadLength` bytes already in place after it: what emitIpv4Header writes
  * for such a packet (no reserved flag, no fragment), with no packet object to
  * build. The header checksum is summed from the fields (RFC 1071) rather than
  * read back from the bytes.
@@ -311,24 +320,25 @@ export function emitIpv4BasicHeader(
   src: Ipv4Address,
   dst: Ipv4Address,
   payloadLength: number,
+  at = 0,
 ): void {
   const total = IPV4_HEADER_LEN + payloadLength;
   if (total > IPV4_MAX_TOTAL_LEN) {
     throw new RangeError(`emitIpv4: total length ${total} above 65535`);
   }
-  assertRoom(out, IPV4_HEADER_LEN, 'emitIpv4');
+  assertRoom(out, at + IPV4_HEADER_LEN, 'emitIpv4');
   const w0 = 0x4500 | (tos & 0xff);
   const flags = dontFragment ? IP_DF : 0;
   const w4 = ((ttl & 0xff) << 8) | (protocol & 0xff);
-  out[F.versionIhl] = 0x45;
-  out[F.tos] = tos;
-  put16(out, F.totalLength, total);
-  put16(out, F.id, id);
-  put16(out, F.flagsFragment, flags);
-  out[F.ttl] = ttl;
-  out[F.protocol] = protocol;
-  writeIpv4Address(out, F.src, src);
-  writeIpv4Address(out, F.dst, dst);
+  out[at + F.versionIhl] = 0x45;
+  out[at + F.tos] = tos;
+  put16(out, at + F.totalLength, total);
+  put16(out, at + F.id, id);
+  put16(out, at + F.flagsFragment, flags);
+  out[at + F.ttl] = ttl;
+  out[at + F.protocol] = protocol;
+  writeIpv4Address(out, at + F.src, src);
+  writeIpv4Address(out, at + F.dst, dst);
   const sum =
     w0 +
     total +
@@ -339,7 +349,7 @@ export function emitIpv4BasicHeader(
     (src & 0xffff) +
     (dst >>> 16) +
     (dst & 0xffff);
-  put16(out, F.checksum, finishChecksum(sum));
+  put16(out, at + F.checksum, finishChecksum(sum));
 }
 
 /** Writes header and payload into `out[0, header length + payload length)`. */

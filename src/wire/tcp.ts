@@ -213,15 +213,18 @@ export function tcpSegmentLength(seg: TcpSegment): number {
 }
 
 /**
- * Writes header and payload into `out[0, tcpLength(seg))`, checksum last. In
- * 'compute' mode `ph.length` must be tcpLength(seg) (a mismatch is a caller bug
- * and throws); 'verbatim' writes the segment's own checksum when it has one.
+ * Writes header and payload into `out[at, at + tcpLength(seg))`, checksum last.
+ * In 'compute' mode `ph.length` must be tcpLength(seg) (a mismatch is a caller
+ * bug and throws); 'verbatim' writes the segment's own checksum when it has one.
+ * `at` lets a sender write the segment behind room for lower headers without a
+ * view of its own per segment.
  */
 export function emitTcp(
   seg: TcpSegment,
   out: Uint8Array,
   ph: PseudoHeader,
   mode: EmitMode = 'compute',
+  at = 0,
 ): void {
   const optLen = tcpOptionsLength(seg.options);
   if (optLen > TCP_MAX_OPTIONS_LEN) {
@@ -229,32 +232,32 @@ export function emitTcp(
   }
   const hl = TCP_HEADER_LEN + ((optLen + 3) & ~3);
   const total = hl + seg.payload.length;
-  assertRoom(out, total, 'emitTcp');
+  assertRoom(out, at + total, 'emitTcp');
   if (mode === 'compute' && ph.length !== total) {
     throw new RangeError(`emitTcp: pseudo-header length ${ph.length}, segment is ${total}`);
   }
-  put16(out, F.srcPort, seg.srcPort);
-  put16(out, F.dstPort, seg.dstPort);
-  put32(out, F.seq, seg.seq);
-  put32(out, F.ack, seg.ack);
-  out[F.dataOffset] =
+  put16(out, at + F.srcPort, seg.srcPort);
+  put16(out, at + F.dstPort, seg.dstPort);
+  put32(out, at + F.seq, seg.seq);
+  put32(out, at + F.ack, seg.ack);
+  out[at + F.dataOffset] =
     ((hl >>> 2) << 4) | (((seg.reserved ?? 0) & 7) << 1) | ((seg.flags >>> 8) & 1);
-  out[F.flags] = seg.flags & 0xff;
-  put16(out, F.window, seg.window);
-  put16(out, F.checksum, 0);
-  put16(out, F.urgentPointer, seg.urgentPointer);
-  const end = emitTcpOptions(seg.options, out, F.options);
+  out[at + F.flags] = seg.flags & 0xff;
+  put16(out, at + F.window, seg.window);
+  put16(out, at + F.checksum, 0);
+  put16(out, at + F.urgentPointer, seg.urgentPointer);
+  const end = emitTcpOptions(seg.options, out, at + F.options);
   // RFC 9293 3.1: "The TCP header padding is used to ensure that the TCP header
   // ends ... on a 32-bit boundary. The padding is composed of zeros."
   // (Both builtins cost a call even with nothing to do: most headers need no
   // padding, and most segments carry no data.)
-  if (end < hl) out.fill(0, end, hl);
-  if (seg.payload.length > 0) out.set(seg.payload, hl);
+  if (end < at + hl) out.fill(0, end, at + hl);
+  if (seg.payload.length > 0) out.set(seg.payload, at + hl);
   const checksum =
     mode === 'verbatim' && seg.checksum !== undefined
       ? seg.checksum
-      : checksumExpected(sumWords(out, 0, total, pseudoHeaderSum(ph)), 0);
-  put16(out, F.checksum, checksum);
+      : checksumExpected(sumWords(out, at, at + total, pseudoHeaderSum(ph)), 0);
+  put16(out, at + F.checksum, checksum);
 }
 
 export function buildTcp(

@@ -1,7 +1,7 @@
 /**
  * The seed labs (labs/*.lab) are tests: each must pass with the real shell and
- * the hosts' commands, and all of them together must play in well under the
- * 2 s of wall time `tcplab run labs/*.lab` is allowed.
+ * the hosts' commands, alone and all together in one run. How long they take
+ * is measured by `npm run bench -- --only labs`, not here.
  */
 
 import { readdirSync, readFileSync } from 'node:fs';
@@ -52,12 +52,10 @@ describe('the seed labs', () => {
     });
   }
 
-  test('all of them play in less than 2 s of wall time (in this process)', async () => {
-    const start = performance.now();
+  test('all of them pass in one run, as `tcplab run labs/*.lab` plays them', async () => {
     const r = await run(files);
-    const elapsed = performance.now() - start;
     expect(r.stdout).toMatch(new RegExp(`\\n${files.length} passed, 0 failed\\n$`));
-    expect(elapsed).toBeLessThan(2000);
+    expect(r.status).toBe(0);
   });
 });
 

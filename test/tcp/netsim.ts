@@ -71,6 +71,13 @@ export class SimHost {
   onEvent: (conn: Connection, e: TcpEvent, now: Time) => void = () => {};
   /** Called when a listener has a connection to accept. */
   onAccept: (conn: Connection, now: Time) => void = () => {};
+  /** Whether listeners' connections are accept()ed as they arrive (false: a server that never accepts). */
+  autoAccept = true;
+  /**
+   * Holds every segment this long before it reaches the wire (and the
+   * capture), as the traces' NFQUEUE delay rule on OUTPUT does.
+   */
+  outputDelay: Time = 0;
 
   constructor(
     sim: Sim,
@@ -157,6 +164,14 @@ export class SimHost {
   }
 
   #send(to: Ipv4Address, seg: TcpSegment): void {
+    if (this.outputDelay > 0) {
+      this.sim.events.after(this.outputDelay, () => this.#sendNow(to, seg));
+      return;
+    }
+    this.#sendNow(to, seg);
+  }
+
+  #sendNow(to: Ipv4Address, seg: TcpSegment): void {
     const tcp = buildTcp(seg, tcpPseudoHeader(this.addr, to, seg));
     const frame = new Uint8Array(8 + tcp.length);
     put32(frame, 0, this.addr);
@@ -179,6 +194,7 @@ export class SimHost {
     if (!parsed.ok || !parsed.value.checksumOk) return;
     const seg = parsed.value;
     this.#demux(now, seg, src, dst);
+    if (!this.autoAccept) return;
     for (const l of this.listeners.values()) {
       for (let c = l.accept(); c; c = l.accept()) this.onAccept(c, now);
     }

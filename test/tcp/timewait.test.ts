@@ -72,14 +72,15 @@ describe('tcp_time_wait: the connection becomes a timewait sock', () => {
     );
   });
 
-  test('driven by the table: there at 62 s - 1 ns, gone at 62 s (TcpExtTW); the observer hears it', () => {
+  test('driven by the table: there at 62 s - 1 ns, gone at 62 s; the observer hears it', () => {
     const t = timeWait();
     const seen: TcpTraceEvent[] = [];
     t.net.observer = (e) => seen.push(e);
     const table = t.net.timeWait;
+    // __inet_twsk_schedule counts TcpExtTW when the sock is made, not when it dies.
+    expect(t.net.counters.TcpExtTW).toBe(1);
     table.handleTimeout(s(62) - 1);
     expect(table.size).toBe(1);
-    expect(t.net.counters.TcpExtTW).toBe(0);
     table.handleTimeout(s(62));
     expect(table.size).toBe(0);
     expect(table.nextDeadline()).toBeUndefined();
@@ -163,7 +164,6 @@ describe('TIME_WAIT substate (tcp_timewait_state_process)', () => {
     t.send(s(5), { ...twAck(0), flags: RST, options: [] });
     expect(t.net.timeWait.size).toBe(0);
     expect(t.c.transitions.at(-1)).toEqual({ time: s(5), from: 'TIME_WAIT', to: 'CLOSE' });
-    expect(t.net.counters.TcpExtTW).toBe(0);
 
     const u = timeWait();
     u.net.sysctl = tcpSysctl({ tcp_rfc1337: 1 });
@@ -326,6 +326,55 @@ describe('tcp_max_tw_buckets', () => {
   });
 });
 
+describe('tcp_twsk_unique: may connect() take the 4-tuple?', () => {
+  test('an ephemeral port: tcp_tw_reuse 1, timestamps, and more than tcp_tw_reuse_delay since the entry', () => {
+    const t = timeWait();
+    const tw = twOf(t);
+    const table = t.net.timeWait;
+    expect(tw.entryStampMs).toBe(2000);
+    // The default 2: loopback only; 192.168.0.x is not.
+    expect(table.reusable(tw, s(10), true)).toBe(false);
+    t.net.sysctl = tcpSysctl({ tcp_tw_reuse: 1 });
+    expect(table.reusable(tw, ms(3000), true)).toBe(false);
+    expect(table.reusable(tw, ms(3001), true)).toBe(true);
+    t.net.sysctl = tcpSysctl({ tcp_tw_reuse: 1, tcp_tw_reuse_delay: 5000 });
+    expect(table.reusable(tw, ms(7000), true)).toBe(false);
+    expect(table.reusable(tw, ms(7001), true)).toBe(true);
+    t.net.sysctl = tcpSysctl({ tcp_tw_reuse: 0 });
+    expect(table.reusable(tw, s(10), true)).toBe(false);
+    // A port bound by the application: timestamps suffice, at once.
+    expect(table.reusable(tw, ms(2000), false)).toBe(true);
+    tw.tsRecentStamp = -1;
+    expect(table.reusable(tw, ms(2000), false)).toBe(false);
+  });
+
+  test("a FIN_WAIT2 sock: never for an ephemeral port; its peer's FIN with a timestamp restarts the delay", () => {
+    const t = finWait2();
+    t.net.sysctl = tcpSysctl({ tcp_tw_reuse: 1 });
+    const tw = twOf(t);
+    expect(tw.entryStampMs).toBe(1010);
+    expect(t.net.timeWait.reusable(tw, s(5), true)).toBe(false);
+    t.send(s(5), { ...fromServer(PEER_TS + 5000), flags: FIN | ACK, ack: seqAdd(ISS, 2) });
+    expect(tw.substate).toBe('TIME_WAIT');
+    expect(tw.entryStampMs).toBe(5000);
+    expect(t.net.timeWait.reusable(tw, ms(6000), true)).toBe(false);
+    expect(t.net.timeWait.reusable(tw, ms(6001), true)).toBe(true);
+  });
+
+  test('recycle: ISN = SND.NXT + 65537, TS.Recent and its stamp handed on; the sock goes (TcpExtTWRecycled)', () => {
+    const t = timeWait();
+    const tw = twOf(t);
+    const r = t.net.timeWait.recycle(tw, s(5));
+    expect(r).toEqual({
+      iss: seqAdd(ISS, 2 + 65537),
+      tsRecent: { value: PEER_TS + 2000, stamp: 2 },
+    });
+    expect(t.net.timeWait.size).toBe(0);
+    expect(t.net.counters.TcpExtTWRecycled).toBe(1);
+    expect(t.c.state).toBe('CLOSE');
+  });
+});
+
 describe('on the simulated network: the host finds the timewait sock', () => {
   const A = ipv4Address(10, 0, 0, 1);
   const B = ipv4Address(10, 0, 0, 2);
@@ -384,7 +433,6 @@ describe('on the simulated network: the host finds the timewait sock', () => {
     // with tcp_rfc1337=0 the timewait sock dies (RFC 1337's hazard H1).
     sim.run(s(10) + ms(3));
     expect(server.net.timeWait.size).toBe(0);
-    expect(server.net.counters.TcpExtTW).toBe(0);
   });
 
   test('the table timer ends it 60 s after, plus the timer wheel', () => {
@@ -424,6 +472,8 @@ describe('the table', () => {
     expect(expired).toHaveLength(200);
     expect(expired).toEqual([...expired].sort((a, b) => a - b));
     expect(expired.at(-1)).toBe(socks[150]!.expires);
-    expect(net.counters.TcpExtTW).toBe(200);
+    // Counted when armed first (__inet_twsk_schedule): timeouts of at most 4 s as killed.
+    expect(net.counters.TcpExtTWKilled).toBe(67);
+    expect(net.counters.TcpExtTW).toBe(133);
   });
 });

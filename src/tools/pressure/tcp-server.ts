@@ -1,6 +1,7 @@
 /**
  * `tcp-server -p PORT [-b BACKLOG] [--accept never|slow=DURATION|normal]
- * [--close never|immediate|after=DURATION] [--reply TEXT] [-v]`: tcplab's own
+ * [--close never|immediate|after=DURATION] [--reply TEXT] [--keepalive] [-v]`:
+ * tcplab's own
  * configurable server for the under-pressure labs (no such program exists on
  * Debian; it stands for the misbehaving applications of production
  * incidents). It listens on 0.0.0.0:PORT with listen(fd, BACKLOG) (default
@@ -8,6 +9,8 @@
  * - accepts: `normal`ly (as soon as a connection is in the accept queue),
  *   `never` (the accept queue fills, then the SYN queue), or `slow`ly (one
  *   accept() every DURATION);
+ * - with `--keepalive`, sets SO_KEEPALIVE on each accepted connection, so that
+ *   the kernel probes it after net.ipv4.tcp_keepalive_time of idleness;
  * - per accepted connection, sends TEXT and a newline if `--reply` is given,
  *   then closes it `immediate`ly, `after=DURATION`, or `never` (it reads and
  *   discards what comes, and on the peer's FIN does nothing: CLOSE_WAIT);
@@ -26,7 +29,8 @@ import { getoptLong } from '../getopt.js';
 
 const USAGE =
   'usage: tcp-server -p PORT [-b BACKLOG] [--accept never|slow=DURATION|normal]\n' +
-  '                  [--close never|immediate|after=DURATION] [--reply TEXT] [-v]\n';
+  '                  [--close never|immediate|after=DURATION] [--reply TEXT]\n' +
+  '                  [--keepalive] [-v]\n';
 
 type AcceptMode =
   | { readonly kind: 'normal' | 'never' }
@@ -68,6 +72,7 @@ export async function tcpServer(proc: Proc): Promise<number> {
       { name: 'accept', hasArg: true, key: 'accept' },
       { name: 'close', hasArg: true, key: 'close' },
       { name: 'reply', hasArg: true, key: 'reply' },
+      { name: 'keepalive', hasArg: false, key: 'keepalive' },
       { name: 'help', hasArg: false, key: 'h' },
     ],
   });
@@ -82,6 +87,7 @@ export async function tcpServer(proc: Proc): Promise<number> {
   let close: CloseMode = { kind: 'immediate' };
   let reply: string | undefined;
   let verbose = false;
+  let keepalive = false;
   for (const { key, value = '' } of parsed.args.options) {
     switch (key) {
       case 'h':
@@ -113,6 +119,9 @@ export async function tcpServer(proc: Proc): Promise<number> {
       }
       case 'reply':
         reply = value;
+        break;
+      case 'keepalive':
+        keepalive = true;
         break;
       case 'v':
         verbose = true;
@@ -152,6 +161,7 @@ export async function tcpServer(proc: Proc): Promise<number> {
     const c = await proc.wait(so.accept(lfd));
     if (isError(c)) return 1;
     log(`accepted ${formatIpv4Address(c.address)}:${c.port} fd ${c.fd}`);
+    if (keepalive) so.setsockopt(c.fd, 'SO_KEEPALIVE', true);
     hold(serve(proc, c.fd, `${formatIpv4Address(c.address)}:${c.port}`, close, reply, log));
   }
 }

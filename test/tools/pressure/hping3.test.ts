@@ -179,7 +179,7 @@ describe('what the target sees', () => {
 
 describe('a flood fills the SYN queue', () => {
   for (const syncookies of [0, 1]) {
-    test(`tcp_syncookies=${syncookies}: the SYN queue holds the backlog, then ${syncookies ? 'cookies' : 'drops'}`, async () => {
+    test(`tcp_syncookies=${syncookies}: the SYN queue holds backlog + 1, then ${syncookies ? 'cookies' : 'drops'}`, async () => {
       const lab = pressureLab();
       lab.server.tcp.sysctl = { ...lab.server.tcp.sysctl, tcp_syncookies: syncookies };
       start(lab, lab.server, ['tcp-server', '-p', '80', '-b', '16', '--accept', 'never']);
@@ -197,7 +197,8 @@ describe('a flood fills the SYN queue', () => {
       lab.sys.kill(lab.client, h.process.pid, 'SIGINT');
       await lab.sys.runUntil(lab.net.now + ms(1));
       const listener = lab.server.tcp.listeners.find((l) => l.listener.local.port === 80)!;
-      expect(listener.listener.synQueue.size).toBe(16);
+      // backlog + 1: inet_csk_reqsk_queue_is_full tests `>` (Linux 6.18 keeps 17 here).
+      expect(listener.listener.synQueue.size).toBe(17);
       const c = lab.server.tcp.net.counters;
       if (syncookies === 0) {
         expect(c.TcpExtTCPReqQFullDrop).toBeGreaterThan(50);

@@ -78,11 +78,28 @@ describe('tcp-server', () => {
     expect(l.acceptQueue).toHaveLength(2);
   });
 
+  test('--keepalive: SO_KEEPALIVE on the accepted connection; an idle peer is probed after tcp_keepalive_time', async () => {
+    const lab = pressureLab();
+    lab.server.sysctl.write('net.ipv4.tcp_keepalive_time', '10');
+    start(lab, lab.server, ['tcp-server', '-p', '80', '--close', 'never', '--keepalive']);
+    await lab.sys.runUntil(lab.net.now + ms(1));
+    start(lab, lab.client, ['nc', '-d', '192.168.0.22', '80']);
+    await lab.sys.runUntil(lab.net.now + ms(100));
+    const conn = lab.server.tcp.connections[0]!.conn;
+    expect(conn.state).toBe('ESTABLISHED');
+    const counters = lab.server.tcp.net.counters;
+    await lab.sys.runUntil(lab.net.now + s(9.5));
+    expect(counters.TcpExtTCPKeepAlive).toBe(0);
+    await lab.sys.runUntil(lab.net.now + s(1));
+    expect(counters.TcpExtTCPKeepAlive).toBe(1);
+  });
+
   test('usage errors, in the style of the other tools', async () => {
     const lab = pressureLab();
     const usage =
       'usage: tcp-server -p PORT [-b BACKLOG] [--accept never|slow=DURATION|normal]\n' +
-      '                  [--close never|immediate|after=DURATION] [--reply TEXT] [-v]\n';
+      '                  [--close never|immediate|after=DURATION] [--reply TEXT]\n' +
+      '                  [--keepalive] [-v]\n';
     const cases: [string[], string][] = [
       [[], 'tcp-server: a port is required (-p PORT)\n'],
       [['-p', 'x'], "tcp-server: invalid port 'x'\n"],

@@ -1,0 +1,235 @@
+/**
+ * The sender's SACK scoreboard: what the SACK blocks of an incoming ACK say
+ * about the retransmit queue (RFC 2018, RFC 2883 D-SACK; Linux tcp_input.c
+ * tcp_sacktag_write_queue, tcp_check_dsack, tcp_is_sackblock_valid,
+ * tcp_sacktag_one, tcp_check_sack_reordering, tcp_mark_head_lost). Read RFC
+ * 2018 3 and RFC 2883 4 first.
+ *
+ * Each segment of the retransmit queue carries Linux's tcp_skb_cb->sacked
+ * bits as booleans: `sacked` (TCPCB_SACKED_ACKED), `lost` (TCPCB_LOST),
+ * `retrans` (TCPCB_SACKED_RETRANS), `everRetransmitted` (TCPCB_EVER_RETRANS);
+ * the connection counts them (sacked_out, lost_out, retrans_out). tcplab's
+ * segments are one MSS or less (Linux's skbs with tcp_skb_pcount 1), so a
+ * block marks only the segments it covers whole: Linux's tcp_match_skb_to_sack
+ * splits a multi-MSS skb at MSS boundaries and never marks part of one MSS.
+ */
+
+import type { Time } from '../sim/time.js';
+import { type Seq, seqAdd, seqDiff, seqGe, seqGt, seqLt } from '../wire/seq.js';
+import type { SackBlock } from '../wire/tcp-options.js';
+import type { Connection, TxSegment } from './connection.js';
+import { tcpRackAdvance } from './rack.js';
+
+/** tcp_max_reordering's default (net/ipv4/tcp_ipv4.c tcp_sk_init: 300). */
+const TCP_MAX_REORDERING = 300;
+
+/** What the SACK blocks of one ACK did. */
+export interface SacktagResult {
+  /** Segments newly SACKed (sack_state->sack_delivered). */
+  readonly sackDelivered: number;
+  /** The ACK carried a D-SACK (RFC 2883). */
+  readonly dsack: boolean;
+  /**
+   * Send times of the first and last segment newly SACKed that were never
+   * retransmitted (first_sackt, last_sackt): an RTT sample (Karn's rule).
+   */
+  readonly firstSackt: Time | undefined;
+  readonly lastSackt: Time | undefined;
+  /** Send time of the most recently sent segment newly SACKed. */
+  readonly newestSentAt: Time | undefined;
+}
+
+/**
+ * Linux tcp_highest_sack_seq: the start of the highest SACKed segment, or
+ * SND.UNA when nothing is SACKed (the "forward-most" point, FACK).
+ */
+export function tcpHighestSackSeq(conn: Connection): Seq {
+  if (conn.sackedOut === 0 || conn.highestSack === undefined) return conn.sndUna;
+  return conn.highestSack;
+}
+
+/**
+ * Linux tcp_mark_skb_lost: `s` is lost (TCPCB_LOST, lost_out), unless it was
+ * SACKed; a retransmission already lost again gives its retrans_out back
+ * (TcpExtTCPLostRetransmit) so that it may go once more.
+ */
+export function tcpMarkSkbLost(conn: Connection, s: TxSegment): void {
+  if (s.sacked) return;
+  if (s.lost) {
+    if (s.retrans) {
+      s.retrans = false;
+      conn.retransOut--;
+      conn.net.count('TcpExtTCPLostRetransmit');
+      conn.lost++;
+    }
+  } else {
+    s.lost = true;
+    conn.lostOut++;
+    conn.lost++;
+  }
+}
+
+/**
+ * Linux tcp_check_sack_reordering: a segment below the highest SACKed one,
+ * never retransmitted, was delivered late: that is reordering, not loss. The
+ * degree (tp->reordering) grows to the distance in segments, and RACK's
+ * reordering window opens from now on (reord_seen).
+ */
+export function tcpCheckSackReordering(conn: Connection, lowSeq: Seq): void {
+  const fack = tcpHighestSackSeq(conn);
+  if (!seqLt(lowSeq, fack)) return;
+  const mss = conn.sndMss;
+  const metric = seqDiff(fack, lowSeq);
+  if (mss > 0 && metric > conn.reordering * mss) {
+    conn.reordering = Math.min(Math.ceil(metric / mss), TCP_MAX_REORDERING);
+  }
+  conn.reordSeen++;
+  conn.net.count('TcpExtTCPSACKReorder');
+}
+
+/**
+ * Linux tcp_is_sackblock_valid: a block must lie inside what was sent and end
+ * above SND.UNA. D-SACKs below SND.UNA would only feed the undo of a spurious
+ * recovery, which tcplab does not do (Linux without an undo_marker).
+ */
+function sackBlockValid(conn: Connection, b: SackBlock): boolean {
+  if (seqGt(b.right, conn.sndNxt) || !seqLt(b.left, b.right)) return false;
+  if (!seqLt(b.left, conn.sndNxt)) return false;
+  return seqGt(b.left, conn.sndUna);
+}
+
+/** The first segment of the retransmit queue that ends after `at` (binary search). */
+function firstEndingAfter(q: readonly TxSegment[], at: Seq): number {
+  let lo = 0;
+  let hi = q.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (seqGt(q[mid]!.end, at)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/**
+ * Linux tcp_sacktag_write_queue: reads the SACK blocks of an ACK (SND.UNA
+ * already moved to `ack`; DEVIATION(linux): the blocks of an ACK older than
+ * SND.UNA are not read, where Linux tags them too): detects a D-SACK (tcp_check_dsack: the first block
+ * below the cumulative ACK, or inside the second block; TcpExtTCPDSACKRecv,
+ * TcpExtTCPDSACKOfoRecv), drops invalid blocks (TcpExtTCPSACKDiscard,
+ * TcpExtTCPDSACKIgnoredNoUndo), and marks the segments the others cover whole
+ * as SACKed (tcp_sacktag_one): out of lost_out and retrans_out, into
+ * sacked_out, RACK advanced. A newly SACKed segment below one SACKed before,
+ * never retransmitted, is reordering (TcpExtTCPSACKReorder).
+ */
+export function tcpSacktagWriteQueue(
+  conn: Connection,
+  now: Time,
+  blocks: readonly SackBlock[],
+  ack: Seq,
+  priorSndUna: Seq,
+): SacktagResult {
+  let dsack = false;
+  const b0 = blocks[0];
+  if (b0 !== undefined) {
+    if (seqLt(b0.left, ack)) {
+      dsack = true;
+      conn.net.count('TcpExtTCPDSACKRecv');
+    } else if (blocks.length > 1) {
+      const b1 = blocks[1]!;
+      if (!seqGt(b0.right, b1.right) && !seqLt(b0.left, b1.left)) {
+        dsack = true;
+        conn.net.count('TcpExtTCPDSACKOfoRecv');
+      }
+    }
+    // tcp_dsack_seen: RACK may widen its reordering window (rack.ts).
+    if (dsack) conn.rackDsackSeen = true;
+  }
+  const valid: SackBlock[] = [];
+  for (let i = 0; i < blocks.length; i++) {
+    const b = blocks[i]!;
+    if (!sackBlockValid(conn, b)) {
+      conn.net.count(dsack && i === 0 ? 'TcpExtTCPDSACKIgnoredNoUndo' : 'TcpExtTCPSACKDiscard');
+      continue;
+    }
+    // "Ignore very old stuff early".
+    if (!seqGt(b.right, priorSndUna)) continue;
+    valid.push(b);
+  }
+  // Linux sorts the blocks to walk the queue once, in order.
+  if (valid.length > 1) valid.sort((x, y) => (seqLt(x.left, y.left) ? -1 : 1));
+  let sackDelivered = 0;
+  let firstSackt: Time | undefined;
+  let lastSackt: Time | undefined;
+  let newestSentAt: Time | undefined;
+  let reord: Seq | undefined;
+  const q = conn.rtxQueue;
+  for (const b of valid) {
+    for (let i = firstEndingAfter(q, b.left); i < q.length; i++) {
+      const s = q[i]!;
+      if (!seqLt(s.seq, b.right)) break;
+      if (s.sacked || seqLt(s.seq, b.left) || seqGt(s.end, b.right)) continue;
+      // tcp_sacktag_one.
+      tcpRackAdvance(conn, now, s);
+      if (s.retrans) {
+        s.retrans = false;
+        conn.retransOut--;
+      } else if (!s.everRetransmitted) {
+        if (seqLt(s.seq, tcpHighestSackSeq(conn)) && (reord === undefined || seqLt(s.seq, reord))) {
+          reord = s.seq;
+        }
+        if (firstSackt === undefined) firstSackt = s.sentAt;
+        lastSackt = s.sentAt;
+      }
+      if (s.lost) {
+        s.lost = false;
+        conn.lostOut--;
+      }
+      s.sacked = true;
+      conn.sackedOut++;
+      conn.delivered++;
+      sackDelivered++;
+      if (newestSentAt === undefined || s.sentAt > newestSentAt) newestSentAt = s.sentAt;
+      // tcp_sacktag_walk: "if (!before(TCP_SKB_CB(skb)->seq, tcp_highest_sack_seq(tp))) tcp_advance_highest_sack".
+      if (
+        conn.highestSack === undefined ||
+        conn.sackedOut === 1 ||
+        seqGe(s.seq, conn.highestSack)
+      ) {
+        conn.highestSack = s.seq;
+      }
+    }
+  }
+  if (reord !== undefined) tcpCheckSackReordering(conn, reord);
+  return { sackDelivered, dsack, firstSackt, lastSackt, newestSentAt };
+}
+
+/**
+ * Linux tcp_force_fast_retransmit: the highest SACK is more than tcp_reordering
+ * segments above SND.UNA.
+ */
+export function tcpForceFastRetransmit(conn: Connection): boolean {
+  return seqGt(tcpHighestSackSeq(conn), seqAdd(conn.sndUna, conn.reordering * conn.sndMss));
+}
+
+/**
+ * Linux tcp_update_scoreboard with tcp_mark_head_lost, the loss marking of RFC
+ * 6675 (4, IsLost) when RACK is off (tcp_recovery = 0): from the head, the
+ * holes below which fewer than sacked_out - reordering SACKed segments lie are
+ * lost; or, on entering recovery with fewer SACKs, the head alone.
+ */
+export function tcpUpdateScoreboard(conn: Connection, fastRexmit: boolean): void {
+  const sackedUpto = conn.sackedOut - conn.reordering;
+  if (sackedUpto >= 0) markHeadLost(conn, sackedUpto, false);
+  else if (fastRexmit) markHeadLost(conn, 1, true);
+}
+
+function markHeadLost(conn: Connection, packets: number, markHead: boolean): void {
+  let cnt = 0;
+  for (const s of conn.rtxQueue) {
+    if (seqGt(s.end, conn.sndNxt)) break;
+    if (s.sacked) cnt++;
+    if (cnt > packets) break;
+    if (!s.lost) tcpMarkSkbLost(conn, s);
+    if (markHead) break;
+  }
+}
