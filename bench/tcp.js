@@ -27,7 +27,9 @@
 // 2. memory: heap bytes per idle ESTABLISHED connection (20 000 connected pairs,
 //    both ends counted) and per TIME_WAIT entry (20 000 timewait socks, their
 //    connections dropped), from process.memoryUsage() (heapUsed + arrayBuffers)
-//    after a forced GC.
+//    after a forced GC. Then the same idle connection through the hosts (10 000
+//    pairs): the engine's connection plus what HostTcp keeps for it (its sock in
+//    the connection table, its timer, the socket's IP id), for the record.
 // 3. bulk: 1 GiB from one host to the other over a 10 Gbit/s link with 1 ms
 //    delay, payload bytes per wall-clock second (as objects: a FIFO transmitter
 //    at 10 Gbit/s, then the delay; through the hosts: median of three runs).
@@ -566,6 +568,44 @@ function memory(n) {
   return { perEstablished, perTimeWait, keep: r };
 }
 
+/** Idle ESTABLISHED connections between two src/host Hosts: connect, accept, nothing sent. */
+function hostPairs(n) {
+  const { net, client, server } = hostPair({});
+  const l = server.tcp.listen(0, 80, 4096, false);
+  const kept = [];
+  const owner = () => {};
+  l.onAcceptable = () => {
+    for (let s = server.tcp.accept(l, owner); s; s = server.tcp.accept(l, owner)) kept.push(s);
+  };
+  const serverAddr = server.interfaces.find((i) => i.kind === 'ethernet').primaryAddress;
+  for (let i = 0; i < n; i++) {
+    const r = client.tcp.connect({
+      localAddr: 0,
+      localPort: PORT_FIRST + i,
+      remoteAddr: serverAddr,
+      remotePort: 80,
+      owner,
+    });
+    if (!r.ok) throw new Error(`bench: connect: ${r.errno}`);
+    kept.push(r.value);
+    // Handshakes in batches, well within the listener's queues.
+    if (i % 100 === 99) net.events.runUntil(net.now + 10_000_000);
+  }
+  net.events.runUntil(net.now + 10_000_000);
+  if (kept.length !== 2 * n || kept.some((s) => s.conn.state !== 'ESTABLISHED')) {
+    throw new Error('bench: a handshake through the hosts did not complete');
+  }
+  return { net, kept };
+}
+
+function memoryThroughHosts(n) {
+  hostPairs(200);
+  const before = heapUsed();
+  const r = hostPairs(n);
+  const after = heapUsed();
+  return { perEstablished: (after - before) / r.kept.length, keep: r };
+}
+
 // ---- 3. Bulk. ----
 
 function bulk(bytes, wire) {
@@ -708,7 +748,17 @@ function runMemory() {
       `(${MEMORY_COUNT} entries, table included; goal <= 300: ${goal(mem.perTimeWait <= 300)}; Linux: 571)`,
   );
 
-  return { bytesPerEstablished: mem.perEstablished, bytesPerTimeWait: mem.perTimeWait };
+  const hosts = memoryThroughHosts(MEMORY_COUNT / 2);
+  console.log(
+    `tcp memory THROUGH THE HOSTS: ${hosts.perEstablished.toFixed(0)} bytes (heap + ArrayBuffers) per idle ESTABLISHED connection ` +
+      `(${MEMORY_COUNT} ends: the connection above plus HostTcp's sock, its timer and IP id counter)`,
+  );
+
+  return {
+    bytesPerEstablished: mem.perEstablished,
+    bytesPerTimeWait: mem.perTimeWait,
+    bytesPerEstablishedHosts: hosts.perEstablished,
+  };
 }
 
 function runBulk(bulkMiB) {

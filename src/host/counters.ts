@@ -7,6 +7,7 @@
  */
 
 import type { Time } from '../sim/time.js';
+import { view } from '../wire/bytes.js';
 
 /** nstat's names for /proc/net/snmp "Ip:" (Linux: net/ipv4/proc.c snmp4_ipstats_list). */
 export const IP_COUNTERS = [
@@ -292,20 +293,69 @@ export interface DropRecord {
 /** The most recent drops kept in the log; counts per reason are never lost. */
 export const DROP_LOG_SIZE = 4096;
 
-/** Every drop of a host: counts per reason, the most recent records, and observers. */
+/**
+ * Every drop of a host: counts per reason, the most recent records, and observers.
+ * The records are a ring of parallel arrays, filled in place: a host dropping
+ * every packet of a flood makes no object per drop (a record is built when it is
+ * read, or for an observer).
+ */
 export class DropLog {
   readonly #counts = new Map<HostDropReason, number>();
-  readonly #records: DropRecord[] = [];
+  readonly #time: Time[] = [];
+  readonly #reason: HostDropReason[] = [];
+  readonly #where: string[] = [];
+  readonly #ifname: (string | undefined)[] = [];
+  readonly #bytes: Uint8Array[] = [];
+  /** The dropped bytes are `#bytes[i]` from `#start[i]` to `#end[i]` (a view made when read). */
+  readonly #start: number[] = [];
+  readonly #end: number[] = [];
+  /** Where the next record goes once the ring is full (its oldest). */
+  #head = 0;
   #total = 0;
   /** Called for every drop (tracing only; must not call back into the host). */
   observer: ((d: DropRecord) => void) | undefined;
 
   record(d: DropRecord): void {
-    this.#counts.set(d.reason, (this.#counts.get(d.reason) ?? 0) + 1);
+    this.add(d.time, d.reason, d.where, d.ifname, d.bytes);
+  }
+
+  /**
+   * record() without a DropRecord to build; the bytes dropped are
+   * `bytes[start, end)` (a datagram read in place in its frame: no view of it is
+   * made unless the record is read).
+   */
+  add(
+    time: Time,
+    reason: HostDropReason,
+    where: string,
+    ifname: string | undefined,
+    bytes: Uint8Array,
+    start = 0,
+    end = bytes.length,
+  ): void {
+    this.#counts.set(reason, (this.#counts.get(reason) ?? 0) + 1);
     this.#total++;
-    if (this.#records.length === DROP_LOG_SIZE) this.#records.shift();
-    this.#records.push(d);
-    this.observer?.(d);
+    if (this.#time.length < DROP_LOG_SIZE) {
+      this.#time.push(time);
+      this.#reason.push(reason);
+      this.#where.push(where);
+      this.#ifname.push(ifname);
+      this.#bytes.push(bytes);
+      this.#start.push(start);
+      this.#end.push(end);
+    } else {
+      const i = this.#head;
+      this.#time[i] = time;
+      this.#reason[i] = reason;
+      this.#where[i] = where;
+      this.#ifname[i] = ifname;
+      this.#bytes[i] = bytes;
+      this.#start[i] = start;
+      this.#end[i] = end;
+      this.#head = i + 1 === DROP_LOG_SIZE ? 0 : i + 1;
+    }
+    const o = this.observer;
+    if (o !== undefined) o({ time, reason, where, ifname, bytes: slice(bytes, start, end) });
   }
 
   /** Drops with `reason` so far. */
@@ -319,11 +369,28 @@ export class DropLog {
 
   /** The most recent records, oldest first (at most DROP_LOG_SIZE). */
   get records(): readonly DropRecord[] {
-    return this.#records;
+    const n = this.#time.length;
+    const out: DropRecord[] = [];
+    for (let k = 0; k < n; k++) {
+      const i = (this.#head + k) % n;
+      out.push({
+        time: this.#time[i]!,
+        reason: this.#reason[i]!,
+        where: this.#where[i]!,
+        ifname: this.#ifname[i],
+        bytes: slice(this.#bytes[i]!, this.#start[i]!, this.#end[i]!),
+      });
+    }
+    return out;
   }
 
   /** Counts per reason, reasons sorted. */
   counts(): [HostDropReason, number][] {
     return [...this.#counts.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1));
   }
+}
+
+/** `bytes[start, end)`: `bytes` itself when that is all of it. */
+function slice(bytes: Uint8Array, start: number, end: number): Uint8Array {
+  return start === 0 && end === bytes.length ? bytes : view(bytes, start, end);
 }

@@ -402,7 +402,19 @@ export class Host {
     iface: NetInterface | undefined,
     bytes: Uint8Array,
   ): void {
-    this.drops.record({ time: this.events.now, reason, where, ifname: iface?.name, bytes });
+    this.drops.add(this.events.now, reason, where, iface?.name, bytes);
+  }
+
+  /** drop() of `bytes[start, end)`, a datagram read in place in its frame (no view made). */
+  dropIn(
+    reason: HostDropReason,
+    where: string,
+    iface: NetInterface | undefined,
+    bytes: Uint8Array,
+    start: number,
+    end: number,
+  ): void {
+    this.drops.add(this.events.now, reason, where, iface?.name, bytes, start, end);
   }
 
   /**

@@ -23,7 +23,7 @@
 import { HZ, jiffies } from '../sim/jiffies.js';
 import type { Time } from '../sim/time.js';
 import { type Ipv4Address, isIpv4Multicast } from '../wire/address.js';
-import { freshBytes, get16, put16, view } from '../wire/bytes.js';
+import { EMPTY_BYTES, freshBytes, get16, put16, view } from '../wire/bytes.js';
 import { internetChecksum, sumWords } from '../wire/checksum.js';
 import { checksumVerifies } from '../wire/checksum-report.js';
 import {
@@ -43,7 +43,7 @@ import {
   ICMP_TIME_EXCEEDED,
 } from '../wire/icmp.js';
 import {
-  decodeIpv4,
+  decodeIpv4InPlace,
   emitIpv4BasicHeader,
   IP_DF,
   IPV4_HEADER_LEN,
@@ -178,6 +178,15 @@ const SENT: SendResult = { ok: true };
 
 /** The input route of a datagram for this host (one object: it is only read). */
 const INPUT_LOCAL: InputRoute = { kind: 'local' };
+/** The other verdicts that carry nothing of the datagram's, one object each. */
+const INPUT_BROADCAST: InputRoute = { kind: 'broadcast' };
+const INPUT_EHOSTUNREACH: InputRoute = { kind: 'error', err: 'EHOSTUNREACH' };
+const INPUT_ENETUNREACH: InputRoute = { kind: 'error', err: 'ENETUNREACH' };
+const INPUT_EACCES: InputRoute = { kind: 'error', err: 'EACCES' };
+const INPUT_EINVAL: InputRoute = { kind: 'error', err: 'EINVAL' };
+const MARTIAN_SOURCE: InputRoute = { kind: 'martian', reason: 'IP_INVALID_SOURCE' };
+const MARTIAN_DEST: InputRoute = { kind: 'martian', reason: 'IP_INVALID_DEST' };
+const MARTIAN_OTHER: InputRoute = { kind: 'martian', reason: 'NOT_SPECIFIED' };
 
 /** net/ipv4/route.c: ip_rt_error_cost = HZ (net.ipv4.route.error_cost), in jiffies. */
 const IP_RT_ERROR_COST = HZ;
@@ -191,6 +200,13 @@ export class IpLayer {
 
   /** net.ipv4.ip_default_ttl, kept up to date: read for every datagram sent. */
   #defaultTtl: number;
+  /** net.ipv4.ip_forward non-zero, kept up to date: read for every datagram not ours. */
+  #forwarding: boolean;
+  /**
+   * The header of the datagram ip_rcv is checking, re-pointed at each one: it is
+   * read only before the datagram goes anywhere (decodeIpv4InPlace keeps nothing of it).
+   */
+  readonly #rcvView = new Ipv4View(EMPTY_BYTES, 0);
 
   constructor(host: Host) {
     this.#host = host;
@@ -199,6 +215,11 @@ export class IpLayer {
     this.#defaultTtl = host.sysctl.int(ttl);
     host.sysctl.onChange(ttl, (v) => {
       this.#defaultTtl = v as number;
+    });
+    const forward = 'net.ipv4.ip_forward';
+    this.#forwarding = host.sysctl.int(forward) !== 0;
+    host.sysctl.onChange(forward, (v) => {
+      this.#forwarding = v !== 0;
     });
   }
 
@@ -226,7 +247,9 @@ export class IpLayer {
       this.#inhdrError(iface, view(frame, at));
       return;
     }
-    const v = new Ipv4View(frame, at);
+    const v = this.#rcvView;
+    v.bytes = frame;
+    v.at = at;
     // "if (iph->ihl < 5 || iph->version != 4) goto inhdr_error".
     if (v.ihl < 5 || v.version !== 4) {
       this.#inhdrError(iface, view(frame, at));
@@ -274,9 +297,40 @@ export class IpLayer {
     // we can trim to the true length of the frame": the datagram is
     // frame[at, at + total). The checks above are parseIpv4's: decode without
     // making them again.
-    const skb = new ReceivedDatagram(frame, at, total, decodeIpv4(v, headerSum), iface, pktType);
+    if (!host.hasHooks('PREROUTING')) {
+      // No hook to hand the decoded datagram to: the input route comes first
+      // (it reads the addresses alone), and a datagram it refuses (no route, a
+      // martian) is dropped without being decoded.
+      const src = v.src;
+      const r = this.#routeInput(iface, src, v.dst);
+      if (r.kind === 'error') {
+        this.#ipError(now, iface, frame, at, total, src, pktType, r.err);
+        return;
+      }
+      if (r.kind === 'martian') {
+        host.drop(r.reason, 'ip_route_input_slow', iface, view(frame, at, at + total));
+        return;
+      }
+      const skb = new ReceivedDatagram(
+        frame,
+        at,
+        total,
+        decodeIpv4InPlace(v, headerSum),
+        iface,
+        pktType,
+      );
+      this.#rcvFinish(now, skb, r);
+      return;
+    }
+    const skb = new ReceivedDatagram(
+      frame,
+      at,
+      total,
+      decodeIpv4InPlace(v, headerSum),
+      iface,
+      pktType,
+    );
     if (
-      host.hasHooks('PREROUTING') &&
       host.runHook('PREROUTING', {
         datagram: skb.datagram,
         ip: skb.ip,
@@ -287,7 +341,7 @@ export class IpLayer {
       host.drop('NETFILTER_DROP', 'nf_hook PREROUTING', iface, skb.datagram);
       return;
     }
-    this.#rcvFinish(now, skb);
+    this.#rcvFinish(now, skb, this.#routeInput(iface, skb.ip.src, skb.ip.dst));
   }
 
   /** ip_rcv_core's inhdr_error (a method: a closure would be made per packet). */
@@ -296,11 +350,10 @@ export class IpLayer {
     this.#host.drop('IP_INHDR', 'ip_rcv_core', iface, bytes);
   }
 
-  /** ip_rcv_finish: the route decides. */
-  #rcvFinish(now: Time, skb: ReceivedDatagram): void {
+  /** ip_rcv_finish: the route `r` (ip_route_input_noref's) decides. */
+  #rcvFinish(now: Time, skb: ReceivedDatagram, r: InputRoute): void {
     const host = this.#host;
     const { ip, iface, pktType } = skb;
-    const r = this.#routeInput(iface, ip);
     switch (r.kind) {
       case 'local':
       case 'broadcast': {
@@ -316,7 +369,7 @@ export class IpLayer {
         this.#forward(now, iface, skb.datagram, ip, pktType, r.out);
         return;
       case 'error':
-        this.#ipError(now, iface, skb.datagram, ip, pktType, r.err);
+        this.#ipError(now, iface, skb.frame, skb.at, skb.length, ip.src, pktType, r.err);
         return;
       case 'martian':
         host.drop(r.reason, 'ip_route_input_slow', iface, skb.datagram);
@@ -333,25 +386,23 @@ export class IpLayer {
    * ip_route_input_noref → ip_route_input_slow. Packets on lo were routed when
    * they were sent (the skb keeps its dst): they are ours.
    */
-  #routeInput(iface: NetInterface, ip: ReceivedIpv4Packet): InputRoute {
+  #routeInput(iface: NetInterface, src: Ipv4Address, dst: Ipv4Address): InputRoute {
     const host = this.#host;
-    const { src, dst } = ip;
     if (iface.kind === 'loopback') {
-      return { kind: host.addressType(iface, dst) === 'broadcast' ? 'broadcast' : 'local' };
+      return host.addressType(iface, dst) === 'broadcast' ? INPUT_BROADCAST : INPUT_LOCAL;
     }
     if (isIpv4Multicast(dst)) {
       // ip_route_input_rcu: only groups the host joined; it joins none.
-      return { kind: 'martian', reason: 'NOT_SPECIFIED' };
+      return MARTIAN_OTHER;
     }
-    if (isIpv4Multicast(src) || src === 0xffff_ffff)
-      return { kind: 'martian', reason: 'IP_INVALID_SOURCE' };
+    if (isIpv4Multicast(src) || src === 0xffff_ffff) return MARTIAN_SOURCE;
     // "Accept zero addresses only to limited broadcast".
-    if (dst === 0xffff_ffff || (src === 0 && dst === 0)) return { kind: 'broadcast' };
-    if (isZeronet(src)) return { kind: 'martian', reason: 'IP_INVALID_SOURCE' };
-    if (isZeronet(dst)) return { kind: 'martian', reason: 'IP_INVALID_DEST' };
+    if (dst === 0xffff_ffff || (src === 0 && dst === 0)) return INPUT_BROADCAST;
+    if (isZeronet(src)) return MARTIAN_SOURCE;
+    if (isZeronet(dst)) return MARTIAN_DEST;
     // route_localnet is 0: loopback addresses never come from outside.
-    if (isLoopbackAddress(dst)) return { kind: 'martian', reason: 'IP_INVALID_DEST' };
-    if (isLoopbackAddress(src)) return { kind: 'martian', reason: 'IP_INVALID_SOURCE' };
+    if (isLoopbackAddress(dst)) return MARTIAN_DEST;
+    if (isLoopbackAddress(src)) return MARTIAN_SOURCE;
     // The last datagram's verdict, when it was ours and came the same way (a
     // host mostly hears from the peer it heard from last): what follows reads
     // the routing tables only, whose generation says whether they moved.
@@ -364,17 +415,16 @@ export class IpLayer {
     ) {
       return INPUT_LOCAL;
     }
-    const forwarding = host.sysctl.int('net.ipv4.ip_forward') !== 0;
+    const forwarding = this.#forwarding;
     const route = host.routes.lookup(dst);
-    if (route === undefined)
-      return { kind: 'error', err: forwarding ? 'ENETUNREACH' : 'EHOSTUNREACH' };
+    if (route === undefined) return forwarding ? INPUT_ENETUNREACH : INPUT_EHOSTUNREACH;
     switch (route.type) {
       case 'broadcast':
-        return { kind: 'broadcast' };
+        return INPUT_BROADCAST;
       case 'local':
         // fib_validate_source with rp_filter 0: our own address as the source of
         // a packet from the wire is a martian.
-        if (host.isLocalAddress(src)) return { kind: 'martian', reason: 'IP_INVALID_SOURCE' };
+        if (host.isLocalAddress(src)) return MARTIAN_SOURCE;
         this.#inputLocalDst = dst;
         this.#inputLocalSrc = src;
         this.#inputLocalIface = iface;
@@ -383,13 +433,13 @@ export class IpLayer {
       // fib_lookup fails on these types with their fib_props error; "if
       // (!IN_DEV_FORWARD(in_dev)) err = -EHOSTUNREACH".
       case 'unreachable':
-        return { kind: 'error', err: 'EHOSTUNREACH' };
+        return INPUT_EHOSTUNREACH;
       case 'prohibit':
-        return { kind: 'error', err: forwarding ? 'EACCES' : 'EHOSTUNREACH' };
+        return forwarding ? INPUT_EACCES : INPUT_EHOSTUNREACH;
       case 'blackhole':
-        return { kind: 'error', err: forwarding ? 'EINVAL' : 'EHOSTUNREACH' };
+        return forwarding ? INPUT_EINVAL : INPUT_EHOSTUNREACH;
       case 'unicast': {
-        if (!forwarding) return { kind: 'error', err: 'EHOSTUNREACH' };
+        if (!forwarding) return INPUT_EHOSTUNREACH;
         const out = this.#outputRoute(route, dst, undefined);
         return { kind: 'forward', out };
       }
@@ -405,24 +455,27 @@ export class IpLayer {
   #ipError(
     now: Time,
     iface: NetInterface,
-    datagram: Uint8Array,
-    ip: ReceivedIpv4Packet,
+    frame: Uint8Array,
+    at: number,
+    length: number,
+    src: Ipv4Address,
     pktType: PacketType,
     err: 'EHOSTUNREACH' | 'ENETUNREACH' | 'EACCES' | 'EINVAL',
   ): void {
     const host = this.#host;
     const c = host.counters;
-    const forwarding = host.sysctl.int('net.ipv4.ip_forward') !== 0;
-    if (!forwarding) {
+    if (!this.#forwarding) {
+      // The datagram is `frame[at, at + length)`: dropped without a view of it.
       if (err === 'ENETUNREACH') {
         c.count('IpExtInNoRoutes');
-        host.drop('IP_INNOROUTES', 'ip_error', iface, datagram);
+        host.dropIn('IP_INNOROUTES', 'ip_error', iface, frame, at, at + length);
       } else {
         c.count('IpInAddrErrors');
-        host.drop('IP_INADDRERRORS', 'ip_error', iface, datagram);
+        host.dropIn('IP_INADDRERRORS', 'ip_error', iface, frame, at, at + length);
       }
       return;
     }
+    const datagram = view(frame, at, at + length);
     let code: number;
     let reason: 'IP_INNOROUTES' | 'NOT_SPECIFIED' = 'NOT_SPECIFIED';
     switch (err) {
@@ -443,7 +496,7 @@ export class IpLayer {
     }
     // The source's inet_peer: the same bucket icmp_send's per-destination limit
     // draws from next (both use peer->rate_tokens).
-    const peer = host.icmp.peer(ip.src);
+    const peer = host.icmp.peer(src);
     const j = jiffies(now);
     peer.rateTokens += j - peer.rateLast;
     if (peer.rateTokens > IP_RT_ERROR_BURST) peer.rateTokens = IP_RT_ERROR_BURST;
@@ -616,26 +669,45 @@ export class IpLayer {
         return r;
       }
     }
-    const result = this.#routeOutputSlow(dst, src, oif);
-    const entry = { dst, src, oif, generation, result };
-    if (cache.length < ROUTE_CACHE_ENTRIES) cache.push(entry);
-    else cache[this.#routeCacheNext++ % ROUTE_CACHE_ENTRIES] = entry;
+    const result = this.#routeOutputSlow(dst, src, oif, generation);
+    // A miss (a SYN-ACK to each spoofed source of a flood) rewrites the oldest
+    // entry in place: no object per miss.
+    if (cache.length < ROUTE_CACHE_ENTRIES) cache.push({ dst, src, oif, generation, result });
+    else {
+      const e = cache[this.#routeCacheNext++ % ROUTE_CACHE_ENTRIES]!;
+      e.dst = dst;
+      e.src = src;
+      e.oif = oif;
+      e.generation = generation;
+      e.result = result;
+    }
     return result;
   }
 
   readonly #routeCache: {
-    readonly dst: Ipv4Address;
-    readonly src: Ipv4Address | undefined;
-    readonly oif: NetInterface | undefined;
-    readonly generation: number;
-    readonly result: RouteOutputResult;
+    dst: Ipv4Address;
+    src: Ipv4Address | undefined;
+    oif: NetInterface | undefined;
+    generation: number;
+    result: RouteOutputResult;
   }[] = [];
   #routeCacheNext = 0;
+
+  /**
+   * The last output route through a gateway, for any destination behind it: the
+   * device, next hop, source and MTU come from the route and the gateway alone
+   * (Linux shares one nexthop's dst the same way, fib_nh's nh_pcpu_rth_output).
+   */
+  #gatewayRoute: Route | undefined = undefined;
+  #gatewaySrc: Ipv4Address | undefined = undefined;
+  #gatewayGeneration = -1;
+  #gatewayResult: RouteOutputResult | undefined = undefined;
 
   #routeOutputSlow(
     dst: Ipv4Address,
     src: Ipv4Address | undefined,
     oif: NetInterface | undefined,
+    generation: number,
   ): RouteOutputResult {
     const host = this.#host;
     if (src !== undefined && src !== 0) {
@@ -678,8 +750,25 @@ export class IpLayer {
       case 'blackhole':
         return { ok: false, errno: 'EINVAL' };
       default: {
+        const viaGateway = route.gateway !== undefined && route.type === 'unicast';
+        if (
+          viaGateway &&
+          this.#gatewayRoute === route &&
+          this.#gatewaySrc === src &&
+          this.#gatewayGeneration === generation
+        ) {
+          const r = this.#gatewayResult!;
+          if (r.ok && r.mtu === r.dev.mtu) return r;
+        }
         const out = this.#outputRoute(route, dst, src);
-        return { ok: true, ...out };
+        const result: RouteOutputResult = { ok: true, ...out };
+        if (viaGateway) {
+          this.#gatewayRoute = route;
+          this.#gatewaySrc = src;
+          this.#gatewayGeneration = generation;
+          this.#gatewayResult = result;
+        }
+        return result;
       }
     }
   }
@@ -882,7 +971,10 @@ export class IpLayer {
     if (bytes.length < IPV4_HEADER_LEN || bytes.length > IPV4_MAX_TOTAL_LEN) {
       return { ok: false, errno: 'EINVAL', reason: 'NOT_SPECIFIED' };
     }
-    const datagram = bytes.slice();
+    // Copied once, behind room for the Ethernet header (see IpOutput.frame).
+    const frame = freshBytes(ETHERNET_HEADER_LEN + bytes.length);
+    frame.set(bytes, ETHERNET_HEADER_LEN);
+    const datagram = view(frame, ETHERNET_HEADER_LEN);
     const v = new Ipv4View(datagram);
     if (v.version !== 4 || v.ihl < 5 || v.headerLength > datagram.length) {
       return { ok: false, errno: 'EINVAL', reason: 'NOT_SPECIFIED' };
@@ -899,7 +991,7 @@ export class IpLayer {
     }
     put16(datagram, 10, 0);
     put16(datagram, 10, internetChecksum(datagram, 0, v.headerLength));
-    return this.#localOut(now, datagram, undefined, r, false);
+    return this.#localOut(now, datagram, frame, r, false);
   }
 
   /**

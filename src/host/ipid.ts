@@ -18,15 +18,27 @@ import type { Random } from '../sim/random.js';
 import type { Ipv4Address } from '../wire/address.js';
 
 /**
- * net/ipv4/route.c ip_idents_reserve: "if one generator is seldom used", a
- * random perturbation of up to the jiffies since its last use is added.
- * DEVIATION(linux): Linux hashes (daddr, saddr, protocol) with a secret key
- * into 2048+ shared buckets; tcplab keeps one generator per triple, so two flows
- * never share one.
+ * How many generators a host has: Linux sizes ip_idents by memory
+ * (alloc_large_system_hash in ip_rt_init), 2048 at the least; tcplab takes that
+ * least, so that a flood from spoofed sources costs no memory here.
+ */
+export const IP_IDENTS_BUCKETS = 2048;
+
+/**
+ * The generators of net/ipv4/route.c __ip_select_ident and ip_idents_reserve: a
+ * fixed table of IP_IDENTS_BUCKETS (id, stamp) pairs; (destination, source,
+ * protocol) picks one, and flows that hash alike share it, as in Linux. "If one
+ * generator is seldom used", a random perturbation of up to the jiffies since its
+ * last use is added.
+ * DEVIATION(linux): Linux hashes with siphash under a per-namespace random key;
+ * tcplab mixes the three with a fixed function (deterministic runs). ip_rt_init
+ * fills ip_idents with random bytes at boot; tcplab draws a bucket's start the
+ * first time it is used.
  */
 export class IpIdents {
   readonly #random: Random;
-  readonly #buckets = new Map<string, { id: number; stamp: number }>();
+  /** ip_idents, ip_tstamps, and which buckets have drawn their start; made at first use. */
+  #table: { ids: Uint32Array; stamps: Float64Array; drawn: Uint8Array } | undefined;
 
   constructor(random: Random) {
     this.#random = random;
@@ -40,23 +52,42 @@ export class IpIdents {
     protocol: number,
     segs = 1,
   ): number {
-    const key = `${dst}/${src}/${protocol}`;
-    let b = this.#buckets.get(key);
-    if (b === undefined) {
-      // ip_rt_init fills ip_idents with random bytes; ip_tstamps starts at 0.
-      b = { id: this.#random.uint32(), stamp: 0 };
-      this.#buckets.set(key, b);
+    if (this.#table === undefined) {
+      this.#table = {
+        ids: new Uint32Array(IP_IDENTS_BUCKETS),
+        stamps: new Float64Array(IP_IDENTS_BUCKETS),
+        drawn: new Uint8Array(IP_IDENTS_BUCKETS),
+      };
+    }
+    const { ids, stamps, drawn } = this.#table;
+    const bucket = ipIdentsBucket(dst, src, protocol);
+    if (drawn[bucket] === 0) {
+      drawn[bucket] = 1;
+      ids[bucket] = this.#random.uint32();
     }
     let delta = 0;
-    if (b.stamp !== nowJiffies) {
-      const idle = (nowJiffies - b.stamp) >>> 0;
-      b.stamp = nowJiffies;
+    const old = stamps[bucket]!;
+    if (old !== nowJiffies) {
+      const idle = (nowJiffies - old) >>> 0;
+      stamps[bucket] = nowJiffies;
       // get_random_u32_below(now - old).
       if (idle > 0) delta = this.#random.int(0, idle - 1);
     }
-    b.id = (b.id + segs + delta) >>> 0;
-    return (b.id - segs) & 0xffff;
+    const id = (ids[bucket]! + segs + delta) >>> 0;
+    ids[bucket] = id;
+    return (id - segs) & 0xffff;
   }
+}
+
+/**
+ * The generator of (daddr, saddr, protocol): a 32-bit mix of the three, as
+ * siphash_3u32 (without its key) spreads them, "& ip_idents_mask".
+ */
+export function ipIdentsBucket(dst: Ipv4Address, src: Ipv4Address, protocol: number): number {
+  let h = Math.imul(dst ^ 0x9e3779b9, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13) ^ src, 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 16) ^ protocol, 0x85ebca6b);
+  return (h ^ (h >>> 15)) & (IP_IDENTS_BUCKETS - 1);
 }
 
 /**

@@ -29,6 +29,14 @@ export interface InboundPacket {
   readonly pktType: PacketType;
   /** The route input found: addressed to one of our addresses, or a broadcast. */
   readonly delivery: 'local' | 'broadcast';
+  /**
+   * Where `datagram` lies, when IP read it in place: `frame[at, at + length)`. A
+   * transport may parse its header there rather than from `ip.payload` (a view
+   * made on demand).
+   */
+  readonly frame?: Uint8Array;
+  readonly at?: number;
+  readonly length?: number;
 }
 
 /** An ICMP error about a datagram this host sent, for the protocol that sent it. */

@@ -41,6 +41,7 @@ import type { Timer } from '../sim/events.js';
 import type { Random } from '../sim/random.js';
 import type { Time } from '../sim/time.js';
 import { Connection, type TcpEvent } from '../tcp/connection.js';
+import { tcpReqErrAborts } from '../tcp/icmp.js';
 import { Listener } from '../tcp/listen.js';
 import { TcpNet } from '../tcp/net.js';
 import { countReset, tcpResetFor } from '../tcp/reset.js';
@@ -49,14 +50,14 @@ import type { TimeWaitSock } from '../tcp/timewait.js';
 import type { Ipv4Address } from '../wire/address.js';
 import { freshBytes } from '../wire/bytes.js';
 import type { IcmpQuote } from '../wire/icmp.js';
-import { IPPROTO_TCP, type ReceivedIpv4Packet } from '../wire/ipv4.js';
+import { IPPROTO_TCP, IPV4_HEADER_LEN, type ReceivedIpv4Packet } from '../wire/ipv4.js';
 import type { Seq } from '../wire/seq.js';
 import {
+  decodeTcpIn,
   emitTcp,
   parseTcp,
+  type ReceivedTcpSegment,
   RST,
-  SYN,
-  type TcpParseOptions,
   type TcpSegment,
   tcpLength,
 } from '../wire/tcp.js';
@@ -149,16 +150,21 @@ export class TcpSock {
   }
 }
 
-/** A listening socket in the host's listener table (Linux: the listening hash). */
+/**
+ * A listening socket in the host's listener table (Linux: the listening hash),
+ * with one timer for all its request socks (their SYN-ACK timers, listen.ts).
+ */
 export class TcpListenSock {
   readonly listener: Listener;
   readonly reuseAddr: boolean;
   /** Called when the accept queue has a connection (sk_data_ready of a listener). */
   onAcceptable: ((now: Time) => void) | undefined;
+  readonly timer: Timer;
 
-  constructor(listener: Listener, reuseAddr: boolean) {
+  constructor(listener: Listener, reuseAddr: boolean, timer: Timer) {
     this.listener = listener;
     this.reuseAddr = reuseAddr;
+    this.timer = timer;
   }
 }
 
@@ -328,9 +334,6 @@ class ConnTable {
     }
   }
 }
-
-/** Segments are parsed as Linux reads them (one object for all). */
-const PARSE_LINUX: TcpParseOptions = { options: 'linux' };
 
 /** Addresses that overlap for bind(): equal, or either one the wildcard. */
 function overlap(a: Ipv4Address, b: Ipv4Address): boolean {
@@ -637,7 +640,14 @@ export class HostTcp implements ProtocolHandler {
       backlog,
       mtu: pathMtu(this.#listenMtu(addr)),
     });
-    const l = new TcpListenSock(listener, reuseAddr);
+    const l: TcpListenSock = new TcpListenSock(
+      listener,
+      reuseAddr,
+      this.host.events.timer((now) => {
+        listener.handleTimeout(now);
+        this.#flushListener(l);
+      }),
+    );
     const list = this.#listeners.get(port) ?? [];
     list.push(l);
     this.#listeners.set(port, list);
@@ -667,8 +677,9 @@ export class HostTcp implements ProtocolHandler {
     const i = list.indexOf(l);
     if (i >= 0) list.splice(i, 1);
     if (list.length === 0) this.#listeners.delete(port);
-    const children = [...l.listener.synQueue.values(), ...l.listener.acceptQueue];
+    const children = [...l.listener.acceptQueue];
     l.listener.close(now);
+    this.#flushListener(l);
     for (const c of children) {
       const s = this.lookup(c.local.addr, c.local.port, c.remote.addr, c.remote.port);
       if (s !== undefined) this.flush(s, 'other');
@@ -719,6 +730,21 @@ export class HostTcp implements ProtocolHandler {
     this.#armTimeWait();
   }
 
+  /**
+   * Sends what the listener's request socks have to send (their SYN-ACKs,
+   * ACKs and resets go through the namespace's control socket: IP id 0, as
+   * tcp_v4_send_synack and tcp_v4_send_ack send them) and re-arms its timer.
+   */
+  #flushListener(l: TcpListenSock): void {
+    const listener = l.listener;
+    for (let t = listener.pollTransmit(); t; t = listener.pollTransmit()) {
+      this.#send(t.src, t.dst, t.seg, undefined);
+    }
+    const d = listener.nextDeadline();
+    if (d === undefined) l.timer.clear();
+    else if (l.timer.deadline !== d) l.timer.set(Math.max(d, this.host.now));
+  }
+
   /** One timer on the timewait table's earliest deadline. */
   #armTimeWait(): void {
     const d = this.net.timeWait.nextDeadline();
@@ -728,16 +754,13 @@ export class HostTcp implements ProtocolHandler {
 
   /**
    * ip_queue_xmit for a connection's segment. The IP id (ip_select_ident_segs):
-   * a socket's own counter for what it sends itself; 0 for a request sock's
-   * SYN-ACK (tcp_v4_send_synack builds it without the listener's inet_id, and
-   * DF makes it 0) and for the resets tcp_v4_send_reset sends in answer to a
-   * segment (through the per-namespace control socket).
+   * a socket's own counter for what it sends itself; 0 for the resets
+   * tcp_v4_send_reset sends in answer to a segment (through the per-namespace
+   * control socket), as for everything a request sock sends (#flushListener).
    */
   #transmit(sock: TcpSock, seg: TcpSegment, origin: Origin): void {
     const conn = sock.conn;
-    const controlSock =
-      (conn.isRequest && (seg.flags & SYN) !== 0) ||
-      ((seg.flags & RST) !== 0 && origin === 'input');
+    const controlSock = (seg.flags & RST) !== 0 && origin === 'input';
     const confirm = sock.pendingConfirm;
     sock.pendingConfirm = false;
     this.#send(
@@ -808,19 +831,29 @@ export class HostTcp implements ProtocolHandler {
       host.drop('OTHERHOST', 'tcp_v4_rcv', iface, skb.datagram);
       return;
     }
-    const bytes = ip.payload;
     const ph = this.#ph;
     ph.src = ip.src;
     ph.dst = ip.dst;
-    ph.length = bytes.length;
-    const parsed = parseTcp(bytes, ph, PARSE_LINUX);
-    if (!parsed.ok) {
+    // The segment is parsed where it lies in the frame when IP read it in place
+    // (no view of the datagram's payload is made).
+    const frame = skb.frame;
+    let seg: ReceivedTcpSegment | undefined;
+    if (frame !== undefined && skb.at !== undefined && skb.length !== undefined) {
+      const start = skb.at + IPV4_HEADER_LEN + ip.options.length;
+      const end = skb.at + skb.length;
+      ph.length = end - start;
+      seg = decodeTcpIn(frame, start, end, ph);
+    } else {
+      const bytes = ip.payload;
+      ph.length = bytes.length;
+      seg = decodeTcpIn(bytes, 0, bytes.length, ph);
+    }
+    if (seg === undefined) {
       // "if (unlikely(th->doff < sizeof(struct tcphdr) / 4)) goto bad_packet".
       counters.TcpInErrs++;
       host.drop('PKT_TOO_SMALL', 'tcp_v4_rcv', iface, skb.datagram);
       return;
     }
-    const seg = parsed.value;
     if (!seg.checksumOk) {
       // tcp_v4_rcv csum_error: TCP_MIB_CSUMERRORS, then bad_packet: TCP_MIB_INERRS.
       counters.TcpInCsumErrors++;
@@ -868,14 +901,17 @@ export class HostTcp implements ProtocolHandler {
     if (l !== undefined) {
       const v = l.listener.handleSegment(now, seg, { addr: src, port: seg.srcPort }, dst, isn);
       if ('child' in v) {
+        // The handshake completed (tcp_check_req → tcp_child_process): the
+        // request sock's full socket takes its place in the table.
+        this.#flushListener(l);
         const child = new TcpSock(this, v.child, l.reuseAddr, undefined);
+        if (v.confirm) child.pendingConfirm = true;
         this.#conns.set(child);
         this.flush(child, 'input');
-      } else if ('delivered' in v) {
-        const s = this.lookup(dst, seg.dstPort, src, seg.srcPort);
-        if (s !== undefined) this.flush(s, 'input');
       } else if ('reply' in v) {
         this.#send(dst, src, v.reply, undefined);
+      } else {
+        this.#flushListener(l);
       }
       this.#notifyAcceptable(l.listener, now);
       return;
@@ -908,7 +944,20 @@ export class HostTcp implements ProtocolHandler {
    */
   error(now: Time, report: IcmpErrorReport, quoted: IcmpQuote): void {
     const sock = this.lookup(quoted.ip.src, quoted.srcPort, quoted.ip.dst, quoted.dstPort);
-    if (sock === undefined) return;
+    if (sock === undefined) {
+      // A request sock (Linux finds it in the established hash too): tcp_req_err.
+      const l = this.#listenerFor(quoted.ip.src, quoted.srcPort);
+      if (l === undefined) return;
+      const remote = { addr: quoted.ip.dst, port: quoted.dstPort };
+      l.listener.handleIcmpError(
+        now,
+        remote,
+        quoted.seq,
+        tcpReqErrAborts(report.type, report.code),
+      );
+      this.#flushListener(l);
+      return;
+    }
     sock.conn.handleIcmpError(now, {
       type: report.type,
       code: report.code,

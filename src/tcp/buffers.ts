@@ -305,6 +305,27 @@ export class ReceiveQueue {
     this.#truesize += n + overhead;
   }
 
+  /**
+   * Queues the bytes of `chunks` from `skip` on (`length` of them) as one skb of
+   * truesize `truesize` that later segments do not join (tcp_ofo_queue's skbs).
+   */
+  pushSkb(chunks: readonly Uint8Array[], skip: number, length: number, truesize: number): void {
+    if (length === 0) return;
+    if (this.#chunks === NO_CHUNKS) this.#chunks = [];
+    for (const c of chunks) {
+      if (skip >= c.length) {
+        skip -= c.length;
+        continue;
+      }
+      this.#chunks.push(skip === 0 ? c : c.subarray(skip));
+      skip = 0;
+    }
+    this.#length += length;
+    if (this.#skbs === NO_NUMBERS) this.#skbs = [];
+    this.#skbs.push(length, truesize, 1);
+    this.#truesize += truesize;
+  }
+
   /** Frees the charge of the skbs the `n` bytes just read emptied. */
   #consumeSkbs(n: number): void {
     const skbs = this.#skbs;
@@ -391,10 +412,16 @@ export class ReceiveQueue {
   }
 }
 
-/** A run of contiguous out-of-order bytes. */
+/**
+ * A run of contiguous out-of-order bytes, as the segments' payloads that filled
+ * it (views, in sequence order, never overlapping): a segment that extends a
+ * block adds a view rather than copying the block (a block that grows one
+ * segment at a time cost a copy of all of it per segment).
+ */
 interface OfoBlock {
   seq: Seq;
-  data: Uint8Array;
+  length: number;
+  pieces: Uint8Array[];
   /** The truesize its segments are charged (tcp_data_queue_ofo's coalescing included). */
   charge: number;
 }
@@ -443,71 +470,145 @@ export class OutOfOrderQueue {
 
   /** The blocks as [left, right) ranges, in sequence order. */
   ranges(): SackBlock[] {
-    return this.#blocks.map((b) => ({ left: b.seq, right: seqAdd(b.seq, b.data.length) }));
+    return this.#blocks.map((b) => ({ left: b.seq, right: blockEnd(b) }));
   }
 
-  /** Adds `data` at `seq` (which must be after the caller's RCV.NXT). */
+  /**
+   * Adds `data` at `seq` (which must be after the caller's RCV.NXT). The queue
+   * keeps `data` (a view), which must not change afterwards, as the receive
+   * queue keeps in-order payloads.
+   */
   insert(seq: Seq, data: Uint8Array): OfoInsert {
-    const end = seqAdd(seq, data.length);
+    const n = data.length;
+    const end = seqAdd(seq, n);
     if (this.#blocks === NO_BLOCKS) this.#blocks = [];
     const blocks = this.#blocks;
-    // Blocks that overlap or touch [seq, end) are merged with it.
+    // Blocks [first, last) overlap or touch [seq, end): they are merged with it.
     let first = 0;
     while (first < blocks.length && seqLt(blockEnd(blocks[first]!), seq)) first++;
     let last = first;
     while (last < blocks.length && seqLe(blocks[last]!.seq, end)) last++;
-    const touching = blocks.slice(first, last);
+    if (first === last) {
+      blocks.splice(first, 0, { seq, length: n, pieces: [data], charge: n + SKB_RX_OVERHEAD });
+      this.#bytes += n;
+      return { duplicate: false, overlap: undefined, block: { left: seq, right: end } };
+    }
     let overlap: SackBlock | undefined;
-    for (const b of touching) {
+    for (let i = first; i < last; i++) {
+      const b = blocks[i]!;
+      const bEnd = blockEnd(b);
       const l = seqGt(b.seq, seq) ? b.seq : seq;
-      const r = seqLt(blockEnd(b), end) ? blockEnd(b) : end;
+      const r = seqLt(bEnd, end) ? bEnd : end;
       if (seqLt(l, r)) {
         overlap = { left: l, right: r };
         break;
       }
     }
-    const covering = touching.find((b) => seqLe(b.seq, seq) && seqGe(blockEnd(b), end));
-    if (covering !== undefined) {
-      return {
-        duplicate: true,
-        overlap: { left: seq, right: end },
-        block: { left: covering.seq, right: blockEnd(covering) },
-      };
+    for (let i = first; i < last; i++) {
+      const b = blocks[i]!;
+      if (seqLe(b.seq, seq) && seqGe(blockEnd(b), end)) {
+        return {
+          duplicate: true,
+          overlap: { left: seq, right: end },
+          block: { left: b.seq, right: blockEnd(b) },
+        };
+      }
     }
-    let lo = seq;
-    let hi = end;
-    for (const b of touching) {
-      if (seqLt(b.seq, lo)) lo = b.seq;
-      if (seqGt(blockEnd(b), hi)) hi = blockEnd(b);
+    // Bytes already held win over the new copy (they were checked the same way):
+    // the new segment contributes the gaps between the blocks it touches.
+    const head = blocks[first]!;
+    const tail = blocks[last - 1]!;
+    const tailEnd = blockEnd(tail);
+    let added = 0;
+    if (first + 1 === last && seqLe(head.seq, seq)) {
+      // It extends one block at its end (the common case: the hole's far side
+      // growing one segment at a time).
+      const piece = data.subarray(seqDiff(tailEnd, seq));
+      head.pieces.push(piece);
+      added = piece.length;
+      head.length += added;
+      head.charge += added;
+      this.#bytes += added;
+      return { duplicate: false, overlap, block: { left: head.seq, right: blockEnd(head) } };
     }
-    const merged = new Uint8Array(seqDiff(hi, lo));
-    merged.set(data, seqDiff(seq, lo));
-    // Bytes already held win over the new copy (they were checked the same way).
-    for (const b of touching) merged.set(b.data, seqDiff(b.seq, lo));
-    let removed = 0;
-    let charge = touching.length === 0 ? SKB_RX_OVERHEAD : 0;
-    for (const b of touching) {
-      removed += b.data.length;
+    const pieces: Uint8Array[] = [];
+    let charge = 0;
+    if (seqLt(seq, head.seq)) {
+      const piece = data.subarray(0, seqDiff(head.seq, seq));
+      pieces.push(piece);
+      added += piece.length;
+    }
+    for (let i = first; i < last; i++) {
+      const b = blocks[i]!;
+      for (const p of b.pieces) pieces.push(p);
       charge += b.charge;
+      if (i + 1 < last) {
+        const piece = data.subarray(seqDiff(blockEnd(b), seq), seqDiff(blocks[i + 1]!.seq, seq));
+        pieces.push(piece);
+        added += piece.length;
+      }
     }
-    charge += merged.length - removed;
-    blocks.splice(first, touching.length, { seq: lo, data: merged, charge });
-    this.#bytes += merged.length - removed;
+    if (seqGt(end, tailEnd)) {
+      const piece = data.subarray(seqDiff(tailEnd, seq));
+      pieces.push(piece);
+      added += piece.length;
+    }
+    const lo = seqLt(seq, head.seq) ? seq : head.seq;
+    const hi = seqGt(end, tailEnd) ? end : tailEnd;
+    blocks.splice(first, last - first, {
+      seq: lo,
+      length: seqDiff(hi, lo),
+      pieces,
+      charge: charge + added,
+    });
+    this.#bytes += added;
     return { duplicate: false, overlap, block: { left: lo, right: hi } };
   }
 
   /**
    * Removes and returns the bytes from `rcvNxt` on if the first block reaches it,
    * with the truesize they were charged; bytes before `rcvNxt` are discarded.
+   * The bytes are copied into one array when they arrived as several segments
+   * (moveTo hands them over without copying).
    */
   takeFrom(rcvNxt: Seq): { readonly data: Uint8Array; readonly truesize: number } | undefined {
-    const b = this.#blocks[0];
-    if (b === undefined || seqGt(b.seq, rcvNxt)) return undefined;
-    this.#blocks.shift();
-    this.#bytes -= b.data.length;
+    const b = this.#takeBlock(rcvNxt);
+    if (b === undefined) return undefined;
     const skip = seqDiff(rcvNxt, b.seq);
-    if (skip >= b.data.length) return this.takeFrom(rcvNxt);
-    return { data: b.data.subarray(skip), truesize: b.charge - skip };
+    const pieces = b.pieces;
+    if (pieces.length === 1) return { data: pieces[0]!.subarray(skip), truesize: b.charge - skip };
+    const data = new Uint8Array(b.length - skip);
+    let at = -skip;
+    for (const p of pieces) {
+      if (at >= 0) data.set(p, at);
+      else if (at + p.length > 0) data.set(p.subarray(-at), 0);
+      at += p.length;
+    }
+    return { data, truesize: b.charge - skip };
+  }
+
+  /**
+   * Linux tcp_ofo_queue's move of one skb: if the first block reaches `rcvNxt`,
+   * its bytes from `rcvNxt` on go to `queue` as one skb of the truesize they were
+   * charged (views, no copy); returns how many, 0 if none.
+   */
+  moveTo(rcvNxt: Seq, queue: ReceiveQueue): number {
+    const b = this.#takeBlock(rcvNxt);
+    if (b === undefined) return 0;
+    const skip = seqDiff(rcvNxt, b.seq);
+    queue.pushSkb(b.pieces, skip, b.length - skip, b.charge - skip);
+    return b.length - skip;
+  }
+
+  /** The first block if it reaches `rcvNxt` and holds bytes from it on, removed; blocks entirely before it are dropped. */
+  #takeBlock(rcvNxt: Seq): OfoBlock | undefined {
+    for (;;) {
+      const b = this.#blocks[0];
+      if (b === undefined || seqGt(b.seq, rcvNxt)) return undefined;
+      this.#blocks.shift();
+      this.#bytes -= b.length;
+      if (seqDiff(rcvNxt, b.seq) < b.length) return b;
+    }
   }
 
   clear(): void {
@@ -517,5 +618,5 @@ export class OutOfOrderQueue {
 }
 
 function blockEnd(b: OfoBlock): Seq {
-  return seqAdd(b.seq, b.data.length);
+  return seqAdd(b.seq, b.length);
 }

@@ -23,7 +23,7 @@
  */
 
 import type { Time } from '../sim/time.js';
-import { type Seq, seqGt, seqLt } from '../wire/seq.js';
+import { type Seq, seqAdd, seqGt, seqLt } from '../wire/seq.js';
 import { HZ, jiffies, usecsToJiffies } from './clock.js';
 import type { CaState, Connection } from './connection.js';
 import { tcpIsRack, tcpRackMarkLost, tcpRackSkbTimeout } from './rack.js';
@@ -57,18 +57,38 @@ export function tcpCongestionInit(conn: Connection): void {
  */
 export function tcpInitCongestionControl(conn: Connection, now: Time): void {
   const ca = conn.cubic;
-  if (ca === undefined) return;
+  if (ca === undefined) {
+    // The round bictcp_hystart_reset would start ends at SND.NXT, which is
+    // ISS + 1 here (only the SYN was sent): cubicOf starts it so when it
+    // makes the state. Otherwise (never so far) the state is made now.
+    if (conn.caOps === 'cubic' && conn.sndNxt === seqAdd(conn.iss, 1)) conn.cubicPending = true;
+    else if (conn.caOps === 'cubic') cubicOf(conn, now);
+    return;
+  }
   cubicReset(ca);
   hystartReset(conn, ca, now);
 }
 
-/** The connection's CUBIC state, made on first use; undefined for Reno. */
+/**
+ * The connection's CUBIC state, made on first use; undefined for Reno. Made
+ * after establishment, it is what bictcp_init left then: zeroed, the HyStart
+ * round started at the establishment and ending at ISS + 1.
+ */
 export function cubicOf(conn: Connection, now: Time): CubicState | undefined {
   if (conn.caOps !== 'cubic') return undefined;
   let ca = conn.cubic;
   if (ca === undefined) {
     ca = newCubicState();
-    hystartReset(conn, ca, now);
+    const since = conn.cubicPending ? conn.establishedAt() : undefined;
+    if (since !== undefined) {
+      const sinceUs = Math.floor(since / 1000);
+      ca.roundStartUs = sinceUs;
+      ca.lastAckUs = sinceUs;
+      ca.endSeq = seqAdd(conn.iss, 1);
+    } else {
+      hystartReset(conn, ca, now);
+    }
+    conn.cubicPending = false;
     conn.cubic = ca;
   }
   return ca;
@@ -400,6 +420,9 @@ function hystartUpdate(conn: Connection, ca: CubicState, now: Time, delayUs: num
 /** cubictcp_acked (pkts_acked): an RTT sample of this ACK, µs, or -1 for none. */
 export function tcpCaPktsAcked(conn: Connection, now: Time, rttUs: number): void {
   if (rttUs < 0) return;
+  // The handshake's sample: bictcp_init at establishment (tcp_init_transfer,
+  // right after this ACK) zeroes whatever it would set, so no state is made for it.
+  if (conn.cubic === undefined && (conn.state === 'SYN_SENT' || conn.state === 'SYN_RECV')) return;
   const ca = cubicOf(conn, now);
   if (ca === undefined) return;
   // "Discard delay samples right after fast recovery".

@@ -104,6 +104,21 @@ export const TCP_EVENT_CLOSED: TcpEvent = Object.freeze({ kind: 'closed' });
 
 const NO_TRANSITIONS: number[] = [];
 
+/**
+ * The empty queues, shared: most connections are idle and hold none of their
+ * own. Frozen, so that a push onto one throws rather than reach every
+ * connection: the first push puts a fresh array in its place, and a queue
+ * that empties goes back to the shared one.
+ */
+export const NO_TX_SEGMENTS = Object.freeze([]) as unknown as TxSegment[];
+export const NO_SEQS = Object.freeze([]) as unknown as Seq[];
+export const NO_SKBS = Object.freeze([]) as unknown as { start: Seq; end: Seq }[];
+export const NO_SACK_BLOCKS: readonly SackBlock[] = Object.freeze([]);
+const NO_SEGMENTS = Object.freeze([]) as unknown as TcpSegment[];
+const NO_EVENTS = Object.freeze([]) as unknown as TcpEvent[];
+/** tcp_info's chrono times before any was timed (a connection that never sent data). */
+export const NO_CHRONO_STAT = Object.freeze([0, 0, 0]) as unknown as [number, number, number];
+
 export interface ConnectOptions {
   readonly local: TcpEndpoint;
   readonly remote: TcpEndpoint;
@@ -127,6 +142,8 @@ export interface ConnectOptions {
   readonly userMss?: number;
   /** SO_RCVBUF as set (doubled): the receive buffer, locked against autotuning. */
   readonly rcvBuf?: number;
+  /** The id, when a request sock had it already (listen.ts); default a fresh one. */
+  readonly id?: number;
 }
 
 /**
@@ -165,6 +182,29 @@ export interface TxSegment {
   sacked: boolean;
 }
 
+/** The per-socket options a connection holds once one is set (Connection.overrides). */
+export interface SockOverrides {
+  keepaliveTime: number;
+  keepaliveIntvl: number;
+  keepaliveProbes: number;
+  synRetries: number;
+  linger2: number;
+  userTimeoutMs: number;
+  sndBufLocked: number | undefined;
+}
+
+function newSockOverrides(): SockOverrides {
+  return {
+    keepaliveTime: 0,
+    keepaliveIntvl: 0,
+    keepaliveProbes: 0,
+    synRetries: 0,
+    linger2: 0,
+    userTimeoutMs: 0,
+    sndBufLocked: undefined,
+  };
+}
+
 /** Linux's congestion-avoidance states (icsk_ca_state). */
 export type CaState = 'Open' | 'Disorder' | 'Recovery' | 'Loss';
 
@@ -175,6 +215,12 @@ export class Connection {
   readonly remote: TcpEndpoint;
 
   #state: TcpState = 'CLOSE';
+  /**
+   * The connection's yes/no fields (wscaleOk, sackOk, orphan, ackPending, ...:
+   * CONNECTION_FLAGS), one bit each, behind accessors of those names: one
+   * number instead of a field apiece (Linux packs them into bitfields too).
+   */
+  flags = 0;
   /**
    * The state changes, packed as pairs of numbers (time, from × 16 + to in
    * Linux's state numbers): kept for every connection, read by few, so cheap to
@@ -229,11 +275,11 @@ export class Connection {
   rcvMss = 536;
   readonly mtu: number;
   readonly userMss: number | undefined;
-  wscaleOk = false;
+  declare wscaleOk: boolean;
   sndWscale = 0;
   rcvWscale: number;
-  sackOk = false;
-  tstampOk = false;
+  declare sackOk: boolean;
+  declare tstampOk: boolean;
   /** TS.Recent (RFC 7323 4.3) and when it was stored (seconds), for PAWS. */
   tsRecent = 0;
   tsRecentStamp = 0;
@@ -241,7 +287,7 @@ export class Connection {
 
   // Buffers.
   readonly sendBuffer: SendBuffer;
-  readonly rtxQueue: TxSegment[] = [];
+  rtxQueue: TxSegment[] = NO_TX_SEGMENTS;
   readonly rcvQueue = new ReceiveQueue();
   readonly ofoQueue = new OutOfOrderQueue();
   /** Receive buffer in bytes (sk_rcvbuf, tcp_rmem[1]). */
@@ -257,48 +303,53 @@ export class Connection {
    */
   scalingRatio = TCP_DEFAULT_SCALING_RATIO;
   /** SO_RCVBUF was set (SOCK_RCVBUF_LOCK): rcvBuf is not autotuned. */
-  rcvBufLocked = false;
+  declare rcvBufLocked: boolean;
   /** Receive-buffer autotuning, from the first data on (an idle connection holds none). */
   rcvSpace: RcvSpace | undefined;
   /** The FIN's sequence number once close() or shutdown() queued it (writeSeq is one past it). */
   finSeq: Seq | undefined;
   /** Where writes ended: PSH goes on the segment carrying each (tcp_mark_push). */
-  readonly pushMarks: Seq[] = [];
+  pushMarks: Seq[] = NO_SEQS;
   /** Linux pushed_seq: write_seq at the last push mark. */
   pushedSeq: Seq;
   /** The sequence number of a FIN that arrived out of order, held until the data before it is in. */
   ofoFin: Seq | undefined;
   /** The peer's FIN arrived (RCV_SHUTDOWN from the peer). */
-  finReceived = false;
+  declare finReceived: boolean;
   /** shutdown(SHUT_WR) or close(): no more writes (SEND_SHUTDOWN). */
-  sendShutdown = false;
+  declare sendShutdown: boolean;
   /** close() was called: nothing reads any more (RCV_SHUTDOWN from us; SOCK_DEAD). */
-  orphan = false;
+  declare orphan: boolean;
   /** Counted among the namespace's orphans (tcp_orphan_count, orphans.ts). */
-  orphanCounted = false;
-  noDelay: boolean;
-  keepAlive: boolean;
+  declare orphanCounted: boolean;
+  declare noDelay: boolean;
+  declare keepAlive: boolean;
   /** TCP_CORK (tp->nonagle & TCP_NAGLE_CORK): partial segments wait, whatever is in flight. */
-  cork = false;
+  declare cork: boolean;
+  /**
+   * The socket options below, once one is set (most connections set none):
+   * read and written through their accessors, which give 0 when none is.
+   */
+  overrides: SockOverrides | undefined;
   /**
    * TCP_KEEPIDLE and TCP_KEEPINTVL in seconds, TCP_KEEPCNT (tp->keepalive_time,
    * keepalive_intvl, keepalive_probes); 0 means the namespace's sysctl, as
    * keepalive_time_when() reads them.
    */
-  keepaliveTime = 0;
-  keepaliveIntvl = 0;
-  keepaliveProbes = 0;
+  declare keepaliveTime: number;
+  declare keepaliveIntvl: number;
+  declare keepaliveProbes: number;
   /** TCP_SYNCNT (icsk_syn_retries); 0 means net.ipv4.tcp_syn_retries. */
-  synRetries = 0;
+  declare synRetries: number;
   /**
    * TCP_LINGER2 (tp->linger2) in seconds: how long an orphaned FIN_WAIT2 lasts;
    * 0 means net.ipv4.tcp_fin_timeout, a negative value none at all (reset).
    */
-  linger2 = 0;
+  declare linger2: number;
   /** TCP_USER_TIMEOUT (icsk_user_timeout) in ms: how long data may stay unacknowledged; 0: none. */
-  userTimeoutMs = 0;
+  declare userTimeoutMs: number;
   /** A send() found the buffer full: the next ACK that frees room reports 'writable' (SOCK_NOSPACE). */
-  writeBlocked = false;
+  declare writeBlocked: boolean;
   /**
    * The skbs of the write and retransmit queues, as sequence ranges (Linux
    * charges each its truesize in sk_wmem_queued): tcp_sendmsg fills the tail
@@ -307,9 +358,22 @@ export class Connection {
    * a partly acknowledged one, tcp_trim_head). Only the accounting: segments
    * still go out MSS-sized (output.ts).
    */
-  skbs: { start: Seq; end: Seq }[] = [];
+  skbs: { start: Seq; end: Seq }[] = NO_SKBS;
+  /** How many skbs at the front of `skbs` are freed (acknowledged) and not yet removed. */
+  skbsFreed = 0;
   /** SO_SNDBUF as set (sk_sndbuf with SOCK_SNDBUF_LOCK): no tcp_sndbuf_expand. */
-  sndBufLocked: number | undefined;
+  get sndBufLocked(): number | undefined {
+    return this.overrides?.sndBufLocked;
+  }
+
+  set sndBufLocked(bytes: number | undefined) {
+    if (this.overrides === undefined) {
+      if (bytes === undefined) return;
+      this.overrides = newSockOverrides();
+    }
+    this.overrides.sndBufLocked = bytes;
+  }
+
   /**
    * The chronograph of tcp_info's busy times (Linux tp->chrono_type,
    * chrono_start, chrono_stat, tcp_chrono_start/stop): what is being timed
@@ -318,13 +382,13 @@ export class Connection {
    */
   chronoType: 0 | 1 | 2 | 3 = 0;
   chronoStart = 0;
-  readonly chronoStat: [number, number, number] = [0, 0, 0];
+  chronoStat: [number, number, number] = NO_CHRONO_STAT;
 
   // Delayed ACK (Linux icsk_ack).
   /** An ACK is owed (inet_csk_schedule_ack). */
-  ackPending = false;
+  declare ackPending: boolean;
   /** The next ACK must go now (ICSK_ACK_NOW). */
-  ackNow = false;
+  declare ackNow: boolean;
   /** The ACK timeout in jiffies (icsk_ack.ato); 0 until the first data. */
   ato = 0;
   /** When data was last received (icsk_ack.lrcvtime). */
@@ -338,7 +402,7 @@ export class Connection {
   /** The D-SACK block to send with the next ACK (RFC 2883). */
   dsack: SackBlock | undefined;
   /** SACK blocks for out-of-order data, most recent first (Linux selective_acks). */
-  selectiveAcks: SackBlock[] = [];
+  selectiveAcks: readonly SackBlock[] = NO_SACK_BLOCKS;
 
   // Retransmission (icsk).
   readonly timers: TimerTable = newTimerTable();
@@ -369,11 +433,11 @@ export class Connection {
    * The retransmit timer holds a tail loss probe, not the RTO (Linux
    * icsk_pending == ICSK_TIME_LOSS_PROBE: both share icsk_retransmit_timer).
    */
-  lossProbePending = false;
+  declare lossProbePending: boolean;
   /** SND.NXT when the last loss probe went out; undefined when none is outstanding (tp->tlp_high_seq). */
   tlpHighSeq: Seq | undefined;
   /** That probe retransmitted data rather than sending new data (tp->tlp_retrans). */
-  tlpRetrans = false;
+  declare tlpRetrans: boolean;
   highSeq: Seq;
   /** Duplicate ACKs standing in for SACKed segments (Reno's sacked_out). */
   sackedOut = 0;
@@ -382,13 +446,21 @@ export class Connection {
   priorCwnd = 0;
   prrDelivered = 0;
   prrOut = 0;
-  isCwndLimited = false;
+  declare isCwndLimited: boolean;
   maxPacketsOut = 0;
   cwndUsageSeq: Seq;
   /** The congestion control this connection runs (icsk_ca_ops), chosen when it is made. */
   caOps: CongestionControl = 'cubic';
-  /** CUBIC's per-connection state (struct bictcp); undefined for Reno. */
+  /**
+   * CUBIC's per-connection state (struct bictcp): undefined for Reno, and
+   * until CUBIC first needs it (congestion.ts cubicOf).
+   */
   cubic: CubicState | undefined;
+  /**
+   * bictcp_init ran at establishment (tcp_init_transfer) before the state was
+   * made: cubicOf makes it as that left it.
+   */
+  declare cubicPending: boolean;
   /** Segments delivered over the connection's life (tp->delivered), for RACK's reo_wnd. */
   delivered = 0;
 
@@ -408,37 +480,39 @@ export class Connection {
   rackEndSeq: Seq;
   rackRttUs = 0;
   /** A delivery advanced RACK since the last loss scan (rack.advanced). */
-  rackAdvanced = false;
+  declare rackAdvanced: boolean;
   /** reo_wnd in min_rtt/4 steps, grown by D-SACKs (rack.reo_wnd_steps, reo_wnd_persist, dsack_seen), and when it last grew. */
   rackReoWndSteps = 1;
   rackReoWndPersist = 0;
-  rackDsackSeen = false;
+  declare rackDsackSeen: boolean;
   rackReoAdjustedAt: Time = 0;
   /** Segments marked lost over the connection's life (tp->lost). */
   lost = 0;
   /** The retransmit timer holds RACK's reordering timer (icsk_pending == ICSK_TIME_REO_TIMEOUT). */
-  reoTimeoutPending = false;
+  declare reoTimeoutPending: boolean;
 
-  // A passive connection before its final ACK is Linux's request sock.
-  /** Still a request sock in the listener's SYN queue. */
-  isRequest = false;
+  // A passive connection before its final ACK is Linux's request sock
+  // (listen.ts RequestSock); the Connection is made when the ACK completes it.
+  /** Being made from a request sock: its SYN-ACK echoes what the SYN negotiated. */
+  declare isRequest: boolean;
+  /** The listener whose accept queue it is in, until accept(). */
   listener: Listener | undefined;
-  /** SYN-ACK timeouts so far (req->num_timeout). */
+  /** SYN-ACK timeouts of the request it was made from (req->num_timeout). */
   numTimeout = 0;
   /** For TIME_WAIT reuse by a new SYN: the ISN the new connection should use (tcp_tw_isn). */
   reopenIsn: Seq | undefined;
 
   // Output to the host and to the application. Drained queues are replaced by
-  // fresh empty arrays (an idle connection keeps no spare slots; cheaper than
-  // truncating one).
-  txQueue: TcpSegment[] = [];
+  // the shared empty one (an idle connection keeps no spare slots; cheaper
+  // than truncating one).
+  txQueue: TcpSegment[] = NO_SEGMENTS;
   #txHead = 0;
-  events: TcpEvent[] = [];
+  events: TcpEvent[] = NO_EVENTS;
   #eventHead = 0;
 
   constructor(net: TcpNet, local: TcpEndpoint, remote: TcpEndpoint, o: ConnectionInit) {
     this.net = net;
-    this.id = net.nextId();
+    this.id = o.id ?? net.nextId();
     this.local = local;
     this.remote = remote;
     this.mtu = o.mtu ?? 1500;
@@ -505,17 +579,30 @@ export class Connection {
     return out;
   }
 
+  /** When the connection entered ESTABLISHED, or undefined if it never did. */
+  establishedAt(): Time | undefined {
+    const packed = this.#transitions;
+    const to = TCP_STATE_NUMBERS.ESTABLISHED;
+    for (let i = 0; i < this.#transitionsUsed; i += 2) {
+      if ((packed[i + 1]! & 15) === to) return packed[i]!;
+    }
+    return undefined;
+  }
+
   /** Sets the state and records the change: for setState (state.ts) and the timewait mirror only. */
   recordState(next: TcpState, time: Time): void {
     const n = this.#transitionsUsed;
     let t = this.#transitions;
     if (n === t.length) {
-      // Room for the six changes of a whole active open and close at once (an
-      // array literal of doubles holds them unboxed), then twice as many: not
-      // growing by one each time (a fresh array per change was a cost of every
-      // short connection), nor by push's 16 spare slots.
+      // Room for the two changes of an open (an array literal of doubles
+      // holds them unboxed; an idle connection keeps no more), then for the
+      // four of a whole close at once, then twice as many: not growing by one
+      // each time (a fresh array per change was a cost of every short
+      // connection), nor by push's 16 spare slots.
       if (n === 0) {
-        t = [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5];
+        t = [0.5, 0.5, 0.5, 0.5];
+      } else if (n === 4) {
+        t = t.concat(t, t);
       } else {
         t = t.concat(t);
       }
@@ -534,12 +621,12 @@ export class Connection {
   enterTimeWait(tw: TimeWaitSock): void {
     orphanRelease(this, tw.since);
     clearAllTimers(this.timers);
-    this.rtxQueue.length = 0;
+    this.rtxQueue = NO_TX_SEGMENTS;
     this.lostOut = 0;
     this.retransOut = 0;
     this.sackedOut = 0;
     this.ofoQueue.clear();
-    this.selectiveAcks = [];
+    this.selectiveAcks = NO_SACK_BLOCKS;
     this.sendBuffer.consumeTo(this.sendBuffer.endSeq);
     this.sendBuffer.release();
     this.tw = tw;
@@ -581,11 +668,11 @@ export class Connection {
           verdict = 'reopen';
           break;
         case 'ack':
-          this.txQueue.push(v.reply);
+          this.queueTransmit(v.reply);
           verdict = v.drop;
           break;
         case 'rst':
-          if (v.reply !== undefined) this.txQueue.push(v.reply);
+          if (v.reply !== undefined) this.queueTransmit(v.reply);
           verdict = v.drop;
           break;
         case 'none':
@@ -622,10 +709,22 @@ export class Connection {
     const q = this.txQueue;
     const s = q[this.#txHead++];
     if (this.#txHead === q.length) {
-      this.txQueue = [];
+      this.txQueue = NO_SEGMENTS;
       this.#txHead = 0;
     }
     return s;
+  }
+
+  /** Queues a segment for pollTransmit. */
+  queueTransmit(seg: TcpSegment): void {
+    if (this.txQueue === NO_SEGMENTS) this.txQueue = [seg];
+    else this.txQueue.push(seg);
+  }
+
+  /** Puts a segment just sent at the tail of the retransmit queue. */
+  queueRtx(s: TxSegment): void {
+    if (this.rtxQueue === NO_TX_SEGMENTS) this.rtxQueue = [s];
+    else this.rtxQueue.push(s);
   }
 
   pollEvent(): TcpEvent | undefined {
@@ -633,7 +732,7 @@ export class Connection {
     const q = this.events;
     const e = q[this.#eventHead++];
     if (this.#eventHead === q.length) {
-      this.events = [];
+      this.events = NO_EVENTS;
       this.#eventHead = 0;
     }
     return e;
@@ -682,10 +781,22 @@ export class Connection {
    */
   wmemQueued(): number {
     const skbs = this.skbs;
-    let i = 0;
+    let i = this.skbsFreed;
     while (i < skbs.length && seqLe(skbs[i]!.end, this.sndUna)) i++;
-    if (i > 0) skbs.splice(0, i);
-    return this.sendBuffer.length + SKB_TX_OVERHEAD * skbs.length;
+    if (i === skbs.length) {
+      this.skbs = NO_SKBS;
+      this.skbsFreed = 0;
+      return this.sendBuffer.length;
+    }
+    // The freed skbs are removed in batches, not on every ACK (a splice per ACK
+    // moved the whole queue each time).
+    if (i > 64 && 2 * i > skbs.length) {
+      skbs.copyWithin(0, i);
+      skbs.length -= i;
+      i = 0;
+    }
+    this.skbsFreed = i;
+    return this.sendBuffer.length + SKB_TX_OVERHEAD * (skbs.length - i);
   }
 
   /**
@@ -743,7 +854,8 @@ export class Connection {
       if (skb === undefined || room <= 0) {
         if (this.wmemQueued() >= this.sndBuf) break;
         skb = { start: this.writeSeq, end: this.writeSeq };
-        skbs.push(skb);
+        if (skbs === NO_SKBS) this.skbs = [skb];
+        else skbs.push(skb);
         room = sizeGoal;
       }
       const take = Math.min(room, data.length - n);
@@ -805,7 +917,8 @@ export class Connection {
   /** Linux tcp_mark_push. */
   markPush(): void {
     const last = this.pushMarks[this.pushMarks.length - 1];
-    if (last === undefined || seqGt(this.writeSeq, last)) this.pushMarks.push(this.writeSeq);
+    if (last === undefined) this.pushMarks = [this.writeSeq];
+    else if (seqGt(this.writeSeq, last)) this.pushMarks.push(this.writeSeq);
     this.pushedSeq = this.writeSeq;
   }
 
@@ -1002,7 +1115,8 @@ export class Connection {
     ) {
       return;
     }
-    this.events.push(event);
+    if (this.events === NO_EVENTS) this.events = [event];
+    else this.events.push(event);
   }
 
   /** In CLOSE (a method, so that a caller's narrowed `state` is read afresh). */
@@ -1015,17 +1129,83 @@ export class Connection {
     if (this.state !== 'CLOSE') setState(this, 'CLOSE', now);
     orphanRelease(this, now);
     clearAllTimers(this.timers);
-    this.rtxQueue.length = 0;
+    this.rtxQueue = NO_TX_SEGMENTS;
     this.lostOut = 0;
     this.retransOut = 0;
     this.sackedOut = 0;
     this.ofoQueue.clear();
-    this.selectiveAcks = [];
+    this.selectiveAcks = NO_SACK_BLOCKS;
     this.sendBuffer.consumeTo(this.sendBuffer.endSeq);
     this.sendBuffer.release();
     if (this.listener !== undefined) this.listener.forget(this);
     this.emit(TCP_EVENT_CLOSED);
   }
+}
+
+/**
+ * The booleans kept as bits of Connection.flags, in bit order (declared in the
+ * class with their meaning). Bits 0..20.
+ */
+const CONNECTION_FLAGS = [
+  'wscaleOk',
+  'sackOk',
+  'tstampOk',
+  'rcvBufLocked',
+  'finReceived',
+  'sendShutdown',
+  'orphan',
+  'orphanCounted',
+  'noDelay',
+  'keepAlive',
+  'cork',
+  'writeBlocked',
+  'ackPending',
+  'ackNow',
+  'lossProbePending',
+  'tlpRetrans',
+  'isCwndLimited',
+  'rackAdvanced',
+  'rackDsackSeen',
+  'reoTimeoutPending',
+  'isRequest',
+  'cubicPending',
+] as const satisfies readonly (keyof Connection)[];
+
+for (let bit = 0; bit < CONNECTION_FLAGS.length; bit++) {
+  const mask = 1 << bit;
+  Object.defineProperty(Connection.prototype, CONNECTION_FLAGS[bit]!, {
+    get(this: Connection): boolean {
+      return (this.flags & mask) !== 0;
+    },
+    set(this: Connection, on: boolean) {
+      this.flags = on ? this.flags | mask : this.flags & ~mask;
+    },
+  });
+}
+
+/** The numeric options of SockOverrides, 0 unless set, behind Connection accessors of their names. */
+const OVERRIDE_NUMBERS = [
+  'keepaliveTime',
+  'keepaliveIntvl',
+  'keepaliveProbes',
+  'synRetries',
+  'linger2',
+  'userTimeoutMs',
+] as const satisfies readonly (keyof SockOverrides & keyof Connection)[];
+
+for (const name of OVERRIDE_NUMBERS) {
+  Object.defineProperty(Connection.prototype, name, {
+    get(this: Connection): number {
+      return this.overrides?.[name] ?? 0;
+    },
+    set(this: Connection, value: number) {
+      if (this.overrides === undefined) {
+        if (value === 0) return;
+        this.overrides = newSockOverrides();
+      }
+      this.overrides[name] = value;
+    },
+  });
 }
 
 /**

@@ -21,9 +21,7 @@ import {
   jiffies,
   msecsToJiffies,
   TCP_ATO_MIN,
-  TCP_RTO_MAX,
   TCP_TIMEOUT_FALLBACK,
-  TCP_TIMEOUT_INIT,
   TCP_TIMEWAIT_LEN,
   tcpClockMs,
 } from './clock.js';
@@ -41,6 +39,9 @@ import {
 } from './congestion.js';
 import {
   type Connection,
+  NO_SACK_BLOCKS,
+  NO_SEQS,
+  NO_TX_SEGMENTS,
   type RcvSpace,
   TCP_EVENT_CONNECTED,
   TCP_EVENT_EOF,
@@ -62,11 +63,9 @@ import {
   tcpPushPendingFrames,
   tcpRearmRto,
   tcpReceiveWindow,
-  tcpRetransmitSkb,
   tcpScheduleLossProbe,
   tcpSelectWindowBytes,
   tcpSendAck,
-  tcpSendBareAck,
   tcpSendDelayedAck,
   tcpSendSynAck,
   tcpSpace,
@@ -86,7 +85,7 @@ import {
 } from './sack.js';
 import { assertNever, setState } from './state.js';
 import { armKeepalive, armTimer, clearTimer, tcpOrphanFinWait2, tcpProbe0When } from './timers.js';
-import { tcpInWindow, tcpTimeWait } from './timewait.js';
+import { tcpTimeWait } from './timewait.js';
 
 type Verdict = TcpDropReason | 'consumed' | undefined;
 
@@ -134,12 +133,9 @@ function dispatch(conn: Connection, now: Time, seg: TcpSegment): Verdict {
     case 'TIME_WAIT':
       replyReset(conn, seg);
       return 'NO_SOCKET';
-    // A passive open still in the SYN queue is a request sock: tcp_check_req first.
+    // A simultaneous open, or the child of a request that just completed
+    // (listen.ts, tcp_check_req, hands it the final ACK: tcpRcvChild).
     case 'SYN_RECV':
-      if (conn.isRequest) {
-        const v = tcpCheckReq(conn, now, seg);
-        if (v !== undefined) return v;
-      }
       return tcpRcvStateProcess(conn, now, seg);
     // The synchronized states.
     case 'ESTABLISHED':
@@ -158,14 +154,43 @@ function dispatch(conn: Connection, now: Time, seg: TcpSegment): Verdict {
 function replyReset(conn: Connection, seg: TcpSegment): void {
   const rst = tcpResetFor(seg);
   if (rst === undefined) return;
-  conn.txQueue.push(rst);
+  conn.queueTransmit(rst);
   countReset(conn.net.counters);
 }
 
 /** The options of `seg`, with TSecr converted back to our clock (Linux subtracts tsoffset). */
 function options(conn: Connection, seg: TcpSegment, established: boolean): ReceivedOptions {
+  // The usual segment of a synchronized connection, `nop,nop,TS`: what
+  // parseReceivedOptions would return, in one object reused for every such
+  // segment (read while the segment is processed, never kept).
+  const o = seg.options;
+  if (established && o.length === 3 && conn.tstampOk) {
+    const ts = o[2]!;
+    if (o[0]!.kind === 'nop' && o[1]!.kind === 'nop' && ts.kind === 'timestamps') {
+      tsOnlyOptions.tsVal = ts.tsVal;
+      tsOnlyOptions.tsEcr = ts.tsEcr;
+      return tsOnlyOptions;
+    }
+  }
   return parseReceivedOptions(seg, conn.net.sysctl, established ? conn : undefined);
 }
+
+/** options()'s result for a `nop,nop,TS` segment, refilled for each. */
+const tsOnlyOptions: {
+  readonly mss: undefined;
+  readonly wscale: undefined;
+  readonly sackPermitted: false;
+  tsVal: number;
+  tsEcr: number;
+  readonly sack: undefined;
+} = {
+  mss: undefined,
+  wscale: undefined,
+  sackPermitted: false,
+  tsVal: 0,
+  tsEcr: 0,
+  sack: undefined,
+};
 
 // ---- SYN_SENT (tcp_rcv_synsent_state_process). ----
 
@@ -398,80 +423,20 @@ function tcpInitTransfer(conn: Connection, now: Time, synRetransmitted: boolean)
   }
 }
 
-// ---- SYN_RECV of a request sock (tcp_minisocks.c tcp_check_req). ----
+// ---- The child of a request sock (tcp_child_process). ----
 
-function tcpCheckReq(conn: Connection, now: Time, seg: TcpSegment): Verdict {
-  const opts = options(conn, seg, true);
-  const f = seg.flags & (SYN | ACK | RST | FIN);
-  const pawsReject =
-    opts.tsVal !== undefined &&
-    conn.tsRecent !== 0 &&
-    tcpPawsReject(conn, now, opts.tsVal, (f & RST) !== 0);
-  // A retransmitted SYN: send the SYN-ACK again (rate limited), and restart its timer.
-  if (seg.seq === conn.irs && (seg.flags & (SYN | ACK | RST)) === SYN && !pawsReject) {
-    if (!oowRateLimited(conn, now, seg, 'TcpExtTCPACKSkippedSynRecv')) {
-      // inet_rtx_syn_ack → tcp_rtx_synack, then the timer restarts (mod_timer_pending).
-      const head = conn.rtxQueue[0];
-      if (head !== undefined) tcpRetransmitSkb(conn, now, head);
-      conn.net.count('TcpExtTCPSynRetrans');
-      armTimer(
-        conn,
-        'retransmit',
-        now,
-        Math.min(TCP_TIMEOUT_INIT * 2 ** conn.numTimeout, TCP_RTO_MAX),
-      );
-    }
-    return 'consumed';
-  }
-  // RFC 9293 3.10.7.4 SYN-RECEIVED: an ACK of something not sent gets a reset
-  // (Linux: "Invalid ACK: reset will be sent by listening socket").
-  if (f & ACK && seg.ack !== seqAdd(conn.iss, 1)) {
-    replyReset(conn, seg);
-    return 'TCP_FLAGS';
-  }
-  const end = seqAdd(seg.seq, tcpSegmentLength(seg));
-  if (pawsReject || !tcpInWindow(seg.seq, end, conn.rcvNxt, seqAdd(conn.rcvNxt, conn.rcvWnd))) {
-    // Out of window: ACK (rate limited) and drop.
-    if (!(f & RST) && !oowRateLimited(conn, now, seg, 'TcpExtTCPACKSkippedSynRecv')) {
-      tcpSendBareAck(conn, now, conn.rcvWnd >> conn.rcvWscale);
-    }
-    if (pawsReject) conn.net.count('TcpExtPAWSEstab');
-    return pawsReject ? 'TCP_RFC7323_PAWS' : 'TCP_INVALID_SEQUENCE';
-  }
-  if (opts.tsVal !== undefined && seqLe(seg.seq, conn.rcvNxt)) storeTsRecent(conn, now, opts.tsVal);
-  let flags = f;
-  // "Truncate SYN, it is out of window starting at rcv_isn + 1."
-  if (seg.seq === conn.irs) flags &= ~SYN;
-  // RFC 9293: a RST or a SYN in the window ends the embryonic connection.
-  if (flags & (RST | SYN)) {
-    conn.net.count('TcpAttemptFails');
-    if (!(flags & RST)) replyReset(conn, seg);
-    conn.net.count('TcpExtEmbryonicRsts');
-    conn.finish(now);
-    return flags & RST ? 'consumed' : 'TCP_INVALID_SYN';
-  }
-  if (!(flags & ACK)) return 'TCP_FLAGS';
-  // The handshake completes: the request becomes a full socket, if the
-  // listener's accept queue has room (tcp_v4_syn_recv_sock).
-  if (conn.listener?.acceptQueueFull()) {
-    conn.net.count('TcpExtListenOverflows');
-    conn.net.count('TcpExtListenDrops');
-    if (conn.net.sysctl.tcp_abort_on_overflow) {
-      replyReset(conn, seg);
-      conn.net.count('TcpExtEmbryonicRsts');
-      conn.finish(now);
-    }
-    // tcp_abort_on_overflow = 0: the ACK is dropped; the SYN-ACK timer will
-    // resend the SYN-ACK and the peer's next ACK may find room.
-    return 'TCP_LISTEN_OVERFLOW';
-  }
-  conn.isRequest = false;
-  conn.net.count('TcpPassiveOpens');
-  conn.lrcvtime = now;
-  conn.lsndtime = now;
-  conn.rto = TCP_TIMEOUT_INIT;
-  clearTimer(conn, 'retransmit');
-  return undefined;
+/**
+ * The final ACK of a passive open, for the full socket its request sock just
+ * became (listen.ts checked it as tcp_check_req does and counted it).
+ */
+export function tcpRcvChild(
+  conn: Connection,
+  now: Time,
+  seg: TcpSegment,
+): TcpDropReason | undefined {
+  const v = tcpRcvStateProcess(conn, now, seg);
+  if (v === 'consumed' || v === undefined) return undefined;
+  return conn.net.drop(now, conn.id, v, seg);
 }
 
 // ---- The synchronized states (tcp_rcv_state_process, tcp_rcv_established). ----
@@ -1073,10 +1038,14 @@ function tcpCleanRtxQueue(
   ackState.setXmitTimer = acked > 0;
   if (acked > 0) {
     // "if (!skb) tcp_chrono_stop(sk, TCP_CHRONO_BUSY)": everything in flight was acknowledged.
-    if (q.length === 0) tcpChronoStop(conn, now, 1);
+    if (q.length === 0) {
+      conn.rtxQueue = NO_TX_SEGMENTS;
+      tcpChronoStop(conn, now, 1);
+    }
     conn.sendBuffer.consumeTo(seqLt(ack, dataEnd(conn)) ? ack : dataEnd(conn));
-    while (conn.pushMarks.length > 0 && seqLe(conn.pushMarks[0]!, conn.sndUna))
-      conn.pushMarks.shift();
+    const marks = conn.pushMarks;
+    while (marks.length > 0 && seqLe(marks[0]!, conn.sndUna)) marks.shift();
+    if (marks.length === 0) conn.pushMarks = NO_SEQS;
     // "Non-retransmitted hole got filled? That's reordering".
     if (sackOk && reord !== undefined && seqLt(reord, priorFack))
       tcpCheckSackReordering(conn, reord);
@@ -1448,15 +1417,10 @@ function queueAndOut(
 /** Linux tcp_ofo_queue: what the new data made contiguous moves to the receive queue. */
 function tcpOfoQueue(conn: Connection, now: Time): void {
   let moved = false;
-  for (
-    let taken = conn.ofoQueue.takeFrom(conn.rcvNxt);
-    taken;
-    taken = conn.ofoQueue.takeFrom(conn.rcvNxt)
-  ) {
-    const data = taken.data;
-    conn.rcvQueue.push(data, taken.truesize - data.length, false);
-    conn.rcvNxt = seqAdd(conn.rcvNxt, data.length);
+  for (let n = conn.ofoQueue.moveTo(conn.rcvNxt, conn.rcvQueue); n > 0; ) {
+    conn.rcvNxt = seqAdd(conn.rcvNxt, n);
     moved = true;
+    n = conn.ofoQueue.moveTo(conn.rcvNxt, conn.rcvQueue);
   }
   if (moved) conn.emit(TCP_EVENT_READABLE);
   if (conn.ofoFin !== undefined && conn.ofoFin === conn.rcvNxt && conn.state !== 'CLOSE') {
@@ -1510,10 +1474,11 @@ function tcpSackNewOfoSkb(conn: Connection, left: Seq, right: Seq): void {
 /** Linux tcp_sack_remove: blocks now below RCV.NXT are no longer news. */
 function tcpSackRemove(conn: Connection): void {
   if (conn.ofoQueue.empty) {
-    conn.selectiveAcks = [];
+    conn.selectiveAcks = NO_SACK_BLOCKS;
     return;
   }
-  conn.selectiveAcks = conn.selectiveAcks.filter((b) => seqLt(conn.rcvNxt, b.left));
+  const kept = conn.selectiveAcks.filter((b) => seqLt(conn.rcvNxt, b.left));
+  conn.selectiveAcks = kept.length > 0 ? kept : NO_SACK_BLOCKS;
 }
 
 /**
@@ -1552,7 +1517,7 @@ function tcpFin(conn: Connection, now: Time): void {
   // "It _is_ possible, that we have something out-of-order _after_ FIN. ... For now drop them."
   conn.ofoQueue.clear();
   conn.ofoFin = undefined;
-  conn.selectiveAcks = [];
+  conn.selectiveAcks = NO_SACK_BLOCKS;
   conn.emit(TCP_EVENT_EOF);
 }
 

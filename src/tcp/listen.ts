@@ -22,8 +22,8 @@
  *   dropped too, the request kept for its SYN-ACK timer to try again
  *   (tcp_abort_on_overflow=0), or answered with a RST (=1).
  * SYN-ACK retransmission and the pruning of old requests when the queue is
- * more than half full are the request's timer (timers.ts synAckTimer, which
- * reads `young`); SYN cookies are syncookies.ts. A SYN that reopens a TIME_WAIT
+ * more than half full are the request's timer (#requestTimer, which reads
+ * `young`); SYN cookies are syncookies.ts. A SYN that reopens a TIME_WAIT
  * 4-tuple comes with the ISN the timewait sock chose (timewait.ts) and is
  * never refused for a full SYN queue.
  *
@@ -32,24 +32,48 @@
  * tcp_max_syn_backlog=8 without cookies keeps 7, with cookies it does not
  * matter; 12 requests in a backlog-20 queue lose 2 at the 7 s timeout.
  *
- * DEVIATION(linux): a request is a whole Connection (with isRequest set), not
- * a small request sock (struct tcp_request_sock) that becomes a socket only
- * when the handshake completes: about 3.4 KB per SYN_RECV entry through a host
- * (bench/pressure.js) where Linux needs 312 bytes. Cookie SYN-ACKs cost no
- * socket (#cookieShape).
+ * A request is a small request sock (RequestSock; Linux struct
+ * tcp_request_sock): the addresses and ports, both ISNs, what the SYN
+ * negotiated (MSS, window scale, SACK, timestamps with TS.Recent and the
+ * offset), its SYN-ACK timeouts and retransmissions, and its expiry. It lives
+ * only in the listener's SYN queue; the listener's timer heap runs every
+ * request's SYN-ACK timer (reqsk_timer_handler: the driver keeps one timer on
+ * `nextDeadline()`), and what requests send waits in the listener's
+ * `pollTransmit()`, with the addresses it goes between. A segment for a request
+ * is checked as tcp_check_req does. Only the ACK that completes the handshake
+ * makes a Connection (tcp_v4_syn_recv_sock → tcp_create_openreq_child), in
+ * the state a full socket in SYN_RECV would have reached, which then takes the
+ * ACK (tcp_child_process). Every request's SYN-ACK has the window and options
+ * of a SYN-ACK shape (#shape): one per combination of options the SYN
+ * offered, made once by a scratch connection, the timestamps filled in per
+ * segment; SYN cookies use the same shapes. bench/pressure.js: about 370
+ * bytes per request through a host (Linux's tcp_request_sock: 312); it was
+ * 3.1 KB when a request was a whole Connection.
+ *
+ * Linux is followed there except: TCP_DEFER_ACCEPT does not exist in tcplab
+ * (no bare-ACK dropping in tcp_check_req); the SYN queue is keyed by the
+ * remote endpoint only, as before, so a listener on 0.0.0.0 holds one request
+ * per peer address and port whichever local address it used.
  */
 
 import type { Time } from '../sim/time.js';
 import { formatIpv4Address } from '../wire/address.js';
-import { type Seq, seq, seqAdd } from '../wire/seq.js';
-import { ACK, FIN, RST, SYN, type TcpSegment } from '../wire/tcp.js';
+import { type Seq, seq, seqAdd, seqLe } from '../wire/seq.js';
+import { ACK, FIN, RST, SYN, type TcpSegment, tcpSegmentLength } from '../wire/tcp.js';
 import type { TcpOption } from '../wire/tcp-options.js';
-import { TCP_TIMEOUT_INIT } from './clock.js';
-import { Connection, type TcpEndpoint } from './connection.js';
+import {
+  jiffies,
+  msecsToJiffies,
+  TCP_RTO_MAX,
+  TCP_TIMEOUT_INIT,
+  tcpClockMs,
+  timerFireTime,
+} from './clock.js';
+import { Connection, secureTcpTsOff, type TcpEndpoint } from './connection.js';
 import type { TcpDropReason } from './drop.js';
-import { negotiate } from './input.js';
+import { negotiate, tcpRcvChild } from './input.js';
 import type { TcpNet } from './net.js';
-import { parseReceivedOptions } from './options.js';
+import { establishedOptions, parseReceivedOptions, type ReceivedOptions } from './options.js';
 import { MAX_UNSCALED_WINDOW, tcpInitialWindow, tcpSendSynAck } from './output.js';
 import { countReset, tcpResetFor } from './reset.js';
 import { setState } from './state.js';
@@ -63,7 +87,7 @@ import {
   cookieTsOffset,
 } from './syncookies.js';
 import type { TcpSysctl } from './sysctl.js';
-import { armTimer } from './timers.js';
+import { tcpInWindow } from './timewait.js';
 
 export interface ListenOptions {
   /** The address (0 for any) and port listened on. */
@@ -76,28 +100,189 @@ export interface ListenOptions {
 
 /** What the listener did with a segment. */
 export type ListenVerdict =
-  /** A new passive connection (its SYN-ACK waits in its pollTransmit). */
-  | { readonly child: Connection }
+  /** A new request in the SYN queue (its SYN-ACK waits in the listener's pollTransmit). */
+  | { readonly request: RequestSock }
+  /**
+   * A handshake completed: the new connection, in the accept queue unless the
+   * ACK was refused after all. `confirm`: the ACK acknowledged our SYN-ACK
+   * (the next segment sent confirms the neighbour, sk_dst_confirm).
+   */
+  | { readonly child: Connection; readonly confirm: boolean }
   /** Answered with a reset. */
   | { readonly reply: TcpSegment; readonly drop: TcpDropReason }
   | { readonly drop: TcpDropReason }
-  /** Handed to an existing child in the SYN queue. */
-  | { readonly delivered: Connection }
+  /** Taken by a request in the SYN queue (what it sends waits in pollTransmit). */
+  | { readonly delivered: RequestSock }
   /** Answered with a SYN cookie: a SYN-ACK and no request sock. */
   | { readonly reply: TcpSegment; readonly cookie: true };
 
-/** The window and options of a cookie SYN-ACK, timestamps to be filled in. */
-interface CookieShape {
+/** A segment a request sends, with the addresses it goes between (the listener serves many). */
+export interface ListenerTransmit {
+  readonly seg: TcpSegment;
+  readonly src: number;
+  readonly dst: number;
+}
+
+/**
+ * The window and options of a SYN-ACK, timestamps to be filled in, and the
+ * receive window and scale behind them (a request's in-window test and bare ACK).
+ */
+interface SynAckShape {
   readonly window: number;
   readonly options: readonly TcpOption[];
+  readonly rcvWnd: number;
+  readonly rcvWscale: number;
 }
 
 const EMPTY_PAYLOAD = new Uint8Array(0);
 
 /** TCP_SYNCOOKIE_VALID: cookies are taken back while the last overflow is this recent (2 min). */
 const TCP_SYNCOOKIE_VALID_NS = 2 * 60 * 1_000_000_000;
-/** TCP_MSS_DEFAULT (include/net/tcp.h): the MSS of a SYN without the option. */
-const TCP_MSS_DEFAULT = 536;
+
+/** What a request's SYN negotiated (RequestSock.opts). */
+const REQ_TSTAMP = 1;
+const REQ_SACK = 2;
+const REQ_WSCALE = 4;
+
+/**
+ * A request sock (Linux struct tcp_request_sock): a SYN the listener answered
+ * with a SYN-ACK and keeps in its SYN queue until the final ACK, its timer or
+ * a reset ends it. Small on purpose (issue 5: a SYN flood fills the queue).
+ */
+export class RequestSock {
+  // The 32-bit values are kept as int32 (`| 0`), which V8 holds in the object
+  // itself, and read back unsigned; small ones share a field. (A request is
+  // what a SYN flood multiplies: issue 5 wants at most 400 bytes each.)
+  /** The connection id the full socket will have (for traces and ss's order). */
+  readonly id: number;
+  #localAddr: number;
+  #remoteAddr: number;
+  readonly remotePort: number;
+  #iss: number;
+  #irs: number;
+  #tsOffset: number;
+  #tsRecent: number;
+  /** When TS.Recent was stored, in seconds (ts_recent_stamp). */
+  tsRecentStamp: number;
+  /** The SYN's window field (high 16 bits) and MSS option (low 16 bits, 0 when none). */
+  #windowMss: number;
+  /** What was negotiated (REQ_*), and the SYN's window scale above them. */
+  #opts: number;
+  /** Its SYN-ACK's window and options. */
+  readonly shape: SynAckShape;
+  /** When the SYN came (the child's SYN_RECV begins then). */
+  readonly created: Time;
+  /** When the SYN-ACK was last sent. */
+  sentAt: Time;
+  /** When its timer fires (req->rsk_timer), undefined once gone. */
+  expires: Time | undefined = undefined;
+  /** Its place in the listener's timer heap (-1: not there), and when it was armed there (ties fire in arming order). */
+  heapIndex = -1;
+  armSeq = 0;
+  /** SYN-ACK timeouts (num_timeout) and SYN-ACK retransmissions (num_retrans, the child's total_retrans). */
+  numTimeout = 0;
+  numRetrans = 0;
+  /** When the first retransmission went, in ms (the child's retrans_stamp), -1 before. */
+  retransStampMs = -1;
+  /** The last out-of-window ACK (last_oow_ack_time), -1 before. */
+  lastOowAck: Time = -1;
+
+  constructor(
+    id: number,
+    localAddr: number,
+    remote: TcpEndpoint,
+    iss: Seq,
+    tsOffset: number,
+    syn: TcpSegment,
+    o: ReceivedOptions,
+    shape: SynAckShape,
+    now: Time,
+  ) {
+    this.id = id;
+    this.#localAddr = localAddr | 0;
+    this.#remoteAddr = remote.addr | 0;
+    this.remotePort = remote.port;
+    this.#iss = iss | 0;
+    this.#irs = syn.seq | 0;
+    this.#tsOffset = tsOffset | 0;
+    const ts = o.tsVal !== undefined;
+    this.#tsRecent = ts ? o.tsVal! | 0 : 0;
+    this.tsRecentStamp = ts ? nowSeconds(now) : 0;
+    this.#windowMss = (syn.window << 16) | (o.mss ?? 0) | 0;
+    this.#opts =
+      (ts ? REQ_TSTAMP : 0) |
+      (o.sackPermitted ? REQ_SACK : 0) |
+      (o.wscale !== undefined ? REQ_WSCALE | (o.wscale << 3) : 0);
+    this.shape = shape;
+    this.created = now;
+    this.sentAt = now;
+  }
+
+  /** The address the SYN came to (the listener's port is the local port). */
+  get localAddr(): number {
+    return this.#localAddr >>> 0;
+  }
+
+  get remoteAddr(): number {
+    return this.#remoteAddr >>> 0;
+  }
+
+  /** Our ISN (snt_isn) and the peer's (rcv_isn). */
+  get iss(): Seq {
+    return seq(this.#iss >>> 0);
+  }
+
+  get irs(): Seq {
+    return seq(this.#irs >>> 0);
+  }
+
+  /** The timestamp offset (ts_off). */
+  get tsOffset(): number {
+    return this.#tsOffset >>> 0;
+  }
+
+  /** TS.Recent (ts_recent). */
+  get tsRecent(): number {
+    return this.#tsRecent >>> 0;
+  }
+
+  set tsRecent(v: number) {
+    this.#tsRecent = v | 0;
+  }
+
+  /** The window field of the SYN (snd_wnd of the child; never scaled). */
+  get synWindow(): number {
+    return this.#windowMss >>> 16;
+  }
+
+  /** The SYN's MSS option (mss_clamp), 0 when it had none. */
+  get mss(): number {
+    return this.#windowMss & 0xffff;
+  }
+
+  /** REQ_TSTAMP | REQ_SACK | REQ_WSCALE: what was negotiated. */
+  get opts(): number {
+    return this.#opts & 7;
+  }
+
+  /** The SYN's window scale (snd_wscale), when REQ_WSCALE. */
+  get sndWscale(): number {
+    return this.#opts >> 3;
+  }
+
+  /** Always SYN_RECV for ss and netstat (Linux shows TCP_NEW_SYN_RECV so). */
+  get state(): 'SYN_RECV' {
+    return 'SYN_RECV';
+  }
+
+  get remote(): TcpEndpoint {
+    return { addr: this.remoteAddr, port: this.remotePort };
+  }
+
+  get tstampOk(): boolean {
+    return (this.opts & REQ_TSTAMP) !== 0;
+  }
+}
 
 export class Listener {
   readonly net: TcpNet;
@@ -105,22 +290,31 @@ export class Listener {
   backlog: number;
   readonly mtu: number;
   state: 'LISTEN' | 'CLOSE' = 'LISTEN';
-  /** Connections in SYN_RECV, by remote endpoint (`key`: address × 65536 + port). */
-  readonly synQueue = new Map<number, Connection>();
+  /** Requests in SYN_RECV, by remote endpoint (`key`: address × 65536 + port). */
+  readonly synQueue = new Map<number, RequestSock>();
   /** Established connections waiting for accept(). */
   readonly acceptQueue: Connection[] = [];
   /** When a SYN last got a cookie (Linux tcp_synq_overflow: last_overflow). */
   lastOverflow: Time | undefined;
-  /** Cookie SYN-ACK shapes (#cookieShape), for the sysctl table they were made with. */
-  readonly #shapes = new Map<number, CookieShape>();
+  /** SYN-ACK shapes (#shape), for the sysctl table they were made with. */
+  readonly #shapes = new Map<number, SynAckShape>();
   #shapesFor: TcpSysctl | undefined;
   /** The synflood line was written to the kernel log (Linux queue->synflood_warned). */
   synFloodWarned = false;
   /**
    * Requests whose SYN-ACK timer has not fired yet (Linux queue->young): the
-   * SYN-ACK timer prunes old requests when these are few (timers.ts).
+   * SYN-ACK timer prunes old requests when these are few (#requestTimer).
    */
   young = 0;
+  /**
+   * The requests' timers, as data: a min-heap of the requests by expiry, then
+   * by the order they were armed in (RequestSock.heapIndex, armSeq).
+   */
+  readonly #timers: RequestSock[] = [];
+  #armSeq = 0;
+  /** What the requests send, until the driver polls it. */
+  #tx: ListenerTransmit[] = [];
+  #txHead = 0;
 
   constructor(net: TcpNet, options: ListenOptions) {
     this.net = net;
@@ -194,10 +388,7 @@ export class Listener {
     isn?: Seq,
   ): ListenVerdict {
     const existing = this.synQueue.get(key(remote));
-    if (existing !== undefined) {
-      existing.handleSegment(now, seg);
-      return { delivered: existing };
-    }
+    if (existing !== undefined) return this.#checkReq(existing, now, seg, true);
     this.net.counters.TcpInSegs++;
     const f = seg.flags;
     // "Reset the listener's ACK": an ACK for no request is answered with RST,
@@ -239,9 +430,406 @@ export class Listener {
       }
     }
     if (wantCookie) return this.#cookieSynAck(now, seg, remote, localAddr);
-    const child = this.#request(now, seg, remote, localAddr, isn);
-    this.#queueAdd(child);
-    return { child };
+    return { request: this.#newRequest(now, seg, remote, localAddr, isn) };
+  }
+
+  /**
+   * Linux tcp_conn_request for a SYN the queue takes: a request sock (its ISN
+   * drawn, or the timewait sock's; its timestamp offset, secure_tcp_ts_off),
+   * hashed into the SYN queue (inet_csk_reqsk_queue_hash_add), its SYN-ACK
+   * sent (tcp_v4_send_synack) and its timer started at TCP_TIMEOUT_INIT.
+   */
+  #newRequest(
+    now: Time,
+    seg: TcpSegment,
+    remote: TcpEndpoint,
+    localAddr: number,
+    isn: Seq | undefined,
+  ): RequestSock {
+    const net = this.net;
+    const id = net.nextId();
+    const iss = seq(isn ?? net.isnRandom.uint32());
+    const tsOffset = secureTcpTsOff(net, localAddr, remote.addr) >>> 0;
+    const opts = parseReceivedOptions(seg, net.sysctl, undefined);
+    const ts = opts.tsVal !== undefined;
+    const shape = this.#shape(
+      now,
+      seg,
+      remote,
+      localAddr,
+      ts,
+      opts.sackPermitted,
+      opts.wscale !== undefined,
+    );
+    const req = new RequestSock(id, localAddr, remote, iss, tsOffset, seg, opts, shape, now);
+    this.#queueAdd(req);
+    net.observer?.({ kind: 'state', time: now, id, from: 'CLOSE', to: 'SYN_RECV' });
+    this.#sendSynAck(req, now);
+    this.#arm(req, now, TCP_TIMEOUT_INIT);
+    return req;
+  }
+
+  /** A request's SYN-ACK (tcp_make_synack): its shape, with our TSval and TS.Recent. */
+  #sendSynAck(req: RequestSock, now: Time): void {
+    const shape = req.shape;
+    let options = shape.options;
+    if (req.opts & REQ_TSTAMP) {
+      const tsVal = (tcpClockMs(now) + req.tsOffset) >>> 0;
+      const tsEcr = req.tsRecent >>> 0;
+      options = options.map((o) =>
+        o.kind === 'timestamps' ? { kind: 'timestamps', tsVal, tsEcr } : o,
+      );
+    }
+    this.net.counters.TcpOutSegs++;
+    this.#transmit(req, {
+      srcPort: this.local.port,
+      dstPort: req.remotePort,
+      seq: req.iss,
+      ack: seqAdd(req.irs, 1),
+      flags: SYN | ACK,
+      window: shape.window,
+      urgentPointer: 0,
+      options,
+      payload: EMPTY_PAYLOAD,
+    });
+  }
+
+  /**
+   * Linux tcp_rtx_synack: the SYN-ACK again, counted as a retransmission
+   * (TcpRetransSegs, the child's total_retrans and retrans_stamp).
+   */
+  #rtxSynAck(req: RequestSock, now: Time): void {
+    if (req.retransStampMs < 0) req.retransStampMs = tcpClockMs(now);
+    req.sentAt = now;
+    req.numRetrans++;
+    this.net.counters.TcpRetransSegs++;
+    this.#sendSynAck(req, now);
+  }
+
+  #transmit(req: RequestSock, seg: TcpSegment): void {
+    this.#tx.push({ seg, src: req.localAddr, dst: req.remoteAddr });
+  }
+
+  /** The next segment a request sends, if any. */
+  pollTransmit(): ListenerTransmit | undefined {
+    if (this.#txHead === this.#tx.length) return undefined;
+    const q = this.#tx;
+    const t = q[this.#txHead++];
+    if (this.#txHead === q.length) {
+      this.#tx = [];
+      this.#txHead = 0;
+    }
+    return t;
+  }
+
+  // ---- The requests' timer (reqsk_timer_handler). ----
+
+  /** Arms `req`'s timer `delta` jiffies from now (mod_timer on req->rsk_timer). */
+  #arm(req: RequestSock, now: Time, delta: number): void {
+    if (req.heapIndex >= 0) heapRemove(this.#timers, req);
+    req.expires = timerFireTime(now, delta, this.net.timerWheel);
+    req.armSeq = this.#armSeq++;
+    heapAdd(this.#timers, req);
+  }
+
+  /** Stops `req`'s timer. */
+  #disarm(req: RequestSock): void {
+    if (req.heapIndex >= 0) heapRemove(this.#timers, req);
+    req.expires = undefined;
+  }
+
+  /** The earliest instant a request's timer fires, or undefined when none is armed. */
+  nextDeadline(): Time | undefined {
+    return this.#timers[0]?.expires;
+  }
+
+  /** Runs the request timers due at `now`, each at its own instant, in the order they were armed. */
+  handleTimeout(now: Time): void {
+    const heap = this.#timers;
+    for (let req = heap[0]; req !== undefined && req.expires! <= now; req = heap[0]) {
+      const at = req.expires!;
+      this.#disarm(req);
+      this.#requestTimer(req, at);
+    }
+  }
+
+  /**
+   * Linux reqsk_timer_handler: resend the SYN-ACK after 1, 2, 4, ... s until
+   * tcp_synack_retries were sent, then drop the request silently. When the SYN
+   * queue is more than half full (`qlen << 1 > max(8, backlog)`), old requests
+   * get fewer retries, down to 2: one less for each halving of the young
+   * requests' share ("we reserve half of room for young embrions; and abort
+   * old ones without pity").
+   */
+  #requestTimer(req: RequestSock, now: Time): void {
+    let maxRetries = this.net.sysctl.tcp_synack_retries;
+    const qlen = this.synQueue.size;
+    if (qlen << 1 > Math.max(8, this.backlog)) {
+      let young = this.young << 1;
+      while (maxRetries > 2) {
+        if (qlen < young) break;
+        maxRetries--;
+        young <<= 1;
+      }
+    }
+    // tcp_syn_ack_timeout: counted whether the request is resent or dropped.
+    this.net.count('TcpExtTCPTimeouts');
+    if (req.numTimeout >= maxRetries) {
+      this.#dropRequest(req, now);
+      return;
+    }
+    this.#rtxSynAck(req, now);
+    this.net.count('TcpExtTCPSynRetrans');
+    if (req.numTimeout++ === 0) this.young--;
+    // reqsk_timeout: the initial timeout << num_timeout, at most TCP_RTO_MAX.
+    this.#arm(req, now, reqTimeout(req));
+  }
+
+  // ---- A segment for a request (tcp_minisocks.c tcp_check_req). ----
+
+  /**
+   * Linux tcp_check_req. `queued`: a request of the SYN queue (not the one a
+   * SYN cookie stands for).
+   */
+  #checkReq(
+    req: RequestSock,
+    now: Time,
+    seg: TcpSegment,
+    queued: boolean,
+    cookieMss?: number,
+  ): ListenVerdict {
+    const net = this.net;
+    net.counters.TcpInSegs++;
+    const v = this.#checkReqVerdict(req, now, seg, queued, cookieMss);
+    if (v === 'consumed') return { delivered: req };
+    if (typeof v === 'string') return { drop: net.drop(now, req.id, v, seg) };
+    return v;
+  }
+
+  #checkReqVerdict(
+    req: RequestSock,
+    now: Time,
+    seg: TcpSegment,
+    queued: boolean,
+    cookieMss: number | undefined,
+  ): TcpDropReason | 'consumed' | ListenVerdict {
+    const net = this.net;
+    const opts = parseReceivedOptions(seg, net.sysctl, req);
+    const f = seg.flags & (SYN | ACK | RST | FIN);
+    const pawsReject =
+      opts.tsVal !== undefined &&
+      req.tsRecent !== 0 &&
+      tcpPawsReject(req, now, opts.tsVal, (f & RST) !== 0);
+    // A retransmitted SYN: send the SYN-ACK again (rate limited), and restart its timer.
+    if (seg.seq === req.irs && (seg.flags & (SYN | ACK | RST)) === SYN && !pawsReject) {
+      if (!this.#oowRateLimited(req, now, seg)) {
+        // inet_rtx_syn_ack → tcp_rtx_synack, then the timer restarts (mod_timer_pending).
+        this.#rtxSynAck(req, now);
+        net.count('TcpExtTCPSynRetrans');
+        if (req.expires !== undefined) this.#arm(req, now, reqTimeout(req));
+      }
+      return 'consumed';
+    }
+    // RFC 9293 3.10.7.4 SYN-RECEIVED: an ACK of something not sent gets a reset
+    // (Linux: "Invalid ACK: reset will be sent by listening socket").
+    if (f & ACK && seg.ack !== seqAdd(req.iss, 1)) {
+      this.#replyReset(req, seg);
+      return 'TCP_FLAGS';
+    }
+    const rcvNxt = seqAdd(req.irs, 1);
+    const end = seqAdd(seg.seq, tcpSegmentLength(seg));
+    if (pawsReject || !tcpInWindow(seg.seq, end, rcvNxt, seqAdd(rcvNxt, req.shape.rcvWnd))) {
+      // Out of window: ACK (rate limited, tcp_v4_reqsk_send_ack) and drop.
+      if (!(f & RST) && !this.#oowRateLimited(req, now, seg)) this.#sendAck(req, now);
+      if (pawsReject) net.count('TcpExtPAWSEstab');
+      return pawsReject ? 'TCP_RFC7323_PAWS' : 'TCP_INVALID_SEQUENCE';
+    }
+    if (opts.tsVal !== undefined && seqLe(seg.seq, rcvNxt)) {
+      req.tsRecent = opts.tsVal >>> 0;
+      req.tsRecentStamp = nowSeconds(now);
+    }
+    let flags = f;
+    // "Truncate SYN, it is out of window starting at rcv_isn + 1."
+    if (seg.seq === req.irs) flags &= ~SYN;
+    // RFC 9293: a RST or a SYN in the window ends the embryonic connection.
+    if (flags & (RST | SYN)) {
+      net.count('TcpAttemptFails');
+      if (!(flags & RST)) this.#replyReset(req, seg);
+      net.count('TcpExtEmbryonicRsts');
+      this.#dropRequest(req, now);
+      return flags & RST ? 'consumed' : 'TCP_INVALID_SYN';
+    }
+    if (!(flags & ACK)) return 'TCP_FLAGS';
+    // The handshake completes: the request becomes a full socket, if the
+    // accept queue has room (tcp_v4_syn_recv_sock: "if (sk_acceptq_is_full(sk))
+    // goto exit_overflow").
+    if (this.acceptQueueFull()) {
+      net.count('TcpExtListenOverflows');
+      net.count('TcpExtListenDrops');
+      if (net.sysctl.tcp_abort_on_overflow) {
+        this.#replyReset(req, seg);
+        net.count('TcpExtEmbryonicRsts');
+        this.#dropRequest(req, now);
+      }
+      // tcp_abort_on_overflow = 0: the ACK is dropped; the SYN-ACK timer will
+      // resend the SYN-ACK and the peer's next ACK may find room.
+      return 'TCP_LISTEN_OVERFLOW';
+    }
+    if (queued) this.#queueRemove(req);
+    this.#disarm(req);
+    const child = this.#child(req, now, queued);
+    if (cookieMss !== undefined) {
+      // cookie_v4_check redoes tcp_select_initial_window with the cookie's MSS,
+      // the msstab value without room for timestamps: 44 × 1460 = 64240 where
+      // the request sock had 45 × 1448 (linux-traces/syn-flood: the cookie
+      // connection's first window is 63 << 10, a request sock's 64 << 10).
+      child.rcvWnd = tcpInitialWindow(child, cookieMss);
+      child.rcvSsthresh = child.rcvWnd;
+    }
+    // tcp_child_process: the full socket takes the ACK (tcp_rcv_state_process).
+    tcpRcvChild(child, now, seg);
+    return { child, confirm: queued && child.sndUna !== req.iss };
+  }
+
+  /**
+   * Linux tcp_v4_syn_recv_sock → tcp_create_openreq_child: the full socket of a
+   * request, as it would be had it been in SYN_RECV since the SYN: the windows
+   * and options the SYN negotiated, TS.Recent, its SYN-ACK in the
+   * retransmission queue (sent when the request last sent it: the RTT sample
+   * of a handshake without timestamps; flagged retransmitted if it was, as
+   * Karn's rule wants), the retransmission counts. `announced`: the request's
+   * SYN_RECV was already reported to the observer.
+   */
+  #child(req: RequestSock, now: Time, announced: boolean): Connection {
+    const net = this.net;
+    const remote = req.remote;
+    const local = { addr: req.localAddr, port: this.local.port };
+    const child = new Connection(net, local, remote, {
+      mtu: this.mtu,
+      iss: req.iss,
+      tsOffset: req.tsOffset,
+      id: req.id,
+    });
+    child.isRequest = true;
+    child.listener = this;
+    const created = req.created;
+    if (announced) child.recordState('SYN_RECV', created);
+    else setState(child, 'SYN_RECV', created);
+    child.irs = req.irs;
+    child.rcvNxt = seqAdd(req.irs, 1);
+    child.rcvWup = child.rcvNxt;
+    child.sndWnd = req.synWindow;
+    child.maxWindow = req.synWindow;
+    child.sndWl1 = req.irs;
+    negotiate(
+      child,
+      created,
+      {
+        mss: req.mss === 0 ? undefined : req.mss,
+        wscale: req.opts & REQ_WSCALE ? req.sndWscale : undefined,
+        sackPermitted: (req.opts & REQ_SACK) !== 0,
+        tsVal: req.opts & REQ_TSTAMP ? req.tsRecent : undefined,
+        tsEcr: 0,
+        sack: undefined,
+      },
+      false,
+    );
+    child.tsRecent = req.tsRecent;
+    child.tsRecentStamp = req.tsRecentStamp;
+    // The SYN-ACK's window: a multiple of the MSS less timestamps, e.g. 45 × 1448 = 65160.
+    child.rcvWnd = tcpInitialWindow(child, child.advMss - (child.tstampOk ? 12 : 0));
+    child.rcvSsthresh = child.rcvWnd;
+    child.windowClamp = MAX_UNSCALED_WINDOW * 2 ** child.rcvWscale;
+    child.rcvMss = Math.min(child.advMss, 536);
+    // The SYN-ACK into the retransmission queue; the request sent it already.
+    tcpSendSynAck(child, created);
+    while (child.pollTransmit() !== undefined) {
+      // Sent (and counted) by the request.
+    }
+    net.counters.TcpOutSegs--;
+    const head = child.rtxQueue[0]!;
+    head.sentAt = req.sentAt;
+    if (req.numRetrans > 0) {
+      head.retrans = true;
+      head.everRetransmitted = true;
+      child.retransOut = 1;
+      child.totalRetrans = req.numRetrans;
+      child.retransStamp = req.retransStampMs;
+    }
+    child.numTimeout = req.numTimeout;
+    if (req.lastOowAck >= 0) child.lastOowAckTime = req.lastOowAck;
+    // tcp_create_openreq_child: a full socket, counted as a passive open.
+    child.isRequest = false;
+    net.count('TcpPassiveOpens');
+    child.lrcvtime = now;
+    child.lsndtime = now;
+    child.rto = TCP_TIMEOUT_INIT;
+    return child;
+  }
+
+  /** Linux tcp_v4_reqsk_send_ack: a bare ACK with the SYN-ACK's window, timestamps if agreed. */
+  #sendAck(req: RequestSock, now: Time): void {
+    const ts =
+      req.opts & REQ_TSTAMP
+        ? { tsVal: (tcpClockMs(now) + req.tsOffset) >>> 0, tsEcr: req.tsRecent >>> 0 }
+        : undefined;
+    const options = establishedOptions(ts, []);
+    this.net.counters.TcpOutSegs++;
+    this.#transmit(req, {
+      srcPort: this.local.port,
+      dstPort: req.remotePort,
+      seq: seqAdd(req.iss, 1),
+      ack: seqAdd(req.irs, 1),
+      flags: ACK,
+      window: req.shape.rcvWnd >> req.shape.rcvWscale,
+      urgentPointer: 0,
+      options,
+      payload: EMPTY_PAYLOAD,
+    });
+  }
+
+  /** tcp_v4_send_reset in answer to `seg`, from the request's addresses. */
+  #replyReset(req: RequestSock, seg: TcpSegment): void {
+    const rst = tcpResetFor(seg);
+    if (rst === undefined) return;
+    this.#transmit(req, rst);
+    countReset(this.net.counters);
+  }
+
+  /**
+   * Linux tcp_oow_rate_limited for a request (its last_oow_ack_time): at most
+   * one answer per tcp_invalid_ratelimit to pure ACKs and SYNs out of window.
+   */
+  #oowRateLimited(req: RequestSock, now: Time, seg: TcpSegment): boolean {
+    if (tcpSegmentLength(seg) !== 0 && !(seg.flags & SYN)) return false;
+    if (req.lastOowAck >= 0) {
+      const elapsed = jiffies(now) - jiffies(req.lastOowAck);
+      if (elapsed >= 0 && elapsed < msecsToJiffies(this.net.sysctl.tcp_invalid_ratelimit)) {
+        this.net.count('TcpExtTCPACKSkippedSynRecv');
+        return true;
+      }
+    }
+    req.lastOowAck = now;
+    return false;
+  }
+
+  /**
+   * Linux tcp_req_err (from tcp_v4_err): an ICMP error about a request's
+   * SYN-ACK. One that does not quote its ISN is counted out of window; a net
+   * or host unreachable, time exceeded or parameter problem drops the request
+   * silently (tcp_listendrop: "POSIX does not want network errors returned
+   * from accept()"). Returns whether a request of `remote` was found.
+   */
+  handleIcmpError(now: Time, remote: TcpEndpoint, quotedSeq: Seq, abort: boolean): boolean {
+    const req = this.synQueue.get(key(remote));
+    if (req === undefined) return false;
+    if (quotedSeq !== req.iss) {
+      this.net.count('TcpExtOutOfWindowIcmps');
+    } else if (abort) {
+      this.#dropRequest(req, now);
+      this.net.count('TcpExtListenDrops');
+    }
+    return true;
   }
 
   /**
@@ -265,7 +853,7 @@ export class Listener {
     const ts = opts.tsVal !== undefined;
     const sack = ts && opts.sackPermitted;
     const wscale = ts ? opts.wscale : undefined;
-    const shape = this.#cookieShape(now, seg, remote, localAddr, ts, sack, wscale !== undefined);
+    const shape = this.#shape(now, seg, remote, localAddr, ts, sack, wscale !== undefined);
     let options = shape.options;
     if (ts) {
       const tsVal = (cookieInitTimestamp(now, wscale, sack) + cookieTsOffset(this.net, t)) >>> 0;
@@ -294,13 +882,13 @@ export class Listener {
   }
 
   /**
-   * What a cookie SYN-ACK's window and options look like for a SYN with or
-   * without timestamps, SACK and window scaling: the same as a request sock's
-   * SYN-ACK (tcp_conn_request builds both alike), so made once by one, then
-   * kept while the sysctls stay the same. A flood of cookies then costs no
-   * socket at all (the timestamp values are filled in per SYN).
+   * What a SYN-ACK's window and options look like for a SYN with or without
+   * timestamps, SACK and window scaling (tcp_openreq_init_rwin,
+   * tcp_synack_options): made once by a scratch connection, then kept while
+   * the sysctls stay the same. Requests and cookies alike then cost no socket
+   * for it (the timestamp values are filled in per SYN-ACK).
    */
-  #cookieShape(
+  #shape(
     now: Time,
     seg: TcpSegment,
     remote: TcpEndpoint,
@@ -308,7 +896,7 @@ export class Listener {
     ts: boolean,
     sack: boolean,
     wscale: boolean,
-  ): CookieShape {
+  ): SynAckShape {
     if (this.#shapesFor !== this.net.sysctl) {
       this.#shapes.clear();
       this.#shapesFor = this.net.sysctl;
@@ -316,12 +904,34 @@ export class Listener {
     const k = (ts ? 1 : 0) | (sack ? 2 : 0) | (wscale ? 4 : 0);
     let shape = this.#shapes.get(k);
     if (shape === undefined) {
-      const syn = ts ? seg : { ...seg, options: seg.options.filter((o) => o.kind === 'mss') };
-      const req = this.#request(now, syn, remote, localAddr, seq(0), 0, true);
+      const options: TcpOption[] = [];
+      for (const o of seg.options) {
+        if (o.kind === 'mss' || (ts && o.kind === 'timestamps')) options.push(o);
+        else if (sack && o.kind === 'sackPermitted') options.push(o);
+        else if (wscale && o.kind === 'wscale') options.push(o);
+      }
+      const syn: TcpSegment = { ...seg, options };
+      const req = new Connection(this.net, { addr: localAddr, port: this.local.port }, remote, {
+        mtu: this.mtu,
+        iss: seq(0),
+        tsOffset: 0,
+      });
+      req.isRequest = true;
+      req.irs = syn.seq;
+      req.rcvNxt = seqAdd(syn.seq, 1);
+      negotiate(req, now, parseReceivedOptions(syn, this.net.sysctl, undefined), false);
+      req.rcvWnd = tcpInitialWindow(req, req.advMss - (req.tstampOk ? 12 : 0));
+      req.windowClamp = MAX_UNSCALED_WINDOW * 2 ** req.rcvWscale;
+      tcpSendSynAck(req, now);
       const synAck = req.pollTransmit()!;
-      // The scratch request's own count: the cookie SYN-ACK is counted when sent.
+      // The scratch connection's own count: a SYN-ACK is counted when sent.
       this.net.counters.TcpOutSegs--;
-      shape = { window: synAck.window, options: synAck.options };
+      shape = {
+        window: synAck.window,
+        options: synAck.options,
+        rcvWnd: req.rcvWnd,
+        rcvWscale: req.rcvWscale,
+      };
       this.#shapes.set(k, shape);
     }
     return shape;
@@ -378,70 +988,42 @@ export class Listener {
       this.net.count('TcpExtListenOverflows');
       return this.#listenDrop(now, seg);
     }
-    // The request the cookie stands for, as the SYN made it; its SYN-ACK was
-    // sent already (as the cookie), and the ACK completes it.
+    // The request the cookie stands for, as the SYN made it (cookie_tcp_reqsk_init);
+    // its SYN-ACK was sent already (as the cookie), and the ACK completes it.
     const syn: TcpSegment = {
       ...seg,
       seq: peerIsn,
       ack: seq(0),
       flags: SYN,
       options,
-      payload: new Uint8Array(0),
+      payload: EMPTY_PAYLOAD,
     };
-    const child = this.#request(now, syn, remote, localAddr, iss, tsOffset, false);
-    while (child.pollTransmit() !== undefined) {
-      // The SYN-ACK went out as the cookie.
-    }
-    // cookie_v4_check redoes tcp_select_initial_window with the cookie's MSS,
-    // the msstab value without room for timestamps: 44 × 1460 = 64240 where
-    // the request sock had 45 × 1448 (linux-traces/syn-flood: the cookie
-    // connection's first window is 63 << 10, a request sock's 64 << 10).
-    child.rcvWnd = tcpInitialWindow(child, mss);
-    child.rcvSsthresh = child.rcvWnd;
-    this.#queueAdd(child);
-    child.handleSegment(now, seg);
-    return { child };
+    const synOpts = parseReceivedOptions(syn, this.net.sysctl, undefined);
+    const shape = this.#shape(
+      now,
+      syn,
+      remote,
+      localAddr,
+      synOpts.tsVal !== undefined,
+      synOpts.sackPermitted,
+      synOpts.wscale !== undefined,
+    );
+    const req = new RequestSock(
+      this.net.nextId(),
+      localAddr,
+      remote,
+      iss,
+      tsOffset,
+      syn,
+      synOpts,
+      shape,
+      now,
+    );
+    return this.#checkReq(req, now, seg, false, mss);
   }
 
   #tuple(remote: TcpEndpoint, localAddr: number): CookieTuple {
     return { saddr: localAddr, daddr: remote.addr, sport: this.local.port, dport: remote.port };
-  }
-
-  /** The request sock for a SYN, and its SYN-ACK (tcp_conn_request, tcp_openreq_init_rwin). */
-  #request(
-    now: Time,
-    seg: TcpSegment,
-    remote: TcpEndpoint,
-    localAddr: number,
-    isn: Seq | undefined,
-    tsOffset?: number,
-    stateless = false,
-  ): Connection {
-    const child = new Connection(this.net, { addr: localAddr, port: this.local.port }, remote, {
-      mtu: this.mtu,
-      iss: isn,
-      ...(tsOffset !== undefined ? { tsOffset } : {}),
-    });
-    child.isRequest = true;
-    if (!stateless) {
-      child.listener = this;
-      setState(child, 'SYN_RECV', now);
-    }
-    child.irs = seg.seq;
-    child.rcvNxt = seqAdd(seg.seq, 1);
-    child.rcvWup = child.rcvNxt;
-    child.sndWnd = seg.window;
-    child.maxWindow = seg.window;
-    child.sndWl1 = seg.seq;
-    negotiate(child, now, parseReceivedOptions(seg, this.net.sysctl, undefined), false);
-    // The SYN-ACK's window: a multiple of the MSS less timestamps, e.g. 45 × 1448 = 65160.
-    child.rcvWnd = tcpInitialWindow(child, child.advMss - (child.tstampOk ? 12 : 0));
-    child.rcvSsthresh = child.rcvWnd;
-    child.windowClamp = MAX_UNSCALED_WINDOW * 2 ** child.rcvWscale;
-    child.rcvMss = Math.min(child.advMss, 536);
-    tcpSendSynAck(child, now);
-    if (!stateless) armTimer(child, 'retransmit', now, TCP_TIMEOUT_INIT);
-    return child;
   }
 
   #reset(now: Time, seg: TcpSegment, reason: TcpDropReason): ListenVerdict {
@@ -453,27 +1035,33 @@ export class Listener {
   }
 
   /** Linux inet_csk_reqsk_queue_hash_add → reqsk_queue_added: a young request. */
-  #queueAdd(child: Connection): void {
-    this.synQueue.set(key(child.remote), child);
+  #queueAdd(req: RequestSock): void {
+    this.synQueue.set(reqKey(req), req);
     this.young++;
   }
 
   /** Linux reqsk_queue_removed: out of the SYN queue, and no longer young if it never timed out. */
-  #queueRemove(conn: Connection): void {
-    if (this.synQueue.get(key(conn.remote)) !== conn) return;
-    this.synQueue.delete(key(conn.remote));
-    if (conn.numTimeout === 0) this.young--;
+  #queueRemove(req: RequestSock): void {
+    const k = reqKey(req);
+    if (this.synQueue.get(k) !== req) return;
+    this.synQueue.delete(k);
+    if (req.numTimeout === 0) this.young--;
   }
 
-  /** A child completed its handshake: from the SYN queue to the accept queue. */
+  /** Linux inet_csk_reqsk_queue_drop: the request goes, its timer with it. */
+  #dropRequest(req: RequestSock, now: Time): void {
+    this.#queueRemove(req);
+    this.#disarm(req);
+    this.net.observer?.({ kind: 'state', time: now, id: req.id, from: 'SYN_RECV', to: 'CLOSE' });
+  }
+
+  /** A child completed its handshake: into the accept queue. */
   established(conn: Connection): void {
-    this.#queueRemove(conn);
     this.acceptQueue.push(conn);
   }
 
-  /** A child went away (expired, reset) before accept(). */
+  /** A child went away (reset, aborted) before accept(). */
   forget(conn: Connection): void {
-    this.#queueRemove(conn);
     const i = this.acceptQueue.indexOf(conn);
     if (i >= 0) this.acceptQueue.splice(i, 1);
   }
@@ -484,18 +1072,100 @@ export class Listener {
    */
   close(now: Time): void {
     this.state = 'CLOSE';
-    for (const c of [...this.synQueue.values()]) c.finish(now);
+    for (const r of [...this.synQueue.values()]) this.#dropRequest(r, now);
     for (const c of [...this.acceptQueue]) {
       c.listener = undefined;
       c.disconnect(now);
     }
     this.synQueue.clear();
     this.young = 0;
+    for (const r of this.#timers) r.heapIndex = -1;
+    this.#timers.length = 0;
     this.acceptQueue.length = 0;
   }
+}
+
+/** TCP_MSS_DEFAULT (include/net/tcp.h): the MSS of a SYN without the option. */
+const TCP_MSS_DEFAULT = 536;
+/** TCP_PAWS_WRAP and TCP_PAWS_MSL (include/net/tcp.h), in seconds. */
+const TCP_PAWS_WRAP_S = 2147483;
+const TCP_PAWS_MSL_S = 60;
+
+function nowSeconds(now: Time): number {
+  return Math.floor(now / 1e9);
+}
+
+/** reqsk_timeout: TCP_TIMEOUT_INIT << num_timeout, at most TCP_RTO_MAX. */
+function reqTimeout(req: RequestSock): number {
+  return Math.min(TCP_TIMEOUT_INIT * 2 ** req.numTimeout, TCP_RTO_MAX);
+}
+
+/** include/net/tcp.h tcp_paws_check(…, 0) and tcp_paws_reject, on a request's TS.Recent. */
+function tcpPawsReject(req: RequestSock, now: Time, tsVal: number, rst: boolean): boolean {
+  if (((req.tsRecent - tsVal) | 0) <= 0) return false;
+  const sec = nowSeconds(now);
+  if (sec >= req.tsRecentStamp + TCP_PAWS_WRAP_S) return false;
+  if (req.tsRecent === 0) return false;
+  // RFC 7323 5.3: a RST may carry an old timestamp once TS.Recent is an MSL old.
+  if (rst && sec >= req.tsRecentStamp + TCP_PAWS_MSL_S) return false;
+  return true;
 }
 
 /** A number that names a remote endpoint exactly (48 bits), cheaper than a string to build and hash. */
 function key(remote: TcpEndpoint): number {
   return (remote.addr >>> 0) * 65536 + remote.port;
+}
+
+function reqKey(req: RequestSock): number {
+  return (req.remoteAddr >>> 0) * 65536 + req.remotePort;
+}
+
+/** Whether `a`'s timer fires before `b`'s (same instant: armed first). */
+function before(a: RequestSock, b: RequestSock): boolean {
+  return a.expires! < b.expires! || (a.expires === b.expires && a.armSeq < b.armSeq);
+}
+
+function heapAdd(h: RequestSock[], req: RequestSock): void {
+  h.push(req);
+  siftUp(h, h.length - 1, req);
+}
+
+function heapRemove(h: RequestSock[], req: RequestSock): void {
+  const i = req.heapIndex;
+  req.heapIndex = -1;
+  const last = h.pop()!;
+  if (last === req) return;
+  // The last entry fills the hole, then moves up or down to its place.
+  if (i > 0 && before(last, h[(i - 1) >> 1]!)) siftUp(h, i, last);
+  else siftDown(h, i, last);
+}
+
+function siftUp(h: RequestSock[], i: number, req: RequestSock): void {
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    const parent = h[p]!;
+    if (!before(req, parent)) break;
+    h[i] = parent;
+    parent.heapIndex = i;
+    i = p;
+  }
+  h[i] = req;
+  req.heapIndex = i;
+}
+
+function siftDown(h: RequestSock[], i: number, req: RequestSock): void {
+  const n = h.length;
+  for (;;) {
+    const l = 2 * i + 1;
+    if (l >= n) break;
+    const r = l + 1;
+    const c = r < n && before(h[r]!, h[l]!) ? r : l;
+    const child = h[c]!;
+    if (!before(child, req)) break;
+    h[i] = child;
+    child.heapIndex = i;
+    i = c;
+  }
+  h[i] = req;
+  req.heapIndex = i;
 }

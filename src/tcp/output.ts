@@ -27,7 +27,7 @@ import {
   usecsToJiffies,
 } from './clock.js';
 import { tcpCaEventTxStart, tcpPacketsInFlight } from './congestion.js';
-import type { Connection, TxSegment } from './connection.js';
+import { type Connection, NO_CHRONO_STAT, type TxSegment } from './connection.js';
 import { establishedOptions, synOptions, TCPOLEN_TSTAMP_ALIGNED } from './options.js';
 import { srttUs } from './rtt.js';
 import { setState } from './state.js';
@@ -162,6 +162,10 @@ export function tcpTimestamps(conn: Connection, now: Time): { tsVal: number; tsE
 }
 
 const NO_OPTIONS: readonly TcpOption[] = Object.freeze([]);
+/** The last `nop,nop,TS` list segmentOptions made, and its values (any connection's: the list depends on them only). */
+let lastTsOptions: readonly TcpOption[] = NO_OPTIONS;
+let lastTsVal = 0;
+let lastTsEcr = 0;
 
 /**
  * The options of a segment other than SYN (tcp_established_options). The usual
@@ -171,15 +175,16 @@ const NO_OPTIONS: readonly TcpOption[] = Object.freeze([]);
 function segmentOptions(conn: Connection, now: Time): readonly TcpOption[] {
   if (!conn.sackOk || (conn.dsack === undefined && conn.selectiveAcks.length === 0)) {
     if (!conn.tstampOk) return NO_OPTIONS;
-    return [
-      TCP_NOP,
-      TCP_NOP,
-      {
-        kind: 'timestamps',
-        tsVal: (tcpClockMs(now) + conn.tsOffset) >>> 0,
-        tsEcr: conn.tsRecent >>> 0,
-      },
-    ];
+    const tsVal = (tcpClockMs(now) + conn.tsOffset) >>> 0;
+    const tsEcr = conn.tsRecent >>> 0;
+    // Segments sent in the same millisecond with the same echo (a burst) carry
+    // equal options: they share one list (never written once made).
+    if (tsVal !== lastTsVal || tsEcr !== lastTsEcr || lastTsOptions === NO_OPTIONS) {
+      lastTsOptions = [TCP_NOP, TCP_NOP, { kind: 'timestamps', tsVal, tsEcr }];
+      lastTsVal = tsVal;
+      lastTsEcr = tsEcr;
+    }
+    return lastTsOptions;
   }
   return establishedOptions(
     conn.tstampOk ? tcpTimestamps(conn, now) : undefined,
@@ -225,22 +230,25 @@ export function tcpSyncMss(conn: Connection): void {
 
 // ---- Transmission (tcp_transmit_skb) and its events. ----
 
-interface SegmentSpec {
-  readonly seq: Seq;
-  readonly flags: number;
-  readonly payload?: Uint8Array;
-}
-
-/** Builds a segment other than SYN/SYN-ACK and queues it for the host. */
-function transmit(conn: Connection, now: Time, spec: SegmentSpec): TcpSegment {
-  const payload = spec.payload ?? EMPTY;
-  const hasAck = (spec.flags & ACK) !== 0;
+/**
+ * Builds a segment other than SYN/SYN-ACK and queues it for the host. (The
+ * segment's fields are arguments: an object to describe it cost one more
+ * allocation per segment sent.)
+ */
+function transmit(
+  conn: Connection,
+  now: Time,
+  seq: Seq,
+  flags: number,
+  payload: Uint8Array = EMPTY,
+): TcpSegment {
+  const hasAck = (flags & ACK) !== 0;
   const seg: TcpSegment = {
     srcPort: conn.local.port,
     dstPort: conn.remote.port,
-    seq: spec.seq,
+    seq,
     ack: hasAck ? conn.rcvNxt : (0 as Seq),
-    flags: spec.flags,
+    flags,
     window: tcpSelectWindow(conn),
     urgentPointer: 0,
     options: segmentOptions(conn, now),
@@ -248,7 +256,7 @@ function transmit(conn: Connection, now: Time, spec: SegmentSpec): TcpSegment {
   };
   // tcp_options_write: a D-SACK is reported once.
   conn.dsack = undefined;
-  conn.txQueue.push(seg);
+  conn.queueTransmit(seg);
   conn.net.counters.TcpOutSegs++;
   if (hasAck) tcpEventAckSent(conn);
   if (payload.length > 0) tcpEventDataSent(conn, now);
@@ -300,7 +308,7 @@ export function tcpAcceptableSeq(conn: Connection): Seq {
 /** Linux tcp_send_ack: a pure ACK, now. */
 export function tcpSendAck(conn: Connection, now: Time): void {
   if (conn.state === 'CLOSE') return;
-  transmit(conn, now, { seq: tcpAcceptableSeq(conn), flags: ACK });
+  transmit(conn, now, tcpAcceptableSeq(conn), ACK);
 }
 
 /**
@@ -373,7 +381,7 @@ function transmitSyn(conn: Connection, now: Time, withAck: boolean): void {
     options: handshakeOptions(conn, now),
     payload: EMPTY,
   };
-  conn.txQueue.push(seg);
+  conn.queueTransmit(seg);
   conn.net.counters.TcpOutSegs++;
   if (withAck) tcpEventAckSent(conn);
 }
@@ -385,7 +393,7 @@ function transmitSyn(conn: Connection, now: Time, withAck: boolean): void {
  * RCV.NXT, the given window field, timestamps if negotiated.
  */
 export function tcpSendBareAck(conn: Connection, now: Time, window: number): void {
-  conn.txQueue.push({
+  conn.queueTransmit({
     srcPort: conn.local.port,
     dstPort: conn.remote.port,
     seq: conn.sndNxt,
@@ -435,7 +443,7 @@ export function tcpSendSynAck(conn: Connection, now: Time): void {
 function queueSyn(conn: Connection, now: Time): void {
   conn.sndUna = conn.iss;
   conn.sndNxt = seqAdd(conn.iss, 1);
-  conn.rtxQueue.push({
+  conn.queueRtx({
     seq: conn.iss,
     end: conn.sndNxt,
     flags: SYN,
@@ -483,7 +491,7 @@ function sendNewSegment(
   const priorPackets = conn.rtxQueue.length;
   // tcp_event_data_sent: "if (tcp_packets_in_flight(tp) == 0) tcp_ca_event(sk, CA_EVENT_TX_START)".
   if (conn.cubic !== undefined && tcpPacketsInFlight(conn) === 0) tcpCaEventTxStart(conn, now);
-  conn.rtxQueue.push({
+  conn.queueRtx({
     seq: start,
     end,
     flags: fin ? FIN : 0,
@@ -493,11 +501,13 @@ function sendNewSegment(
     retrans: false,
     sacked: false,
   });
-  transmit(conn, now, {
-    seq: start,
-    flags: ACK | (fin ? FIN : 0) | (psh ? PSH : 0),
-    payload: conn.sendBuffer.slice(start, len),
-  });
+  transmit(
+    conn,
+    now,
+    start,
+    ACK | (fin ? FIN : 0) | (psh ? PSH : 0),
+    conn.sendBuffer.slice(start, len),
+  );
   conn.sndNxt = end;
   if (len > 0) conn.net.counters.TcpExtTCPOrigDataSent++;
   // tcp_minshall_update: remember the end of the last small segment.
@@ -575,7 +585,10 @@ export function tcpPushPendingFrames(
 function tcpChronoSet(conn: Connection, now: Time, type: 0 | 1 | 2 | 3): void {
   const nowJ = jiffies(now);
   const old = conn.chronoType;
-  if (old > 0) conn.chronoStat[old - 1] = (conn.chronoStat[old - 1] ?? 0) + nowJ - conn.chronoStart;
+  if (old > 0) {
+    if (conn.chronoStat === NO_CHRONO_STAT) conn.chronoStat = [0, 0, 0];
+    conn.chronoStat[old - 1] = (conn.chronoStat[old - 1] ?? 0) + nowJ - conn.chronoStart;
+  }
   conn.chronoStart = nowJ;
   conn.chronoType = type;
 }
@@ -779,11 +792,13 @@ function tcpRetransmitSkbOnce(conn: Connection, now: Time, entry: TxSegment): bo
   const fin = (entry.flags & FIN) !== 0;
   const len = seqDiff(entry.end, entry.seq) - (fin ? 1 : 0);
   const psh = len > 0 && pushInRange(conn, entry.seq, seqAdd(entry.seq, len));
-  transmit(conn, now, {
-    seq: entry.seq,
-    flags: ACK | (fin ? FIN : 0) | (psh ? PSH : 0),
-    payload: conn.sendBuffer.slice(entry.seq, len),
-  });
+  transmit(
+    conn,
+    now,
+    entry.seq,
+    ACK | (fin ? FIN : 0) | (psh ? PSH : 0),
+    conn.sendBuffer.slice(entry.seq, len),
+  );
   return true;
 }
 
@@ -821,7 +836,7 @@ export function tcpSendFin(conn: Connection, now: Time): void {
 
 /** Linux tcp_send_active_reset: RST|ACK at the acceptable sequence number. */
 export function tcpSendActiveReset(conn: Connection, now: Time): void {
-  transmit(conn, now, { seq: tcpAcceptableSeq(conn), flags: RST | ACK });
+  transmit(conn, now, tcpAcceptableSeq(conn), RST | ACK);
   conn.net.counters.TcpOutRsts++;
 }
 
@@ -848,7 +863,7 @@ export function tcpWriteWakeup(
       return;
     }
   }
-  transmit(conn, now, { seq: seqAdd(conn.sndUna, -1), flags: ACK });
+  transmit(conn, now, seqAdd(conn.sndUna, -1), ACK);
   conn.net.count(counter);
 }
 

@@ -5,7 +5,8 @@
  *
  * Linux's names differ from RFC 9293's: SYN_RECV is SYN-RECEIVED, CLOSE is
  * CLOSED. TCP_NEW_SYN_RECV (a request socket) is not a state here: a passive
- * connection before its handshake completes is in SYN_RECV with `isRequest` set.
+ * connection before its handshake completes is a listen.ts RequestSock, which
+ * ss shows in SYN_RECV.
  */
 
 import type { Time } from '../sim/time.js';

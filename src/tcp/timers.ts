@@ -7,9 +7,8 @@
  * Linux multiplexes some of these on fewer kernel timers (retransmit and
  * zero-window probe share icsk_retransmit_timer; keepalive and the orphaned
  * FIN_WAIT2 share sk_timer; TIME_WAIT lives on the timewait sock); the table
- * keeps one entry per kind so that tests and tools can name them. The
- * retransmit entry of a passive connection still in the SYN queue is Linux's
- * request-sock timer (reqsk_timer_handler), which resends the SYN-ACK.
+ * keeps one entry per kind so that tests and tools can name them. A request
+ * sock's timer (reqsk_timer_handler) is its listener's (listen.ts).
  */
 
 import type { Time } from '../sim/time.js';
@@ -99,8 +98,7 @@ export function runTimers(conn: Connection, now: Time): void {
     conn.timers[kind] = undefined;
     switch (kind) {
       case 'retransmit':
-        if (conn.isRequest) synAckTimer(conn, now);
-        else if (conn.lossProbePending) tcpSendLossProbe(conn, now);
+        if (conn.lossProbePending) tcpSendLossProbe(conn, now);
         else if (conn.reoTimeoutPending) tcpRackReoTimeout(conn, now);
         else tcpRetransmitTimer(conn, now);
         break;
@@ -257,43 +255,6 @@ function tcpRetransmitTimer(conn: Connection, now: Time): void {
     conn.rto = Math.min(conn.rto * 2, TCP_RTO_MAX);
   }
   armTimer(conn, 'retransmit', now, tcpClampRtoToUserTimeout(conn, now));
-}
-
-/**
- * Linux reqsk_timer_handler for a passive connection still in SYN_RECV: resend
- * the SYN-ACK after 1, 2, 4, ... s until tcp_synack_retries were sent, then
- * drop the request silently. When the SYN queue is more than half full
- * (`qlen << 1 > max(8, backlog)`), old requests get fewer retries, down to 2:
- * one less for each halving of the young requests' share ("we reserve half of
- * room for young embrions; and abort old ones without pity").
- */
-function synAckTimer(conn: Connection, now: Time): void {
-  let maxRetries = conn.net.sysctl.tcp_synack_retries;
-  const l = conn.listener;
-  if (l !== undefined) {
-    const qlen = l.synQueue.size;
-    if (qlen << 1 > Math.max(8, l.backlog)) {
-      let young = l.young << 1;
-      while (maxRetries > 2) {
-        if (qlen < young) break;
-        maxRetries--;
-        young <<= 1;
-      }
-    }
-  }
-  // tcp_syn_ack_timeout: counted whether the request is resent or dropped.
-  conn.net.count('TcpExtTCPTimeouts');
-  if (conn.numTimeout >= maxRetries) {
-    conn.finish(now);
-    return;
-  }
-  // tcp_rtx_synack.
-  const head = conn.rtxQueue[0];
-  if (head !== undefined) tcpRetransmitSkb(conn, now, head);
-  conn.net.count('TcpExtTCPSynRetrans');
-  if (conn.numTimeout++ === 0 && l !== undefined) l.young--;
-  // reqsk_timeout: the initial timeout << num_timeout, at most TCP_RTO_MAX.
-  armTimer(conn, 'retransmit', now, Math.min(TCP_TIMEOUT_INIT * 2 ** conn.numTimeout, TCP_RTO_MAX));
 }
 
 // ---- Zero-window probes (tcp_probe_timer, tcp_send_probe0). ----

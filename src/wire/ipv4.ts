@@ -71,12 +71,14 @@ export interface Ipv4ParseOptions {
 /**
  * An IPv4 header in place, at `bytes[at]` (a received frame is read where it
  * lies, behind its link-level header, without a view of its own). After check()
- * succeeds no accessor reads out of bounds; its offsets count from `at`.
+ * succeeds no accessor reads out of bounds; its offsets count from `at`. A
+ * receive path may re-point one view at each datagram (set `bytes` and `at`)
+ * rather than make one per datagram.
  */
 export class Ipv4View {
   constructor(
-    readonly bytes: Uint8Array,
-    readonly at = 0,
+    public bytes: Uint8Array,
+    public at = 0,
   ) {}
 
   check(opts?: Ipv4ParseOptions): ParseFailure | undefined {
@@ -247,6 +249,73 @@ export function decodeIpv4(v: Ipv4View, headerSum: number): ReceivedIpv4Packet {
     options: v.options,
     payload: v.payload,
   };
+}
+
+/**
+ * decodeIpv4 for a receive path that reads the datagram where it lies: the
+ * same fields, but `payload` is made the first time it is asked for (a
+ * transport that parses its header in place, and a datagram dropped before
+ * anyone reads it, never make it). The view `v` is not kept.
+ */
+export function decodeIpv4InPlace(v: Ipv4View, headerSum: number): ReceivedIpv4Packet {
+  return new ReceivedIpv4(v, headerSum);
+}
+
+/** What decodeIpv4InPlace gives: every field of decodeIpv4's, `payload` on demand. */
+class ReceivedIpv4 implements ReceivedIpv4Packet {
+  readonly dscp: number;
+  readonly ecn: number;
+  readonly totalLength: number;
+  readonly id: number;
+  readonly reservedFlag: boolean;
+  readonly dontFragment: boolean;
+  readonly moreFragments: boolean;
+  readonly fragmentOffset: number;
+  readonly ttl: number;
+  readonly protocol: number;
+  readonly checksum: number;
+  readonly checksumOk: boolean;
+  readonly checksumExpected: number;
+  readonly src: Ipv4Address;
+  readonly dst: Ipv4Address;
+  readonly options: Uint8Array;
+  /** The bytes the payload lies in, and its bounds there. */
+  readonly #bytes: Uint8Array;
+  readonly #start: number;
+  readonly #end: number;
+  #payload: Uint8Array | undefined = undefined;
+
+  constructor(v: Ipv4View, headerSum: number) {
+    const checksum = v.checksum;
+    const total = v.totalLength;
+    this.dscp = v.dscp;
+    this.ecn = v.ecn;
+    this.totalLength = total;
+    this.id = v.id;
+    this.reservedFlag = v.reservedFlag;
+    this.dontFragment = v.dontFragment;
+    this.moreFragments = v.moreFragments;
+    this.fragmentOffset = v.fragmentOffset;
+    this.ttl = v.ttl;
+    this.protocol = v.protocol;
+    this.checksum = checksum;
+    this.checksumOk = checksumVerifies(headerSum);
+    this.checksumExpected = checksumExpected(headerSum, checksum);
+    this.src = v.src;
+    this.dst = v.dst;
+    this.options = v.options;
+    // Ipv4View.payload's bounds.
+    const bytes = v.bytes;
+    const at = v.at;
+    this.#bytes = bytes;
+    this.#start = at + v.headerLength;
+    this.#end = Math.min(at + total, bytes.length);
+  }
+
+  get payload(): Uint8Array {
+    this.#payload ??= view(this.#bytes, this.#start, this.#end);
+    return this.#payload;
+  }
 }
 
 export function ipv4HeaderLength(pkt: Ipv4Packet): number {

@@ -6,7 +6,7 @@
  */
 
 import { get16, get32, put16, put32, toHex } from './bytes.js';
-import { fail, ok, type Parsed } from './parsed.js';
+import { fail, ok, type Parsed, type ParseFailure } from './parsed.js';
 import { type Seq, seq } from './seq.js';
 
 // Kinds (IANA "TCP Option Kind Numbers"; Linux: TCPOPT_* in include/net/tcp.h).
@@ -94,6 +94,36 @@ export function parseTcpOptions(
   mode: TcpOptionsMode = 'strict',
 ): Parsed<readonly TcpOption[]> {
   if (start >= end) return OK_NO_OPTIONS;
+  const r = walkTcpOptions(bytes, start, end, mode);
+  return isParseFailure(r) ? r : ok(r);
+}
+
+/**
+ * parseTcpOptions with Linux's reading (`'linux'`, which never refuses a list),
+ * for a receive path: the options themselves, without a result wrapper.
+ */
+export function readTcpOptionsLinux(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+): readonly TcpOption[] {
+  if (start >= end) return NO_OPTIONS;
+  const r = walkTcpOptions(bytes, start, end, 'linux');
+  // 'linux' keeps what it cannot walk as `malformed`: never a failure.
+  return isParseFailure(r) ? NO_OPTIONS : r;
+}
+
+function isParseFailure(r: readonly TcpOption[] | ParseFailure): r is ParseFailure {
+  return !Array.isArray(r);
+}
+
+/** parseTcpOptions' walk over a non-empty `bytes[start, end)`: the list, or why it cannot be walked. */
+function walkTcpOptions(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  mode: TcpOptionsMode,
+): readonly TcpOption[] | ParseFailure {
   if (
     end - start === 12 &&
     bytes[start] === TCPOPT_NOP &&
@@ -103,11 +133,19 @@ export function parseTcpOptions(
   ) {
     // Every segment of a connection with timestamps (RFC 7323 Appendix A's
     // layout, which Linux sends): decoded without walking.
-    return ok([
+    return [
       TCP_NOP,
       TCP_NOP,
       { kind: 'timestamps', tsVal: get32(bytes, start + 4), tsEcr: get32(bytes, start + 8) },
-    ]);
+    ];
+  }
+  if (
+    end - start === TCPOLEN_MSS &&
+    bytes[start] === TCPOPT_MSS &&
+    bytes[start + 1] === TCPOLEN_MSS
+  ) {
+    // A SYN with the MSS alone (hping3 -S, and many a stack's SYN): no walk.
+    return [{ kind: 'mss', mss: get16(bytes, start + 2) }];
   }
   const options: TcpOption[] = [];
   let i = start;
@@ -116,7 +154,7 @@ export function parseTcpOptions(
     if (kind === TCPOPT_EOL) {
       // RFC 9293 3.2: EOL ends the list; what follows up to the data offset is padding.
       options.push({ kind: 'eol', padding: bytes.subarray(i + 1, end) });
-      return ok(options);
+      return options;
     }
     if (kind === TCPOPT_NOP) {
       options.push(TCP_NOP);
@@ -135,12 +173,12 @@ export function parseTcpOptions(
     if (problem !== undefined) {
       if (mode === 'strict') return fail('tcp', problem, i + 1);
       options.push({ kind: 'malformed', bytes: bytes.subarray(i, end) });
-      return ok(options);
+      return options;
     }
     options.push(decodeOption(bytes, i, kind, len));
     i += len;
   }
-  return ok(options);
+  return options;
 }
 
 /** A kind/length-checked option at `bytes[i, i + len)`. */

@@ -18,6 +18,7 @@ import {
   emitTcpOptions,
   formatTcpOptions,
   parseTcpOptions,
+  readTcpOptionsLinux,
   TCP_MAX_OPTIONS_LEN,
   type TcpOption,
   type TcpOptionsMode,
@@ -63,12 +64,20 @@ const F = {
   options: 20,
 } as const;
 
-/** A TCP header in place. After check() succeeds no accessor reads out of bounds. */
+/**
+ * A TCP header in place, the segment being `bytes[at, end)` (a received frame is
+ * read where it lies). After check() succeeds no accessor reads out of bounds;
+ * check()'s offsets count from `at`.
+ */
 export class TcpView {
-  constructor(readonly bytes: Uint8Array) {}
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly at = 0,
+    readonly end = bytes.length,
+  ) {}
 
   check(): ParseFailure | undefined {
-    const n = this.bytes.length;
+    const n = this.end - this.at;
     // Linux tcp_v4_rcv: pskb_may_pull(sizeof(struct tcphdr)), then "th->doff <
     // sizeof(struct tcphdr) / 4" is a bad packet, then pskb_may_pull(th->doff * 4).
     if (n < TCP_HEADER_LEN) return fail('tcp', `truncated header: ${n} of 20 bytes`, n);
@@ -85,48 +94,50 @@ export class TcpView {
   }
 
   get srcPort(): number {
-    return get16(this.bytes, F.srcPort);
+    return get16(this.bytes, this.at + F.srcPort);
   }
   get dstPort(): number {
-    return get16(this.bytes, F.dstPort);
+    return get16(this.bytes, this.at + F.dstPort);
   }
   get seq(): Seq {
-    return seq(get32(this.bytes, F.seq));
+    return seq(get32(this.bytes, this.at + F.seq));
   }
   get ack(): Seq {
-    return seq(get32(this.bytes, F.ack));
+    return seq(get32(this.bytes, this.at + F.ack));
   }
   /** Header length in 32-bit words. */
   get dataOffset(): number {
-    return this.bytes[F.dataOffset]! >>> 4;
+    return this.bytes[this.at + F.dataOffset]! >>> 4;
   }
   get headerLength(): number {
     return this.dataOffset * 4;
   }
   /** The three bits between data offset and AE, reserved "for future use" (RFC 9293 3.1). */
   get reserved(): number {
-    return (this.bytes[F.dataOffset]! >>> 1) & 7;
+    return (this.bytes[this.at + F.dataOffset]! >>> 1) & 7;
   }
   get flags(): TcpFlags {
-    return ((this.bytes[F.dataOffset]! & 1) << 8) | this.bytes[F.flags]!;
+    const at = this.at;
+    return ((this.bytes[at + F.dataOffset]! & 1) << 8) | this.bytes[at + F.flags]!;
   }
   /** Unscaled, as on the wire. */
   get window(): number {
-    return get16(this.bytes, F.window);
+    return get16(this.bytes, this.at + F.window);
   }
   get checksum(): number {
-    return get16(this.bytes, F.checksum);
+    return get16(this.bytes, this.at + F.checksum);
   }
   get urgentPointer(): number {
-    return get16(this.bytes, F.urgentPointer);
+    return get16(this.bytes, this.at + F.urgentPointer);
   }
   get options(): Uint8Array {
-    return this.bytes.subarray(F.options, this.headerLength);
+    const at = this.at;
+    return this.bytes.subarray(at + F.options, at + this.headerLength);
   }
   get payload(): Uint8Array {
-    const hl = this.headerLength;
+    const start = this.at + this.headerLength;
     // A bare ACK (most segments) carries nothing: no view to make.
-    return hl >= this.bytes.length ? EMPTY_BYTES : view(this.bytes, hl);
+    return start >= this.end ? EMPTY_BYTES : view(this.bytes, start, this.end);
   }
 }
 
@@ -168,28 +179,86 @@ export function parseTcp(
   ph: PseudoHeader,
   opts?: TcpParseOptions,
 ): Parsed<ReceivedTcpSegment> {
-  const v = new TcpView(bytes);
-  const bad = v.check();
+  return parseTcpIn(bytes, 0, bytes.length, ph, opts);
+}
+
+/**
+ * parseTcp of the segment `bytes[start, end)`, read where it lies (a received
+ * frame, without a view of the datagram's payload). The header's errors count
+ * offsets from `start`, the options' from the start of `bytes`.
+ */
+export function parseTcpIn(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  ph: PseudoHeader,
+  opts?: TcpParseOptions,
+): Parsed<ReceivedTcpSegment> {
+  const bad = new TcpView(bytes, start, end).check();
   if (bad) return bad;
-  const options = parseTcpOptions(bytes, TCP_HEADER_LEN, v.headerLength, opts?.options);
+  const options = parseTcpOptions(
+    bytes,
+    start + TCP_HEADER_LEN,
+    start + tcpDataOffset(bytes, start) * 4,
+    opts?.options,
+  );
   if (!options.ok) return options;
-  const sum = sumWords(bytes, 0, bytes.length, pseudoHeaderSum(ph));
-  const checksum = v.checksum;
-  return ok({
-    srcPort: v.srcPort,
-    dstPort: v.dstPort,
-    seq: v.seq,
-    ack: v.ack,
-    flags: v.flags,
-    reserved: v.reserved,
-    window: v.window,
+  return ok(decodeTcp(bytes, start, end, ph, options.value));
+}
+
+/**
+ * parseTcpIn for a receive path that only needs to know whether the segment
+ * could be walked, with the options read as Linux reads them (`'linux'`, which
+ * never fails): the segment, or undefined where parseTcpIn gives an error (a
+ * data offset below 5 or past the segment, a segment shorter than 20 bytes). No
+ * result wrapper and no view of the header are made.
+ */
+export function decodeTcpIn(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  ph: PseudoHeader,
+): ReceivedTcpSegment | undefined {
+  // TcpView.check's conditions.
+  if (end - start < TCP_HEADER_LEN) return undefined;
+  const doff = tcpDataOffset(bytes, start);
+  if (doff < 5 || start + doff * 4 > end) return undefined;
+  const options = readTcpOptionsLinux(bytes, start + TCP_HEADER_LEN, start + doff * 4);
+  return decodeTcp(bytes, start, end, ph, options);
+}
+
+function tcpDataOffset(bytes: Uint8Array, start: number): number {
+  return bytes[start + F.dataOffset]! >>> 4;
+}
+
+/** The fields of a segment whose header was checked, in TcpView's terms, read directly. */
+function decodeTcp(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  ph: PseudoHeader,
+  options: readonly TcpOption[],
+): ReceivedTcpSegment {
+  const sum = sumWords(bytes, start, end, pseudoHeaderSum(ph));
+  const checksum = get16(bytes, start + F.checksum);
+  const offsetByte = bytes[start + F.dataOffset]!;
+  const payloadStart = start + (offsetByte >>> 4) * 4;
+  return {
+    srcPort: get16(bytes, start + F.srcPort),
+    dstPort: get16(bytes, start + F.dstPort),
+    seq: seq(get32(bytes, start + F.seq)),
+    ack: seq(get32(bytes, start + F.ack)),
+    flags: ((offsetByte & 1) << 8) | bytes[start + F.flags]!,
+    reserved: (offsetByte >>> 1) & 7,
+    window: get16(bytes, start + F.window),
     checksum,
     checksumOk: checksumVerifies(sum),
     checksumExpected: checksumExpected(sum, checksum),
-    urgentPointer: v.urgentPointer,
-    options: options.value,
-    payload: v.payload,
-  });
+    urgentPointer: get16(bytes, start + F.urgentPointer),
+    options,
+    // A bare ACK (most segments) carries nothing: no view to make.
+    payload: payloadStart >= end ? EMPTY_BYTES : view(bytes, payloadStart, end),
+  };
 }
 
 /** 20 bytes plus the options, padded with zeros (EOL) to a multiple of 4 (RFC 9293 3.1). */

@@ -148,10 +148,9 @@ export function synRecvPassive(): Tester {
   const t = new Tester();
   const l = t.listen(16);
   const v = l.handleSegment(0, CLIENT_SYN, CLIENT, SERVER.addr);
-  if (!('child' in v)) throw new Error('the listener did not take the SYN');
-  t.conn = v.child;
+  if (!('request' in v)) throw new Error('the listener did not take the SYN');
   t.collect(0);
   t.expect(0, { flags: SYN | ACK, ack: seqAdd(IRS, 1), window: 65160 });
-  expect(t.c.state).toBe('SYN_RECV');
+  expect(t.req.state).toBe('SYN_RECV');
   return t;
 }

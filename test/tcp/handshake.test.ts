@@ -1,11 +1,10 @@
 import { describe, expect, test } from 'vitest';
 import { ms, s } from '../../src/sim/time.js';
 import type { Connection } from '../../src/tcp/connection.js';
-import type { ListenVerdict } from '../../src/tcp/listen.js';
+import type { ListenVerdict, RequestSock } from '../../src/tcp/listen.js';
 import { initialWscale } from '../../src/tcp/options.js';
 import { LINUX_TCP_SYSCTL, TRACE_KERNEL_TCP_SYSCTL, tcpSysctl } from '../../src/tcp/sysctl.js';
-import { ipv4Address } from '../../src/wire/address.js';
-import { seq, seqAdd } from '../../src/wire/seq.js';
+import { type Seq, seq, seqAdd } from '../../src/wire/seq.js';
 import { ACK, FIN, RST, SYN } from '../../src/wire/tcp.js';
 import { TCP_NOP, TCP_SACK_PERMITTED } from '../../src/wire/tcp-options.js';
 import {
@@ -275,7 +274,13 @@ describe('LISTEN and passive SYN_RECV', () => {
   const SYN_FROM_CLIENT = CLIENT_SYN;
   const CLIENT_ADDR = CLIENT;
 
-  /** The connection a listener made of a SYN. */
+  /** The request sock a listener made of a SYN. */
+  function requestOf(v: ListenVerdict): RequestSock {
+    if (!('request' in v)) throw new Error(`no request: ${JSON.stringify(v)}`);
+    return v.request;
+  }
+
+  /** The connection a listener made when a handshake completed. */
   function childOf(v: ListenVerdict): Connection {
     if (!('child' in v)) throw new Error(`no child: ${JSON.stringify(v)}`);
     return v.child;
@@ -283,19 +288,18 @@ describe('LISTEN and passive SYN_RECV', () => {
 
   test('a SYN gets a SYN-ACK with window 65160 and the options echoed as negotiated', () => {
     const { t, l } = listening();
-    const child = childOf(l.handleSegment(0, SYN_FROM_CLIENT, CLIENT_ADDR, SERVER.addr));
-    t.conn = child;
+    const req = requestOf(l.handleSegment(0, SYN_FROM_CLIENT, CLIENT_ADDR, SERVER.addr));
     t.collect(0);
     const synAck = t.expect(0, {
       srcPort: 80,
       dstPort: 40001,
       flags: SYN | ACK,
-      seq: child.iss,
+      seq: req.iss,
       ack: seqAdd(IRS, 1),
       window: 65160,
     });
-    expect(synAck.options).toEqual(synOpts(1460, (child.tsOffset + 0) >>> 0, PEER_TS, 7));
-    expect(child.state).toBe('SYN_RECV');
+    expect(synAck.options).toEqual(synOpts(1460, (req.tsOffset + 0) >>> 0, PEER_TS, 7));
+    expect(req.state).toBe('SYN_RECV');
     expect(l.synQueue.size).toBe(1);
     // Not yet a passive open: that is counted when the handshake completes.
     expect(t.net.counters.TcpPassiveOpens).toBe(0);
@@ -303,31 +307,35 @@ describe('LISTEN and passive SYN_RECV', () => {
 
   test('a SYN without options gets a SYN-ACK with only MSS, window 64240 (no timestamps to subtract)', () => {
     const { t, l } = listening();
-    t.conn = childOf(
-      l.handleSegment(0, { ...SYN_FROM_CLIENT, options: [] }, CLIENT_ADDR, SERVER.addr),
-    );
+    requestOf(l.handleSegment(0, { ...SYN_FROM_CLIENT, options: [] }, CLIENT_ADDR, SERVER.addr));
     t.collect(0);
     t.expect(0, { flags: SYN | ACK, window: 64240, options: [{ kind: 'mss', mss: 1460 }] });
   });
 
   function synRecv() {
     const t = synRecvPassive();
-    return { t, l: t.listener!, child: t.c };
+    return { t, l: t.listener!, req: t.req };
   }
 
-  const finalAck = (child: Connection) => ({
+  const finalAck = (req: { iss: Seq; tsOffset: number }) => ({
     ...SYN_FROM_CLIENT,
     seq: seqAdd(IRS, 1),
-    ack: seqAdd(child.iss, 1),
+    ack: seqAdd(req.iss, 1),
     flags: ACK,
     window: 502,
-    options: tsOpt(PEER_TS + 1, child.tsOffset),
+    options: tsOpt(PEER_TS + 1, req.tsOffset),
   });
 
   test('the final ACK → ESTABLISHED, into the accept queue; TcpPassiveOpens', () => {
-    const { t, l, child } = synRecv();
-    expect(t.send(ms(1), finalAck(child))).toBeUndefined();
+    const { t, l, req } = synRecv();
+    expect(t.send(ms(1), finalAck(req))).toBeUndefined();
+    const child = t.c;
     expect(child.state).toBe('ESTABLISHED');
+    expect(child.id).toBe(req.id);
+    expect(child.transitions.map((x) => [x.time, x.from, x.to])).toEqual([
+      [0, 'CLOSE', 'SYN_RECV'],
+      [ms(1), 'SYN_RECV', 'ESTABLISHED'],
+    ]);
     expect(l.synQueue.size).toBe(0);
     expect(l.accept()).toBe(child);
     expect(t.net.counters.TcpPassiveOpens).toBe(1);
@@ -337,88 +345,195 @@ describe('LISTEN and passive SYN_RECV', () => {
     t.expect(ms(2), { window: 510, payload: new Uint8Array(19) });
   });
 
+  test('the child made at the final ACK has the state a full socket in SYN_RECV would have', () => {
+    const { t, req } = synRecv();
+    t.expect(s(1), { flags: SYN | ACK });
+    // The peer's ACK echoes the retransmitted SYN-ACK's TSval (sent at 1 s).
+    const ack = { ...finalAck(req), options: tsOpt(PEER_TS + 1, (req.tsOffset + 1000) >>> 0) };
+    expect(t.send(s(1) + ms(30), ack)).toBeUndefined();
+    const c = t.c;
+    expect(c.state).toBe('ESTABLISHED');
+    expect([c.iss, c.irs, c.sndUna, c.sndNxt, c.rcvNxt]).toEqual([
+      req.iss,
+      IRS,
+      seqAdd(req.iss, 1),
+      seqAdd(req.iss, 1),
+      seqAdd(IRS, 1),
+    ]);
+    expect([c.wscaleOk, c.sndWscale, c.rcvWscale, c.sackOk, c.tstampOk]).toEqual([
+      true,
+      7,
+      7,
+      true,
+      true,
+    ]);
+    expect([c.mssClamp, c.advMss, c.sndMss, c.tsOffset, c.tsRecent]).toEqual([
+      1460,
+      1448,
+      1448,
+      req.tsOffset,
+      PEER_TS + 1,
+    ]);
+    // The window: the SYN-ACK's 65160, then the ACK's 502 << 7.
+    expect([c.rcvWnd, c.sndWnd]).toEqual([65160, 502 * 128]);
+    // The RTT sample from the echoed timestamp: 30 ms.
+    expect(c.rtt.srtt8Us >> 3).toBe(30_000);
+    // One SYN-ACK retransmission: total_retrans 1, and the initial window of a
+    // handshake retransmitted once (TCP_INIT_CWND: only more than one costs it).
+    expect([c.totalRetrans, c.numTimeout, c.cwnd]).toEqual([1, 1, 10]);
+    expect(t.net.counters.TcpRetransSegs).toBe(1);
+    expect(t.net.counters.TcpOutSegs).toBe(2);
+  });
+
   test('the SYN-ACK is retransmitted at 1, 3, 7, 15, 31 s; the request is dropped at 63 s', () => {
-    const { t, l, child } = synRecv();
+    const { t, l, req } = synRecv();
     for (const at of [1, 3, 7, 15, 31]) {
       t.expectNothing(s(at) - 1);
-      t.expect(s(at), { flags: SYN | ACK, seq: child.iss });
+      t.expect(s(at), { flags: SYN | ACK, seq: req.iss });
     }
     t.expectNothing(s(63) - 1);
-    expect(child.state).toBe('SYN_RECV');
+    expect([...l.synQueue.values()]).toEqual([req]);
     t.expectNothing(s(63));
-    expect(child.state).toBe('CLOSE');
     expect(l.synQueue.size).toBe(0);
     expect(t.net.counters.TcpRetransSegs).toBe(5);
     expect(t.net.counters.TcpAttemptFails).toBe(0);
   });
 
   test('a retransmitted SYN gets the SYN-ACK again', () => {
-    const { t, child } = synRecv();
+    const { t, req } = synRecv();
     t.expect(s(1), { flags: SYN | ACK });
     const r = t.send(ms(1500), SYN_FROM_CLIENT);
-    expect(r).toMatchObject({ flags: SYN | ACK, seq: child.iss, ack: seqAdd(IRS, 1) });
+    expect(r).toMatchObject({ flags: SYN | ACK, seq: req.iss, ack: seqAdd(IRS, 1) });
   });
 
   test('an ACK of the wrong sequence number gets a RST; the request stays', () => {
-    const { t, child } = synRecv();
-    const r = t.send(ms(1), { ...finalAck(child), ack: seqAdd(child.iss, 7) });
-    expect(r).toMatchObject({ flags: RST, seq: seqAdd(child.iss, 7) });
-    expect(child.state).toBe('SYN_RECV');
+    const { t, l, req } = synRecv();
+    const r = t.send(ms(1), { ...finalAck(req), ack: seqAdd(req.iss, 7) });
+    expect(r).toMatchObject({ flags: RST, seq: seqAdd(req.iss, 7) });
+    expect([...l.synQueue.values()]).toEqual([req]);
+    expect(t.conn).toBeUndefined();
+  });
+
+  test('a segment out of the window gets a bare ACK with the SYN-ACK window, at most one per 500 ms (tcp_v4_reqsk_send_ack)', () => {
+    const { t, l, req } = synRecv();
+    const oow = { ...finalAck(req), seq: seqAdd(IRS, 1 + 200_000) };
+    const ack = (at: number) => ({
+      flags: ACK,
+      seq: seqAdd(req.iss, 1),
+      ack: seqAdd(IRS, 1),
+      // 65160 >> 7.
+      window: 509,
+      options: [
+        TCP_NOP,
+        TCP_NOP,
+        { kind: 'timestamps', tsVal: (req.tsOffset + at) >>> 0, tsEcr: PEER_TS },
+      ],
+    });
+    expect(t.send(ms(10), oow)).toMatchObject(ack(10));
+    expect(t.lastVerdict).toBe('TCP_INVALID_SEQUENCE');
+    expect(t.send(ms(20), oow)).toBeUndefined();
+    expect(t.net.counters.TcpExtTCPACKSkippedSynRecv).toBe(1);
+    expect(t.send(ms(600), oow)).toMatchObject(ack(600));
+    expect([...l.synQueue.values()]).toEqual([req]);
   });
 
   test('a RST in the window ends the request silently (TcpExtEmbryonicRsts)', () => {
-    const { t, child } = synRecv();
-    expect(t.send(ms(1), { ...finalAck(child), flags: RST, options: [] })).toBeUndefined();
-    expect(child.state).toBe('CLOSE');
+    const { t, l, req } = synRecv();
+    expect(t.send(ms(1), { ...finalAck(req), flags: RST, options: [] })).toBeUndefined();
+    expect(l.synQueue.size).toBe(0);
     expect(t.net.counters.TcpExtEmbryonicRsts).toBe(1);
     expect(t.net.counters.TcpAttemptFails).toBe(1);
+    // Its timer went with it.
+    t.expectNothing(s(70));
+  });
+
+  test('an ICMP error quoting the SYN-ACK: host unreachable drops the request, port unreachable does not', () => {
+    const { t, l, req } = synRecv();
+    // tcp_req_err: a sequence number other than the ISN is out of window.
+    expect(l.handleIcmpError(ms(1), CLIENT, seqAdd(req.iss, 1), true)).toBe(true);
+    expect(t.net.counters.TcpExtOutOfWindowIcmps).toBe(1);
+    expect(l.handleIcmpError(ms(2), CLIENT, req.iss, false)).toBe(true);
+    expect(l.synQueue.size).toBe(1);
+    expect(l.handleIcmpError(ms(3), CLIENT, req.iss, true)).toBe(true);
+    expect(l.synQueue.size).toBe(0);
+    expect(t.net.counters.TcpExtListenDrops).toBe(1);
+    t.expectNothing(s(70));
+    expect(l.handleIcmpError(ms(4), CLIENT, req.iss, true)).toBe(false);
   });
 
   test('a full accept queue drops the final ACK; the SYN-ACK timer brings it back', () => {
     const { t, l } = listening();
     l.backlog = 0;
     // A first connection fills the accept queue: backlog 0 holds one.
-    const first = childOf(l.handleSegment(0, SYN_FROM_CLIENT, CLIENT_ADDR, SERVER.addr));
-    first.handleSegment(ms(1), finalAck(first));
+    const req1 = requestOf(l.handleSegment(0, SYN_FROM_CLIENT, CLIENT_ADDR, SERVER.addr));
+    const first = childOf(l.handleSegment(ms(1), finalAck(req1), CLIENT_ADDR, SERVER.addr));
+    while (l.pollTransmit());
     expect(l.acceptQueue).toEqual([first]);
     expect(l.acceptQueueFull()).toBe(true);
     // A second client's handshake: its SYN is dropped while the queue is full...
-    const other = { addr: ipv4Address(192, 168, 0, 23), port: 40002 };
+    const other = { addr: CLIENT.addr, port: 40002 };
     const syn2 = { ...SYN_FROM_CLIENT, srcPort: 40002 };
     expect(l.handleSegment(ms(2), syn2, other, SERVER.addr)).toEqual({
       drop: 'TCP_LISTEN_OVERFLOW',
     });
     // ... and with the queue drained and refilled between its SYN and its ACK, the ACK is dropped.
     l.accept();
-    const child = childOf(l.handleSegment(ms(3), syn2, other, SERVER.addr));
-    t.conn = child;
+    const req = requestOf(l.handleSegment(ms(3), syn2, other, SERVER.addr));
     t.collect(ms(3));
     t.expect(ms(3), { flags: SYN | ACK });
     l.acceptQueue.push(first);
-    expect(t.send(ms(4), { ...finalAck(child), srcPort: 40002 })).toBeUndefined();
+    expect(t.send(ms(4), { ...finalAck(req), srcPort: 40002 })).toBeUndefined();
     expect(t.lastVerdict).toBe('TCP_LISTEN_OVERFLOW');
-    expect(child.state).toBe('SYN_RECV');
+    expect([...l.synQueue.values()]).toEqual([req]);
     expect(t.net.counters.TcpExtListenOverflows).toBe(2);
     expect(t.net.counters.TcpExtListenDrops).toBe(2);
     // The SYN-ACK goes again after 1 s; the client's duplicate ACK then finds room.
     t.expect(ms(3) + s(1), { flags: SYN | ACK });
     l.accept();
-    expect(t.send(ms(1100), { ...finalAck(child), srcPort: 40002 })).toBeUndefined();
+    expect(t.send(ms(1100), { ...finalAck(req), srcPort: 40002 })).toBeUndefined();
+    const child = t.c;
     expect(child.state).toBe('ESTABLISHED');
     expect(l.acceptQueue).toEqual([child]);
   });
 
+  test('tcp_abort_on_overflow=1: the final ACK finding the accept queue full gets a RST, the request goes', () => {
+    const t = new Tester({ sysctl: tcpSysctl({ tcp_abort_on_overflow: 1 }) });
+    const l = t.listen(0);
+    const req1 = requestOf(l.handleSegment(0, SYN_FROM_CLIENT, CLIENT_ADDR, SERVER.addr));
+    const first = childOf(l.handleSegment(ms(1), finalAck(req1), CLIENT_ADDR, SERVER.addr));
+    // The queue drained for the second SYN, refilled before its ACK.
+    l.accept();
+    const syn2 = { ...SYN_FROM_CLIENT, srcPort: 40002 };
+    const req = requestOf(l.handleSegment(ms(2), syn2, { ...CLIENT, port: 40002 }, SERVER.addr));
+    l.acceptQueue.push(first);
+    while (l.pollTransmit());
+    const r = t.send(ms(3), { ...finalAck(req), srcPort: 40002 });
+    expect(r).toMatchObject({ flags: RST, seq: seqAdd(req.iss, 1) });
+    expect(t.lastVerdict).toBe('TCP_LISTEN_OVERFLOW');
+    expect(l.synQueue.size).toBe(0);
+    expect(t.net.counters.TcpExtEmbryonicRsts).toBe(1);
+    t.expectNothing(s(70));
+  });
+
   test('closing the listener resets the connections never accepted (tcp_disconnect)', () => {
-    const { t, l, child } = synRecv();
-    t.send(ms(1), finalAck(child));
+    const { t, l, req } = synRecv();
+    t.send(ms(1), finalAck(req));
+    const child = t.c;
     l.close(ms(2));
     t.collect(ms(2));
-    t.expect(ms(2), { flags: RST | ACK, seq: seqAdd(child.iss, 1), ack: seqAdd(IRS, 1) });
+    t.expect(ms(2), { flags: RST | ACK, seq: seqAdd(req.iss, 1), ack: seqAdd(IRS, 1) });
     expect(child.state).toBe('CLOSE');
     expect(l.handleSegment(ms(3), CLIENT_SYN, CLIENT_ADDR, SERVER.addr)).toMatchObject({
       reply: { flags: RST | ACK },
       drop: 'NO_SOCKET',
     });
+  });
+
+  test('closing the listener drops its requests silently, their timers with them', () => {
+    const { t, l } = synRecv();
+    l.close(ms(2));
+    expect(l.synQueue.size).toBe(0);
+    t.expectNothing(s(70));
   });
 
   test('the namespace observer hears every state change and every drop', () => {

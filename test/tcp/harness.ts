@@ -12,7 +12,7 @@ import { expect as vexpect } from 'vitest';
 import { Random } from '../../src/sim/random.js';
 import type { Time } from '../../src/sim/time.js';
 import { Connection, type TcpEvent } from '../../src/tcp/connection.js';
-import { Listener } from '../../src/tcp/listen.js';
+import { Listener, type RequestSock } from '../../src/tcp/listen.js';
 import { TcpNet } from '../../src/tcp/net.js';
 import { LINUX_TCP_SYSCTL, type TcpSysctl } from '../../src/tcp/sysctl.js';
 import { ipv4Address } from '../../src/wire/address.js';
@@ -114,7 +114,10 @@ export interface TesterOptions {
   readonly seed?: number;
 }
 
-/** Drives one connection (or a listener and the connections it creates). */
+/**
+ * Drives one connection, or a listener and the request sock it holds for
+ * CLIENT until the handshake completes, then the connection made of it.
+ */
 export class Tester {
   readonly net: TcpNet;
   conn: Connection | undefined;
@@ -135,6 +138,13 @@ export class Tester {
   get c(): Connection {
     if (this.conn === undefined) throw new Error('no connection');
     return this.conn;
+  }
+
+  /** The listener's request sock for CLIENT (its first). */
+  get req(): RequestSock {
+    const r = this.listener?.synQueue.values().next().value;
+    if (r === undefined) throw new Error('no request sock');
+    return r;
   }
 
   /** Active open at `t` with the test ISS and timestamp offset. */
@@ -158,6 +168,11 @@ export class Tester {
 
   /** Moves every output of the connection into `out`, stamped `t`. */
   collect(t: Time): void {
+    const l = this.listener;
+    if (l !== undefined) {
+      for (let s = l.pollTransmit(); s; s = l.pollTransmit())
+        this.out.push({ time: t, seg: s.seg });
+    }
     const c = this.conn;
     if (c === undefined) return;
     for (let s = c.pollTransmit(); s; s = c.pollTransmit()) this.out.push({ time: t, seg: s });
@@ -168,14 +183,43 @@ export class Tester {
   advance(t: Time): void {
     if (t < this.now) throw new Error(`time goes backwards: ${t} < ${this.now}`);
     for (;;) {
-      const c = this.conn;
-      const d = c?.nextDeadline();
-      if (c === undefined || d === undefined || d > t) break;
+      const d = this.nextDeadline();
+      if (d === undefined || d > t) break;
       this.now = d;
-      c.handleTimeout(d);
+      this.handleTimeout(d);
       this.collect(d);
     }
     this.now = t;
+  }
+
+  /** The earliest timer of the connection or of the listener's request socks. */
+  nextDeadline(): Time | undefined {
+    const dc = this.conn?.nextDeadline();
+    const dl = this.listener?.nextDeadline();
+    return dc === undefined ? dl : dl === undefined ? dc : Math.min(dc, dl);
+  }
+
+  /** Runs the timers due at `d` (the listener's first, then the connection's); nothing collected. */
+  handleTimeout(d: Time): void {
+    const l = this.listener;
+    if (l !== undefined && l.nextDeadline() === d) l.handleTimeout(d);
+    const c = this.conn;
+    if (c !== undefined && c.nextDeadline() === d) c.handleTimeout(d);
+  }
+
+  /**
+   * Delivers `seg` at `t` to the connection, or while there is none to the
+   * listener (from CLIENT's address and the segment's port); nothing collected.
+   */
+  deliver(t: Time, seg: TcpSegment): void {
+    if (this.conn !== undefined) {
+      this.lastVerdict = this.conn.handleSegment(t, seg);
+    } else if (this.listener !== undefined) {
+      const remote = { addr: CLIENT.addr, port: seg.srcPort };
+      const v = this.listener.handleSegment(t, seg, remote, SERVER.addr);
+      this.lastVerdict = 'drop' in v ? v.drop : undefined;
+      if ('child' in v) this.conn = v.child;
+    }
   }
 
   #takeAll(): Sent[] {
@@ -202,9 +246,7 @@ export class Tester {
   /** Delivers `seg` at `t` (nothing may be sent before); returns what is sent in reply. */
   sendAll(t: Time, seg: TcpSegment): TcpSegment[] {
     this.expectNothing(t);
-    if (this.conn !== undefined) {
-      this.lastVerdict = this.conn.handleSegment(t, seg);
-    }
+    this.deliver(t, seg);
     this.collect(t);
     return this.#takeAll().map((s) => s.seg);
   }

@@ -11,6 +11,7 @@ import { describe, expect, test } from 'vitest';
 import { CaptureReader } from '../../src/capture/pcap.js';
 import { ms, s, type Time, us } from '../../src/sim/time.js';
 import type { Connection } from '../../src/tcp/connection.js';
+import { RequestSock } from '../../src/tcp/listen.js';
 import { TRACE_KERNEL_TCP_SYSCTL, tcpSysctl } from '../../src/tcp/sysctl.js';
 import { ipv4Address } from '../../src/wire/address.js';
 import { put32 } from '../../src/wire/bytes.js';
@@ -147,7 +148,11 @@ describe('accept-queue-overflow/abort0: backlog 1, never accept(), tcp_abort_on_
     expect(listener.acceptQueue.length).toBe(2);
     expect(listener.backlog).toBe(1);
     expect(
-      [...listener.synQueue.values()].map((c) => [c.remote.port, c.state, c.isRequest]),
+      [...listener.synQueue.values()].map((r) => [
+        r.remote.port,
+        r.state,
+        r instanceof RequestSock,
+      ]),
     ).toEqual([[40002, 'SYN_RECV', true]]);
     expect(conns.get(40002)!.state).toBe('ESTABLISHED');
     const nstat = readFileSync(

@@ -66,6 +66,7 @@ export class SimHost {
   readonly conns = new Map<string, Connection>();
   readonly listeners = new Map<number, Listener>();
   readonly #timers = new Map<Connection, Timer>();
+  readonly #listenTimers = new Map<Listener, Timer>();
   #twTimer: Timer | undefined;
   /** Called for every event of every connection of this host. */
   onEvent: (conn: Connection, e: TcpEvent, now: Time) => void = () => {};
@@ -107,7 +108,23 @@ export class SimHost {
   listen(port: number, backlog = 16): Listener {
     const l = new Listener(this.net, { local: { addr: 0, port }, backlog });
     this.listeners.set(port, l);
+    this.#listenTimers.set(
+      l,
+      this.sim.events.timer((t) => {
+        l.handleTimeout(t);
+        this.flushListener(l);
+      }),
+    );
     return l;
+  }
+
+  /** Sends what the listener's request socks have to send, re-arms their timer. */
+  flushListener(l: Listener): void {
+    for (let t = l.pollTransmit(); t; t = l.pollTransmit()) this.#send(t.dst, t.seg);
+    const timer = this.#listenTimers.get(l)!;
+    const d = l.nextDeadline();
+    if (d === undefined) timer.clear();
+    else if (timer.deadline !== d) timer.set(Math.max(d, this.sim.events.now));
   }
 
   /** Sends what `conn` has to send, delivers its events, re-arms its timer. */
@@ -230,11 +247,10 @@ export class SimHost {
     }
     if (l !== undefined) {
       const v = l.handleSegment(now, seg, { addr: src, port: seg.srcPort }, dst, isn);
+      this.flushListener(l);
       if ('child' in v) {
         this.conns.set(connKey(seg.dstPort, src, seg.srcPort), v.child);
         this.flush(v.child);
-      } else if ('delivered' in v) {
-        this.flush(v.delivered);
       } else if ('reply' in v) {
         this.#send(src, v.reply);
       }

@@ -176,10 +176,10 @@ describe('the ACK that brings the cookie back', () => {
   test('tcp_syncookies=1: a full SYN queue (backlog + 1 requests) answers with cookies instead of dropping', () => {
     const t = new Tester({ sysctl: tcpSysctl({ tcp_syncookies: 1 }) });
     const l = t.listen(1);
-    expect('child' in l.handleSegment(0, CLIENT_SYN, CLIENT, SERVER.addr)).toBe(true);
+    expect('request' in l.handleSegment(0, CLIENT_SYN, CLIENT, SERVER.addr)).toBe(true);
     const second = { addr: CLIENT.addr, port: CLIENT.port + 2 };
     expect(
-      'child' in l.handleSegment(0, { ...CLIENT_SYN, srcPort: second.port }, second, SERVER.addr),
+      'request' in l.handleSegment(0, { ...CLIENT_SYN, srcPort: second.port }, second, SERVER.addr),
     ).toBe(true);
     const other = { addr: CLIENT.addr, port: CLIENT.port + 1 };
     const v = l.handleSegment(0, { ...CLIENT_SYN, srcPort: other.port }, other, SERVER.addr);

@@ -177,36 +177,34 @@ export function tcpSockets(host: Host, system: ProcessSystem | undefined): InetS
     const c = s.conn;
     const state = c.state;
     if (state === 'CLOSE' || c.tw !== undefined) continue;
-    if (c.isRequest) {
-      const t = c.timers.retransmit;
-      const sentAt = c.rtxQueue[0]?.sentAt;
-      const reqDelta = Math.min(250 * 2 ** c.numTimeout, 120 * 250);
+    rest.push({ id: c.id, sock: fullSock(host, s, now, users.get(s) ?? []) });
+  }
+  // The request socks, from their listeners' SYN queues.
+  for (const l of tcp.listeners) {
+    for (const r of l.listener.synQueue.values()) {
+      const t = r.expires;
+      const reqDelta = Math.min(250 * 2 ** r.numTimeout, 120 * 250);
       rest.push({
-        id: c.id,
+        id: r.id,
         sock: {
           kind: 'request',
           state: 'SYN_RECV',
-          localAddr: c.local.addr,
-          localPort: c.local.port,
-          remoteAddr: c.remote.addr,
-          remotePort: c.remote.port,
+          localAddr: r.localAddr,
+          localPort: l.listener.local.port,
+          remoteAddr: r.remoteAddr,
+          remotePort: r.remotePort,
           rq: 0,
           wq: 0,
           // inet_req_diag_fill: timer 1, num_retrans, the request's expiry.
           timer: t === undefined ? 0 : 1,
-          expiresMs:
-            t === undefined
-              ? 0
-              : armedLeft(host, now, t, sentAt === undefined ? [] : [[sentAt, reqDelta]]),
-          retrans: c.numTimeout,
+          expiresMs: t === undefined ? 0 : armedLeft(host, now, t, [[r.sentAt, reqDelta]]),
+          retrans: r.numTimeout,
           users: [],
-          conn: c,
+          conn: undefined,
           inode: 0,
         },
       });
-      continue;
     }
-    rest.push({ id: c.id, sock: fullSock(host, s, now, users.get(s) ?? []) });
   }
   for (const tw of tcp.net.timeWait) {
     if (!tw.alive) continue;

@@ -1,0 +1,155 @@
+/**
+ * The receive path's in-place decoders give what the general ones give:
+ * decodeIpv4InPlace (payload made on demand) as parseIpv4, parseTcpIn and
+ * decodeTcpIn (a segment read inside a larger buffer, no wrapper) as parseTcp,
+ * readTcpOptionsLinux as parseTcpOptions(…, 'linux').
+ */
+
+import { describe, expect, test } from 'vitest';
+import {
+  ACK,
+  buildTcp,
+  decodeIpv4InPlace,
+  decodeTcpIn,
+  IPPROTO_TCP,
+  Ipv4View,
+  type PseudoHeader,
+  parseIpv4,
+  parseTcp,
+  parseTcpIn,
+  parseTcpOptions,
+  readTcpOptionsLinux,
+  SYN,
+  seq,
+  sumWords,
+  type TcpSegment,
+} from '../../src/wire/index.js';
+import { ACK as ACK_FRAME, DATA, fromHex, SYN as SYN_FRAME } from './fixtures.js';
+
+const ETH = 14;
+
+function seg(over: Partial<TcpSegment>): TcpSegment {
+  return {
+    srcPort: 40001,
+    dstPort: 80,
+    seq: seq(1000),
+    ack: seq(0),
+    flags: SYN,
+    window: 64240,
+    urgentPointer: 0,
+    options: [],
+    payload: new Uint8Array(0),
+    ...over,
+  };
+}
+
+/** `bytes` placed at `at` in a buffer with `pad` bytes of 0xee after it. */
+function placed(bytes: Uint8Array, at: number, pad: number): Uint8Array {
+  const out = new Uint8Array(at + bytes.length + pad).fill(0xee);
+  out.set(bytes, at);
+  return out;
+}
+
+describe('decodeIpv4InPlace', () => {
+  test.each([SYN_FRAME, ACK_FRAME, DATA])(
+    '$name: every field of parseIpv4, payload included',
+    (f) => {
+      // Ethernet padding after the datagram is not part of it.
+      const frame = placed(fromHex(f.hex).subarray(ETH), ETH, 6);
+      const datagram = fromHex(f.hex).subarray(ETH);
+      const general = parseIpv4(datagram);
+      if (!general.ok) throw new Error('fixture');
+      const v = new Ipv4View(frame, ETH);
+      const inPlace = decodeIpv4InPlace(v, sumWords(frame, ETH, ETH + v.headerLength));
+      const { payload, ...fields } = general.value;
+      expect({ ...inPlace }).toEqual(fields);
+      expect([...inPlace.payload]).toEqual([...payload]);
+      // Made once.
+      expect(inPlace.payload).toBe(inPlace.payload);
+    },
+  );
+});
+
+describe('parseTcpIn and decodeTcpIn', () => {
+  const ph = (length: number): PseudoHeader => ({
+    src: 0xc0a80015,
+    dst: 0xc0a80016,
+    protocol: IPPROTO_TCP,
+    length,
+  });
+  const cases: [string, Uint8Array][] = [
+    ['SYN, MSS alone', buildTcp(seg({ options: [{ kind: 'mss', mss: 1460 }] }), ph(24))],
+    [
+      'ACK with timestamps and data',
+      buildTcp(
+        seg({
+          flags: ACK,
+          options: [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'timestamps', tsVal: 7, tsEcr: 9 }],
+          payload: new Uint8Array([1, 2, 3]),
+        }),
+        ph(35),
+      ),
+    ],
+    ['the golden SYN', fromHex(SYN_FRAME.hex).subarray(ETH + 20)],
+  ];
+
+  test.each(cases)(
+    '%s: the same segment as parseTcp, at an odd offset with bytes after it',
+    (_, tcp) => {
+      const general = parseTcp(tcp, ph(tcp.length), { options: 'linux' });
+      if (!general.ok) throw new Error('fixture');
+      const buf = placed(tcp, 35, 5);
+      const end = 35 + tcp.length;
+      const wrapped = parseTcpIn(buf, 35, end, ph(tcp.length), { options: 'linux' });
+      if (!wrapped.ok) throw new Error(wrapped.error.reason);
+      const bare = decodeTcpIn(buf, 35, end, ph(tcp.length));
+      for (const got of [wrapped.value, bare!]) {
+        const { payload, ...fields } = got;
+        const { payload: want, ...wantFields } = general.value;
+        expect(fields).toEqual(wantFields);
+        expect([...payload]).toEqual([...want]);
+      }
+    },
+  );
+
+  test('a checksum that does not verify is reported the same way', () => {
+    const tcp = cases[0]![1].slice();
+    tcp[16]! ^= 0xff;
+    const general = parseTcp(tcp, ph(tcp.length));
+    const bare = decodeTcpIn(placed(tcp, 3, 0), 3, 3 + tcp.length, ph(tcp.length));
+    expect(general.ok && general.value.checksumOk).toBe(false);
+    expect(bare?.checksumOk).toBe(false);
+    expect(bare?.checksumExpected).toBe(general.ok ? general.value.checksumExpected : -1);
+  });
+
+  test('what parseTcp refuses, decodeTcpIn gives as undefined', () => {
+    const good = cases[0]![1];
+    const short = good.subarray(0, 19);
+    const lowOffset = good.slice();
+    lowOffset[12] = 4 << 4;
+    const pastEnd = good.slice();
+    pastEnd[12] = 15 << 4;
+    for (const bad of [short, lowOffset, pastEnd]) {
+      expect(parseTcp(bad, ph(bad.length)).ok).toBe(false);
+      expect(parseTcpIn(placed(bad, 9, 60), 9, 9 + bad.length, ph(bad.length)).ok).toBe(false);
+      expect(decodeTcpIn(placed(bad, 9, 60), 9, 9 + bad.length, ph(bad.length))).toBeUndefined();
+    }
+  });
+
+  test('the options of a SYN with the MSS alone, and a malformed list, read as Linux reads them', () => {
+    const mss = new Uint8Array([2, 4, 0x05, 0xb4]);
+    expect(readTcpOptionsLinux(mss, 0, 4)).toEqual([{ kind: 'mss', mss: 1460 }]);
+    expect(parseTcpOptions(mss, 0, 4)).toEqual({ ok: true, value: [{ kind: 'mss', mss: 1460 }] });
+    // An MSS of the wrong length is kept as unknown, as before.
+    const odd = new Uint8Array([2, 3, 0x05, 1]);
+    const oddLinux = parseTcpOptions(odd, 0, 4, 'linux');
+    if (!oddLinux.ok) throw new Error('an odd length is not an error');
+    expect(readTcpOptionsLinux(odd, 0, 4)).toEqual(oddLinux.value);
+    const malformed = new Uint8Array([1, 2, 1, 0]);
+    const linux = parseTcpOptions(malformed, 0, 4, 'linux');
+    expect(linux.ok).toBe(true);
+    expect(readTcpOptionsLinux(malformed, 0, 4)).toEqual(linux.ok ? linux.value : null);
+    expect(parseTcpOptions(malformed, 0, 4).ok).toBe(false);
+    expect(readTcpOptionsLinux(malformed, 0, 0)).toEqual([]);
+  });
+});
