@@ -98,7 +98,22 @@ class Host {
   }
 
   listen(port) {
-    this.listener = new Listener(this.net, { local: { addr: 0, port }, backlog: 4096 });
+    const l = new Listener(this.net, { local: { addr: 0, port }, backlog: 4096 });
+    this.listener = l;
+    // The SYN queue's requests have one timer, the listener's (SYN-ACK retransmission).
+    this.listenTimer = this.events.timer((t) => {
+      l.handleTimeout(t);
+      this.#flushListener();
+    });
+  }
+
+  /** Sends what the listener's requests have to send; re-arms the listener's timer. */
+  #flushListener() {
+    const l = this.listener;
+    for (let out = l.pollTransmit(); out; out = l.pollTransmit()) this.deliver(out.seg);
+    const d = l.nextDeadline();
+    if (d === undefined) this.listenTimer.clear();
+    else if (this.listenTimer.deadline !== d) this.listenTimer.set(Math.max(d, this.events.now));
   }
 
   connect(localPort, remotePort, options = {}) {
@@ -194,11 +209,10 @@ class Host {
     );
     if (v.child !== undefined) {
       this.#flushSock(this.#addSock(key, v.child));
-    } else if (v.delivered !== undefined) {
-      this.flush(v.delivered);
     } else if (v.reply !== undefined) {
       this.deliver(v.reply);
     }
+    this.#flushListener();
     for (let c = l.accept(); c; c = l.accept()) this.onAccept(c, now);
   }
 }
@@ -526,9 +540,17 @@ function pairs(n, closeToTimeWait) {
       local: { addr: remoteAddr, port },
       remote: { addr: SERVER_ADDR, port: 80 },
     });
+    const remote = { addr: remoteAddr, port };
     const syn = c.pollTransmit();
-    const v = listener.handleSegment(now, syn, { addr: remoteAddr, port }, SERVER_ADDR);
+    listener.handleSegment(now, syn, remote, SERVER_ADDR);
+    // The request's SYN-ACK, then the client's ACK makes the server's connection.
+    for (let out = listener.pollTransmit(); out; out = listener.pollTransmit()) {
+      c.handleSegment(now, out.seg);
+    }
+    while (c.pollEvent());
+    const v = listener.handleSegment(now, c.pollTransmit(), remote, SERVER_ADDR);
     const s = v.child;
+    if (s === undefined) throw new Error('bench: the ACK made no connection');
     pump(s, c);
     pump(c, s);
     while (s.pollEvent());

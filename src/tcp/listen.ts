@@ -599,7 +599,9 @@ export class Listener {
     cookieMss?: number,
   ): ListenVerdict {
     const net = this.net;
-    net.counters.TcpInSegs++;
+    // A cookie's ACK was counted by handleSegment already (one segment, one
+    // count: Linux counts TcpInSegs once, in tcp_v4_rcv).
+    if (queued) net.counters.TcpInSegs++;
     const v = this.#checkReqVerdict(req, now, seg, queued, cookieMss);
     if (v === 'consumed') return { delivered: req };
     if (typeof v === 'string') return { drop: net.drop(now, req.id, v, seg) };

@@ -114,6 +114,8 @@ describe('the ACK that brings the cookie back', () => {
     expect(c.sndMss).toBe(1448);
     expect(c.pollTransmit()).toBeUndefined();
     expect(t.net.counters.TcpExtSyncookiesRecv).toBe(1);
+    // Two segments in (the SYN and the ACK), each counted once.
+    expect(t.net.counters.TcpInSegs).toBe(2);
   });
 
   test('a cookie for an MSS of 1000 gives 536; no timestamps: no SACK, no window scaling', () => {
