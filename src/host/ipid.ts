@@ -90,16 +90,22 @@ export function ipIdentsBucket(dst: Ipv4Address, src: Ipv4Address, protocol: num
   return (h ^ (h >>> 15)) & (IP_IDENTS_BUCKETS - 1);
 }
 
+/** inet_id's random start (get_random_u16). */
+export function drawSocketIpId(random: Random): number {
+  return random.int(0, 0xffff);
+}
+
 /**
  * A connected socket's own counter (inet->inet_id), starting at a random 16-bit
  * value (get_random_u16). The transport that owns the socket keeps one and hands
- * its values to the IP layer.
+ * its values to the IP layer. TCP keeps the same counter as a number in its
+ * sock (host/tcp.ts TcpSock.nextIpId), no object per connection.
  */
 export class SocketIpId {
   #next: number;
 
   constructor(random: Random) {
-    this.#next = random.int(0, 0xffff);
+    this.#next = drawSocketIpId(random);
   }
 
   /** The value the next packet will carry under TCP's rule. */

@@ -37,7 +37,7 @@
  * it from.
  */
 
-import type { Timer } from '../sim/events.js';
+import type { Timer, TimerTarget } from '../sim/events.js';
 import type { Random } from '../sim/random.js';
 import type { Time } from '../sim/time.js';
 import { Connection, type TcpEvent } from '../tcp/connection.js';
@@ -64,9 +64,15 @@ import {
 import type { Host } from './host.js';
 import type { NetInterface } from './interface.js';
 import { IP_HEADROOM } from './ip.js';
-import { SocketIpId } from './ipid.js';
+import { drawSocketIpId } from './ipid.js';
 import type { Errno, IcmpErrorReport, InboundPacket, ProtocolHandler } from './protocol.js';
 import { tcpSysctlFrom, writeTcpSysctls } from './tcp-sysctls.js';
+
+/** TcpSock's boolean properties, bits of its one flags field. */
+const SOCK_REUSEADDR = 1;
+const SOCK_PENDING_CONFIRM = 2;
+const SOCK_EOF_READ = 4;
+const SOCK_IN_TABLE = 8;
 
 /** Who is told about a connection's events (the socket layer). */
 export type TcpEventSink = (sock: TcpSock, event: TcpEvent, now: Time) => void;
@@ -79,10 +85,8 @@ type Origin = 'input' | 'other';
  * sock in the established hash): the engine's connection, its IP id counter, its
  * timer, and who hears its events.
  */
-export class TcpSock {
+export class TcpSock implements TimerTarget {
   readonly conn: Connection;
-  /** SO_REUSEADDR of the socket (children inherit the listener's), for bind conflicts. */
-  reuseAddr: boolean;
   /** Who hears the connection's events; undefined while nobody accepted it. */
   owner: TcpEventSink | undefined;
   /**
@@ -96,14 +100,6 @@ export class TcpSock {
    * only after a second SYN, a non-blocking one at once).
    */
   ownedByUserAt: Time | undefined;
-  /** A segment advanced SND.UNA: the next one sent confirms the neighbour (sk_dst_confirm). */
-  pendingConfirm = false;
-  /**
-   * A read returned end of file: tcp_recvmsg_locked reached the FIN and moved
-   * copied_seq past it (`found_fin_ok: ++*seq`), so the FIN no longer counts in
-   * the Recv-Q that ss and netstat show (rcv_nxt - copied_seq).
-   */
-  eofRead = false;
   /**
    * Told when the connection's state changed (Linux sk->sk_state_change), after
    * the flush that saw it: a lingering close() waits on it.
@@ -116,30 +112,85 @@ export class TcpSock {
   /** Its neighbours in the table's insertion order (ConnTable). */
   orderPrev: TcpSock | undefined = undefined;
   orderNext: TcpSock | undefined = undefined;
-  /** Whether the host's connection table holds it. */
-  inTable = false;
+  /** The connection's timer; the sock is its target (`onTimer`). */
   readonly timer: Timer;
-  #ipId: SocketIpId | undefined;
+  /**
+   * inet_id, the IP id of the next packet (see ipid.ts SocketIpId, whose rule
+   * this follows without an object per connection), or -1 until drawn.
+   */
+  #ipIdNext: number;
+  /** The boolean properties below, one bit each (SOCK_FLAG_*): one field, not four. */
+  #flags: number;
   readonly #tcp: HostTcp;
 
-  constructor(tcp: HostTcp, conn: Connection, reuseAddr: boolean, ipId: SocketIpId | undefined) {
+  /**
+   * `drawIpId`: draw inet_id now (tcp_v4_connect); otherwise it is drawn when
+   * the first packet needs it (a child, when it leaves the request sock stage).
+   */
+  constructor(tcp: HostTcp, conn: Connection, reuseAddr: boolean, drawIpId: boolean) {
     this.#tcp = tcp;
     this.conn = conn;
-    this.reuseAddr = reuseAddr;
-    this.#ipId = ipId;
-    this.timer = tcp.host.events.timer((now) => {
-      conn.handleTimeout(now);
-      tcp.flush(this, 'other');
-    });
+    this.#flags = reuseAddr ? SOCK_REUSEADDR : 0;
+    this.#ipIdNext = drawIpId ? drawSocketIpId(tcp.ipIdRandom) : -1;
+    this.timer = tcp.host.events.timer(this);
+  }
+
+  /** The timer's deadline came: the connection's timers run, then what they caused is sent. */
+  onTimer(now: Time): void {
+    this.conn.handleTimeout(now);
+    this.#tcp.flush(this, 'other');
+  }
+
+  /** SO_REUSEADDR of the socket (children inherit the listener's), for bind conflicts. */
+  get reuseAddr(): boolean {
+    return (this.#flags & SOCK_REUSEADDR) !== 0;
+  }
+  set reuseAddr(on: boolean) {
+    this.#setFlag(SOCK_REUSEADDR, on);
+  }
+
+  /** A segment advanced SND.UNA: the next one sent confirms the neighbour (sk_dst_confirm). */
+  get pendingConfirm(): boolean {
+    return (this.#flags & SOCK_PENDING_CONFIRM) !== 0;
+  }
+  set pendingConfirm(on: boolean) {
+    this.#setFlag(SOCK_PENDING_CONFIRM, on);
   }
 
   /**
-   * inet_id: tcp_v4_connect and tcp_v4_syn_recv_sock each start it at
+   * A read returned end of file: tcp_recvmsg_locked reached the FIN and moved
+   * copied_seq past it (`found_fin_ok: ++*seq`), so the FIN no longer counts in
+   * the Recv-Q that ss and netstat show (rcv_nxt - copied_seq).
+   */
+  get eofRead(): boolean {
+    return (this.#flags & SOCK_EOF_READ) !== 0;
+  }
+  set eofRead(on: boolean) {
+    this.#setFlag(SOCK_EOF_READ, on);
+  }
+
+  /** Whether the host's connection table holds it. */
+  get inTable(): boolean {
+    return (this.#flags & SOCK_IN_TABLE) !== 0;
+  }
+  set inTable(on: boolean) {
+    this.#setFlag(SOCK_IN_TABLE, on);
+  }
+
+  #setFlag(flag: number, on: boolean): void {
+    this.#flags = on ? this.#flags | flag : this.#flags & ~flag;
+  }
+
+  /**
+   * The IP id for the next packet, under TCP's rule (SocketIpId.nextTcp):
+   * tcp_v4_connect and tcp_v4_syn_recv_sock each start inet_id at
    * get_random_u16(); a child draws it when it leaves the request sock stage.
    */
-  get ipId(): SocketIpId {
-    this.#ipId ??= new SocketIpId(this.#tcp.ipIdRandom);
-    return this.#ipId;
+  nextIpId(): number {
+    let id = this.#ipIdNext;
+    if (id < 0) id = drawSocketIpId(this.#tcp.ipIdRandom);
+    this.#ipIdNext = (id + 1) & 0xffff;
+    return id;
   }
 
   /** Runs an application call on the connection, then sends and reports what it caused. */
@@ -621,7 +672,7 @@ export class HostTcp implements ProtocolHandler {
       ...(req.userMss !== undefined ? { userMss: req.userMss } : {}),
       ...(req.rcvBuf !== undefined ? { rcvBuf: req.rcvBuf } : {}),
     });
-    const sock = new TcpSock(this, conn, req.reuseAddr ?? false, new SocketIpId(this.ipIdRandom));
+    const sock = new TcpSock(this, conn, req.reuseAddr ?? false, true);
     sock.owner = req.owner;
     if (req.blocking) sock.ownedByUserAt = now;
     this.#conns.set(sock);
@@ -767,7 +818,7 @@ export class HostTcp implements ProtocolHandler {
       conn.local.addr,
       conn.remote.addr,
       seg,
-      controlSock ? undefined : sock.ipId.nextTcp(),
+      controlSock ? undefined : sock.nextIpId(),
       confirm,
     );
   }
@@ -904,7 +955,7 @@ export class HostTcp implements ProtocolHandler {
         // The handshake completed (tcp_check_req → tcp_child_process): the
         // request sock's full socket takes its place in the table.
         this.#flushListener(l);
-        const child = new TcpSock(this, v.child, l.reuseAddr, undefined);
+        const child = new TcpSock(this, v.child, l.reuseAddr, false);
         if (v.confirm) child.pendingConfirm = true;
         this.#conns.set(child);
         this.flush(child, 'input');

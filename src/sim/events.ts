@@ -36,6 +36,22 @@ import { type Duration, formatTime, MAX_TIME, type Time } from './time.js';
 /** What an event does. It is handed the current virtual time. */
 export type EventAction = (now: Time) => void;
 
+/**
+ * What a `Timer` can run instead of a closure: an object whose `onTimer` method
+ * is called at the deadline. A connection's sock is its own timer's target, so
+ * that thousands of idle connections carry no closure and context each.
+ */
+export interface TimerTarget {
+  onTimer(now: Time): void;
+}
+
+/**
+ * What a heap entry runs: an event's action, handed its own entry too (an
+ * EventAction ignores it; a Timer's entries share one function that finds their
+ * timer through it).
+ */
+type EntryAction = (now: Time, entry: Entry) => void;
+
 /** A scheduled event, as seen by whoever scheduled it. */
 export interface EventHandle {
   /** When it runs (or was to run). */
@@ -92,10 +108,10 @@ class Entry implements EventHandle {
   seq: number;
   due: Time;
   dueSeq: number;
-  action: EventAction | null;
+  action: EntryAction | null;
   readonly heap: EventHeap;
 
-  constructor(heap: EventHeap, time: Time, seq: number, action: EventAction) {
+  constructor(heap: EventHeap, time: Time, seq: number, action: EntryAction) {
     this.heap = heap;
     this.time = time;
     this.seq = seq;
@@ -285,8 +301,11 @@ export class EventQueue {
     return this.schedule(this.#heap.now + delay, action);
   }
 
-  /** A re-armable timer that runs `action` at its deadline (see `Timer`). */
-  timer(action: EventAction): Timer {
+  /**
+   * A re-armable timer that runs `action`, or calls `action.onTimer`, at its
+   * deadline (see `Timer`).
+   */
+  timer(action: EventAction | TimerTarget): Timer {
     return new Timer(this.#heap, action);
   }
 
@@ -374,7 +393,7 @@ export class EventQueue {
     e.action = null;
     this.#heap.now = e.time;
     this.#eventsRun++;
-    action(e.time);
+    action(e.time, e);
   }
 
   #enter(call: string): void {
@@ -416,23 +435,27 @@ function checkEventLimit(call: string, name: string, n: number): void {
  */
 export class Timer {
   readonly #heap: EventHeap;
-  readonly #action: EventAction;
+  readonly #action: EventAction | TimerTarget;
   /** The entry in the heap, while armed. Its due time is the deadline. */
-  #entry: Entry | null = null;
+  #entry: TimerEntry | null = null;
+
   /**
-   * What every entry of this timer runs: an entry that runs is the timer's
-   * current one (a replaced entry is cancelled first), so one closure serves all.
+   * What the entries of every timer run: an entry that runs is its timer's
+   * current one (a replaced entry is cancelled first), so one function serves
+   * all, and a timer costs no closure of its own.
    */
-  readonly #fire: EventAction;
+  static readonly #fire: EntryAction = (now, entry) => {
+    const timer = (entry as TimerEntry).timer;
+    timer.#entry = null;
+    const action = timer.#action;
+    if (typeof action === 'function') action(now);
+    else action.onTimer(now);
+  };
 
   /** Made by `EventQueue.timer(action)`. */
-  constructor(heap: EventHeap, action: EventAction) {
+  constructor(heap: EventHeap, action: EventAction | TimerTarget) {
     this.#heap = heap;
     this.#action = action;
-    this.#fire = (now) => {
-      this.#entry = null;
-      this.#action(now);
-    };
   }
 
   /** When it will fire, or undefined if it is not armed. */
@@ -457,7 +480,7 @@ export class Timer {
       return;
     }
     if (e !== null) e.cancel();
-    const fresh = new Entry(heap, at, seq, this.#fire);
+    const fresh = new TimerEntry(heap, at, seq, Timer.#fire, this);
     this.#entry = fresh;
     heap.push(fresh);
   }
@@ -478,6 +501,16 @@ export class Timer {
     if (e === null) return false;
     this.#entry = null;
     return e.cancel();
+  }
+}
+
+/** A heap entry of a Timer: it knows its timer, for the action all timers share. */
+class TimerEntry extends Entry {
+  readonly timer: Timer;
+
+  constructor(heap: EventHeap, time: Time, seq: number, action: EntryAction, timer: Timer) {
+    super(heap, time, seq, action);
+    this.timer = timer;
   }
 }
 

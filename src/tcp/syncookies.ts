@@ -59,20 +59,22 @@ function secretsOf(net: TcpNet): Secrets {
   return s;
 }
 
-function mix(key: number, values: readonly number[]): number {
-  let h = key ^ 0x9e3779b9;
-  for (const v of values) {
-    h = Math.imul(h ^ (v >>> 0), 0x85ebca6b);
-    h ^= h >>> 13;
-    h = Math.imul(h, 0xc2b2ae35);
-    h ^= h >>> 16;
-  }
-  return h >>> 0;
+/** One word into the keyed 32-bit mix (a word at a time: no array per hash). */
+function mixStep(h: number, v: number): number {
+  h = Math.imul(h ^ (v >>> 0), 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
 }
 
 /** Linux cookie_hash: the peer is the source in Linux's terms (the SYN's saddr). */
-function cookieHash(net: TcpNet, t: CookieTuple, count: number, c: 0 | 1): number {
-  return mix(secretsOf(net).cookie[c], [t.daddr, t.saddr, (t.dport << 16) | t.sport, count]);
+function cookieHash(s: Secrets, t: CookieTuple, count: number, c: 0 | 1): number {
+  let h = s.cookie[c] ^ 0x9e3779b9;
+  h = mixStep(h, t.daddr);
+  h = mixStep(h, t.saddr);
+  h = mixStep(h, (t.dport << 16) | t.sport);
+  h = mixStep(h, count);
+  return h >>> 0;
 }
 
 /** Linux tcp_cookie_time: the minute counter. */
@@ -96,11 +98,12 @@ export function cookieInitSequence(
   mssIndex: number,
 ): Seq {
   const count = tcpCookieTime(now);
+  const s = secretsOf(net);
   return seq(
-    (cookieHash(net, t, 0, 0) +
+    (cookieHash(s, t, 0, 0) +
       peerIsn +
       ((count << COOKIEBITS) >>> 0) +
-      ((cookieHash(net, t, count, 1) + mssIndex) & COOKIEMASK)) >>>
+      ((cookieHash(s, t, count, 1) + mssIndex) & COOKIEMASK)) >>>
       0,
   );
 }
@@ -117,10 +120,11 @@ export function cookieCheck(
   cookie: Seq,
 ): number | undefined {
   const count = tcpCookieTime(now);
-  const c = (cookie - cookieHash(net, t, 0, 0) - peerIsn) >>> 0;
+  const s = secretsOf(net);
+  const c = (cookie - cookieHash(s, t, 0, 0) - peerIsn) >>> 0;
   const diff = (count - (c >>> COOKIEBITS)) & (0xffffffff >>> COOKIEBITS);
   if (diff >= MAX_SYNCOOKIE_AGE) return undefined;
-  const mssIndex = (c - cookieHash(net, t, count - diff, 1)) & COOKIEMASK;
+  const mssIndex = (c - cookieHash(s, t, count - diff, 1)) & COOKIEMASK;
   return mssIndex < MSSTAB.length ? MSSTAB[mssIndex] : undefined;
 }
 
@@ -129,7 +133,10 @@ export function cookieCheck(
  * for the cookie SYN-ACK and for the connection its ACK makes.
  */
 export function cookieTsOffset(net: TcpNet, t: CookieTuple): number {
-  return mix(secretsOf(net).tsOff, [t.saddr, t.daddr]);
+  let h = secretsOf(net).tsOff ^ 0x9e3779b9;
+  h = mixStep(h, t.saddr);
+  h = mixStep(h, t.daddr);
+  return h >>> 0;
 }
 
 /**

@@ -5,6 +5,7 @@ import {
   type EventHandle,
   EventQueue,
   RunawayError,
+  type Timer,
 } from '../../src/sim/events.js';
 import { MAX_TIME, ms, s } from '../../src/sim/time.js';
 
@@ -564,6 +565,36 @@ describe('Timer', () => {
     t.set(s(7200)); // tcp_keepalive_time, then tcp_keepalive_intvl
     q.runUntilIdle();
     expect(fired).toEqual([s(7200), s(7275), s(7350), s(7425)]);
+  });
+
+  test('a target object: its onTimer runs at the deadline, with the target as this, ordered like a closure', () => {
+    const q = new EventQueue();
+    const log: string[] = [];
+    class Sock {
+      readonly name: string;
+      readonly timer: Timer;
+      constructor(name: string) {
+        this.name = name;
+        this.timer = q.timer(this);
+      }
+      onTimer(now: number): void {
+        log.push(`${this.name}@${now}`);
+        if (this.timer.armed) log.push('still armed');
+      }
+    }
+    const a = new Sock('a');
+    const b = new Sock('b');
+    const c = q.timer((now) => log.push(`closure@${now}`));
+    b.timer.set(ms(5));
+    c.set(ms(5));
+    a.timer.set(ms(1));
+    a.timer.set(ms(5)); // pushed back: now after b and the closure timer
+    q.runUntil(ms(5) - 1);
+    expect(log).toEqual([]);
+    q.runUntil(ms(5));
+    expect(log).toEqual([`b@${ms(5)}`, `closure@${ms(5)}`, `a@${ms(5)}`]);
+    expect(a.timer.armed).toBe(false);
+    expect(q.size).toBe(0);
   });
 
   test('misuse throws RangeError', () => {

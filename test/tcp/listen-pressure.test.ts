@@ -545,3 +545,38 @@ test('the counters of this behaviour exist under the names nstat prints', () => 
     expect(TCP_COUNTER_NAMES).toContain(name);
   }
 });
+
+describe('peers on one source port: each request is found by its address and port', () => {
+  // The listener skips the SYN queue's map for a port no request has; these
+  // share one port, 300 of them past what its count holds (255 stays "maybe").
+  const PORT = 50000;
+  const addr = (i: number) => (0x0a010000 + i) >>> 0;
+  test.each([2, 300])('%i requests complete, last first, then an ACK finds none', (n) => {
+    const net = new TcpNet({ random: new Random(1), sysctl: tcpSysctl({}), timerWheel: false });
+    const l = new Listener(net, { local: { addr: 0, port: SERVER.port }, backlog: 1000 });
+    const reqs = PORTS(0, n).map((i) => {
+      const syn = { ...CLIENT_SYN, srcPort: PORT, seq: seqAdd(IRS, i) };
+      const v = l.handleSegment(0, syn, { addr: addr(i), port: PORT }, SERVER.addr);
+      if (!('request' in v)) throw new Error(`SYN ${i}: ${JSON.stringify(v)}`);
+      return v.request;
+    });
+    expect(l.synQueue.size).toBe(n);
+    const ack = (i: number): TcpSegment => ({
+      ...FROM_CLIENT,
+      srcPort: PORT,
+      seq: seqAdd(IRS, i + 1),
+      ack: seqAdd(reqs[i]!.iss, 1),
+      flags: ACK,
+      window: 502,
+      options: tsOpt(PEER_TS, 0),
+      payload: new Uint8Array(0),
+    });
+    for (let i = n - 1; i >= 0; i--) {
+      const v = l.handleSegment(ms(1), ack(i), { addr: addr(i), port: PORT }, SERVER.addr);
+      expect('child' in v && v.child.state, `ACK ${i}`).toBe('ESTABLISHED');
+      expect(l.synQueue.size).toBe(i);
+    }
+    const v = l.handleSegment(ms(2), ack(0), { addr: addr(0), port: PORT }, SERVER.addr);
+    expect('reply' in v && v.reply.flags).toBe(RST);
+  });
+});
