@@ -83,6 +83,8 @@ export const TCP_COUNTER_NAMES = [
   'TcpExtTCPACKSkippedChallenge',
   'TcpExtTCPOrigDataSent',
   'TcpExtTCPHPAcks',
+  'TcpExtTCPPureAcks',
+  'TcpExtTCPDelivered',
   'TcpExtBeyondWindow',
   'TcpExtTCPHystartTrainDetect',
   'TcpExtTCPHystartTrainCwnd',

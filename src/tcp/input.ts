@@ -847,6 +847,11 @@ function tcpAck(
   // segment"; Linux 6.12 sends no ACK from here (the state machine may).
   if (seqGt(ack, conn.sndNxt)) return 'TCP_ACK_UNSENT_DATA';
   const unaAdvanced = seqGt(ack, priorSndUna);
+  // Linux tcp_ack: an ACK taking the slow path that occupies no sequence space
+  // (no data, SYN or FIN: "ack_seq == end_seq") counts in TCPPureAcks.
+  // DEVIATION(linux): there is no header-prediction fast path (TCPHPAcks), so
+  // a pure ACK Linux would take there is counted here.
+  if (tcpSegmentLength(seg) === 0) conn.net.counters.TcpExtTCPPureAcks++;
   if (unaAdvanced) conn.retransmits = 0;
   tcpReplaceTsRecent(conn, now, seg.seq, opts);
   // Window update (RFC 9293 3.10.7.4: "If SND.WL1 < SEG.SEQ or (SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK)").
@@ -903,6 +908,21 @@ function tcpAck(
   }
   // tcp_newly_delivered, then tcp_cong_control and tcp_xmit_recovery.
   if (!conn.sackOk) conn.delivered += renoDelivered;
+  // Linux tcp_newly_delivered: TCPDelivered counts what this ACK delivered.
+  // A passive open's SYN-ACK is not in the child's write queue in Linux
+  // (tcp_rcv_state_process adds it to tp->delivered after tcp_ack), so it is
+  // left out; a simultaneous open's SYN is counted, as it is queued there.
+  let newlyDelivered = conn.delivered - deliveredBefore;
+  if (
+    conn.state === 'SYN_RECV' &&
+    conn.listener !== undefined &&
+    priorSndUna === conn.iss &&
+    unaAdvanced &&
+    newlyDelivered > 0
+  ) {
+    newlyDelivered--;
+  }
+  conn.net.counters.TcpExtTCPDelivered += newlyDelivered;
   tcpCongControl(
     conn,
     now,

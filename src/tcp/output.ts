@@ -509,7 +509,8 @@ function sendNewSegment(
     conn.sendBuffer.slice(start, len),
   );
   conn.sndNxt = end;
-  if (len > 0) conn.net.counters.TcpExtTCPOrigDataSent++;
+  // Linux tcp_event_new_data_sent: every new segment, a FIN-only one too (tcp_skb_pcount is 1 here).
+  conn.net.counters.TcpExtTCPOrigDataSent++;
   // tcp_minshall_update: remember the end of the last small segment.
   if (len < tcpCurrentMss(conn)) conn.sndSml = end;
   if (conn.caState === 'Recovery') conn.prrOut++;

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { ms, s } from '../../src/sim/time.js';
 import { tcpSysctl } from '../../src/tcp/sysctl.js';
 import { seqAdd } from '../../src/wire/seq.js';
-import { ACK, PSH, RST, SYN } from '../../src/wire/tcp.js';
+import { ACK, FIN, PSH, RST, SYN } from '../../src/wire/tcp.js';
 import { TCP_NOP } from '../../src/wire/tcp-options.js';
 import { established, fromServer } from './fixtures.js';
 import { bytes, IRS, ISS, ourTs, PEER_TS, type Tester, tsOpt } from './harness.js';
@@ -223,6 +223,34 @@ describe('ESTABLISHED: sending', () => {
       payload: bytes('hello'),
     });
     expect(t.net.counters.TcpExtTCPOrigDataSent).toBe(1);
+  });
+
+  test('TCPOrigDataSent counts each new segment, a FIN alone too; TCPDelivered what each ACK delivers; TCPPureAcks an ACK without data', () => {
+    const t = established();
+    const k = t.net.counters;
+    const sent0 = k.TcpExtTCPOrigDataSent;
+    const delivered0 = k.TcpExtTCPDelivered;
+    const pure0 = k.TcpExtTCPPureAcks;
+    const delta = () => ({
+      sent: k.TcpExtTCPOrigDataSent - sent0,
+      delivered: k.TcpExtTCPDelivered - delivered0,
+      pure: k.TcpExtTCPPureAcks - pure0,
+    });
+    t.app(s(1), (c) => c.send(s(1), new Uint8Array(5000)));
+    expect(t.out.splice(0)).toHaveLength(4);
+    expect(delta()).toEqual({ sent: 4, delivered: 0, pure: 0 });
+    // Two of the four acknowledged by an ACK without data.
+    expect(t.sendAll(ms(1010), ackFromServer(2 * 1448))).toEqual([]);
+    expect(delta()).toEqual({ sent: 4, delivered: 2, pure: 1 });
+    // The other two by a segment with data: not a pure ACK.
+    t.sendAll(ms(1020), { ...data(0, 7), ack: seqAdd(ISS, 1 + 5000) });
+    expect(delta()).toEqual({ sent: 4, delivered: 4, pure: 1 });
+    // The FIN alone is new data sent, and delivered when acknowledged.
+    t.app(s(2), (c) => c.shutdown(s(2)));
+    t.expect(s(2), { flags: FIN | ACK, seq: seqAdd(ISS, 5001), payload: new Uint8Array(0) });
+    expect(delta()).toEqual({ sent: 5, delivered: 4, pure: 1 });
+    t.send(ms(2010), { ...ackFromServer(5001, 502, PEER_TS + 1000, ourTs(s(2)), 7) });
+    expect(delta()).toEqual({ sent: 5, delivered: 5, pure: 2 });
   });
 
   test('a large write is cut into MSS-sized segments; PSH on the last', () => {

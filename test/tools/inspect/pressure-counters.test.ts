@@ -5,8 +5,7 @@
  * fixtures/pressure/record.sh in two network namespaces): a full accept queue
  * with tcp_abort_on_overflow=1, a keepalive that gives up, SYN-ACK
  * retransmissions that give up, a TIME-WAIT taken over with tcp_tw_reuse=1.
- * Both tools' whole outputs must be the same, line for line, but for the
- * three counters the engine does not keep (NOT_MODELLED).
+ * Both tools' whole outputs must be the same, line for line.
  */
 
 import { readFileSync } from 'node:fs';
@@ -79,7 +78,12 @@ root@client:~# sysctl -w net.ipv4.tcp_tw_reuse=1
 root@client:~# nc -z server 80
 %wait 1500ms
 `,
-    counters: ['TcpExtTWRecycled'],
+    counters: [
+      'TcpExtTWRecycled',
+      'TcpExtTCPPureAcks',
+      'TcpExtTCPOrigDataSent',
+      'TcpExtTCPDelivered',
+    ],
   },
 };
 
@@ -144,16 +148,10 @@ const NETSTAT_WORDS: Record<string, RegExp> = {
   TcpExtTCPKeepAlive: /^ {4}TCPKeepAlive: /,
   TcpExtTCPAbortOnTimeout: / connections aborted due to timeout$/,
   TcpExtTWRecycled: / time wait sockets recycled by time stamp$/,
+  TcpExtTCPPureAcks: / acknowledgments not containing data payload received$/,
+  TcpExtTCPOrigDataSent: /^ {4}TCPOrigDataSent: /,
+  TcpExtTCPDelivered: /^ {4}TCPDelivered: /,
 };
-
-/**
- * Counters the engine does not keep (src/tcp): TCPPureAcks and TCPDelivered
- * are not modelled, and Linux counts a FIN-only segment in TCPOrigDataSent.
- * Their nstat lines are compared by name only, their netstat -s lines left out.
- */
-const NOT_MODELLED = ['TcpExtTCPPureAcks', 'TcpExtTCPDelivered', 'TcpExtTCPOrigDataSent'];
-const NOT_MODELLED_NETSTAT =
-  /^ {4}(\d+ acknowledgments not containing data payload received|TCPDelivered: \d+|TCPOrigDataSent: \d+)$/;
 
 describe('pressure counters against Linux 6.18', () => {
   for (const name of Object.keys(CASES)) {
@@ -164,12 +162,10 @@ describe('pressure counters against Linux 6.18', () => {
       expect(got.nstat.length).toBe(want.nstat.length);
       for (let i = 0; i < want.nstat.length; i++) {
         const counter = want.nstat[i]!.split(/\s+/)[0]!;
-        if (NOT_MODELLED.includes(counter)) expect(got.nstat[i]!.split(/\s+/)[0]).toBe(counter);
-        else expect(got.nstat[i], counter).toBe(want.nstat[i]);
+        expect(got.nstat[i], counter).toBe(want.nstat[i]);
       }
       // netstat -s: net-tools' words, sections and omissions, line for line.
-      const modelled = (lines: string[]) => lines.filter((l) => !NOT_MODELLED_NETSTAT.test(l));
-      expect(modelled(got.netstat)).toEqual(modelled(want.netstat));
+      expect(got.netstat).toEqual(want.netstat);
       // The case's own counters and TCP's group, by their netstat words.
       for (const counter of [...TCP_MIB, ...CASES[name]!.counters]) {
         const re = NETSTAT_WORDS[counter]!;
