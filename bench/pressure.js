@@ -29,41 +29,19 @@
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { Random } from '../dist/sim/index.js';
 import { Network } from '../dist/sim/network.js';
 import { Listener, TcpNet, tcpSysctl } from '../dist/tcp/index.js';
 import { finishChecksum, pseudoHeaderSum, sumWords } from '../dist/wire/checksum.js';
 import { IPPROTO_TCP, IPV4_HEADER_LEN } from '../dist/wire/ipv4.js';
 import { emitTcp, SYN, tcpLength } from '../dist/wire/tcp.js';
+import { gc, goal, heapNow } from './measure.js';
 
 const SYNS = 1_000_000;
 const FLOOD_EVERY_NS = 10_000; // 100 000 SYNs a second
 const LEGIT_EVERY_NS = 1_000_000; // one legitimate connection a millisecond
 const BACKLOG = 4096;
 const REQUESTS = 20_000;
-
-function goal(ok) {
-  return ok ? 'meets the goal' : 'BELOW the goal';
-}
-
-let gcFn;
-function gc() {
-  if (gcFn === undefined) {
-    if (typeof globalThis.gc === 'function') gcFn = globalThis.gc;
-    else {
-      v8.setFlagsFromString('--expose-gc');
-      gcFn = vm.runInNewContext('gc');
-    }
-  }
-  for (let i = 0; i < 3; i++) gcFn();
-}
-
-function heapNow() {
-  const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
-}
 
 /** The lab: server 10.0.0.2, legitimate client 10.0.0.1, attacker 10.0.0.3 (the server's way to 172.16/12). */
 function lab(sysctls) {

@@ -40,8 +40,6 @@
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { EventQueue, Link, Random } from '../dist/sim/index.js';
 import { Network } from '../dist/sim/network.js';
 import { Connection, Listener, TcpNet, tcpSysctl } from '../dist/tcp/index.js';
@@ -54,6 +52,7 @@ import {
   parseIpv4,
 } from '../dist/wire/ipv4.js';
 import { emitTcp, parseTcp, tcpLength, tcpPseudoHeader } from '../dist/wire/tcp.js';
+import { goal, heapUsed } from './measure.js';
 
 const LIFECYCLES = 100_000;
 const MEMORY_COUNT = 20_000;
@@ -68,10 +67,6 @@ const REPLY = new Uint8Array(100).fill(0x52);
 
 function mega(x) {
   return `${(x / 1e6).toFixed(2)} M`;
-}
-
-function goal(ok) {
-  return ok ? 'meets the goal' : 'BELOW the goal';
 }
 
 /**
@@ -500,25 +495,6 @@ function bulkThroughHosts(bytes) {
 }
 
 // ---- 2. Memory. ----
-
-let gcFn;
-function gc() {
-  if (gcFn === undefined) {
-    if (typeof globalThis.gc === 'function') gcFn = globalThis.gc;
-    else {
-      v8.setFlagsFromString('--expose-gc');
-      gcFn = vm.runInNewContext('gc');
-    }
-  }
-  for (let i = 0; i < 3; i++) gcFn();
-}
-
-/** The JS heap plus ArrayBuffer contents (typed arrays' bytes live outside the heap). */
-function heapUsed() {
-  gc();
-  const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
-}
 
 /** Drives one handshake (and, with `closeTo`, a close) between two engines by hand: no simulator. */
 function pairs(n, closeToTimeWait) {
