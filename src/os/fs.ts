@@ -2,7 +2,8 @@
  * The files of a virtual host: an in-memory tree for what commands write
  * (`tcpdump -w x.pcap`, `echo … > f`, `iptables-save > rules`) and the
  * kernel's files that tools read: /proc/sys (the host's sysctl table, written
- * and read as Linux's proc_sysctl does), /etc/hostname, /etc/hosts. The lab
+ * and read as Linux's proc_sysctl does), /proc/net (procnet.ts: tcp, sockstat,
+ * snmp, netstat, made when read), /etc/hostname, /etc/hosts. The lab
  * runner's `--out DIR` copies the tree (`files()`).
  *
  * Errors are values carrying the errno and the C library's strerror text, which
@@ -11,6 +12,8 @@
 
 import type { Host } from '../host/host.js';
 import { formatIpv4Address } from '../wire/address.js';
+import type { ProcessSystem } from './process.js';
+import { PROC_NET_FILES, procNetFile } from './procnet.js';
 
 export type FsErrno = 'ENOENT' | 'EISDIR' | 'ENOTDIR' | 'EEXIST' | 'EINVAL' | 'EACCES' | 'EPERM';
 
@@ -70,10 +73,13 @@ export function resolvePath(path: string, cwd: string): string[] {
 
 export class HostFs {
   readonly #host: Host;
+  /** The processes, for the sockets /proc/net lists with no connection yet. */
+  readonly #system: ProcessSystem | undefined;
   readonly #root: Dir = dir();
 
-  constructor(host: Host) {
+  constructor(host: Host, system?: ProcessSystem) {
     this.#host = host;
+    this.#system = system;
     for (const d of ['root', 'tmp', 'etc', 'var/log', 'proc', 'dev']) this.mkdirs(`/${d}`);
   }
 
@@ -96,6 +102,7 @@ export class HostFs {
     const names = resolvePath(path, cwd);
     const proc = this.#procSys(names);
     if (proc !== undefined) return proc;
+    if (names.length === 2 && names[0] === 'proc' && names[1] === 'net') return 'directory';
     const special = this.#special(names);
     if (special !== undefined) return 'file';
     const n = this.#lookup(names);
@@ -115,6 +122,8 @@ export class HostFs {
     }
     const special = this.#special(names);
     if (special !== undefined) return encoder.encode(special);
+    if (names.length === 2 && names[0] === 'proc' && names[1] === 'net')
+      return new FsError('EISDIR');
     const n = this.#lookup(names);
     if (n instanceof FsError) return n;
     if (n.kind === 'directory') return new FsError('EISDIR');
@@ -183,6 +192,7 @@ export class HostFs {
   /** The names in a directory, sorted. */
   list(path: string, cwd = '/root'): FsResult<string[]> {
     const names = resolvePath(path, cwd);
+    if (names.length === 2 && names[0] === 'proc' && names[1] === 'net') return [...PROC_NET_FILES];
     if (this.#procSys(names) === 'directory') {
       const prefix = names.slice(2).join('.');
       const children = new Set<string>();
@@ -197,7 +207,7 @@ export class HostFs {
     if (n instanceof FsError) return n;
     if (n.kind !== 'directory') return new FsError('ENOTDIR');
     const out = [...n.entries.keys()];
-    if (names.length === 1 && names[0] === 'proc') out.push('sys');
+    if (names.length === 1 && names[0] === 'proc') out.push('net', 'sys');
     if (names.length === 1 && names[0] === 'etc') out.push('hostname', 'hosts');
     return [...new Set(out)].sort();
   }
@@ -242,8 +252,11 @@ export class HostFs {
     return undefined;
   }
 
-  /** Files the system generates: /etc/hostname, /etc/hosts. */
+  /** Files the system generates: /proc/net/*, /etc/hostname, /etc/hosts. */
   #special(names: readonly string[]): string | undefined {
+    if (names.length === 3 && names[0] === 'proc' && names[1] === 'net') {
+      return procNetFile(names[2] as string, this.#host, this.#system);
+    }
     const path = names.join('/');
     if (path === 'etc/hostname') return `${this.#host.name}\n`;
     if (path === 'etc/hosts') {

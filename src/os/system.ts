@@ -216,7 +216,7 @@ export class System implements ProcessSystem {
   #state(host: Host): HostState {
     let s = this.#hosts.get(host);
     if (s === undefined) {
-      s = { fs: new HostFs(host), processes: new Map(), nextPid: this.#firstPid };
+      s = { fs: new HostFs(host, this), processes: new Map(), nextPid: this.#firstPid };
       this.#hosts.set(host, s);
     }
     return s;

@@ -15,9 +15,9 @@
 
 import { portToService, serviceToPort } from '../../capture/netdb.js';
 import type { Host } from '../../host/host.js';
+import { type InetSock, tcpSockets } from '../../os/inet-sockets.js';
 import type { Proc } from '../../os/process.js';
 import { formatIpv4Address, type Ipv4Address } from '../../wire/address.js';
-import { type InetSock, tcpSockets } from './sockets.js';
 
 interface ISpec {
   proto: 'tcp' | 'udp' | undefined;

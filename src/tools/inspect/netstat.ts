@@ -16,12 +16,12 @@
 import { portToService } from '../../capture/netdb.js';
 import type { Host } from '../../host/host.js';
 import { type NetInterface, prefixMask } from '../../host/interface.js';
+import { tcpSockets } from '../../os/inet-sockets.js';
+import { type CounterSource, counterSource } from '../../os/mib.js';
 import type { Proc } from '../../os/process.js';
 import { formatIpv4Address, type Ipv4Address } from '../../wire/address.js';
 import { getoptLong } from '../getopt.js';
-import { type CounterSource, counterSource } from './counters.js';
 import { NETSTAT_S_TABLE, NETSTAT_ST_SECTIONS } from './netstat-table.js';
-import { tcpSockets } from './sockets.js';
 import { NETSTAT_USAGE } from './usage.js';
 
 const OPTS = {

@@ -10,10 +10,10 @@
  */
 
 import { FsError } from '../../os/fs.js';
+import { counterSource } from '../../os/mib.js';
+import { NSTAT_NAMES } from '../../os/mib-names.js';
 import type { Proc } from '../../os/process.js';
 import { getoptLong } from '../getopt.js';
-import { counterSource } from './counters.js';
-import { NSTAT_NAMES } from './nstat-names.js';
 import { NSTAT_USAGE } from './usage.js';
 
 const OPTS = {

@@ -12,13 +12,13 @@
 
 import { portToService } from '../../capture/netdb.js';
 import type { Host } from '../../host/host.js';
+import { type InetSock, tcpSockets } from '../../os/inet-sockets.js';
 import type { Proc } from '../../os/process.js';
 import { TCP_STATE_NUMBERS, type TcpState } from '../../tcp/state.js';
 import { formatIpv4Address, type Ipv4Address } from '../../wire/address.js';
 import { seqDiff } from '../../wire/seq.js';
 import { getoptLong } from '../getopt.js';
 import { formatG } from './format.js';
-import { type InetSock, tcpSockets } from './sockets.js';
 import {
   COL_ADDR,
   COL_NETID,

@@ -10,16 +10,16 @@
  * Read-only: nothing here changes the engine.
  */
 
-import type { Host } from '../../host/host.js';
-import type { TcpListenSock, TcpSock } from '../../host/tcp.js';
-import type { ProcessSystem } from '../../os/process.js';
-import { jiffies, kernelTimerFireTime } from '../../sim/jiffies.js';
-import type { Time } from '../../sim/time.js';
-import type { Connection } from '../../tcp/connection.js';
-import type { TcpState } from '../../tcp/state.js';
-import type { TimeWaitSock } from '../../tcp/timewait.js';
-import type { Ipv4Address } from '../../wire/address.js';
-import { seqDiff } from '../../wire/seq.js';
+import type { Host } from '../host/host.js';
+import type { TcpListenSock, TcpSock } from '../host/tcp.js';
+import { jiffies, kernelTimerFireTime } from '../sim/jiffies.js';
+import type { Time } from '../sim/time.js';
+import type { Connection } from '../tcp/connection.js';
+import type { TcpState } from '../tcp/state.js';
+import type { TimeWaitSock } from '../tcp/timewait.js';
+import type { Ipv4Address } from '../wire/address.js';
+import { seqDiff } from '../wire/seq.js';
+import type { ProcessSystem } from './process.js';
 
 /** Linux include/net/tcp.h TCP_TIMEWAIT_LEN in jiffies (HZ 250). */
 const TCP_TIMEWAIT_LEN_JIFFIES = 60 * 250;
@@ -265,7 +265,8 @@ function fullSock(host: Host, s: TcpSock, now: Time, users: SocketUser[]): InetS
     retrans,
     users,
     conn: c,
-    inode: inodeOf(host, s),
+    // An orphan's file is gone (sock_i_ino: no sk_socket, inode 0).
+    inode: c.orphan ? 0 : inodeOf(host, s),
   };
 }
 

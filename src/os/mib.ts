@@ -1,13 +1,13 @@
 /**
  * A host's SNMP and Linux MIB counters under their nstat names, as
- * /proc/net/snmp and /proc/net/netstat would hold them: the host's IP, ICMP,
+ * /proc/net/snmp and /proc/net/netstat hold them (procnet.ts): the host's IP, ICMP,
  * UDP and IpExt counters (src/host/counters.ts), TCP's from the engine
  * (src/tcp/counters.ts). A counter neither keeps reads 0 (DEVIATION: the
- * kernel counts more than tcplab models, e.g. TcpExtTCPHPHits).
+ * kernel counts more than tcplab models, e.g. TcpExtTCPRcvCoalesce).
  */
 
-import type { Host } from '../../host/host.js';
-import { TCP_COUNTER_NAMES, type TcpCounterName } from '../../tcp/counters.js';
+import type { Host } from '../host/host.js';
+import { TCP_COUNTER_NAMES, type TcpCounterName } from '../tcp/counters.js';
 
 const TCP_NAMES: ReadonlySet<string> = new Set(TCP_COUNTER_NAMES);
 
