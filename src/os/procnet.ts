@@ -7,20 +7,32 @@
  *   get_openreq4, get_timewait4_sock), each padded to 149 columns (seq_pad);
  * - sockstat: the socket counts (net/ipv4/proc.c sockstat_seq_show);
  * - snmp, netstat: the SNMP and Linux MIB counters, a line of names and a line
- *   of values per group (snmp_seq_show, netstat_seq_show).
+ *   of values per group (snmp_seq_show, netstat_seq_show);
+ * - arp: the neighbour cache (net/ipv4/arp.c arp_seq_show);
+ * - route: the main routing table (net/ipv4/fib_trie.c fib_route_seq_show);
+ * - dev: each interface's counters (net/core/net-procfs.c dev_seq_show).
  */
 
 import type { Host } from '../host/host.js';
+import { prefixMask } from '../host/interface.js';
 import { orphanCount } from '../tcp/orphans.js';
 import { TCP_STATE_NUMBERS } from '../tcp/state.js';
-import type { Ipv4Address } from '../wire/address.js';
+import { formatIpv4Address, formatMacAddress, type Ipv4Address } from '../wire/address.js';
 import { type InetSock, tcpSockets } from './inet-sockets.js';
 import { counterSource } from './mib.js';
 import { NSTAT_NAMES } from './mib-names.js';
 import type { ProcessSystem } from './process.js';
 
 /** The files of /proc/net, by name, as `ls /proc/net` would list tcplab's. */
-export const PROC_NET_FILES: readonly string[] = ['netstat', 'snmp', 'sockstat', 'tcp'];
+export const PROC_NET_FILES: readonly string[] = [
+  'arp',
+  'dev',
+  'netstat',
+  'route',
+  'snmp',
+  'sockstat',
+  'tcp',
+];
 
 /** The text of /proc/net/`name`, or undefined for a file tcplab does not have. */
 export function procNetFile(
@@ -37,6 +49,12 @@ export function procNetFile(
       return procNetSnmp(host);
     case 'netstat':
       return procNetNetstat(host);
+    case 'arp':
+      return procNetArp(host);
+    case 'route':
+      return procNetRoute(host);
+    case 'dev':
+      return procNetDev(host);
     default:
       return undefined;
   }
@@ -270,4 +288,94 @@ function procNetNetstat(host: Host): string {
   return ['TcpExt', 'IpExt', 'MPTcpExt']
     .map((prefix) => group(prefix, netstatNames(prefix), (n) => c.get(`${prefix}${n}`)))
     .join('');
+}
+
+// ---- /proc/net/arp, route, dev ----
+
+/**
+ * arp_seq_show: each neighbour entry but NOARP and NONE ones
+ * (NEIGH_SEQ_SKIP_NOARP), with ATF_PERM | ATF_COM for a permanent one, ATF_COM
+ * for any other valid state, 0 while unresolved (the address all zeros).
+ * DEVIATION(linux): Linux lists its hash table; tcplab the newest entry first,
+ * as `ip neigh` does.
+ */
+function procNetArp(host: Host): string {
+  let out = 'IP address       HW type     Flags       HW address            Mask     Device\n';
+  for (const n of [...host.neigh.entries].reverse()) {
+    if (n.state === 'NONE' || n.state === 'NOARP') continue;
+    const flags =
+      n.state === 'PERMANENT' ? 0x6 : n.state === 'INCOMPLETE' || n.state === 'FAILED' ? 0 : 0x2;
+    const ha =
+      n.state === 'INCOMPLETE' || n.state === 'FAILED'
+        ? '00:00:00:00:00:00'
+        : formatMacAddress(n.ha);
+    // "%-16s 0x%-10x0x%-10x%-17s     %-8s %s\n" (ARPHRD_ETHER is 1).
+    out +=
+      `${formatIpv4Address(n.key).padEnd(16)} 0x${'1'.padEnd(10)}0x${flags.toString(16).padEnd(10)}` +
+      `${ha.padEnd(17)}     ${'*'.padEnd(8)} ${n.dev.name}\n`;
+  }
+  return out;
+}
+
+/** fib_route_seq_show's line width: 127 columns (seq_pad), then the newline. */
+const ROUTE_WIDTH = 127;
+
+/**
+ * fib_route_seq_show: the main table (never the local one), destination,
+ * gateway and mask as little-endian hex, RTF_UP | RTF_GATEWAY | RTF_HOST
+ * (RTF_REJECT for unreachable and prohibit routes), the metric; RefCnt, Use,
+ * MTU, Window and IRTT 0 (no route metrics in tcplab).
+ */
+function procNetRoute(host: Host): string {
+  const pad = (line: string): string => `${line.padEnd(ROUTE_WIDTH)}\n`;
+  let out = pad(
+    'Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT',
+  );
+  // The trie's order: by destination, the longer prefix first for the same one.
+  const routes = [...host.routes.routes('main')].sort(
+    (a, b) =>
+      (a.dst >>> 0) - (b.dst >>> 0) || b.prefixLength - a.prefixLength || a.metric - b.metric,
+  );
+  for (const r of routes) {
+    if (r.type === 'broadcast' || r.type === 'local') continue;
+    let flags = r.type === 'unreachable' || r.type === 'prohibit' ? 0x0200 : 0;
+    if (r.gateway !== undefined) flags |= 0x2;
+    if (r.prefixLength === 32) flags |= 0x4;
+    flags |= 0x1;
+    out += pad(
+      `${r.dev?.name ?? '*'}\t${beAddress(r.dst)}\t${beAddress(r.gateway ?? 0)}\t${hex(flags, 4)}\t0\t0\t${r.metric}\t${beAddress(prefixMask(r.prefixLength))}\t0\t0\t0`,
+    );
+  }
+  return out;
+}
+
+/** dev_seq_show: the two header lines, then a line of counters per interface. */
+function procNetDev(host: Host): string {
+  let out =
+    'Inter-|   Receive                                                |  Transmit\n' +
+    ' face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n';
+  const w = [8, 7, 4, 4, 4, 5, 10, 9, 8, 7, 4, 4, 4, 5, 7, 10];
+  for (const d of host.interfaces) {
+    const st = d.stats;
+    const values = [
+      st.rxBytes,
+      st.rxPackets,
+      st.rxErrors,
+      st.rxDropped,
+      0,
+      0,
+      0,
+      0,
+      st.txBytes,
+      st.txPackets,
+      st.txErrors,
+      st.txDropped,
+      0,
+      0,
+      0,
+      0,
+    ];
+    out += `${d.name.padStart(6)}:${values.map((v, i) => String(v).padStart(w[i] as number)).join(' ')}\n`;
+  }
+  return out;
 }

@@ -222,7 +222,9 @@ describe('/proc/net/tcp', () => {
   test('ls, and what cannot be read or written, with the errors the real tools print', async () => {
     const sc = hosts();
     const run = (...argv: string[]) => sc.sys.exec(sc.client, argv);
-    expect((await run('ls', '/proc/net')).stdout).toBe('netstat\nsnmp\nsockstat\ntcp\n');
+    expect((await run('ls', '/proc/net')).stdout).toBe(
+      'arp\ndev\nnetstat\nroute\nsnmp\nsockstat\ntcp\n',
+    );
     expect((await run('ls', '/proc')).stdout).toBe('net\nsys\n');
     expect(await run('cat', '/proc/net')).toEqual({
       status: 1,
@@ -239,6 +241,34 @@ describe('/proc/net/tcp', () => {
     });
     expect(w.status).toBe(1);
     expect(w.stderr).toBe('tee: /proc/net/tcp: Permission denied\n');
+  });
+});
+
+describe('/proc/net/dev, arp and route', () => {
+  test("each side's interface counters, neighbours and routes equal the real kernel's", async () => {
+    const sc = await scenario();
+    for (const [host, name] of [
+      [sc.client, 'client'],
+      [sc.server, 'server'],
+    ] as const) {
+      expect(await sc.cat(host, '/proc/net/dev')).toBe(real(`${name}-dev`));
+      expect(await sc.cat(host, '/proc/net/arp')).toBe(real(`${name}-arp`));
+      expect(await sc.cat(host, '/proc/net/route')).toBe(real(`${name}-route`));
+    }
+  });
+
+  test("a route through a gateway (in the trie's order) and a permanent neighbour", async () => {
+    const sc = await scenario();
+    const ipCmd = (...argv: string[]) => sc.sys.exec(sc.client, ['ip', ...argv]);
+    expect(
+      (await ipCmd('route', 'add', '10.9.0.0/16', 'via', '192.168.0.1', 'metric', '5')).status,
+    ).toBe(0);
+    expect(
+      (await ipCmd('neigh', 'add', '192.168.0.99', 'lladdr', '02:00:00:00:00:99', 'dev', 'eth0'))
+        .status,
+    ).toBe(0);
+    expect(await sc.cat(sc.client, '/proc/net/route')).toBe(real('client-route2'));
+    expect(await sc.cat(sc.client, '/proc/net/arp')).toBe(real('client-arp2'));
   });
 });
 
