@@ -121,7 +121,8 @@ export class Host {
   /** /etc/hosts: names the host resolves without DNS. */
   readonly etcHosts = new Map<string, Ipv4Address>([['localhost', LOCALHOST]]);
   readonly #interfaces: NetInterface[] = [];
-  readonly #protocols = new Map<number, ProtocolHandler>();
+  /** Handlers by IP protocol number (Linux's inet_protos array): no Map lookup per datagram. */
+  readonly #protocols: (ProtocolHandler | undefined)[] = new Array(256).fill(undefined);
   /**
    * Replaced, never changed in place, when a tap comes or goes: a frame's taps
    * are the list as it was when the frame was offered, without a copy per frame.
@@ -160,8 +161,8 @@ export class Host {
     this.arp = new Arp(this);
     this.icmp = new Icmp(this);
     this.udp = new Udp(this);
-    this.#protocols.set(IPPROTO_ICMP, this.icmp);
-    this.#protocols.set(IPPROTO_UDP, this.udp);
+    this.#protocols[IPPROTO_ICMP] = this.icmp;
+    this.#protocols[IPPROTO_UDP] = this.udp;
     // The loopback device comes first (ifindex 1) with 127.0.0.1/8.
     this.lo = new LoopbackInterface();
     this.#addDevice(this.lo);
@@ -298,19 +299,22 @@ export class Host {
 
   /** Registers the handler of IP protocol `protocol` (Linux inet_add_protocol); a second one is a bug. */
   registerProtocol(protocol: number, handler: ProtocolHandler): void {
-    if (this.#protocols.has(protocol)) {
+    if (!Number.isInteger(protocol) || protocol < 0 || protocol > 255) {
+      throw new RangeError(`${this.name}: IP protocol ${protocol} is not 0-255`);
+    }
+    if (this.#protocols[protocol] !== undefined) {
       throw new Error(`${this.name}: IP protocol ${protocol} already has a handler`);
     }
-    this.#protocols.set(protocol, handler);
+    this.#protocols[protocol] = handler;
   }
 
   unregisterProtocol(protocol: number): void {
-    this.#protocols.delete(protocol);
+    if (protocol >= 0 && protocol <= 255) this.#protocols[protocol] = undefined;
   }
 
   /** The handler of `protocol`, if any. */
   protocol(protocol: number): ProtocolHandler | undefined {
-    return this.#protocols.get(protocol);
+    return this.#protocols[protocol];
   }
 
   /** Offers every frame (of interface `ifname` only, if given) to `tap`. Returns the remover. */
@@ -469,16 +473,18 @@ export class Host {
    * it to the link, lo to itself in a new event at the same instant.
    */
   devXmit(iface: NetInterface, frame: Uint8Array): SendResult {
-    if (!iface.up || (iface instanceof EthernetInterface && iface.endpoint === undefined)) {
+    // The device's kind, not instanceof: asked twice for every frame sent.
+    const eth = iface.kind === 'ethernet' ? (iface as EthernetInterface) : undefined;
+    if (!iface.up || (eth !== undefined && eth.endpoint === undefined)) {
       iface.stats.txDropped++;
       this.drop('DEV_READY', 'dev_queue_xmit', iface, frame);
       return { ok: false, errno: 'ENETDOWN', reason: 'DEV_READY' };
     }
-    this.#tap(iface, 'Out', 'outgoing', frame);
+    if (this.#taps.length !== 0) this.#tap(iface, 'Out', 'outgoing', frame);
     iface.stats.txPackets++;
     iface.stats.txBytes += frame.length;
-    if (iface instanceof EthernetInterface) {
-      iface.endpoint!.send(frame);
+    if (eth !== undefined) {
+      eth.endpoint!.send(frame);
     } else {
       // loopback_xmit → netif_rx: delivered from the backlog, after this event.
       this.events.schedule(this.events.now, (now) => this.#loopbackReceive(iface, frame, now));
@@ -523,7 +529,7 @@ export class Host {
     }
     iface.stats.rxPackets++;
     iface.stats.rxBytes += frame.length;
-    this.#tap(iface, 'In', pktType, frame);
+    if (this.#taps.length !== 0) this.#tap(iface, 'In', pktType, frame);
     const ethertype = (frame[12]! << 8) | frame[13]!;
     switch (ethertype) {
       case ETHERTYPE_IPV4:

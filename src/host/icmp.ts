@@ -58,6 +58,7 @@ import { pingErr } from './ping.js';
 import type {
   Errno,
   IcmpErrorReport,
+  InboundDatagram,
   InboundPacket,
   PacketType,
   ProtocolHandler,
@@ -208,7 +209,8 @@ export class Icmp implements ProtocolHandler {
   }
 
   /** icmp_rcv. */
-  receive(now: Time, ip: ReceivedIpv4Packet, iface: NetInterface, skb: InboundPacket): void {
+  receive(now: Time, skb: InboundDatagram): void {
+    const { ip, iface } = skb;
     const host = this.#host;
     const c = host.counters;
     const bytes = ip.payload;

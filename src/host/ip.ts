@@ -46,6 +46,8 @@ import {
   decodeIpv4InPlace,
   emitIpv4BasicHeader,
   IP_DF,
+  IP_MF,
+  IP_OFFSET,
   IPV4_HEADER_LEN,
   IPV4_MAX_TOTAL_LEN,
   Ipv4View,
@@ -56,7 +58,7 @@ import type { Host } from './host.js';
 import { isLoopbackAddress, isZeronet, type NetInterface } from './interface.js';
 import { IpIdents } from './ipid.js';
 import { type Neighbour, type NeighbourPacket, skbTruesize } from './neighbour.js';
-import type { Errno, InboundPacket, PacketType, SendResult } from './protocol.js';
+import type { Errno, InboundDatagram, PacketType, SendResult } from './protocol.js';
 import type { Route } from './route.js';
 
 export interface RouteOutputOptions {
@@ -123,35 +125,104 @@ export const IP_HEADROOM = ETHERNET_HEADER_LEN + IPV4_HEADER_LEN;
 
 /**
  * A datagram received (the skb ip_rcv passes up): `frame[at, at + length)`,
- * decoded. `datagram`, a view of those bytes, is made the first time it is
- * asked for: TCP reads the decoded packet, and only a drop, a hook or an ICMP
- * error needs the bytes as an array of their own.
+ * checked by ip_rcv_core. What the IP layer itself reads of the header (the
+ * addresses, the protocol, the fragment bits) is read once into fields; the
+ * decoded header (`ip`) and `datagram`, a view of the bytes, are made the first
+ * time they are asked for: TCP reads neither on its way in (it parses its
+ * segment in place), and only a hook, a drop, UDP, ICMP or an ICMP error needs
+ * them. The IP layer reuses one for datagram after datagram (see
+ * IpLayer.#spareSkb): a handler keeps what it needs of it (`ip` and `datagram`
+ * are objects of their own), never the skb itself.
  */
-class ReceivedDatagram implements InboundPacket {
-  readonly frame: Uint8Array;
-  readonly at: number;
-  readonly length: number;
-  readonly ip: ReceivedIpv4Packet;
-  readonly iface: NetInterface;
-  readonly pktType: PacketType;
+class ReceivedDatagram implements InboundDatagram {
+  frame: Uint8Array;
+  at: number;
+  length: number;
+  iface: NetInterface;
+  pktType: PacketType;
+  src: Ipv4Address;
+  dst: Ipv4Address;
+  protocol: number;
+  /** The header's length (IHL × 4): the transport's bytes start at `at` + this. */
+  headerLength: number;
+  /** The ones' complement sum of the header, for the decoded header's checksum fields. */
+  #headerSum: number;
   /** Set by the input route before the datagram goes up. */
   delivery: 'local' | 'broadcast' = 'local';
+  #ip: ReceivedIpv4Packet | undefined;
   #datagram: Uint8Array | undefined = undefined;
 
+  /**
+   * `v` is the header at `frame[at]` (read now only), with addresses `src` and
+   * `dst` (read already); `ip` its decoding, if made already.
+   */
   constructor(
     frame: Uint8Array,
     at: number,
     length: number,
-    ip: ReceivedIpv4Packet,
+    v: Ipv4View,
+    src: Ipv4Address,
+    dst: Ipv4Address,
+    headerSum: number,
     iface: NetInterface,
     pktType: PacketType,
+    ip: ReceivedIpv4Packet | undefined,
   ) {
     this.frame = frame;
     this.at = at;
     this.length = length;
-    this.ip = ip;
     this.iface = iface;
     this.pktType = pktType;
+    this.src = src;
+    this.dst = dst;
+    this.protocol = v.protocol;
+    this.headerLength = v.headerLength;
+    this.#headerSum = headerSum;
+    this.#ip = ip;
+  }
+
+  /** Made anew for the next datagram (the constructor's arguments, nothing decoded yet). */
+  reuse(
+    frame: Uint8Array,
+    at: number,
+    length: number,
+    v: Ipv4View,
+    src: Ipv4Address,
+    dst: Ipv4Address,
+    headerSum: number,
+    iface: NetInterface,
+    pktType: PacketType,
+  ): void {
+    this.frame = frame;
+    this.at = at;
+    this.length = length;
+    this.iface = iface;
+    this.pktType = pktType;
+    this.src = src;
+    this.dst = dst;
+    this.protocol = v.protocol;
+    this.headerLength = v.headerLength;
+    this.#headerSum = headerSum;
+    this.delivery = 'local';
+    this.#ip = undefined;
+    this.#datagram = undefined;
+  }
+
+  /** Done with: it holds on to nothing of the datagram (its frame may be freed). */
+  release(): void {
+    this.frame = EMPTY_BYTES;
+    this.#ip = undefined;
+    this.#datagram = undefined;
+  }
+
+  get ip(): ReceivedIpv4Packet {
+    this.#ip ??= decodeIpv4InPlace(new Ipv4View(this.frame, this.at), this.#headerSum);
+    return this.#ip;
+  }
+
+  /** MF set or a fragment offset: a fragment of a larger datagram. */
+  get isFragment(): boolean {
+    return (get16(this.frame, this.at + 6) & (IP_MF | IP_OFFSET)) !== 0;
   }
 
   get datagram(): Uint8Array {
@@ -207,6 +278,8 @@ export class IpLayer {
    * read only before the datagram goes anywhere (decodeIpv4InPlace keeps nothing of it).
    */
   readonly #rcvView = new Ipv4View(EMPTY_BYTES, 0);
+  /** The skb ip_rcv hands up next (see ReceivedDatagram); undefined while it is in use. */
+  #spareSkb: ReceivedDatagram | undefined = undefined;
 
   constructor(host: Host) {
     this.#host = host;
@@ -302,7 +375,8 @@ export class IpLayer {
       // (it reads the addresses alone), and a datagram it refuses (no route, a
       // martian) is dropped without being decoded.
       const src = v.src;
-      const r = this.#routeInput(iface, src, v.dst);
+      const dst = v.dst;
+      const r = this.#routeInput(iface, src, dst);
       if (r.kind === 'error') {
         this.#ipError(now, iface, frame, at, total, src, pktType, r.err);
         return;
@@ -311,29 +385,48 @@ export class IpLayer {
         host.drop(r.reason, 'ip_route_input_slow', iface, view(frame, at, at + total));
         return;
       }
-      const skb = new ReceivedDatagram(
-        frame,
-        at,
-        total,
-        decodeIpv4InPlace(v, headerSum),
-        iface,
-        pktType,
-      );
+      // The spare skb when it is free (it is not while a datagram received
+      // during the delivery of another is handled): no object per datagram.
+      let skb = this.#spareSkb;
+      if (skb === undefined) {
+        skb = new ReceivedDatagram(
+          frame,
+          at,
+          total,
+          v,
+          src,
+          dst,
+          headerSum,
+          iface,
+          pktType,
+          undefined,
+        );
+      } else {
+        this.#spareSkb = undefined;
+        skb.reuse(frame, at, total, v, src, dst, headerSum, iface, pktType);
+      }
       this.#rcvFinish(now, skb, r);
+      skb.release();
+      this.#spareSkb = skb;
       return;
     }
+    const ip = decodeIpv4InPlace(v, headerSum);
     const skb = new ReceivedDatagram(
       frame,
       at,
       total,
-      decodeIpv4InPlace(v, headerSum),
+      v,
+      ip.src,
+      ip.dst,
+      headerSum,
       iface,
       pktType,
+      ip,
     );
     if (
       host.runHook('PREROUTING', {
         datagram: skb.datagram,
-        ip: skb.ip,
+        ip,
         inIface: iface,
         outIface: undefined,
       }) === 'DROP'
@@ -341,7 +434,7 @@ export class IpLayer {
       host.drop('NETFILTER_DROP', 'nf_hook PREROUTING', iface, skb.datagram);
       return;
     }
-    this.#rcvFinish(now, skb, this.#routeInput(iface, skb.ip.src, skb.ip.dst));
+    this.#rcvFinish(now, skb, this.#routeInput(iface, skb.src, skb.dst));
   }
 
   /** ip_rcv_core's inhdr_error (a method: a closure would be made per packet). */
@@ -353,7 +446,7 @@ export class IpLayer {
   /** ip_rcv_finish: the route `r` (ip_route_input_noref's) decides. */
   #rcvFinish(now: Time, skb: ReceivedDatagram, r: InputRoute): void {
     const host = this.#host;
-    const { ip, iface, pktType } = skb;
+    const { iface, pktType } = skb;
     switch (r.kind) {
       case 'local':
       case 'broadcast': {
@@ -366,10 +459,10 @@ export class IpLayer {
         return;
       }
       case 'forward':
-        this.#forward(now, iface, skb.datagram, ip, pktType, r.out);
+        this.#forward(now, iface, skb.datagram, skb.ip, pktType, r.out);
         return;
       case 'error':
-        this.#ipError(now, iface, skb.frame, skb.at, skb.length, ip.src, pktType, r.err);
+        this.#ipError(now, iface, skb.frame, skb.at, skb.length, skb.src, pktType, r.err);
         return;
       case 'martian':
         host.drop(r.reason, 'ip_route_input_slow', iface, skb.datagram);
@@ -388,6 +481,20 @@ export class IpLayer {
    */
   #routeInput(iface: NetInterface, src: Ipv4Address, dst: Ipv4Address): InputRoute {
     const host = this.#host;
+    // The last datagram's verdict, when it was ours and came the same way (a
+    // host mostly hears from the peer it heard from last): what follows reads
+    // the routing tables only, whose generation says whether they moved. It
+    // comes first: the checks below depend on the addresses and the device
+    // alone, and passed when the verdict was kept (never one for lo).
+    const generation = host.routes.generation;
+    if (
+      this.#inputLocalDst === dst &&
+      this.#inputLocalSrc === src &&
+      this.#inputLocalIface === iface &&
+      this.#inputLocalGeneration === generation
+    ) {
+      return INPUT_LOCAL;
+    }
     if (iface.kind === 'loopback') {
       return host.addressType(iface, dst) === 'broadcast' ? INPUT_BROADCAST : INPUT_LOCAL;
     }
@@ -403,18 +510,6 @@ export class IpLayer {
     // route_localnet is 0: loopback addresses never come from outside.
     if (isLoopbackAddress(dst)) return MARTIAN_DEST;
     if (isLoopbackAddress(src)) return MARTIAN_SOURCE;
-    // The last datagram's verdict, when it was ours and came the same way (a
-    // host mostly hears from the peer it heard from last): what follows reads
-    // the routing tables only, whose generation says whether they moved.
-    const generation = host.routes.generation;
-    if (
-      this.#inputLocalDst === dst &&
-      this.#inputLocalSrc === src &&
-      this.#inputLocalIface === iface &&
-      this.#inputLocalGeneration === generation
-    ) {
-      return INPUT_LOCAL;
-    }
     const forwarding = this.#forwarding;
     const route = host.routes.lookup(dst);
     if (route === undefined) return forwarding ? INPUT_ENETUNREACH : INPUT_EHOSTUNREACH;
@@ -519,8 +614,8 @@ export class IpLayer {
   #localDeliver(now: Time, skb: ReceivedDatagram): void {
     const host = this.#host;
     const c = host.counters;
-    const { ip, iface } = skb;
-    if (ip.moreFragments || ip.fragmentOffset !== 0) {
+    const iface = skb.iface;
+    if (skb.isFragment) {
       // DEVIATION(linux): no reassembly; see the module comment.
       c.count('IpReasmReqds');
       c.count('IpReasmFails');
@@ -531,7 +626,7 @@ export class IpLayer {
       host.hasHooks('INPUT') &&
       host.runHook('INPUT', {
         datagram: skb.datagram,
-        ip,
+        ip: skb.ip,
         inIface: iface,
         outIface: undefined,
       }) === 'DROP'
@@ -539,7 +634,7 @@ export class IpLayer {
       host.drop('NETFILTER_DROP', 'nf_hook INPUT', iface, skb.datagram);
       return;
     }
-    const handler = host.protocol(ip.protocol);
+    const handler = host.protocol(skb.protocol);
     if (handler === undefined) {
       c.count('IpInUnknownProtos');
       host.icmp.send(
@@ -558,7 +653,7 @@ export class IpLayer {
       return;
     }
     c.values.IpInDelivers++;
-    handler.receive(now, ip, iface, skb);
+    handler.receive(now, skb);
   }
 
   /** ip_forward. */
@@ -638,6 +733,11 @@ export class IpLayer {
    */
   routeOutput(dst: Ipv4Address, options: RouteOutputOptions = {}): RouteOutputResult {
     return this.#routeOutputCached(dst, options.src, options.oif);
+  }
+
+  /** routeOutput(dst, { src }) without an options object (TCP's connect()). */
+  routeOutputFrom(dst: Ipv4Address, src: Ipv4Address | undefined): RouteOutputResult {
+    return this.#routeOutputCached(dst, src, undefined);
   }
 
   /**
@@ -951,7 +1051,7 @@ export class IpLayer {
     }
     if (neigh.outputConnected(now, n, confirm)) {
       // neighTransmit.
-      emitEthernetHeader(frame, n.ha, n.dev.mac, ETHERTYPE_IPV4);
+      n.writeHardHeader(frame);
       host.devXmit(n.dev, frame);
     } else {
       const datagram = view(frame, ETHERNET_HEADER_LEN);

@@ -32,6 +32,7 @@ import { HZ, jiffies, jiffyTime, kernelTimerFireTime } from '../sim/jiffies.js';
 import type { Random } from '../sim/random.js';
 import type { Time } from '../sim/time.js';
 import type { Ipv4Address, MacAddress } from '../wire/address.js';
+import { ETHERNET_HEADER_LEN, ETHERTYPE_IPV4, emitEthernetHeader } from '../wire/ethernet.js';
 import type { HostDropReason } from './counters.js';
 import type { NetInterface } from './interface.js';
 import type { SysctlTable, SysctlValue } from './sysctl.js';
@@ -59,6 +60,11 @@ const NUD_VALID: ReadonlySet<NudState> = new Set([
   'DELAY',
 ]);
 const NUD_CONNECTED: ReadonlySet<NudState> = new Set(['PERMANENT', 'NOARP', 'REACHABLE']);
+
+/** NUD_CONNECTED.has(s), asked for every packet sent: three comparisons, not a set lookup. */
+function nudConnected(s: NudState): boolean {
+  return s === 'REACHABLE' || s === 'PERMANENT' || s === 'NOARP';
+}
 
 export function nudValid(s: NudState): boolean {
   return NUD_VALID.has(s);
@@ -109,6 +115,13 @@ export class Neighbour {
   queueBytes = 0;
   /** Whether the entry is held by something other than the table (a pending timer). */
   readonly timer: Timer;
+  /**
+   * The Ethernet header of an IPv4 frame to `ha` from the device (Linux's
+   * hh_cache, which neigh_hh_output copies in front of each packet), and the
+   * `ha` it was made for: made again when the address changes.
+   */
+  #hh: Uint8Array | undefined = undefined;
+  #hhFor: MacAddress = -1;
 
   constructor(dev: NetInterface, key: Ipv4Address, j: number, timer: Timer, baseReachable: number) {
     this.dev = dev;
@@ -118,6 +131,22 @@ export class Neighbour {
     this.updated = j;
     this.used = j;
     this.timer = timer;
+  }
+
+  /**
+   * Writes the Ethernet header of an IPv4 frame to `ha` into `frame[0, 14)`
+   * (neigh_hh_output): a copy of the cached header, rather than the two 48-bit
+   * addresses written out for every frame.
+   */
+  writeHardHeader(frame: Uint8Array): void {
+    let hh = this.#hh;
+    if (hh === undefined || this.#hhFor !== this.ha) {
+      hh = new Uint8Array(ETHERNET_HEADER_LEN);
+      emitEthernetHeader(hh, this.ha, this.dev.mac, ETHERTYPE_IPV4);
+      this.#hh = hh;
+      this.#hhFor = this.ha;
+    }
+    for (let i = 0; i < ETHERNET_HEADER_LEN; i++) frame[i] = hh[i]!;
   }
 }
 
@@ -223,6 +252,10 @@ export class NeighbourTable {
   readonly #host: NeighbourHost;
   readonly #random: Random;
   readonly #entries = new Map<number, Neighbour>();
+  /** The entry lookup() found last (one the table holds), and its key; no device, none. */
+  #last: Neighbour | undefined = undefined;
+  #lastDev: NetInterface | undefined = undefined;
+  #lastKey: Ipv4Address = 0;
   /** The `default` parameters (tbl->parms), copied by new devices. */
   readonly defaults: NeighParms;
   readonly #parms = new Map<NetInterface, NeighParms>();
@@ -271,7 +304,17 @@ export class NeighbourTable {
   }
 
   lookup(dev: NetInterface, key: Ipv4Address): Neighbour | undefined {
-    return this.#entries.get(entryKey(dev, key));
+    // The entry found last, while the table still holds it: a host mostly sends
+    // to the next hop it sent to last, and the table's key (a number past 2^32)
+    // is a heap number hashed per lookup.
+    if (this.#lastKey === key && this.#lastDev === dev) return this.#last;
+    const n = this.#entries.get(entryKey(dev, key));
+    if (n !== undefined) {
+      this.#lastDev = dev;
+      this.#lastKey = key;
+      this.#last = n;
+    }
+    return n;
   }
 
   /**
@@ -333,11 +376,11 @@ export class NeighbourTable {
     const j = jiffies(now);
     this.#advance(j);
     if (confirm) n.confirmed = j;
-    return NUD_CONNECTED.has(n.state);
+    return nudConnected(n.state);
   }
 
   #send(now: Time, n: Neighbour, pkt: NeighbourPacket): void {
-    if (NUD_CONNECTED.has(n.state)) {
+    if (nudConnected(n.state)) {
       this.#host.transmit(now, n, pkt);
       return;
     }
@@ -649,6 +692,10 @@ export class NeighbourTable {
     n.queueBytes = 0;
     n.state = 'NONE';
     this.#entries.delete(key);
+    if (this.#last === n) {
+      this.#last = undefined;
+      this.#lastDev = undefined;
+    }
   }
 
   /** Registers net.ipv4.neigh.<dev>.* (or .default.*) into `sysctl`. */

@@ -39,6 +39,23 @@ export interface InboundPacket {
   readonly length?: number;
 }
 
+/**
+ * A datagram the IP layer hands to a protocol's handler: an InboundPacket read
+ * in place in its frame, `frame[at, at + length)`, with the header fields IP
+ * read itself. `ip` (the decoded header) and `datagram` are made when first
+ * asked for: TCP parses its segment at `at + headerLength` and needs neither.
+ */
+export interface InboundDatagram extends InboundPacket {
+  readonly frame: Uint8Array;
+  readonly at: number;
+  readonly length: number;
+  readonly src: Ipv4Address;
+  readonly dst: Ipv4Address;
+  readonly protocol: number;
+  /** IHL × 4: the transport's bytes are `frame[at + headerLength, at + length)`. */
+  readonly headerLength: number;
+}
+
 /** An ICMP error about a datagram this host sent, for the protocol that sent it. */
 export interface IcmpErrorReport {
   /** ICMP type: 3 destination unreachable, 11 time exceeded, 12 parameter problem, 4 source quench. */
@@ -69,8 +86,8 @@ export interface IcmpErrorReport {
  * (Linux: inet_add_protocol). TCP registers itself the same way UDP and ICMP do.
  */
 export interface ProtocolHandler {
-  /** A datagram for this protocol, addressed to this host (net_protocol.handler). */
-  receive(now: Time, packet: ReceivedIpv4Packet, iface: NetInterface, skb: InboundPacket): void;
+  /** A datagram for this protocol, addressed to this host (net_protocol.handler, given the skb). */
+  receive(now: Time, skb: InboundDatagram): void;
   /**
    * An ICMP error quoting a datagram of this protocol (net_protocol.err_handler):
    * `quoted` holds the quoted IP header, the ports and the TCP sequence number.

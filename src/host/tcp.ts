@@ -50,22 +50,13 @@ import type { TimeWaitSock } from '../tcp/timewait.js';
 import type { Ipv4Address } from '../wire/address.js';
 import { freshBytes } from '../wire/bytes.js';
 import type { IcmpQuote } from '../wire/icmp.js';
-import { IPPROTO_TCP, IPV4_HEADER_LEN, type ReceivedIpv4Packet } from '../wire/ipv4.js';
+import { IPPROTO_TCP, type ReceivedIpv4Packet } from '../wire/ipv4.js';
 import type { Seq } from '../wire/seq.js';
-import {
-  decodeTcpIn,
-  emitTcp,
-  parseTcp,
-  type ReceivedTcpSegment,
-  RST,
-  type TcpSegment,
-  tcpLength,
-} from '../wire/tcp.js';
+import { decodeTcpIn, emitTcp, parseTcp, RST, type TcpSegment, tcpLength } from '../wire/tcp.js';
 import type { Host } from './host.js';
-import type { NetInterface } from './interface.js';
 import { IP_HEADROOM } from './ip.js';
 import { drawSocketIpId } from './ipid.js';
-import type { Errno, IcmpErrorReport, InboundPacket, ProtocolHandler } from './protocol.js';
+import type { Errno, IcmpErrorReport, InboundDatagram, ProtocolHandler } from './protocol.js';
 import { tcpSysctlFrom, writeTcpSysctls } from './tcp-sysctls.js';
 
 /** TcpSock's boolean properties, bits of its one flags field. */
@@ -635,7 +626,10 @@ export class HostTcp implements ProtocolHandler {
    */
   connect(req: TcpConnectRequest): TcpResult<TcpSock> {
     const host = this.host;
-    const route = host.route(req.remoteAddr, req.localAddr !== 0 ? { src: req.localAddr } : {});
+    const route = host.ip.routeOutputFrom(
+      req.remoteAddr,
+      req.localAddr !== 0 ? req.localAddr : undefined,
+    );
     if (!route.ok) {
       if (route.errno === 'ENETUNREACH') host.counters.count('IpOutNoRoutes');
       return { ok: false, errno: route.errno };
@@ -662,15 +656,18 @@ export class HostTcp implements ProtocolHandler {
     }
     const reused = tw !== undefined ? this.net.timeWait.recycle(tw, now) : undefined;
     if (reused !== undefined) this.#armTimeWait();
+    // One literal of one shape (an option left undefined is the default): no
+    // object spread per connect().
     const conn = Connection.connect(this.net, now, {
-      ...(reused !== undefined ? { iss: reused.iss, tsRecent: reused.tsRecent } : {}),
+      iss: reused?.iss,
+      tsRecent: reused?.tsRecent,
       local: { addr: src, port },
       remote: { addr: req.remoteAddr, port: req.remotePort },
       mtu: pathMtu(route.mtu),
-      ...(req.noDelay !== undefined ? { noDelay: req.noDelay } : {}),
-      ...(req.keepAlive !== undefined ? { keepAlive: req.keepAlive } : {}),
-      ...(req.userMss !== undefined ? { userMss: req.userMss } : {}),
-      ...(req.rcvBuf !== undefined ? { rcvBuf: req.rcvBuf } : {}),
+      noDelay: req.noDelay,
+      keepAlive: req.keepAlive,
+      userMss: req.userMss,
+      rcvBuf: req.rcvBuf,
     });
     const sock = new TcpSock(this, conn, req.reuseAddr ?? false, true);
     sock.owner = req.owner;
@@ -767,16 +764,18 @@ export class HostTcp implements ProtocolHandler {
       sock.onStateChange?.(now);
     }
     const tw = conn.tw;
-    // tw->tw_reuse (a WeakMap beside the sock cost more than the rest of flush).
-    if (tw !== undefined) tw.reuse = sock.reuseAddr;
-    const done = tw !== undefined || (conn.state === 'CLOSE' && conn.nextDeadline() === undefined);
-    if (done) {
+    if (tw !== undefined) {
+      // tw->tw_reuse (a WeakMap beside the sock cost more than the rest of flush).
+      tw.reuse = sock.reuseAddr;
       sock.timer.clear();
       this.#conns.delete(sock);
     } else {
+      // The deadline is asked for once (it was twice for a closed connection).
       const d = conn.nextDeadline();
-      if (d === undefined) sock.timer.clear();
-      else sock.timer.set(Math.max(d, now));
+      if (d === undefined) {
+        sock.timer.clear();
+        if (conn.state === 'CLOSE') this.#conns.delete(sock);
+      } else sock.timer.set(Math.max(d, now));
     }
     this.#armTimeWait();
   }
@@ -874,35 +873,29 @@ export class HostTcp implements ProtocolHandler {
   // ---- ProtocolHandler -----------------------------------------------------
 
   /** tcp_v4_rcv. */
-  receive(now: Time, ip: ReceivedIpv4Packet, iface: NetInterface, skb: InboundPacket): void {
+  receive(now: Time, skb: InboundDatagram): void {
     const host = this.host;
     const counters = this.net.counters;
     // "if (skb->pkt_type != PACKET_HOST) goto discard_it": no TCP to a broadcast.
     if (skb.pktType !== 'host' || skb.delivery !== 'local') {
-      host.drop('OTHERHOST', 'tcp_v4_rcv', iface, skb.datagram);
+      host.drop('OTHERHOST', 'tcp_v4_rcv', skb.iface, skb.datagram);
       return;
     }
+    const src = skb.src;
+    const dst = skb.dst;
     const ph = this.#ph;
-    ph.src = ip.src;
-    ph.dst = ip.dst;
-    // The segment is parsed where it lies in the frame when IP read it in place
-    // (no view of the datagram's payload is made).
-    const frame = skb.frame;
-    let seg: ReceivedTcpSegment | undefined;
-    if (frame !== undefined && skb.at !== undefined && skb.length !== undefined) {
-      const start = skb.at + IPV4_HEADER_LEN + ip.options.length;
-      const end = skb.at + skb.length;
-      ph.length = end - start;
-      seg = decodeTcpIn(frame, start, end, ph);
-    } else {
-      const bytes = ip.payload;
-      ph.length = bytes.length;
-      seg = decodeTcpIn(bytes, 0, bytes.length, ph);
-    }
+    ph.src = src;
+    ph.dst = dst;
+    // The segment is parsed where it lies in the frame (no view of the
+    // datagram's payload is made, and the IP header is not decoded).
+    const start = skb.at + skb.headerLength;
+    const end = skb.at + skb.length;
+    ph.length = end - start;
+    const seg = decodeTcpIn(skb.frame, start, end, ph);
     if (seg === undefined) {
       // "if (unlikely(th->doff < sizeof(struct tcphdr) / 4)) goto bad_packet".
       counters.TcpInErrs++;
-      host.drop('PKT_TOO_SMALL', 'tcp_v4_rcv', iface, skb.datagram);
+      host.drop('PKT_TOO_SMALL', 'tcp_v4_rcv', skb.iface, skb.datagram);
       return;
     }
     if (!seg.checksumOk) {
@@ -912,7 +905,7 @@ export class HostTcp implements ProtocolHandler {
       this.net.drop(now, -1, 'TCP_CSUM', seg);
       return;
     }
-    this.#demux(now, seg, ip.src, ip.dst);
+    this.#demux(now, seg, src, dst);
   }
 
   #demux(now: Time, seg: TcpSegment, src: Ipv4Address, dst: Ipv4Address): void {
@@ -977,16 +970,23 @@ export class HostTcp implements ProtocolHandler {
   #listenerFor(dst: Ipv4Address, port: number): TcpListenSock | undefined {
     const list = this.#listeners.get(port);
     if (list === undefined) return undefined;
-    return (
-      list.find((l) => l.listener.local.addr === dst) ??
-      list.find((l) => l.listener.local.addr === 0)
-    );
+    // Loops, not find(): no closure per segment that reaches a listener.
+    for (let i = 0; i < list.length; i++) if (list[i]!.listener.local.addr === dst) return list[i];
+    for (let i = 0; i < list.length; i++) if (list[i]!.listener.local.addr === 0) return list[i];
+    return undefined;
   }
 
   #notifyAcceptable(listener: Listener, now: Time): void {
     if (listener.acceptQueue.length === 0) return;
-    const l = this.#listeners.get(listener.local.port)?.find((x) => x.listener === listener);
-    l?.onAcceptable?.(now);
+    const list = this.#listeners.get(listener.local.port);
+    if (list === undefined) return;
+    for (let i = 0; i < list.length; i++) {
+      const l = list[i]!;
+      if (l.listener === listener) {
+        l.onAcceptable?.(now);
+        return;
+      }
+    }
   }
 
   /**

@@ -25,7 +25,7 @@ import type { Time } from '../sim/time.js';
 import type { Ipv4Address } from '../wire/address.js';
 import type { IcmpQuote } from '../wire/icmp.js';
 import { ICMP_DEST_UNREACH, ICMP_PORT_UNREACH } from '../wire/icmp.js';
-import { IPPROTO_UDP, type ReceivedIpv4Packet } from '../wire/ipv4.js';
+import { IPPROTO_UDP } from '../wire/ipv4.js';
 import { buildUdp, parseUdp, UDP_HEADER_LEN, UdpView } from '../wire/udp.js';
 import type { Host } from './host.js';
 import type { NetInterface } from './interface.js';
@@ -34,6 +34,7 @@ import { skbTruesize } from './neighbour.js';
 import type {
   Errno,
   IcmpErrorReport,
+  InboundDatagram,
   InboundPacket,
   ProtocolHandler,
   SendResult,
@@ -254,7 +255,8 @@ export class Udp implements ProtocolHandler {
   }
 
   /** __udp4_lib_rcv. */
-  receive(now: Time, ip: ReceivedIpv4Packet, iface: NetInterface, skb: InboundPacket): void {
+  receive(now: Time, skb: InboundDatagram): void {
+    const { ip, iface } = skb;
     const host = this.#host;
     const c = host.counters;
     const bytes = ip.payload;

@@ -232,8 +232,8 @@ function fullSock(host: Host, s: TcpSock, now: Time, users: SocketUser[]): InetS
     timer = 1;
     at = t.retransmit;
     retrans = c.retransmits;
-    const head = c.rtxQueue[0];
-    const last = c.rtxQueue[c.rtxQueue.length - 1];
+    const head = c.rtxQueue.head;
+    const last = c.rtxQueue.tail;
     for (const when of [head?.sentAt, last?.sentAt, c.rcvTstamp]) {
       if (when !== undefined) candidates.push([when, c.rto]);
     }

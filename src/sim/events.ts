@@ -7,19 +7,22 @@
  * break ties. `now` only moves forward, to the time of the event being run or to
  * the end of a `runUntil`.
  *
- * Cancellation is lazy: a cancelled event stays in the heap, marked, and is
- * discarded when it reaches the top. A TCP driver re-arms its retransmission timer
- * on every ACK, which would fill the heap with dead entries, so two things keep it
- * small:
- * - when cancelled entries are more than half of the heap (and there are at
- *   least `COMPACT_MIN_CANCELLED` of them) the heap is rebuilt without them, in
- *   linear time; each cancellation thus costs amortized O(1) and the heap never
- *   holds more than about twice the live events;
- * - a `Timer` (see `EventQueue.timer`) re-armed to a later deadline, the usual
- *   case, keeps its single heap entry: when the entry surfaces at the old time it
- *   is quietly pushed back to the new deadline. Re-arming costs nothing on the
- *   heap, and the order of events is exactly what cancelling and scheduling anew
- *   would give (the re-armed timer takes a fresh insertion number).
+ * A TCP driver re-arms its retransmission timer on every ACK and clears it when
+ * the connection ends, so a `Timer` (see `EventQueue.timer`) holds one heap
+ * entry while armed, which knows its place in the heap: re-armed to an earlier
+ * deadline, the entry moves up in place; re-armed to a later one, the usual
+ * case, it stays where it is and is pushed back to the new deadline only when
+ * it reaches the top; cleared, it leaves the heap at once. A timer thus never
+ * leaves a dead entry behind for later events to sift past, and the order of
+ * events is exactly what cancelling and scheduling anew would give (the
+ * re-armed timer takes a fresh insertion number).
+ *
+ * Cancelling a plain event (`EventHandle.cancel`) is lazy: the entry stays in
+ * the heap, marked, and is discarded when it reaches the top. When cancelled
+ * entries are more than half of the heap (and there are at least
+ * `COMPACT_MIN_CANCELLED` of them) the heap is rebuilt without them, in linear
+ * time; each cancellation thus costs amortized O(1) and the heap never holds
+ * more than about twice the live events.
  *
  * Frames on a link arrive in the order they were sent: a link hands them to an
  * `EventLane`, a FIFO behind one heap entry, so thousands of frames in flight
@@ -97,35 +100,46 @@ export class RunawayError extends Error {
 }
 
 /**
- * A heap entry. `time`/`seq` are its place in the heap; `due`/`dueSeq` are when it
- * must really run. They differ only for a Timer re-armed to a later deadline
- * while its entry was in the heap (the entry is then early, and is pushed back
- * when it reaches the top). `action` is null once the entry has run or been
- * cancelled.
+ * A heap entry: an event, a Timer's deadline or a lane's head. `time`/`seq`
+ * are its place in the heap, `index` its slot in the heap's array while it
+ * waits there (-1 otherwise); `due`/`dueSeq` are when it must really run. They
+ * differ only for a Timer re-armed to a later deadline while armed (the entry
+ * is then early, and is pushed back when it reaches the top). `action` is null
+ * once a plain event is cancelled (it waits in the heap to be discarded). One
+ * class for all three kinds, so that the heap's comparisons see one shape.
  */
 class Entry implements EventHandle {
   time: Time;
   seq: number;
   due: Time;
   dueSeq: number;
+  index = -1;
   action: EntryAction | null;
   readonly heap: EventHeap;
+  /** The timer whose deadline this is, for Timer entries. */
+  readonly timer: Timer | null;
 
-  constructor(heap: EventHeap, time: Time, seq: number, action: EntryAction) {
+  constructor(heap: EventHeap, time: Time, seq: number, action: EntryAction, timer: Timer | null) {
     this.heap = heap;
     this.time = time;
     this.seq = seq;
     this.due = time;
     this.dueSeq = seq;
     this.action = action;
+    this.timer = timer;
   }
 
   get pending(): boolean {
-    return this.action !== null;
+    return this.index >= 0 && this.action !== null;
   }
 
+  /** EventHandle.cancel, for plain events (a Timer's entry leaves by `EventHeap.remove`). */
   cancel(): boolean {
-    return this.heap.cancel(this);
+    if (!this.pending) return false;
+    this.action = null;
+    this.heap.cancelled++;
+    this.heap.compactIfMostlyCancelled();
+    return true;
   }
 }
 
@@ -135,7 +149,8 @@ function before(a: Entry, b: Entry): boolean {
 
 /**
  * The state behind an EventQueue and its Timers: the clock, the insertion counter
- * and the binary heap, with its accounting of cancelled entries.
+ * and the binary heap, whose entries know their slots, with its accounting of
+ * cancelled entries.
  */
 class EventHeap {
   now: Time = 0;
@@ -148,12 +163,6 @@ class EventHeap {
 
   get live(): number {
     return this.entries.length - this.cancelled + this.laned;
-  }
-
-  push(e: Entry): void {
-    const a = this.entries;
-    a.push(e);
-    this.siftUp(a.length - 1);
   }
 
   /**
@@ -174,63 +183,80 @@ class EventHeap {
       } else if (top.time !== top.due || top.seq !== top.dueSeq) {
         top.time = top.due;
         top.seq = top.dueSeq;
-        this.siftDown(0);
+        this.siftDown(top, 0);
       } else {
         return top;
       }
     }
   }
 
-  /** Removes the top entry, which `peek()` has just returned. */
+  push(e: Entry): void {
+    const a = this.entries;
+    const i = a.length;
+    a.push(e);
+    this.siftUp(e, i);
+  }
+
+  /** Removes the top entry, which the caller has just read from `entries[0]`. */
   removeTop(): void {
     const a = this.entries;
+    const top = a[0]!;
+    top.index = -1;
     const last = a.pop()!;
-    if (a.length > 0) {
-      a[0] = last;
-      this.siftDown(0);
-    }
+    if (last !== top) this.siftDown(last, 0);
   }
 
-  cancel(e: Entry): boolean {
-    if (e.action === null) return false;
-    e.action = null;
-    this.cancelled++;
-    if (this.cancelled >= COMPACT_MIN_CANCELLED && this.cancelled * 2 > this.entries.length) {
-      this.compact();
-    }
-    return true;
+  /** Removes `e`, which is in the heap and not cancelled, from wherever it is. */
+  remove(e: Entry): void {
+    const a = this.entries;
+    const i = e.index;
+    e.index = -1;
+    const last = a.pop()!;
+    if (last === e) return;
+    // The last entry fills the hole, then moves whichever way its key says.
+    if (i > 0 && before(last, a[(i - 1) >> 1]!)) this.siftUp(last, i);
+    else this.siftDown(last, i);
   }
 
-  /** Drops every cancelled entry and restores the heap property (Floyd's heapify, O(n)). */
-  compact(): void {
+  /** Rebuilds the heap without its cancelled entries when they are most of it. */
+  compactIfMostlyCancelled(): void {
+    if (this.cancelled < COMPACT_MIN_CANCELLED || this.cancelled * 2 <= this.entries.length) return;
     const a = this.entries;
     let n = 0;
     for (let i = 0; i < a.length; i++) {
       const e = a[i]!;
-      if (e.action !== null) a[n++] = e;
+      if (e.action === null) {
+        e.index = -1;
+      } else {
+        a[n] = e;
+        e.index = n++;
+      }
     }
     a.length = n;
     this.cancelled = 0;
-    for (let i = (n >> 1) - 1; i >= 0; i--) this.siftDown(i);
+    // Floyd's heapify, O(n).
+    for (let i = (n >> 1) - 1; i >= 0; i--) this.siftDown(a[i]!, i);
   }
 
-  private siftUp(i: number): void {
+  /** Puts `e` at slot `i` or above it, moving the entries it precedes down. */
+  siftUp(e: Entry, i: number): void {
     const a = this.entries;
-    const e = a[i]!;
     while (i > 0) {
       const parent = (i - 1) >> 1;
       const p = a[parent]!;
       if (!before(e, p)) break;
       a[i] = p;
+      p.index = i;
       i = parent;
     }
     a[i] = e;
+    e.index = i;
   }
 
-  private siftDown(i: number): void {
+  /** Puts `e` at slot `i` or below it, moving the entries that precede it up. */
+  private siftDown(e: Entry, i: number): void {
     const a = this.entries;
     const n = a.length;
-    const e = a[i]!;
     for (;;) {
       let child = 2 * i + 1;
       if (child >= n) break;
@@ -239,9 +265,11 @@ class EventHeap {
       const c = a[child]!;
       if (!before(c, e)) break;
       a[i] = c;
+      c.index = i;
       i = child;
     }
     a[i] = e;
+    e.index = i;
   }
 }
 
@@ -263,12 +291,12 @@ export class EventQueue {
     return this.#heap.now;
   }
 
-  /** Events waiting to run (cancelled ones excluded). */
+  /** Events waiting to run. */
   get size(): number {
     return this.#heap.live;
   }
 
-  /** Entries in the heap, cancelled ones included: what memory the queue holds. */
+  /** Entries in the heap (a lane's waiting events are behind one): what memory the heap holds. */
   get heapSize(): number {
     return this.#heap.entries.length;
   }
@@ -286,7 +314,7 @@ export class EventQueue {
   /** Schedules `action` at the instant `at`, which must not be in the past. */
   schedule(at: Time, action: EventAction): EventHandle {
     checkInstant('schedule', at, this.#heap.now);
-    const e = new Entry(this.#heap, at, this.#heap.nextSeq++, action);
+    const e = new Entry(this.#heap, at, this.#heap.nextSeq++, action, null);
     this.#heap.push(e);
     return e;
   }
@@ -389,11 +417,9 @@ export class EventQueue {
   /** Runs `e`, which `peek()` has just returned. */
   #run(e: Entry): void {
     this.#heap.removeTop();
-    const action = e.action!;
-    e.action = null;
     this.#heap.now = e.time;
     this.#eventsRun++;
-    action(e.time, e);
+    e.action!(e.time, e);
   }
 
   #enter(call: string): void {
@@ -436,16 +462,19 @@ function checkEventLimit(call: string, name: string, n: number): void {
 export class Timer {
   readonly #heap: EventHeap;
   readonly #action: EventAction | TimerTarget;
-  /** The entry in the heap, while armed. Its due time is the deadline. */
-  #entry: TimerEntry | null = null;
+  /**
+   * The entry in the heap, while armed; its due time is the deadline. An
+   * unarmed timer holds none (thousands of idle connections each have a timer).
+   */
+  #entry: Entry | null = null;
 
   /**
    * What the entries of every timer run: an entry that runs is its timer's
-   * current one (a replaced entry is cancelled first), so one function serves
-   * all, and a timer costs no closure of its own.
+   * current one, so one function serves all, and a timer costs no closure of
+   * its own.
    */
   static readonly #fire: EntryAction = (now, entry) => {
-    const timer = (entry as TimerEntry).timer;
+    const timer = entry.timer!;
     timer.#entry = null;
     const action = timer.#action;
     if (typeof action === 'function') action(now);
@@ -473,14 +502,19 @@ export class Timer {
     checkInstant('Timer.set', at, heap.now);
     const seq = heap.nextSeq++;
     const e = this.#entry;
-    if (e !== null && e.action !== null && e.time <= at) {
-      // The entry surfaces no later than the new deadline; peek() pushes it back.
+    if (e !== null) {
+      // No entry to make and none left behind: a later deadline waits for the
+      // entry to surface (peek() pushes it back), an earlier one moves it up.
       e.due = at;
       e.dueSeq = seq;
+      if (at < e.time) {
+        e.time = at;
+        e.seq = seq;
+        heap.siftUp(e, e.index);
+      }
       return;
     }
-    if (e !== null) e.cancel();
-    const fresh = new TimerEntry(heap, at, seq, Timer.#fire, this);
+    const fresh = new Entry(heap, at, seq, Timer.#fire, this);
     this.#entry = fresh;
     heap.push(fresh);
   }
@@ -500,17 +534,8 @@ export class Timer {
     const e = this.#entry;
     if (e === null) return false;
     this.#entry = null;
-    return e.cancel();
-  }
-}
-
-/** A heap entry of a Timer: it knows its timer, for the action all timers share. */
-class TimerEntry extends Entry {
-  readonly timer: Timer;
-
-  constructor(heap: EventHeap, time: Time, seq: number, action: EntryAction, timer: Timer) {
-    super(heap, time, seq, action);
-    this.timer = timer;
+    this.#heap.remove(e);
+    return true;
   }
 }
 
@@ -529,7 +554,7 @@ export class EventLane<T> {
   readonly #queue: EventQueue;
   readonly #heap: EventHeap;
   readonly #handler: (value: T, now: Time) => void;
-  /** The lane's head in the heap while the lane holds anything (its action is null otherwise). */
+  /** The lane's head, in the heap while the lane holds anything. */
   readonly #entry: Entry;
   /**
    * The events waiting, `[#head, #tail)` of three parallel arrays. A lane that
@@ -546,8 +571,7 @@ export class EventLane<T> {
     this.#queue = queue;
     this.#heap = heap;
     this.#handler = handler;
-    this.#entry = new Entry(heap, 0, 0, this.#runHead);
-    this.#entry.action = null;
+    this.#entry = new Entry(heap, 0, 0, this.#runHead, null);
   }
 
   /** Events scheduled and not yet run. */
@@ -581,7 +605,6 @@ export class EventLane<T> {
     const i = this.#head;
     e.time = e.due = this.#times[i]!;
     e.seq = e.dueSeq = this.#seqs[i]!;
-    e.action = this.#runHead;
     this.#heap.push(e);
   }
 

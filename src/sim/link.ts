@@ -288,6 +288,11 @@ export class LinkEndpoint {
   readonly #medium: Medium;
   readonly #receive: FrameReceiver;
   #props: LinkProperties;
+  /**
+   * No loss, duplication, corruption, jitter or reordering configured (the
+   * usual link): #propagate has nothing to draw and nothing to report.
+   */
+  #faultFree: boolean;
   readonly #stats = emptyStats();
 
   // The transmitter: busy until `#busyUntil`; frames that must wait are in a
@@ -318,6 +323,7 @@ export class LinkEndpoint {
     this.name = name;
     this.#receive = receive;
     this.#props = properties;
+    this.#faultFree = isFaultFree(properties);
     const random = medium.random.stream(name);
     this.#lossRandom = random.stream('loss');
     this.#duplicateRandom = random.stream('duplicate');
@@ -338,6 +344,7 @@ export class LinkEndpoint {
       this.#props,
       changes,
     );
+    this.#faultFree = isFaultFree(this.#props);
   }
 
   /** A snapshot of this direction's counters. */
@@ -403,6 +410,15 @@ export class LinkEndpoint {
   /** The wire from this transmitter to `to`: loss, duplication, corruption, delay. */
   #propagate(frame: Uint8Array, departure: Time, to: LinkEndpoint, now: Time): void {
     const p = this.#props;
+    if (this.#faultFree) {
+      // What the general way below does when every probability is zero (none
+      // draws) and there is no jitter.
+      const r = this.#receiver(to);
+      const arrival = Math.max(departure + p.delay, r.lastArrival);
+      r.lastArrival = arrival;
+      r.lane.schedule(arrival, frame);
+      return;
+    }
     if (p.loss > 0 && this.#lossRandom.chance(p.loss)) {
       this.#drop('loss', to.name, frame, now);
       return;
@@ -490,6 +506,11 @@ export class LinkEndpoint {
   #report(event: LinkEvent): void {
     for (const observe of this.#medium.observers) observe(event);
   }
+}
+
+/** Whether a direction with properties `p` can neither lose, duplicate, corrupt, delay at random nor reorder. */
+function isFaultFree(p: LinkProperties): boolean {
+  return p.loss === 0 && p.duplicate === 0 && p.corrupt === 0 && p.jitter === 0 && p.reorder === 0;
 }
 
 /** How long a frame of `length` bytes takes to serialize at `bandwidth` bit/s, rounded up to whole ns. */

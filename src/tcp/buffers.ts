@@ -106,17 +106,19 @@ export class SendBuffer {
   append(data: Uint8Array): void {
     const n = data.length;
     if (n === 0) return;
-    if (this.#chunks === NO_CHUNKS) this.#chunks = [];
     this.#length += n;
     if (n <= SMALL_WRITE_BYTES && this.#blockUsed + n > this.#block.length) {
       // A small write with no room in a block (a short connection's request):
       // the shared slab, no block of its own.
       const copy = freshBytes(n);
       copy.set(data);
-      this.#chunks.push(copy);
+      // The first chunk makes an array of one (push would reserve 17 slots).
+      if (this.#chunks === NO_CHUNKS) this.#chunks = [copy];
+      else this.#chunks.push(copy);
       this.#tailInBlock = false;
       return;
     }
+    if (this.#chunks === NO_CHUNKS) this.#chunks = [];
     let off = 0;
     while (off < n) {
       if (this.#blockUsed === this.#block.length) {
@@ -166,6 +168,8 @@ export class SendBuffer {
     this.#cursorSeq = at | 0;
     const start = seqDiff(from, at);
     const first = chunks[i]!;
+    // A whole chunk (a small write sent in one segment) is its own view: no new one.
+    if (start === 0 && len === first.length) return first;
     if (start + len <= first.length) return viewOf(first, start, start + len);
     // Across chunks: a copy, from the slab when it is segment-sized.
     const out = freshBytes(len);
@@ -288,8 +292,9 @@ export class ReceiveQueue {
   push(data: Uint8Array, overhead = SKB_RX_OVERHEAD, coalesce = true): void {
     const n = data.length;
     if (n === 0) return;
-    if (this.#chunks === NO_CHUNKS) this.#chunks = [];
-    this.#chunks.push(data);
+    // First items make arrays of their size (push would reserve 17 slots).
+    if (this.#chunks === NO_CHUNKS) this.#chunks = [data];
+    else this.#chunks.push(data);
     this.#length += n;
     const skbs = this.#skbs;
     const last = skbs.length - 3;
@@ -300,8 +305,8 @@ export class ReceiveQueue {
       this.#truesize += n;
       return;
     }
-    if (skbs === NO_NUMBERS) this.#skbs = [];
-    this.#skbs.push(n, n + overhead, 1);
+    if (skbs === NO_NUMBERS) this.#skbs = [n, n + overhead, 1];
+    else skbs.push(n, n + overhead, 1);
     this.#truesize += n + overhead;
   }
 

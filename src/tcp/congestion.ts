@@ -104,7 +104,7 @@ export function tcpPacketsInFlight(conn: Connection): number {
 
 /** Linux tcp_any_retrans_done: a retransmission is in flight, or the oldest segment was retransmitted. */
 export function tcpAnyRetransDone(conn: Connection): boolean {
-  return conn.retransOut > 0 || conn.rtxQueue[0]?.everRetransmitted === true;
+  return conn.retransOut > 0 || conn.rtxQueue.head?.everRetransmitted === true;
 }
 
 /** Linux tcp_is_cwnd_limited: only a window that is used may grow. */
@@ -468,7 +468,7 @@ export function removeRenoSacks(conn: Connection, acked: number): number {
 
 /** Marks the head segment lost (Linux tcp_newreno_mark_lost). */
 function markHeadLost(conn: Connection): void {
-  const head = conn.rtxQueue[0];
+  const head = conn.rtxQueue.head;
   if (head === undefined || head.lost) return;
   tcpMarkSkbLost(conn, head);
 }
@@ -734,7 +734,7 @@ export function tcpEnterLoss(conn: Connection, now: Time): void {
     }
   }
   const q = conn.rtxQueue;
-  const head = q[0];
+  const head = q.head;
   const reneg = head?.sacked === true;
   if (reneg) {
     conn.net.count('TcpExtTCPSACKReneging');
@@ -742,7 +742,8 @@ export function tcpEnterLoss(conn: Connection, now: Time): void {
   } else if (!conn.sackOk) {
     conn.sackedOut = 0;
   }
-  for (const s of q) {
+  for (let i = 0; i < q.length; i++) {
+    const s = q.at(i);
     if (reneg) s.sacked = false;
     // "Don't mark recently sent ones lost yet".
     else if (s !== head && tcpRackSkbTimeout(conn, now, s, 0) > 0) continue;

@@ -43,14 +43,16 @@ import {
   tcpSendFin,
 } from './output.js';
 import { newRttState, type RttState } from './rtt.js';
+import { RtxQueue } from './rtx-queue.js';
 import {
   type StateTransition,
   setState,
   TCP_STATE_NUMBERS,
   TCP_STATES,
   type TcpState,
+  tcpStateNumber,
 } from './state.js';
-import { cookieTsOffset } from './syncookies.js';
+import { tsOffsetOf } from './syncookies.js';
 import {
   armKeepalive,
   clearAllTimers,
@@ -103,6 +105,7 @@ export const TCP_EVENT_WRITABLE: TcpEvent = Object.freeze({ kind: 'writable' });
 export const TCP_EVENT_CLOSED: TcpEvent = Object.freeze({ kind: 'closed' });
 
 const NO_TRANSITIONS: number[] = [];
+const TCP_CLOSE_NUMBER = TCP_STATE_NUMBERS.CLOSE;
 
 /**
  * The empty queues, shared: most connections are idle and hold none of their
@@ -110,7 +113,7 @@ const NO_TRANSITIONS: number[] = [];
  * connection: the first push puts a fresh array in its place, and a queue
  * that empties goes back to the shared one.
  */
-export const NO_TX_SEGMENTS = Object.freeze([]) as unknown as TxSegment[];
+export const NO_TX_SEGMENTS = new RtxQueue(Object.freeze([]) as unknown as TxSegment[]);
 export const NO_SEQS = Object.freeze([]) as unknown as Seq[];
 export const NO_SKBS = Object.freeze([]) as unknown as { start: Seq; end: Seq }[];
 export const NO_SACK_BLOCKS: readonly SackBlock[] = Object.freeze([]);
@@ -280,6 +283,11 @@ export class Connection {
   rcvWscale: number;
   declare sackOk: boolean;
   declare tstampOk: boolean;
+  /**
+   * Header prediction (Linux tp->pred_flags): the unscaled window a segment
+   * must carry to take the fast path of ESTABLISHED, or -1 while it is off.
+   */
+  predWnd = -1;
   /** TS.Recent (RFC 7323 4.3) and when it was stored (seconds), for PAWS. */
   tsRecent = 0;
   tsRecentStamp = 0;
@@ -287,7 +295,7 @@ export class Connection {
 
   // Buffers.
   readonly sendBuffer: SendBuffer;
-  rtxQueue: TxSegment[] = NO_TX_SEGMENTS;
+  rtxQueue: RtxQueue = NO_TX_SEGMENTS;
   readonly rcvQueue = new ReceiveQueue();
   readonly ofoQueue = new OutOfOrderQueue();
   /** Receive buffer in bytes (sk_rcvbuf, tcp_rmem[1]). */
@@ -504,10 +512,12 @@ export class Connection {
 
   // Output to the host and to the application. Drained queues are replaced by
   // the shared empty one (an idle connection keeps no spare slots; cheaper
-  // than truncating one).
-  txQueue: TcpSegment[] = NO_SEGMENTS;
+  // than truncating one). A queue holding one item is that item itself, not
+  // an array of one: most flushes find a single segment or event, and the
+  // array was an allocation each time.
+  #txQueue: TcpSegment | TcpSegment[] = NO_SEGMENTS;
   #txHead = 0;
-  events: TcpEvent[] = NO_EVENTS;
+  #events: TcpEvent | TcpEvent[] = NO_EVENTS;
   #eventHead = 0;
 
   constructor(net: TcpNet, local: TcpEndpoint, remote: TcpEndpoint, o: ConnectionInit) {
@@ -593,23 +603,31 @@ export class Connection {
   recordState(next: TcpState, time: Time): void {
     const n = this.#transitionsUsed;
     let t = this.#transitions;
+    // The state left is the last change's `to` (CLOSE before any): no lookup by name.
+    const from = n === 0 ? TCP_CLOSE_NUMBER : t[n - 1]! & 15;
     if (n === t.length) {
       // Room for the two changes of an open (an array literal of doubles
       // holds them unboxed; an idle connection keeps no more), then for the
-      // four of a whole close at once, then twice as many: not growing by one
-      // each time (a fresh array per change was a cost of every short
-      // connection), nor by push's 16 spare slots.
+      // four of a whole close at once (a literal too: concat is a runtime
+      // call), then twice as many: not growing by one each time (a fresh
+      // array per change was a cost of every short connection), nor by
+      // push's 16 spare slots.
       if (n === 0) {
         t = [0.5, 0.5, 0.5, 0.5];
       } else if (n === 4) {
-        t = t.concat(t, t);
+        const old = t;
+        t = [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5];
+        t[0] = old[0]!;
+        t[1] = old[1]!;
+        t[2] = old[2]!;
+        t[3] = old[3]!;
       } else {
         t = t.concat(t);
       }
       this.#transitions = t;
     }
     t[n] = time;
-    t[n + 1] = TCP_STATE_NUMBERS[this.#state] * 16 + TCP_STATE_NUMBERS[next];
+    t[n + 1] = from * 16 + tcpStateNumber(next);
     this.#transitionsUsed = n + 2;
     this.#state = next;
   }
@@ -705,11 +723,15 @@ export class Connection {
   }
 
   pollTransmit(): TcpSegment | undefined {
-    if (this.#txHead === this.txQueue.length) return undefined;
-    const q = this.txQueue;
+    const q = this.#txQueue;
+    if (q === NO_SEGMENTS) return undefined;
+    if (!Array.isArray(q)) {
+      this.#txQueue = NO_SEGMENTS;
+      return q;
+    }
     const s = q[this.#txHead++];
     if (this.#txHead === q.length) {
-      this.txQueue = NO_SEGMENTS;
+      this.#txQueue = NO_SEGMENTS;
       this.#txHead = 0;
     }
     return s;
@@ -717,22 +739,28 @@ export class Connection {
 
   /** Queues a segment for pollTransmit. */
   queueTransmit(seg: TcpSegment): void {
-    if (this.txQueue === NO_SEGMENTS) this.txQueue = [seg];
-    else this.txQueue.push(seg);
+    const q = this.#txQueue;
+    if (q === NO_SEGMENTS) this.#txQueue = seg;
+    else if (Array.isArray(q)) q.push(seg);
+    else this.#txQueue = [q, seg];
   }
 
   /** Puts a segment just sent at the tail of the retransmit queue. */
   queueRtx(s: TxSegment): void {
-    if (this.rtxQueue === NO_TX_SEGMENTS) this.rtxQueue = [s];
+    if (this.rtxQueue === NO_TX_SEGMENTS) this.rtxQueue = new RtxQueue([s]);
     else this.rtxQueue.push(s);
   }
 
   pollEvent(): TcpEvent | undefined {
-    if (this.#eventHead === this.events.length) return undefined;
-    const q = this.events;
+    const q = this.#events;
+    if (q === NO_EVENTS) return undefined;
+    if (!Array.isArray(q)) {
+      this.#events = NO_EVENTS;
+      return q;
+    }
     const e = q[this.#eventHead++];
     if (this.#eventHead === q.length) {
-      this.events = NO_EVENTS;
+      this.#events = NO_EVENTS;
       this.#eventHead = 0;
     }
     return e;
@@ -832,12 +860,11 @@ export class Connection {
   send(now: Time, data: Uint8Array, more = false): number | TcpError {
     const pending = this.takeError();
     if (pending) return pending;
-    if (this.sendShutdown || this.state === 'CLOSE' || this.state === 'TIME_WAIT') {
-      return tcpError('EPIPE');
-    }
+    const st = this.state;
+    if (this.sendShutdown || st === 'CLOSE' || st === 'TIME_WAIT') return tcpError('EPIPE');
     // tcp_sendmsg waits for the connection (sk_stream_wait_connect) outside
     // ESTABLISHED and CLOSE_WAIT.
-    if (this.state !== 'ESTABLISHED' && this.state !== 'CLOSE_WAIT') return 0;
+    if (st !== 'ESTABLISHED' && st !== 'CLOSE_WAIT') return 0;
     // tcp_sendmsg_locked: copy into the tail skb while it has room below
     // size_goal; a new skb only while sk_stream_memory_free (sk_wmem_queued <
     // sk_sndbuf), else wait (sk_stream_wait_memory).
@@ -846,7 +873,8 @@ export class Connection {
     let n = 0;
     while (n < data.length) {
       const skbs = this.skbs;
-      let skb = skbs[skbs.length - 1];
+      // (Not skbs[-1] on an empty queue: a negative index is a slow named lookup.)
+      let skb = skbs.length > 0 ? skbs[skbs.length - 1] : undefined;
       let room = 0;
       if (skb !== undefined && seqGe(skb.start, this.sndNxt) && skb.end === this.writeSeq) {
         room = sizeGoal - seqDiff(skb.end, skb.start);
@@ -861,7 +889,8 @@ export class Connection {
       const take = Math.min(room, data.length - n);
       // tcp_add_write_queue_tail: the first data queued unsent starts the busy chrono.
       if (!seqLt(this.sndNxt, dataEnd(this))) tcpChronoStart(this, now, 1);
-      this.sendBuffer.append(data.subarray(n, n + take));
+      // (The whole write, as usual, without a view of it: a view is an allocation.)
+      this.sendBuffer.append(take === data.length ? data : data.subarray(n, n + take));
       let off = 0;
       while (off < take) {
         // forced_push: more than half the peer's largest window went unpushed.
@@ -916,9 +945,9 @@ export class Connection {
 
   /** Linux tcp_mark_push. */
   markPush(): void {
-    const last = this.pushMarks[this.pushMarks.length - 1];
-    if (last === undefined) this.pushMarks = [this.writeSeq];
-    else if (seqGt(this.writeSeq, last)) this.pushMarks.push(this.writeSeq);
+    const marks = this.pushMarks;
+    if (marks.length === 0) this.pushMarks = [this.writeSeq];
+    else if (seqGt(this.writeSeq, marks[marks.length - 1]!)) marks.push(this.writeSeq);
     this.pushedSeq = this.writeSeq;
   }
 
@@ -1105,18 +1134,20 @@ export class Connection {
 
   /** Queues an event for the application. */
   emit(event: TcpEvent): void {
-    if (this.orphan && event.kind !== 'closed') return;
-    const last = this.events[this.events.length - 1];
-    if (
-      last !== undefined &&
-      this.events.length > this.#eventHead &&
-      last.kind === event.kind &&
-      (event.kind === 'readable' || event.kind === 'writable')
-    ) {
+    const kind = event.kind;
+    if (this.orphan && kind !== 'closed') return;
+    const q = this.#events;
+    if (q === NO_EVENTS) {
+      this.#events = event;
       return;
     }
-    if (this.events === NO_EVENTS) this.events = [event];
-    else this.events.push(event);
+    // A queue other than the shared empty one holds an event not yet polled
+    // (pollEvent puts the empty one back when it takes the last): a
+    // 'readable' or 'writable' right after another says nothing new.
+    const last = Array.isArray(q) ? q[q.length - 1]! : q;
+    if (last.kind === kind && (kind === 'readable' || kind === 'writable')) return;
+    if (Array.isArray(q)) q.push(event);
+    else this.#events = [q, event];
   }
 
   /** In CLOSE (a method, so that a caller's narrowed `state` is read afresh). */
@@ -1217,7 +1248,7 @@ for (const name of OVERRIDE_NUMBERS) {
  */
 export function secureTcpTsOff(net: TcpNet, local: number, remote: number): number {
   if (net.sysctl.tcp_timestamps !== 1) return 0;
-  return cookieTsOffset(net, { saddr: local, daddr: remote, sport: 0, dport: 0 });
+  return tsOffsetOf(net, local, remote);
 }
 
 /** What a Connection is built from: the ConnectOptions minus the endpoints. */

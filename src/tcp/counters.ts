@@ -82,6 +82,7 @@ export const TCP_COUNTER_NAMES = [
   'TcpExtTCPACKSkippedTimeWait',
   'TcpExtTCPACKSkippedChallenge',
   'TcpExtTCPOrigDataSent',
+  'TcpExtTCPHPHits',
   'TcpExtTCPHPAcks',
   'TcpExtTCPPureAcks',
   'TcpExtTCPDelivered',

@@ -14,7 +14,17 @@
 
 import type { Time } from '../sim/time.js';
 import { type Seq, seqAdd, seqDiff, seqGt, seqLe, seqLt } from '../wire/seq.js';
-import { ACK, FIN, RST, SYN, type TcpSegment, tcpSegmentLength } from '../wire/tcp.js';
+import {
+  ACK,
+  CWR,
+  ECE,
+  FIN,
+  RST,
+  SYN,
+  type TcpSegment,
+  tcpSegmentLength,
+  URG,
+} from '../wire/tcp.js';
 import { SKB_RX_OVERHEAD, SOCK_MIN_RCVBUF, TCP_RMEM_TO_WIN_SCALE } from './buffers.js';
 import {
   HZ,
@@ -105,6 +115,20 @@ const TCP_NUM_SACKS = 4;
 
 const nowSeconds = (now: Time): number => Math.floor(now / 1e9);
 
+/**
+ * TCP_HP_BITS (include/net/tcp.h): the flags header prediction compares, all
+ * but PSH (and the reserved bits, which TcpSegment keeps apart).
+ */
+const TCP_HP_BITS = FIN | SYN | RST | ACK | URG | ECE | CWR;
+/** PAGE_SIZE: the unit sockets charge memory in (sk_mem_pages). */
+const PAGE_SIZE = 4096;
+
+/**
+ * Header prediction on (Linux always has it). Tests turn it off to check that
+ * the fast path ends exactly where the slow path would.
+ */
+export const tcpHeaderPrediction = { enabled: true };
+
 /** Entry point: a segment for `conn` (Connection.handleSegment). */
 export function tcpRcv(
   conn: Connection,
@@ -136,15 +160,17 @@ function dispatch(conn: Connection, now: Time, seg: TcpSegment): Verdict {
     // A simultaneous open, or the child of a request that just completed
     // (listen.ts, tcp_check_req, hands it the final ACK: tcpRcvChild).
     case 'SYN_RECV':
-      return tcpRcvStateProcess(conn, now, seg);
-    // The synchronized states.
+      return tcpRcvStateProcess(conn, now, seg, SLOW_PATH);
+    // Linux: tcp_rcv_established, with its header prediction.
     case 'ESTABLISHED':
+      return tcpRcvEstablished(conn, now, seg);
+    // The other synchronized states.
     case 'FIN_WAIT1':
     case 'FIN_WAIT2':
     case 'CLOSE_WAIT':
     case 'CLOSING':
     case 'LAST_ACK':
-      return tcpRcvStateProcess(conn, now, seg);
+      return tcpRcvStateProcess(conn, now, seg, SLOW_PATH);
     default:
       return assertNever(conn.state);
   }
@@ -225,7 +251,7 @@ function tcpRcvSynSent(conn: Connection, now: Time, seg: TcpSegment): Verdict {
     if (!(f & SYN)) return 'TCP_FLAGS';
     // Our SYN is acknowledged: ESTABLISHED.
     conn.sndWl1 = seg.seq;
-    tcpAck(conn, now, seg, opts, false);
+    tcpAck(conn, now, seg, opts, false, true);
     conn.irs = seg.seq;
     conn.rcvNxt = seqAdd(seg.seq, 1);
     conn.rcvWup = conn.rcvNxt;
@@ -387,6 +413,11 @@ function tcpFinishConnect(conn: Connection, now: Time): void {
   conn.lrcvtime = now;
   tcpInitTransfer(conn, now, conn.totalRetrans > 1);
   armKeepalive(conn, now);
+  // Linux tcp_finish_connect: the SYN-ACK's window is not scaled, so header
+  // prediction waits for a scaled one (tcp_ack_update_window) unless the
+  // peer does not scale.
+  if (conn.sndWscale === 0) conn.predWnd = conn.sndWnd;
+  else conn.predWnd = -1;
   conn.emit(TCP_EVENT_CONNECTED);
 }
 
@@ -434,23 +465,122 @@ export function tcpRcvChild(
   now: Time,
   seg: TcpSegment,
 ): TcpDropReason | undefined {
-  const v = tcpRcvStateProcess(conn, now, seg);
+  const v = tcpRcvStateProcess(conn, now, seg, SLOW_PATH);
   if (v === 'consumed' || v === undefined) return undefined;
   return conn.net.drop(now, conn.id, v, seg);
 }
 
 // ---- The synchronized states (tcp_rcv_state_process, tcp_rcv_established). ----
 
-function tcpRcvStateProcess(conn: Connection, now: Time, seg: TcpSegment): Verdict {
+/** How tcp_rcv_established takes a segment (header prediction). */
+const SLOW_PATH = 0;
+/** Predicted, a pure ACK or data the socket has memory for: tcp_ack without FLAG_SLOWPATH. */
+const FAST_PATH = 1;
+/** Predicted, but data the socket must first charge memory for ("goto step5"). */
+const STEP5 = 2;
+type RcvPath = typeof SLOW_PATH | typeof FAST_PATH | typeof STEP5;
+
+/**
+ * Linux tcp_rcv_established: header prediction (Van Jacobson's; RFC 1323
+ * appendix A). A segment carrying exactly what the connection expects next
+ * (tcpHeaderPredicted) is known to pass RFC 9293 3.10.7.4's first to fourth
+ * checks, so they are skipped; its ACK is Linux's "predicted" one
+ * (TcpExtTCPHPAcks) and its data a header-prediction hit (TcpExtTCPHPHits).
+ * Otherwise the slow path runs every check, as for the other states.
+ * DEVIATION(linux): past the checks a predicted segment takes the slow
+ * path's steps (tcp_ack, tcp_data_queue, tcp_ack_snd_check), so the fast path
+ * changes nothing but the counters; Linux's own fast path queues the data
+ * without tcp_data_queue's tests and does not reconsider a pending delayed
+ * ACK on a pure ACK (header-prediction.test.ts checks both paths agree).
+ */
+function tcpRcvEstablished(conn: Connection, now: Time, seg: TcpSegment): Verdict {
+  if (!tcpHeaderPrediction.enabled || !tcpHeaderPredicted(conn, seg)) {
+    return tcpRcvStateProcess(conn, now, seg, SLOW_PATH);
+  }
+  const len = seg.payload.length;
+  if (len === 0) return tcpRcvStateProcess(conn, now, seg, FAST_PATH);
+  // "if ((int)skb->truesize > sk->sk_forward_alloc) goto step5": data the
+  // socket has no memory at hand for is charged by the slow path's queueing.
+  if (len + SKB_RX_OVERHEAD > sockForwardAlloc(conn)) {
+    return tcpRcvStateProcess(conn, now, seg, STEP5);
+  }
+  conn.net.counters.TcpExtTCPHPHits++;
+  return tcpRcvStateProcess(conn, now, seg, FAST_PATH);
+}
+
+/**
+ * Linux tcp_rcv_established's test: the flags are ACK alone (PSH aside), the
+ * window is the predicted one (pred_flags), the header has the length
+ * expected (tcp_header_len: with timestamps, `nop,nop,TS` alone, and a TSval
+ * not older than TS.Recent), the segment starts at RCV.NXT and acknowledges
+ * nothing beyond SND.NXT.
+ */
+function tcpHeaderPredicted(conn: Connection, seg: TcpSegment): boolean {
+  if (
+    seg.window !== conn.predWnd ||
+    (seg.flags & TCP_HP_BITS) !== ACK ||
+    seg.seq !== conn.rcvNxt ||
+    seqGt(seg.ack, conn.sndNxt)
+  ) {
+    return false;
+  }
+  const o = seg.options;
+  if (!conn.tstampOk) return o.length === 0;
+  if (o.length !== 3) return false;
+  const ts = o[2]!;
+  if (o[0]!.kind !== 'nop' || o[1]!.kind !== 'nop' || ts.kind !== 'timestamps') return false;
+  // "If PAWS failed, check it more carefully in slow path".
+  return ((ts.tsVal - conn.tsRecent) | 0) >= 0;
+}
+
+/**
+ * Linux tcp_fast_path_on: predict the next segment's window as the last one
+ * (pred_flags; -1 in predWnd is pred_flags 0, header prediction off).
+ */
+function tcpFastPathOn(conn: Connection): void {
+  conn.predWnd = conn.sndWnd >> conn.sndWscale;
+}
+
+/**
+ * Linux tcp_fast_path_check: prediction resumes when nothing waits out of
+ * order, the window is open and the receive buffer is not full.
+ */
+function tcpFastPathCheck(conn: Connection): void {
+  if (
+    conn.ofoQueue.empty &&
+    conn.ofoFin === undefined &&
+    conn.rcvWnd !== 0 &&
+    conn.rcvQueue.truesize < conn.rcvBuf
+  ) {
+    tcpFastPathOn(conn);
+  }
+}
+
+/**
+ * sk_forward_alloc: memory the socket holds and has not charged to a buffer.
+ * Linux schedules whole pages, as many as a charge lacks (sk_rmem_schedule,
+ * sk_wmem_schedule), and gives back every whole page it holds spare as soon
+ * as something is uncharged (sk_mem_uncharge -> sk_mem_reclaim): what is
+ * left is the uncharged part of the last page, -(rmem + wmem) mod PAGE_SIZE.
+ */
+function sockForwardAlloc(conn: Connection): number {
+  const charged = conn.rcvQueue.truesize + conn.ofoQueue.truesize + conn.wmemQueued();
+  return (PAGE_SIZE - (charged % PAGE_SIZE)) % PAGE_SIZE;
+}
+
+function tcpRcvStateProcess(conn: Connection, now: Time, seg: TcpSegment, path: RcvPath): Verdict {
   const opts = options(conn, seg, true);
   const f = seg.flags;
-  if (!(f & (ACK | RST | SYN))) return 'TCP_FLAGS';
   const established = conn.state === 'ESTABLISHED';
-  const stop = tcpValidateIncoming(conn, now, seg, opts, established);
-  if (stop !== undefined) return stop;
+  // A predicted segment passes these checks by construction.
+  if (path === SLOW_PATH) {
+    if (!(f & (ACK | RST | SYN))) return 'TCP_FLAGS';
+    const stop = tcpValidateIncoming(conn, now, seg, opts, established);
+    if (stop !== undefined) return stop;
+  }
 
   // RFC 9293 3.10.7.4, fifth: check the ACK field.
-  const acked = tcpAck(conn, now, seg, opts, !established);
+  const acked = tcpAck(conn, now, seg, opts, !established, path !== FAST_PATH);
   if (acked !== 'ok' && acked !== 'old') {
     if (conn.state === 'SYN_RECV') {
       // "send one RST".
@@ -569,6 +699,7 @@ function tcpSynRecvEstablished(conn: Connection, now: Time, seg: TcpSegment): vo
   tcpSyncMss(conn);
   tcpInitializeRcvMss(conn);
   conn.lsndtime = now;
+  tcpFastPathOn(conn);
   armKeepalive(conn, now);
   conn.emit(TCP_EVENT_CONNECTED);
   conn.listener?.established(conn);
@@ -827,6 +958,7 @@ function tcpAck(
   seg: TcpSegment,
   opts: ReceivedOptions,
   noChallenge: boolean,
+  slowpath: boolean,
 ): 'ok' | 'old' | TcpDropReason {
   if (!(seg.flags & ACK)) return 'old';
   const priorSndUna = conn.sndUna;
@@ -847,11 +979,12 @@ function tcpAck(
   // segment"; Linux 6.12 sends no ACK from here (the state machine may).
   if (seqGt(ack, conn.sndNxt)) return 'TCP_ACK_UNSENT_DATA';
   const unaAdvanced = seqGt(ack, priorSndUna);
-  // Linux tcp_ack: an ACK taking the slow path that occupies no sequence space
-  // (no data, SYN or FIN: "ack_seq == end_seq") counts in TCPPureAcks.
-  // DEVIATION(linux): there is no header-prediction fast path (TCPHPAcks), so
-  // a pure ACK Linux would take there is counted here.
-  if (tcpSegmentLength(seg) === 0) conn.net.counters.TcpExtTCPPureAcks++;
+  // Linux tcp_ack: a predicted ACK that moves SND.UNA counts in TCPHPAcks
+  // ("Window is constant, pure forward advance"); any other that occupies no
+  // sequence space (no data, SYN or FIN: "ack_seq == end_seq") in TCPPureAcks.
+  const predicted = !slowpath && unaAdvanced;
+  if (predicted) conn.net.counters.TcpExtTCPHPAcks++;
+  else if (tcpSegmentLength(seg) === 0) conn.net.counters.TcpExtTCPPureAcks++;
   if (unaAdvanced) conn.retransmits = 0;
   tcpReplaceTsRecent(conn, now, seg.seq, opts);
   // Window update (RFC 9293 3.10.7.4: "If SND.WL1 < SEG.SEQ or (SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK)").
@@ -861,7 +994,14 @@ function tcpAck(
     winUpdate = true;
     conn.sndWl1 = seg.seq;
     conn.sndWl2 = ack;
+    const changed = nwin !== conn.sndWnd;
     conn.sndWnd = nwin;
+    // tcp_ack_update_window, which a predicted ACK skips (its window is the
+    // predicted one): a new window restarts header prediction with it.
+    if (changed && !predicted) {
+      conn.predWnd = -1;
+      tcpFastPathCheck(conn);
+    }
     if (nwin > conn.maxWindow) {
       conn.maxWindow = nwin;
       tcpSyncMss(conn);
@@ -897,7 +1037,8 @@ function tcpAck(
   // carry SACK news, or arrive outside the Open state.
   let alert = 0;
   if (dupack || dataSacked || dsack || conn.caState !== 'Open') {
-    const out = { renoDelivered: 0 };
+    const out = fastretransOut;
+    out.renoDelivered = 0;
     alert = tcpFastretransAlert(conn, now, unaAdvanced, dupack, dataSacked, out);
     renoDelivered += out.renoDelivered;
   }
@@ -971,6 +1112,9 @@ function tcpProcessTlpAck(conn: Connection, ack: Seq, unaAdvanced: boolean, dupa
   }
 }
 
+/** tcpFastretransAlert's count of what duplicate ACKs delivered (reused: one ACK at a time). */
+const fastretransOut = { renoDelivered: 0 };
+
 /** What tcp_clean_rtx_queue tells the rest of tcp_ack (reused: one ACK at a time). */
 const ackState = {
   /** FLAG_SET_XMIT_TIMER: the TLP or RTO timer is to be re-armed. */
@@ -1032,8 +1176,9 @@ function tcpCleanRtxQueue(
   let syn = false;
   const sackOk = conn.sackOk;
   const q = conn.rtxQueue;
-  while (q.length > 0 && seqLe(q[0]!.end, ack)) {
-    const s = q.shift()!;
+  const packetsOut = q.length;
+  while (acked < packetsOut && seqLe(q.at(acked).end, ack)) {
+    const s = q.at(acked);
     acked++;
     if (s.flags & SYN) syn = true;
     if (s.everRetransmitted) {
@@ -1058,9 +1203,11 @@ function tcpCleanRtxQueue(
   ackState.setXmitTimer = acked > 0;
   if (acked > 0) {
     // "if (!skb) tcp_chrono_stop(sk, TCP_CHRONO_BUSY)": everything in flight was acknowledged.
-    if (q.length === 0) {
+    if (acked === packetsOut) {
       conn.rtxQueue = NO_TX_SEGMENTS;
       tcpChronoStop(conn, now, 1);
+    } else {
+      q.dropHead(acked);
     }
     conn.sendBuffer.consumeTo(seqLt(ack, dataEnd(conn)) ? ack : dataEnd(conn));
     const marks = conn.pushMarks;
@@ -1105,7 +1252,7 @@ function tcpCleanRtxQueue(
     conn.backoff = 0;
     // "Do not re-arm RTO if the sack RTT is measured from data sent after
     // when the head was last (re)transmitted."
-    const head = q[0];
+    const head = conn.rtxQueue.head;
     if (
       acked === 0 &&
       head !== undefined &&
@@ -1431,6 +1578,7 @@ function queueAndOut(
     if (conn.ofoQueue.empty) conn.ackNow = true;
   }
   if (conn.selectiveAcks.length > 0) tcpSackRemove(conn);
+  tcpFastPathCheck(conn);
   return 'consumed';
 }
 
@@ -1462,6 +1610,8 @@ function tcpDataQueueOfo(conn: Connection, _now: Time, seg: TcpSegment): Verdict
     conn.net.count('TcpExtTCPOFODrop');
     return 'PROTO_MEM';
   }
+  // "Disable header prediction."
+  conn.predWnd = -1;
   if (seg.flags & FIN) {
     const finSeq = seqAdd(dataSeq, data.length);
     if (conn.ofoFin === undefined || seqLt(finSeq, conn.ofoFin)) conn.ofoFin = finSeq;

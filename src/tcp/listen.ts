@@ -73,8 +73,13 @@ import { Connection, secureTcpTsOff, type TcpEndpoint } from './connection.js';
 import type { TcpDropReason } from './drop.js';
 import { negotiate, tcpRcvChild } from './input.js';
 import type { TcpNet } from './net.js';
-import { establishedOptions, parseReceivedOptions, type ReceivedOptions } from './options.js';
-import { MAX_UNSCALED_WINDOW, tcpInitialWindow, tcpSendSynAck } from './output.js';
+import {
+  establishedOptions,
+  parseReceivedOptions,
+  type ReceivedOptions,
+  receivedTsVal,
+} from './options.js';
+import { MAX_UNSCALED_WINDOW, tcpInitialWindow, tcpQueueSyn, tcpSendSynAck } from './output.js';
 import { countReset, tcpResetFor } from './reset.js';
 import { setState } from './state.js';
 import {
@@ -130,11 +135,19 @@ export interface ListenerTransmit {
 interface SynAckShape {
   readonly window: number;
   readonly options: readonly TcpOption[];
+  /** Where in `options` the timestamps are (-1: none). */
+  readonly tsIndex: number;
   readonly rcvWnd: number;
   readonly rcvWscale: number;
 }
 
 const EMPTY_PAYLOAD = new Uint8Array(0);
+/**
+ * The empty transmit queue, shared and frozen (a push onto it would throw):
+ * a drained queue goes back to it rather than to a fresh array that its next
+ * push grows (one SYN-ACK at a time is the usual case).
+ */
+const NO_TRANSMITS = Object.freeze([]) as unknown as ListenerTransmit[];
 
 /** TCP_SYNCOOKIE_VALID: cookies are taken back while the last overflow is this recent (2 min). */
 const TCP_SYNCOOKIE_VALID_NS = 2 * 60 * 1_000_000_000;
@@ -305,7 +318,7 @@ export class Listener {
   /** When a SYN last got a cookie (Linux tcp_synq_overflow: last_overflow). */
   lastOverflow: Time | undefined;
   /** SYN-ACK shapes (#shape), for the sysctl table they were made with. */
-  readonly #shapes = new Map<number, SynAckShape>();
+  readonly #shapes: (SynAckShape | undefined)[] = [];
   #shapesFor: TcpSysctl | undefined;
   /** The synflood line was written to the kernel log (Linux queue->synflood_warned). */
   synFloodWarned = false;
@@ -320,8 +333,8 @@ export class Listener {
    */
   readonly #timers: RequestSock[] = [];
   #armSeq = 0;
-  /** What the requests send, until the driver polls it. */
-  #tx: ListenerTransmit[] = [];
+  /** What the requests send, until the driver polls it (the shared empty queue when nothing waits). */
+  #tx: ListenerTransmit[] = NO_TRANSMITS;
   #txHead = 0;
 
   constructor(net: TcpNet, options: ListenOptions) {
@@ -485,11 +498,7 @@ export class Listener {
     const shape = req.shape;
     let options = shape.options;
     if (req.opts & REQ_TSTAMP) {
-      const tsVal = (tcpClockMs(now) + req.tsOffset) >>> 0;
-      const tsEcr = req.tsRecent >>> 0;
-      options = options.map((o) =>
-        o.kind === 'timestamps' ? { kind: 'timestamps', tsVal, tsEcr } : o,
-      );
+      options = withTimestamps(shape, (tcpClockMs(now) + req.tsOffset) >>> 0, req.tsRecent >>> 0);
     }
     this.net.counters.TcpOutSegs++;
     this.#transmit(req, {
@@ -518,7 +527,9 @@ export class Listener {
   }
 
   #transmit(req: RequestSock, seg: TcpSegment): void {
-    this.#tx.push({ seg, src: req.localAddr, dst: req.remoteAddr });
+    const t: ListenerTransmit = { seg, src: req.localAddr, dst: req.remoteAddr };
+    if (this.#tx === NO_TRANSMITS) this.#tx = [t];
+    else this.#tx.push(t);
   }
 
   /** The next segment a request sends, if any. */
@@ -527,7 +538,7 @@ export class Listener {
     const q = this.#tx;
     const t = q[this.#txHead++];
     if (this.#txHead === q.length) {
-      this.#tx = [];
+      this.#tx = NO_TRANSMITS;
       this.#txHead = 0;
     }
     return t;
@@ -627,12 +638,11 @@ export class Listener {
     cookieMss: number | undefined,
   ): TcpDropReason | 'consumed' | ListenVerdict {
     const net = this.net;
-    const opts = parseReceivedOptions(seg, net.sysctl, req);
+    // (Of the options, a request only reads the timestamp: no parsed record.)
+    const tsVal = receivedTsVal(seg, req.tstampOk);
     const f = seg.flags & (SYN | ACK | RST | FIN);
     const pawsReject =
-      opts.tsVal !== undefined &&
-      req.tsRecent !== 0 &&
-      tcpPawsReject(req, now, opts.tsVal, (f & RST) !== 0);
+      tsVal !== undefined && req.tsRecent !== 0 && tcpPawsReject(req, now, tsVal, (f & RST) !== 0);
     // A retransmitted SYN: send the SYN-ACK again (rate limited), and restart its timer.
     if (seg.seq === req.irs && (seg.flags & (SYN | ACK | RST)) === SYN && !pawsReject) {
       if (!this.#oowRateLimited(req, now, seg)) {
@@ -657,8 +667,8 @@ export class Listener {
       if (pawsReject) net.count('TcpExtPAWSEstab');
       return pawsReject ? 'TCP_RFC7323_PAWS' : 'TCP_INVALID_SEQUENCE';
     }
-    if (opts.tsVal !== undefined && seqLe(seg.seq, rcvNxt)) {
-      req.tsRecent = opts.tsVal >>> 0;
+    if (tsVal !== undefined && seqLe(seg.seq, rcvNxt)) {
+      req.tsRecent = tsVal >>> 0;
       req.tsRecentStamp = nowSeconds(now);
     }
     let flags = f;
@@ -754,14 +764,11 @@ export class Listener {
     child.rcvSsthresh = child.rcvWnd;
     child.windowClamp = MAX_UNSCALED_WINDOW * 2 ** child.rcvWscale;
     child.rcvMss = Math.min(child.advMss, 536);
-    // The SYN-ACK into the retransmission queue; the request sent it already.
-    tcpSendSynAck(child, created);
-    while (child.pollTransmit() !== undefined) {
-      // Sent (and counted) by the request.
-    }
-    net.counters.TcpOutSegs--;
-    const head = child.rtxQueue[0]!;
-    head.sentAt = req.sentAt;
+    // The SYN-ACK into the retransmission queue, as sent when the request last
+    // sent it (it was built, sent and counted by the request: nothing is built
+    // here; a fresh child has no ACK owed for tcp_event_ack_sent to clear).
+    tcpQueueSyn(child, req.sentAt);
+    const head = child.rtxQueue.head!;
     if (req.numRetrans > 0) {
       head.retrans = true;
       head.everRetransmitted = true;
@@ -773,7 +780,7 @@ export class Listener {
     if (req.lastOowAck >= 0) child.lastOowAckTime = req.lastOowAck;
     // tcp_create_openreq_child: a full socket, counted as a passive open.
     child.isRequest = false;
-    net.count('TcpPassiveOpens');
+    net.counters.TcpPassiveOpens++;
     child.lrcvtime = now;
     child.lsndtime = now;
     child.rto = TCP_TIMEOUT_INIT;
@@ -870,10 +877,7 @@ export class Listener {
     let options = shape.options;
     if (ts) {
       const tsVal = (cookieInitTimestamp(now, wscale, sack) + cookieTsOffset(this.net, t)) >>> 0;
-      const tsEcr = opts.tsVal!;
-      options = options.map((o) =>
-        o.kind === 'timestamps' ? { kind: 'timestamps', tsVal, tsEcr } : o,
-      );
+      options = withTimestamps(shape, tsVal, opts.tsVal!);
     }
     this.lastOverflow = now;
     this.net.counters.TcpExtSyncookiesSent++;
@@ -911,11 +915,12 @@ export class Listener {
     wscale: boolean,
   ): SynAckShape {
     if (this.#shapesFor !== this.net.sysctl) {
-      this.#shapes.clear();
+      this.#shapes.length = 0;
       this.#shapesFor = this.net.sysctl;
     }
     const k = (ts ? 1 : 0) | (sack ? 2 : 0) | (wscale ? 4 : 0);
-    let shape = this.#shapes.get(k);
+    // By the options' bits (0..7): an array, not a Map, as every SYN asks.
+    let shape = this.#shapes[k];
     if (shape === undefined) {
       const options: TcpOption[] = [];
       for (const o of seg.options) {
@@ -942,10 +947,11 @@ export class Listener {
       shape = {
         window: synAck.window,
         options: synAck.options,
+        tsIndex: synAck.options.findIndex((o) => o.kind === 'timestamps'),
         rcvWnd: req.rcvWnd,
         rcvWscale: req.rcvWscale,
       };
-      this.#shapes.set(k, shape);
+      this.#shapes[k] = shape;
     }
     return shape;
   }
@@ -1101,6 +1107,16 @@ export class Listener {
     this.#timers.length = 0;
     this.acceptQueue.length = 0;
   }
+}
+
+/**
+ * A SYN-ACK shape's options with these timestamps (a copy: the shape's list is
+ * shared), by the shape's index rather than a search per SYN-ACK.
+ */
+function withTimestamps(shape: SynAckShape, tsVal: number, tsEcr: number): TcpOption[] {
+  const options = shape.options.slice();
+  if (shape.tsIndex >= 0) options[shape.tsIndex] = { kind: 'timestamps', tsVal, tsEcr };
+  return options;
 }
 
 /** TCP_MSS_DEFAULT (include/net/tcp.h): the MSS of a SYN without the option. */

@@ -10,6 +10,7 @@ import type { Time } from '../sim/time.js';
 import type { TcpSegment } from '../wire/tcp.js';
 import { newTcpCounters, type TcpCounterName, type TcpCounters } from './counters.js';
 import { newDropCounts, type TcpDropReason } from './drop.js';
+import type { OrphanState } from './orphans.js';
 import type { TcpState } from './state.js';
 import { LINUX_TCP_SYSCTL, type TcpSysctl } from './sysctl.js';
 import { TimeWaitTable } from './timewait.js';
@@ -40,6 +41,12 @@ export interface TcpNetOptions {
   readonly timerWheel?: boolean;
 }
 
+/** The namespace's SYN-cookie and timestamp-offset secrets (syncookies.ts). */
+export interface TcpSecrets {
+  readonly cookie: readonly [number, number];
+  readonly tsOff: number;
+}
+
 export class TcpNet {
   sysctl: TcpSysctl;
   readonly counters: TcpCounters = newTcpCounters();
@@ -60,6 +67,10 @@ export class TcpNet {
    * connects it to its log; text without the newline, e.g. tcp_syn_flood_action's line.
    */
   printk: ((now: Time, level: 'info' | 'warn', text: string) => void) | undefined;
+  /** The secrets, drawn when first needed (syncookies.ts secretsOf). */
+  secrets: TcpSecrets | undefined = undefined;
+  /** The orphan count and its lag (orphans.ts), from the first close() on. */
+  orphans: OrphanState | undefined = undefined;
   #nextId = 1;
 
   constructor(options: TcpNetOptions) {

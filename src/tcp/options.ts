@@ -82,26 +82,63 @@ export function parseReceivedOptions(
   return { mss, wscale, sackPermitted, tsVal, tsEcr, sack };
 }
 
-/** What a SYN or SYN-ACK offers (tcp_output.c tcp_syn_options / tcp_synack_options). */
-export interface SynOptionSet {
-  readonly mss: number;
-  readonly sackPermitted: boolean;
-  readonly timestamps: { readonly tsVal: number; readonly tsEcr: number } | undefined;
-  readonly wscale: number | undefined;
+/**
+ * parseReceivedOptions(seg, sysctl, { tstampOk }).tsVal without the rest: the
+ * TSval of a segment on a synchronized connection (the last timestamps
+ * option, as the parser keeps it), undefined without timestamps negotiated.
+ */
+export function receivedTsVal(seg: TcpSegment, tstampOk: boolean): number | undefined {
+  if (!tstampOk) return undefined;
+  let tsVal: number | undefined;
+  for (const opt of seg.options) if (opt.kind === 'timestamps') tsVal = opt.tsVal;
+  return tsVal;
 }
 
-/** The option list of a SYN or SYN-ACK, in Linux's order. */
-export function synOptions(o: SynOptionSet): TcpOption[] {
-  const out: TcpOption[] = [{ kind: 'mss', mss: o.mss }];
-  if (o.timestamps) {
-    if (o.sackPermitted) out.push(TCP_SACK_PERMITTED);
+/**
+ * The option list of a SYN or SYN-ACK, in Linux's order, from what it offers
+ * (tcp_output.c tcp_syn_options / tcp_synack_options; timestamps when
+ * `timestamps`, window scale when `wscale` is defined). The MSS and
+ * window-scale options are shared values (an option list is never written once
+ * made); only the timestamps are new per SYN.
+ */
+export function synOptions(
+  mss: number,
+  sackPermitted: boolean,
+  timestamps: boolean,
+  tsVal: number,
+  tsEcr: number,
+  wscale: number | undefined,
+): TcpOption[] {
+  const out: TcpOption[] = [mssOption(mss)];
+  if (timestamps) {
+    if (sackPermitted) out.push(TCP_SACK_PERMITTED);
     else out.push(TCP_NOP, TCP_NOP);
-    out.push({ kind: 'timestamps', tsVal: o.timestamps.tsVal, tsEcr: o.timestamps.tsEcr });
-  } else if (o.sackPermitted) {
+    out.push({ kind: 'timestamps', tsVal, tsEcr });
+  } else if (sackPermitted) {
     out.push(TCP_NOP, TCP_NOP, TCP_SACK_PERMITTED);
   }
-  if (o.wscale !== undefined) out.push(TCP_NOP, { kind: 'wscale', shift: o.wscale });
+  if (wscale !== undefined) out.push(TCP_NOP, wscaleOption(wscale));
   return out;
+}
+
+/** The last MSS option made (a host announces one MSS per MTU: nearly always the same). */
+let lastMssOption: TcpOption = Object.freeze({ kind: 'mss', mss: 0 });
+
+function mssOption(mss: number): TcpOption {
+  if (lastMssOption.kind !== 'mss' || lastMssOption.mss !== mss) {
+    lastMssOption = Object.freeze({ kind: 'mss', mss });
+  }
+  return lastMssOption;
+}
+
+/** The window-scale options, one per shift (0..14; anything else is made afresh). */
+const WSCALE_OPTIONS: readonly TcpOption[] = Array.from(
+  { length: TCP_MAX_WSCALE + 1 },
+  (_, shift) => Object.freeze({ kind: 'wscale', shift }),
+);
+
+function wscaleOption(shift: number): TcpOption {
+  return WSCALE_OPTIONS[shift] ?? { kind: 'wscale', shift };
 }
 
 /** TCPOLEN_TSTAMP_ALIGNED: two NOPs and the 10-byte timestamp option. */
@@ -147,5 +184,13 @@ export function initialWscale(sysctl: TcpSysctl, rmemMax = 212992, windowClamp?:
   let space = Math.max(sysctl.tcp_rmem[2], rmemMax);
   // "space = min_t(u32, space, window_clamp)": SO_RCVBUF set before connect().
   if (windowClamp !== undefined) space = Math.min(space, windowClamp);
-  return Math.min(Math.max(Math.floor(Math.log2(space)) - 15, 0), TCP_MAX_WSCALE);
+  // Every connection asks, nearly always with the same space: the last answer is kept.
+  if (space !== lastWscaleSpace) {
+    lastWscaleSpace = space;
+    lastWscale = Math.min(Math.max(Math.floor(Math.log2(space)) - 15, 0), TCP_MAX_WSCALE);
+  }
+  return lastWscale;
 }
+
+let lastWscaleSpace = -1;
+let lastWscale = 0;

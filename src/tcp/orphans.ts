@@ -39,7 +39,8 @@ const TCP_ORPHAN_PERIOD_NS = 100_000_000;
 const NET_RATELIMIT_INTERVAL_J = 5 * HZ;
 const NET_RATELIMIT_BURST = 10;
 
-interface OrphanState {
+/** A host's orphan count and its lag, and its net_ratelimit state (kept on its TcpNet). */
+export interface OrphanState {
   /** tcp_orphan_count: orphans now. */
   count: number;
   /** tcp_orphan_cache: the count at the last update, and that update's period number. */
@@ -51,13 +52,12 @@ interface OrphanState {
   rlMissed: number;
 }
 
-const states = new WeakMap<TcpNet, OrphanState>();
-
+/** The host's state, made when first needed (every close() asks: a field, not a WeakMap). */
 function stateOf(net: TcpNet): OrphanState {
-  let s = states.get(net);
+  let s = net.orphans;
   if (s === undefined) {
     s = { count: 0, cache: 0, cachePeriod: 0, rlBegin: -1, rlPrinted: 0, rlMissed: 0 };
-    states.set(net, s);
+    net.orphans = s;
   }
   return s;
 }
@@ -73,7 +73,7 @@ function catchUp(s: OrphanState, now: Time): void {
 
 /** How many orphans the host has now (tcp_orphan_count_sum; /proc/net/sockstat `orphan`). */
 export function orphanCount(net: TcpNet): number {
-  return states.get(net)?.count ?? 0;
+  return net.orphans?.count ?? 0;
 }
 
 /** close() left the connection alive without its application (__tcp_close: this_cpu_inc(tcp_orphan_count)). */

@@ -147,6 +147,8 @@ export function tcpSelectWindow(conn: Connection): number {
       : MAX_UNSCALED_WINDOW * scale;
   const field = Math.floor(Math.min(newWin, max) / scale);
   if (field === 0) {
+    // "If we advertise zero window, disable fast path."
+    conn.predWnd = -1;
     if (oldWin !== 0) conn.net.count('TcpExtTCPToZeroWindowAdv');
   } else if (oldWin === 0) {
     conn.net.count('TcpExtTCPFromZeroWindowAdv');
@@ -356,16 +358,14 @@ function handshakeOptions(conn: Connection, now: Time): TcpSegment['options'] {
   const sys = conn.net.sysctl;
   const negotiated = conn.isRequest;
   const ts = negotiated ? conn.tstampOk : sys.tcp_timestamps !== 0;
-  return synOptions({
-    mss: conn.advMss,
-    sackPermitted: negotiated ? conn.sackOk : sys.tcp_sack !== 0,
-    timestamps: ts
-      ? { tsVal: tcpTimestamps(conn, now).tsVal, tsEcr: conn.tsRecent >>> 0 }
-      : undefined,
-    wscale: (negotiated ? conn.wscaleOk : sys.tcp_window_scaling !== 0)
-      ? conn.rcvWscale
-      : undefined,
-  });
+  return synOptions(
+    conn.advMss,
+    negotiated ? conn.sackOk : sys.tcp_sack !== 0,
+    ts,
+    ts ? (tcpClockMs(now) + conn.tsOffset) >>> 0 : 0,
+    ts ? conn.tsRecent >>> 0 : 0,
+    (negotiated ? conn.wscaleOk : sys.tcp_window_scaling !== 0) ? conn.rcvWscale : undefined,
+  );
 }
 
 function transmitSyn(conn: Connection, now: Time, withAck: boolean): void {
@@ -422,7 +422,7 @@ export function tcpConnect(conn: Connection, now: Time, tsRecentInherited = fals
   conn.windowClamp = MAX_UNSCALED_WINDOW * 2 ** conn.rcvWscale;
   // "limit the window selection if the user enforce a smaller rx buffer".
   if (conn.rcvBufLocked) conn.windowClamp = Math.min(conn.windowClamp, tcpFullSpace(conn));
-  queueSyn(conn, now);
+  tcpQueueSyn(conn, now);
   conn.retransStamp = tcpClockMs(now);
   setState(conn, 'SYN_SENT', now);
   transmitSyn(conn, now, false);
@@ -435,12 +435,16 @@ export function tcpConnect(conn: Connection, now: Time, tsRecentInherited = fals
  * for a simultaneous open (tcp_send_synack turns our SYN into a SYN-ACK).
  */
 export function tcpSendSynAck(conn: Connection, now: Time): void {
-  if (conn.rtxQueue.length === 0) queueSyn(conn, now);
+  if (conn.rtxQueue.length === 0) tcpQueueSyn(conn, now);
   transmitSyn(conn, now, true);
 }
 
-/** Our SYN takes the first sequence number and waits in the retransmit queue. */
-function queueSyn(conn: Connection, now: Time): void {
+/**
+ * Our SYN takes the first sequence number and waits in the retransmit queue
+ * (Linux tcp_connect_queue_skb), as sent at `now`. Also for the full socket a
+ * request sock becomes (listen.ts), whose SYN-ACK the request sent already.
+ */
+export function tcpQueueSyn(conn: Connection, now: Time): void {
   conn.sndUna = conn.iss;
   conn.sndNxt = seqAdd(conn.iss, 1);
   conn.queueRtx({
@@ -662,7 +666,7 @@ export function tcpRearmRto(conn: Connection, now: Time): void {
 
 /** Linux tcp_rto_delta_us: how far in the future the RTO of the oldest segment in flight is. */
 function tcpRtoDeltaUs(conn: Connection, now: Time): number {
-  const head = conn.rtxQueue[0];
+  const head = conn.rtxQueue.head;
   if (head === undefined) return 0;
   return Math.floor((head.sentAt - now) / 1000) + (conn.rto * 1_000_000) / HZ;
 }
@@ -732,7 +736,7 @@ export function tcpSendLossProbe(conn: Connection, now: Time): void {
       sendNewSegment(conn, now, len, fin, false);
       sent = true;
     } else {
-      const last = conn.rtxQueue[conn.rtxQueue.length - 1];
+      const last = conn.rtxQueue.tail;
       if (last !== undefined && tcpRetransmitSkbOnce(conn, now, last)) {
         conn.tlpRetrans = true;
         sent = true;
@@ -808,9 +812,11 @@ function tcpRetransmitSkbOnce(conn: Connection, now: Time, entry: TxSegment): bo
  * first, as far as the congestion window allows.
  */
 export function tcpXmitRetransmitQueue(conn: Connection, now: Time): void {
-  const head = conn.rtxQueue[0];
+  const q = conn.rtxQueue;
+  const head = q.head;
   let rearm = false;
-  for (const entry of conn.rtxQueue) {
+  for (let i = 0; i < q.length; i++) {
+    const entry = q.at(i);
     if (tcpPacketsInFlight(conn) >= conn.cwnd) break;
     // Every lost segment is being retransmitted: nothing more to find.
     if (conn.retransOut >= conn.lostOut) break;

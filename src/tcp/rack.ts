@@ -109,12 +109,19 @@ export function tcpRackSkbTimeout(
  * those still inside the reordering window (µs, 0 for none) and counts the
  * newly lost ones in conn.lost. Linux walks the segments in send order and
  * stops at the first sent after the reference; the retransmit queue is in
- * sequence order, so every segment is looked at.
+ * sequence order, so the walk stops at the first original transmission sent
+ * after it.
  */
 export function tcpRackDetectLoss(conn: Connection, now: Time): number {
   const reoWnd = tcpRackReoWnd(conn);
   let reoTimeout = 0;
-  for (const s of conn.rtxQueue) {
+  const q = conn.rtxQueue;
+  for (let i = 0; i < q.length; i++) {
+    const s = q.at(i);
+    // Originals go out in sequence order: past one sent after the reference,
+    // every later segment (resent or not) went out later still. Linux walks
+    // its send-order list and stops at the first sent after the reference.
+    if (!s.everRetransmitted && s.sentAt > conn.rackMstamp) break;
     // SACKed segments left the send-order list; lost ones wait for their retransmission.
     if (s.sacked || (s.lost && !s.retrans)) continue;
     if (!sentAfter(conn.rackMstamp, s.sentAt, conn.rackEndSeq, s.end)) continue;

@@ -19,6 +19,7 @@ import { type Seq, seqAdd, seqDiff, seqGe, seqGt, seqLt } from '../wire/seq.js';
 import type { SackBlock } from '../wire/tcp-options.js';
 import type { Connection, TxSegment } from './connection.js';
 import { tcpRackAdvance } from './rack.js';
+import type { RtxQueue } from './rtx-queue.js';
 
 /** tcp_max_reordering's default (net/ipv4/tcp_ipv4.c tcp_sk_init: 300). */
 const TCP_MAX_REORDERING = 300;
@@ -38,6 +39,21 @@ export interface SacktagResult {
   /** Send time of the most recently sent segment newly SACKed. */
   readonly newestSentAt: Time | undefined;
 }
+
+/**
+ * tcpSacktagWriteQueue's answer, refilled for each ACK (Linux's struct
+ * tcp_sacktag_state lives on tcp_ack's stack): read before the next ACK.
+ */
+const sacktagState: { -readonly [K in keyof SacktagResult]: SacktagResult[K] } = {
+  sackDelivered: 0,
+  dsack: false,
+  firstSackt: undefined,
+  lastSackt: undefined,
+  newestSentAt: undefined,
+};
+
+/** The valid blocks of the ACK being read, in sequence order (reused: at most 4). */
+const validBlocks: SackBlock[] = [];
 
 /**
  * Linux tcp_highest_sack_seq: the start of the highest SACKed segment, or
@@ -99,12 +115,12 @@ function sackBlockValid(conn: Connection, b: SackBlock): boolean {
 }
 
 /** The first segment of the retransmit queue that ends after `at` (binary search). */
-function firstEndingAfter(q: readonly TxSegment[], at: Seq): number {
+function firstEndingAfter(q: RtxQueue, at: Seq): number {
   let lo = 0;
   let hi = q.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (seqGt(q[mid]!.end, at)) hi = mid;
+    if (seqGt(q.at(mid).end, at)) hi = mid;
     else lo = mid + 1;
   }
   return lo;
@@ -144,7 +160,8 @@ export function tcpSacktagWriteQueue(
     // tcp_dsack_seen: RACK may widen its reordering window (rack.ts).
     if (dsack) conn.rackDsackSeen = true;
   }
-  const valid: SackBlock[] = [];
+  const valid = validBlocks;
+  valid.length = 0;
   for (let i = 0; i < blocks.length; i++) {
     const b = blocks[i]!;
     if (!sackBlockValid(conn, b)) {
@@ -153,10 +170,16 @@ export function tcpSacktagWriteQueue(
     }
     // "Ignore very old stuff early".
     if (!seqGt(b.right, priorSndUna)) continue;
+    // Linux sorts the blocks to walk the queue once, in order (an insertion
+    // sort: there are at most four).
+    let j = valid.length;
     valid.push(b);
+    while (j > 0 && seqLt(b.left, valid[j - 1]!.left)) {
+      valid[j] = valid[j - 1]!;
+      j--;
+    }
+    valid[j] = b;
   }
-  // Linux sorts the blocks to walk the queue once, in order.
-  if (valid.length > 1) valid.sort((x, y) => (seqLt(x.left, y.left) ? -1 : 1));
   let sackDelivered = 0;
   let firstSackt: Time | undefined;
   let lastSackt: Time | undefined;
@@ -165,7 +188,7 @@ export function tcpSacktagWriteQueue(
   const q = conn.rtxQueue;
   for (const b of valid) {
     for (let i = firstEndingAfter(q, b.left); i < q.length; i++) {
-      const s = q[i]!;
+      const s = q.at(i);
       if (!seqLt(s.seq, b.right)) break;
       if (s.sacked || seqLt(s.seq, b.left) || seqGt(s.end, b.right)) continue;
       // tcp_sacktag_one.
@@ -200,7 +223,14 @@ export function tcpSacktagWriteQueue(
     }
   }
   if (reord !== undefined) tcpCheckSackReordering(conn, reord);
-  return { sackDelivered, dsack, firstSackt, lastSackt, newestSentAt };
+  valid.length = 0;
+  const r = sacktagState;
+  r.sackDelivered = sackDelivered;
+  r.dsack = dsack;
+  r.firstSackt = firstSackt;
+  r.lastSackt = lastSackt;
+  r.newestSentAt = newestSentAt;
+  return r;
 }
 
 /**
@@ -225,7 +255,9 @@ export function tcpUpdateScoreboard(conn: Connection, fastRexmit: boolean): void
 
 function markHeadLost(conn: Connection, packets: number, markHead: boolean): void {
   let cnt = 0;
-  for (const s of conn.rtxQueue) {
+  const q = conn.rtxQueue;
+  for (let i = 0; i < q.length; i++) {
+    const s = q.at(i);
     if (seqGt(s.end, conn.sndNxt)) break;
     if (s.sacked) cnt++;
     if (cnt > packets) break;

@@ -42,6 +42,37 @@ export const TCP_STATE_NUMBERS: Readonly<Record<TcpState, number>> = {
 
 export const TCP_STATES = Object.keys(TCP_STATE_NUMBERS) as readonly TcpState[];
 
+/**
+ * TCP_STATE_NUMBERS[state] as a switch: every state change asks, and a lookup
+ * by a name that is not a constant where it runs is a generic one.
+ */
+export function tcpStateNumber(state: TcpState): number {
+  switch (state) {
+    case 'ESTABLISHED':
+      return 1;
+    case 'SYN_SENT':
+      return 2;
+    case 'SYN_RECV':
+      return 3;
+    case 'FIN_WAIT1':
+      return 4;
+    case 'FIN_WAIT2':
+      return 5;
+    case 'TIME_WAIT':
+      return 6;
+    case 'CLOSE':
+      return 7;
+    case 'CLOSE_WAIT':
+      return 8;
+    case 'LAST_ACK':
+      return 9;
+    case 'LISTEN':
+      return 10;
+    case 'CLOSING':
+      return 11;
+  }
+}
+
 /** One state change of a connection. */
 export interface StateTransition {
   readonly time: Time;

@@ -17,7 +17,7 @@
 import type { Time } from '../sim/time.js';
 import { type Seq, seq } from '../wire/seq.js';
 import { HZ, jiffies, tcpClockMs } from './clock.js';
-import type { TcpNet } from './net.js';
+import type { TcpNet, TcpSecrets } from './net.js';
 
 /** msstab (syncookies.c): the MSS values a cookie can carry. */
 export const MSSTAB: readonly number[] = [536, 1300, 1440, 1460];
@@ -41,20 +41,18 @@ export interface CookieTuple {
   readonly dport: number;
 }
 
-/** The namespace's cookie secrets (Linux syncookie_secret, net_secret), drawn once. */
-interface Secrets {
-  readonly cookie: readonly [number, number];
-  readonly tsOff: number;
-}
-const secrets = new WeakMap<TcpNet, Secrets>();
-
-function secretsOf(net: TcpNet): Secrets {
-  let s = secrets.get(net);
+/**
+ * The namespace's cookie secrets (Linux syncookie_secret, net_secret), drawn
+ * once, when first needed, and kept on the namespace (every connection asks
+ * for its timestamp offset).
+ */
+function secretsOf(net: TcpNet): TcpSecrets {
+  let s = net.secrets;
   if (s === undefined) {
     // A stream of its own under the ISN stream: drawing it changes no other number.
     const r = net.isnRandom.stream('syncookies');
     s = { cookie: [r.uint32(), r.uint32()], tsOff: r.uint32() };
-    secrets.set(net, s);
+    net.secrets = s;
   }
   return s;
 }
@@ -68,7 +66,7 @@ function mixStep(h: number, v: number): number {
 }
 
 /** Linux cookie_hash: the peer is the source in Linux's terms (the SYN's saddr). */
-function cookieHash(s: Secrets, t: CookieTuple, count: number, c: 0 | 1): number {
+function cookieHash(s: TcpSecrets, t: CookieTuple, count: number, c: 0 | 1): number {
   let h = s.cookie[c] ^ 0x9e3779b9;
   h = mixStep(h, t.daddr);
   h = mixStep(h, t.saddr);
@@ -133,9 +131,14 @@ export function cookieCheck(
  * for the cookie SYN-ACK and for the connection its ACK makes.
  */
 export function cookieTsOffset(net: TcpNet, t: CookieTuple): number {
+  return tsOffsetOf(net, t.saddr, t.daddr);
+}
+
+/** cookieTsOffset of the addresses alone (the ports do not enter it): no tuple to build. */
+export function tsOffsetOf(net: TcpNet, saddr: number, daddr: number): number {
   let h = secretsOf(net).tsOff ^ 0x9e3779b9;
-  h = mixStep(h, t.saddr);
-  h = mixStep(h, t.daddr);
+  h = mixStep(h, saddr);
+  h = mixStep(h, daddr);
   return h >>> 0;
 }
 

@@ -60,11 +60,36 @@ export function newTimerTable(): TimerTable {
 
 /** Arms `kind` to fire `delta` jiffies from now, where Linux's timer wheel would fire it. */
 export function armTimer(conn: Connection, kind: TimerKind, now: Time, delta: number): void {
-  conn.timers[kind] = timerFireTime(now, delta, conn.net.timerWheel);
+  setTimer(conn.timers, kind, timerFireTime(now, delta, conn.net.timerWheel));
 }
 
 export function clearTimer(conn: Connection, kind: TimerKind): void {
-  conn.timers[kind] = undefined;
+  setTimer(conn.timers, kind, undefined);
+}
+
+/**
+ * One entry of the table, by name: a store to a named field per kind (a store
+ * keyed by a string that is not a constant where it runs is a generic lookup,
+ * and these run several times per segment).
+ */
+function setTimer(t: TimerTable, kind: TimerKind, at: Time | undefined): void {
+  switch (kind) {
+    case 'retransmit':
+      t.retransmit = at;
+      return;
+    case 'probe0':
+      t.probe0 = at;
+      return;
+    case 'delack':
+      t.delack = at;
+      return;
+    case 'keepalive':
+      t.keepalive = at;
+      return;
+    case 'finWait2':
+      t.finWait2 = at;
+      return;
+  }
 }
 
 export function clearAllTimers(t: TimerTable): void {
@@ -90,31 +115,39 @@ export function timerDeadline(t: TimerTable): Time | undefined {
   return min;
 }
 
-/** Runs every timer due at `now`, in TIMER_KINDS order. */
+/**
+ * Runs every timer due at `now`, in TIMER_KINDS order (unrolled over it, as
+ * timerDeadline; each entry is read after the ones before it ran, since a
+ * handler may arm or clear the others).
+ */
 export function runTimers(conn: Connection, now: Time): void {
-  for (const kind of TIMER_KINDS) {
-    const due = conn.timers[kind];
-    if (due === undefined || due > now) continue;
-    conn.timers[kind] = undefined;
-    switch (kind) {
-      case 'retransmit':
-        if (conn.lossProbePending) tcpSendLossProbe(conn, now);
-        else if (conn.reoTimeoutPending) tcpRackReoTimeout(conn, now);
-        else tcpRetransmitTimer(conn, now);
-        break;
-      case 'probe0':
-        tcpProbeTimer(conn, now);
-        break;
-      case 'delack':
-        tcpDelackTimer(conn, now);
-        break;
-      case 'keepalive':
-        tcpKeepaliveTimer(conn, now);
-        break;
-      case 'finWait2':
-        tcpFinWait2Timer(conn, now);
-        break;
-    }
+  const t = conn.timers;
+  let due = t.retransmit;
+  if (due !== undefined && due <= now) {
+    t.retransmit = undefined;
+    if (conn.lossProbePending) tcpSendLossProbe(conn, now);
+    else if (conn.reoTimeoutPending) tcpRackReoTimeout(conn, now);
+    else tcpRetransmitTimer(conn, now);
+  }
+  due = t.probe0;
+  if (due !== undefined && due <= now) {
+    t.probe0 = undefined;
+    tcpProbeTimer(conn, now);
+  }
+  due = t.delack;
+  if (due !== undefined && due <= now) {
+    t.delack = undefined;
+    tcpDelackTimer(conn, now);
+  }
+  due = t.keepalive;
+  if (due !== undefined && due <= now) {
+    t.keepalive = undefined;
+    tcpKeepaliveTimer(conn, now);
+  }
+  due = t.finWait2;
+  if (due !== undefined && due <= now) {
+    t.finWait2 = undefined;
+    tcpFinWait2Timer(conn, now);
   }
 }
 
@@ -217,7 +250,7 @@ function tcpWriteTimeout(conn: Connection, now: Time): boolean {
  * keep the initial RTO.
  */
 function tcpRetransmitTimer(conn: Connection, now: Time): void {
-  const head = conn.rtxQueue[0];
+  const head = conn.rtxQueue.head;
   if (head === undefined) return;
   // "tp->tlp_high_seq = 0": an RTO ends the loss probe episode.
   conn.tlpHighSeq = undefined;
@@ -310,7 +343,7 @@ function tcpDelackTimer(conn: Connection, now: Time): void {
     conn.ato = TCP_ATO_MIN;
   }
   tcpSendAck(conn, now);
-  conn.net.count('TcpExtDelayedACKs');
+  conn.net.counters.TcpExtDelayedACKs++;
 }
 
 // ---- Keepalive (tcp_keepalive_timer). ----

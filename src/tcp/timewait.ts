@@ -436,11 +436,18 @@ export class TimeWaitTable {
     if (this.#count >= this.net.sysctl.tcp_max_tw_buckets) return undefined;
     const l = conn.local;
     const r = conn.remote;
-    const old = this.lookup(l.addr, l.port, r.addr, r.port);
-    if (old !== undefined) this.#remove(old, now);
-    const tw = new TimeWaitSock(conn, substate, now);
+    // One hash and one lookup for both the old sock and the bucket's head (the
+    // table is large: each lookup is likely a cache miss).
     const h = tupleHash(l.addr, l.port, r.addr, r.port);
-    tw.next = this.#buckets.get(h);
+    let first = this.#buckets.get(h);
+    let old = first;
+    while (old !== undefined && !old.matches(l.addr, l.port, r.addr, r.port)) old = old.next;
+    if (old !== undefined) {
+      this.#remove(old, now);
+      first = this.#buckets.get(h);
+    }
+    const tw = new TimeWaitSock(conn, substate, now);
+    tw.next = first;
     this.#buckets.set(h, tw);
     tw.alive = true;
     this.#count++;

@@ -92,7 +92,11 @@ let lastWords: Uint32Array = new Uint32Array(0);
 
 /** Folds a running sum to 16 bits and complements it. */
 export function finishChecksum(sum: number): number {
-  while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
+  // Sums of 2^32 and more (datagrams near 64 KiB) fold by division first; the
+  // rest, nearly every packet's, by shifts (`& 0xffff` keeps the low 16 bits
+  // of any integer below 2^53).
+  while (sum > 0xffffffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
   return ~sum & 0xffff;
 }
 

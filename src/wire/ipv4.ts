@@ -253,67 +253,91 @@ export function decodeIpv4(v: Ipv4View, headerSum: number): ReceivedIpv4Packet {
 
 /**
  * decodeIpv4 for a receive path that reads the datagram where it lies: the
- * same fields, but `payload` is made the first time it is asked for (a
- * transport that parses its header in place, and a datagram dropped before
- * anyone reads it, never make it). The view `v` is not kept.
+ * same fields, read from the header when asked for (a transport reads two or
+ * three of them; a datagram dropped early, none), and `payload` made the
+ * first time it is asked for. The view `v` is not kept; the bytes are, which
+ * a received frame allows (link.ts: nobody modifies a frame once sent).
  */
 export function decodeIpv4InPlace(v: Ipv4View, headerSum: number): ReceivedIpv4Packet {
-  return new ReceivedIpv4(v, headerSum);
+  return new ReceivedIpv4(v.bytes, v.at, headerSum);
 }
 
-/** What decodeIpv4InPlace gives: every field of decodeIpv4's, `payload` on demand. */
+/**
+ * What decodeIpv4InPlace gives: decodeIpv4's fields as getters over a header
+ * whose check() passed, so that making one costs three stores, not seventeen.
+ */
 class ReceivedIpv4 implements ReceivedIpv4Packet {
-  readonly dscp: number;
-  readonly ecn: number;
-  readonly totalLength: number;
-  readonly id: number;
-  readonly reservedFlag: boolean;
-  readonly dontFragment: boolean;
-  readonly moreFragments: boolean;
-  readonly fragmentOffset: number;
-  readonly ttl: number;
-  readonly protocol: number;
-  readonly checksum: number;
-  readonly checksumOk: boolean;
-  readonly checksumExpected: number;
-  readonly src: Ipv4Address;
-  readonly dst: Ipv4Address;
-  readonly options: Uint8Array;
-  /** The bytes the payload lies in, and its bounds there. */
   readonly #bytes: Uint8Array;
-  readonly #start: number;
-  readonly #end: number;
+  readonly #at: number;
+  readonly #headerSum: number;
   #payload: Uint8Array | undefined = undefined;
 
-  constructor(v: Ipv4View, headerSum: number) {
-    const checksum = v.checksum;
-    const total = v.totalLength;
-    this.dscp = v.dscp;
-    this.ecn = v.ecn;
-    this.totalLength = total;
-    this.id = v.id;
-    this.reservedFlag = v.reservedFlag;
-    this.dontFragment = v.dontFragment;
-    this.moreFragments = v.moreFragments;
-    this.fragmentOffset = v.fragmentOffset;
-    this.ttl = v.ttl;
-    this.protocol = v.protocol;
-    this.checksum = checksum;
-    this.checksumOk = checksumVerifies(headerSum);
-    this.checksumExpected = checksumExpected(headerSum, checksum);
-    this.src = v.src;
-    this.dst = v.dst;
-    this.options = v.options;
-    // Ipv4View.payload's bounds.
-    const bytes = v.bytes;
-    const at = v.at;
+  constructor(bytes: Uint8Array, at: number, headerSum: number) {
     this.#bytes = bytes;
-    this.#start = at + v.headerLength;
-    this.#end = Math.min(at + total, bytes.length);
+    this.#at = at;
+    this.#headerSum = headerSum;
   }
 
+  get dscp(): number {
+    return this.#bytes[this.#at + F.tos]! >>> 2;
+  }
+  get ecn(): number {
+    return this.#bytes[this.#at + F.tos]! & 3;
+  }
+  get totalLength(): number {
+    return get16(this.#bytes, this.#at + F.totalLength);
+  }
+  get id(): number {
+    return get16(this.#bytes, this.#at + F.id);
+  }
+  get reservedFlag(): boolean {
+    return (this.#bytes[this.#at + F.flagsFragment]! & (IP_RF >>> 8)) !== 0;
+  }
+  get dontFragment(): boolean {
+    return (this.#bytes[this.#at + F.flagsFragment]! & (IP_DF >>> 8)) !== 0;
+  }
+  get moreFragments(): boolean {
+    return (this.#bytes[this.#at + F.flagsFragment]! & (IP_MF >>> 8)) !== 0;
+  }
+  get fragmentOffset(): number {
+    return get16(this.#bytes, this.#at + F.flagsFragment) & IP_OFFSET;
+  }
+  get ttl(): number {
+    return this.#bytes[this.#at + F.ttl]!;
+  }
+  get protocol(): number {
+    return this.#bytes[this.#at + F.protocol]!;
+  }
+  get checksum(): number {
+    return get16(this.#bytes, this.#at + F.checksum);
+  }
+  get checksumOk(): boolean {
+    return checksumVerifies(this.#headerSum);
+  }
+  get checksumExpected(): number {
+    return checksumExpected(this.#headerSum, this.checksum);
+  }
+  get src(): Ipv4Address {
+    return readIpv4Address(this.#bytes, this.#at + F.src);
+  }
+  get dst(): Ipv4Address {
+    return readIpv4Address(this.#bytes, this.#at + F.dst);
+  }
+  /** Ipv4View.options: the same bytes (a fresh view each time only when there are options). */
+  get options(): Uint8Array {
+    const at = this.#at;
+    const hl = (this.#bytes[at + F.versionIhl]! & 15) * 4;
+    return hl === IPV4_HEADER_LEN ? EMPTY_BYTES : this.#bytes.subarray(at + F.options, at + hl);
+  }
+  /** Ipv4View.payload: from the header's end to Total Length, or to the buffer's end. */
   get payload(): Uint8Array {
-    this.#payload ??= view(this.#bytes, this.#start, this.#end);
+    if (this.#payload === undefined) {
+      const bytes = this.#bytes;
+      const at = this.#at;
+      const hl = (bytes[at + F.versionIhl]! & 15) * 4;
+      const end = Math.min(at + get16(bytes, at + F.totalLength), bytes.length);
+      this.#payload = view(bytes, at + hl, end);
+    }
     return this.#payload;
   }
 }

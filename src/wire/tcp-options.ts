@@ -133,11 +133,7 @@ function walkTcpOptions(
   ) {
     // Every segment of a connection with timestamps (RFC 7323 Appendix A's
     // layout, which Linux sends): decoded without walking.
-    return [
-      TCP_NOP,
-      TCP_NOP,
-      { kind: 'timestamps', tsVal: get32(bytes, start + 4), tsEcr: get32(bytes, start + 8) },
-    ];
+    return timestampsList(get32(bytes, start + 4), get32(bytes, start + 8));
   }
   if (
     end - start === TCPOLEN_MSS &&
@@ -180,6 +176,39 @@ function walkTcpOptions(
   }
   return options;
 }
+
+/**
+ * [nop, nop, timestamps] with these values. Segments in a row carry the same
+ * ones (a burst sent in one millisecond; the two directions of an exchange at
+ * one instant), so the list made last for each of two (tsVal, tsEcr) pairs is
+ * handed out again rather than allocated per segment: lists are never written
+ * once made (readonly), so sharing one is sharing a value.
+ */
+function timestampsList(tsVal: number, tsEcr: number): readonly TcpOption[] {
+  if (tsListA !== NO_OPTIONS && tsVal === tsValA && tsEcr === tsEcrA) return tsListA;
+  if (tsListB !== NO_OPTIONS && tsVal === tsValB && tsEcr === tsEcrB) return tsListB;
+  const list: readonly TcpOption[] = [TCP_NOP, TCP_NOP, { kind: 'timestamps', tsVal, tsEcr }];
+  if (tsReplaceA) {
+    tsListA = list;
+    tsValA = tsVal;
+    tsEcrA = tsEcr;
+  } else {
+    tsListB = list;
+    tsValB = tsVal;
+    tsEcrB = tsEcr;
+  }
+  tsReplaceA = !tsReplaceA;
+  return list;
+}
+
+let tsListA: readonly TcpOption[] = NO_OPTIONS;
+let tsValA = 0;
+let tsEcrA = 0;
+let tsListB: readonly TcpOption[] = NO_OPTIONS;
+let tsValB = 0;
+let tsEcrB = 0;
+/** Which pair a new list replaces: the older one. */
+let tsReplaceA = true;
 
 /** A kind/length-checked option at `bytes[i, i + len)`. */
 function decodeOption(bytes: Uint8Array, i: number, kind: number, len: number): TcpOption {
@@ -238,8 +267,23 @@ export function tcpOptionLength(opt: TcpOption): number {
   }
 }
 
+/**
+ * Whether `options` is [nop, nop, timestamps], RFC 7323 Appendix A's layout,
+ * which Linux puts on every segment of a connection with timestamps (the
+ * engine's nops are TCP_NOP): encoded without a walk.
+ */
+function isNopNopTimestamps(options: readonly TcpOption[]): boolean {
+  return (
+    options.length === 3 &&
+    options[0] === TCP_NOP &&
+    options[1] === TCP_NOP &&
+    options[2]!.kind === 'timestamps'
+  );
+}
+
 /** Encoded length of a list, before padding to a multiple of 4. */
 export function tcpOptionsLength(options: readonly TcpOption[]): number {
+  if (isNopNopTimestamps(options)) return 2 + TCPOLEN_TIMESTAMP;
   let n = 0;
   for (let k = 0; k < options.length; k++) n += tcpOptionLength(options[k]!);
   return n;
@@ -251,6 +295,16 @@ export function emitTcpOptions(
   out: Uint8Array,
   offset: number,
 ): number {
+  if (isNopNopTimestamps(options)) {
+    const ts = options[2] as Extract<TcpOption, { kind: 'timestamps' }>;
+    out[offset] = TCPOPT_NOP;
+    out[offset + 1] = TCPOPT_NOP;
+    out[offset + 2] = TCPOPT_TIMESTAMP;
+    out[offset + 3] = TCPOLEN_TIMESTAMP;
+    put32(out, offset + 4, ts.tsVal);
+    put32(out, offset + 8, ts.tsEcr);
+    return offset + 2 + TCPOLEN_TIMESTAMP;
+  }
   let i = offset;
   for (let k = 0; k < options.length; k++) {
     const opt = options[k]!;

@@ -12,7 +12,7 @@ import { readCapture } from '../../src/capture/pcap.js';
 import { defaultTcpdumpOptions, TcpdumpPrinter } from '../../src/capture/print/index.js';
 import { LINKTYPE_ETHERNET } from '../../src/capture/record.js';
 import type { Host } from '../../src/host/host.js';
-import type { IcmpErrorReport, InboundPacket, ProtocolHandler } from '../../src/host/protocol.js';
+import type { IcmpErrorReport, InboundDatagram, ProtocolHandler } from '../../src/host/protocol.js';
 import type { TapPacket } from '../../src/host/tap.js';
 import type { LinkProperties } from '../../src/sim/link.js';
 import { Network } from '../../src/sim/network.js';
@@ -134,11 +134,12 @@ export function ipv4(
  * and the ICMP errors it is handed.
  */
 export class FakeTransport implements ProtocolHandler {
-  readonly received: { time: Time; packet: ReceivedIpv4Packet; skb: InboundPacket }[] = [];
+  /** What it was handed (the skb itself is the IP layer's, reused once the call returns). */
+  readonly received: { time: Time; packet: ReceivedIpv4Packet }[] = [];
   readonly errors: { time: Time; report: IcmpErrorReport; quoted: IcmpQuote }[] = [];
 
-  receive(now: Time, packet: ReceivedIpv4Packet, _iface: unknown, skb: InboundPacket): void {
-    this.received.push({ time: now, packet, skb });
+  receive(now: Time, skb: InboundDatagram): void {
+    this.received.push({ time: now, packet: skb.ip });
   }
 
   error(now: Time, report: IcmpErrorReport, quoted: IcmpQuote): void {

@@ -597,6 +597,107 @@ describe('Timer', () => {
     expect(q.size).toBe(0);
   });
 
+  test('a compaction of cancelled events leaves timers in place to move and clear', () => {
+    // 1000 plain events, then three timers; cancelling 900 events rebuilds the
+    // heap (COMPACT_MIN_CANCELLED), after which the timers are re-armed
+    // earlier, cleared and armed again: they must still be found where they are.
+    const q = new EventQueue();
+    const log: string[] = [];
+    const handles: EventHandle[] = [];
+    for (let i = 0; i < 1000; i++) handles.push(q.schedule(1000 + i, () => log.push(`e${i}`)));
+    const timers = [0, 1, 2].map((k) => q.timer(() => log.push(`t${k}`)));
+    for (let k = 0; k < 3; k++) timers[k]!.set(5000 + k);
+    for (let i = 0; i < 1000; i++) if (i % 10 !== 0) handles[i]!.cancel();
+    expect(q.heapSize).toBeLessThanOrEqual(2 * q.size + COMPACT_MIN_CANCELLED);
+    expect(q.size).toBe(103);
+    timers[2]!.set(1005); // earlier: moves up, runs after e0 (1000), before e10 (1010)
+    timers[1]!.clear();
+    timers[0]!.set(1500); // earlier than 5000
+    timers[1]!.set(1000); // armed again at 1000: after e0, which was scheduled first
+    q.runUntilIdle();
+    const expected = ['e0', 't1', 't2'];
+    for (let i = 10; i < 1000; i += 10) {
+      expected.push(`e${i}`);
+      // e500 is due at 1500 too, and was scheduled before t0 was re-armed.
+      if (i === 500) expected.push('t0');
+    }
+    expect(log).toEqual(expected);
+  });
+
+  test('model check: timers set, re-set and cleared among events run as cancel + schedule would (seeded)', () => {
+    // Three timers and plain events; each arming of a timer is, in the model,
+    // the cancellation of its previous event and a new event (time, seq). A
+    // timer leaves no dead entry in the heap: until a plain event is cancelled
+    // (lazily), the heap holds exactly what is waiting.
+    const step = fc.oneof(
+      fc.record({
+        op: fc.constant('set' as const),
+        timer: fc.integer({ min: 0, max: 2 }),
+        delay: fc.integer({ min: 0, max: 30 }),
+      }),
+      fc.record({ op: fc.constant('clear' as const), timer: fc.integer({ min: 0, max: 2 }) }),
+      fc.record({ op: fc.constant('event' as const), delay: fc.integer({ min: 0, max: 30 }) }),
+      fc.record({ op: fc.constant('cancel' as const), pick: fc.nat() }),
+      fc.record({ op: fc.constant('run' as const), span: fc.integer({ min: 0, max: 12 }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 200 }), (steps) => {
+        const q = new EventQueue();
+        const ran: string[] = [];
+        const model: { time: number; seq: number; name: string }[] = [];
+        const expected: string[] = [];
+        let seqNo = 0;
+        let events = 0;
+        let plainCancels = 0;
+        const handles: EventHandle[] = [];
+        const timers = [0, 1, 2].map((k) => q.timer(() => ran.push(`t${k}`)));
+        const unmodel = (name: string) => {
+          const i = model.findIndex((m) => m.name === name);
+          if (i >= 0) model.splice(i, 1);
+        };
+        for (const st of steps) {
+          if (st.op === 'set') {
+            unmodel(`t${st.timer}`);
+            model.push({ time: q.now + st.delay, seq: seqNo++, name: `t${st.timer}` });
+            timers[st.timer]!.set(q.now + st.delay);
+          } else if (st.op === 'clear') {
+            const armed = model.some((m) => m.name === `t${st.timer}`);
+            unmodel(`t${st.timer}`);
+            expect(timers[st.timer]!.clear()).toBe(armed);
+          } else if (st.op === 'event') {
+            const name = `e${events++}`;
+            model.push({ time: q.now + st.delay, seq: seqNo++, name });
+            handles.push(q.schedule(q.now + st.delay, () => ran.push(name)));
+          } else if (st.op === 'cancel') {
+            if (handles.length === 0) continue;
+            const i = st.pick % handles.length;
+            const pending = model.some((m) => m.name === `e${i}`);
+            unmodel(`e${i}`);
+            expect(handles[i]!.cancel()).toBe(pending);
+            if (pending) plainCancels++;
+          } else {
+            const until = q.now + st.span;
+            q.runUntil(until);
+            model.sort((x, y) => x.time - y.time || x.seq - y.seq);
+            while (model.length > 0 && model[0]!.time <= until) expected.push(model.shift()!.name);
+            expect(ran).toEqual(expected);
+          }
+          expect(q.size).toBe(model.length);
+          if (plainCancels === 0) expect(q.heapSize).toBe(model.length);
+          else expect(q.heapSize).toBeLessThanOrEqual(2 * q.size + COMPACT_MIN_CANCELLED);
+          for (let k = 0; k < 3; k++) {
+            expect(timers[k]!.deadline).toBe(model.find((m) => m.name === `t${k}`)?.time);
+          }
+        }
+        q.runUntilIdle();
+        model.sort((x, y) => x.time - y.time || x.seq - y.seq);
+        expect(ran).toEqual([...expected, ...model.map((m) => m.name)]);
+        expect(q.heapSize).toBe(0);
+      }),
+      { seed: 5, numRuns: 400 },
+    );
+  });
+
   test('misuse throws RangeError', () => {
     const q = new EventQueue();
     q.runUntil(5);

@@ -290,6 +290,39 @@ describe('changing properties while running', () => {
     expect(a.stats.dropped.loss).toBe(5);
   });
 
+  test('a shorter delay set while frames are on their way does not let later frames overtake them', () => {
+    // Frame 0 leaves at 0 with 10 ms of delay; the delay is cut to 1 ms, and
+    // frame 1, sent at 1 ms, would arrive at 2 ms: it waits for frame 0 (FIFO).
+    const { events, link, a, atB } = pair({ delay: ms(10) });
+    a.send(frame(0));
+    events.schedule(ms(1), () => {
+      link.configure({ delay: ms(1) });
+      a.send(frame(1));
+    });
+    events.schedule(ms(20), () => a.send(frame(2)));
+    events.runUntilIdle();
+    expect(atB.arrivals.map((x) => [x.id, x.time])).toEqual([
+      [0, ms(10)],
+      [1, ms(10)],
+      [2, ms(21)],
+    ]);
+  });
+
+  test('faults turned on and off again: the fault-free link times frames as before', () => {
+    const { events, link, a, atB } = pair({ delay: ms(2) });
+    a.send(frame(0));
+    link.configure({ jitter: ms(1), duplicate: 0.5 });
+    events.schedule(ms(1), () => {
+      link.configure({ jitter: 0, duplicate: 0 });
+      a.send(frame(1));
+    });
+    events.runUntilIdle();
+    expect(atB.arrivals.map((x) => [x.id, x.time])).toEqual([
+      [0, ms(2)],
+      [1, ms(3)],
+    ]);
+  });
+
   test('link.configure changes every direction and endpoints attached later', () => {
     const { link, a, b } = pair();
     link.configure({ delay: ms(7) });

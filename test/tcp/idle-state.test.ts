@@ -30,7 +30,7 @@ describe('an idle ESTABLISHED connection', () => {
     expect(c.cubic).toBeUndefined();
     expect(c.overrides).toBeUndefined();
     // Frozen: a push that bypassed queueRtx would fail, not reach every connection.
-    expect(() => NO_TX_SEGMENTS.push(c.rtxQueue[0]!)).toThrow(TypeError);
+    expect(() => NO_TX_SEGMENTS.push(c.rtxQueue.head!)).toThrow(TypeError);
   });
 
   test('the first data makes its queues; once it is acknowledged they are the shared ones again', () => {

@@ -7,11 +7,14 @@
  * modelled as a link with 15 µs of delay, as the captures show.
  */
 
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { ms, s, type Time, us } from '../../src/sim/time.js';
 import type { Connection } from '../../src/tcp/connection.js';
 import { TRACE_KERNEL_TCP_SYSCTL, tcpSysctl } from '../../src/tcp/sysctl.js';
 import { ipv4Address } from '../../src/wire/address.js';
+import { TRACES_DIR } from '../shared.js';
 import { bytes } from './harness.js';
 import { type Captured, Sim, type SimHost } from './netsim.js';
 import { captureLines, normalize, readTrace } from './trace-compare.js';
@@ -41,6 +44,25 @@ function connect(l: Lab): Connection {
 /** Telnet's source port is ephemeral in the traces: compare without ports. */
 function withoutPorts(lines: string[]): string[] {
   return lines.map((x) => x.replace(/\.\d+ > /, ' > ').replace(/\.\d+: /, ': '));
+}
+
+/**
+ * Header prediction's counters and TCPPureAcks (tcp_rcv_established, tcp_ack)
+ * on both hosts, as the trace's nstat-client.txt and nstat-server.txt have them.
+ */
+function ackCounters(l: Lab, experiment?: string) {
+  const names = ['TcpExtTCPHPHits', 'TcpExtTCPHPAcks', 'TcpExtTCPPureAcks'] as const;
+  if (experiment === undefined) {
+    return {
+      client: names.map((n) => l.client.net.counters[n]),
+      server: names.map((n) => l.server.net.counters[n]),
+    };
+  }
+  const read = (file: string) => {
+    const text = readFileSync(join(TRACES_DIR, experiment, file), 'utf8');
+    return names.map((n) => Number(new RegExp(`^${n}\\s+(\\d+)`, 'm').exec(text)![1]));
+  };
+  return { client: read('nstat-client.txt'), server: read('nstat-server.txt') };
 }
 
 /** Times (s, relative to the first segment) of the captured segments. */
@@ -136,6 +158,12 @@ describe('data-exchange: typing into telnet', () => {
     expect(withoutPorts(normalize(captureLines(l.sim.captured)))).toEqual(
       withoutPorts(normalize(readTrace('data-exchange/telnet'))),
     );
+    // The client predicts nothing until the first scaled window (the ACK of
+    // "hello", a pure ACK); the echo of the second line is a hit whose ACK is
+    // predicted. The server's sockets hold no memory when each line comes (a
+    // header-prediction miss, "goto step5"); the client's ACKs of the echoes
+    // are predicted; the first and last ACKs are the handshake's and LAST_ACK's.
+    expect(ackCounters(l)).toEqual(ackCounters(l, 'data-exchange/nc'));
   });
 });
 
@@ -161,6 +189,7 @@ describe('server-close-first: the server sends a greeting and closes', () => {
     expect(normalize(captureLines(l.sim.captured))).toEqual(
       normalize(readTrace('server-close-first/scripted')),
     );
+    expect(ackCounters(l)).toEqual(ackCounters(l, 'server-close-first/scripted'));
     const t = times(l.sim.captured);
     // Segments 5 and 6: the server's FIN and the client's ACK of it. Trace: 44.1 ms;
     // ato is 40 ms (10 jiffies), and the wheel adds up to one jiffy.
@@ -187,6 +216,7 @@ describe('server-close-first: the server sends a greeting and closes', () => {
     expect(normalize(captureLines(l.sim.captured))).toEqual(
       normalize(readTrace('server-close-first/nc')),
     );
+    expect(ackCounters(l)).toEqual(ackCounters(l, 'server-close-first/nc'));
     expect(c.transitions.map((x) => x.to)).toEqual([
       'SYN_SENT',
       'ESTABLISHED',
@@ -219,6 +249,7 @@ describe('server-close-first: the server sends a greeting and closes', () => {
     expect(normalize(captureLines(l.sim.captured))).toEqual(
       normalize(readTrace('server-close-first/scripted-delay300')),
     );
+    expect(ackCounters(l)).toEqual(ackCounters(l, 'server-close-first/scripted-delay300'));
     // Trace: the server's FIN_WAIT1 lasted 0.65 s: 600 ms there and back, and ~44 ms of delayed ACK.
     const fw1 = server!.transitions.find((x) => x.to === 'FIN_WAIT1')!;
     const fw2 = server!.transitions.find((x) => x.to === 'FIN_WAIT2')!;
@@ -240,6 +271,7 @@ describe('server-close-first: the server sends a greeting and closes', () => {
     expect(withoutPorts(normalize(captureLines(l.sim.captured)))).toEqual(
       withoutPorts(normalize(readTrace('server-close-first/telnet'))),
     );
+    expect(ackCounters(l)).toEqual(ackCounters(l, 'server-close-first/telnet'));
   });
 });
 

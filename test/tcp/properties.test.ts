@@ -295,12 +295,12 @@ function checkInvariants(c: Connection, now: Time): void {
   expect(c.selectiveAcks.length).toBeLessThanOrEqual(4);
   expect(c.rtxQueue.length).toBeLessThanOrEqual(Math.ceil(seqDiff(c.sndNxt, c.sndUna) + 2));
   for (let i = 1; i < c.rtxQueue.length; i++)
-    expect(c.rtxQueue[i]!.seq).toBe(c.rtxQueue[i - 1]!.end);
+    expect(c.rtxQueue.at(i).seq).toBe(c.rtxQueue.at(i - 1).end);
   expect(c.lostOut).toBeGreaterThanOrEqual(0);
   expect(c.retransOut).toBeGreaterThanOrEqual(0);
   expect(c.sackedOut).toBeGreaterThanOrEqual(0);
   // The scoreboard's counts are its marks (tcp_verify_left_out).
-  const q = c.rtxQueue;
+  const q = c.rtxQueue.toArray();
   expect(c.lostOut).toBe(q.filter((x) => x.lost).length);
   expect(c.retransOut).toBe(q.filter((x) => x.retrans).length);
   if (c.sackOk) expect(c.sackedOut).toBe(q.filter((x) => x.sacked).length);

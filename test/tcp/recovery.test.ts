@@ -89,7 +89,14 @@ describe('SACK scoreboard (tcp_sacktag_write_queue)', () => {
       ],
     };
     t.send(ms(1010), half);
-    expect(t.c.rtxQueue.map((x) => x.sacked)).toEqual([false, true, false, false, false, false]);
+    expect(t.c.rtxQueue.toArray().map((x) => x.sacked)).toEqual([
+      false,
+      true,
+      false,
+      false,
+      false,
+      false,
+    ]);
     expect(t.c.sackedOut).toBe(1);
     expect(t.c.caState).toBe('Disorder');
   });

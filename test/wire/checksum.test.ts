@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { internetChecksum, sumWords, transportChecksum } from '../../src/wire/checksum.js';
+import {
+  finishChecksum,
+  internetChecksum,
+  sumWords,
+  transportChecksum,
+} from '../../src/wire/checksum.js';
 
 function hex(s: string): Uint8Array {
   return Uint8Array.from(
@@ -10,6 +15,29 @@ function hex(s: string): Uint8Array {
       .map((b) => Number.parseInt(b, 16)),
   );
 }
+
+describe('finishChecksum', () => {
+  /** RFC 1071 4.1's fold ("while (sum>>16) sum = (sum & 0xffff) + (sum >> 16)"), by division. */
+  function reference(sum: number): number {
+    while (sum > 0xffff) sum = (sum % 0x10000) + Math.floor(sum / 0x10000);
+    return ~sum & 0xffff;
+  }
+
+  test('folds every sum as RFC 1071 does, across the 2^16 and 2^32 boundaries (seeded)', () => {
+    const edges = [0, 1, 0xfffe, 0xffff, 0x10000, 0x1fffe, 0xffffffff, 0x100000000, 2 ** 53 - 1];
+    for (const e of edges) expect(finishChecksum(e)).toBe(reference(e));
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.integer({ min: 0, max: 0xffffffff }),
+          fc.integer({ min: 0xffffffff, max: Number.MAX_SAFE_INTEGER }),
+        ),
+        (sum) => finishChecksum(sum) === reference(sum),
+      ),
+      { seed: 9, numRuns: 20_000 },
+    );
+  });
+});
 
 describe('the Internet checksum (RFC 1071)', () => {
   // A SYN from the normal-handshake trace: IPv4 header, then TCP with options.

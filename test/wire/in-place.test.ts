@@ -5,9 +5,11 @@
  * readTcpOptionsLinux as parseTcpOptions(…, 'linux').
  */
 
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import {
   ACK,
+  buildIpv4,
   buildTcp,
   decodeIpv4InPlace,
   decodeTcpIn,
@@ -51,23 +53,54 @@ function placed(bytes: Uint8Array, at: number, pad: number): Uint8Array {
 }
 
 describe('decodeIpv4InPlace', () => {
+  /** Every field parseIpv4 gives, read from the in-place decode (whose fields are getters). */
+  function expectSameFields(datagram: Uint8Array, frame: Uint8Array, at: number): void {
+    const general = parseIpv4(datagram);
+    if (!general.ok) throw new Error('fixture');
+    const v = new Ipv4View(frame, at);
+    const inPlace = decodeIpv4InPlace(v, sumWords(frame, at, at + v.headerLength));
+    // The view is not kept: re-pointing it changes nothing.
+    v.bytes = new Uint8Array(60);
+    v.at = 0;
+    const { payload, options, ...fields } = general.value;
+    const read = Object.fromEntries(
+      Object.keys(fields).map((k) => [k, inPlace[k as keyof typeof fields]]),
+    );
+    expect(read).toEqual(fields);
+    expect([...inPlace.options]).toEqual([...options]);
+    expect([...inPlace.payload]).toEqual([...payload]);
+    // Made once.
+    expect(inPlace.payload).toBe(inPlace.payload);
+  }
+
   test.each([SYN_FRAME, ACK_FRAME, DATA])(
     '$name: every field of parseIpv4, payload included',
     (f) => {
       // Ethernet padding after the datagram is not part of it.
       const frame = placed(fromHex(f.hex).subarray(ETH), ETH, 6);
-      const datagram = fromHex(f.hex).subarray(ETH);
-      const general = parseIpv4(datagram);
-      if (!general.ok) throw new Error('fixture');
-      const v = new Ipv4View(frame, ETH);
-      const inPlace = decodeIpv4InPlace(v, sumWords(frame, ETH, ETH + v.headerLength));
-      const { payload, ...fields } = general.value;
-      expect({ ...inPlace }).toEqual(fields);
-      expect([...inPlace.payload]).toEqual([...payload]);
-      // Made once.
-      expect(inPlace.payload).toBe(inPlace.payload);
+      expectSameFields(fromHex(f.hex).subarray(ETH), frame, ETH);
     },
   );
+
+  test('a header with options, DF, a reserved flag, ECN and a wrong checksum', () => {
+    const datagram = buildIpv4({
+      dscp: 46,
+      ecn: 3,
+      id: 0xbeef,
+      reservedFlag: true,
+      dontFragment: true,
+      moreFragments: false,
+      fragmentOffset: 0,
+      ttl: 3,
+      protocol: IPPROTO_TCP,
+      src: 0xc0a80015,
+      dst: 0xc0a80016,
+      options: new Uint8Array([1, 1, 1, 0]),
+      payload: new Uint8Array([9, 8, 7]),
+    });
+    datagram[10]! ^= 0x40;
+    expectSameFields(datagram, placed(datagram, ETH, 6), ETH);
+  });
 });
 
 describe('parseTcpIn and decodeTcpIn', () => {
@@ -151,5 +184,44 @@ describe('parseTcpIn and decodeTcpIn', () => {
     expect(readTcpOptionsLinux(malformed, 0, 4)).toEqual(linux.ok ? linux.value : null);
     expect(parseTcpOptions(malformed, 0, 4).ok).toBe(false);
     expect(readTcpOptionsLinux(malformed, 0, 0)).toEqual([]);
+  });
+});
+
+describe('nop, nop, TS lists handed out again', () => {
+  test('any run of timestamp pairs decodes to exactly those values (seeded)', () => {
+    // A few pairs, repeated and interleaved as the two directions of
+    // connections are: each decode must give its own segment's values, the
+    // same list again only when the values are equal.
+    const pair = fc.constantFrom<[number, number]>(
+      [1, 2],
+      [2, 1],
+      [1, 3],
+      [0xffffffff, 0],
+      [0, 0xffffffff],
+    );
+    fc.assert(
+      fc.property(fc.array(pair, { maxLength: 40 }), (pairs) => {
+        const seen: { tsVal: number; tsEcr: number; list: readonly unknown[] }[] = [];
+        for (const [tsVal, tsEcr] of pairs) {
+          const bytes = new Uint8Array([1, 1, 8, 10, 0, 0, 0, 0, 0, 0, 0, 0]);
+          new DataView(bytes.buffer).setUint32(4, tsVal);
+          new DataView(bytes.buffer).setUint32(8, tsEcr);
+          const list = readTcpOptionsLinux(bytes, 0, 12);
+          expect(list).toEqual([
+            { kind: 'nop' },
+            { kind: 'nop' },
+            { kind: 'timestamps', tsVal, tsEcr },
+          ]);
+          const strict = parseTcpOptions(bytes, 0, 12);
+          expect(strict.ok && strict.value).toEqual(list);
+          seen.push({ tsVal, tsEcr, list });
+        }
+        // Lists handed out earlier still hold their own values.
+        for (const s of seen) {
+          expect(s.list[2]).toEqual({ kind: 'timestamps', tsVal: s.tsVal, tsEcr: s.tsEcr });
+        }
+      }),
+      { seed: 3, numRuns: 200 },
+    );
   });
 });

@@ -126,6 +126,23 @@ describe('options', () => {
     expect(r.ok && r.value.options.at(-1)).toEqual({ kind: 'eol', padding: new Uint8Array(0) });
   });
 
+  test('[nop, nop, TS] with the shared TCP_NOP (written without a walk) gives the bytes the walk gives', () => {
+    const ts: TcpOption = { kind: 'timestamps', tsVal: 0xfedcba98, tsEcr: 0x01020304 };
+    const fast = { ...SEG, flags: ACK, options: [TCP_NOP, TCP_NOP, ts] };
+    const walked = { ...fast, options: [{ kind: 'nop' }, { kind: 'nop' }, ts] as TcpOption[] };
+    expect(tcpHeaderLength(fast)).toBe(32);
+    const wire = buildTcp(fast, tcpPseudoHeader(1, 2, fast));
+    expect(Array.from(wire)).toEqual(Array.from(buildTcp(walked, tcpPseudoHeader(1, 2, walked))));
+    expect(Array.from(wire.subarray(20, 32))).toEqual([
+      1, 1, 8, 10, 0xfe, 0xdc, 0xba, 0x98, 1, 2, 3, 4,
+    ]);
+    // Not the layout: a different list is walked as usual.
+    const other = { ...fast, options: [TCP_NOP, ts, TCP_NOP] };
+    expect(Array.from(buildTcp(other, tcpPseudoHeader(1, 2, other)).subarray(20, 32))).toEqual([
+      1, 8, 10, 0xfe, 0xdc, 0xba, 0x98, 1, 2, 3, 4, 1,
+    ]);
+  });
+
   test('an EOL keeps whatever follows it up to the data offset', () => {
     const seg = {
       ...SEG,
