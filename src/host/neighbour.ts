@@ -367,16 +367,25 @@ export class NeighbourTable {
 
   /**
    * output()'s first steps for a packet not built yet: the periodic work and the
-   * confirmation, then whether the entry is connected. True: the caller sends
-   * the packet to `n.ha` itself, as `transmit` would (nothing else to do, nothing
-   * queued); false: it hands the packet to output(), whose repeated first steps
-   * change nothing.
+   * confirmation, then whether the packet goes out at once. True: the caller
+   * sends the packet to `n.ha` itself, as `transmit` would (nothing else to do,
+   * nothing queued); false: it hands the packet to output(), whose repeated
+   * first steps change nothing. At once means a connected entry, or one in
+   * DELAY or PROBE, which __neigh_event_send lets through after noting the use
+   * (as #eventSend does, #send's way for them): a TCP peer's entry is in DELAY
+   * for a few seconds every reachable time, and its segments then went the long way.
    */
   outputConnected(now: Time, n: Neighbour, confirm: boolean): boolean {
     const j = jiffies(now);
     this.#advance(j);
     if (confirm) n.confirmed = j;
-    return nudConnected(n.state);
+    const state = n.state;
+    if (nudConnected(state)) return true;
+    if (state === 'DELAY' || state === 'PROBE') {
+      n.used = j;
+      return true;
+    }
+    return false;
   }
 
   #send(now: Time, n: Neighbour, pkt: NeighbourPacket): void {

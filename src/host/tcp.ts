@@ -248,6 +248,23 @@ function tupleHash(localAddr: number, localPort: number, remoteAddr: number, rem
   return (h ^ (h >>> 16)) >>> 0;
 }
 
+/**
+ * A deadline, or `now` if it has passed: Math.max(d, now) without making a
+ * new number. Instants past 2^31 ns are boxed; this hands on the box one of
+ * them came in (Math.max's result is a fresh double, boxed again for the timer).
+ */
+function notBefore(d: Time, now: Time): Time {
+  return d < now ? now : d;
+}
+
+/** One round of #portHash's mix: `v` folded into `h`. */
+function portHashMix(h: number, v: number): number {
+  let x = Math.imul(h ^ (v >>> 0), 0x85ebca6b);
+  x ^= x >>> 13;
+  x = Math.imul(x, 0xc2b2ae35);
+  return x ^ (x >>> 16);
+}
+
 /** Buckets a connection table starts with; it doubles past one sock per bucket. */
 const CONN_TABLE_MIN_BUCKETS = 64;
 
@@ -408,6 +425,8 @@ export class HostTcp implements ProtocolHandler {
   readonly #listeners = new Map<number, TcpListenSock[]>();
   readonly #owners = new Set<PortOwner>();
   readonly #twTimer: Timer;
+  /** The timewait sock #hashConnect's port takes over, if any, until connect() reads it. */
+  #hashConnectTw: TimeWaitSock | undefined = undefined;
 
   constructor(host: Host) {
     this.host = host;
@@ -518,9 +537,9 @@ export class HostTcp implements ProtocolHandler {
     this.#owners.delete(owner);
   }
 
-  #portRange(): [number, number] {
-    const [low, high] = this.host.sysctl.ints('net.ipv4.ip_local_port_range');
-    return [low!, high!];
+  /** net.ipv4.ip_local_port_range, [low, high] (read where it is kept: no pair made per connect). */
+  #portRange(): readonly number[] {
+    return this.host.sysctl.ints('net.ipv4.ip_local_port_range');
   }
 
   /**
@@ -529,7 +548,9 @@ export class HostTcp implements ProtocolHandler {
    * opposite choice" of __inet_hash_connect, so that connect() keeps the other half).
    */
   #findOpenPort(addr: Ipv4Address, reuseAddr: boolean): number | undefined {
-    const [low, high] = this.#portRange();
+    const range = this.#portRange();
+    const low = range[0]!;
+    const high = range[1]!;
     const remaining = high - low + 1;
     let offset = Math.floor((this.#portRandom.uint32() * remaining) / 0x1_0000_0000);
     offset |= 1;
@@ -550,17 +571,15 @@ export class HostTcp implements ProtocolHandler {
    * range's low parity first (even ports with the default 32768-60999: every
    * telnet port of linux-traces is even), skips ports bound by bind(), and
    * takes a port whose 4-tuple is free, or held by a timewait sock that
-   * tcp_tw_reuse lets it take (tcp_twsk_unique; returned in `tw`, for the
-   * caller to recycle). The slot then moves on by the ports tried plus 2, at
+   * tcp_tw_reuse lets it take (tcp_twsk_unique; left in `#hashConnectTw`
+   * for the caller to recycle: no result object per connect). The slot then moves on by the ports tried plus 2, at
    * least a random 0-7 pairs, so the next connection to the same destination
    * starts elsewhere.
    */
-  #hashConnect(
-    src: Ipv4Address,
-    dst: Ipv4Address,
-    dport: number,
-  ): { port: number; tw: TimeWaitSock | undefined } | undefined {
-    const [low, high] = this.#portRange();
+  #hashConnect(src: Ipv4Address, dst: Ipv4Address, dport: number): number | undefined {
+    const range = this.#portRange();
+    const low = range[0]!;
+    const high = range[1]!;
     let remaining = high - low + 1;
     if (remaining > 1) remaining &= ~1;
     const portOffset = this.#portHash(src, dst, dport);
@@ -576,7 +595,8 @@ export class HostTcp implements ProtocolHandler {
         if (free !== false) {
           const step = Math.max(i, this.#portRandom.int(0, 7) * 2);
           this.#perturb.set(index, (perturb + step + 2) >>> 0);
-          return { port: p, tw: free === true ? undefined : free };
+          this.#hashConnectTw = free === true ? undefined : free;
+          return p;
         }
       }
       offset++;
@@ -606,13 +626,8 @@ export class HostTcp implements ProtocolHandler {
 
   /** A 32-bit keyed mix standing in for siphash (secure_ipv4_port_ephemeral). */
   #portHash(src: number, dst: number, dport: number): number {
-    let h = this.#portSecret ^ 0x9e3779b9;
-    for (const v of [src, dst, dport]) {
-      h = Math.imul(h ^ (v >>> 0), 0x85ebca6b);
-      h ^= h >>> 13;
-      h = Math.imul(h, 0xc2b2ae35);
-      h ^= h >>> 16;
-    }
+    // The three values mixed in one after the other (no array per connect).
+    const h = portHashMix(portHashMix(portHashMix(this.#portSecret ^ 0x9e3779b9, src), dst), dport);
     return h >>> 0;
   }
 
@@ -641,8 +656,9 @@ export class HostTcp implements ProtocolHandler {
     if (port === 0) {
       const p = this.#hashConnect(src, req.remoteAddr, req.remotePort);
       if (p === undefined) return { ok: false, errno: 'EADDRNOTAVAIL' };
-      port = p.port;
-      tw = p.tw;
+      port = p;
+      tw = this.#hashConnectTw;
+      this.#hashConnectTw = undefined;
     } else {
       // __inet_check_established: the 4-tuple is in use, unless by a timewait
       // sock with timestamps (tcp_twsk_unique without twp).
@@ -775,7 +791,7 @@ export class HostTcp implements ProtocolHandler {
       if (d === undefined) {
         sock.timer.clear();
         if (conn.state === 'CLOSE') this.#conns.delete(sock);
-      } else sock.timer.set(Math.max(d, now));
+      } else sock.timer.set(notBefore(d, now));
     }
     this.#armTimeWait();
   }
@@ -792,14 +808,14 @@ export class HostTcp implements ProtocolHandler {
     }
     const d = listener.nextDeadline();
     if (d === undefined) l.timer.clear();
-    else if (l.timer.deadline !== d) l.timer.set(Math.max(d, this.host.now));
+    else if (l.timer.deadline !== d) l.timer.set(notBefore(d, this.host.now));
   }
 
   /** One timer on the timewait table's earliest deadline. */
   #armTimeWait(): void {
     const d = this.net.timeWait.nextDeadline();
     if (d === undefined) this.#twTimer.clear();
-    else this.#twTimer.set(Math.max(d, this.host.now));
+    else this.#twTimer.set(notBefore(d, this.host.now));
   }
 
   /**

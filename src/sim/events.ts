@@ -75,6 +75,9 @@ export const DEFAULT_MAX_EVENTS_PER_RUN = 10_000_000;
 /** The heap is compacted only when at least this many cancelled entries are in it. */
 export const COMPACT_MIN_CANCELLED = 64;
 
+/** How many spare timer entries a queue keeps (EventHeap.spareTimerEntries). */
+const SPARE_TIMER_ENTRIES = 64;
+
 export interface EventQueueOptions {
   /** The guard for each run call; default `DEFAULT_MAX_EVENTS_PER_RUN`. */
   readonly maxEventsPerRun?: number;
@@ -116,8 +119,8 @@ class Entry implements EventHandle {
   index = -1;
   action: EntryAction | null;
   readonly heap: EventHeap;
-  /** The timer whose deadline this is, for Timer entries. */
-  readonly timer: Timer | null;
+  /** The timer whose deadline this is, for Timer entries (a spare one changes timers). */
+  timer: Timer | null;
 
   constructor(heap: EventHeap, time: Time, seq: number, action: EntryAction, timer: Timer | null) {
     this.heap = heap;
@@ -153,13 +156,31 @@ function before(a: Entry, b: Entry): boolean {
  * cancelled entries.
  */
 class EventHeap {
-  now: Time = 0;
+  /**
+   * The current instant. Declared without a value on purpose (a speed matter):
+   * the field starts as undefined, so V8 keeps it tagged, and `now = e.time`
+   * stores the entry's boxed instant as it is, which every reader of `now` then
+   * shares. A field that started as a number would hold a raw double, and each
+   * read of it past 2^31 ns (2.1 s) outside inlined code would box it anew.
+   */
+  now: Time;
   nextSeq = 0;
   readonly entries: Entry[] = [];
   /** Entries in `entries` whose action is null (cancelled, waiting to be discarded). */
   cancelled = 0;
   /** Events waiting in lanes behind their lane's head (which is in `entries`). */
   laned = 0;
+  /**
+   * Timer entries no timer holds any more (fired or cleared), for the next timer
+   * armed: most connections arm and clear their timer a few times per
+   * exchange. Nothing outside this module sees a timer's entry, so a spare one
+   * is never still in anyone's hands. At most SPARE_TIMER_ENTRIES.
+   */
+  readonly spareTimerEntries: Entry[] = [];
+
+  constructor() {
+    this.now = 0;
+  }
 
   get live(): number {
     return this.entries.length - this.cancelled + this.laned;
@@ -476,6 +497,7 @@ export class Timer {
   static readonly #fire: EntryAction = (now, entry) => {
     const timer = entry.timer!;
     timer.#entry = null;
+    timer.#spare(entry);
     const action = timer.#action;
     if (typeof action === 'function') action(now);
     else action.onTimer(now);
@@ -514,7 +536,18 @@ export class Timer {
       }
       return;
     }
-    const fresh = new Entry(heap, at, seq, Timer.#fire, this);
+    const spare = heap.spareTimerEntries.pop();
+    let fresh: Entry;
+    if (spare === undefined) fresh = new Entry(heap, at, seq, Timer.#fire, this);
+    else {
+      // As the constructor sets them (`index` is already -1, out of the heap).
+      fresh = spare;
+      fresh.time = at;
+      fresh.seq = seq;
+      fresh.due = at;
+      fresh.dueSeq = seq;
+      fresh.timer = this;
+    }
     this.#entry = fresh;
     heap.push(fresh);
   }
@@ -535,7 +568,17 @@ export class Timer {
     if (e === null) return false;
     this.#entry = null;
     this.#heap.remove(e);
+    this.#spare(e);
     return true;
+  }
+
+  /** Keeps `e`, which left the heap and this timer, for the next timer armed. */
+  #spare(e: Entry): void {
+    const spare = this.#heap.spareTimerEntries;
+    if (spare.length < SPARE_TIMER_ENTRIES) {
+      e.timer = null;
+      spare.push(e);
+    }
   }
 }
 
@@ -559,8 +602,12 @@ export class EventLane<T> {
   /**
    * The events waiting, `[#head, #tail)` of three parallel arrays. A lane that
    * empties keeps its arrays (it fills again at once, event after event).
+   * `#times` starts with a placeholder that is not a number (overwritten by the
+   * first event) so that V8 makes it an array of tagged values, not of raw
+   * doubles: an instant is then kept in the box it was scheduled with, which
+   * the head's entry takes as it is, instead of being boxed anew for it.
    */
-  readonly #times: Time[] = [];
+  readonly #times: (Time | undefined)[] = [undefined];
   readonly #seqs: number[] = [];
   readonly #values: (T | undefined)[] = [];
   #head = 0;
@@ -585,7 +632,7 @@ export class EventLane<T> {
     checkInstant('EventLane.schedule', at, heap.now);
     const n = this.#tail;
     const empty = n === this.#head;
-    if (!empty && at < this.#times[n - 1]!) {
+    if (!empty && at < (this.#times[n - 1] as Time)) {
       // Out of order: an event of its own.
       const handler = this.#handler;
       this.#queue.schedule(at, (now) => handler(value, now));
@@ -603,7 +650,7 @@ export class EventLane<T> {
   #pushHead(): void {
     const e = this.#entry;
     const i = this.#head;
-    e.time = e.due = this.#times[i]!;
+    e.time = e.due = this.#times[i] as Time;
     e.seq = e.dueSeq = this.#seqs[i]!;
     this.#heap.push(e);
   }

@@ -119,9 +119,15 @@ export interface LinkStats {
 }
 
 /** What a transmitter keeps per receiver. */
-interface Receiver {
+class Receiver {
+  /** Declared without a value on purpose: see LinkEndpoint's `#busyUntil`. */
   lastArrival: Time;
   readonly lane: EventLane<Uint8Array>;
+
+  constructor(lane: EventLane<Uint8Array>) {
+    this.lastArrival = 0;
+    this.lane = lane;
+  }
 }
 
 /** Receives the frames that arrive at an endpoint. */
@@ -296,11 +302,22 @@ export class LinkEndpoint {
   readonly #stats = emptyStats();
 
   // The transmitter: busy until `#busyUntil`; frames that must wait are in a
-  // FIFO of (instant serialization starts, length), from `#waitHead` on.
-  #busyUntil: Time = 0;
+  // FIFO of (instant serialization starts, length), `[#waitHead, #waitTail)`. An
+  // empty FIFO keeps its arrays: emptying one by `length = 0` dropped its
+  // storage, which the next waiting frame made anew (most bursts are short).
+  /**
+   * Declared without a value on purpose (a speed matter, as `lastArrival`): the
+   * field starts as undefined, so V8 keeps it tagged and it holds the boxed
+   * instant it is given (past 2^31 ns every instant is boxed), which is handed on
+   * as it is (to the receiver's lane, the event queue, the receiving host's
+   * `now`) where a field that started as a number would hold a raw double to
+   * be boxed anew at each of them.
+   */
+  #busyUntil: Time;
   readonly #waitStart: Time[] = [];
   readonly #waitLength: number[] = [];
   #waitHead = 0;
+  #waitTail = 0;
   #waitBytes = 0;
 
   /**
@@ -323,6 +340,7 @@ export class LinkEndpoint {
     this.name = name;
     this.#receive = receive;
     this.#props = properties;
+    this.#busyUntil = 0;
     this.#faultFree = isFaultFree(properties);
     const random = medium.random.stream(name);
     this.#lossRandom = random.stream('loss');
@@ -356,7 +374,7 @@ export class LinkEndpoint {
   /** Frames waiting behind the one being serialized, now. */
   get queueLength(): number {
     this.#releaseStarted(this.#medium.events.now);
-    return this.#waitStart.length - this.#waitHead;
+    return this.#waitTail - this.#waitHead;
   }
 
   /** Bytes waiting behind the one being serialized, now. */
@@ -385,18 +403,24 @@ export class LinkEndpoint {
     }
 
     this.#releaseStarted(now);
-    const start = Math.max(now, this.#busyUntil);
+    // Max, min and the sums below hand on an instant as it came when nothing is
+    // added to it (an idle transmitter, an instant link): no new number.
+    const busy = this.#busyUntil;
+    const start = busy > now ? busy : now;
     if (start > now) {
-      const waiting = this.#waitStart.length - this.#waitHead;
+      const waiting = this.#waitTail - this.#waitHead;
       if (waiting >= p.queueLimit || this.#waitBytes + length > p.queueLimitBytes) {
         this.#drop('queue_full', undefined, frame, now);
         return false;
       }
-      this.#waitStart.push(start);
-      this.#waitLength.push(length);
+      const tail = this.#waitTail;
+      this.#waitStart[tail] = start;
+      this.#waitLength[tail] = length;
+      this.#waitTail = tail + 1;
       this.#waitBytes += length;
     }
-    const departure = start + serializationTime(length, p.bandwidth);
+    const serialization = serializationTime(length, p.bandwidth);
+    const departure = serialization === 0 ? start : start + serialization;
     this.#busyUntil = departure;
 
     const endpoints = m.endpoints;
@@ -414,7 +438,9 @@ export class LinkEndpoint {
       // What the general way below does when every probability is zero (none
       // draws) and there is no jitter.
       const r = this.#receiver(to);
-      const arrival = Math.max(departure + p.delay, r.lastArrival);
+      const sent = p.delay === 0 ? departure : departure + p.delay;
+      const last = r.lastArrival;
+      const arrival = sent < last ? last : sent;
       r.lastArrival = arrival;
       r.lane.schedule(arrival, frame);
       return;
@@ -464,7 +490,7 @@ export class LinkEndpoint {
         stats.bytesDelivered += frame.length;
         to.#receive(frame, now);
       });
-      r = { lastArrival: 0, lane };
+      r = new Receiver(lane);
       this.#receivers.set(to, r);
     }
     this.#lastTo = to;
@@ -475,20 +501,20 @@ export class LinkEndpoint {
   /** Forgets waiting frames whose serialization has started by `now`. */
   #releaseStarted(now: Time): void {
     const starts = this.#waitStart;
+    const tail = this.#waitTail;
     let head = this.#waitHead;
-    while (head < starts.length && starts[head]! <= now) {
+    while (head < tail && starts[head]! <= now) {
       this.#waitBytes -= this.#waitLength[head]!;
       head++;
     }
-    if (head === starts.length) {
-      if (head > 0) {
-        starts.length = 0;
-        this.#waitLength.length = 0;
-        head = 0;
-      }
-    } else if (head >= 1024 && head * 2 >= starts.length) {
-      starts.splice(0, head);
-      this.#waitLength.splice(0, head);
+    if (head === tail) {
+      head = 0;
+      this.#waitTail = 0;
+    } else if (head >= 1024 && head * 2 >= tail) {
+      // Most of the arrays is behind the head: move the rest to the front.
+      starts.copyWithin(0, head, tail);
+      this.#waitLength.copyWithin(0, head, tail);
+      this.#waitTail = tail - head;
       head = 0;
     }
     this.#waitHead = head;

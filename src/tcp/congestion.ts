@@ -27,7 +27,12 @@ import { type Seq, seqAdd, seqGt, seqLt } from '../wire/seq.js';
 import { HZ, jiffies, usecsToJiffies } from './clock.js';
 import type { CaState, Connection } from './connection.js';
 import { tcpIsRack, tcpRackMarkLost, tcpRackSkbTimeout } from './rack.js';
-import { tcpForceFastRetransmit, tcpMarkSkbLost, tcpUpdateScoreboard } from './sack.js';
+import {
+  tcpClearSackCache,
+  tcpForceFastRetransmit,
+  tcpMarkSkbLost,
+  tcpUpdateScoreboard,
+} from './sack.js';
 
 /** RFC 6928 initial window (Linux TCP_INIT_CWND). */
 export const TCP_INIT_CWND = 10;
@@ -739,6 +744,7 @@ export function tcpEnterLoss(conn: Connection, now: Time): void {
   if (reneg) {
     conn.net.count('TcpExtTCPSACKReneging');
     conn.sackedOut = 0;
+    tcpClearSackCache(conn);
   } else if (!conn.sackOk) {
     conn.sackedOut = 0;
   }

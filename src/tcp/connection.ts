@@ -208,6 +208,51 @@ function newSockOverrides(): SockOverrides {
   };
 }
 
+/**
+ * What a connection holds only once something out of the ordinary happened,
+ * and reads only then: loss and recovery (PRR, the SACK scoreboard's high
+ * mark and cache, RACK's reordering history, retransmissions counted), a soft
+ * error, an out-of-window ACK, a SYN-ACK timeout, a TIME_WAIT reopened. Made
+ * on the first write of a value other than its default, so that a short or
+ * idle connection neither builds nor keeps it; read and written through
+ * Connection accessors of the same names, which give the default until then
+ * (their meaning is documented there). State read on every segment stays in
+ * fields: an accessor there costs a call where V8 does not inline it.
+ */
+interface RareState {
+  softError: TcpError | undefined;
+  totalRetrans: number;
+  lastOowAckTime: Time | undefined;
+  priorCwnd: number;
+  prrDelivered: number;
+  prrOut: number;
+  highestSack: Seq | undefined;
+  sackCache: SackBlock[];
+  reordSeen: number;
+  rackReoWndPersist: number;
+  rackReoAdjustedAt: Time;
+  numTimeout: number;
+  reopenIsn: Seq | undefined;
+}
+
+function newRareState(): RareState {
+  return {
+    softError: undefined,
+    totalRetrans: 0,
+    lastOowAckTime: undefined,
+    priorCwnd: 0,
+    prrDelivered: 0,
+    prrOut: 0,
+    highestSack: undefined,
+    sackCache: NO_SACK_BLOCKS as SackBlock[],
+    reordSeen: 0,
+    rackReoWndPersist: 0,
+    rackReoAdjustedAt: 0,
+    numTimeout: 0,
+    reopenIsn: undefined,
+  };
+}
+
 /** Linux's congestion-avoidance states (icsk_ca_state). */
 export type CaState = 'Open' | 'Disorder' | 'Recovery' | 'Loss';
 
@@ -232,6 +277,8 @@ export class Connection {
   #transitions: number[] = NO_TRANSITIONS;
   /** How many numbers of `#transitions` are used (two per change). */
   #transitionsUsed = 0;
+  /** The state few connections need, from its first use (RareState). */
+  #rare: RareState | undefined;
   /**
    * The timewait sock this connection became (TIME_WAIT, or an orphaned
    * FIN_WAIT2), while it lives: the connection mirrors its state (timewait.ts).
@@ -240,7 +287,16 @@ export class Connection {
   /** The error not yet taken by the application (Linux sk_err). */
   error: TcpError | undefined;
   /** An error that will be reported if the connection times out (Linux sk_err_soft). */
-  softError: TcpError | undefined;
+  get softError(): TcpError | undefined {
+    const r = this.#rare;
+    return r === undefined ? undefined : r.softError;
+  }
+
+  set softError(v: TcpError | undefined) {
+    const r = this.#rare;
+    if (r !== undefined) r.softError = v;
+    else if (v !== undefined) this.#makeRare().softError = v;
+  }
 
   // RFC 9293 3.3.1 send sequence variables.
   iss: Seq;
@@ -421,7 +477,17 @@ export class Connection {
   retransmits = 0;
   /** When the first retransmission went (the SYN: when it was first sent), in ms (retrans_stamp); undefined when none did. */
   retransStamp: number | undefined;
-  totalRetrans = 0;
+  get totalRetrans(): number {
+    const r = this.#rare;
+    return r === undefined ? 0 : r.totalRetrans;
+  }
+
+  set totalRetrans(v: number) {
+    const r = this.#rare;
+    if (r !== undefined) r.totalRetrans = v;
+    else if (v !== 0) this.#makeRare().totalRetrans = v;
+  }
+
   /** Unanswered zero-window or keepalive probes (icsk_probes_out). */
   probesOut = 0;
   readonly rtt: RttState;
@@ -430,7 +496,16 @@ export class Connection {
   /** When data was last sent (tp->lsndtime). */
   lsndtime: Time = 0;
   /** Last out-of-window duplicate ACK (tp->last_oow_ack_time), per tcp_invalid_ratelimit. */
-  lastOowAckTime: Time | undefined;
+  get lastOowAckTime(): Time | undefined {
+    const r = this.#rare;
+    return r === undefined ? undefined : r.lastOowAckTime;
+  }
+
+  set lastOowAckTime(v: Time | undefined) {
+    const r = this.#rare;
+    if (r !== undefined) r.lastOowAckTime = v;
+    else if (v !== undefined) this.#makeRare().lastOowAckTime = v;
+  }
 
   // Congestion control (Reno/NewReno; congestion.ts).
   cwnd = 10;
@@ -451,9 +526,39 @@ export class Connection {
   sackedOut = 0;
   lostOut = 0;
   retransOut = 0;
-  priorCwnd = 0;
-  prrDelivered = 0;
-  prrOut = 0;
+  get priorCwnd(): number {
+    const r = this.#rare;
+    return r === undefined ? 0 : r.priorCwnd;
+  }
+
+  set priorCwnd(v: number) {
+    const r = this.#rare;
+    if (r !== undefined) r.priorCwnd = v;
+    else if (v !== 0) this.#makeRare().priorCwnd = v;
+  }
+
+  get prrDelivered(): number {
+    const r = this.#rare;
+    return r === undefined ? 0 : r.prrDelivered;
+  }
+
+  set prrDelivered(v: number) {
+    const r = this.#rare;
+    if (r !== undefined) r.prrDelivered = v;
+    else if (v !== 0) this.#makeRare().prrDelivered = v;
+  }
+
+  get prrOut(): number {
+    const r = this.#rare;
+    return r === undefined ? 0 : r.prrOut;
+  }
+
+  set prrOut(v: number) {
+    const r = this.#rare;
+    if (r !== undefined) r.prrOut = v;
+    else if (v !== 0) this.#makeRare().prrOut = v;
+  }
+
   declare isCwndLimited: boolean;
   maxPacketsOut = 0;
   cwndUsageSeq: Seq;
@@ -474,11 +579,48 @@ export class Connection {
 
   // SACK scoreboard (sack.ts) and RACK (rack.ts; RFC 8985).
   /** End of the highest SACKed segment (tcp_highest_sack_seq); undefined when nothing is SACKed. */
-  highestSack: Seq | undefined;
+  get highestSack(): Seq | undefined {
+    const r = this.#rare;
+    return r === undefined ? undefined : r.highestSack;
+  }
+
+  set highestSack(v: Seq | undefined) {
+    const r = this.#rare;
+    if (r !== undefined) r.highestSack = v;
+    else if (v !== undefined) this.#makeRare().highestSack = v;
+  }
+
+  /**
+   * The SACK blocks the last ACK carrying valid ones had walked (sorted; Linux
+   * recv_sack_cache): every segment wholly inside one is SACKed, until SACK
+   * reneging, so walks jump over them (sack.ts).
+   */
+  get sackCache(): readonly SackBlock[] {
+    const r = this.#rare;
+    return r === undefined ? NO_SACK_BLOCKS : r.sackCache;
+  }
+
+  /** Makes the connection's sackCache, if empty (the shared empty list), an array of its own. */
+  ownSackCache(): SackBlock[] {
+    const r = this.#rare ?? this.#makeRare();
+    if (r.sackCache === NO_SACK_BLOCKS) r.sackCache = [];
+    return r.sackCache;
+  }
+
   /** The reordering degree in segments (tp->reordering), from tcp_reordering. */
   reordering = 3;
   /** Reordering events seen (tp->reord_seen). */
-  reordSeen = 0;
+  get reordSeen(): number {
+    const r = this.#rare;
+    return r === undefined ? 0 : r.reordSeen;
+  }
+
+  set reordSeen(v: number) {
+    const r = this.#rare;
+    if (r !== undefined) r.reordSeen = v;
+    else if (v !== 0) this.#makeRare().reordSeen = v;
+  }
+
   /** Windowed minimum RTT in µs (tcp_min_rtt; 0x3fffffff, as ~0U, until a sample), and when it was taken. */
   minRttUs = 0x3fffffff;
   /** In jiffies, as Linux's minmax filter keeps it (tcp_jiffies32). */
@@ -491,9 +633,29 @@ export class Connection {
   declare rackAdvanced: boolean;
   /** reo_wnd in min_rtt/4 steps, grown by D-SACKs (rack.reo_wnd_steps, reo_wnd_persist, dsack_seen), and when it last grew. */
   rackReoWndSteps = 1;
-  rackReoWndPersist = 0;
+  get rackReoWndPersist(): number {
+    const r = this.#rare;
+    return r === undefined ? 0 : r.rackReoWndPersist;
+  }
+
+  set rackReoWndPersist(v: number) {
+    const r = this.#rare;
+    if (r !== undefined) r.rackReoWndPersist = v;
+    else if (v !== 0) this.#makeRare().rackReoWndPersist = v;
+  }
+
   declare rackDsackSeen: boolean;
-  rackReoAdjustedAt: Time = 0;
+  get rackReoAdjustedAt(): Time {
+    const r = this.#rare;
+    return r === undefined ? 0 : r.rackReoAdjustedAt;
+  }
+
+  set rackReoAdjustedAt(v: Time) {
+    const r = this.#rare;
+    if (r !== undefined) r.rackReoAdjustedAt = v;
+    else if (v !== 0) this.#makeRare().rackReoAdjustedAt = v;
+  }
+
   /** Segments marked lost over the connection's life (tp->lost). */
   lost = 0;
   /** The retransmit timer holds RACK's reordering timer (icsk_pending == ICSK_TIME_REO_TIMEOUT). */
@@ -506,9 +668,28 @@ export class Connection {
   /** The listener whose accept queue it is in, until accept(). */
   listener: Listener | undefined;
   /** SYN-ACK timeouts of the request it was made from (req->num_timeout). */
-  numTimeout = 0;
+  get numTimeout(): number {
+    const r = this.#rare;
+    return r === undefined ? 0 : r.numTimeout;
+  }
+
+  set numTimeout(v: number) {
+    const r = this.#rare;
+    if (r !== undefined) r.numTimeout = v;
+    else if (v !== 0) this.#makeRare().numTimeout = v;
+  }
+
   /** For TIME_WAIT reuse by a new SYN: the ISN the new connection should use (tcp_tw_isn). */
-  reopenIsn: Seq | undefined;
+  get reopenIsn(): Seq | undefined {
+    const r = this.#rare;
+    return r === undefined ? undefined : r.reopenIsn;
+  }
+
+  set reopenIsn(v: Seq | undefined) {
+    const r = this.#rare;
+    if (r !== undefined) r.reopenIsn = v;
+    else if (v !== undefined) this.#makeRare().reopenIsn = v;
+  }
 
   // Output to the host and to the application. Drained queues are replaced by
   // the shared empty one (an idle connection keeps no spare slots; cheaper
@@ -747,7 +928,7 @@ export class Connection {
 
   /** Puts a segment just sent at the tail of the retransmit queue. */
   queueRtx(s: TxSegment): void {
-    if (this.rtxQueue === NO_TX_SEGMENTS) this.rtxQueue = new RtxQueue([s]);
+    if (this.rtxQueue === NO_TX_SEGMENTS) this.rtxQueue = RtxQueue.of(s);
     else this.rtxQueue.push(s);
   }
 
@@ -837,11 +1018,21 @@ export class Connection {
       const b = skbs[i]!;
       if (!seqGt(b.end, sentTo)) return;
       if (seqLt(b.start, sentTo)) {
-        skbs.splice(i + 1, 0, { start: sentTo, end: b.end });
+        const tail = { start: sentTo, end: b.end };
+        // At the end (the usual case) a push: splice returns a new array each time.
+        if (i + 1 === skbs.length) skbs.push(tail);
+        else skbs.splice(i + 1, 0, tail);
         b.end = sentTo;
         return;
       }
     }
+  }
+
+  /** The connection's RareState, made now if it has none. */
+  #makeRare(): RareState {
+    const r = newRareState();
+    this.#rare = r;
+    return r;
   }
 
   /** Takes the pending error, if any (Linux sock_error). */

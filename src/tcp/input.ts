@@ -90,6 +90,7 @@ import { srttUs, tcpRtoJiffies, tcpRttEstimator } from './rtt.js';
 import {
   type SacktagResult,
   tcpCheckSackReordering,
+  tcpClearSackCache,
   tcpHighestSackSeq,
   tcpSacktagWriteQueue,
 } from './sack.js';
@@ -438,11 +439,15 @@ function tcpInitTransfer(conn: Connection, now: Time, synRetransmitted: boolean)
   conn.sackedOut = 0;
   conn.lostOut = 0;
   conn.retransOut = 0;
-  for (const s of conn.rtxQueue) {
+  // (By index: a for-of makes a generator object, and every connection passes here.)
+  const q = conn.rtxQueue;
+  for (let i = 0; i < q.length; i++) {
+    const s = q.at(i);
     s.lost = false;
     s.retrans = false;
     s.sacked = false;
   }
+  tcpClearSackCache(conn);
   conn.highSeq = conn.sndNxt;
   tcpInitCongestionControl(conn, now);
   if (srttUs(conn.rtt) === 0) {

@@ -297,6 +297,16 @@ export class RequestSock {
   }
 }
 
+/** The SYN's options as #child hands them to negotiate, refilled for each child. */
+const childOptions: { -readonly [K in keyof ReceivedOptions]: ReceivedOptions[K] } = {
+  mss: undefined,
+  wscale: undefined,
+  sackPermitted: false,
+  tsVal: undefined,
+  tsEcr: 0,
+  sack: undefined,
+};
+
 export class Listener {
   readonly net: TcpNet;
   readonly local: TcpEndpoint;
@@ -336,6 +346,12 @@ export class Listener {
   /** What the requests send, until the driver polls it (the shared empty queue when nothing waits). */
   #tx: ListenerTransmit[] = NO_TRANSMITS;
   #txHead = 0;
+  /**
+   * The local endpoint of the last connection made, shared with the next one
+   * on the same address (an endpoint is never written; one per connection was
+   * an allocation each).
+   */
+  #childLocal: TcpEndpoint | undefined;
 
   constructor(net: TcpNet, options: ListenOptions) {
     this.net = net;
@@ -726,7 +742,11 @@ export class Listener {
   #child(req: RequestSock, now: Time, announced: boolean): Connection {
     const net = this.net;
     const remote = req.remote;
-    const local = { addr: req.localAddr, port: this.local.port };
+    let local = this.#childLocal;
+    if (local === undefined || local.addr !== req.localAddr) {
+      local = { addr: req.localAddr, port: this.local.port };
+      this.#childLocal = local;
+    }
     const child = new Connection(net, local, remote, {
       mtu: this.mtu,
       iss: req.iss,
@@ -744,19 +764,13 @@ export class Listener {
     child.sndWnd = req.synWindow;
     child.maxWindow = req.synWindow;
     child.sndWl1 = req.irs;
-    negotiate(
-      child,
-      created,
-      {
-        mss: req.mss === 0 ? undefined : req.mss,
-        wscale: req.opts & REQ_WSCALE ? req.sndWscale : undefined,
-        sackPermitted: (req.opts & REQ_SACK) !== 0,
-        tsVal: req.opts & REQ_TSTAMP ? req.tsRecent : undefined,
-        tsEcr: 0,
-        sack: undefined,
-      },
-      false,
-    );
+    // (The options in a scratch object, refilled per child: negotiate only reads them.)
+    const o = childOptions;
+    o.mss = req.mss === 0 ? undefined : req.mss;
+    o.wscale = req.opts & REQ_WSCALE ? req.sndWscale : undefined;
+    o.sackPermitted = (req.opts & REQ_SACK) !== 0;
+    o.tsVal = req.opts & REQ_TSTAMP ? req.tsRecent : undefined;
+    negotiate(child, created, o, false);
     child.tsRecent = req.tsRecent;
     child.tsRecentStamp = req.tsRecentStamp;
     // The SYN-ACK's window: a multiple of the MSS less timestamps, e.g. 45 × 1448 = 65160.

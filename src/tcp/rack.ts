@@ -30,7 +30,7 @@ import {
 import type { Connection, TxSegment } from './connection.js';
 import { tcpRearmRto, tcpXmitRetransmitQueue } from './output.js';
 import { srttUs } from './rtt.js';
-import { tcpMarkSkbLost } from './sack.js';
+import { cachedBlockEnd, firstEndingAfter, tcpMarkSkbLost } from './sack.js';
 import { armTimer } from './timers.js';
 
 /** tcp_recovery bit: RACK loss detection on (TCP_RACK_LOSS_DETECTION). */
@@ -123,13 +123,30 @@ export function tcpRackDetectLoss(conn: Connection, now: Time): number {
     // its send-order list and stops at the first sent after the reference.
     if (!s.everRetransmitted && s.sentAt > conn.rackMstamp) break;
     // SACKed segments left the send-order list; lost ones wait for their retransmission.
-    if (s.sacked || (s.lost && !s.retrans)) continue;
+    if (s.sacked) {
+      i = lastOfSackedRun(conn, i, s);
+      continue;
+    }
+    if (s.lost && !s.retrans) continue;
     if (!sentAfter(conn.rackMstamp, s.sentAt, conn.rackEndSeq, s.end)) continue;
     const remaining = tcpRackSkbTimeout(conn, now, s, reoWnd);
     if (remaining <= 0) tcpMarkSkbLost(conn, s);
     else if (remaining > reoTimeout) reoTimeout = remaining;
   }
   return reoTimeout;
+}
+
+/**
+ * Where tcpRackDetectLoss goes on from the SACKed segment at index `i`: past
+ * the run of SACKed segments a SACK block walked before holds (sack.ts
+ * cachedBlockEnd), as Linux has taken them off its send-order list. The walk
+ * would pass each: it stops only at an original transmission sent after
+ * RACK's reference, and a SACKed original is not one (tcp_sacktag_one
+ * advanced the reference to it, tcpRackAdvance).
+ */
+function lastOfSackedRun(conn: Connection, i: number, s: TxSegment): number {
+  const end = cachedBlockEnd(conn.sackCache, s);
+  return end === undefined ? i : firstEndingAfter(conn.rtxQueue, end) - 1;
 }
 
 /**

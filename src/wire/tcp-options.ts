@@ -143,6 +143,29 @@ function walkTcpOptions(
     // A SYN with the MSS alone (hping3 -S, and many a stack's SYN): no walk.
     return [{ kind: 'mss', mss: get16(bytes, start + 2) }];
   }
+  if (
+    end - start === 20 &&
+    bytes[start] === TCPOPT_MSS &&
+    bytes[start + 1] === TCPOLEN_MSS &&
+    bytes[start + 4] === TCPOPT_SACK_PERM &&
+    bytes[start + 5] === TCPOLEN_SACK_PERM &&
+    bytes[start + 6] === TCPOPT_TIMESTAMP &&
+    bytes[start + 7] === TCPOLEN_TIMESTAMP &&
+    bytes[start + 16] === TCPOPT_NOP &&
+    bytes[start + 17] === TCPOPT_WINDOW &&
+    bytes[start + 18] === TCPOLEN_WINDOW
+  ) {
+    // The SYN and SYN-ACK of two Linux hosts (tcp_options_write's order with
+    // SACK, timestamps and window scaling): the walk's list, made in one
+    // literal rather than grown option by option.
+    return [
+      { kind: 'mss', mss: get16(bytes, start + 2) },
+      TCP_SACK_PERMITTED,
+      { kind: 'timestamps', tsVal: get32(bytes, start + 8), tsEcr: get32(bytes, start + 12) },
+      TCP_NOP,
+      { kind: 'wscale', shift: bytes[start + 19]! },
+    ];
+  }
   const options: TcpOption[] = [];
   let i = start;
   while (i < end) {

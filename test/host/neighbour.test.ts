@@ -131,6 +131,30 @@ group('STALE → DELAY → PROBE (linux-traces/silent-drop/default-nc)', () => {
     ]);
   });
 
+  test('a packet sent while DELAY leaves at once to the known address, noting the use (__neigh_event_send)', () => {
+    const env = stale();
+    sendToServer(env);
+    expect(env.n.state).toBe('DELAY');
+    const later = env.t + 2 * S;
+    env.net.runUntil(later);
+    const before = env.wire.length;
+    sendToServer(env);
+    expect(env.n.state).toBe('DELAY');
+    expect(env.n.used).toBe(Math.floor(later / JIFFY_NS));
+    const sent = env.wire.slice(before);
+    expect(sent.map(describe)).toEqual(['Out IP 192.168.0.21 > 192.168.0.22 proto 6']);
+    expect(sent[0]!.time).toBe(later);
+    const client = env.client.interface('eth0')!.mac;
+    const mac = (m: number) =>
+      Array.from({ length: 6 }, (_, i) => Math.floor(m / 2 ** (40 - 8 * i)) % 256);
+    expect(Array.from(sent[0]!.frame.subarray(0, 14))).toEqual([
+      ...mac(SERVER_MAC),
+      ...mac(client),
+      0x08,
+      0x00,
+    ]);
+  });
+
   test('unconfirmed, a unicast probe 5.120 s later, as in the trace (SYN 19.483 s, ARP 24.603 s)', () => {
     const env = stale();
     sendToServer(env);

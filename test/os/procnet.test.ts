@@ -11,12 +11,10 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type { Host } from '../../src/host/host.js';
 import type { Proc } from '../../src/os/process.js';
-import { NULL_INPUT, NULL_OUTPUT, textInput } from '../../src/os/streams.js';
-import { System } from '../../src/os/system.js';
-import { Network } from '../../src/sim/network.js';
+import { textInput } from '../../src/os/streams.js';
 import { s, us } from '../../src/sim/time.js';
 import { COMMANDS } from '../../src/tools/commands.js';
-import { parseIpv4Address } from '../../src/wire/address.js';
+import { captureSockets, type Env, ip, spawn, traceLan } from '../tools/inspect/helpers.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures', 'procnet');
 
@@ -24,41 +22,21 @@ function real(name: string): string {
   return readFileSync(join(FIXTURES, `${name}.txt`), 'utf8');
 }
 
-function ip(text: string): number {
-  const r = parseIpv4Address(text);
-  if (!r.ok) throw new Error(text);
-  return r.value;
-}
-
-interface Scenario {
-  readonly sys: System;
-  readonly client: Host;
-  readonly server: Host;
+interface Scenario extends Env {
   cat(host: Host, path: string): Promise<string>;
 }
 
-/** capture.sh's hosts: eth0 on both, stock sysctls, 20 us each way (a veth's RTT is tens of us, not 0). */
-function hosts(): Omit<Scenario, 'sys'> & { sys: System; net: Network } {
-  const net = new Network({ seed: 1 });
-  const lan = net.segment('lan', { delay: us(20) });
-  const client = net.addHost('client', {
-    segment: lan,
-    address: '192.168.0.21/24',
-    mac: '02:00:00:00:00:21',
-  });
-  const server = net.addHost('server', {
-    segment: lan,
-    address: '192.168.0.22/24',
-    mac: '02:00:00:00:00:22',
-  });
-  const sys = new System(net, { commands: COMMANDS });
+/**
+ * capture.sh's hosts with every command (stock sysctls; 20 us each way: a
+ * veth's RTT is tens of microseconds, and with none the engine would have no
+ * RTT sample, hence a 3 s RTO).
+ */
+function hosts(): Scenario {
+  const env = traceLan({ stock: true, link: { delay: us(20) }, commands: COMMANDS });
   return {
-    net,
-    sys,
-    client,
-    server,
+    ...env,
     async cat(host, path) {
-      const r = await sys.exec(host, ['cat', path]);
+      const r = await env.sys.exec(host, ['cat', path]);
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
       return r.stdout;
@@ -66,45 +44,10 @@ function hosts(): Omit<Scenario, 'sys'> & { sys: System; net: Network } {
   };
 }
 
-function spawn(sc: Scenario, host: Host, run: (p: Proc) => Promise<number>): void {
-  sc.sys.spawn(host, run, {
-    argv: ['python3'],
-    stdin: NULL_INPUT,
-    stdout: NULL_OUTPUT,
-    stderr: NULL_OUTPUT,
-  });
-}
-
 /** record.sh's first scenario, read 3 s after the client began. */
 async function scenario(): Promise<Scenario> {
   const sc = hosts();
-  const { sys, client, server } = sc;
-  spawn(sc, server, async (p) => {
-    const l = p.sockets.socket();
-    p.sockets.setsockopt(l, 'SO_REUSEADDR', true);
-    p.sockets.bind(l, 0, 80);
-    p.sockets.listen(l, 16);
-    await p.wait(p.sockets.accept(l));
-    const b = await p.wait(p.sockets.accept(l));
-    if ('fd' in b) p.sockets.close(b.fd);
-    await p.sleep(s(30));
-    return 0;
-  });
-  await sys.runUntil(s(0.5));
-  spawn(sc, client, async (p) => {
-    const c = p.sockets.socket();
-    p.sockets.bind(c, 0, 40001);
-    await p.wait(p.sockets.connect(c, ip('192.168.0.22'), 80));
-    await p.wait(p.sockets.write(c, new TextEncoder().encode('hello\n')));
-    const t = p.sockets.socket();
-    p.sockets.bind(t, 0, 40002);
-    await p.wait(p.sockets.connect(t, ip('192.168.0.22'), 80));
-    await p.sleep(s(0.3));
-    p.sockets.close(t);
-    await p.sleep(s(30));
-    return 0;
-  });
-  await sys.runUntil(s(3.5));
+  await captureSockets(sc, s(3.5));
   return sc;
 }
 
@@ -164,7 +107,7 @@ describe('/proc/net/tcp', () => {
   test('an orphan in FIN_WAIT1 retransmitting its FIN: no inode, the timer, the backoff', async () => {
     const sc = hosts();
     const { sys, net, client, server } = sc;
-    spawn(sc, server, async (p) => {
+    spawn(sc, server, ['python3'], async (p: Proc) => {
       const l = p.sockets.socket();
       p.sockets.bind(l, 0, 81);
       p.sockets.listen(l, 16);
@@ -173,7 +116,7 @@ describe('/proc/net/tcp', () => {
       return 0;
     });
     await sys.runUntil(s(0.5));
-    spawn(sc, client, async (p) => {
+    spawn(sc, client, ['python3'], async (p: Proc) => {
       const c = p.sockets.socket();
       p.sockets.bind(c, 0, 40003);
       await p.wait(p.sockets.connect(c, ip('192.168.0.22'), 81));
@@ -290,7 +233,7 @@ describe('/proc/net/sockstat', () => {
 
   test('a socket not yet connected is allocated, not in use', async () => {
     const sc = hosts();
-    spawn(sc, sc.client, async (p) => {
+    spawn(sc, sc.client, ['python3'], async (p: Proc) => {
       p.sockets.socket();
       await p.sleep(s(10));
       return 0;

@@ -624,6 +624,33 @@ describe('Timer', () => {
     expect(log).toEqual(expected);
   });
 
+  test('timers cleared and fired by the hundred, then armed again, run at their new deadlines in order', () => {
+    // More timers than the queue keeps spare entries for; each re-arms itself
+    // once when it fires (taking back the entry its firing gave up, or another).
+    const q = new EventQueue();
+    const ran: [number, number][] = [];
+    const timers: Timer[] = [];
+    for (let k = 0; k < 100; k++) {
+      const t = q.timer((now) => {
+        ran.push([k, now]);
+        if (now < 1000) t.set(now + 1000);
+      });
+      timers.push(t);
+    }
+    for (let k = 0; k < 100; k++) timers[k]!.set(10 + k);
+    for (let k = 0; k < 100; k += 2) expect(timers[k]!.clear()).toBe(true);
+    expect(q.size).toBe(50);
+    for (let k = 0; k < 100; k += 2) timers[k]!.set(500 - k);
+    q.runUntilIdle();
+    // Odd timers at 10 + k, even ones at 500 - k, then each again 1000 ns later.
+    const firsts = timers.map((_, k) => [k, k % 2 === 1 ? 10 + k : 500 - k] as [number, number]);
+    const expected = [...firsts, ...firsts.map(([k, t]) => [k, t + 1000] as [number, number])];
+    expected.sort((x, y) => x[1] - y[1]);
+    expect(ran).toEqual(expected);
+    expect(q.heapSize).toBe(0);
+    for (const t of timers) expect(t.armed).toBe(false);
+  });
+
   test('model check: timers set, re-set and cleared among events run as cancel + schedule would (seeded)', () => {
     // Three timers and plain events; each arming of a timer is, in the model,
     // the cancellation of its previous event and a new event (time, seq). A

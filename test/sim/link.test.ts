@@ -93,6 +93,43 @@ describe('timing', () => {
   });
 });
 
+describe('the transmit queue over time', () => {
+  test('a long queue drains frame by frame while frames keep joining it, then empties and refills', () => {
+    // 1000 bytes at 1 Mbit/s: 8 ms each. 3000 frames at once: all but the first wait.
+    const { events, a, atB } = pair({
+      bandwidth: 1e6,
+      queueLimit: Number.POSITIVE_INFINITY,
+      queueLimitBytes: Number.POSITIVE_INFINITY,
+    });
+    for (let i = 0; i < 3000; i++) a.send(frame(i, 1000));
+    expect(a.queueLength).toBe(2999);
+    expect(a.queueBytes).toBe(2_999_000);
+    // Frame k starts at 8k ms; 1999 of them have started one nanosecond before 16 s.
+    events.runUntil(ms(8 * 2000) - 1);
+    expect(a.queueLength).toBe(1000);
+    // Joining behind the rest (the queue's front has moved past most of its arrays).
+    for (let i = 3000; i < 3010; i++) a.send(frame(i, 1000));
+    events.runUntil(ms(8 * 2000));
+    expect(a.queueLength).toBe(1009);
+    expect(a.queueBytes).toBe(1_009_000);
+    events.runUntilIdle();
+    expect(a.queueLength).toBe(0);
+    expect(a.queueBytes).toBe(0);
+    expect(atB.ids).toEqual(Array.from({ length: 3010 }, (_, i) => i));
+    const last = atB.arrivals.at(-1)!;
+    expect(last.time).toBe(ms(8 * 3010));
+    // Empty again: the next two frames are one on the wire, one waiting.
+    a.send(frame(5000, 1000));
+    a.send(frame(5001, 1000));
+    expect(a.queueLength).toBe(1);
+    events.runUntilIdle();
+    expect(atB.arrivals.slice(-2).map((x) => [x.id, x.time - last.time])).toEqual([
+      [5000, ms(8)],
+      [5001, ms(16)],
+    ]);
+  });
+});
+
 describe('drops', () => {
   test('tail drop when queueLimit frames already wait; the frame on the wire does not count', () => {
     // 1000 bytes at 1 Mbit/s: 8 ms each.

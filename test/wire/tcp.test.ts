@@ -153,6 +153,41 @@ describe('options', () => {
     const r = parseTcp(wire, tcpPseudoHeader(1, 2, seg));
     expect(r.ok && r.value.options).toEqual(seg.options);
   });
+
+  test("a Linux SYN's [mss, sackOK, TS, nop, wscale] (read without a walk) decodes as the walk decodes it", () => {
+    const syn: TcpOption[] = [
+      { kind: 'mss', mss: 1460 },
+      { kind: 'sackPermitted' },
+      { kind: 'timestamps', tsVal: 0xfedcba98, tsEcr: 0x01020304 },
+      TCP_NOP,
+      { kind: 'wscale', shift: 7 },
+    ];
+    const seg = { ...SEG, flags: SYN, options: syn };
+    const wire = buildTcp(seg, tcpPseudoHeader(1, 2, seg));
+    expect(wire[12]! >>> 4).toBe(10);
+    const fast = parseTcp(wire, tcpPseudoHeader(1, 2, seg));
+    expect(fast.ok && fast.value.options).toEqual(syn);
+    // The same options with an EOL after them are 24 bytes: the walk reads them.
+    const padded = { ...seg, options: [...syn, { kind: 'eol', padding: new Uint8Array(3) }] };
+    const walked = parseTcp(
+      buildTcp(padded as TcpSegment, tcpPseudoHeader(1, 2, padded as TcpSegment)),
+      tcpPseudoHeader(1, 2, padded as TcpSegment),
+    );
+    expect(walked.ok && walked.value.options.slice(0, 5)).toEqual(fast.ok && fast.value.options);
+    // One byte off the layout (a wscale kind of 2 is an MSS of the wrong length): walked.
+    const odd = Uint8Array.from(wire);
+    odd[20 + 17] = 2;
+    const r = parseTcp(
+      odd,
+      { src: 1, dst: 2, protocol: 6, length: odd.length },
+      { options: 'linux' },
+    );
+    expect(r.ok && r.value.options.at(-1)).toEqual({
+      kind: 'unknown',
+      code: 2,
+      bytes: Uint8Array.of(7),
+    });
+  });
 });
 
 describe('emitting refuses what cannot be encoded (caller bugs throw)', () => {

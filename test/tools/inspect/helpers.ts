@@ -35,9 +35,14 @@ export interface Env {
   run(host: Host, ...argv: string[]): Promise<ExecResult>;
 }
 
-/** The traces' two hosts, with the traces' kernel sysctls unless `stock`. */
+/** The traces' two hosts, with the traces' kernel sysctls unless `stock`, running `commands` (this part's by default). */
 export function traceLan(
-  options: { link?: Partial<LinkProperties>; stock?: boolean; seed?: number } = {},
+  options: {
+    link?: Partial<LinkProperties>;
+    stock?: boolean;
+    seed?: number;
+    commands?: ReadonlyMap<string, Command>;
+  } = {},
 ): Env {
   const net = new Network({ seed: options.seed ?? 1 });
   const link = net.segment('lan', options.link ?? {});
@@ -54,7 +59,9 @@ export function traceLan(
   if (options.stock !== true) {
     for (const h of [client, server]) h.tcp.sysctl = TRACE_KERNEL_TCP_SYSCTL;
   }
-  const sys = new System(net, { commands: new Map(Object.entries(INSPECT_COMMANDS)) });
+  const sys = new System(net, {
+    commands: options.commands ?? new Map(Object.entries(INSPECT_COMMANDS)),
+  });
   return {
     net,
     sys,
@@ -72,6 +79,42 @@ export function spawn(env: Env, host: Host, argv: string[], command: Command): n
     stdout: NULL_OUTPUT,
     stderr: NULL_OUTPUT,
   }).pid;
+}
+
+/**
+ * The sockets of fixtures/capture.sh (and test/os/fixtures/procnet/record.sh):
+ * the server listens on port 80 (backlog 16), accepts two connections and
+ * closes the second at once; from 0.5 s the client connects from port 40001,
+ * sends "hello\n" and keeps the socket, connects from 40002 and closes that
+ * one 0.3 s later. Runs until `until`.
+ */
+export async function captureSockets(env: Env, until: number): Promise<void> {
+  spawn(env, env.server, ['python3'], async (p: Proc) => {
+    const l = p.sockets.socket();
+    p.sockets.setsockopt(l, 'SO_REUSEADDR', true);
+    p.sockets.bind(l, 0, 80);
+    p.sockets.listen(l, 16);
+    await p.wait(p.sockets.accept(l));
+    const b = await p.wait(p.sockets.accept(l));
+    if ('fd' in b) p.sockets.close(b.fd);
+    await p.sleep(s(30));
+    return 0;
+  });
+  await env.sys.runUntil(s(0.5));
+  spawn(env, env.client, ['python3'], async (p: Proc) => {
+    const c = p.sockets.socket();
+    p.sockets.bind(c, 0, 40001);
+    await p.wait(p.sockets.connect(c, ip('192.168.0.22'), 80));
+    await p.wait(p.sockets.write(c, new TextEncoder().encode('hello\n')));
+    const t = p.sockets.socket();
+    p.sockets.bind(t, 0, 40002);
+    await p.wait(p.sockets.connect(t, ip('192.168.0.22'), 80));
+    await p.sleep(s(0.3));
+    p.sockets.close(t);
+    await p.sleep(s(30));
+    return 0;
+  });
+  await env.sys.runUntil(until);
 }
 
 /** A server that listens on 0.0.0.0:`port` with `backlog` and never accepts. */

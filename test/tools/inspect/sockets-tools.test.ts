@@ -15,7 +15,16 @@ import type { Proc } from '../../../src/os/process.js';
 import { s, us } from '../../../src/sim/time.js';
 import { netstatStatistics } from '../../../src/tools/inspect/netstat.js';
 import { NETSTAT_ST_SECTIONS } from '../../../src/tools/inspect/netstat-table.js';
-import { client, type Env, ip, listener, real, spawn, traceLan } from './helpers.js';
+import {
+  captureSockets,
+  client,
+  type Env,
+  ip,
+  listener,
+  real,
+  spawn,
+  traceLan,
+} from './helpers.js';
 
 async function captureScenario(delay = 0): Promise<Env> {
   const env = traceLan({ stock: true, link: { delay } });
@@ -23,32 +32,7 @@ async function captureScenario(delay = 0): Promise<Env> {
     h.etcHosts.delete('client');
     h.etcHosts.delete('server');
   }
-  spawn(env, env.server, ['python3'], async (p: Proc) => {
-    const l = p.sockets.socket();
-    p.sockets.setsockopt(l, 'SO_REUSEADDR', true);
-    p.sockets.bind(l, 0, 80);
-    p.sockets.listen(l, 16);
-    await p.wait(p.sockets.accept(l));
-    const b = await p.wait(p.sockets.accept(l));
-    if ('fd' in b) p.sockets.close(b.fd);
-    await p.sleep(s(30));
-    return 0;
-  });
-  await env.sys.runUntil(s(0.5));
-  spawn(env, env.client, ['python3'], async (p: Proc) => {
-    const c = p.sockets.socket();
-    p.sockets.bind(c, 0, 40001);
-    await p.wait(p.sockets.connect(c, ip('192.168.0.22'), 80));
-    await p.wait(p.sockets.write(c, new TextEncoder().encode('hello\n')));
-    const t = p.sockets.socket();
-    p.sockets.bind(t, 0, 40002);
-    await p.wait(p.sockets.connect(t, ip('192.168.0.22'), 80));
-    await p.sleep(s(0.3));
-    p.sockets.close(t);
-    await p.sleep(s(30));
-    return 0;
-  });
-  await env.sys.runUntil(s(2.5));
+  await captureSockets(env, s(2.5));
   return env;
 }
 
