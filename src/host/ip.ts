@@ -135,18 +135,19 @@ export const IP_HEADROOM = ETHERNET_HEADER_LEN + IPV4_HEADER_LEN;
  * are objects of their own), never the skb itself.
  */
 class ReceivedDatagram implements InboundDatagram {
-  frame: Uint8Array;
-  at: number;
-  length: number;
-  iface: NetInterface;
-  pktType: PacketType;
-  src: Ipv4Address;
-  dst: Ipv4Address;
-  protocol: number;
+  // Set by reuse(), which the constructor calls.
+  frame!: Uint8Array;
+  at!: number;
+  length!: number;
+  iface!: NetInterface;
+  pktType!: PacketType;
+  src!: Ipv4Address;
+  dst!: Ipv4Address;
+  protocol!: number;
   /** The header's length (IHL × 4): the transport's bytes start at `at` + this. */
-  headerLength: number;
+  headerLength!: number;
   /** The ones' complement sum of the header, for the decoded header's checksum fields. */
-  #headerSum: number;
+  #headerSum!: number;
   /** Set by the input route before the datagram goes up. */
   delivery: 'local' | 'broadcast' = 'local';
   #ip: ReceivedIpv4Packet | undefined;
@@ -168,16 +169,7 @@ class ReceivedDatagram implements InboundDatagram {
     pktType: PacketType,
     ip: ReceivedIpv4Packet | undefined,
   ) {
-    this.frame = frame;
-    this.at = at;
-    this.length = length;
-    this.iface = iface;
-    this.pktType = pktType;
-    this.src = src;
-    this.dst = dst;
-    this.protocol = v.protocol;
-    this.headerLength = v.headerLength;
-    this.#headerSum = headerSum;
+    this.reuse(frame, at, length, v, src, dst, headerSum, iface, pktType);
     this.#ip = ip;
   }
 

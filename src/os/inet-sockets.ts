@@ -14,6 +14,7 @@ import type { Host } from '../host/host.js';
 import type { TcpListenSock, TcpSock } from '../host/tcp.js';
 import { jiffies, kernelTimerFireTime } from '../sim/jiffies.js';
 import type { Time } from '../sim/time.js';
+import type { CongestionControl } from '../tcp/congestion.js';
 import type { Connection } from '../tcp/connection.js';
 import type { TcpState } from '../tcp/state.js';
 import type { TimeWaitSock } from '../tcp/timewait.js';
@@ -58,6 +59,8 @@ export interface InetSock {
   readonly conn: Connection | undefined;
   /** The socket's inode (0 for request and timewait socks, as Linux reports). */
   readonly inode: number;
+  /** A listener's congestion control (a connection's is its `conn`'s). */
+  readonly caOps?: CongestionControl;
 }
 
 /** Milliseconds from `now` to a timer firing at `at` (jiffies_delta_to_msecs; never negative). */
@@ -163,6 +166,7 @@ export function tcpSockets(host: Host, system: ProcessSystem | undefined): InetS
       users: users.get(l) ?? [],
       conn: undefined,
       inode: inodeOf(host, l),
+      caOps: l.listener.caOps,
     });
   }
   // Then the established hash. DEVIATION(linux): Linux walks its hash

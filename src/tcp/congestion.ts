@@ -26,6 +26,7 @@ import type { Time } from '../sim/time.js';
 import { type Seq, seqAdd, seqGt, seqLt } from '../wire/seq.js';
 import { HZ, jiffies, usecsToJiffies } from './clock.js';
 import type { CaState, Connection } from './connection.js';
+import type { TcpNet } from './net.js';
 import { tcpIsRack, tcpRackMarkLost, tcpRackSkbTimeout } from './rack.js';
 import {
   tcpClearSackCache,
@@ -39,8 +40,18 @@ export const TCP_INIT_CWND = 10;
 /** Linux TCP_INFINITE_SSTHRESH. */
 export const TCP_INFINITE_SSTHRESH = 0x7fffffff;
 
-/** The congestion controls the engine runs (tcp_congestion_control; `bbr` runs CUBIC). */
-export type CongestionControl = 'reno' | 'cubic';
+/**
+ * The congestion control a connection was given (icsk_ca_ops, from
+ * tcp_congestion_control when it was made: tcp_assign_congestion_control),
+ * the name `ss -i` shows. DEVIATION(linux): `bbr` runs CUBIC.
+ */
+export type CongestionControl = 'reno' | 'cubic' | 'bbr';
+
+/** tcp_assign_congestion_control: the namespace's default now (an unknown name: CUBIC). */
+export function defaultCongestionControl(net: TcpNet): CongestionControl {
+  const cc = net.sysctl.tcp_congestion_control;
+  return cc === 'reno' || cc === 'bbr' ? cc : 'cubic';
+}
 
 export function tcpCongestionInit(conn: Connection): void {
   conn.cwnd = TCP_INIT_CWND;
@@ -48,7 +59,7 @@ export function tcpCongestionInit(conn: Connection): void {
   conn.cwndCnt = 0;
   conn.caState = 'Open';
   conn.reordering = conn.net.sysctl.tcp_reordering;
-  conn.caOps = conn.net.sysctl.tcp_congestion_control === 'reno' ? 'reno' : 'cubic';
+  conn.caOps = defaultCongestionControl(conn.net);
 }
 
 /**
@@ -66,8 +77,8 @@ export function tcpInitCongestionControl(conn: Connection, now: Time): void {
     // The round bictcp_hystart_reset would start ends at SND.NXT, which is
     // ISS + 1 here (only the SYN was sent): cubicOf starts it so when it
     // makes the state. Otherwise (never so far) the state is made now.
-    if (conn.caOps === 'cubic' && conn.sndNxt === seqAdd(conn.iss, 1)) conn.cubicPending = true;
-    else if (conn.caOps === 'cubic') cubicOf(conn, now);
+    if (conn.caOps !== 'reno' && conn.sndNxt === seqAdd(conn.iss, 1)) conn.cubicPending = true;
+    else if (conn.caOps !== 'reno') cubicOf(conn, now);
     return;
   }
   cubicReset(ca);
@@ -80,7 +91,7 @@ export function tcpInitCongestionControl(conn: Connection, now: Time): void {
  * round started at the establishment and ending at ISS + 1.
  */
 export function cubicOf(conn: Connection, now: Time): CubicState | undefined {
-  if (conn.caOps !== 'cubic') return undefined;
+  if (conn.caOps === 'reno') return undefined;
   let ca = conn.cubic;
   if (ca === undefined) {
     ca = newCubicState();

@@ -69,6 +69,7 @@ import {
   tcpClockMs,
   timerFireTime,
 } from './clock.js';
+import { type CongestionControl, defaultCongestionControl } from './congestion.js';
 import { Connection, secureTcpTsOff, type TcpEndpoint } from './connection.js';
 import type { TcpDropReason } from './drop.js';
 import { negotiate, tcpRcvChild } from './input.js';
@@ -312,6 +313,13 @@ export class Listener {
   readonly local: TcpEndpoint;
   backlog: number;
   readonly mtu: number;
+  /**
+   * The listening socket's congestion control, as `ss -i` shows it
+   * (tcp_assign_congestion_control when it was made). Its children take the
+   * namespace's tcp_congestion_control of when they are made
+   * (tcp_ca_openreq_child), not this.
+   */
+  readonly caOps: CongestionControl;
   state: 'LISTEN' | 'CLOSE' = 'LISTEN';
   /** Requests in SYN_RECV, by remote endpoint (`key`: address × 65536 + port). */
   readonly synQueue = new Map<number, RequestSock>();
@@ -358,6 +366,7 @@ export class Listener {
     this.local = options.local;
     this.backlog = options.backlog;
     this.mtu = options.mtu ?? 1500;
+    this.caOps = defaultCongestionControl(net);
   }
 
   /** Linux sk_acceptq_is_full: more than `backlog` waiting. */

@@ -348,9 +348,8 @@ function hostText(host: Host, addr: Ipv4Address, resolve: boolean): string {
 /** tcp_show_info → tcp_stats_print, for what the engine keeps. */
 function tcpInfoText(s: InetSock, flags: SsFlags, host: Host): string {
   const c = s.conn;
-  const cong = host.sysctl.has('net.ipv4.tcp_congestion_control')
-    ? String(host.sysctl.get('net.ipv4.tcp_congestion_control'))
-    : 'cubic';
+  // icsk_ca_ops->name: what the socket was given when it was made.
+  const cong = c?.caOps ?? s.caOps ?? 'cubic';
   let t = '';
   if (c === undefined) {
     // A listener's tcp_info (tcp_get_info on a LISTEN socket): the initial

@@ -267,6 +267,35 @@ describe('ss on a terminal, and more timers', () => {
   });
 });
 
+describe('ss -i: the congestion control each socket was given', () => {
+  test('a change of tcp_congestion_control reaches the sockets made after it only (listener kept)', async () => {
+    // As the real kernel here did (bbr by default, then sysctl reno): LISTEN
+    // bbr, the first connection's two ends bbr, the second's two ends reno
+    // (tcp_assign_congestion_control at creation; a child takes the default
+    // of when the request completes, tcp_ca_openreq_child).
+    const env = traceLan({ stock: true });
+    await env.run(env.server, 'sysctl', '-w', 'net.ipv4.tcp_congestion_control=bbr');
+    await env.run(env.client, 'sysctl', '-w', 'net.ipv4.tcp_congestion_control=bbr');
+    spawn(env, env.server, ['python3'], listener(80, 16, true));
+    await env.sys.runUntil(s(0.1));
+    spawn(env, env.client, ['nc'], client('192.168.0.22', 80, 40001, undefined));
+    await env.sys.runUntil(s(0.2));
+    for (const h of [env.server, env.client]) {
+      await env.run(h, 'sysctl', '-w', 'net.ipv4.tcp_congestion_control=reno');
+    }
+    spawn(env, env.client, ['nc'], client('192.168.0.22', 80, 40002, undefined));
+    await env.sys.runUntil(s(0.3));
+    const names = async (host: typeof env.server) =>
+      (await env.run(host, 'ss', '-tani')).stdout
+        .split('\n')
+        .filter((l) => l.startsWith('\t'))
+        .map((l) => l.trim().split(' ')[0]);
+    // Server: LISTEN, the child of 40001, the child of 40002.
+    expect(await names(env.server)).toEqual(['bbr', 'bbr', 'reno']);
+    expect(await names(env.client)).toEqual(['bbr', 'reno']);
+  });
+});
+
 describe('the persist timer', () => {
   test('a peer that never reads closes its window: timer:(persist,…,probes)', async () => {
     const env = traceLan({ link: { delay: ms(1) } });
