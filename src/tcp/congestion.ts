@@ -17,9 +17,16 @@
  *   to the congestion control's ssthresh, retransmitting only what is marked
  *   lost (tcp_xmit_retransmit_queue); the RTO's loss state (tcp_enter_loss).
  *
- * DEVIATION(linux): no undo of spurious recoveries (tcp_try_undo_*, D-SACK
- * and timestamp based), no F-RTO (tcp_frto), no SACK reneging timer, no CWR
- * state (ECN, local congestion).
+ * - Undo (tcp_try_undo_recovery, _dsack, _partial, _loss): a recovery or an
+ *   RTO shown spurious, by D-SACKs for every retransmission (undo_retrans) or
+ *   by an echoed timestamp older than the first retransmission
+ *   (tcp_packet_delayed), gives back the window and ssthresh it took
+ *   (tcp_undo_cwnd_reduction; CUBIC's undo_cwnd is Reno's); F-RTO (RFC 5682
+ *   with SACK; tcp_frto) judges an RTO by sending new data first
+ *   (tcp_process_loss).
+ *
+ * DEVIATION(linux): no SACK reneging timer, no CWR state (ECN, local
+ * congestion).
  */
 
 import type { Time } from '../sim/time.js';
@@ -27,8 +34,9 @@ import { type Seq, seqAdd, seqGt, seqLt } from '../wire/seq.js';
 import { HZ, jiffies, usecsToJiffies } from './clock.js';
 import type { CaState, Connection } from './connection.js';
 import type { TcpNet } from './net.js';
-import { tcpIsRack, tcpRackMarkLost, tcpRackSkbTimeout } from './rack.js';
+import { TCP_RACK_RECOVERY_THRESH, tcpIsRack, tcpRackMarkLost, tcpRackSkbTimeout } from './rack.js';
 import {
+  tcpCheckSackReordering,
   tcpClearSackCache,
   tcpForceFastRetransmit,
   tcpMarkSkbLost,
@@ -497,7 +505,14 @@ function markHeadLost(conn: Connection): void {
  * (TcpExtTCPSackRecovery, or TcpExtTCPRenoRecovery without SACK).
  */
 export function tcpEnterRecovery(conn: Connection, now: Time): void {
+  // tcp_retrans_stamp_cleanup: the first retransmission of this recovery
+  // starts the clock (undo, ETIMEDOUT), not one of an episode long over.
+  if (!tcpAnyRetransDone(conn)) conn.retransStamp = undefined;
   conn.net.count(conn.sackOk ? 'TcpExtTCPSackRecovery' : 'TcpExtTCPRenoRecovery');
+  // No CWR state here, so never already in a window reduction: the ssthresh
+  // the undo may restore is always taken (tcp_current_ssthresh).
+  tcpInitUndo(conn);
+  conn.priorSsthresh = tcpCurrentSsthresh(conn);
   conn.highSeq = conn.sndNxt;
   conn.tlpHighSeq = undefined;
   conn.cwndCnt = 0;
@@ -550,28 +565,165 @@ function tcpEndCwndReduction(conn: Connection): void {
 /** Linux tcp_try_keep_open / tcp_try_to_open: Disorder while anything is SACKed, lost or retransmitted. */
 function tryToOpen(conn: Connection): void {
   if (!tcpAnyRetransDone(conn)) conn.retransStamp = undefined;
+  tcpTryKeepOpen(conn);
+}
+
+// ---- Undo (tcp_input.c). ----
+
+/** Linux tcp_current_ssthresh: in a window reduction its ssthresh, else at least 3/4 of cwnd. */
+function tcpCurrentSsthresh(conn: Connection): number {
+  if (conn.caState === 'Recovery') return conn.ssthresh;
+  return Math.max(conn.ssthresh, (conn.cwnd >> 1) + (conn.cwnd >> 2));
+}
+
+/**
+ * Linux tcp_init_undo: an episode starts at SND.UNA; the retransmissions still
+ * in flight (a retransmitting loss probe's too) may yet be D-SACKed; -1, not
+ * 0, when there are none ("undo_retrans==0 means can undo now").
+ */
+function tcpInitUndo(conn: Connection): void {
+  conn.undoMarker = conn.sndUna;
+  let n = conn.retransOut;
+  if (conn.tlpHighSeq !== undefined && conn.tlpRetrans) n++;
+  conn.undoRetrans = n === 0 ? -1 : n;
+}
+
+/**
+ * What of the ACK being processed the undo needs: SND.UNA before it, the
+ * echoed timestamp (rcv_tsecr, on our clock: tsoffset taken off; undefined
+ * without one or when 0), and FLAG_ORIG_SACK_ACKED (it SACKed or acknowledged
+ * data sent once only, below the recovery point).
+ */
+export interface AckFacts {
+  renoDelivered: number;
+  priorSndUna: Seq;
+  tsEcr: number | undefined;
+  origSackAcked: boolean;
+}
+
+/**
+ * Linux tcp_packet_delayed: the echoed timestamp is older than the first
+ * retransmission; or (SACK, past SYN_SENT) nothing was retransmitted yet.
+ */
+function tcpPacketDelayed(conn: Connection, ack: AckFacts): boolean {
+  const stamp = conn.retransStamp;
+  if (stamp !== undefined) return ack.tsEcr !== undefined && ((ack.tsEcr - stamp) | 0) < 0;
+  return conn.sackOk && conn.state !== 'SYN_SENT';
+}
+
+/** Linux tcp_may_undo: every retransmission D-SACKed, or the packet was only delayed. */
+function tcpMayUndo(conn: Connection, ack: AckFacts): boolean {
+  return conn.undoMarker !== undefined && (conn.undoRetrans === 0 || tcpPacketDelayed(conn, ack));
+}
+
+/**
+ * Linux tcp_undo_cwnd_reduction: cwnd back to what it was (CUBIC and Reno:
+ * tcp_reno_undo_cwnd, the larger of now and prior_cwnd) and ssthresh too,
+ * unless the episode may not restore it; with `unmarkLoss`, nothing is lost
+ * any more. RACK looks at the losses again on the next ACK.
+ */
+function tcpUndoCwndReduction(conn: Connection, unmarkLoss: boolean): void {
+  if (unmarkLoss) {
+    const q = conn.rtxQueue;
+    for (let i = 0; i < q.length; i++) q.at(i).lost = false;
+    conn.lostOut = 0;
+  }
+  const prior = conn.priorSsthresh;
+  if (prior !== 0) {
+    conn.cwnd = Math.max(conn.cwnd, conn.priorCwnd);
+    if (prior > conn.ssthresh) conn.ssthresh = prior;
+  }
+  conn.undoMarker = undefined;
+  conn.rackAdvanced = true;
+}
+
+/**
+ * Linux tcp_is_non_sack_preventing_reopen: a NewReno sender holds the
+ * recovery state until something above the recovery point is acknowledged
+ * (RFC 6582 3.2 step 3, "to avoid false fast retransmits"). True while
+ * holding.
+ */
+function tcpIsNonSackPreventingReopen(conn: Connection): boolean {
+  if (conn.sndUna === conn.highSeq && !conn.sackOk) {
+    if (!tcpAnyRetransDone(conn)) conn.retransStamp = undefined;
+    return true;
+  }
+  return false;
+}
+
+/**
+ * Linux tcp_try_undo_recovery, when the recovery point is acknowledged: undo
+ * if the episode was spurious (TcpExtTCPFullUndo; from the RTO's state
+ * TcpExtTCPLossUndo), else a widened RACK reordering window counts one
+ * recovery down; then Open, unless NewReno holds. True while holding.
+ */
+function tcpTryUndoRecovery(conn: Connection, ack: AckFacts): boolean {
+  if (tcpMayUndo(conn, ack)) {
+    tcpUndoCwndReduction(conn, false);
+    conn.net.count(conn.caState === 'Loss' ? 'TcpExtTCPLossUndo' : 'TcpExtTCPFullUndo');
+  } else if (conn.rackReoWndPersist > 0) {
+    // tcp_rack_update_reo_wnd: a widened reordering window lasts 16 recoveries.
+    conn.rackReoWndPersist--;
+  }
+  if (tcpIsNonSackPreventingReopen(conn)) return true;
+  conn.caState = 'Open';
+  return false;
+}
+
+/** Linux tcp_try_undo_dsack: D-SACKs covered every retransmission (TcpExtTCPDSACKUndo). */
+function tcpTryUndoDsack(conn: Connection): boolean {
+  if (conn.undoMarker === undefined || conn.undoRetrans !== 0) return false;
+  conn.rackReoWndPersist = Math.min(TCP_RACK_RECOVERY_THRESH, conn.rackReoWndPersist + 1);
+  tcpUndoCwndReduction(conn, false);
+  conn.net.count('TcpExtTCPDSACKUndo');
+  return true;
+}
+
+/**
+ * Linux tcp_try_undo_loss: after an RTO, an ACK shows it spurious, by the
+ * timestamp or D-SACKs, or (`frtoUndo`) F-RTO's new data went through
+ * (TcpExtTCPSpuriousRTOs). Nothing is lost any more; Open again.
+ */
+function tcpTryUndoLoss(conn: Connection, ack: AckFacts, frtoUndo: boolean): boolean {
+  if (!frtoUndo && !tcpMayUndo(conn, ack)) return false;
+  tcpUndoCwndReduction(conn, true);
+  conn.net.count('TcpExtTCPLossUndo');
+  if (frtoUndo) conn.net.count('TcpExtTCPSpuriousRTOs');
+  conn.retransmits = 0;
+  if (tcpIsNonSackPreventingReopen(conn)) return true;
+  if (frtoUndo || conn.sackOk) conn.caState = 'Open';
+  return true;
+}
+
+/**
+ * Linux tcp_try_undo_partial, on an ACK that moves SND.UNA in recovery: if
+ * the hole was filled by the original (its timestamp), that was reordering
+ * (TcpExtTCPTSReorder); with no retransmission left in flight the recovery is
+ * undone (TcpExtTCPPartialUndo), else the ACK only clocks out new data
+ * (returns true: nothing more is marked or retransmitted). Otherwise the
+ * answer of tcp_force_fast_retransmit goes to `doLost`.
+ */
+function tcpTryUndoPartial(conn: Connection, ack: AckFacts, doLost: { v: boolean }): boolean {
+  if (conn.undoMarker !== undefined && tcpPacketDelayed(conn, ack)) {
+    tcpCheckSackReordering(conn, ack.priorSndUna, true);
+    if (conn.retransOut > 0) return true;
+    if (!tcpAnyRetransDone(conn)) conn.retransStamp = undefined;
+    tcpUndoCwndReduction(conn, true);
+    conn.net.count('TcpExtTCPPartialUndo');
+    tcpTryKeepOpen(conn);
+  } else {
+    doLost.v = tcpForceFastRetransmit(conn);
+  }
+  return false;
+}
+
+/** Linux tcp_try_keep_open: Disorder while anything is SACKed, lost or retransmitted. */
+function tcpTryKeepOpen(conn: Connection): void {
   const state = conn.sackedOut + conn.lostOut > 0 || tcpAnyRetransDone(conn) ? 'Disorder' : 'Open';
   if (conn.caState !== state) {
     conn.caState = state;
     conn.highSeq = conn.sndNxt;
   }
-}
-
-/**
- * Linux tcp_try_undo_recovery when the recovery point is acknowledged: a
- * NewReno sender holds the recovery state until something above it is
- * acknowledged (RFC 6582 3.2 step 3, "to avoid false fast retransmits"); a
- * SACK sender leaves at once. True while holding.
- */
-function holdRecovery(conn: Connection): boolean {
-  if (conn.sndUna === conn.highSeq && !conn.sackOk) {
-    if (!tcpAnyRetransDone(conn)) conn.retransStamp = undefined;
-    return true;
-  }
-  conn.caState = 'Open';
-  // tcp_rack_update_reo_wnd: a widened reordering window lasts 16 recoveries.
-  if (conn.rackReoWndPersist > 0) conn.rackReoWndPersist--;
-  return false;
 }
 
 /** The state now (the functions called above may have changed it). */
@@ -583,6 +735,8 @@ function caStateOf(conn: Connection): CaState {
 export const REXMIT_LOST = 1;
 /** RACK armed its reordering timer: the ACK must not re-arm the RTO (~FLAG_SET_XMIT_TIMER). */
 export const RACK_TIMER_SET = 2;
+/** F-RTO step 2.b: send new data, not retransmissions (tcp_xmit_recovery's REXMIT_NEW). */
+export const REXMIT_NEW = 4;
 
 /**
  * Linux tcp_identify_packet_loss: RACK's marking (with SACK and tcp_recovery
@@ -614,9 +768,9 @@ function tcpTimeToRecover(conn: Connection): boolean {
 /**
  * Linux tcp_fastretrans_alert: the state machine of loss recovery, for an ACK
  * that is "dubious" (a duplicate, SACKing, or outside the Open state). Returns
- * REXMIT_LOST when lost segments should be retransmitted, with RACK_TIMER_SET
- * when RACK armed its timer; `renoDelivered` gets the segments duplicate ACKs
- * stood for.
+ * REXMIT_LOST when lost segments should be retransmitted (REXMIT_NEW: new
+ * data first, F-RTO), with RACK_TIMER_SET when RACK armed its timer;
+ * `ack.renoDelivered` gets the segments duplicate ACKs stood for.
  */
 export function tcpFastretransAlert(
   conn: Connection,
@@ -624,7 +778,7 @@ export function tcpFastretransAlert(
   unaAdvanced: boolean,
   dupack: boolean,
   dataSacked: boolean,
-  out: { renoDelivered: number },
+  ack: AckFacts,
 ): number {
   const reno = !conn.sackOk;
   if (conn.rtxQueue.length === 0 && conn.sackedOut > 0) conn.sackedOut = 0;
@@ -634,52 +788,103 @@ export function tcpFastretransAlert(
     conn.retransStamp = undefined;
   } else if (!seqLt(conn.sndUna, conn.highSeq) && conn.caState === 'Recovery') {
     if (reno) conn.sackedOut = 0;
-    if (holdRecovery(conn)) return 0;
+    if (tcpTryUndoRecovery(conn, ack)) return 0;
     tcpEndCwndReduction(conn);
   }
-  const doLost = dupack || (dataSacked && tcpForceFastRetransmit(conn));
+  const doLost = doLostBox;
+  doLost.v = dupack || (dataSacked && tcpForceFastRetransmit(conn));
   let fastRexmit = false;
   let r = 0;
   // E. Process the state.
   switch (conn.caState) {
     case 'Recovery':
-      if (reno && !unaAdvanced) out.renoDelivered += addRenoSack(conn, dupacks);
+      if (!unaAdvanced) {
+        if (reno) ack.renoDelivered += addRenoSack(conn, dupacks);
+      } else if (tcpTryUndoPartial(conn, ack, doLost)) {
+        return 0;
+      }
+      if (tcpTryUndoDsack(conn)) tryToOpen(conn);
       r |= identifyPacketLoss(conn, now, unaAdvanced);
+      if (caStateOf(conn) !== 'Recovery') {
+        // Undone: a loss still proven starts a new recovery (reordering, then loss).
+        if (!tcpTimeToRecover(conn)) return r;
+        tcpEnterRecovery(conn, now);
+      }
       break;
     case 'Loss': {
-      // tcp_process_loss, without F-RTO: leave the loss state once everything
-      // sent before the RTO is acknowledged.
-      if (!seqLt(conn.sndUna, conn.highSeq)) {
-        holdRecovery(conn);
-      } else {
-        if (reno) {
-          if (seqGt(conn.sndNxt, conn.highSeq) && dupacks > 0) {
-            out.renoDelivered += addRenoSack(conn, dupacks);
-          } else if (unaAdvanced) {
-            conn.sackedOut = 0;
-          }
-        }
-        r |= REXMIT_LOST;
-      }
+      const p = tcpProcessLoss(conn, unaAdvanced, dupacks, dataSacked, ack);
+      r |= p;
       const retransBefore = conn.retransOut;
       r |= identifyPacketLoss(conn, now, unaAdvanced);
       // "Change state if cwnd is undone or retransmits are lost".
       if (caStateOf(conn) !== 'Open' && conn.retransOut >= retransBefore) return r;
-      r |= openOrRecover(conn, now, unaAdvanced, dupacks, out, false);
+      r |= openOrRecover(conn, now, unaAdvanced, dupacks, ack, false);
       if (caStateOf(conn) !== 'Recovery') return r;
       fastRexmit = true;
       break;
     }
     case 'Open':
     case 'Disorder':
-      r |= openOrRecover(conn, now, unaAdvanced, dupacks, out, true);
+      r |= openOrRecover(conn, now, unaAdvanced, dupacks, ack, true);
       if (caStateOf(conn) !== 'Recovery') return r;
       fastRexmit = true;
       break;
   }
   // RFC 6675's marking when RACK is off.
-  if (!reno && !tcpIsRack(conn) && doLost) tcpUpdateScoreboard(conn, fastRexmit);
-  return r | REXMIT_LOST;
+  if (!reno && !tcpIsRack(conn) && doLost.v) tcpUpdateScoreboard(conn, fastRexmit);
+  return (r & ~REXMIT_NEW) | REXMIT_LOST;
+}
+
+/** tcpTryUndoPartial's do_lost (reused: one ACK at a time). */
+const doLostBox = { v: false };
+
+/**
+ * Linux tcp_process_loss: the RTO's loss state. An ACK that moves SND.UNA may
+ * show the timeout spurious (tcp_try_undo_loss). With F-RTO (RFC 5682 3.1 as
+ * Linux adapts it to SACK): an ACK or SACK of data never retransmitted proves
+ * it spurious (step 3.b); after new data went out, a duplicate ACK or a SACK
+ * proves the loss real (step 3.a, F-RTO ends); the first ACK that moves
+ * SND.UNA short of the recovery point sends new data (step 2.b: REXMIT_NEW),
+ * or, with none to send or no window for it, falls back to retransmitting.
+ * Once the recovery point is acknowledged, the state ends (step 2.a).
+ */
+function tcpProcessLoss(
+  conn: Connection,
+  unaAdvanced: boolean,
+  dupacks: number,
+  dataSacked: boolean,
+  ack: AckFacts,
+): number {
+  const recovered = !seqLt(conn.sndUna, conn.highSeq);
+  if (unaAdvanced && tcpTryUndoLoss(conn, ack, false)) return 0;
+  if (conn.frto) {
+    if (ack.origSackAcked && tcpTryUndoLoss(conn, ack, true)) return 0;
+    if (seqGt(conn.sndNxt, conn.highSeq)) {
+      if (dataSacked || dupacks > 0) conn.frto = false;
+    } else if (unaAdvanced && !recovered) {
+      conn.highSeq = conn.sndNxt;
+      if (
+        seqLt(conn.sndNxt, conn.writeSeq) &&
+        seqGt(seqAdd(conn.sndUna, conn.sndWnd), conn.sndNxt)
+      ) {
+        return REXMIT_NEW;
+      }
+      conn.frto = false;
+    }
+  }
+  if (recovered) {
+    tcpTryUndoRecovery(conn, ack);
+    return 0;
+  }
+  if (!conn.sackOk) {
+    // "A Reno DUPACK means new data in F-RTO step 2.b above are delivered."
+    if (seqGt(conn.sndNxt, conn.highSeq) && dupacks > 0) {
+      ack.renoDelivered += addRenoSack(conn, dupacks);
+    } else if (unaAdvanced) {
+      conn.sackedOut = 0;
+    }
+  }
+  return REXMIT_LOST;
 }
 
 /** The default case of tcp_fastretrans_alert: recovery if a loss is proven, else Open or Disorder. */
@@ -688,14 +893,15 @@ function openOrRecover(
   now: Time,
   unaAdvanced: boolean,
   dupacks: number,
-  out: { renoDelivered: number },
+  ack: AckFacts,
   identify: boolean,
 ): number {
   let r = 0;
   if (!conn.sackOk) {
     if (unaAdvanced) conn.sackedOut = 0;
-    out.renoDelivered += addRenoSack(conn, dupacks);
+    ack.renoDelivered += addRenoSack(conn, dupacks);
   }
+  if (conn.caState === 'Open' || conn.caState === 'Disorder') tcpTryUndoDsack(conn);
   if (identify || !conn.sackOk) r |= identifyPacketLoss(conn, now, unaAdvanced);
   if (!tcpTimeToRecover(conn)) {
     tryToOpen(conn);
@@ -731,16 +937,20 @@ export function tcpCongControl(
  * control (once per loss episode), every segment not SACKed is presumed lost
  * except those sent within the last RACK RTT (tcp_timeout_mark_lost), cwnd
  * drops to one segment more than what is still in flight (RFC 5681 3.1: the
- * loss window of 1). A SACKed head means the peer reneged on its SACKs
- * (TcpExtTCPSACKReneging): they are all forgotten.
+ * loss window of 1). A new episode records what an undo would restore
+ * (prior_ssthresh, prior_cwnd, tcp_init_undo); F-RTO is on for it if
+ * tcp_frto is.
  */
 export function tcpEnterLoss(conn: Connection, now: Time): void {
+  const newRecovery = conn.caState === 'Open' || conn.caState === 'Disorder';
+  tcpTimeoutMarkLost(conn, now);
   if (
-    conn.caState === 'Open' ||
-    conn.caState === 'Disorder' ||
+    newRecovery ||
     !seqGt(conn.highSeq, conn.sndUna) ||
     (conn.caState === 'Loss' && conn.retransmits === 0)
   ) {
+    conn.priorSsthresh = tcpCurrentSsthresh(conn);
+    conn.priorCwnd = conn.cwnd;
     conn.ssthresh = tcpCaSsthresh(conn, now);
     // cubictcp_state(TCP_CA_Loss): bictcp_reset and bictcp_hystart_reset.
     const ca = conn.cubic;
@@ -748,7 +958,31 @@ export function tcpEnterLoss(conn: Connection, now: Time): void {
       cubicReset(ca);
       hystartReset(conn, ca, now);
     }
+    tcpInitUndo(conn);
   }
+  conn.cwnd = tcpPacketsInFlight(conn) + 1;
+  conn.cwndCnt = 0;
+  // "Timeout in disordered state after receiving substantial DUPACKs suggests
+  // that the degree of reordering is over-estimated."
+  const sysReordering = conn.net.sysctl.tcp_reordering;
+  if (newRecovery && conn.sackedOut >= sysReordering) {
+    conn.reordering = Math.min(conn.reordering, sysReordering);
+  }
+  conn.caState = 'Loss';
+  conn.highSeq = conn.sndNxt;
+  conn.tlpHighSeq = undefined;
+  // F-RTO (RFC 5682 3.1 step 1) unless a recovery was already under way,
+  // though a repeated timeout of the same SND.UNA may use it (3.2).
+  // DEVIATION(linux): no path MTU probing, whose probe turns it off.
+  conn.frto = conn.net.sysctl.tcp_frto !== 0 && (newRecovery || conn.retransmits > 0);
+}
+
+/**
+ * Linux tcp_timeout_mark_lost: every segment not SACKed is presumed lost
+ * except those sent within the last RACK RTT. A SACKed head means the peer
+ * reneged on its SACKs (TcpExtTCPSACKReneging): they are all forgotten.
+ */
+function tcpTimeoutMarkLost(conn: Connection, now: Time): void {
   const q = conn.rtxQueue;
   const head = q.head;
   const reneg = head?.sacked === true;
@@ -766,15 +1000,4 @@ export function tcpEnterLoss(conn: Connection, now: Time): void {
     else if (s !== head && tcpRackSkbTimeout(conn, now, s, 0) > 0) continue;
     tcpMarkSkbLost(conn, s);
   }
-  conn.cwnd = tcpPacketsInFlight(conn) + 1;
-  conn.cwndCnt = 0;
-  // "Timeout in disordered state after receiving substantial DUPACKs suggests
-  // that the degree of reordering is over-estimated."
-  const sysReordering = conn.net.sysctl.tcp_reordering;
-  if ((conn.caState === 'Open' || conn.caState === 'Disorder') && conn.sackedOut >= sysReordering) {
-    conn.reordering = Math.min(conn.reordering, sysReordering);
-  }
-  conn.caState = 'Loss';
-  conn.highSeq = conn.sndNxt;
-  conn.tlpHighSeq = undefined;
 }

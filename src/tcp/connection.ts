@@ -233,6 +233,10 @@ interface RareState {
   rackReoAdjustedAt: Time;
   numTimeout: number;
   reopenIsn: Seq | undefined;
+  undoMarker: Seq | undefined;
+  undoRetrans: number;
+  priorSsthresh: number;
+  frto: boolean;
 }
 
 function newRareState(): RareState {
@@ -250,6 +254,10 @@ function newRareState(): RareState {
     rackReoAdjustedAt: 0,
     numTimeout: 0,
     reopenIsn: undefined,
+    undoMarker: undefined,
+    undoRetrans: 0,
+    priorSsthresh: 0,
+    frto: false,
   };
 }
 
@@ -535,6 +543,60 @@ export class Connection {
     const r = this.#rare;
     if (r !== undefined) r.priorCwnd = v;
     else if (v !== 0) this.#makeRare().priorCwnd = v;
+  }
+
+  /**
+   * The undo of a spurious recovery (congestion.ts): SND.UNA when the episode
+   * began, undefined when there is nothing to undo (tp->undo_marker).
+   */
+  get undoMarker(): Seq | undefined {
+    const r = this.#rare;
+    return r === undefined ? undefined : r.undoMarker;
+  }
+
+  set undoMarker(v: Seq | undefined) {
+    const r = this.#rare;
+    if (r !== undefined) r.undoMarker = v;
+    else if (v !== undefined) this.#makeRare().undoMarker = v;
+  }
+
+  /**
+   * Retransmissions of the episode not yet shown needless by a D-SACK; -1
+   * before the first (tp->undo_retrans: 0 means all were needless).
+   */
+  get undoRetrans(): number {
+    const r = this.#rare;
+    return r === undefined ? 0 : r.undoRetrans;
+  }
+
+  set undoRetrans(v: number) {
+    const r = this.#rare;
+    if (r !== undefined) r.undoRetrans = v;
+    else if (v !== 0) this.#makeRare().undoRetrans = v;
+  }
+
+  /** ssthresh before the episode, 0 when the undo may not restore it (tp->prior_ssthresh). */
+  get priorSsthresh(): number {
+    const r = this.#rare;
+    return r === undefined ? 0 : r.priorSsthresh;
+  }
+
+  set priorSsthresh(v: number) {
+    const r = this.#rare;
+    if (r !== undefined) r.priorSsthresh = v;
+    else if (v !== 0) this.#makeRare().priorSsthresh = v;
+  }
+
+  /** F-RTO (RFC 5682) is judging the RTO under way (tp->frto). */
+  get frto(): boolean {
+    const r = this.#rare;
+    return r === undefined ? false : r.frto;
+  }
+
+  set frto(v: boolean) {
+    const r = this.#rare;
+    if (r !== undefined) r.frto = v;
+    else if (v) this.#makeRare().frto = v;
   }
 
   get prrDelivered(): number {

@@ -36,12 +36,13 @@ import {
   tcpClockMs,
 } from './clock.js';
 import {
+  type AckFacts,
   RACK_TIMER_SET,
   REXMIT_LOST,
+  REXMIT_NEW,
   removeRenoSacks,
   TCP_INFINITE_SSTHRESH,
   TCP_INIT_CWND,
-  tcpAnyRetransDone,
   tcpCaPktsAcked,
   tcpCongControl,
   tcpFastretransAlert,
@@ -1016,13 +1017,20 @@ function tcpAck(
   conn.sndUna = ack;
   conn.probesOut = 0;
   conn.rcvTstamp = now;
+  const blocks = opts.sack;
   if (priorPackets === 0) {
+    // no_queue: "If data was DSACKed, see if we can undo a cwnd reduction."
+    if (conn.sackOk && blocks !== undefined && blocks.length > 0) {
+      const sack = tcpSacktagWriteQueue(conn, now, blocks, ack, priorSndUna);
+      if (sack.dsack) {
+        tcpFastretransAlert(conn, now, unaAdvanced, false, false, factsOf(conn, opts, priorSndUna));
+      }
+    }
     tcpAckProbe(conn, now);
     return 'ok';
   }
   const deliveredBefore = conn.delivered;
   const lostBefore = conn.lost;
-  const blocks = opts.sack;
   const sack =
     conn.sackOk && blocks !== undefined && blocks.length > 0
       ? tcpSacktagWriteQueue(conn, now, blocks, ack, priorSndUna)
@@ -1042,10 +1050,10 @@ function tcpAck(
   // carry SACK news, or arrive outside the Open state.
   let alert = 0;
   if (dupack || dataSacked || dsack || conn.caState !== 'Open') {
-    const out = fastretransOut;
-    out.renoDelivered = 0;
-    alert = tcpFastretransAlert(conn, now, unaAdvanced, dupack, dataSacked, out);
-    renoDelivered += out.renoDelivered;
+    const facts = factsOf(conn, opts, priorSndUna);
+    facts.origSackAcked = ackState.origSackAcked || sack?.origSackAcked === true;
+    alert = tcpFastretransAlert(conn, now, unaAdvanced, dupack, dataSacked, facts);
+    renoDelivered += facts.renoDelivered;
   }
   // tcp_set_xmit_timer (FLAG_SET_XMIT_TIMER): a loss probe if one is due, else
   // the RTO; not when RACK has just armed its reordering timer.
@@ -1077,7 +1085,17 @@ function tcpAck(
     unaAdvanced,
     ackedPackets > 0,
   );
-  if (alert & REXMIT_LOST) tcpXmitRetransmitQueue(conn, now);
+  // tcp_xmit_recovery: F-RTO's new data first; retransmissions only if
+  // none could go (then F-RTO ends).
+  if (alert & REXMIT_NEW) {
+    tcpPushPendingFrames(conn, now, true);
+    if (!seqGt(conn.sndNxt, conn.highSeq)) {
+      conn.frto = false;
+      tcpXmitRetransmitQueue(conn, now);
+    }
+  } else if (alert & REXMIT_LOST) {
+    tcpXmitRetransmitQueue(conn, now);
+  }
   if (unaAdvanced && conn.writeBlocked && sndBufWriteable(conn)) {
     // tcp_check_space -> sk_stream_write_space: a writer that found the buffer
     // full hears of room once a third of it is free (__sk_stream_is_writeable).
@@ -1117,8 +1135,28 @@ function tcpProcessTlpAck(conn: Connection, ack: Seq, unaAdvanced: boolean, dupa
   }
 }
 
-/** tcpFastretransAlert's count of what duplicate ACKs delivered (reused: one ACK at a time). */
-const fastretransOut = { renoDelivered: 0 };
+/** ackFacts for this ACK (FLAG_ORIG_SACK_ACKED left to the caller). */
+function factsOf(conn: Connection, opts: ReceivedOptions, priorSndUna: Seq): AckFacts {
+  const facts = ackFacts;
+  facts.renoDelivered = 0;
+  facts.priorSndUna = priorSndUna;
+  facts.origSackAcked = false;
+  // rcv_tsecr, on our clock (tsoffset off), for tcp_packet_delayed.
+  const ecr =
+    conn.tstampOk && opts.tsVal !== undefined && opts.tsEcr !== 0
+      ? (opts.tsEcr - conn.tsOffset) >>> 0
+      : 0;
+  facts.tsEcr = ecr === 0 ? undefined : ecr;
+  return facts;
+}
+
+/** What tcpFastretransAlert reads of the ACK and counts (reused: one ACK at a time). */
+const ackFacts: AckFacts = {
+  renoDelivered: 0,
+  priorSndUna: 0 as Seq,
+  tsEcr: undefined,
+  origSackAcked: false,
+};
 
 /** What tcp_clean_rtx_queue tells the rest of tcp_ack (reused: one ACK at a time). */
 const ackState = {
@@ -1126,6 +1164,8 @@ const ackState = {
   setXmitTimer: false,
   /** Send time of the most recently sent segment cumulatively acknowledged. */
   newestSentAt: undefined as Time | undefined,
+  /** FLAG_ORIG_SACK_ACKED: it acknowledged data sent once only, below the recovery point. */
+  origSackAcked: false,
 };
 
 function maxTime(a: Time | undefined, b: Time | undefined): Time | undefined {
@@ -1179,6 +1219,7 @@ function tcpCleanRtxQueue(
   let priorSacked = false;
   let reord: Seq | undefined;
   let syn = false;
+  let origSackAcked = false;
   const sackOk = conn.sackOk;
   const q = conn.rtxQueue;
   const packetsOut = q.length;
@@ -1193,6 +1234,7 @@ function tcpCleanRtxQueue(
       if (firstAckt === undefined) firstAckt = s.sentAt;
       lastAckt = s.sentAt;
       if (reord === undefined) reord = s.seq;
+      if (!seqGt(s.end, conn.highSeq)) origSackAcked = true;
     }
     if (s.sacked) {
       conn.sackedOut--;
@@ -1205,6 +1247,7 @@ function tcpCleanRtxQueue(
     if (newestSentAt === undefined || s.sentAt > newestSentAt) newestSentAt = s.sentAt;
   }
   ackState.newestSentAt = newestSentAt;
+  ackState.origSackAcked = origSackAcked;
   ackState.setXmitTimer = acked > 0;
   if (acked > 0) {
     // "if (!skb) tcp_chrono_stop(sk, TCP_CHRONO_BUSY)": everything in flight was acknowledged.
@@ -1268,7 +1311,9 @@ function tcpCleanRtxQueue(
     }
   }
   tcpCaPktsAcked(conn, now, seqRttUs >= 0 ? caRttUs : -1);
-  if (acked > 0 && !tcpAnyRetransDone(conn)) conn.retransStamp = undefined;
+  // Acknowledging the SYN ends its retransmissions' clock (FLAG_SYN_ACKED);
+  // other data leave it to the loss recovery states, whose undo reads it.
+  if (syn) conn.retransStamp = undefined;
   return acked;
 }
 

@@ -768,6 +768,8 @@ export function tcpRetransmitSkb(conn: Connection, now: Time, entry: TxSegment):
   // retransmission, not from the original send (nor from a loss probe). A SYN
   // already has it from tcp_connect.
   if (conn.retransStamp === undefined) conn.retransStamp = tcpClockMs(now);
+  // One more retransmission a D-SACK must show needless before an undo.
+  conn.undoRetrans = conn.undoRetrans < 0 ? 1 : conn.undoRetrans + 1;
   if (!entry.retrans) {
     entry.retrans = true;
     conn.retransOut++;

@@ -40,7 +40,7 @@ export const TCP_RACK_STATIC_REO_WND = 0x2;
 /** tcp_recovery bit: no reo_wnd of 0 after tcp_reordering SACKs (TCP_RACK_NO_DUPTHRESH). */
 export const TCP_RACK_NO_DUPTHRESH = 0x4;
 /** TCP_RACK_RECOVERY_THRESH: recoveries a grown reo_wnd lasts (include/net/tcp.h). */
-const TCP_RACK_RECOVERY_THRESH = 16;
+export const TCP_RACK_RECOVERY_THRESH = 16;
 /** TCP_TIMEOUT_MIN_US (include/net/tcp.h): 2 ms added to the reordering timer. */
 const TCP_TIMEOUT_MIN_US = 2000;
 

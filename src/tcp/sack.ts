@@ -38,6 +38,8 @@ export interface SacktagResult {
   readonly lastSackt: Time | undefined;
   /** Send time of the most recently sent segment newly SACKed. */
   readonly newestSentAt: Time | undefined;
+  /** A segment sent once only, below the recovery point, newly SACKed (FLAG_ORIG_SACK_ACKED). */
+  readonly origSackAcked: boolean;
 }
 
 /**
@@ -50,6 +52,7 @@ const sacktagState: { -readonly [K in keyof SacktagResult]: SacktagResult[K] } =
   firstSackt: undefined,
   lastSackt: undefined,
   newestSentAt: undefined,
+  origSackAcked: false,
 };
 
 /** The valid blocks of the ACK being read, in sequence order (reused: at most 4). */
@@ -91,7 +94,7 @@ export function tcpMarkSkbLost(conn: Connection, s: TxSegment): void {
  * degree (tp->reordering) grows to the distance in segments, and RACK's
  * reordering window opens from now on (reord_seen).
  */
-export function tcpCheckSackReordering(conn: Connection, lowSeq: Seq): void {
+export function tcpCheckSackReordering(conn: Connection, lowSeq: Seq, ts = false): void {
   const fack = tcpHighestSackSeq(conn);
   if (!seqLt(lowSeq, fack)) return;
   const mss = conn.sndMss;
@@ -100,18 +103,47 @@ export function tcpCheckSackReordering(conn: Connection, lowSeq: Seq): void {
     conn.reordering = Math.min(Math.ceil(metric / mss), TCP_MAX_REORDERING);
   }
   conn.reordSeen++;
-  conn.net.count('TcpExtTCPSACKReorder');
+  // With `ts`, the echoed timestamp told it (tcp_try_undo_partial).
+  conn.net.count(ts ? 'TcpExtTCPTSReorder' : 'TcpExtTCPSACKReorder');
 }
 
 /**
- * Linux tcp_is_sackblock_valid: a block must lie inside what was sent and end
- * above SND.UNA. D-SACKs below SND.UNA would only feed the undo of a spurious
- * recovery, which tcplab does not do (Linux without an undo_marker).
+ * Linux tcp_is_sackblock_valid: a block must lie inside what was sent and
+ * start above SND.UNA; a D-SACK (`dsack`) may lie wholly below SND.UNA while
+ * an undo is possible, if it ends above the episode's start (one that crosses
+ * it, by at most a window).
  */
-function sackBlockValid(conn: Connection, b: SackBlock): boolean {
+function sackBlockValid(conn: Connection, b: SackBlock, dsack: boolean): boolean {
   if (seqGt(b.right, conn.sndNxt) || !seqLt(b.left, b.right)) return false;
   if (!seqLt(b.left, conn.sndNxt)) return false;
-  return seqGt(b.left, conn.sndUna);
+  if (seqGt(b.left, conn.sndUna)) return true;
+  const marker = conn.undoMarker;
+  if (!dsack || marker === undefined) return false;
+  if (seqGt(b.right, conn.sndUna)) return false;
+  if (!seqLt(b.left, marker)) return true;
+  if (!seqGt(b.right, marker)) return false;
+  return !seqLt(b.left, seqAdd(b.right, -conn.maxWindow));
+}
+
+/**
+ * Linux tcp_dsack_seen's count of the segments a D-SACK reports received
+ * twice; 0 for a dubious one (empty, over a window, or the loss probe's
+ * own echo).
+ */
+function dsackSegs(conn: Connection, b: SackBlock): number {
+  const len = seqDiff(b.right, b.left);
+  if (len <= 0 || len > conn.maxWindow) return 0;
+  if (len > conn.sndMss) return Math.ceil(len / conn.sndMss);
+  if (conn.tlpHighSeq !== undefined && conn.tlpHighSeq === b.right) return 0;
+  return 1;
+}
+
+/** One retransmission fewer to account for before an undo (tp->undo_retrans). */
+function dsackAccount(conn: Connection, segs: number, end: Seq): void {
+  const marker = conn.undoMarker;
+  if (marker !== undefined && conn.undoRetrans > 0 && seqGt(end, marker)) {
+    conn.undoRetrans = Math.max(0, conn.undoRetrans - segs);
+  }
 }
 
 /** The first segment of the retransmit queue that ends after `at` (binary search). */
@@ -206,13 +238,22 @@ export function tcpSacktagWriteQueue(
     }
     // tcp_dsack_seen: RACK may widen its reordering window (rack.ts).
     if (dsack) conn.rackDsackSeen = true;
+    // tcp_check_dsack: "D-SACK for already forgotten data... Do dumb counting."
+    if (dsack && !seqGt(b0.right, priorSndUna)) dsackAccount(conn, dsackSegs(conn, b0), b0.right);
   }
+  const dupBlock = dsack ? b0 : undefined;
   const valid = validBlocks;
   valid.length = 0;
   for (let i = 0; i < blocks.length; i++) {
     const b = blocks[i]!;
-    if (!sackBlockValid(conn, b)) {
-      conn.net.count(dsack && i === 0 ? 'TcpExtTCPDSACKIgnoredNoUndo' : 'TcpExtTCPSACKDiscard');
+    if (!sackBlockValid(conn, b, dsack && i === 0)) {
+      conn.net.count(
+        dsack && i === 0
+          ? conn.undoMarker === undefined
+            ? 'TcpExtTCPDSACKIgnoredNoUndo'
+            : 'TcpExtTCPDSACKIgnoredOld'
+          : 'TcpExtTCPSACKDiscard',
+      );
       continue;
     }
     // "Ignore very old stuff early".
@@ -232,12 +273,20 @@ export function tcpSacktagWriteQueue(
   let lastSackt: Time | undefined;
   let newestSentAt: Time | undefined;
   let reord: Seq | undefined;
+  let origSackAcked = false;
   const q = conn.rtxQueue;
   const cache = conn.sackCache;
   for (const b of valid) {
+    const dup = b === dupBlock;
     for (let i = firstEndingAfter(q, b.left); i < q.length; i++) {
       const s = q.at(i);
       if (!seqLt(s.seq, b.right)) break;
+      if (dup && !seqLt(s.seq, b.left) && !seqGt(s.end, b.right)) {
+        // tcp_sacktag_one: "Account D-SACK for retransmitted packet"; one
+        // now below SND.UNA is about to leave the queue: nothing more.
+        if (s.everRetransmitted) dsackAccount(conn, 1, s.end);
+        if (!seqGt(s.end, ack)) continue;
+      }
       if (s.sacked) {
         // Linux's recv_sack_cache: the segments wholly inside a block walked
         // before were SACKed then (and stay so until reneging); jump past them
@@ -256,6 +305,7 @@ export function tcpSacktagWriteQueue(
         if (seqLt(s.seq, tcpHighestSackSeq(conn)) && (reord === undefined || seqLt(s.seq, reord))) {
           reord = s.seq;
         }
+        if (!seqGt(s.end, conn.highSeq)) origSackAcked = true;
         if (firstSackt === undefined) firstSackt = s.sentAt;
         lastSackt = s.sentAt;
       }
@@ -287,6 +337,7 @@ export function tcpSacktagWriteQueue(
   r.firstSackt = firstSackt;
   r.lastSackt = lastSackt;
   r.newestSentAt = newestSentAt;
+  r.origSackAcked = origSackAcked;
   return r;
 }
 

@@ -113,6 +113,13 @@ export interface TcpSysctl {
    */
   readonly tcp_recovery: number;
   /**
+   * F-RTO, RFC 5682 with SACK (tcp_input.c tcp_enter_loss, tcp_process_loss):
+   * after an RTO, send new data before retransmitting more, and undo the
+   * timeout if what was never retransmitted is then acknowledged. Any value
+   * but 0 turns it on (Linux reads 1 and 2 alike; tcp_sk_init: 2).
+   */
+  readonly tcp_frto: number;
+  /**
    * Congestion control by name for new connections (tcp_cong.c
    * tcp_set_default_congestion_control): `cubic` (default) or `reno`; `bbr`
    * is accepted and runs CUBIC (congestion.ts).
@@ -162,6 +169,7 @@ export const LINUX_TCP_SYSCTL: TcpSysctl = Object.freeze({
   tcp_shrink_window: 0,
   tcp_min_snd_mss: 48,
   tcp_recovery: 1,
+  tcp_frto: 2,
   tcp_congestion_control: 'cubic',
   tcp_app_win: 31,
   tcp_moderate_rcvbuf: 1,

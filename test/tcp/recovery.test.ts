@@ -474,3 +474,67 @@ describe('CUBIC window growth (RFC 9438; tcp_cubic.c)', () => {
     expect(t.net.counters.TcpExtTCPHystartDelayCwnd).toBe(20);
   });
 });
+
+describe('undo of a spurious fast recovery (tcp_try_undo_recovery, _dsack, _partial)', () => {
+  /**
+   * Ten segments sent at 1 s; segment 1 SACKed at 1010; RACK's reordering
+   * timer marks 0 lost at 1018 and the recovery retransmits it (ssthresh
+   * 7, CUBIC's 0.7 of 10).
+   */
+  function inRecovery(): Tester {
+    const t = sending(10);
+    t.send(ms(1010), ack(0, [[1, 2]]));
+    t.expect(ms(1018), segment(0));
+    expect(t.c.caState).toBe('Recovery');
+    expect(t.c.ssthresh).toBe(7);
+    return t;
+  }
+
+  test('the ACK of everything echoes the original timestamp: the recovery is undone (TcpExtTCPFullUndo)', () => {
+    const t = inRecovery();
+    t.sendAll(ms(1030), ack(10, [], ourTs(s(1))));
+    expect(t.c.caState).toBe('Open');
+    expect(t.c.ssthresh).toBe(0x7fffffff);
+    expect(t.c.cwnd).toBeGreaterThanOrEqual(10);
+    expect(t.net.counters.TcpExtTCPFullUndo).toBe(1);
+  });
+
+  test('echoing the retransmission instead: no undo, cwnd ends at ssthresh', () => {
+    const t = inRecovery();
+    t.sendAll(ms(1030), ack(10, [], ourTs(ms(1018))));
+    expect(t.c.caState).toBe('Open');
+    expect(t.c.ssthresh).toBe(7);
+    expect(t.c.cwnd).toBe(7);
+    expect(t.net.counters.TcpExtTCPFullUndo).toBe(0);
+  });
+
+  test('a D-SACK of the retransmission below the ACK: every retransmission was needless (TcpExtTCPFullUndo)', () => {
+    const t = inRecovery();
+    t.sendAll(ms(1030), ack(10, [[0, 1]], ourTs(ms(1018))));
+    expect(t.net.counters.TcpExtTCPDSACKRecv).toBe(1);
+    expect(t.net.counters.TcpExtTCPDSACKIgnoredOld).toBe(0);
+    expect(t.c.ssthresh).toBe(0x7fffffff);
+    expect(t.net.counters.TcpExtTCPFullUndo).toBe(1);
+  });
+
+  test('a D-SACK after the recovery ended: the reduction is undone then (TcpExtTCPDSACKUndo)', () => {
+    const t = inRecovery();
+    t.sendAll(ms(1030), ack(10, [], ourTs(ms(1018))));
+    expect([t.c.caState, t.c.cwnd, t.c.ssthresh]).toEqual(['Open', 7, 7]);
+    // The peer got segment 0 twice: a D-SACK below SND.UNA ("already forgotten
+    // data", tcp_check_dsack) covers the one retransmission.
+    t.sendAll(ms(1040), ack(10, [[0, 1]], ourTs(ms(1018))));
+    expect(t.net.counters.TcpExtTCPDSACKUndo).toBe(1);
+    expect(t.net.counters.TcpExtTCPFullUndo).toBe(0);
+    expect([t.c.caState, t.c.cwnd, t.c.ssthresh]).toEqual(['Open', 10, 0x7fffffff]);
+  });
+
+  test('a partial ACK echoing the original: the hole was reordering (TcpExtTCPTSReorder, TcpExtTCPPartialUndo)', () => {
+    const t = inRecovery();
+    t.sendAll(ms(1030), ack(1, [[1, 2]], ourTs(s(1))));
+    expect(t.net.counters.TcpExtTCPTSReorder).toBe(1);
+    expect(t.net.counters.TcpExtTCPPartialUndo).toBe(1);
+    expect(t.c.caState).toBe('Disorder');
+    expect(t.c.ssthresh).toBe(0x7fffffff);
+  });
+});

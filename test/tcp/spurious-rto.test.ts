@@ -1,0 +1,313 @@
+/**
+ * The undo of a spurious RTO (by timestamps and by F-RTO, tcp_frto) and of a
+ * spurious fast recovery, against the real kernel: recordings/spurious-rto.txt,
+ * made by spurious-rto.py on Linux 6.18.44 (its header line). Each scenario
+ * there: 20 segments written, the initial window of 10 goes; in the RTO
+ * scenarios a tail loss probe sends segment 10 and nothing is acknowledged
+ * until the RTO retransmits segment 0, in the fr-* scenarios a SACK of 1 to 3
+ * at 10 ms makes the recovery retransmit it; then the peer's ACKs. Here the
+ * same ACKs (the same segments acknowledged and SACKed, echoing the TSval of
+ * the same segment) arrive at the same times after that retransmission, and
+ * tcplab must send what the kernel sent (the same segments in the same order,
+ * each within a jiffy of the kernel's time) and count what it counted.
+ *
+ * The connection is the fixtures' active open (SRTT 10 ms), the kernel's a
+ * passive one whose handshake took about 10 ms: the probe and the RTO come at
+ * their own times in each (the probe after 2 SRTT, rounded to jiffies, the RTO
+ * 10 + 200 ms after it); the comparison starts at the retransmission.
+ */
+
+import { readFileSync } from 'node:fs';
+import { describe, expect, test } from 'vitest';
+import { ms, s } from '../../src/sim/time.js';
+import { type TcpSysctl, tcpSysctl } from '../../src/tcp/sysctl.js';
+import { seqAdd, seqDiff } from '../../src/wire/seq.js';
+import type { TcpSegment } from '../../src/wire/tcp.js';
+import { TCP_NOP, type TcpOption } from '../../src/wire/tcp-options.js';
+import { established, fromServer } from './fixtures.js';
+import { ISS, PEER_TS, type Tester, tsOpt } from './harness.js';
+
+const MSS = 1448;
+const SEGS = 20;
+
+interface Out {
+  readonly at: number;
+  readonly seg: number;
+  readonly tsval: number;
+}
+interface In {
+  readonly at: number;
+  readonly ack: number;
+  readonly sack?: readonly [number, number];
+  readonly ecr: number;
+}
+interface Scenario {
+  /** The peer's ACKs before the retransmission of segment 0 (fr-*: at 10 ms). */
+  readonly pre: readonly In[];
+  readonly initial: readonly Out[];
+  readonly after: readonly (Out | In)[];
+  readonly counters: Record<string, number>;
+}
+
+/** The recording, by scenario: before the RTO (segments only), then from it (times in ms after it). */
+function recording(): Map<string, Scenario> {
+  const text = readFileSync(new URL('./recordings/spurious-rto.txt', import.meta.url), 'utf8');
+  const out = new Map<string, Scenario>();
+  let cur:
+    | { pre: In[]; initial: Out[]; after: (Out | In)[]; counters: Record<string, number> }
+    | undefined;
+  for (const line of text.split('\n')) {
+    let m = /^== ([\w-]+)$/.exec(line);
+    if (m) {
+      cur = { pre: [], initial: [], after: [], counters: {} };
+      out.set(m[1]!, cur);
+      continue;
+    }
+    if (cur === undefined) continue;
+    m = /^(-|[\d.]+) out seg (\d+) tsval \+(\d+)$/.exec(line);
+    if (m) {
+      const o = { at: m[1] === '-' ? 0 : Number(m[1]), seg: Number(m[2]), tsval: Number(m[3]) };
+      if (m[1] === '-') cur.initial.push(o);
+      else cur.after.push(o);
+      continue;
+    }
+    m = /^(-|[\d.]+) in ack (\d+)(?: sack (\d+)\.\.(\d+))? ecr \+(\d+)$/.exec(line);
+    if (m) {
+      (m[1] === '-' ? cur.pre : cur.after).push({
+        at: m[1] === '-' ? 0 : Number(m[1]),
+        ack: Number(m[2]),
+        ...(m[3] === undefined ? {} : { sack: [Number(m[3]), Number(m[4]) + 1] as const }),
+        ecr: Number(m[5]),
+      });
+      continue;
+    }
+    m = /^counters: (.*)$/.exec(line);
+    if (m) {
+      for (const kv of m[1]!.split(' ')) {
+        const [k, v] = kv.split('=');
+        cur.counters[k!] = Number(v);
+      }
+    }
+  }
+  return out;
+}
+
+const SCENARIOS = recording();
+
+/** The segment number of our data segment. */
+function segNo(seg: TcpSegment): number {
+  return seqDiff(seg.seq, seqAdd(ISS, 1)) / MSS;
+}
+
+let peerTs = PEER_TS + 500;
+
+function peerAck(n: number, ecr: number, sack?: readonly [number, number]): TcpSegment {
+  peerTs++;
+  const opts: TcpOption[] = tsOpt(peerTs, ecr);
+  if (sack !== undefined) {
+    opts.push(TCP_NOP, TCP_NOP, {
+      kind: 'sack',
+      blocks: [{ left: seqAdd(ISS, 1 + sack[0] * MSS), right: seqAdd(ISS, 1 + sack[1] * MSS) }],
+    });
+  }
+  return { ...fromServer(peerTs, ecr), ack: seqAdd(ISS, 1 + n * MSS), options: opts };
+}
+
+/** The counters the recording lists, as tcplab counted them. */
+function counted(t: Tester, names: readonly string[]): Record<string, number> {
+  const c = t.net.counters as unknown as Record<string, number>;
+  return Object.fromEntries(names.map((k) => [k, c[k] ?? Number.NaN]));
+}
+
+/**
+ * Plays a scenario: returns what tcplab sent from the RTO on, as the
+ * recording has it (ms after the RTO's retransmission).
+ */
+function play(name: string, sysctl?: TcpSysctl, acks = Number.POSITIVE_INFINITY) {
+  const sc = SCENARIOS.get(name)!;
+  const t = established(sysctl);
+  expect(t.send(ms(100), { ...fromServer(PEER_TS + 1), ack: seqAdd(ISS, 1) })).toBeUndefined();
+  t.app(s(1), (c) => c.send(s(1), new Uint8Array(SEGS * MSS)));
+  const first = t.out.splice(0);
+  // The fr-* scenarios: 10 ms after the window, a SACK of 1 to 3 echoing
+  // segment 0's TSval.
+  t.advance(s(1) + ms(10));
+  for (const p of sc.pre) {
+    t.deliver(s(1) + ms(10), peerAck(p.ack, tsvalOf(first[0]!.seg), p.sack));
+    t.collect(s(1) + ms(10));
+  }
+  // Until segment 0 goes again (the RTO, or the fast recovery): what went
+  // before it, as the kernel (the probe of segment 10 in the RTO cases).
+  const before: typeof first = [];
+  let again: (typeof first)[number] | undefined;
+  while (again === undefined) {
+    const got = t.out.splice(0);
+    const i = got.findIndex((x) => segNo(x.seg) === 0);
+    before.push(...(i < 0 ? got : got.slice(0, i)));
+    if (i >= 0) again = got[i];
+    else t.advance(t.nextDeadline()!);
+  }
+  const rtoAt = again.time;
+  const tlpAt = before.find((x) => segNo(x.seg) === 10)?.time;
+  const rto = [again];
+  expect([...first, ...before].map((x) => segNo(x.seg))).toEqual(sc.initial.map((o) => o.seg));
+  // Our TSval of each kernel TSval (ms after the original segment 0's): the
+  // kernel's segments and ours are paired by their order.
+  const kernelSent = [...sc.initial, ...sc.after.filter((x): x is Out => 'seg' in x)];
+  const ourTsvals: number[] = [...first, ...before, ...rto].map((x) => tsvalOf(x.seg));
+  const sent: Out[] = [];
+  /** cwnd and ssthresh after each ACK. */
+  const windows: [number, number][] = [];
+  for (const step of sc.after) {
+    if ('seg' in step) continue;
+    if (windows.length >= acks) break;
+    const at = rtoAt + Math.round(step.at * 1e6);
+    t.advance(at);
+    for (const x of t.out.splice(0)) {
+      sent.push({ at: (x.time - rtoAt) / 1e6, seg: segNo(x.seg), tsval: 0 });
+      ourTsvals.push(tsvalOf(x.seg));
+    }
+    // The ACK echoes the TSval of the kernel segment it echoed there.
+    const k = kernelSent.findIndex((o) => o.tsval === step.ecr);
+    expect(k, `the recording's echo +${step.ecr}`).toBeGreaterThanOrEqual(0);
+    const ecr = ourTsvals[k];
+    expect(ecr, `our segment ${k}`).toBeDefined();
+    t.deliver(at, peerAck(step.ack, ecr!, step.sack));
+    t.collect(at);
+    windows.push([t.c.cwnd, t.c.ssthresh]);
+    for (const x of t.out.splice(0)) {
+      sent.push({ at: (x.time - rtoAt) / 1e6, seg: segNo(x.seg), tsval: 0 });
+      ourTsvals.push(tsvalOf(x.seg));
+    }
+  }
+  return { t, sc, sent, windows, tlpAt, rtoAt };
+}
+
+function tsvalOf(seg: TcpSegment): number {
+  for (const o of seg.options ?? []) if (o.kind === 'timestamps') return o.tsVal;
+  throw new Error('no timestamps');
+}
+
+/**
+ * The kernel's segments after the RTO, to compare with `sent`: the same
+ * segments in the same order, each sent within a jiffy (4 ms) of the
+ * kernel's time. The kernel's send time is its TSval (ms) less the RTO
+ * retransmission's: the script may read a segment later than it went (it
+ * sleeps before answering).
+ */
+function expectSameAsKernel(sc: Scenario, sent: readonly Out[]): void {
+  const rto = sc.after.find((x): x is Out => 'seg' in x && x.at === 0)!;
+  const kernel = sc.after.filter((x): x is Out => 'seg' in x && x !== rto);
+  expect(sent.map((o) => o.seg)).toEqual(kernel.map((o) => o.seg));
+  for (let i = 0; i < sent.length; i++) {
+    const at = kernel[i]!.tsval - rto.tsval;
+    expect(Math.abs(sent[i]!.at - at), `segment ${sent[i]!.seg}`).toBeLessThan(4);
+  }
+}
+
+describe('spurious RTO: undo and F-RTO, compared with Linux 6.18 (recordings/spurious-rto.txt)', () => {
+  test('the recording holds the eight scenarios', () => {
+    expect([...SCENARIOS.keys()]).toEqual([
+      'ts',
+      'frto',
+      'real',
+      'nofrto',
+      'fr-ts',
+      'fr-dsack',
+      'fr-late',
+      'fr-partial',
+    ]);
+  });
+
+  test('ts: the ACK echoes the original timestamp: the RTO is undone (tcp_try_undo_loss), cwnd and ssthresh restored', () => {
+    const { t, sc, sent, windows, tlpAt, rtoAt } = play('ts');
+    // The probe two SRTT after the window (20 ms, and the jiffy it waits for),
+    // the RTO 212 ms after the probe.
+    expect(tlpAt).toBe(s(1) + ms(24));
+    expect(rtoAt).toBe(tlpAt! + ms(212));
+    // The ACK of 0 and 1 (10.3 ms after the RTO) undoes it: cwnd back to 10,
+    // then slow start for the two segments: 12, ssthresh back to infinity;
+    // ss showed the kernel so (cwnd:12, no ssthresh) in a diagnostic run of
+    // the script (S4F_SS=1).
+    expect(windows[0]).toEqual([12, 0x7fffffff]);
+    // Nothing is retransmitted but the RTO's segment 0: new data only.
+    const kernel = sc.after.filter((x): x is Out => 'seg' in x && x.at > 0);
+    expect(sent.map((o) => o.seg)).toEqual(kernel.map((o) => o.seg));
+    // DEVIATION(linux): with 9 in flight and cwnd 12, tcplab sends segments 11
+    // to 13 on that ACK; the kernel sent 11 and 12 and held 13 back until the
+    // next ACK (its TSval: 14 ms later; ss showed cwnd:12 unacked:11 after the
+    // ACK). That is the kernel's output path (its per-call send quota,
+    // tcp_tso_segs / tcp_grow_skb, or small queues), which tcplab does not
+    // model; the undo itself is the same.
+    expect(sent.slice(0, 3).map((o) => [o.seg, o.at])).toEqual([
+      [11, 10.3],
+      [12, 10.3],
+      [13, 10.3],
+    ]);
+    const rto = sc.after.find((x): x is Out => 'seg' in x && x.at === 0)!;
+    const acks = sc.after.filter((x): x is In => 'ack' in x);
+    const near = (a: number, b: number) => Math.abs(a - b) < 4;
+    expect(near(kernel[0]!.tsval - rto.tsval, acks[0]!.at)).toBe(true);
+    expect(near(kernel[1]!.tsval - rto.tsval, acks[0]!.at)).toBe(true);
+    expect(near(kernel[2]!.tsval - rto.tsval, acks[1]!.at)).toBe(true);
+    expect(t.c.caState).toBe('Open');
+    expect(counted(t, Object.keys(sc.counters))).toEqual(sc.counters);
+    expect(t.net.counters.TcpExtTCPSpuriousRTOs).toBe(0);
+  });
+
+  test('frto: new data after the RTO, then an ACK of data never retransmitted: F-RTO calls the RTO spurious', () => {
+    const { t, sc, sent } = play('frto');
+    expectSameAsKernel(sc, sent);
+    expect(t.c.caState).toBe('Open');
+    expect(counted(t, Object.keys(sc.counters))).toEqual(sc.counters);
+  });
+
+  test('real: a SACK of the probe (sent once, before the RTO) undoes the RTO too; RACK then recovers 1 to 9', () => {
+    const { t, sc, sent } = play('real');
+    expectSameAsKernel(sc, sent);
+    expect(counted(t, Object.keys(sc.counters))).toEqual(sc.counters);
+  });
+
+  test('nofrto (tcp_frto = 0): the ACK of the retransmission retransmits the next lost segments (slow start); no undo', () => {
+    const { t, sc, sent, windows } = play('nofrto', tcpSysctl({ tcp_frto: 0 }));
+    // The ACK of segment 0: cwnd 2 (ssthresh 7), segment 1 goes again; the
+    // ACK of 1 echoes the retransmission of 0: not delayed, no undo.
+    expect(windows[0]).toEqual([2, 7]);
+    expectSameAsKernel(sc, sent);
+    expect(counted(t, Object.keys(sc.counters))).toEqual(sc.counters);
+    expect(t.net.counters.TcpExtTCPLossUndo).toBe(0);
+  });
+  test.each([
+    ['fr-ts', 'the ACK of everything echoes the original: TcpExtTCPFullUndo'],
+    ['fr-dsack', 'the ACK of everything D-SACKs the retransmission: TcpExtTCPFullUndo'],
+    ['fr-late', 'a D-SACK after the recovery ended: TcpExtTCPDSACKUndo'],
+  ])('%s: fast recovery undone, %s', (name) => {
+    const { t, sc, sent } = play(name);
+    expectSameAsKernel(sc, sent);
+    expect(counted(t, Object.keys(sc.counters))).toEqual(sc.counters);
+    expect(t.c.ssthresh).toBe(0x7fffffff);
+  });
+
+  test('fr-partial: a partial ACK echoing the original: TcpExtTCPPartialUndo, TcpExtTCPTSReorder', () => {
+    const { t, sc, sent } = play('fr-partial');
+    const rto = sc.after.find((x): x is Out => 'seg' in x && x.at === 0)!;
+    const kernel = sc.after.filter((x): x is Out => 'seg' in x && x !== rto);
+    const acks = sc.after.filter((x): x is In => 'ack' in x);
+    expect(sent.map((o) => o.seg)).toEqual(kernel.map((o) => o.seg));
+    // DEVIATION(linux), as in ts: on the ACK that undoes by timestamp the
+    // kernel sent one segment fewer (10 to 13) than its window allows, and 14
+    // at the next ACK; tcplab sends 10 to 14 at once.
+    const near = (a: number, b: number) => Math.abs(a - b) < 4;
+    for (let i = 0; i < sent.length; i++) {
+      const k = kernel[i]!.tsval - rto.tsval;
+      if (sent[i]!.seg === 14) {
+        expect(near(sent[i]!.at, acks[0]!.at)).toBe(true);
+        expect(near(k, acks[1]!.at)).toBe(true);
+      } else {
+        expect(near(sent[i]!.at, k), `segment ${sent[i]!.seg}`).toBe(true);
+      }
+    }
+    expect(counted(t, Object.keys(sc.counters))).toEqual(sc.counters);
+    expect(t.c.ssthresh).toBe(0x7fffffff);
+  });
+});
