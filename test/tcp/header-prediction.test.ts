@@ -15,7 +15,7 @@ import { TCP_COUNTER_NAMES } from '../../src/tcp/counters.js';
 import { tcpHeaderPrediction } from '../../src/tcp/input.js';
 import { tcpSysctl } from '../../src/tcp/sysctl.js';
 import { ipv4Address } from '../../src/wire/address.js';
-import { Sim, type SimHost } from './netsim.js';
+import { Sim, type SimHost, startBulk } from './netsim.js';
 
 const CLIENT_ADDR = ipv4Address(10, 0, 0, 1);
 const SERVER_ADDR = ipv4Address(10, 0, 0, 2);
@@ -127,32 +127,7 @@ function requestResponse(count: number, size: number, readDelay: Time): Scenario
  */
 function bulk(total: number, readEvery: Time): Scenario['start'] {
   return (sim, client, server, conns) => {
-    server.listen(80);
-    let sent = 0;
-    const write = (c: Connection) =>
-      client.act(c, (cc, t) => {
-        while (sent < total) {
-          const n = cc.send(t, new Uint8Array(Math.min(65536, total - sent)).fill(sent & 255));
-          if (typeof n !== 'number' || n === 0) break;
-          sent += n;
-        }
-        if (sent === total) cc.shutdown(t);
-      });
-    client.onEvent = (c, e) => {
-      if (e.kind === 'connected' || e.kind === 'writable') write(c);
-    };
-    server.onAccept = (c) => {
-      conns.push(c);
-      const read = () => {
-        server.act(c, (cc, t) => {
-          cc.recv(t, 16384);
-          if (cc.eof) cc.close(t);
-        });
-        if (c.state !== 'CLOSE') sim.events.after(readEvery, read);
-      };
-      sim.events.after(readEvery, read);
-    };
-    conns.push(client.connect({ localPort: 40000, remote: { addr: SERVER_ADDR, port: 80 } }));
+    conns.push(startBulk(sim, client, server, SERVER_ADDR, total, readEvery, (c) => conns.push(c)));
     return s(120);
   };
 }

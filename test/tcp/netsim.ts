@@ -264,3 +264,47 @@ export class SimHost {
     }
   }
 }
+
+/**
+ * A bulk transfer from `client` to port 80 of `server` (which listens on it):
+ * the client writes `total` bytes in writes of 64 KiB, then shuts down; the
+ * server reads 16 KiB every `readEvery` (a slow reader fills its window and
+ * reopens it) and closes at end of file. Each accepted connection is handed
+ * to `onAccept`; the client's connection (from port 40000) is returned.
+ */
+export function startBulk(
+  sim: Sim,
+  client: SimHost,
+  server: SimHost,
+  serverAddr: Ipv4Address,
+  total: number,
+  readEvery: Time,
+  onAccept: (c: Connection) => void = () => {},
+): Connection {
+  server.listen(80);
+  let sent = 0;
+  const write = (c: Connection) =>
+    client.act(c, (cc, t) => {
+      while (sent < total) {
+        const n = cc.send(t, new Uint8Array(Math.min(65536, total - sent)).fill(sent & 255));
+        if (typeof n !== 'number' || n === 0) break;
+        sent += n;
+      }
+      if (sent === total) cc.shutdown(t);
+    });
+  client.onEvent = (c, e) => {
+    if (e.kind === 'connected' || e.kind === 'writable') write(c);
+  };
+  server.onAccept = (c) => {
+    onAccept(c);
+    const read = () => {
+      server.act(c, (cc, t) => {
+        cc.recv(t, 16384);
+        if (cc.eof) cc.close(t);
+      });
+      if (c.state !== 'CLOSE') sim.events.after(readEvery, read);
+    };
+    sim.events.after(readEvery, read);
+  };
+  return client.connect({ localPort: 40000, remote: { addr: serverAddr, port: 80 } });
+}

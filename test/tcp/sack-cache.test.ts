@@ -8,12 +8,11 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import type { LinkProperties } from '../../src/sim/link.js';
 import { ms, s } from '../../src/sim/time.js';
-import type { Connection } from '../../src/tcp/connection.js';
 import { TCP_COUNTER_NAMES } from '../../src/tcp/counters.js';
 import { tcpSackCache } from '../../src/tcp/sack.js';
 import { tcpSysctl } from '../../src/tcp/sysctl.js';
 import { ipv4Address } from '../../src/wire/address.js';
-import { Sim } from './netsim.js';
+import { Sim, startBulk } from './netsim.js';
 
 const CLIENT_ADDR = ipv4Address(10, 0, 0, 1);
 const SERVER_ADDR = ipv4Address(10, 0, 0, 2);
@@ -26,31 +25,7 @@ function bulk(link: Partial<LinkProperties>, total: number, cache: boolean) {
   const sysctl = tcpSysctl();
   const client = sim.host('client', CLIENT_ADDR, sysctl);
   const server = sim.host('server', SERVER_ADDR, sysctl);
-  server.listen(80);
-  let sent = 0;
-  const write = (c: Connection) =>
-    client.act(c, (cc, t) => {
-      while (sent < total) {
-        const n = cc.send(t, new Uint8Array(Math.min(65536, total - sent)).fill(sent & 255));
-        if (typeof n !== 'number' || n === 0) break;
-        sent += n;
-      }
-      if (sent === total) cc.shutdown(t);
-    });
-  client.onEvent = (c, e) => {
-    if (e.kind === 'connected' || e.kind === 'writable') write(c);
-  };
-  server.onAccept = (c) => {
-    const read = () => {
-      server.act(c, (cc, t) => {
-        cc.recv(t, 16384);
-        if (cc.eof) cc.close(t);
-      });
-      if (c.state !== 'CLOSE') sim.events.after(ms(1), read);
-    };
-    sim.events.after(ms(1), read);
-  };
-  client.connect({ localPort: 40000, remote: { addr: SERVER_ADDR, port: 80 } });
+  startBulk(sim, client, server, SERVER_ADDR, total, ms(1));
   sim.run(s(120));
   const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
   const counters: Record<string, number> = {};
