@@ -18,45 +18,25 @@ import {
   ipv4,
   lan,
   ports,
+  resolvedLan,
   SERVER_IP,
   SERVER_MAC,
 } from './helpers.js';
 
-/** A client whose entry for the server is REACHABLE at t = 0. */
-function resolved() {
-  const env = lan();
-  const tcp = new FakeTransport();
-  env.server.registerProtocol(IPPROTO_TCP, tcp);
-  const send = (confirm = true) =>
-    env.client.sendIp({
-      src: CLIENT_IP,
-      dst: SERVER_IP,
-      protocol: IPPROTO_TCP,
-      payload: ports(40001, 80),
-      confirmNeighbour: confirm,
-    });
-  send();
-  env.net.runUntil(0);
-  const eth0 = env.client.interface('eth0')!;
-  const n = env.client.neigh.lookup(eth0, SERVER_IP)!;
-  expect(n.state).toBe('REACHABLE');
-  return { ...env, tcp, eth0, n, send };
-}
-
 /** The frames the client sent that carry IPv4. */
-function ipFramesOut(env: ReturnType<typeof resolved>): Uint8Array[] {
+function ipFramesOut(env: ReturnType<typeof resolvedLan>): Uint8Array[] {
   return env.wire
     .filter((p) => p.direction === 'Out' && p.frame[12] === 0x08 && p.frame[13] === 0x00)
     .map((p) => p.frame);
 }
 
 test('the last entry found is forgotten with the table: after a flush, the next packet makes a new entry and asks again', () => {
-  const env = resolved();
+  const env = resolvedLan();
   expect(env.client.neigh.lookup(env.eth0, SERVER_IP)).toBe(env.n);
   env.client.neigh.flush(env.net.now, env.eth0);
   expect(env.client.neigh.lookup(env.eth0, SERVER_IP)).toBeUndefined();
   expect(env.n.state).toBe('NONE');
-  env.send();
+  env.send(true);
   const fresh = env.client.neigh.lookup(env.eth0, SERVER_IP)!;
   expect(fresh).not.toBe(env.n);
   expect(fresh.state).toBe('INCOMPLETE');
@@ -64,8 +44,8 @@ test('the last entry found is forgotten with the table: after a flush, the next 
 });
 
 test('the cached Ethernet header is the one written field by field, and follows a replaced address at once', () => {
-  const env = resolved();
-  env.send();
+  const env = resolvedLan();
+  env.send(true);
   env.net.runUntil(0);
   const frames = ipFramesOut(env);
   expect(frames.length).toBe(2);
@@ -75,7 +55,7 @@ test('the cached Ethernet header is the one written field by field, and follows 
   // `ip neigh replace 192.168.0.22 lladdr 02:00:00:00:00:77 nud permanent`.
   const other = 0x02_00_00_00_00_77;
   env.client.neigh.addPermanent(env.net.now, env.eth0, SERVER_IP, other);
-  env.send();
+  env.send(true);
   const after = ipFramesOut(env);
   expect(after.length).toBe(3);
   expect(after[2]!.subarray(0, ETHERNET_HEADER_LEN)).toEqual(header(other));

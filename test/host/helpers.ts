@@ -31,6 +31,7 @@ import { formatIcmp, parseIcmp } from '../../src/wire/icmp.js';
 import {
   buildIpv4,
   IPPROTO_ICMP,
+  IPPROTO_TCP,
   type Ipv4Packet,
   parseIpv4,
   type ReceivedIpv4Packet,
@@ -228,4 +229,33 @@ export function printCapture(frames: readonly TapPacket[]): string[] {
       })
       .trimEnd(),
   );
+}
+
+/**
+ * lan() with the client's neighbour entry for the server resolved: a datagram
+ * to the server's TCP (a FakeTransport, `tcp`) sent at t = 0, the entry
+ * REACHABLE (`n`, on `eth0`). `send(confirm)` sends another one like it,
+ * confirming the neighbour (MSG_CONFIRM) or not.
+ */
+export function resolvedLan(timerWheel = true) {
+  const env = lan({ timerWheel });
+  const tcp = new FakeTransport();
+  env.server.registerProtocol(IPPROTO_TCP, tcp);
+  const send = (confirm = false): void => {
+    env.client.sendIp({
+      src: CLIENT_IP,
+      dst: SERVER_IP,
+      protocol: IPPROTO_TCP,
+      payload: ports(40001, 80),
+      confirmNeighbour: confirm,
+    });
+  };
+  send();
+  env.net.runUntil(0);
+  const eth0 = env.client.interface('eth0');
+  const n = eth0 === undefined ? undefined : env.client.neigh.lookup(eth0, SERVER_IP);
+  if (eth0 === undefined || n?.state !== 'REACHABLE') {
+    throw new Error(`the client's entry for the server is ${n?.state ?? 'missing'}`);
+  }
+  return { ...env, tcp, eth0, n, send };
 }

@@ -20,6 +20,7 @@ import {
   ip,
   lan,
   ports,
+  resolvedLan,
   SERVER_IP,
   SERVER_MAC,
   traceFrames,
@@ -27,40 +28,13 @@ import {
 
 const S = 1_000_000_000;
 
-/** A resolved client → server entry, REACHABLE since t = 0. */
-function resolved(timerWheel = true) {
-  const env = lan({ timerWheel });
-  env.server.registerProtocol(IPPROTO_TCP, new FakeTransport());
-  env.client.sendIp({
-    src: CLIENT_IP,
-    dst: SERVER_IP,
-    protocol: IPPROTO_TCP,
-    payload: ports(40001, 80),
-  });
-  env.net.runUntil(0);
-  const eth0 = env.client.interface('eth0')!;
-  const n = env.client.neigh.lookup(eth0, SERVER_IP)!;
-  expect(n.state).toBe('REACHABLE');
-  return { ...env, eth0, n };
-}
-
 function arps(wire: readonly TapPacket[]): TapPacket[] {
   return wire.filter((p) => describe(p).includes('ARP'));
 }
 
-function sendToServer(env: ReturnType<typeof resolved>, confirm = false): void {
-  env.client.sendIp({
-    src: CLIENT_IP,
-    dst: SERVER_IP,
-    protocol: IPPROTO_TCP,
-    payload: ports(40001, 80),
-    confirmNeighbour: confirm,
-  });
-}
-
 group('REACHABLE → STALE', () => {
   test("after the device's randomized reachable time, in [15 s, 45 s)", () => {
-    const env = resolved();
+    const env = resolvedLan();
     const rt = env.client.neigh.parms(env.eth0).reachableTime;
     expect(rt).toBeGreaterThanOrEqual(15 * HZ);
     expect(rt).toBeLessThan(45 * HZ);
@@ -75,7 +49,7 @@ group('REACHABLE → STALE', () => {
   });
 
   test('without the wheel, on the tick after the expiry', () => {
-    const env = resolved(false);
+    const env = resolvedLan(false);
     const rt = env.client.neigh.parms(env.eth0).reachableTime;
     env.net.runUntil(jiffyTime(rt + 1) - 1);
     expect(env.n.state).toBe('REACHABLE');
@@ -102,10 +76,10 @@ group('REACHABLE → STALE', () => {
   });
 
   test('redrawn once 300 s have passed (neigh_periodic_work)', () => {
-    const env = resolved();
+    const env = resolvedLan();
     const before = env.client.neigh.parms(env.eth0).reachableTime;
     env.net.runUntil(400 * S);
-    sendToServer(env); // the table is used: the periodic runs due are played
+    env.send(); // the table is used: the periodic runs due are played
     expect(env.client.neigh.parms(env.eth0).reachableTime).not.toBe(before);
   });
 });
@@ -113,7 +87,7 @@ group('REACHABLE → STALE', () => {
 group('STALE → DELAY → PROBE (linux-traces/silent-drop/default-nc)', () => {
   /** A STALE entry, at a jiffy that is a multiple of 64 as the trace's SYN retransmission timer left it. */
   function stale() {
-    const env = resolved();
+    const env = resolvedLan();
     env.net.runUntil(50 * S); // past any reachable time
     expect(env.n.state).toBe('STALE');
     const t = jiffyTime(64 * Math.ceil((50 * HZ) / 64));
@@ -124,7 +98,7 @@ group('STALE → DELAY → PROBE (linux-traces/silent-drop/default-nc)', () => {
   test('a packet sent while STALE leaves at once and moves the entry to DELAY', () => {
     const env = stale();
     const before = env.wire.length;
-    sendToServer(env);
+    env.send();
     expect(env.n.state).toBe('DELAY');
     expect(env.wire.slice(before).map(describe)).toEqual([
       'Out IP 192.168.0.21 > 192.168.0.22 proto 6',
@@ -133,12 +107,12 @@ group('STALE → DELAY → PROBE (linux-traces/silent-drop/default-nc)', () => {
 
   test('a packet sent while DELAY leaves at once to the known address, noting the use (__neigh_event_send)', () => {
     const env = stale();
-    sendToServer(env);
+    env.send();
     expect(env.n.state).toBe('DELAY');
     const later = env.t + 2 * S;
     env.net.runUntil(later);
     const before = env.wire.length;
-    sendToServer(env);
+    env.send();
     expect(env.n.state).toBe('DELAY');
     expect(env.n.used).toBe(Math.floor(later / JIFFY_NS));
     const sent = env.wire.slice(before);
@@ -157,7 +131,7 @@ group('STALE → DELAY → PROBE (linux-traces/silent-drop/default-nc)', () => {
 
   test('unconfirmed, a unicast probe 5.120 s later, as in the trace (SYN 19.483 s, ARP 24.603 s)', () => {
     const env = stale();
-    sendToServer(env);
+    env.send();
     const probeAt = env.t + 5_120_000_000;
     expect(kernelTimerFireTime(env.t, 64 * Math.ceil((50 * HZ) / 64) + 5 * HZ, true)).toBe(probeAt);
     env.net.runUntil(probeAt - 1);
@@ -178,9 +152,9 @@ group('STALE → DELAY → PROBE (linux-traces/silent-drop/default-nc)', () => {
 
   test('confirmed by the sender in the meantime (TCP progress), DELAY → REACHABLE without a probe', () => {
     const env = stale();
-    sendToServer(env);
+    env.send();
     env.net.runUntil(env.t + 2 * S);
-    sendToServer(env, true); // sock_confirm_neigh
+    env.send(true); // sock_confirm_neigh
     env.net.runUntil(env.t + 5_120_000_000);
     expect(arps(env.wire)).toHaveLength(2);
     expect(env.n.state).toBe('REACHABLE');
@@ -189,7 +163,7 @@ group('STALE → DELAY → PROBE (linux-traces/silent-drop/default-nc)', () => {
   test('PROBE: three unicast probes retrans_time_ms apart, then FAILED', () => {
     const env = stale();
     env.server.interface('eth0')!.up = false; // the server stops answering
-    sendToServer(env);
+    env.send();
     const j0 = 64 * Math.ceil((50 * HZ) / 64);
     // DELAY timer, then the PROBE timers: each re-armed for now + 1 s on the wheel.
     const fires: number[] = [kernelTimerFireTime(env.t, j0 + 5 * HZ, true)];
@@ -369,7 +343,7 @@ test('per-device parameters: retrans_time_ms on eth0 changes the probe interval'
 });
 
 test('SERVER_MAC is learned from the reply, not from the IP header', () => {
-  const env = resolved();
+  const env = resolvedLan();
   const d = parseIpv4(env.wire[2]!.frame.subarray(ETHERNET_HEADER_LEN));
   expect(d.ok).toBe(true);
   expect(env.n.ha).toBe(SERVER_MAC);
