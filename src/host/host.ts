@@ -28,6 +28,7 @@ import {
 import { view } from '../wire/bytes.js';
 import { ETHERNET_HEADER_LEN, ETHERTYPE_ARP, ETHERTYPE_IPV4 } from '../wire/ethernet.js';
 import { IPPROTO_ICMP, IPPROTO_UDP } from '../wire/ipv4.js';
+import { completeTcpChecksum } from '../wire/tcp.js';
 import { Arp } from './arp.js';
 import { DropLog, type HostDropReason, SnmpCounters } from './counters.js';
 import { Icmp } from './icmp.js';
@@ -45,6 +46,7 @@ import { IpLayer, type IpOutput, type RouteOutputOptions, type RouteOutputResult
 import { KernelLog } from './kmsg.js';
 import { NeighbourTable } from './neighbour.js';
 import { NetApi } from './net-api.js';
+import { completeFrameChecksum } from './offload.js';
 import type {
   HookFunction,
   HookPacket,
@@ -133,6 +135,18 @@ export class Host {
   #hookCount = 0;
   readonly #macRandom: Random;
   #tcp: HostTcp | undefined;
+  /**
+   * Checksum offload (offload.ts). The frame a transport is sending with its
+   * checksum pending, until a link takes it so (devXmit), and where its segment
+   * lies in it.
+   */
+  #txPending: Uint8Array | undefined = undefined;
+  #txStart = 0;
+  #txEnd = 0;
+  /** The frame being received whose checksum a link left pending; cleared once finished. */
+  #rxPending: Uint8Array | undefined = undefined;
+  /** The frame being received whose checksum is known good (its sender's, on an offloading path). */
+  #rxChecksumKnown: Uint8Array | undefined = undefined;
   #sockets: SocketTable | undefined;
   #net: NetApi | undefined;
 
@@ -235,8 +249,10 @@ export class Host {
   /** Plugs `iface` into `link` (its endpoint is named `HOST:IFACE`). */
   attach(iface: EthernetInterface, link: Link): void {
     if (iface.endpoint !== undefined) throw new Error(`${this.name}:${iface.name} is attached`);
-    iface.endpoint = link.attach(`${this.name}:${iface.name}`, (frame, now) =>
-      this.#nicReceive(iface, frame, now),
+    iface.endpoint = link.attach(
+      `${this.name}:${iface.name}`,
+      (frame, now, pending) => this.#nicReceive(iface, frame, now, pending),
+      { checksumOffload: true },
     );
   }
 
@@ -406,6 +422,7 @@ export class Host {
     iface: NetInterface | undefined,
     bytes: Uint8Array,
   ): void {
+    this.completeChecksums();
     this.drops.add(this.events.now, reason, where, iface?.name, bytes);
   }
 
@@ -418,7 +435,64 @@ export class Host {
     start: number,
     end: number,
   ): void {
+    this.completeChecksums();
     this.drops.add(this.events.now, reason, where, iface?.name, bytes, start, end);
+  }
+
+  // ---- checksum offload (offload.ts) ----------------------------------------
+
+  /**
+   * Whether a transport may leave the checksum of what it sends now to the
+   * device: no tap and no hook would read the frame on its way out.
+   */
+  get txChecksumOffload(): boolean {
+    return this.#taps.length === 0 && this.#hookCount === 0;
+  }
+
+  /**
+   * `frame`, about to be handed to the IP layer, has its TCP checksum pending
+   * (the segment is `frame[start, end)`): devXmit gives it to a link so.
+   */
+  beginTxOffload(frame: Uint8Array, start: number, end: number): void {
+    this.#txPending = frame;
+    this.#txStart = start;
+    this.#txEnd = end;
+  }
+
+  /**
+   * The IP layer is done with `frame`: if no link took it pending (it waits for
+   * ARP, went to lo, was dropped), its checksum is finished now.
+   */
+  endTxOffload(frame: Uint8Array): void {
+    if (this.#txPending === frame) this.#completeTx();
+  }
+
+  /**
+   * The frame being received when its sender's checksum is known good (it came
+   * pending from an offloading link): TCP need not sum it. Undefined otherwise.
+   */
+  get rxChecksumKnown(): Uint8Array | undefined {
+    return this.#rxChecksumKnown;
+  }
+
+  /**
+   * Finishes any checksum left pending in a frame being sent or received: for
+   * whatever keeps or copies its bytes (a drop record, an ICMP error quoting
+   * it, a forwarded datagram).
+   */
+  completeChecksums(): void {
+    if (this.#txPending !== undefined) this.#completeTx();
+    const rx = this.#rxPending;
+    if (rx !== undefined) {
+      this.#rxPending = undefined;
+      completeFrameChecksum(rx);
+    }
+  }
+
+  #completeTx(): void {
+    const frame = this.#txPending!;
+    this.#txPending = undefined;
+    completeTcpChecksum(frame, this.#txStart, this.#txEnd);
   }
 
   /**
@@ -484,7 +558,13 @@ export class Host {
     iface.stats.txPackets++;
     iface.stats.txBytes += frame.length;
     if (eth !== undefined) {
-      eth.endpoint!.send(frame);
+      if (frame === this.#txPending) {
+        // The NIC offloads the checksum: the link carries it pending.
+        this.#txPending = undefined;
+        eth.endpoint!.send(frame, completeFrameChecksum);
+      } else {
+        eth.endpoint!.send(frame);
+      }
     } else {
       // loopback_xmit → netif_rx: delivered from the backlog, after this event.
       this.events.schedule(this.events.now, (now) => this.#loopbackReceive(iface, frame, now));
@@ -499,8 +579,29 @@ export class Host {
     this.ip.rcv(now, iface, frame, 'host', ETHERNET_HEADER_LEN);
   }
 
-  /** A frame from the link: the NIC's filter, the taps, then the protocol (netif_receive_skb). */
-  #nicReceive(iface: EthernetInterface, frame: Uint8Array, now: Time): void {
+  /**
+   * A frame from the link: the NIC's filter, the taps, then the protocol
+   * (netif_receive_skb). A `pending` frame (offload.ts) is finished first when
+   * a tap or a hook will read it; otherwise its checksum is known good, and
+   * finished only if something keeps or copies it.
+   */
+  #nicReceive(iface: EthernetInterface, frame: Uint8Array, now: Time, pending: boolean): void {
+    if (pending) {
+      if (this.#taps.length !== 0 || this.#hookCount !== 0) {
+        completeFrameChecksum(frame);
+      } else {
+        this.#rxPending = frame;
+        this.#rxChecksumKnown = frame;
+        this.#nicReceiveFrame(iface, frame, now);
+        this.#rxPending = undefined;
+        this.#rxChecksumKnown = undefined;
+        return;
+      }
+    }
+    this.#nicReceiveFrame(iface, frame, now);
+  }
+
+  #nicReceiveFrame(iface: EthernetInterface, frame: Uint8Array, now: Time): void {
     if (!iface.up) {
       iface.stats.rxDropped++;
       this.drop('DEV_READY', 'netif_receive_skb', iface, frame);

@@ -658,6 +658,9 @@ export class IpLayer {
     out: OutputRoute,
   ): void {
     const host = this.#host;
+    // The datagram goes on as bytes: a checksum its sender left pending is
+    // finished (offload.ts; Linux keeps CHECKSUM_PARTIAL for the next device).
+    host.completeChecksums();
     const c = host.counters;
     if (pktType !== 'host') {
       host.drop('OTHERHOST', 'ip_forward', iface, datagram);

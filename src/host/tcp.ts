@@ -853,8 +853,17 @@ export class HostTcp implements ProtocolHandler {
     ph.src = src;
     ph.dst = dst;
     ph.length = length;
+    const host = this.host;
+    if (host.txChecksumOffload) {
+      // The device finishes the checksum (offload.ts): tcp_v4_send_check's CHECKSUM_PARTIAL.
+      emitTcp(seg, frame, ph, 'partial', IP_HEADROOM);
+      host.beginTxOffload(frame, IP_HEADROOM, IP_HEADROOM + length);
+      host.ip.outputFrame(frame, src, dst, IPPROTO_TCP, true, id, confirmNeighbour);
+      host.endTxOffload(frame);
+      return;
+    }
     emitTcp(seg, frame, ph, 'compute', IP_HEADROOM);
-    this.host.ip.outputFrame(frame, src, dst, IPPROTO_TCP, true, id, confirmNeighbour);
+    host.ip.outputFrame(frame, src, dst, IPPROTO_TCP, true, id, confirmNeighbour);
   }
 
   /** The pseudo-header of the segment being written or parsed (neither keeps it). */
@@ -907,7 +916,8 @@ export class HostTcp implements ProtocolHandler {
     const start = skb.at + skb.headerLength;
     const end = skb.at + skb.length;
     ph.length = end - start;
-    const seg = decodeTcpIn(skb.frame, start, end, ph);
+    // A checksum its sender's NIC left pending is known good (offload.ts).
+    const seg = decodeTcpIn(skb.frame, start, end, ph, skb.frame === host.rxChecksumKnown);
     if (seg === undefined) {
       // "if (unlikely(th->doff < sizeof(struct tcphdr) / 4)) goto bad_packet".
       counters.TcpInErrs++;

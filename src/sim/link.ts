@@ -118,20 +118,46 @@ export interface LinkStats {
   readonly reordered: number;
 }
 
-/** What a transmitter keeps per receiver. */
+/**
+ * What a transmitter keeps per receiver. Frames whose checksum the sender left
+ * pending (see LinkEndpoint.send) arrive by a lane of their own: the event queue
+ * still runs every arrival in (time, order sent), whichever lane it came by.
+ */
 class Receiver {
   /** Declared without a value on purpose: see LinkEndpoint's `#busyUntil`. */
   lastArrival: Time;
   readonly lane: EventLane<Uint8Array>;
+  readonly pendingLane: EventLane<Uint8Array>;
 
-  constructor(lane: EventLane<Uint8Array>) {
+  constructor(lane: EventLane<Uint8Array>, pendingLane: EventLane<Uint8Array>) {
     this.lastArrival = 0;
     this.lane = lane;
+    this.pendingLane = pendingLane;
   }
 }
 
-/** Receives the frames that arrive at an endpoint. */
-export type FrameReceiver = (frame: Uint8Array, now: Time) => void;
+/**
+ * Receives the frames that arrive at an endpoint. `pending` is true for a frame
+ * sent with its checksum left to do (only to an endpoint attached with
+ * `checksumOffload`): the receiver knows it good, and must finish it before
+ * anything reads the bytes as a wire would carry them.
+ */
+export type FrameReceiver = (frame: Uint8Array, now: Time, pending: boolean) => void;
+
+/**
+ * Finishes, in place, the work a sender left pending in a frame (a checksum:
+ * Linux's CHECKSUM_PARTIAL, which a device with checksum offload completes).
+ */
+export type FrameCompleter = (frame: Uint8Array) => void;
+
+/** How an endpoint is attached. */
+export interface AttachOptions {
+  /**
+   * The receiver takes frames whose checksum is still pending (a host's NIC
+   * with checksum offload, as veth has); others only ever see finished frames.
+   */
+  readonly checksumOffload?: boolean;
+}
 
 interface LinkEventBase {
   readonly link: string;
@@ -161,6 +187,8 @@ interface Medium {
   readonly random: Random;
   readonly endpoints: LinkEndpoint[];
   readonly observers: LinkObserver[];
+  /** Every endpoint was attached with `checksumOffload` (and there is one at least). */
+  offloadAll: boolean;
 }
 
 /** A link or shared segment; see the module comment. */
@@ -187,6 +215,7 @@ export class Link {
       random: random.stream(`link/${name}`),
       endpoints: [],
       observers: [],
+      offloadAll: false,
     };
     this.#defaults = mergeProperties(`link ${name}`, DEFAULT_LINK_PROPERTIES, properties);
   }
@@ -208,7 +237,7 @@ export class Link {
    * Attaches an endpoint called `name` (unique on this link); frames that arrive
    * for it are handed to `receive`. It receives frames sent from now on.
    */
-  attach(name: string, receive: FrameReceiver): LinkEndpoint {
+  attach(name: string, receive: FrameReceiver, options: AttachOptions = {}): LinkEndpoint {
     const m = this.#medium;
     if (typeof name !== 'string' || name === '') {
       throw new RangeError(`link ${m.name}: an endpoint name must be a non-empty string`);
@@ -216,8 +245,15 @@ export class Link {
     if (m.endpoints.some((e) => e.name === name)) {
       throw new RangeError(`link ${m.name}: there is already an endpoint called ${name}`);
     }
-    const endpoint = new LinkEndpoint(m, name, receive, this.#defaults);
+    const endpoint = new LinkEndpoint(
+      m,
+      name,
+      receive,
+      this.#defaults,
+      options.checksumOffload ?? false,
+    );
     m.endpoints.push(endpoint);
+    m.offloadAll = m.endpoints.every((e) => e.checksumOffload);
     return endpoint;
   }
 
@@ -291,6 +327,8 @@ function emptyStats(): MutableStats {
 /** One endpoint of a link, and the transmitter of the direction leaving it. */
 export class LinkEndpoint {
   readonly name: string;
+  /** Attached with AttachOptions.checksumOffload. */
+  readonly checksumOffload: boolean;
   readonly #medium: Medium;
   readonly #receive: FrameReceiver;
   #props: LinkProperties;
@@ -335,9 +373,16 @@ export class LinkEndpoint {
   readonly #reorderRandom: Random;
 
   /** Made by `Link.attach`. */
-  constructor(medium: Medium, name: string, receive: FrameReceiver, properties: LinkProperties) {
+  constructor(
+    medium: Medium,
+    name: string,
+    receive: FrameReceiver,
+    properties: LinkProperties,
+    checksumOffload: boolean,
+  ) {
     this.#medium = medium;
     this.name = name;
+    this.checksumOffload = checksumOffload;
     this.#receive = receive;
     this.#props = properties;
     this.#busyUntil = 0;
@@ -387,8 +432,15 @@ export class LinkEndpoint {
    * Sends `frame` to every other endpoint. True if the transmitter took it; false
    * if it was dropped at once (`mtu`, `queue_full`). A frame taken may still be
    * lost on the wire, as on a real link, where the sender cannot know.
+   *
+   * `pending` says the frame's checksum is still to be done, and how: it then
+   * travels undone to receivers attached with `checksumOffload` over a
+   * direction without faults (the offload of a veth pair: nothing on the way can
+   * change a bit). Anywhere else (a fault to draw, a receiver without offload, a
+   * drop the observers are told of) it is finished first: whatever reads the
+   * frame reads the bytes a wire would carry.
    */
-  send(frame: Uint8Array): boolean {
+  send(frame: Uint8Array, pending?: FrameCompleter): boolean {
     const m = this.#medium;
     const now = m.events.now;
     const p = this.#props;
@@ -396,8 +448,13 @@ export class LinkEndpoint {
     const stats = this.#stats;
     stats.framesSent++;
     stats.bytesSent += length;
+    if (pending !== undefined && !(this.#faultFree && m.offloadAll)) {
+      pending(frame);
+      pending = undefined;
+    }
 
     if (length > p.mtu) {
+      pending?.(frame);
       this.#drop('mtu', undefined, frame, now);
       return false;
     }
@@ -410,6 +467,7 @@ export class LinkEndpoint {
     if (start > now) {
       const waiting = this.#waitTail - this.#waitHead;
       if (waiting >= p.queueLimit || this.#waitBytes + length > p.queueLimitBytes) {
+        pending?.(frame);
         this.#drop('queue_full', undefined, frame, now);
         return false;
       }
@@ -426,13 +484,22 @@ export class LinkEndpoint {
     const endpoints = m.endpoints;
     for (let i = 0; i < endpoints.length; i++) {
       const to = endpoints[i]!;
-      if (to !== this) this.#propagate(frame, departure, to, now);
+      if (to !== this) this.#propagate(frame, departure, to, now, pending !== undefined);
     }
     return true;
   }
 
-  /** The wire from this transmitter to `to`: loss, duplication, corruption, delay. */
-  #propagate(frame: Uint8Array, departure: Time, to: LinkEndpoint, now: Time): void {
+  /**
+   * The wire from this transmitter to `to`: loss, duplication, corruption,
+   * delay. A `pending` frame goes only the fault-free way (see send).
+   */
+  #propagate(
+    frame: Uint8Array,
+    departure: Time,
+    to: LinkEndpoint,
+    now: Time,
+    pending: boolean,
+  ): void {
     const p = this.#props;
     if (this.#faultFree) {
       // What the general way below does when every probability is zero (none
@@ -442,7 +509,7 @@ export class LinkEndpoint {
       const last = r.lastArrival;
       const arrival = sent < last ? last : sent;
       r.lastArrival = arrival;
-      r.lane.schedule(arrival, frame);
+      (pending ? r.pendingLane : r.lane).schedule(arrival, frame);
       return;
     }
     if (p.loss > 0 && this.#lossRandom.chance(p.loss)) {
@@ -485,12 +552,18 @@ export class LinkEndpoint {
     let r = this.#receivers.get(to);
     if (r === undefined) {
       const stats = this.#stats;
-      const lane = this.#medium.events.lane<Uint8Array>((frame, now) => {
+      const events = this.#medium.events;
+      const lane = events.lane<Uint8Array>((frame, now) => {
         stats.framesDelivered++;
         stats.bytesDelivered += frame.length;
-        to.#receive(frame, now);
+        to.#receive(frame, now, false);
       });
-      r = new Receiver(lane);
+      const pendingLane = events.lane<Uint8Array>((frame, now) => {
+        stats.framesDelivered++;
+        stats.bytesDelivered += frame.length;
+        to.#receive(frame, now, true);
+      });
+      r = new Receiver(lane, pendingLane);
       this.#receivers.set(to, r);
     }
     this.#lastTo = to;

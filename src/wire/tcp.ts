@@ -8,7 +8,7 @@
 
 import { formatEndpoint, type Ipv4Address } from './address.js';
 import { EMPTY_BYTES, freshBytes, get16, get32, hex, put16, put32, view } from './bytes.js';
-import { type PseudoHeader, pseudoHeaderSum, sumWords } from './checksum.js';
+import { finishChecksum, type PseudoHeader, pseudoHeaderSum, sumWords } from './checksum.js';
 import { type ChecksumReport, checksumExpected, checksumVerifies } from './checksum-report.js';
 import { assertRoom, type EmitMode } from './emit.js';
 import { IPPROTO_TCP } from './ipv4.js';
@@ -218,29 +218,42 @@ export function decodeTcpIn(
   start: number,
   end: number,
   ph: PseudoHeader,
+  checksumUnnecessary = false,
 ): ReceivedTcpSegment | undefined {
   // TcpView.check's conditions.
   if (end - start < TCP_HEADER_LEN) return undefined;
   const doff = tcpDataOffset(bytes, start);
   if (doff < 5 || start + doff * 4 > end) return undefined;
   const options = readTcpOptionsLinux(bytes, start + TCP_HEADER_LEN, start + doff * 4);
-  return decodeTcp(bytes, start, end, ph, options);
+  return decodeTcp(bytes, start, end, ph, options, checksumUnnecessary);
 }
 
 function tcpDataOffset(bytes: Uint8Array, start: number): number {
   return bytes[start + F.dataOffset]! >>> 4;
 }
 
-/** The fields of a segment whose header was checked, in TcpView's terms, read directly. */
+/**
+ * The fields of a segment whose header was checked, in TcpView's terms, read
+ * directly. `checksumUnnecessary` (Linux CHECKSUM_UNNECESSARY: the sender's own
+ * stack built the bytes and nothing changed them since) takes the checksum as
+ * correct without summing the segment: the field is reported as it came.
+ */
 function decodeTcp(
   bytes: Uint8Array,
   start: number,
   end: number,
   ph: PseudoHeader,
   options: readonly TcpOption[],
+  checksumUnnecessary = false,
 ): ReceivedTcpSegment {
-  const sum = sumWords(bytes, start, end, pseudoHeaderSum(ph));
   const checksum = get16(bytes, start + F.checksum);
+  let checksumOk = true;
+  let expected = checksum;
+  if (!checksumUnnecessary) {
+    const sum = sumWords(bytes, start, end, pseudoHeaderSum(ph));
+    checksumOk = checksumVerifies(sum);
+    expected = checksumExpected(sum, checksum);
+  }
   const offsetByte = bytes[start + F.dataOffset]!;
   const payloadStart = start + (offsetByte >>> 4) * 4;
   return {
@@ -252,8 +265,8 @@ function decodeTcp(
     reserved: (offsetByte >>> 1) & 7,
     window: get16(bytes, start + F.window),
     checksum,
-    checksumOk: checksumVerifies(sum),
-    checksumExpected: checksumExpected(sum, checksum),
+    checksumOk,
+    checksumExpected: expected,
     urgentPointer: get16(bytes, start + F.urgentPointer),
     options,
     // A bare ACK (most segments) carries nothing: no view to make.
@@ -282,17 +295,26 @@ export function tcpSegmentLength(seg: TcpSegment): number {
 }
 
 /**
+ * How emitTcp fills the checksum: EmitMode's two ways, or `'partial'`, Linux's
+ * CHECKSUM_PARTIAL for a device that offloads it (tcp_v4_send_check,
+ * __tcp_v4_send_check): the field holds the folded pseudo-header sum only, and
+ * completeTcpChecksum finishes it before anyone reads the bytes as they would
+ * be on a wire.
+ */
+export type TcpEmitMode = EmitMode | 'partial';
+
+/**
  * Writes header and payload into `out[at, at + tcpLength(seg))`, checksum last.
- * In 'compute' mode `ph.length` must be tcpLength(seg) (a mismatch is a caller
- * bug and throws); 'verbatim' writes the segment's own checksum when it has one.
- * `at` lets a sender write the segment behind room for lower headers without a
- * view of its own per segment.
+ * In 'compute' and 'partial' modes `ph.length` must be tcpLength(seg) (a
+ * mismatch is a caller bug and throws); 'verbatim' writes the segment's own
+ * checksum when it has one. `at` lets a sender write the segment behind room
+ * for lower headers without a view of its own per segment.
  */
 export function emitTcp(
   seg: TcpSegment,
   out: Uint8Array,
   ph: PseudoHeader,
-  mode: EmitMode = 'compute',
+  mode: TcpEmitMode = 'compute',
   at = 0,
 ): void {
   const optLen = tcpOptionsLength(seg.options);
@@ -302,7 +324,7 @@ export function emitTcp(
   const hl = TCP_HEADER_LEN + ((optLen + 3) & ~3);
   const total = hl + seg.payload.length;
   assertRoom(out, at + total, 'emitTcp');
-  if (mode === 'compute' && ph.length !== total) {
+  if (mode !== 'verbatim' && ph.length !== total) {
     throw new RangeError(`emitTcp: pseudo-header length ${ph.length}, segment is ${total}`);
   }
   put16(out, at + F.srcPort, seg.srcPort);
@@ -322,11 +344,22 @@ export function emitTcp(
   // padding, and most segments carry no data.)
   if (end < at + hl) out.fill(0, end, at + hl);
   if (seg.payload.length > 0) out.set(seg.payload, at + hl);
-  const checksum =
-    mode === 'verbatim' && seg.checksum !== undefined
-      ? seg.checksum
-      : checksumExpected(sumWords(out, at, at + total, pseudoHeaderSum(ph)), 0);
+  let checksum: number;
+  if (mode === 'partial') checksum = ~finishChecksum(pseudoHeaderSum(ph)) & 0xffff;
+  else if (mode === 'verbatim' && seg.checksum !== undefined) checksum = seg.checksum;
+  else checksum = checksumExpected(sumWords(out, at, at + total, pseudoHeaderSum(ph)), 0);
   put16(out, at + F.checksum, checksum);
+}
+
+/**
+ * Finishes the checksum of a segment emitted in 'partial' mode, in place
+ * (Linux skb_checksum_help, what a device without checksum offload has done for
+ * it): the segment is `bytes[start, end)`, its field holding the folded
+ * pseudo-header sum. The result is what 'compute' would have written. Called
+ * once: on a finished checksum it would compute a wrong one.
+ */
+export function completeTcpChecksum(bytes: Uint8Array, start: number, end: number): void {
+  put16(bytes, start + F.checksum, finishChecksum(sumWords(bytes, start, end)));
 }
 
 export function buildTcp(

@@ -577,3 +577,76 @@ describe('misuse throws RangeError naming the value', () => {
     expect(() => new Link(events, random, '')).toThrow(RangeError);
   });
 });
+
+describe('frames with work pending (checksum offload)', () => {
+  /** A link `a` -> `b`; `b` takes pending frames if `offload`. Records (byte 0, pending) per arrival. */
+  function offloadPair(props: Partial<typeof DEFAULT_LINK_PROPERTIES>, offload = true) {
+    const events = new EventQueue();
+    const link = new Link(events, new Random(1), 'l', props);
+    const a = link.attach('a', () => {}, { checksumOffload: true });
+    const got: [number, boolean][] = [];
+    link.attach('b', (f, _now, pending) => got.push([f[0]!, pending]), {
+      checksumOffload: offload,
+    });
+    let finished = 0;
+    /** The "work": a finished frame has its byte 1 set. */
+    const finish = (f: Uint8Array): void => {
+      finished++;
+      f[1] = 1;
+    };
+    return { events, link, a, got, finish, finished: () => finished };
+  }
+
+  test('over a clean link to an offloading receiver, a pending frame arrives undone and marked', () => {
+    const { events, a, got, finish, finished } = offloadPair({});
+    const f = new Uint8Array([7, 0]);
+    a.send(f, finish);
+    events.runUntilIdle();
+    expect(got).toEqual([[7, true]]);
+    expect([finished(), f[1]]).toEqual([0, 0]);
+  });
+
+  test('to a receiver without offload, or over a link with faults, it is finished before it goes', () => {
+    for (const [props, offload] of [
+      [{}, false],
+      [{ duplicate: 0.5 }, true],
+      [{ jitter: us(1) }, true],
+    ] as const) {
+      const { events, a, got, finish, finished } = offloadPair(props, offload);
+      const f = new Uint8Array([7, 0]);
+      a.send(f, finish);
+      events.runUntilIdle();
+      expect(finished()).toBe(1);
+      expect(got.every(([b, pending]) => b === 7 && !pending)).toBe(true);
+      expect(f[1]).toBe(1);
+    }
+  });
+
+  test('a pending frame dropped for a full queue is finished before the observers see it', () => {
+    const { events, link, a, finish } = offloadPair({ bandwidth: 1e6, queueLimit: 0 });
+    const seen = observed(link);
+    a.send(new Uint8Array([1, 0]), finish); // on the wire
+    const dropped = new Uint8Array([2, 0]);
+    expect(a.send(dropped, finish)).toBe(false);
+    expect(seen.map((e) => [e.kind, e.frame[0], e.frame[1]])).toEqual([['drop', 2, 1]]);
+    events.runUntilIdle();
+  });
+
+  test('pending and finished frames keep the order they were sent in, at one instant too', () => {
+    // An instant link: all six arrive at t = 0, by two lanes.
+    const { events, a, got, finish } = offloadPair({});
+    for (let i = 0; i < 6; i++) {
+      if (i % 3 === 1) a.send(new Uint8Array([i, 0]));
+      else a.send(new Uint8Array([i, 0]), finish);
+    }
+    events.runUntilIdle();
+    expect(got).toEqual([
+      [0, true],
+      [1, false],
+      [2, true],
+      [3, true],
+      [4, false],
+      [5, true],
+    ]);
+  });
+});

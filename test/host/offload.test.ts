@@ -1,0 +1,211 @@
+/**
+ * Checksum offload between hosts (src/host/offload.ts): TCP's checksum travels
+ * pending over a clean link between hosts and is taken as good there, and is
+ * finished before anything reads the bytes as a wire would carry them: a tap,
+ * a frame waiting for ARP, a drop record, a forwarded datagram, an ICMP error
+ * quoting it. Each test fails if its finishing step is left out (the receiver
+ * would count a checksum error, or the bytes read would not verify).
+ */
+
+import { describe, expect, test } from 'vitest';
+import type { Host } from '../../src/host/host.js';
+import { completeFrameChecksum } from '../../src/host/offload.js';
+import { Pending, SocketError } from '../../src/host/socket.js';
+import type { TapPacket } from '../../src/host/tap.js';
+import { Network } from '../../src/sim/network.js';
+import { ms, s } from '../../src/sim/time.js';
+import { get16 } from '../../src/wire/bytes.js';
+import { ETHERTYPE_IPV4, parseEthernet } from '../../src/wire/ethernet.js';
+import { parseIcmp } from '../../src/wire/icmp.js';
+import { IPPROTO_TCP, parseIpv4 } from '../../src/wire/ipv4.js';
+import { parseTcp } from '../../src/wire/tcp.js';
+import { ip } from './helpers.js';
+
+function value<T>(r: T | SocketError | Pending<T>): T {
+  if (r instanceof SocketError) throw new Error(`unexpected ${r.message}`);
+  if (r instanceof Pending) throw new Error('unexpected Pending');
+  return r;
+}
+
+/** Whether the TCP checksum of an IPv4 datagram verifies. */
+function tcpChecksumOk(datagram: Uint8Array): boolean {
+  const d = parseIpv4(datagram, { allowTruncated: true });
+  if (!d.ok || d.value.protocol !== IPPROTO_TCP) throw new Error('not a TCP datagram');
+  const v = d.value;
+  const t = parseTcp(v.payload, {
+    src: v.src,
+    dst: v.dst,
+    protocol: IPPROTO_TCP,
+    length: v.payload.length,
+  });
+  if (!t.ok) throw new Error('bad TCP');
+  return t.value.checksumOk;
+}
+
+/** The IPv4 datagrams of TCP in the frames a tap saw. */
+function tcpDatagrams(wire: readonly TapPacket[]): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (const p of wire) {
+    const f = parseEthernet(p.frame);
+    if (!f.ok || f.value.ethertype !== ETHERTYPE_IPV4) continue;
+    const d = parseIpv4(f.value.payload);
+    if (d.ok && d.value.protocol === IPPROTO_TCP) out.push(f.value.payload);
+  }
+  return out;
+}
+
+/** Two hosts on one clean link, no tap anywhere. */
+function pair() {
+  const net = new Network({ seed: 5 });
+  const lan = net.segment('lan');
+  const client = net.addHost('client', { segment: lan, address: '192.168.0.21/24' });
+  const server = net.addHost('server', { segment: lan, address: '192.168.0.22/24' });
+  return { net, lan, client, server };
+}
+
+/** A listener on port 80, a connection to it, `n` bytes each way; the accepted fd. */
+function exchange(net: Network, client: Host, server: Host, dst: string, n = 3000) {
+  const so = server.sockets;
+  const l = so.socket();
+  value(so.bind(l, 0, 80));
+  value(so.listen(l, 16));
+  const fd = client.sockets.socket();
+  client.sockets.connect(fd, ip(dst), 80);
+  net.runFor(ms(10));
+  const a = value(so.accept(l)).fd;
+  value(client.sockets.write(fd, new Uint8Array(n).fill(7)));
+  value(so.write(a, new Uint8Array(n).fill(9)));
+  net.runFor(ms(100));
+  const got = value(so.read(a, 2 * n));
+  const back = value(client.sockets.read(fd, 2 * n));
+  return { fd, a, got, back };
+}
+
+describe('checksum offload between hosts', () => {
+  test('a clean link carries TCP frames with the checksum pending to offloading receivers; finished, it is the real one', () => {
+    const { net, lan, client, server } = pair();
+    const arrived: { pending: boolean; bytes: Uint8Array }[] = [];
+    // A third offloading receiver on the link hears every frame as the hosts do.
+    lan.attach('probe', (frame, _now, pending) => arrived.push({ pending, bytes: frame.slice() }), {
+      checksumOffload: true,
+    });
+    // ARP first (a ping), so that no segment waits for it (one that did leaves finished).
+    client.icmp.sendEcho({ dst: ip('192.168.0.22'), id: 1, sequence: 1 });
+    net.runFor(ms(1));
+    const { got, back } = exchange(net, client, server, '192.168.0.22');
+    expect([got.length, back.length]).toEqual([3000, 3000]);
+    const tcp = arrived.filter((a) => {
+      const f = parseEthernet(a.bytes);
+      return f.ok && f.value.ethertype === ETHERTYPE_IPV4 && f.value.payload[9] === IPPROTO_TCP;
+    });
+    expect(tcp.length).toBeGreaterThan(6);
+    for (const a of tcp) {
+      expect(a.pending).toBe(true);
+      const datagram = a.bytes.subarray(14);
+      // Pending: the field holds the pseudo-header's sum only...
+      expect(tcpChecksumOk(datagram)).toBe(false);
+      // ...and finished as a device would, the segment verifies.
+      const copy = a.bytes.slice();
+      completeFrameChecksum(copy);
+      expect(tcpChecksumOk(copy.subarray(14))).toBe(true);
+      expect(get16(copy, 14 + 20 + 16)).not.toBe(get16(a.bytes, 14 + 20 + 16));
+    }
+    for (const h of [client, server]) {
+      expect(h.tcp.net.counters.TcpInCsumErrors).toBe(0);
+      expect(h.tcp.net.counters.TcpInSegs).toBeGreaterThan(3);
+    }
+  });
+
+  test('a receiver that is not offloading gets finished frames', () => {
+    const { net, lan, client, server } = pair();
+    const arrived: { pending: boolean; bytes: Uint8Array }[] = [];
+    lan.attach('plain', (frame, _now, pending) => arrived.push({ pending, bytes: frame.slice() }));
+    exchange(net, client, server, '192.168.0.22');
+    const tcp = arrived.filter((a) => a.bytes[14 + 9] === IPPROTO_TCP);
+    expect(tcp.length).toBeGreaterThan(6);
+    for (const a of tcp) {
+      expect(a.pending).toBe(false);
+      expect(tcpChecksumOk(a.bytes.subarray(14))).toBe(true);
+    }
+  });
+
+  test('a tap on the receiver sees finished checksums; a tapped sender finishes its own', () => {
+    const { net, client, server } = pair();
+    const atServer: TapPacket[] = [];
+    server.addTap((p) => atServer.push(p));
+    exchange(net, client, server, '192.168.0.22');
+    const datagrams = tcpDatagrams(atServer);
+    expect(datagrams.length).toBeGreaterThan(6);
+    for (const d of datagrams) expect(tcpChecksumOk(d)).toBe(true);
+    expect(server.tcp.net.counters.TcpInCsumErrors).toBe(0);
+    expect(client.tcp.net.counters.TcpInCsumErrors).toBe(0);
+  });
+
+  test('a SYN that waited for ARP leaves finished: the handshake takes no retransmission', () => {
+    const { net, client, server } = pair();
+    const { got } = exchange(net, client, server, '192.168.0.22', 100);
+    expect(got.length).toBe(100);
+    expect(server.tcp.net.counters.TcpInCsumErrors).toBe(0);
+    expect(client.tcp.net.counters.TcpRetransSegs).toBe(0);
+  });
+
+  test('a frame dropped on arrival is recorded with its checksum finished', () => {
+    const { net, client, server } = pair();
+    exchange(net, client, server, '192.168.0.22', 100);
+    const eth0 = server.interface('eth0')!;
+    eth0.up = false;
+    const fd = client.sockets.socket();
+    client.sockets.connect(fd, ip('192.168.0.22'), 80);
+    net.runFor(ms(1));
+    const dropped = server.drops.records.filter((r) => r.reason === 'DEV_READY');
+    expect(dropped.length).toBe(1);
+    expect(tcpChecksumOk(dropped[0]!.bytes.subarray(14))).toBe(true);
+  });
+
+  test('a router finishes what it forwards and what its ICMP errors quote', () => {
+    const net = new Network({ seed: 3 });
+    const left = net.segment('left');
+    const right = net.segment('right');
+    const client = net.addHost('client', {
+      segment: left,
+      address: '192.168.0.21/24',
+      gateway: '192.168.0.1',
+    });
+    const router = net.addHost('router', {
+      segment: left,
+      address: '192.168.0.1/24',
+      forwarding: true,
+    });
+    net.attach(router, right, { address: '10.0.0.1/24' });
+    const remote = net.addHost('remote', {
+      segment: right,
+      address: '10.0.0.2/24',
+      gateway: '10.0.0.1',
+    });
+    // Forwarded: the far end would count a checksum error and never answer.
+    const { got, back } = exchange(net, client, remote, '10.0.0.2');
+    expect([got.length, back.length]).toEqual([3000, 3000]);
+    expect(remote.tcp.net.counters.TcpInCsumErrors).toBe(0);
+    expect(client.tcp.net.counters.TcpInCsumErrors).toBe(0);
+    expect(router.counters.get('IpForwDatagrams')).toBeGreaterThan(6);
+
+    // Quoted: a SYN to a network the router has no route to. The client's tap
+    // comes after the SYN left (pending: a tap on the sender would finish it).
+    const fd = client.sockets.socket();
+    client.sockets.connect(fd, ip('172.16.0.1'), 80);
+    const wire: TapPacket[] = [];
+    client.addTap((p) => wire.push(p));
+    net.runFor(s(1) / 2);
+    const icmp = wire
+      .map((p) => parseEthernet(p.frame))
+      .flatMap((f) => (f.ok ? [parseIpv4(f.value.payload)] : []))
+      .flatMap((d) => (d.ok && d.value.protocol === 1 ? [parseIcmp(d.value.payload)] : []))
+      .flatMap((m) => (m.ok ? [m.value] : []));
+    expect(icmp.length).toBe(1);
+    const error = icmp[0]!;
+    if (!('quote' in error)) throw new Error(`not an ICMP error: ${error.kind}`);
+    // Linux quotes as much as fits in 576 bytes: the whole SYN.
+    expect(error.quote.length).toBe(60);
+    expect(tcpChecksumOk(error.quote)).toBe(true);
+  });
+});
