@@ -363,8 +363,12 @@ export class ReceiveQueue {
     const first = this.#chunks[this.#head]!;
     if (first.length - this.#offset >= n) {
       // One chunk holds it all: hand out a view rather than a copy (the segment
-      // that brought it is gone; nothing else reads these bytes).
-      const view = viewOf(first, this.#offset, this.#offset + n);
+      // that brought it is gone; nothing else reads these bytes), the chunk
+      // itself when it is read whole (a bulk receiver reads segment by segment).
+      const view =
+        this.#offset === 0 && n === first.length
+          ? first
+          : viewOf(first, this.#offset, this.#offset + n);
       this.#offset += n;
       if (this.#offset === first.length) {
         this.#head++;
