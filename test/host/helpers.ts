@@ -13,6 +13,7 @@ import { defaultTcpdumpOptions, TcpdumpPrinter } from '../../src/capture/print/i
 import { LINKTYPE_ETHERNET } from '../../src/capture/record.js';
 import type { Host } from '../../src/host/host.js';
 import type { IcmpErrorReport, InboundDatagram, ProtocolHandler } from '../../src/host/protocol.js';
+import { Pending, SocketError } from '../../src/host/socket.js';
 import type { TapPacket } from '../../src/host/tap.js';
 import type { LinkProperties } from '../../src/sim/link.js';
 import { Network } from '../../src/sim/network.js';
@@ -75,6 +76,43 @@ export function lan(
   const wire: TapPacket[] = [];
   client.addTap((p) => wire.push(p), { ifname: 'eth0' });
   return { net, client, server, wire };
+}
+
+/**
+ * client 192.168.0.21 — 192.168.0.1 router 10.0.0.1 — 10.0.0.2 remote, each end
+ * with a default route through the router; no taps.
+ */
+export function routedHosts(options: { forwarding?: boolean; farMtu?: number } = {}) {
+  const net = new Network({ seed: 3 });
+  const left = net.segment('left');
+  const right = net.segment('right');
+  const client = net.addHost('client', {
+    segment: left,
+    address: '192.168.0.21/24',
+    gateway: '192.168.0.1',
+  });
+  const router = net.addHost('router', {
+    segment: left,
+    address: '192.168.0.1/24',
+    forwarding: options.forwarding ?? true,
+  });
+  net.attach(router, right, {
+    address: '10.0.0.1/24',
+    ...(options.farMtu !== undefined ? { mtu: options.farMtu } : {}),
+  });
+  const remote = net.addHost('remote', {
+    segment: right,
+    address: '10.0.0.2/24',
+    gateway: '10.0.0.1',
+  });
+  return { net, client, router, remote };
+}
+
+/** The value of a socket call that must succeed (a test bug otherwise). */
+export function value<T>(r: T | SocketError | Pending<T>): T {
+  if (r instanceof SocketError) throw new Error(`unexpected ${r.message}`);
+  if (r instanceof Pending) throw new Error('unexpected Pending');
+  return r;
 }
 
 /** One line per frame, like `tcpdump -e -n` but shorter: `Out ARP request who-has …`. */

@@ -7,7 +7,6 @@
 import fc from 'fast-check';
 import { expect, describe as group, test } from 'vitest';
 import type { TapPacket } from '../../src/host/tap.js';
-import { Network } from '../../src/sim/network.js';
 import { EMPTY_BYTES, put16 } from '../../src/wire/bytes.js';
 import { internetChecksum } from '../../src/wire/checksum.js';
 import { buildEthernet } from '../../src/wire/ethernet.js';
@@ -25,6 +24,7 @@ import {
   lan,
   ports,
   rawEndpoint,
+  routedHosts,
   SERVER_IP,
   SERVER_MAC,
   STRANGER_IP,
@@ -37,28 +37,7 @@ const S = 1_000_000_000;
  * with a default route through the router.
  */
 function routed(options: { forwarding?: boolean; farMtu?: number } = {}) {
-  const net = new Network({ seed: 3 });
-  const left = net.segment('left');
-  const right = net.segment('right');
-  const client = net.addHost('client', {
-    segment: left,
-    address: '192.168.0.21/24',
-    gateway: '192.168.0.1',
-  });
-  const router = net.addHost('router', {
-    segment: left,
-    address: '192.168.0.1/24',
-    forwarding: options.forwarding ?? true,
-  });
-  net.attach(router, right, {
-    address: '10.0.0.1/24',
-    ...(options.farMtu !== undefined ? { mtu: options.farMtu } : {}),
-  });
-  const remote = net.addHost('remote', {
-    segment: right,
-    address: '10.0.0.2/24',
-    gateway: '10.0.0.1',
-  });
+  const { net, client, router, remote } = routedHosts(options);
   const wire: TapPacket[] = [];
   client.addTap((p) => wire.push(p), { ifname: 'eth0' });
   const far: TapPacket[] = [];

@@ -10,7 +10,6 @@
 import { describe, expect, test } from 'vitest';
 import type { Host } from '../../src/host/host.js';
 import { completeFrameChecksum } from '../../src/host/offload.js';
-import { Pending, SocketError } from '../../src/host/socket.js';
 import type { TapPacket } from '../../src/host/tap.js';
 import { Network } from '../../src/sim/network.js';
 import { ms, s } from '../../src/sim/time.js';
@@ -19,13 +18,7 @@ import { ETHERTYPE_IPV4, parseEthernet } from '../../src/wire/ethernet.js';
 import { parseIcmp } from '../../src/wire/icmp.js';
 import { IPPROTO_TCP, parseIpv4 } from '../../src/wire/ipv4.js';
 import { parseTcp } from '../../src/wire/tcp.js';
-import { ip } from './helpers.js';
-
-function value<T>(r: T | SocketError | Pending<T>): T {
-  if (r instanceof SocketError) throw new Error(`unexpected ${r.message}`);
-  if (r instanceof Pending) throw new Error('unexpected Pending');
-  return r;
-}
+import { ip, routedHosts, value } from './helpers.js';
 
 /** Whether the TCP checksum of an IPv4 datagram verifies. */
 function tcpChecksumOk(datagram: Uint8Array): boolean {
@@ -163,25 +156,7 @@ describe('checksum offload between hosts', () => {
   });
 
   test('a router finishes what it forwards and what its ICMP errors quote', () => {
-    const net = new Network({ seed: 3 });
-    const left = net.segment('left');
-    const right = net.segment('right');
-    const client = net.addHost('client', {
-      segment: left,
-      address: '192.168.0.21/24',
-      gateway: '192.168.0.1',
-    });
-    const router = net.addHost('router', {
-      segment: left,
-      address: '192.168.0.1/24',
-      forwarding: true,
-    });
-    net.attach(router, right, { address: '10.0.0.1/24' });
-    const remote = net.addHost('remote', {
-      segment: right,
-      address: '10.0.0.2/24',
-      gateway: '10.0.0.1',
-    });
+    const { net, client, router, remote } = routedHosts();
     // Forwarded: the far end would count a checksum error and never answer.
     const { got, back } = exchange(net, client, remote, '10.0.0.2');
     expect([got.length, back.length]).toEqual([3000, 3000]);

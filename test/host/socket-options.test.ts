@@ -9,13 +9,7 @@
 import { describe, expect, test } from 'vitest';
 import { type Blocking, O_NONBLOCK, O_RDWR, Pending, SocketError } from '../../src/host/socket.js';
 import { ms, s } from '../../src/sim/time.js';
-import { lan, SERVER_IP } from './helpers.js';
-
-function value<T>(r: T | SocketError | Pending<T>): T {
-  if (r instanceof SocketError) throw new Error(`unexpected ${r.message}`);
-  if (r instanceof Pending) throw new Error('unexpected Pending');
-  return r;
-}
+import { lan, SERVER_IP, value } from './helpers.js';
 
 function code(r: unknown): string | undefined {
   return r instanceof SocketError ? r.code : undefined;

@@ -24,18 +24,12 @@ import { TRACE_KERNEL_TCP_SYSCTL, tcpSysctl } from '../../src/tcp/sysctl.js';
 import { parseEthernet } from '../../src/wire/ethernet.js';
 import { IPPROTO_TCP, parseIpv4 } from '../../src/wire/ipv4.js';
 import { parseTcp, SYN } from '../../src/wire/tcp.js';
-import { CLIENT_IP, lan, SERVER_IP } from './helpers.js';
+import { CLIENT_IP, lan, SERVER_IP, value } from './helpers.js';
 
 function env(options: { delay?: number } = {}) {
   const e = lan({ seed: 3, link: options.delay !== undefined ? { delay: options.delay } : {} });
   for (const h of [e.client, e.server]) h.tcp.sysctl = TRACE_KERNEL_TCP_SYSCTL;
   return e;
-}
-
-function value<T>(r: T | SocketError | Pending<T>): T {
-  if (r instanceof SocketError) throw new Error(`unexpected ${r.message}`);
-  if (r instanceof Pending) throw new Error('unexpected Pending');
-  return r;
 }
 
 function code(r: unknown): string | undefined {

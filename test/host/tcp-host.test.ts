@@ -8,25 +8,19 @@
 import { describe, expect, test } from 'vitest';
 import type { Host } from '../../src/host/host.js';
 import { LOCALHOST } from '../../src/host/interface.js';
-import { Pending, SocketError } from '../../src/host/socket.js';
+import { type Pending, SocketError } from '../../src/host/socket.js';
 import type { TapPacket } from '../../src/host/tap.js';
 import { ms, s } from '../../src/sim/time.js';
 import { TRACE_KERNEL_TCP_SYSCTL } from '../../src/tcp/sysctl.js';
 import { ETHERTYPE_IPV4, parseEthernet } from '../../src/wire/ethernet.js';
 import { IPPROTO_TCP, parseIpv4 } from '../../src/wire/ipv4.js';
 import { ACK, FIN, parseTcp, RST, SYN, type TcpSegment } from '../../src/wire/tcp.js';
-import { ip, ipv4, lan, rawEndpoint, SERVER_IP } from './helpers.js';
+import { ip, ipv4, lan, rawEndpoint, SERVER_IP, value } from './helpers.js';
 
 function env(seed = 11) {
   const e = lan({ seed });
   for (const h of [e.client, e.server]) h.tcp.sysctl = TRACE_KERNEL_TCP_SYSCTL;
   return e;
-}
-
-function value<T>(r: T | SocketError | Pending<T>): T {
-  if (r instanceof SocketError) throw new Error(`unexpected ${r.message}`);
-  if (r instanceof Pending) throw new Error('unexpected Pending');
-  return r;
 }
 
 interface Sent {

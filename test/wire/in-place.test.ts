@@ -107,13 +107,15 @@ describe('decodeIpv4InPlace', () => {
   });
 });
 
+/** The pseudo-header of a segment of `length` bytes from 192.168.0.21 to 192.168.0.22. */
+const ph = (length: number): PseudoHeader => ({
+  src: 0xc0a80015,
+  dst: 0xc0a80016,
+  protocol: IPPROTO_TCP,
+  length,
+});
+
 describe('parseTcpIn and decodeTcpIn', () => {
-  const ph = (length: number): PseudoHeader => ({
-    src: 0xc0a80015,
-    dst: 0xc0a80016,
-    protocol: IPPROTO_TCP,
-    length,
-  });
   const cases: [string, Uint8Array][] = [
     ['SYN, MSS alone', buildTcp(seg({ options: [{ kind: 'mss', mss: 1460 }] }), ph(24))],
     [
@@ -249,12 +251,6 @@ describe('checksum offload: emitTcp partial, completeTcpChecksum, decodeTcpIn tr
   });
 
   test('a checksum known good is not summed: decodeTcpIn reports it correct and the field as it came', () => {
-    const ph = (length: number): PseudoHeader => ({
-      src: 0xc0a80015,
-      dst: 0xc0a80016,
-      protocol: IPPROTO_TCP,
-      length,
-    });
     const tcp = buildTcp(seg({ flags: ACK, payload: new Uint8Array([1, 2, 3]) }), ph(23));
     tcp[16]! ^= 0xff;
     const trusted = decodeTcpIn(tcp, 0, tcp.length, ph(tcp.length), true);
