@@ -258,6 +258,11 @@ export class SocketFile implements PortOwner {
   };
   sndBufSet: number | undefined;
   rcvBufSet: number | undefined;
+  /**
+   * sk_rcvbuf unless SO_RCVBUF is set: tcp_rmem[1] when the socket was made
+   * (tcp_init_sock), the listener's for an accepted one (sk_clone_lock).
+   */
+  rcvBufDefault: number;
   /** shutdown(SHUT_RD) by the application. */
   shutRd = false;
   /** The connection, once connect() or accept() made one. */
@@ -267,9 +272,10 @@ export class SocketFile implements PortOwner {
   closed = false;
   readonly waiters = new Set<Waiter>();
 
-  constructor(fd: number, nonBlocking: boolean) {
+  constructor(fd: number, nonBlocking: boolean, rcvBufDefault: number) {
     this.fd = fd;
     this.nonBlocking = nonBlocking;
+    this.rcvBufDefault = rcvBufDefault;
   }
 
   get listening(): boolean {
@@ -303,7 +309,10 @@ export class SocketTable {
   socket(options: { nonBlocking?: boolean } = {}): number {
     let fd = 3;
     while (this.#files.has(fd)) fd++;
-    this.#files.set(fd, new SocketFile(fd, options.nonBlocking ?? false));
+    this.#files.set(
+      fd,
+      new SocketFile(fd, options.nonBlocking ?? false, this.tcp.sysctl.tcp_rmem[1]),
+    );
     return fd;
   }
 
@@ -363,7 +372,10 @@ export class SocketTable {
       // inet_csk_listen_start re-checks with get_port: two listeners never share a port.
       return socketError('EADDRINUSE', 'listen', f.localAddr, f.localPort);
     }
-    const l = this.tcp.listen(f.localAddr, f.localPort, capped, f.reuseAddr);
+    const l = this.tcp.listen(f.localAddr, f.localPort, capped, f.reuseAddr, {
+      bytes: f.rcvBufSet ?? f.rcvBufDefault,
+      locked: f.rcvBufSet !== undefined,
+    });
     l.onAcceptable = (now) => this.#wake(f, now);
     f.listenSock = l;
     return 0;
@@ -391,12 +403,10 @@ export class SocketTable {
         nf.sndBufSet = f.sndBufSet;
         child.conn.sndBufLocked = f.sndBufSet;
       }
-      // ... and its sk_rcvbuf with SOCK_RCVBUF_LOCK.
-      // DEVIATION(linux): the SYN-ACK's window and scale were chosen from tcp_rmem.
-      if (f.rcvBufSet !== undefined) {
-        nf.rcvBufSet = f.rcvBufSet;
-        child.conn.setRcvBuf(f.rcvBufSet);
-      }
+      // ... and its sk_rcvbuf with SOCK_RCVBUF_LOCK (the engine's child took
+      // the listener's already, as the SYN-ACK did: listen.ts).
+      nf.rcvBufSet = f.rcvBufSet;
+      nf.rcvBufDefault = f.rcvBufDefault;
       nf.localAddr = child.conn.local.addr;
       nf.localPort = child.conn.local.port;
       nf.bound = true;
@@ -453,6 +463,7 @@ export class SocketTable {
       keepAlive: f.keepAlive,
       ...(f.userMss !== undefined ? { userMss: f.userMss } : {}),
       ...(f.rcvBufSet !== undefined ? { rcvBuf: f.rcvBufSet } : {}),
+      rcvBufDefault: f.rcvBufDefault,
       owner: (s, e, now) => this.#event(s, e, now),
       blocking: !f.nonBlocking,
     });
@@ -713,8 +724,10 @@ export class SocketTable {
       case 'SO_RCVBUF':
         if (!Number.isFinite(num)) return bad();
         f.rcvBufSet = Math.max(Math.min(num, SK_MEM_MAX) * 2, SOCK_MIN_RCVBUF);
-        // sk_rcvbuf with SOCK_RCVBUF_LOCK: the engine's buffer, no autotuning.
+        // sk_rcvbuf with SOCK_RCVBUF_LOCK: the engine's buffer, no autotuning;
+        // a listener's next SYN-ACKs and children.
         if (f.sock !== undefined) f.sock.conn.setRcvBuf(f.rcvBufSet);
+        f.listenSock?.listener.setRcvBuf(f.rcvBufSet);
         return 0;
       case 'TCP_MAXSEG':
         if (!Number.isInteger(num) || (num !== 0 && (num < TCP_MIN_MSS || num > MAX_TCP_WINDOW))) {
@@ -794,7 +807,7 @@ export class SocketTable {
       case 'SO_SNDBUF':
         return f.sndBufSet ?? conn?.sndBuf ?? this.tcp.sysctl.tcp_wmem[1];
       case 'SO_RCVBUF':
-        return f.rcvBufSet ?? conn?.rcvBuf ?? this.tcp.sysctl.tcp_rmem[1];
+        return f.rcvBufSet ?? conn?.rcvBuf ?? f.rcvBufDefault;
       case 'TCP_MAXSEG':
         if (
           conn !== undefined &&

@@ -235,6 +235,8 @@ export interface TcpConnectRequest {
   readonly userMss?: number;
   /** SO_RCVBUF as set (already doubled): sk_rcvbuf with SOCK_RCVBUF_LOCK. */
   readonly rcvBuf?: number;
+  /** sk_rcvbuf otherwise: tcp_rmem[1] when the socket was made (default: now). */
+  readonly rcvBufDefault?: number;
   readonly owner?: TcpEventSink;
   /** A blocking connect(): the socket is owned by the user for this instant. */
   readonly blocking?: boolean;
@@ -684,6 +686,7 @@ export class HostTcp implements ProtocolHandler {
       keepAlive: req.keepAlive,
       userMss: req.userMss,
       rcvBuf: req.rcvBuf,
+      rcvBufDefault: req.rcvBufDefault,
     });
     const sock = new TcpSock(this, conn, req.reuseAddr ?? false, true);
     sock.owner = req.owner;
@@ -698,11 +701,18 @@ export class HostTcp implements ProtocolHandler {
    * bound the port and capped the backlog). The MSS offered to peers comes from
    * the MTU of the interface the address is on (any Ethernet one for 0.0.0.0).
    */
-  listen(addr: Ipv4Address, port: number, backlog: number, reuseAddr: boolean): TcpListenSock {
+  listen(
+    addr: Ipv4Address,
+    port: number,
+    backlog: number,
+    reuseAddr: boolean,
+    rcvBuf?: { readonly bytes: number; readonly locked: boolean },
+  ): TcpListenSock {
     const listener = new Listener(this.net, {
       local: { addr, port },
       backlog,
       mtu: pathMtu(this.#listenMtu(addr)),
+      ...(rcvBuf !== undefined ? { rcvBuf: rcvBuf.bytes, rcvBufLocked: rcvBuf.locked } : {}),
     });
     const l: TcpListenSock = new TcpListenSock(
       listener,

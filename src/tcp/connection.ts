@@ -145,6 +145,12 @@ export interface ConnectOptions {
   readonly userMss?: number;
   /** SO_RCVBUF as set (doubled): the receive buffer, locked against autotuning. */
   readonly rcvBuf?: number;
+  /**
+   * sk_rcvbuf when SO_RCVBUF was not set: tcp_rmem[1] when the socket was made
+   * (tcp_init_sock), or the listener's for its child (sk_clone_lock). Default:
+   * tcp_rmem[1] now.
+   */
+  readonly rcvBufDefault?: number;
   /** The id, when a request sock had it already (listen.ts); default a fresh one. */
   readonly id?: number;
 }
@@ -793,7 +799,7 @@ export class Connection {
     // Linux tcp_connect_init / tcp_openreq_init_rwin: advmss from the route's MTU
     // (dst_metric_advmss: MTU - 40), clamped by TCP_MAXSEG.
     this.advMss = Math.min(this.mtu - 40, o.userMss ?? Number.POSITIVE_INFINITY);
-    this.rcvBuf = o.rcvBuf ?? net.sysctl.tcp_rmem[1];
+    this.rcvBuf = o.rcvBuf ?? o.rcvBufDefault ?? net.sysctl.tcp_rmem[1];
     this.rcvBufLocked = o.rcvBuf !== undefined;
     // tcp_select_initial_window: with SOCK_RCVBUF_LOCK the scale only has to
     // cover the window clamp, the buffer's worth (tcp_connect_init).

@@ -102,6 +102,13 @@ export interface ListenOptions {
   readonly backlog: number;
   /** MTU of the route to peers (default 1500). */
   readonly mtu?: number;
+  /**
+   * The listening socket's sk_rcvbuf: SO_RCVBUF as set (doubled, `rcvBufLocked`),
+   * or tcp_rmem[1] of when the socket was made (tcp_init_sock). Default:
+   * tcp_rmem[1] now.
+   */
+  readonly rcvBuf?: number;
+  readonly rcvBufLocked?: boolean;
 }
 
 /** What the listener did with a segment. */
@@ -320,6 +327,15 @@ export class Listener {
    * (tcp_ca_openreq_child), not this.
    */
   readonly caOps: CongestionControl;
+  /**
+   * sk_rcvbuf of the listening socket, and SOCK_RCVBUF_LOCK: the SYN-ACK's
+   * window and scale come from it (tcp_openreq_init_rwin's tcp_full_space of
+   * the listener), and each child starts with it (sk_clone_lock), not with
+   * what tcp_rmem says when the SYN or the ACK comes (checked on the real
+   * kernel: test/tcp/recordings/listener-rmem.sh).
+   */
+  #rcvBuf: number;
+  #rcvBufLocked: boolean;
   state: 'LISTEN' | 'CLOSE' = 'LISTEN';
   /** Requests in SYN_RECV, by remote endpoint (`key`: address × 65536 + port). */
   readonly synQueue = new Map<number, RequestSock>();
@@ -338,6 +354,9 @@ export class Listener {
   /** SYN-ACK shapes (#shape), for the sysctl table they were made with. */
   readonly #shapes: (SynAckShape | undefined)[] = [];
   #shapesFor: TcpSysctl | undefined;
+  /** ... and the listener's receive buffer they were made with. */
+  #shapesRcvBuf = -1;
+  #shapesLocked = false;
   /** The synflood line was written to the kernel log (Linux queue->synflood_warned). */
   synFloodWarned = false;
   /**
@@ -367,6 +386,23 @@ export class Listener {
     this.backlog = options.backlog;
     this.mtu = options.mtu ?? 1500;
     this.caOps = defaultCongestionControl(net);
+    this.#rcvBuf = options.rcvBuf ?? net.sysctl.tcp_rmem[1];
+    this.#rcvBufLocked = options.rcvBufLocked ?? false;
+  }
+
+  /** sk_rcvbuf of the listening socket (see #rcvBuf). */
+  get rcvBuf(): number {
+    return this.#rcvBuf;
+  }
+
+  get rcvBufLocked(): boolean {
+    return this.#rcvBufLocked;
+  }
+
+  /** setsockopt(SO_RCVBUF) on the listening socket: later SYN-ACKs and children follow it. */
+  setRcvBuf(bytes: number): void {
+    this.#rcvBuf = bytes;
+    this.#rcvBufLocked = true;
   }
 
   /** Linux sk_acceptq_is_full: more than `backlog` waiting. */
@@ -761,6 +797,8 @@ export class Listener {
       iss: req.iss,
       tsOffset: req.tsOffset,
       id: req.id,
+      rcvBuf: this.#rcvBufLocked ? this.#rcvBuf : undefined,
+      rcvBufDefault: this.#rcvBuf,
     });
     child.isRequest = true;
     child.listener = this;
@@ -782,8 +820,11 @@ export class Listener {
     negotiate(child, created, o, false);
     child.tsRecent = req.tsRecent;
     child.tsRecentStamp = req.tsRecentStamp;
-    // The SYN-ACK's window: a multiple of the MSS less timestamps, e.g. 45 × 1448 = 65160.
-    child.rcvWnd = tcpInitialWindow(child, child.advMss - (child.tstampOk ? 12 : 0));
+    // tcp_create_openreq_child: the window and scale the SYN-ACK announced
+    // (req->rsk_rcv_wnd, ireq->rcv_wscale: chosen when the SYN came), e.g.
+    // 45 × 1448 = 65160, whatever tcp_rmem says now.
+    child.rcvWscale = req.shape.rcvWscale;
+    child.rcvWnd = req.shape.rcvWnd;
     child.rcvSsthresh = child.rcvWnd;
     child.windowClamp = MAX_UNSCALED_WINDOW * 2 ** child.rcvWscale;
     child.rcvMss = Math.min(child.advMss, 536);
@@ -937,9 +978,15 @@ export class Listener {
     sack: boolean,
     wscale: boolean,
   ): SynAckShape {
-    if (this.#shapesFor !== this.net.sysctl) {
+    if (
+      this.#shapesFor !== this.net.sysctl ||
+      this.#shapesRcvBuf !== this.#rcvBuf ||
+      this.#shapesLocked !== this.#rcvBufLocked
+    ) {
       this.#shapes.length = 0;
       this.#shapesFor = this.net.sysctl;
+      this.#shapesRcvBuf = this.#rcvBuf;
+      this.#shapesLocked = this.#rcvBufLocked;
     }
     const k = (ts ? 1 : 0) | (sack ? 2 : 0) | (wscale ? 4 : 0);
     // By the options' bits (0..7): an array, not a Map, as every SYN asks.
@@ -956,6 +1003,8 @@ export class Listener {
         mtu: this.mtu,
         iss: seq(0),
         tsOffset: 0,
+        rcvBuf: this.#rcvBufLocked ? this.#rcvBuf : undefined,
+        rcvBufDefault: this.#rcvBuf,
       });
       req.isRequest = true;
       req.irs = syn.seq;

@@ -1,0 +1,126 @@
+/**
+ * Where a passive open's receive buffer comes from, against the real kernel
+ * (test/tcp/recordings/listener-rmem.sh and .txt, Linux 6.18.44): the
+ * listening socket's sk_rcvbuf (tcp_rmem[1] when socket() made it, or
+ * SO_RCVBUF, set after listen() too) gives the SYN-ACK's window and each
+ * child's buffer; only the window scale follows tcp_rmem[2] as it is when the
+ * SYN comes. The same four cases are played on two tcplab hosts.
+ */
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, test } from 'vitest';
+import { ms } from '../../src/sim/time.js';
+import { ETHERTYPE_IPV4, parseEthernet } from '../../src/wire/ethernet.js';
+import { IPPROTO_TCP, parseIpv4 } from '../../src/wire/ipv4.js';
+import { parseTcp, SYN } from '../../src/wire/tcp.js';
+import { findTcpOption } from '../../src/wire/tcp-options.js';
+import { lan, SERVER_IP, value } from './helpers.js';
+
+interface Case {
+  readonly label: string;
+  readonly atSocket: number[];
+  readonly fromBind: number[];
+  readonly soRcvbuf: number;
+  readonly listenerRcvbuf: number;
+  readonly childRcvbuf: number;
+  readonly childRb: number;
+  readonly synAckWin: number;
+  readonly synAckWscale: number;
+}
+
+const RECORDING = join(
+  fileURLToPath(new URL('.', import.meta.url)),
+  '../tcp/recordings/listener-rmem.txt',
+);
+
+/** The cases of the recording, each a block of `key value` lines. */
+function recorded(): Case[] {
+  return readFileSync(RECORDING, 'utf8')
+    .trim()
+    .split(/\n\n/)
+    .map((block) => {
+      const line = (prefix: string): string => {
+        const l = block.split('\n').find((x) => x.startsWith(prefix));
+        if (l === undefined) throw new Error(`${RECORDING}: no "${prefix}" in\n${block}`);
+        return l.slice(prefix.length).trim();
+      };
+      const nums = (prefix: string): number[] => line(prefix).split(/\s+/).map(Number);
+      const synAck = /^win (\d+) wscale (\d+)$/.exec(line('SYN-ACK'));
+      if (synAck === null) throw new Error(`${RECORDING}: bad SYN-ACK line in\n${block}`);
+      return {
+        label: line('case'),
+        atSocket: nums('tcp_rmem at socket()'),
+        fromBind: nums('tcp_rmem from bind()'),
+        soRcvbuf: Number(line('SO_RCVBUF after listen()')),
+        listenerRcvbuf: Number(line('listener SO_RCVBUF')),
+        childRcvbuf: Number(line('child SO_RCVBUF')),
+        childRb: Number(line('child ss rb')),
+        synAckWin: Number(synAck[1]),
+        synAckWscale: Number(synAck[2]),
+      };
+    });
+}
+
+/** The recording's steps on tcplab hosts; what the same observations gave. */
+function play(c: Case) {
+  const { net, client, server, wire } = lan();
+  const so = server.sockets;
+  server.sysctl.set('net.ipv4.tcp_rmem', c.atSocket);
+  const l = so.socket();
+  server.sysctl.set('net.ipv4.tcp_rmem', c.fromBind);
+  value(so.setsockopt(l, 'SO_REUSEADDR', true));
+  value(so.bind(l, 0, 80));
+  value(so.listen(l, 16));
+  if (c.soRcvbuf !== 0) value(so.setsockopt(l, 'SO_RCVBUF', c.soRcvbuf));
+  const listenerRcvbuf = value(so.getsockopt(l, 'SO_RCVBUF'));
+  const fd = client.sockets.socket();
+  client.sockets.connect(fd, SERVER_IP, 80);
+  net.runFor(ms(10));
+  const a = value(so.accept(l)).fd;
+  const childRcvbuf = value(so.getsockopt(a, 'SO_RCVBUF'));
+  const childRb = so.file(a)?.sock?.conn.rcvBuf;
+  const synAck = wire
+    .filter((p) => p.direction === 'In')
+    .flatMap((p) => {
+      const f = parseEthernet(p.frame);
+      if (!f.ok || f.value.ethertype !== ETHERTYPE_IPV4) return [];
+      const d = parseIpv4(f.value.payload);
+      if (!d.ok || d.value.protocol !== IPPROTO_TCP) return [];
+      const t = parseTcp(d.value.payload, {
+        src: d.value.src,
+        dst: d.value.dst,
+        protocol: IPPROTO_TCP,
+        length: d.value.payload.length,
+      });
+      return t.ok && t.value.flags & SYN ? [t.value] : [];
+    })[0];
+  if (synAck === undefined) throw new Error('no SYN-ACK');
+  const ws = findTcpOption(synAck.options, 'wscale');
+  return {
+    listenerRcvbuf,
+    childRcvbuf,
+    childRb,
+    synAckWin: synAck.window,
+    synAckWscale: ws?.shift,
+  };
+}
+
+describe('a passive open takes the listening socket’s receive buffer (as Linux 6.18)', () => {
+  const cases = recorded();
+
+  test('the recording holds the four cases', () => {
+    expect(cases.map((c) => c.label)).toEqual(['default', 'down', 'up', 'so-rcvbuf']);
+  });
+
+  test.each(cases.map((c) => [c.label, c] as const))('%s', (_, c) => {
+    expect(play(c)).toEqual({
+      listenerRcvbuf: c.listenerRcvbuf,
+      childRcvbuf: c.childRcvbuf,
+      childRb: c.childRb,
+      synAckWin: c.synAckWin,
+      synAckWscale: c.synAckWscale,
+    });
+  });
+});

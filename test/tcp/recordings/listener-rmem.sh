@@ -1,0 +1,98 @@
+#!/bin/bash
+# Records where real Linux takes a passive open's receive buffer from: the
+# listening socket's sk_rcvbuf (tcp_rmem[1] when socket() made it, or SO_RCVBUF),
+# not tcp_rmem as it is when the SYN or the ACK arrives. Two private network
+# namespaces joined by a veth pair; nothing leaves them:
+#
+#   netns s5r-srv  10.97.0.2/24  a Python listener on port 80
+#   netns s5r-cli  10.97.0.1/24  a Python client; tcpdump on its veth
+#
+# Cases (tcp_rmem of the server's namespace; the client's stays the default):
+#   default      "4096 131072 6291456" throughout
+#   down         socket() with the default, then tcp_rmem "4096 16384 1048576"
+#                before bind(), listen() and the SYN
+#   up           socket() under "4096 16384 1048576", then the default again
+#                before bind(), listen() and the SYN
+#   so-rcvbuf    the default; SO_RCVBUF 8192 set on the socket after listen()
+#
+# net.core.rmem_max, which is not per namespace, is set to its default (212992)
+# for the run and put back after: the window scale depends on it.
+# Printed per case: the SYN-ACK's window field and wscale, the listener's
+# SO_RCVBUF before the SYN, the accepted socket's SO_RCVBUF, and ss's rb.
+# Run as root: bash test/tcp/recordings/listener-rmem.sh > test/tcp/recordings/listener-rmem.txt
+# Recorded on Linux 6.18.44 (x86_64), Python 3.11, tcpdump 4.99.3.
+set -e
+A=s5r-srv
+B=s5r-cli
+OUT=$(mktemp -d)
+RMEM_MAX=$(sysctl -n net.core.rmem_max)
+cleanup() {
+  sysctl -qw net.core.rmem_max="$RMEM_MAX"
+  ip netns del $A 2>/dev/null || true
+  ip netns del $B 2>/dev/null || true
+  rm -rf "$OUT"
+}
+trap cleanup EXIT
+sysctl -qw net.core.rmem_max=212992
+ip netns del $A 2>/dev/null || true
+ip netns del $B 2>/dev/null || true
+ip netns add $A
+ip netns add $B
+ip link add s5r-a netns $A type veth peer name s5r-b netns $B
+ip -n $A addr add 10.97.0.2/24 dev s5r-a
+ip -n $B addr add 10.97.0.1/24 dev s5r-b
+for ns in $A $B; do ip -n $ns link set lo up; done
+ip -n $A link set s5r-a up
+ip -n $B link set s5r-b up
+DEFAULT="4096 131072 6291456"
+SMALL="4096 16384 1048576"
+for ns in $A $B; do ip netns exec $ns sysctl -qw net.ipv4.tcp_rmem="$DEFAULT"; done
+
+# case, tcp_rmem at socket(), tcp_rmem from bind() on, SO_RCVBUF after listen() (0: none)
+run() {
+  local label=$1 at_socket=$2 after=$3 rcvbuf=$4
+  ip netns exec $A sysctl -qw net.ipv4.tcp_rmem="$at_socket"
+  ip netns exec $B tcpdump -n -i s5r-b -c 2 -w "$OUT/$label.pcap" 'tcp port 80 and tcp[tcpflags] & tcp-syn != 0' 2>/dev/null &
+  local td=$!
+  sleep 0.5
+  ip netns exec $A python3 - "$after" "$rcvbuf" "$OUT/ready" > "$OUT/$label.srv" <<'PY' &
+import socket, subprocess, sys, time
+after, rcvbuf, ready = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+l = socket.socket()
+subprocess.run(['sysctl', '-qw', 'net.ipv4.tcp_rmem=' + after], check=True)
+l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(('0.0.0.0', 80))
+l.listen(16)
+if rcvbuf:
+    l.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+print('listener SO_RCVBUF', l.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF))
+open(ready, 'w').close()
+c, _ = l.accept()
+print('child SO_RCVBUF', c.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF))
+time.sleep(0.2)
+ss = subprocess.run(['ss', '-tmnH', 'state', 'established'], capture_output=True, text=True).stdout
+rb = [w for w in ss.replace('(', ',').replace(')', ',').split(',') if w.startswith('rb')]
+print('child ss rb', rb[0][2:] if rb else '?')
+PY
+  local srv=$!
+  while [ ! -f "$OUT/ready" ]; do sleep 0.05; done
+  rm -f "$OUT/ready"
+  ip netns exec $B python3 -c "
+import socket, time
+s = socket.create_connection(('10.97.0.2', 80)); time.sleep(0.5)"
+  wait $srv
+  wait $td || true
+  ip netns exec $A sysctl -qw net.ipv4.tcp_rmem="$DEFAULT"
+  echo "case $label"
+  echo "tcp_rmem at socket() $at_socket"
+  echo "tcp_rmem from bind() $after"
+  echo "SO_RCVBUF after listen() $rcvbuf"
+  cat "$OUT/$label.srv"
+  tcpdump -n -r "$OUT/$label.pcap" 2>/dev/null | grep 'Flags \[S\.\]' |
+    sed -E 's/.* win ([0-9]+),.*wscale ([0-9]+)\].*/SYN-ACK win \1 wscale \2/'
+  echo
+}
+run default "$DEFAULT" "$DEFAULT" 0
+run down "$DEFAULT" "$SMALL" 0
+run up "$SMALL" "$DEFAULT" 0
+run so-rcvbuf "$DEFAULT" "$DEFAULT" 8192
