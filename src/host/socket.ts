@@ -26,6 +26,7 @@
 
 import type { Time } from '../sim/time.js';
 import { USEC_PER_JIFFY } from '../tcp/clock.js';
+import { type CongestionControl, defaultCongestionControl } from '../tcp/congestion.js';
 import type { Connection, TcpEvent } from '../tcp/connection.js';
 import { tcpChronoStats } from '../tcp/output.js';
 import { TCP_STATE_NUMBERS, type TcpState } from '../tcp/state.js';
@@ -263,6 +264,8 @@ export class SocketFile implements PortOwner {
    * (tcp_init_sock), the listener's for an accepted one (sk_clone_lock).
    */
   rcvBufDefault: number;
+  /** The congestion control tcp_init_sock gave it (tcp_assign_congestion_control). */
+  caOps: CongestionControl;
   /** shutdown(SHUT_RD) by the application. */
   shutRd = false;
   /** The connection, once connect() or accept() made one. */
@@ -272,10 +275,11 @@ export class SocketFile implements PortOwner {
   closed = false;
   readonly waiters = new Set<Waiter>();
 
-  constructor(fd: number, nonBlocking: boolean, rcvBufDefault: number) {
+  constructor(fd: number, nonBlocking: boolean, rcvBufDefault: number, caOps: CongestionControl) {
     this.fd = fd;
     this.nonBlocking = nonBlocking;
     this.rcvBufDefault = rcvBufDefault;
+    this.caOps = caOps;
   }
 
   get listening(): boolean {
@@ -311,7 +315,13 @@ export class SocketTable {
     while (this.#files.has(fd)) fd++;
     this.#files.set(
       fd,
-      new SocketFile(fd, options.nonBlocking ?? false, this.tcp.sysctl.tcp_rmem[1]),
+      // tcp_init_sock: sk_rcvbuf and the congestion control are fixed now.
+      new SocketFile(
+        fd,
+        options.nonBlocking ?? false,
+        this.tcp.sysctl.tcp_rmem[1],
+        defaultCongestionControl(this.tcp.net),
+      ),
     );
     return fd;
   }
@@ -373,8 +383,9 @@ export class SocketTable {
       return socketError('EADDRINUSE', 'listen', f.localAddr, f.localPort);
     }
     const l = this.tcp.listen(f.localAddr, f.localPort, capped, f.reuseAddr, {
-      bytes: f.rcvBufSet ?? f.rcvBufDefault,
-      locked: f.rcvBufSet !== undefined,
+      rcvBuf: f.rcvBufSet ?? f.rcvBufDefault,
+      rcvBufLocked: f.rcvBufSet !== undefined,
+      caOps: f.caOps,
     });
     l.onAcceptable = (now) => this.#wake(f, now);
     f.listenSock = l;
@@ -407,6 +418,7 @@ export class SocketTable {
       // the listener's already, as the SYN-ACK did: listen.ts).
       nf.rcvBufSet = f.rcvBufSet;
       nf.rcvBufDefault = f.rcvBufDefault;
+      nf.caOps = child.conn.caOps;
       nf.localAddr = child.conn.local.addr;
       nf.localPort = child.conn.local.port;
       nf.bound = true;
@@ -464,6 +476,7 @@ export class SocketTable {
       ...(f.userMss !== undefined ? { userMss: f.userMss } : {}),
       ...(f.rcvBufSet !== undefined ? { rcvBuf: f.rcvBufSet } : {}),
       rcvBufDefault: f.rcvBufDefault,
+      caOps: f.caOps,
       owner: (s, e, now) => this.#event(s, e, now),
       blocking: !f.nonBlocking,
     });

@@ -40,6 +40,7 @@
 import type { Timer, TimerTarget } from '../sim/events.js';
 import type { Random } from '../sim/random.js';
 import type { Time } from '../sim/time.js';
+import type { CongestionControl } from '../tcp/congestion.js';
 import { Connection, type TcpEvent } from '../tcp/connection.js';
 import { tcpReqErrAborts } from '../tcp/icmp.js';
 import { Listener } from '../tcp/listen.js';
@@ -223,6 +224,15 @@ export type TcpResult<T> =
   | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly errno: Errno };
 
+/** What the listening socket brings to its listener (the socket layer's; default: the sysctls now). */
+export interface ListenSockOptions {
+  /** sk_rcvbuf: SO_RCVBUF as set (doubled, `rcvBufLocked`) or tcp_rmem[1] of socket(). */
+  readonly rcvBuf?: number;
+  readonly rcvBufLocked?: boolean;
+  /** The congestion control socket() gave it. */
+  readonly caOps?: CongestionControl;
+}
+
 export interface TcpConnectRequest {
   /** The address and port bound beforehand (0 and 0 when unbound). */
   readonly localAddr: Ipv4Address;
@@ -237,6 +247,8 @@ export interface TcpConnectRequest {
   readonly rcvBuf?: number;
   /** sk_rcvbuf otherwise: tcp_rmem[1] when the socket was made (default: now). */
   readonly rcvBufDefault?: number;
+  /** The socket's congestion control, chosen when it was made (default: now). */
+  readonly caOps?: CongestionControl;
   readonly owner?: TcpEventSink;
   /** A blocking connect(): the socket is owned by the user for this instant. */
   readonly blocking?: boolean;
@@ -687,6 +699,7 @@ export class HostTcp implements ProtocolHandler {
       userMss: req.userMss,
       rcvBuf: req.rcvBuf,
       rcvBufDefault: req.rcvBufDefault,
+      caOps: req.caOps,
     });
     const sock = new TcpSock(this, conn, req.reuseAddr ?? false, true);
     sock.owner = req.owner;
@@ -706,13 +719,13 @@ export class HostTcp implements ProtocolHandler {
     port: number,
     backlog: number,
     reuseAddr: boolean,
-    rcvBuf?: { readonly bytes: number; readonly locked: boolean },
+    sock: ListenSockOptions = {},
   ): TcpListenSock {
     const listener = new Listener(this.net, {
       local: { addr, port },
       backlog,
       mtu: pathMtu(this.#listenMtu(addr)),
-      ...(rcvBuf !== undefined ? { rcvBuf: rcvBuf.bytes, rcvBufLocked: rcvBuf.locked } : {}),
+      ...sock,
     });
     const l: TcpListenSock = new TcpListenSock(
       listener,

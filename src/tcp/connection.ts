@@ -151,6 +151,12 @@ export interface ConnectOptions {
    * tcp_rmem[1] now.
    */
   readonly rcvBufDefault?: number;
+  /**
+   * The socket's congestion control: tcp_init_sock's
+   * tcp_assign_congestion_control, when socket() made it. Default: the
+   * namespace's tcp_congestion_control now.
+   */
+  readonly caOps?: CongestionControl;
   /** The id, when a request sock had it already (listen.ts); default a fresh one. */
   readonly id?: number;
 }
@@ -807,6 +813,7 @@ export class Connection {
       ? initialWscale(net.sysctl, undefined, o.rcvBuf === undefined ? undefined : o.rcvBuf >> 1)
       : 0;
     tcpCongestionInit(this);
+    if (o.caOps !== undefined) this.caOps = o.caOps;
   }
 
   /** Active open: a connection in SYN_SENT whose SYN is waiting in pollTransmit (Linux tcp_v4_connect). */

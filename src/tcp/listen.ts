@@ -109,6 +109,8 @@ export interface ListenOptions {
    */
   readonly rcvBuf?: number;
   readonly rcvBufLocked?: boolean;
+  /** The listening socket's congestion control (see Listener.caOps); default: tcp_congestion_control now. */
+  readonly caOps?: CongestionControl;
 }
 
 /** What the listener did with a segment. */
@@ -322,7 +324,7 @@ export class Listener {
   readonly mtu: number;
   /**
    * The listening socket's congestion control, as `ss -i` shows it
-   * (tcp_assign_congestion_control when it was made). Its children take the
+   * (tcp_assign_congestion_control when socket() made it). Its children take the
    * namespace's tcp_congestion_control of when they are made
    * (tcp_ca_openreq_child), not this.
    */
@@ -385,7 +387,7 @@ export class Listener {
     this.local = options.local;
     this.backlog = options.backlog;
     this.mtu = options.mtu ?? 1500;
-    this.caOps = defaultCongestionControl(net);
+    this.caOps = options.caOps ?? defaultCongestionControl(net);
     this.#rcvBuf = options.rcvBuf ?? net.sysctl.tcp_rmem[1];
     this.#rcvBufLocked = options.rcvBufLocked ?? false;
   }

@@ -1,10 +1,15 @@
 /**
- * Where a passive open's receive buffer comes from, against the real kernel
- * (test/tcp/recordings/listener-rmem.sh and .txt, Linux 6.18.44): the
- * listening socket's sk_rcvbuf (tcp_rmem[1] when socket() made it, or
- * SO_RCVBUF, set after listen() too) gives the SYN-ACK's window and each
- * child's buffer; only the window scale follows tcp_rmem[2] as it is when the
- * SYN comes. The same four cases are played on two tcplab hosts.
+ * What socket() fixes (tcp_init_sock) and what a passive open takes from its
+ * listener, against the real kernel (Linux 6.18.44):
+ * - the receive buffer (test/tcp/recordings/listener-rmem.sh and .txt): the
+ *   listening socket's sk_rcvbuf (tcp_rmem[1] when socket() made it, or
+ *   SO_RCVBUF, set after listen() too) gives the SYN-ACK's window and each
+ *   child's buffer; only the window scale follows tcp_rmem[2] as it is when
+ *   the SYN comes;
+ * - the congestion control (socket-cc.sh and .txt): socket() chooses it, not
+ *   connect() or listen(); an accepted socket gets the default of when its
+ *   handshake completes.
+ * The recorded cases are played on two tcplab hosts.
  */
 
 import { readFileSync } from 'node:fs';
@@ -30,10 +35,8 @@ interface Case {
   readonly synAckWscale: number;
 }
 
-const RECORDING = join(
-  fileURLToPath(new URL('.', import.meta.url)),
-  '../tcp/recordings/listener-rmem.txt',
-);
+const RECORDINGS = join(fileURLToPath(new URL('.', import.meta.url)), '../tcp/recordings');
+const RECORDING = join(RECORDINGS, 'listener-rmem.txt');
 
 /** The cases of the recording, each a block of `key value` lines. */
 function recorded(): Case[] {
@@ -122,5 +125,35 @@ describe('a passive open takes the listening socket’s receive buffer (as Linux
       synAckWin: c.synAckWin,
       synAckWscale: c.synAckWscale,
     });
+  });
+});
+
+describe('socket() chooses the congestion control (as Linux 6.18)', () => {
+  test('connect() and listen() keep it; an accepted socket takes the default of its handshake', () => {
+    // socket-cc.txt: `client at socket() bbr`, ... one `name value` per line.
+    const want = Object.fromEntries(
+      readFileSync(join(RECORDINGS, 'socket-cc.txt'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => [l.slice(0, l.lastIndexOf(' ')), l.slice(l.lastIndexOf(' ') + 1)]),
+    );
+    const { net, client, server } = lan();
+    for (const h of [client, server]) h.sysctl.set('net.ipv4.tcp_congestion_control', 'bbr');
+    const l = server.sockets.socket();
+    server.sysctl.set('net.ipv4.tcp_congestion_control', 'reno');
+    value(server.sockets.bind(l, 0, 80));
+    value(server.sockets.listen(l, 4));
+    const fd = client.sockets.socket();
+    const atSocket = client.sockets.file(fd)?.caOps;
+    client.sysctl.set('net.ipv4.tcp_congestion_control', 'reno');
+    client.sockets.connect(fd, SERVER_IP, 80);
+    net.runFor(ms(10));
+    const a = value(server.sockets.accept(l)).fd;
+    expect({
+      'client at socket()': atSocket,
+      'client after connect()': client.sockets.file(fd)?.sock?.conn.caOps,
+      listener: server.sockets.file(l)?.listenSock?.listener.caOps,
+      accepted: server.sockets.file(a)?.sock?.conn.caOps,
+    }).toEqual(want);
   });
 });
