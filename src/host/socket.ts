@@ -209,8 +209,6 @@ interface Waiter {
 /** sock->state (include/linux/net.h socket_state), the socket layer's own view. */
 type SockState = 'unconnected' | 'connecting' | 'connected';
 
-/** SK_WMEM_MAX / SK_RMEM_MAX (include/net/sock.h): net.core.wmem_max and rmem_max, 212992. */
-const SK_MEM_MAX = 212_992;
 /** SOCK_MIN_SNDBUF and SOCK_MIN_RCVBUF (include/net/sock.h) on 64-bit: 2 × (2048 + 256 + 320)... rounded as Linux computes. */
 const SOCK_MIN_SNDBUF = 4608;
 const SOCK_MIN_RCVBUF = 2304;
@@ -730,13 +728,19 @@ export class SocketTable {
         return 0;
       case 'SO_SNDBUF':
         if (!Number.isFinite(num)) return bad();
-        f.sndBufSet = Math.max(Math.min(num, SK_MEM_MAX) * 2, SOCK_MIN_SNDBUF);
+        f.sndBufSet = Math.max(
+          Math.min(num, this.host.sysctl.int('net.core.wmem_max')) * 2,
+          SOCK_MIN_SNDBUF,
+        );
         // sk_sndbuf with SOCK_SNDBUF_LOCK: the engine's send buffer from now on.
         if (f.sock !== undefined) f.sock.conn.sndBufLocked = f.sndBufSet;
         return 0;
       case 'SO_RCVBUF':
         if (!Number.isFinite(num)) return bad();
-        f.rcvBufSet = Math.max(Math.min(num, SK_MEM_MAX) * 2, SOCK_MIN_RCVBUF);
+        f.rcvBufSet = Math.max(
+          Math.min(num, this.host.sysctl.int('net.core.rmem_max')) * 2,
+          SOCK_MIN_RCVBUF,
+        );
         // sk_rcvbuf with SOCK_RCVBUF_LOCK: the engine's buffer, no autotuning;
         // a listener's next SYN-ACKs and children.
         if (f.sock !== undefined) f.sock.conn.setRcvBuf(f.rcvBufSet);

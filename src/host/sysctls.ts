@@ -100,6 +100,18 @@ export function registerHostSysctls(sysctl: SysctlTable): void {
     source: 'Linux: include/net/sock.h SK_RMEM_DEFAULT; net/core/sysctl_net_core.c (min_rcvbuf)',
   });
   sysctl.register({
+    name: 'net.core.rmem_max',
+    kind: { type: 'int', min: 2304 },
+    default: 212_992,
+    source: 'Linux: include/net/sock.h SK_RMEM_MAX; net/core/sysctl_net_core.c (min_rcvbuf)',
+  });
+  sysctl.register({
+    name: 'net.core.wmem_max',
+    kind: { type: 'int', min: 4608 },
+    default: 212_992,
+    source: 'Linux: include/net/sock.h SK_WMEM_MAX; net/core/sysctl_net_core.c (min_sndbuf)',
+  });
+  sysctl.register({
     name: 'net.core.wmem_default',
     kind: { type: 'int', min: 4608 },
     default: 212_992,

@@ -456,6 +456,11 @@ export class HostTcp implements ProtocolHandler {
         this.net.sysctl = tcpSysctlFrom(host.sysctl);
       });
     }
+    const rmemMax = 'net.core.rmem_max';
+    this.net.rmemMax = host.sysctl.int(rmemMax);
+    host.sysctl.onChange(rmemMax, (v) => {
+      this.net.rmemMax = v as number;
+    });
     // TCP's printk lines ("TCP: too many orphaned sockets", …) go to the host's kernel log.
     this.net.printk ??= (now, level, text) => host.kmsg.write(now, level, text);
     this.ipIdRandom = random.stream('ip-id');

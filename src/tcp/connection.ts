@@ -810,7 +810,7 @@ export class Connection {
     // tcp_select_initial_window: with SOCK_RCVBUF_LOCK the scale only has to
     // cover the window clamp, the buffer's worth (tcp_connect_init).
     this.rcvWscale = net.sysctl.tcp_window_scaling
-      ? initialWscale(net.sysctl, undefined, o.rcvBuf === undefined ? undefined : o.rcvBuf >> 1)
+      ? initialWscale(net.sysctl, net.rmemMax, o.rcvBuf === undefined ? undefined : o.rcvBuf >> 1)
       : 0;
     tcpCongestionInit(this);
     if (o.caOps !== undefined) this.caOps = o.caOps;

@@ -353,12 +353,13 @@ export class Listener {
   readonly acceptQueue: Connection[] = [];
   /** When a SYN last got a cookie (Linux tcp_synq_overflow: last_overflow). */
   lastOverflow: Time | undefined;
-  /** SYN-ACK shapes (#shape), for the sysctl table they were made with. */
+  /** SYN-ACK shapes (#shape), for the sysctl table (and rmem_max) they were made with. */
   readonly #shapes: (SynAckShape | undefined)[] = [];
   #shapesFor: TcpSysctl | undefined;
   /** ... and the listener's receive buffer they were made with. */
   #shapesRcvBuf = -1;
   #shapesLocked = false;
+  #shapesRmemMax = -1;
   /** The synflood line was written to the kernel log (Linux queue->synflood_warned). */
   synFloodWarned = false;
   /**
@@ -983,12 +984,14 @@ export class Listener {
     if (
       this.#shapesFor !== this.net.sysctl ||
       this.#shapesRcvBuf !== this.#rcvBuf ||
-      this.#shapesLocked !== this.#rcvBufLocked
+      this.#shapesLocked !== this.#rcvBufLocked ||
+      this.#shapesRmemMax !== this.net.rmemMax
     ) {
       this.#shapes.length = 0;
       this.#shapesFor = this.net.sysctl;
       this.#shapesRcvBuf = this.#rcvBuf;
       this.#shapesLocked = this.#rcvBufLocked;
+      this.#shapesRmemMax = this.net.rmemMax;
     }
     const k = (ts ? 1 : 0) | (sack ? 2 : 0) | (wscale ? 4 : 0);
     // By the options' bits (0..7): an array, not a Map, as every SYN asks.

@@ -49,6 +49,11 @@ export interface TcpSecrets {
 
 export class TcpNet {
   sysctl: TcpSysctl;
+  /**
+   * net.core.rmem_max (sysctl_rmem_max, not a tcp_* key): the window scale
+   * covers it when it is larger than tcp_rmem[2] (tcp_select_initial_window).
+   */
+  rmemMax = 212_992;
   readonly counters: TcpCounters = newTcpCounters();
   readonly drops: Record<TcpDropReason, number> = newDropCounts();
   readonly timerWheel: boolean;

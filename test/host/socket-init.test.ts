@@ -3,9 +3,9 @@
  * listener, against the real kernel (Linux 6.18.44):
  * - the receive buffer (test/tcp/recordings/listener-rmem.sh and .txt): the
  *   listening socket's sk_rcvbuf (tcp_rmem[1] when socket() made it, or
- *   SO_RCVBUF, set after listen() too) gives the SYN-ACK's window and each
- *   child's buffer; only the window scale follows tcp_rmem[2] as it is when
- *   the SYN comes;
+ *   SO_RCVBUF, set after listen() too, at most net.core.rmem_max) gives the
+ *   SYN-ACK's window and each child's buffer; only the window scale follows
+ *   tcp_rmem[2] (or rmem_max, if larger) as it is when the SYN comes;
  * - the congestion control (socket-cc.sh and .txt): socket() chooses it, not
  *   connect() or listen(); an accepted socket gets the default of when its
  *   handshake completes.
@@ -28,6 +28,7 @@ interface Case {
   readonly atSocket: number[];
   readonly fromBind: number[];
   readonly soRcvbuf: number;
+  readonly rmemMax: number;
   readonly listenerRcvbuf: number;
   readonly childRcvbuf: number;
   readonly childRb: number;
@@ -57,6 +58,7 @@ function recorded(): Case[] {
         atSocket: nums('tcp_rmem at socket()'),
         fromBind: nums('tcp_rmem from bind()'),
         soRcvbuf: Number(line('SO_RCVBUF after listen()')),
+        rmemMax: Number(line('net.core.rmem_max')),
         listenerRcvbuf: Number(line('listener SO_RCVBUF')),
         childRcvbuf: Number(line('child SO_RCVBUF')),
         childRb: Number(line('child ss rb')),
@@ -70,6 +72,7 @@ function recorded(): Case[] {
 function play(c: Case) {
   const { net, client, server, wire } = lan();
   const so = server.sockets;
+  server.sysctl.set('net.core.rmem_max', c.rmemMax);
   server.sysctl.set('net.ipv4.tcp_rmem', c.atSocket);
   const l = so.socket();
   server.sysctl.set('net.ipv4.tcp_rmem', c.fromBind);
@@ -113,8 +116,16 @@ function play(c: Case) {
 describe('a passive open takes the listening socket’s receive buffer (as Linux 6.18)', () => {
   const cases = recorded();
 
-  test('the recording holds the four cases', () => {
-    expect(cases.map((c) => c.label)).toEqual(['default', 'down', 'up', 'so-rcvbuf']);
+  test('the recording holds the seven cases', () => {
+    expect(cases.map((c) => c.label)).toEqual([
+      'default',
+      'down',
+      'up',
+      'so-rcvbuf',
+      'big-rcvbuf',
+      'rmem-max',
+      'rmem-max-big',
+    ]);
   });
 
   test.each(cases.map((c) => [c.label, c] as const))('%s', (_, c) => {

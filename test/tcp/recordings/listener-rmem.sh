@@ -14,9 +14,14 @@
 #   up           socket() under "4096 16384 1048576", then the default again
 #                before bind(), listen() and the SYN
 #   so-rcvbuf    the default; SO_RCVBUF 8192 set on the socket after listen()
+#   big-rcvbuf   the default; SO_RCVBUF 1048576 after listen(), clamped by
+#                net.core.rmem_max (212992)
+#   rmem-max     net.core.rmem_max 4194304; socket() under "4096 16384 1048576"
+#                (the scale covers rmem_max when it is larger than tcp_rmem[2])
+#   rmem-max-big net.core.rmem_max 4194304; SO_RCVBUF 1048576 after listen()
 #
-# net.core.rmem_max, which is not per namespace, is set to its default (212992)
-# for the run and put back after: the window scale depends on it.
+# net.core.rmem_max, which is not per namespace, is 212992 (its default) but
+# where a case says otherwise, and is put back after the run.
 # Printed per case: the SYN-ACK's window field and wscale, the listener's
 # SO_RCVBUF before the SYN, the accepted socket's SO_RCVBUF, and ss's rb.
 # Run as root: bash test/tcp/recordings/listener-rmem.sh > test/tcp/recordings/listener-rmem.txt
@@ -48,9 +53,11 @@ DEFAULT="4096 131072 6291456"
 SMALL="4096 16384 1048576"
 for ns in $A $B; do ip netns exec $ns sysctl -qw net.ipv4.tcp_rmem="$DEFAULT"; done
 
-# case, tcp_rmem at socket(), tcp_rmem from bind() on, SO_RCVBUF after listen() (0: none)
+# case, tcp_rmem at socket(), tcp_rmem from bind() on, SO_RCVBUF after listen()
+# (0: none), net.core.rmem_max
 run() {
-  local label=$1 at_socket=$2 after=$3 rcvbuf=$4
+  local label=$1 at_socket=$2 after=$3 rcvbuf=$4 rmem_max=$5
+  sysctl -qw net.core.rmem_max="$rmem_max"
   ip netns exec $A sysctl -qw net.ipv4.tcp_rmem="$at_socket"
   ip netns exec $B tcpdump -n -i s5r-b -c 2 -w "$OUT/$label.pcap" 'tcp port 80 and tcp[tcpflags] & tcp-syn != 0' 2>/dev/null &
   local td=$!
@@ -87,12 +94,16 @@ s = socket.create_connection(('10.97.0.2', 80)); time.sleep(0.5)"
   echo "tcp_rmem at socket() $at_socket"
   echo "tcp_rmem from bind() $after"
   echo "SO_RCVBUF after listen() $rcvbuf"
+  echo "net.core.rmem_max $rmem_max"
   cat "$OUT/$label.srv"
   tcpdump -n -r "$OUT/$label.pcap" 2>/dev/null | grep 'Flags \[S\.\]' |
     sed -E 's/.* win ([0-9]+),.*wscale ([0-9]+)\].*/SYN-ACK win \1 wscale \2/'
   echo
 }
-run default "$DEFAULT" "$DEFAULT" 0
-run down "$DEFAULT" "$SMALL" 0
-run up "$SMALL" "$DEFAULT" 0
-run so-rcvbuf "$DEFAULT" "$DEFAULT" 8192
+run default "$DEFAULT" "$DEFAULT" 0 212992
+run down "$DEFAULT" "$SMALL" 0 212992
+run up "$SMALL" "$DEFAULT" 0 212992
+run so-rcvbuf "$DEFAULT" "$DEFAULT" 8192 212992
+run big-rcvbuf "$DEFAULT" "$DEFAULT" 1048576 212992
+run rmem-max "$SMALL" "$SMALL" 0 4194304
+run rmem-max-big "$DEFAULT" "$DEFAULT" 1048576 4194304
