@@ -93,28 +93,20 @@ export function registerHostSysctls(sysctl: SysctlTable): void {
     default: 4096,
     source: 'Linux: include/linux/socket.h SOMAXCONN (4096 since 5.4); net/core/sysctl_net_core.c',
   });
-  sysctl.register({
-    name: 'net.core.rmem_default',
-    kind: { type: 'int', min: 2304 },
-    default: 212_992,
-    source: 'Linux: include/net/sock.h SK_RMEM_DEFAULT; net/core/sysctl_net_core.c (min_rcvbuf)',
-  });
-  sysctl.register({
-    name: 'net.core.rmem_max',
-    kind: { type: 'int', min: 2304 },
-    default: 212_992,
-    source: 'Linux: include/net/sock.h SK_RMEM_MAX; net/core/sysctl_net_core.c (min_rcvbuf)',
-  });
-  sysctl.register({
-    name: 'net.core.wmem_max',
-    kind: { type: 'int', min: 4608 },
-    default: 212_992,
-    source: 'Linux: include/net/sock.h SK_WMEM_MAX; net/core/sysctl_net_core.c (min_sndbuf)',
-  });
-  sysctl.register({
-    name: 'net.core.wmem_default',
-    kind: { type: 'int', min: 4608 },
-    default: 212_992,
-    source: 'Linux: include/net/sock.h SK_WMEM_DEFAULT; net/core/sysctl_net_core.c (min_sndbuf)',
-  });
+  // The socket buffer sizes: SK_{R,W}MEM_{DEFAULT,MAX} (include/net/sock.h),
+  // no less than SOCK_MIN_RCVBUF / SOCK_MIN_SNDBUF (net/core/sysctl_net_core.c
+  // min_rcvbuf, min_sndbuf).
+  for (const [name, min, what] of [
+    ['rmem_default', 2304, 'SK_RMEM_DEFAULT'],
+    ['rmem_max', 2304, 'SK_RMEM_MAX'],
+    ['wmem_default', 4608, 'SK_WMEM_DEFAULT'],
+    ['wmem_max', 4608, 'SK_WMEM_MAX'],
+  ] as const) {
+    sysctl.register({
+      name: `net.core.${name}`,
+      kind: { type: 'int', min },
+      default: 212_992,
+      source: `Linux: include/net/sock.h ${what}; net/core/sysctl_net_core.c`,
+    });
+  }
 }
