@@ -1057,6 +1057,7 @@ export class HostTcp implements ProtocolHandler {
       l.listener.handleIcmpError(
         now,
         remote,
+        quoted.ip.src,
         quoted.seq,
         tcpReqErrAborts(report.type, report.code),
       );

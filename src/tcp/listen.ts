@@ -340,7 +340,7 @@ export class Listener {
   #rcvBufLocked: boolean;
   state: 'LISTEN' | 'CLOSE' = 'LISTEN';
   /** Requests in SYN_RECV, by remote endpoint (`key`: address × 65536 + port). */
-  readonly synQueue = new Map<number, RequestSock>();
+  readonly synQueue = new SynQueue();
   /**
    * How many requests in the SYN queue have each remote port, 255 meaning
    * "maybe" (a count that reached it stays there until the queue is cleared):
@@ -475,7 +475,9 @@ export class Listener {
     localAddr: number,
     isn?: Seq,
   ): ListenVerdict {
-    const existing = this.#portCounts?.[remote.port] ? this.synQueue.get(key(remote)) : undefined;
+    const existing = this.#portCounts?.[remote.port]
+      ? this.synQueue.get(remote.addr, remote.port, localAddr)
+      : undefined;
     if (existing !== undefined) return this.#checkReq(existing, now, seg, true);
     this.net.counters.TcpInSegs++;
     const f = seg.flags;
@@ -907,8 +909,14 @@ export class Listener {
    * silently (tcp_listendrop: "POSIX does not want network errors returned
    * from accept()"). Returns whether a request of `remote` was found.
    */
-  handleIcmpError(now: Time, remote: TcpEndpoint, quotedSeq: Seq, abort: boolean): boolean {
-    const req = this.synQueue.get(key(remote));
+  handleIcmpError(
+    now: Time,
+    remote: TcpEndpoint,
+    localAddr: number,
+    quotedSeq: Seq,
+    abort: boolean,
+  ): boolean {
+    const req = this.synQueue.get(remote.addr, remote.port, localAddr);
     if (req === undefined) return false;
     if (quotedSeq !== req.iss) {
       this.net.count('TcpExtOutOfWindowIcmps');
@@ -1132,7 +1140,7 @@ export class Listener {
 
   /** Linux inet_csk_reqsk_queue_hash_add → reqsk_queue_added: a young request. */
   #queueAdd(req: RequestSock): void {
-    this.synQueue.set(reqKey(req), req);
+    this.synQueue.add(req);
     this.#portCounts ??= new Uint8Array(65536);
     if (this.#portCounts[req.remotePort]! < 255) this.#portCounts[req.remotePort]!++;
     this.young++;
@@ -1140,9 +1148,7 @@ export class Listener {
 
   /** Linux reqsk_queue_removed: out of the SYN queue, and no longer young if it never timed out. */
   #queueRemove(req: RequestSock): void {
-    const k = reqKey(req);
-    if (this.synQueue.get(k) !== req) return;
-    this.synQueue.delete(k);
+    if (!this.synQueue.delete(req)) return;
     const counts = this.#portCounts!;
     if (counts[req.remotePort]! < 255) counts[req.remotePort]!--;
     if (req.numTimeout === 0) this.young--;
@@ -1223,12 +1229,73 @@ function tcpPawsReject(req: RequestSock, now: Time, tsVal: number, rst: boolean)
 }
 
 /** A number that names a remote endpoint exactly (48 bits), cheaper than a string to build and hash. */
-function key(remote: TcpEndpoint): number {
-  return (remote.addr >>> 0) * 65536 + remote.port;
+/**
+ * The SYN queue's requests by 4-tuple, as Linux finds them in the established
+ * hash (inet_ehash_insert of the request sock): by the remote address and port
+ * first, then the local address (a wildcard listener answers on every address
+ * of the host). A remote port with requests to two local addresses at once is
+ * rare: the second and later are kept aside, so that a request costs no more
+ * than one map entry.
+ */
+export class SynQueue {
+  readonly #byRemote = new Map<number, RequestSock>();
+  /** Requests whose remote address and port a request in #byRemote has too. */
+  #aside: RequestSock[] = [];
+
+  get size(): number {
+    return this.#byRemote.size + this.#aside.length;
+  }
+
+  *values(): IterableIterator<RequestSock> {
+    yield* this.#byRemote.values();
+    yield* this.#aside;
+  }
+
+  get(remoteAddr: number, remotePort: number, localAddr: number): RequestSock | undefined {
+    const r = this.#byRemote.get(remoteKey(remoteAddr, remotePort));
+    if (r === undefined || r.localAddr === localAddr >>> 0) return r;
+    for (const a of this.#aside) {
+      if (
+        a.remotePort === remotePort &&
+        a.remoteAddr === remoteAddr >>> 0 &&
+        a.localAddr === localAddr >>> 0
+      ) {
+        return a;
+      }
+    }
+    return undefined;
+  }
+
+  add(req: RequestSock): void {
+    const k = remoteKey(req.remoteAddr, req.remotePort);
+    if (this.#byRemote.has(k)) this.#aside.push(req);
+    else this.#byRemote.set(k, req);
+  }
+
+  /** Takes `req` out; false if it was not in. */
+  delete(req: RequestSock): boolean {
+    const k = remoteKey(req.remoteAddr, req.remotePort);
+    if (this.#byRemote.get(k) === req) {
+      this.#byRemote.delete(k);
+      // One set aside for the same remote takes its place.
+      const i = this.#aside.findIndex((a) => remoteKey(a.remoteAddr, a.remotePort) === k);
+      if (i >= 0) this.#byRemote.set(k, this.#aside.splice(i, 1)[0]!);
+      return true;
+    }
+    const i = this.#aside.indexOf(req);
+    if (i < 0) return false;
+    this.#aside.splice(i, 1);
+    return true;
+  }
+
+  clear(): void {
+    this.#byRemote.clear();
+    this.#aside = [];
+  }
 }
 
-function reqKey(req: RequestSock): number {
-  return (req.remoteAddr >>> 0) * 65536 + req.remotePort;
+function remoteKey(addr: number, port: number): number {
+  return (addr >>> 0) * 65536 + port;
 }
 
 /** Whether `a`'s timer fires before `b`'s (same instant: armed first). */

@@ -1,6 +1,7 @@
 /**
  * What socket() fixes (tcp_init_sock) and what a passive open takes from its
- * listener, against the real kernel (Linux 6.18.44):
+ * listener (and how its request is found), against the real kernel (Linux
+ * 6.18.44):
  * - the receive buffer (test/tcp/recordings/listener-rmem.sh and .txt): the
  *   listening socket's sk_rcvbuf (tcp_rmem[1] when socket() made it, or
  *   SO_RCVBUF, set after listen() too, at most net.core.rmem_max) gives the
@@ -17,11 +18,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { ms } from '../../src/sim/time.js';
+import { EMPTY_BYTES } from '../../src/wire/bytes.js';
 import { ETHERTYPE_IPV4, parseEthernet } from '../../src/wire/ethernet.js';
 import { IPPROTO_TCP, parseIpv4 } from '../../src/wire/ipv4.js';
-import { parseTcp, SYN } from '../../src/wire/tcp.js';
+import { seq } from '../../src/wire/seq.js';
+import { ACK, buildTcp, parseTcp, SYN } from '../../src/wire/tcp.js';
 import { findTcpOption } from '../../src/wire/tcp-options.js';
-import { lan, SERVER_IP, value } from './helpers.js';
+import { CLIENT_IP, FakeTransport, ip, lan, SERVER_IP, value } from './helpers.js';
 
 interface Case {
   readonly label: string;
@@ -166,5 +169,60 @@ describe('socket() chooses the congestion control (as Linux 6.18)', () => {
       listener: server.sockets.file(l)?.listenSock?.listener.caOps,
       accepted: server.sockets.file(a)?.sock?.conn.caOps,
     }).toEqual(want);
+  });
+});
+
+describe('the SYN queue holds requests by 4-tuple (Linux: the established hash)', () => {
+  test('one remote port to two addresses of a wildcard listener: two requests, two connections', () => {
+    const env = lan();
+    // The client's own TCP would reset the SYN-ACKs: a stand-in takes them.
+    const fake = new FakeTransport();
+    env.client.registerProtocol(IPPROTO_TCP, fake);
+    const second = ip('192.168.0.23');
+    env.server.addAddress('eth0', '192.168.0.23/24');
+    const so = env.server.sockets;
+    const l = so.socket();
+    value(so.bind(l, 0, 80));
+    value(so.listen(l, 16));
+    const send = (dst: number, seqNo: number, flags: number, ackNo = 0): void => {
+      const seg = {
+        srcPort: 40001,
+        dstPort: 80,
+        seq: seq(seqNo),
+        ack: seq(ackNo),
+        flags,
+        window: 64240,
+        urgentPointer: 0,
+        options: [],
+        payload: EMPTY_BYTES,
+      };
+      const payload = buildTcp(seg, { src: CLIENT_IP, dst, protocol: IPPROTO_TCP, length: 20 });
+      env.client.sendIp({ src: CLIENT_IP, dst, protocol: IPPROTO_TCP, payload });
+    };
+    send(SERVER_IP, 1000, SYN);
+    send(second, 5000, SYN);
+    env.net.runFor(ms(1));
+    expect(so.file(l)?.listenSock?.listener.synQueue.size).toBe(2);
+    const synAcks = fake.received.map((r) => {
+      const t = parseTcp(r.packet.payload, {
+        src: r.packet.src,
+        dst: r.packet.dst,
+        protocol: IPPROTO_TCP,
+        length: r.packet.payload.length,
+      });
+      if (!t.ok) throw new Error('bad SYN-ACK');
+      return { from: r.packet.src, seq: t.value.seq, ack: t.value.ack, flags: t.value.flags };
+    });
+    expect(synAcks.map((x) => [x.from, x.ack, x.flags])).toEqual([
+      [SERVER_IP, 1001, SYN | ACK],
+      [second, 5001, SYN | ACK],
+    ]);
+    send(SERVER_IP, 1001, ACK, synAcks[0]!.seq + 1);
+    send(second, 5001, ACK, synAcks[1]!.seq + 1);
+    env.net.runFor(ms(1));
+    const locals = [value(so.accept(l)).fd, value(so.accept(l)).fd].map(
+      (fd) => so.file(fd)?.sock?.conn.local.addr,
+    );
+    expect(locals).toEqual([SERVER_IP, second]);
   });
 });

@@ -450,15 +450,15 @@ describe('LISTEN and passive SYN_RECV', () => {
   test('an ICMP error quoting the SYN-ACK: host unreachable drops the request, port unreachable does not', () => {
     const { t, l, req } = synRecv();
     // tcp_req_err: a sequence number other than the ISN is out of window.
-    expect(l.handleIcmpError(ms(1), CLIENT, seqAdd(req.iss, 1), true)).toBe(true);
+    expect(l.handleIcmpError(ms(1), CLIENT, req.localAddr, seqAdd(req.iss, 1), true)).toBe(true);
     expect(t.net.counters.TcpExtOutOfWindowIcmps).toBe(1);
-    expect(l.handleIcmpError(ms(2), CLIENT, req.iss, false)).toBe(true);
+    expect(l.handleIcmpError(ms(2), CLIENT, req.localAddr, req.iss, false)).toBe(true);
     expect(l.synQueue.size).toBe(1);
-    expect(l.handleIcmpError(ms(3), CLIENT, req.iss, true)).toBe(true);
+    expect(l.handleIcmpError(ms(3), CLIENT, req.localAddr, req.iss, true)).toBe(true);
     expect(l.synQueue.size).toBe(0);
     expect(t.net.counters.TcpExtListenDrops).toBe(1);
     t.expectNothing(s(70));
-    expect(l.handleIcmpError(ms(4), CLIENT, req.iss, true)).toBe(false);
+    expect(l.handleIcmpError(ms(4), CLIENT, req.localAddr, req.iss, true)).toBe(false);
   });
 
   test('a full accept queue drops the final ACK; the SYN-ACK timer brings it back', () => {
