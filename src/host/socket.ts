@@ -262,6 +262,8 @@ export class SocketFile implements PortOwner {
    * (tcp_init_sock), the listener's for an accepted one (sk_clone_lock).
    */
   rcvBufDefault: number;
+  /** sk_sndbuf unless SO_SNDBUF is set: tcp_wmem[1] when the socket was made, the listener's for an accepted one. */
+  sndBufDefault: number;
   /** The congestion control tcp_init_sock gave it (tcp_assign_congestion_control). */
   caOps: CongestionControl;
   /** shutdown(SHUT_RD) by the application. */
@@ -273,10 +275,17 @@ export class SocketFile implements PortOwner {
   closed = false;
   readonly waiters = new Set<Waiter>();
 
-  constructor(fd: number, nonBlocking: boolean, rcvBufDefault: number, caOps: CongestionControl) {
+  constructor(
+    fd: number,
+    nonBlocking: boolean,
+    rcvBufDefault: number,
+    sndBufDefault: number,
+    caOps: CongestionControl,
+  ) {
     this.fd = fd;
     this.nonBlocking = nonBlocking;
     this.rcvBufDefault = rcvBufDefault;
+    this.sndBufDefault = sndBufDefault;
     this.caOps = caOps;
   }
 
@@ -313,11 +322,12 @@ export class SocketTable {
     while (this.#files.has(fd)) fd++;
     this.#files.set(
       fd,
-      // tcp_init_sock: sk_rcvbuf and the congestion control are fixed now.
+      // tcp_init_sock: sk_rcvbuf, sk_sndbuf and the congestion control are fixed now.
       new SocketFile(
         fd,
         options.nonBlocking ?? false,
         this.tcp.sysctl.tcp_rmem[1],
+        this.tcp.sysctl.tcp_wmem[1],
         defaultCongestionControl(this.tcp.net),
       ),
     );
@@ -383,6 +393,7 @@ export class SocketTable {
     const l = this.tcp.listen(f.localAddr, f.localPort, capped, f.reuseAddr, {
       rcvBuf: f.rcvBufSet ?? f.rcvBufDefault,
       rcvBufLocked: f.rcvBufSet !== undefined,
+      sndBuf: f.sndBufDefault,
       caOps: f.caOps,
     });
     l.onAcceptable = (now) => this.#wake(f, now);
@@ -416,6 +427,7 @@ export class SocketTable {
       // the listener's already, as the SYN-ACK did: listen.ts).
       nf.rcvBufSet = f.rcvBufSet;
       nf.rcvBufDefault = f.rcvBufDefault;
+      nf.sndBufDefault = f.sndBufDefault;
       nf.caOps = child.conn.caOps;
       nf.localAddr = child.conn.local.addr;
       nf.localPort = child.conn.local.port;
@@ -474,6 +486,7 @@ export class SocketTable {
       ...(f.userMss !== undefined ? { userMss: f.userMss } : {}),
       ...(f.rcvBufSet !== undefined ? { rcvBuf: f.rcvBufSet } : {}),
       rcvBufDefault: f.rcvBufDefault,
+      sndBufDefault: f.sndBufDefault,
       caOps: f.caOps,
       owner: (s, e, now) => this.#event(s, e, now),
       blocking: !f.nonBlocking,
@@ -822,7 +835,7 @@ export class SocketTable {
         return e === undefined ? 0 : errnoNumber(e.code);
       }
       case 'SO_SNDBUF':
-        return f.sndBufSet ?? conn?.sndBuf ?? this.tcp.sysctl.tcp_wmem[1];
+        return f.sndBufSet ?? conn?.sndBuf ?? f.sndBufDefault;
       case 'SO_RCVBUF':
         return f.rcvBufSet ?? conn?.rcvBuf ?? f.rcvBufDefault;
       case 'TCP_MAXSEG':
@@ -975,7 +988,7 @@ export class SocketTable {
         // __sk_stream_is_writeable: free space at least half of what is queued
         // (sk_wmem_queued, skb truesize).
         const queued = conn?.wmemQueued() ?? 0;
-        const free = (conn?.sndBuf ?? this.tcp.sysctl.tcp_wmem[1]) - queued;
+        const free = (conn?.sndBuf ?? f.sndBufDefault) - queued;
         if (free >= queued >> 1) mask |= POLLOUT | POLLWRNORM;
       } else {
         mask |= POLLOUT | POLLWRNORM;

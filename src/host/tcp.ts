@@ -229,6 +229,8 @@ export interface ListenSockOptions {
   /** sk_rcvbuf: SO_RCVBUF as set (doubled, `rcvBufLocked`) or tcp_rmem[1] of socket(). */
   readonly rcvBuf?: number;
   readonly rcvBufLocked?: boolean;
+  /** sk_sndbuf: tcp_wmem[1] of socket() (children start with it). */
+  readonly sndBuf?: number;
   /** The congestion control socket() gave it. */
   readonly caOps?: CongestionControl;
 }
@@ -247,6 +249,8 @@ export interface TcpConnectRequest {
   readonly rcvBuf?: number;
   /** sk_rcvbuf otherwise: tcp_rmem[1] when the socket was made (default: now). */
   readonly rcvBufDefault?: number;
+  /** sk_sndbuf unless SO_SNDBUF is set: tcp_wmem[1] when the socket was made (default: now). */
+  readonly sndBufDefault?: number;
   /** The socket's congestion control, chosen when it was made (default: now). */
   readonly caOps?: CongestionControl;
   readonly owner?: TcpEventSink;
@@ -704,6 +708,7 @@ export class HostTcp implements ProtocolHandler {
       userMss: req.userMss,
       rcvBuf: req.rcvBuf,
       rcvBufDefault: req.rcvBufDefault,
+      sndBufDefault: req.sndBufDefault,
       caOps: req.caOps,
     });
     const sock = new TcpSock(this, conn, req.reuseAddr ?? false, true);

@@ -152,6 +152,11 @@ export interface ConnectOptions {
    */
   readonly rcvBufDefault?: number;
   /**
+   * sk_sndbuf as the socket got it: tcp_wmem[1] when socket() made it, or the
+   * listener's for its child (sk_clone_lock). Default: tcp_wmem[1] now.
+   */
+  readonly sndBufDefault?: number;
+  /**
    * The socket's congestion control: tcp_init_sock's
    * tcp_assign_congestion_control, when socket() made it. Default: the
    * namespace's tcp_congestion_control now.
@@ -376,6 +381,11 @@ export class Connection {
   readonly ofoQueue = new OutOfOrderQueue();
   /** Receive buffer in bytes (sk_rcvbuf, tcp_rmem[1]). */
   rcvBuf: number;
+  /**
+   * sk_sndbuf unless SO_SNDBUF is set (sndBufLocked): tcp_wmem[1] when the
+   * socket was made, then only grown, by tcp_sndbuf_expand (tcpSndbufExpand).
+   */
+  sndBufUnlocked: number;
   /** The window growth limit (Linux rcv_ssthresh). */
   rcvSsthresh = 0;
   /** The largest window we will announce (Linux window_clamp). */
@@ -434,6 +444,8 @@ export class Connection {
   declare userTimeoutMs: number;
   /** A send() found the buffer full: the next ACK that frees room reports 'writable' (SOCK_NOSPACE). */
   declare writeBlocked: boolean;
+  /** An ACK freed acknowledged data from the send buffer (SOCK_QUEUE_SHRUNK), for tcp_check_space. */
+  declare queueShrunk: boolean;
   /**
    * The skbs of the write and retransmit queues, as sequence ranges (Linux
    * charges each its truesize in sk_wmem_queued): tcp_sendmsg fills the tail
@@ -807,6 +819,7 @@ export class Connection {
     this.advMss = Math.min(this.mtu - 40, o.userMss ?? Number.POSITIVE_INFINITY);
     this.rcvBuf = o.rcvBuf ?? o.rcvBufDefault ?? net.sysctl.tcp_rmem[1];
     this.rcvBufLocked = o.rcvBuf !== undefined;
+    this.sndBufUnlocked = o.sndBufDefault ?? net.sysctl.tcp_wmem[1];
     // tcp_select_initial_window: with SOCK_RCVBUF_LOCK the scale only has to
     // cover the window clamp, the buffer's worth (tcp_connect_init).
     this.rcvWscale = net.sysctl.tcp_window_scaling
@@ -1048,15 +1061,11 @@ export class Connection {
 
   /**
    * sk_sndbuf, against which wmemQueued() is measured: SO_SNDBUF's doubled
-   * value once set (SOCK_SNDBUF_LOCK), else grown at establishment to hold
-   * twice the initial window (tcp_sndbuf_expand), within tcp_wmem.
-   * DEVIATION(linux): tcp_sndbuf_expand's per-MSS truesize is taken as the
-   * MSS (the budget of a socket without SO_SNDBUF is as before).
+   * value once set (SOCK_SNDBUF_LOCK), else tcp_wmem[1] of socket() grown by
+   * tcp_sndbuf_expand (sndBufUnlocked).
    */
   get sndBuf(): number {
-    if (this.sndBufLocked !== undefined) return this.sndBufLocked;
-    const wmem = this.net.sysctl.tcp_wmem;
-    return Math.min(Math.max(wmem[1], 2 * Math.max(10, this.cwnd) * this.sndMss), wmem[2]);
+    return this.sndBufLocked ?? this.sndBufUnlocked;
   }
 
   /**
@@ -1441,7 +1450,7 @@ export class Connection {
 
 /**
  * The booleans kept as bits of Connection.flags, in bit order (declared in the
- * class with their meaning). Bits 0..20.
+ * class with their meaning). Bits 0..21.
  */
 const CONNECTION_FLAGS = [
   'wscaleOk',
@@ -1466,6 +1475,7 @@ const CONNECTION_FLAGS = [
   'reoTimeoutPending',
   'isRequest',
   'cubicPending',
+  'queueShrunk',
 ] as const satisfies readonly (keyof Connection)[];
 
 for (let bit = 0; bit < CONNECTION_FLAGS.length; bit++) {

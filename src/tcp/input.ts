@@ -47,6 +47,7 @@ import {
   tcpCongControl,
   tcpFastretransAlert,
   tcpInitCongestionControl,
+  tcpPacketsInFlight,
 } from './congestion.js';
 import {
   type Connection,
@@ -364,6 +365,42 @@ function tcpInitBufferSpace(conn: Connection): void {
   }
   conn.rcvSsthresh = Math.min(conn.rcvSsthresh, conn.windowClamp);
   // The autotuning state (tp->rcvq_space) is made by the first data: rcvSpaceOf.
+  if (conn.sndBufLocked === undefined) tcpSndbufExpand(conn);
+}
+
+/**
+ * MAX_TCP_HEADER plus SKB_DATA_ALIGN(sizeof(struct skb_shared_info)), and
+ * SKB_DATA_ALIGN(sizeof(struct sk_buff)), as Linux 6.18.44 on the reference
+ * machine has them: 512 and 256 (measured: test/tcp/recordings/sndbuf.sh, an
+ * MSS of 512 gives per_mss 1280, one of 513 gives 2304).
+ */
+const TCP_SKB_HEAD_OVERHEAD = 512;
+const SKB_STRUCT_SIZE = 256;
+
+/**
+ * Linux tcp_sndbuf_expand: sk_sndbuf grows to hold `factor` (2, or 3 for bbr:
+ * bbr_sndbuf_expand) times max(TCP_INIT_CWND, cwnd, reordering + 1) skbs of
+ * an MSS, each charged per_mss (the power of two that holds the MSS and the
+ * headers, plus the sk_buff: 2304 for an MSS of 1460), at most tcp_wmem[2].
+ * It never shrinks.
+ */
+export function tcpSndbufExpand(conn: Connection): void {
+  const mss = Math.max(conn.mssClamp, conn.sndMss);
+  const perMss = 2 ** Math.ceil(Math.log2(mss + TCP_SKB_HEAD_OVERHEAD)) + SKB_STRUCT_SIZE;
+  const segs = Math.max(TCP_INIT_CWND, conn.cwnd, conn.reordering + 1);
+  const sndmem = (conn.caOps === 'bbr' ? 3 : 2) * segs * perMss;
+  if (conn.sndBufUnlocked < sndmem) {
+    conn.sndBufUnlocked = Math.min(sndmem, conn.net.sysctl.tcp_wmem[2]);
+  }
+}
+
+/**
+ * Linux tcp_should_expand_sndbuf: not with SO_SNDBUF set, nor once the
+ * congestion window is full. DEVIATION(linux): the global tcp_mem pressure
+ * tests are left out (tcplab has no global memory accounting).
+ */
+function tcpShouldExpandSndbuf(conn: Connection): boolean {
+  return conn.sndBufLocked === undefined && tcpPacketsInFlight(conn) < conn.cwnd;
 }
 
 /**
@@ -663,10 +700,30 @@ function tcpRcvStateProcess(conn: Connection, now: Time, seg: TcpSegment, path: 
   }
   if (v === 'TCP_ABORT_ON_DATA') return v;
   if (conn.state !== 'CLOSE') {
+    // tcp_data_snd_check: what the ACK let go, then tcp_check_space.
     tcpPushPendingFrames(conn, now);
+    tcpCheckSpace(conn);
     tcpAckSndCheck(conn, now);
   }
   return v;
+}
+
+/**
+ * Linux tcp_check_space: an ACK freed part of the send buffer of a writer
+ * that found it full (SOCK_QUEUE_SHRUNK and SOCK_NOSPACE): tcp_new_space
+ * grows the buffer if the window is not full (tcp_should_expand_sndbuf), and
+ * sk_stream_write_space tells the writer once a third of it is free
+ * (__sk_stream_is_writeable).
+ */
+function tcpCheckSpace(conn: Connection): void {
+  if (!conn.queueShrunk) return;
+  conn.queueShrunk = false;
+  if (!conn.writeBlocked) return;
+  if (tcpShouldExpandSndbuf(conn)) tcpSndbufExpand(conn);
+  if (sndBufWriteable(conn)) {
+    conn.writeBlocked = false;
+    conn.emit(TCP_EVENT_WRITABLE);
+  }
 }
 
 /**
@@ -1096,12 +1153,8 @@ function tcpAck(
   } else if (alert & REXMIT_LOST) {
     tcpXmitRetransmitQueue(conn, now);
   }
-  if (unaAdvanced && conn.writeBlocked && sndBufWriteable(conn)) {
-    // tcp_check_space -> sk_stream_write_space: a writer that found the buffer
-    // full hears of room once a third of it is free (__sk_stream_is_writeable).
-    conn.writeBlocked = false;
-    conn.emit(TCP_EVENT_WRITABLE);
-  }
+  // sk_wmem_free_skb in tcp_clean_rtx_queue: SOCK_QUEUE_SHRUNK, for tcp_check_space.
+  if (ackedPackets > 0) conn.queueShrunk = true;
   return 'ok';
 }
 

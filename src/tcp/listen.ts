@@ -109,6 +109,8 @@ export interface ListenOptions {
    */
   readonly rcvBuf?: number;
   readonly rcvBufLocked?: boolean;
+  /** The listening socket's sk_sndbuf, which its children start with (sk_clone_lock); default: tcp_wmem[1] now. */
+  readonly sndBuf?: number;
   /** The listening socket's congestion control (see Listener.caOps); default: tcp_congestion_control now. */
   readonly caOps?: CongestionControl;
 }
@@ -338,6 +340,8 @@ export class Listener {
    */
   #rcvBuf: number;
   #rcvBufLocked: boolean;
+  /** sk_sndbuf of the listening socket: each child starts with it (sk_clone_lock). */
+  readonly sndBuf: number;
   state: 'LISTEN' | 'CLOSE' = 'LISTEN';
   /** Requests in SYN_RECV, by remote endpoint (`key`: address × 65536 + port). */
   readonly synQueue = new SynQueue();
@@ -391,6 +395,7 @@ export class Listener {
     this.caOps = options.caOps ?? defaultCongestionControl(net);
     this.#rcvBuf = options.rcvBuf ?? net.sysctl.tcp_rmem[1];
     this.#rcvBufLocked = options.rcvBufLocked ?? false;
+    this.sndBuf = options.sndBuf ?? net.sysctl.tcp_wmem[1];
   }
 
   /** sk_rcvbuf of the listening socket (see #rcvBuf). */
@@ -804,6 +809,7 @@ export class Listener {
       id: req.id,
       rcvBuf: this.#rcvBufLocked ? this.#rcvBuf : undefined,
       rcvBufDefault: this.#rcvBuf,
+      sndBufDefault: this.sndBuf,
     });
     child.isRequest = true;
     child.listener = this;

@@ -226,3 +226,70 @@ describe('the SYN queue holds requests by 4-tuple (Linux: the established hash)'
     expect(locals).toEqual([SERVER_IP, second]);
   });
 });
+
+describe('sk_sndbuf: tcp_wmem[1] of socket(), grown at establishment (as Linux 6.18)', () => {
+  // sndbuf.txt: blocks of `key value` lines, one per case.
+  const cases = readFileSync(join(RECORDINGS, 'sndbuf.txt'), 'utf8')
+    .trim()
+    .split(/\n\n/)
+    .map((block) => {
+      const get = (prefix: string): string => {
+        const l = block.split('\n').find((x) => x.startsWith(`${prefix} `));
+        if (l === undefined) throw new Error(`sndbuf.txt: no "${prefix}" in\n${block}`);
+        return l.slice(prefix.length + 1);
+      };
+      const nums = (prefix: string): number[] => get(prefix).split(/\s+/).map(Number);
+      return {
+        label: get('case'),
+        cc: get('congestion control'),
+        atSocket: nums('tcp_wmem at socket()'),
+        after: nums('tcp_wmem from then on'),
+        maxseg: Number(get('TCP_MAXSEG')),
+        want: {
+          beforeConnect: Number(get('client before connect()')),
+          established: Number(get('client established')),
+          accepted: Number(get('accepted')),
+        },
+      };
+    });
+
+  test('the recording holds the nine cases', () => {
+    expect(cases.map((c) => c.label)).toEqual([
+      'reno',
+      'bbr',
+      'socket-time',
+      'capped',
+      'maxseg-500',
+      'maxseg-400',
+      'maxseg-1000',
+      'maxseg-512',
+      'maxseg-513',
+    ]);
+  });
+
+  test.each(cases.map((c) => [c.label, c] as const))('%s', (_, c) => {
+    const { net, client, server } = lan();
+    for (const h of [client, server]) {
+      h.sysctl.set('net.ipv4.tcp_congestion_control', c.cc);
+      h.sysctl.set('net.ipv4.tcp_wmem', c.atSocket);
+    }
+    const so = server.sockets;
+    const l = so.socket();
+    server.sysctl.set('net.ipv4.tcp_wmem', c.after);
+    value(so.setsockopt(l, 'SO_REUSEADDR', true));
+    value(so.bind(l, 0, 80));
+    value(so.listen(l, 4));
+    const fd = client.sockets.socket();
+    client.sysctl.set('net.ipv4.tcp_wmem', c.after);
+    if (c.maxseg !== 0) value(client.sockets.setsockopt(fd, 'TCP_MAXSEG', c.maxseg));
+    const beforeConnect = value(client.sockets.getsockopt(fd, 'SO_SNDBUF'));
+    client.sockets.connect(fd, SERVER_IP, 80);
+    net.runFor(ms(100));
+    const a = value(so.accept(l)).fd;
+    expect({
+      beforeConnect,
+      established: value(client.sockets.getsockopt(fd, 'SO_SNDBUF')),
+      accepted: value(so.getsockopt(a, 'SO_SNDBUF')),
+    }).toEqual(c.want);
+  });
+});

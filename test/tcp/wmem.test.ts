@@ -9,11 +9,17 @@
  */
 
 import { describe, expect, test } from 'vitest';
-import { ms } from '../../src/sim/time.js';
+import { ms, s } from '../../src/sim/time.js';
 import { SKB_TX_OVERHEAD } from '../../src/tcp/connection.js';
+import { tcpSysctl } from '../../src/tcp/sysctl.js';
+import { ipv4Address } from '../../src/wire/address.js';
 import { seqAdd, seqDiff } from '../../src/wire/seq.js';
 import { established, fromServer } from './fixtures.js';
 import { IRS, ISS, ourTs, PEER_TS } from './harness.js';
+import { Sim, startBulk } from './netsim.js';
+
+const CLIENT_ADDR = ipv4Address(10, 0, 0, 1);
+const SERVER_ADDR = ipv4Address(10, 0, 0, 2);
 
 /** The peer's ACK of our first `upTo` bytes (window 502 << 7). */
 function ackOf(upTo: number, tsVal = PEER_TS + 100) {
@@ -73,5 +79,38 @@ describe('sk_wmem_queued and SO_SNDBUF', () => {
     expect(c.wmemQueued()).toBe(5000 - 1448 + SKB_TX_OVERHEAD);
     t.sendAll(ms(40), ackOf(5000, PEER_TS + 110));
     expect(c.wmemQueued()).toBe(0);
+  });
+});
+
+describe('sk_sndbuf grows (tcp_sndbuf_expand) and never shrinks', () => {
+  test('a writer held back by the buffer, not the window, gets a larger one; a loss takes none of it back', () => {
+    // A bulk writer over a 100 Mbit/s, 5 ms link losing 1% of frames, the
+    // reader keeping up: slow start opens the window past what the first
+    // buffer (tcp_wmem[1] = 16384, grown to 2 × 10 × 2304 = 46080 at
+    // establishment) holds, so tcp_check_space grows it; the losses halve
+    // the window, and the buffer stays as it was.
+    const sim = new Sim(3, { bandwidth: 100e6, delay: ms(5), loss: 0.01 });
+    const sysctl = tcpSysctl();
+    const client = sim.host('client', CLIENT_ADDR, sysctl);
+    const server = sim.host('server', SERVER_ADDR, sysctl);
+    const c = startBulk(sim, client, server, SERVER_ADDR, 8 << 20, ms(1));
+    const seen: number[] = [];
+    const cwnds: number[] = [];
+    const sample = (): void => {
+      seen.push(c.sndBuf);
+      cwnds.push(c.cwnd);
+      if (c.state !== 'CLOSE' && c.tw === undefined) sim.events.after(ms(1), sample);
+    };
+    sim.events.after(ms(20), sample);
+    sim.run(s(60));
+    expect(seen[0]).toBe(46080);
+    // Grown, within tcp_wmem[2], never smaller than before.
+    expect(Math.max(...seen)).toBeGreaterThan(46080);
+    expect(Math.max(...seen)).toBeLessThanOrEqual(sysctl.tcp_wmem[2]);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThanOrEqual(seen[i - 1]!);
+    // ... while the window did come down.
+    const top = cwnds.indexOf(Math.max(...cwnds));
+    expect(Math.min(...cwnds.slice(top))).toBeLessThan(cwnds[top]!);
+    expect(client.net.counters.TcpRetransSegs).toBeGreaterThan(0);
   });
 });
