@@ -4,8 +4,8 @@
 # not tcp_rmem as it is when the SYN or the ACK arrives. Two private network
 # namespaces joined by a veth pair; nothing leaves them:
 #
-#   netns s5r-srv  10.97.0.2/24  a Python listener on port 80
-#   netns s5r-cli  10.97.0.1/24  a Python client; tcpdump on its veth
+#   netns tl-rmem-srv  10.97.0.2/24  a Python listener on port 80
+#   netns tl-rmem-cli  10.97.0.1/24  a Python client; tcpdump on its veth
 #
 # Cases (tcp_rmem of the server's namespace; the client's stays the default):
 #   default      "4096 131072 6291456" throughout
@@ -27,28 +27,14 @@
 # Run as root: bash test/tcp/recordings/listener-rmem.sh > test/tcp/recordings/listener-rmem.txt
 # Recorded on Linux 6.18.44 (x86_64), Python 3.11, tcpdump 4.99.3.
 set -e
-A=s5r-srv
-B=s5r-cli
 OUT=$(mktemp -d)
 RMEM_MAX=$(sysctl -n net.core.rmem_max)
-cleanup() {
+recorder_cleanup() {
   sysctl -qw net.core.rmem_max="$RMEM_MAX"
-  ip netns del $A 2>/dev/null || true
-  ip netns del $B 2>/dev/null || true
   rm -rf "$OUT"
 }
-trap cleanup EXIT
-sysctl -qw net.core.rmem_max=212992
-ip netns del $A 2>/dev/null || true
-ip netns del $B 2>/dev/null || true
-ip netns add $A
-ip netns add $B
-ip link add s5r-a netns $A type veth peer name s5r-b netns $B
-ip -n $A addr add 10.97.0.2/24 dev s5r-a
-ip -n $B addr add 10.97.0.1/24 dev s5r-b
-for ns in $A $B; do ip -n $ns link set lo up; done
-ip -n $A link set s5r-a up
-ip -n $B link set s5r-b up
+. "$(dirname "$0")/netns-pair.sh"
+netns_pair tl-rmem 10.97
 DEFAULT="4096 131072 6291456"
 SMALL="4096 16384 1048576"
 for ns in $A $B; do ip netns exec $ns sysctl -qw net.ipv4.tcp_rmem="$DEFAULT"; done
@@ -59,7 +45,7 @@ run() {
   local label=$1 at_socket=$2 after=$3 rcvbuf=$4 rmem_max=$5
   sysctl -qw net.core.rmem_max="$rmem_max"
   ip netns exec $A sysctl -qw net.ipv4.tcp_rmem="$at_socket"
-  ip netns exec $B tcpdump -n -i s5r-b -c 2 -w "$OUT/$label.pcap" 'tcp port 80 and tcp[tcpflags] & tcp-syn != 0' 2>/dev/null &
+  ip netns exec $B tcpdump -n -i tl-rmem-b -c 2 -w "$OUT/$label.pcap" 'tcp port 80 and tcp[tcpflags] & tcp-syn != 0' 2>/dev/null &
   local td=$!
   sleep 0.5
   ip netns exec $A python3 - "$after" "$rcvbuf" "$OUT/ready" > "$OUT/$label.srv" <<'PY' &

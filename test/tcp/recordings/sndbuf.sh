@@ -6,8 +6,8 @@
 # tcp_wmem[2]. Two private network namespaces joined by a veth pair; nothing
 # leaves them:
 #
-#   netns s5s-srv  10.95.0.2/24  a Python listener on port 80
-#   netns s5s-cli  10.95.0.1/24  a Python client
+#   netns tl-sndbuf-srv  10.95.0.2/24  a Python listener on port 80
+#   netns tl-sndbuf-cli  10.95.0.1/24  a Python client
 #
 # Cases: congestion control, tcp_wmem when socket() ran, tcp_wmem from then
 # on, TCP_MAXSEG before connect() (0: none). Printed per case: SO_SNDBUF of the
@@ -15,21 +15,8 @@
 # Run as root: bash test/tcp/recordings/sndbuf.sh > test/tcp/recordings/sndbuf.txt
 # Recorded on Linux 6.18.44 (x86_64), Python 3.11.
 set -e
-A=s5s-srv
-B=s5s-cli
-cleanup() {
-  ip netns del $A 2>/dev/null || true
-  ip netns del $B 2>/dev/null || true
-}
-trap cleanup EXIT
-cleanup
-ip netns add $A
-ip netns add $B
-ip link add s5s-a netns $A type veth peer name s5s-b netns $B
-ip -n $A addr add 10.95.0.2/24 dev s5s-a
-ip -n $B addr add 10.95.0.1/24 dev s5s-b
-ip -n $A link set s5s-a up
-ip -n $B link set s5s-b up
+. "$(dirname "$0")/netns-pair.sh"
+netns_pair tl-sndbuf 10.95
 DEFAULT="4096 16384 4194304"
 READY=$(mktemp -u)
 

@@ -5,8 +5,8 @@
 # completes (tcp_ca_openreq_child), not its listener's. Two private network
 # namespaces joined by a veth pair; nothing leaves them:
 #
-#   netns s5c-srv  10.96.0.2/24  a Python listener on port 80
-#   netns s5c-cli  10.96.0.1/24  a Python client
+#   netns tl-cc-srv  10.96.0.2/24  a Python listener on port 80
+#   netns tl-cc-cli  10.96.0.1/24  a Python client
 #
 # In each namespace net.ipv4.tcp_congestion_control is bbr when the sockets
 # are made and reno from then on (outside the initial namespace only the
@@ -15,21 +15,8 @@
 # Run as root: bash test/tcp/recordings/socket-cc.sh > test/tcp/recordings/socket-cc.txt
 # Recorded on Linux 6.18.44 (x86_64), Python 3.11.
 set -e
-A=s5c-srv
-B=s5c-cli
-cleanup() {
-  ip netns del $A 2>/dev/null || true
-  ip netns del $B 2>/dev/null || true
-}
-trap cleanup EXIT
-cleanup
-ip netns add $A
-ip netns add $B
-ip link add s5c-a netns $A type veth peer name s5c-b netns $B
-ip -n $A addr add 10.96.0.2/24 dev s5c-a
-ip -n $B addr add 10.96.0.1/24 dev s5c-b
-ip -n $A link set s5c-a up
-ip -n $B link set s5c-b up
+. "$(dirname "$0")/netns-pair.sh"
+netns_pair tl-cc 10.96
 for ns in $A $B; do ip netns exec $ns sysctl -qw net.ipv4.tcp_congestion_control=bbr; done
 READY=$(mktemp -u)
 ip netns exec $A python3 - "$READY" <<'PY' &
