@@ -40,35 +40,47 @@ interface Case {
 }
 
 const RECORDINGS = join(fileURLToPath(new URL('.', import.meta.url)), '../tcp/recordings');
-const RECORDING = join(RECORDINGS, 'listener-rmem.txt');
 
-/** The cases of the recording, each a block of `key value` lines. */
-function recorded(): Case[] {
-  return readFileSync(RECORDING, 'utf8')
+/** A case of a recording: a block of `key value` lines; `get(key)` is the value. */
+interface RecordedCase {
+  get(key: string): string;
+  nums(key: string): number[];
+}
+
+/** The cases of recordings/`name`, blocks separated by an empty line. */
+function recordedCases(name: string): RecordedCase[] {
+  const file = join(RECORDINGS, name);
+  return readFileSync(file, 'utf8')
     .trim()
     .split(/\n\n/)
     .map((block) => {
-      const line = (prefix: string): string => {
-        const l = block.split('\n').find((x) => x.startsWith(prefix));
-        if (l === undefined) throw new Error(`${RECORDING}: no "${prefix}" in\n${block}`);
-        return l.slice(prefix.length).trim();
+      const get = (key: string): string => {
+        const l = block.split('\n').find((x) => x.startsWith(`${key} `));
+        if (l === undefined) throw new Error(`${file}: no "${key}" in\n${block}`);
+        return l.slice(key.length + 1).trim();
       };
-      const nums = (prefix: string): number[] => line(prefix).split(/\s+/).map(Number);
-      const synAck = /^win (\d+) wscale (\d+)$/.exec(line('SYN-ACK'));
-      if (synAck === null) throw new Error(`${RECORDING}: bad SYN-ACK line in\n${block}`);
-      return {
-        label: line('case'),
-        atSocket: nums('tcp_rmem at socket()'),
-        fromBind: nums('tcp_rmem from bind()'),
-        soRcvbuf: Number(line('SO_RCVBUF after listen()')),
-        rmemMax: Number(line('net.core.rmem_max')),
-        listenerRcvbuf: Number(line('listener SO_RCVBUF')),
-        childRcvbuf: Number(line('child SO_RCVBUF')),
-        childRb: Number(line('child ss rb')),
-        synAckWin: Number(synAck[1]),
-        synAckWscale: Number(synAck[2]),
-      };
+      return { get, nums: (key) => get(key).split(/\s+/).map(Number) };
     });
+}
+
+/** The cases of listener-rmem.txt. */
+function recorded(): Case[] {
+  return recordedCases('listener-rmem.txt').map(({ get, nums }) => {
+    const synAck = /^win (\d+) wscale (\d+)$/.exec(get('SYN-ACK'));
+    if (synAck === null) throw new Error(`listener-rmem.txt: bad SYN-ACK line in ${get('case')}`);
+    return {
+      label: get('case'),
+      atSocket: nums('tcp_rmem at socket()'),
+      fromBind: nums('tcp_rmem from bind()'),
+      soRcvbuf: Number(get('SO_RCVBUF after listen()')),
+      rmemMax: Number(get('net.core.rmem_max')),
+      listenerRcvbuf: Number(get('listener SO_RCVBUF')),
+      childRcvbuf: Number(get('child SO_RCVBUF')),
+      childRb: Number(get('child ss rb')),
+      synAckWin: Number(synAck[1]),
+      synAckWscale: Number(synAck[2]),
+    };
+  });
 }
 
 /** The recording's steps on tcplab hosts; what the same observations gave. */
@@ -228,30 +240,18 @@ describe('the SYN queue holds requests by 4-tuple (Linux: the established hash)'
 });
 
 describe('sk_sndbuf: tcp_wmem[1] of socket(), grown at establishment (as Linux 6.18)', () => {
-  // sndbuf.txt: blocks of `key value` lines, one per case.
-  const cases = readFileSync(join(RECORDINGS, 'sndbuf.txt'), 'utf8')
-    .trim()
-    .split(/\n\n/)
-    .map((block) => {
-      const get = (prefix: string): string => {
-        const l = block.split('\n').find((x) => x.startsWith(`${prefix} `));
-        if (l === undefined) throw new Error(`sndbuf.txt: no "${prefix}" in\n${block}`);
-        return l.slice(prefix.length + 1);
-      };
-      const nums = (prefix: string): number[] => get(prefix).split(/\s+/).map(Number);
-      return {
-        label: get('case'),
-        cc: get('congestion control'),
-        atSocket: nums('tcp_wmem at socket()'),
-        after: nums('tcp_wmem from then on'),
-        maxseg: Number(get('TCP_MAXSEG')),
-        want: {
-          beforeConnect: Number(get('client before connect()')),
-          established: Number(get('client established')),
-          accepted: Number(get('accepted')),
-        },
-      };
-    });
+  const cases = recordedCases('sndbuf.txt').map(({ get, nums }) => ({
+    label: get('case'),
+    cc: get('congestion control'),
+    atSocket: nums('tcp_wmem at socket()'),
+    after: nums('tcp_wmem from then on'),
+    maxseg: Number(get('TCP_MAXSEG')),
+    want: {
+      beforeConnect: Number(get('client before connect()')),
+      established: Number(get('client established')),
+      accepted: Number(get('accepted')),
+    },
+  }));
 
   test('the recording holds the nine cases', () => {
     expect(cases.map((c) => c.label)).toEqual([
