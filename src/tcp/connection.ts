@@ -663,6 +663,18 @@ export class Connection {
   /** Segments delivered over the connection's life (tp->delivered), for RACK's reo_wnd. */
   delivered = 0;
 
+  // tcp_info's counters (ss -i): RFC 4898 tcpEStats as Linux keeps them.
+  /** Segments sent, retransmissions and pure ACKs included (tp->segs_out; the SYN-ACK of a passive open is its request's). */
+  segsOut = 0;
+  /** Segments received by the socket (tp->segs_in; a passive open starts at 1, its SYN). */
+  segsIn = 0;
+  /** Of those, the ones that carried data (tp->data_segs_out, data_segs_in). */
+  dataSegsOut = 0;
+  dataSegsIn = 0;
+  /** Payload bytes sent, retransmissions included, and retransmitted (tp->bytes_sent, bytes_retrans). */
+  bytesSent = 0;
+  bytesRetrans = 0;
+
   // SACK scoreboard (sack.ts) and RACK (rack.ts; RFC 8985).
   /** End of the highest SACKed segment (tcp_highest_sack_seq); undefined when nothing is SACKed. */
   get highestSack(): Seq | undefined {
@@ -969,6 +981,9 @@ export class Connection {
       this.#syncTimeWait();
       return verdict;
     }
+    // tcp_v4_rcv's tcp_segs_in, before the segment is processed.
+    this.segsIn++;
+    if (seg.payload.length > 0) this.dataSegsIn++;
     return tcpRcv(this, now, seg);
   }
 
@@ -1008,6 +1023,13 @@ export class Connection {
 
   /** Queues a segment for pollTransmit. */
   queueTransmit(seg: TcpSegment): void {
+    // __tcp_transmit_skb: tcp_info's counters, for every segment the socket sends.
+    this.segsOut++;
+    const len = seg.payload.length;
+    if (len > 0) {
+      this.dataSegsOut++;
+      this.bytesSent += len;
+    }
     const q = this.#txQueue;
     if (q === NO_SEGMENTS) this.#txQueue = seg;
     else if (Array.isArray(q)) q.push(seg);

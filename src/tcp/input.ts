@@ -184,6 +184,9 @@ function replyReset(conn: Connection, seg: TcpSegment): void {
   const rst = tcpResetFor(seg);
   if (rst === undefined) return;
   conn.queueTransmit(rst);
+  // tcp_v4_send_reset goes out through the namespace's control socket: not
+  // one of this socket's segments (tcp_info's segs_out).
+  conn.segsOut--;
   countReset(conn.net.counters);
 }
 

@@ -813,6 +813,8 @@ export class Listener {
     });
     child.isRequest = true;
     child.listener = this;
+    // tcp_create_openreq_child: "newtp->segs_in = 1", the SYN.
+    child.segsIn = 1;
     const created = req.created;
     if (announced) child.recordState('SYN_RECV', created);
     else setState(child, 'SYN_RECV', created);

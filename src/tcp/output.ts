@@ -798,6 +798,7 @@ function tcpRetransmitSkbOnce(conn: Connection, now: Time, entry: TxSegment): bo
   }
   const fin = (entry.flags & FIN) !== 0;
   const len = seqDiff(entry.end, entry.seq) - (fin ? 1 : 0);
+  conn.bytesRetrans += len;
   const psh = len > 0 && pushInRange(conn, entry.seq, seqAdd(entry.seq, len));
   transmit(
     conn,

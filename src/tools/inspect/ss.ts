@@ -14,6 +14,8 @@ import { portToService } from '../../capture/netdb.js';
 import type { Host } from '../../host/host.js';
 import { type InetSock, tcpSockets } from '../../os/inet-sockets.js';
 import type { Proc } from '../../os/process.js';
+import { TCP_INIT_CWND } from '../../tcp/congestion.js';
+import { tcpChronoStats } from '../../tcp/output.js';
 import { TCP_STATE_NUMBERS, type TcpState } from '../../tcp/state.js';
 import { formatIpv4Address, type Ipv4Address } from '../../wire/address.js';
 import { seqDiff } from '../../wire/seq.js';
@@ -345,6 +347,9 @@ function hostText(host: Host, addr: Ipv4Address, resolve: boolean): string {
   return formatIpv4Address(addr);
 }
 
+/** Connection.minRttUs before any sample (Linux ~0U: tcp_get_info leaves minrtt out). */
+const NO_MIN_RTT = 0x3fffffff;
+
 /** tcp_show_info → tcp_stats_print, for what the engine keeps. */
 function tcpInfoText(s: InetSock, flags: SsFlags, host: Host): string {
   const c = s.conn;
@@ -375,9 +380,15 @@ function tcpInfoText(s: InetSock, flags: SsFlags, host: Host): string {
   if (c.advMss) t += ` advmss:${c.advMss}`;
   if (c.cwnd) t += ` cwnd:${c.cwnd}`;
   if (c.ssthresh < 0xffff) t += ` ssthresh:${c.ssthresh}`;
+  if (c.bytesSent > 0) t += ` bytes_sent:${c.bytesSent}`;
+  if (c.bytesRetrans > 0) t += ` bytes_retrans:${c.bytesRetrans}`;
   if (c.bytesAcked > 0) t += ` bytes_acked:${c.bytesAcked}`;
   const received = seqDiff(c.rcvNxt, c.irs) - 1 - (c.finReceived ? 1 : 0);
   if (received > 0 && c.state !== 'SYN_SENT') t += ` bytes_received:${received}`;
+  if (c.segsOut > 0) t += ` segs_out:${c.segsOut}`;
+  if (c.segsIn > 0) t += ` segs_in:${c.segsIn}`;
+  if (c.dataSegsOut > 0) t += ` data_segs_out:${c.dataSegsOut}`;
+  if (c.dataSegsIn > 0) t += ` data_segs_in:${c.dataSegsIn}`;
   if (rttUs > 0 && c.sndMss && c.cwnd) {
     t += ` send ${sprintBw((c.cwnd * c.sndMss * 8_000_000) / rttUs, flags.numeric)}bps`;
   }
@@ -385,9 +396,34 @@ function tcpInfoText(s: InetSock, flags: SsFlags, host: Host): string {
   if (ago(c.lsndtime) > 0) t += ` lastsnd:${ago(c.lsndtime)}`;
   if (ago(c.lrcvtime) > 0) t += ` lastrcv:${ago(c.lrcvtime)}`;
   if (ago(c.rcvTstamp) > 0) t += ` lastack:${ago(c.rcvTstamp)}`;
+  if (c.delivered > 0) t += ` delivered:${c.delivered}`;
+  // tcpi_busy_time and the limited times (tcp_get_info_chrono_stats), in µs; ms here.
+  const [busy, rwnd, sndbuf] = tcpChronoStats(c, now);
+  if (busy > 0) {
+    t += ` busy:${Math.floor(busy / 1000)}ms`;
+    if (rwnd > 0)
+      t += ` rwnd_limited:${Math.floor(rwnd / 1000)}ms(${((100 * rwnd) / busy).toFixed(1)}%)`;
+    if (sndbuf > 0) {
+      t += ` sndbuf_limited:${Math.floor(sndbuf / 1000)}ms(${((100 * sndbuf) / busy).toFixed(1)}%)`;
+    }
+  }
   if (c.rtxQueue.length > 0) t += ` unacked:${c.rtxQueue.length}`;
   if (c.retransOut || c.totalRetrans) t += ` retrans:${c.retransOut}/${c.totalRetrans}`;
+  if (c.lostOut > 0) t += ` lost:${c.lostOut}`;
+  if (c.sackedOut > 0) t += ` sacked:${c.sackedOut}`;
+  if (c.reordering !== 3) t += ` reordering:${c.reordering}`;
+  if (c.reordSeen > 0) t += ` reord_seen:${c.reordSeen}`;
+  // tp->rcvq_space.space: set by tcp_init_buffer_space at the handshake's end.
+  const rcvSpace =
+    c.rcvSpace?.space ??
+    (c.establishedAt() !== undefined
+      ? Math.min(c.rcvSsthresh, c.rcvWnd, TCP_INIT_CWND * c.advMss)
+      : 0);
+  if (rcvSpace > 0) t += ` rcv_space:${rcvSpace}`;
   if (c.rcvSsthresh) t += ` rcv_ssthresh:${c.rcvSsthresh}`;
+  const notSent = seqDiff(c.writeSeq, c.sndNxt);
+  if (notSent > 0 && c.state !== 'SYN_SENT') t += ` notsent:${notSent}`;
+  if (c.minRttUs !== NO_MIN_RTT) t += ` minrtt:${formatG(c.minRttUs / 1000)}`;
   if (c.sndWnd) t += ` snd_wnd:${c.sndWnd}`;
   return t;
 }

@@ -98,8 +98,32 @@ describe('ss on the capture scenario', () => {
     // The Port column is 4 wide ("Port"), and the ext token follows it at once.
     expect(lines[1]).toBe('ESTAB 0      0       192.168.0.21:40001 192.168.0.22:80  ');
     expect(lines[2]).toMatch(
-      /^\t cubic wscale:7,7 rto:20\d rtt:[\d.]+\/[\d.]+ mss:1448 pmtu:1500 rcvmss:536 advmss:1448 cwnd:10 bytes_acked:7 send \d+bps lastsnd:\d+ lastrcv:\d+ lastack:\d+ rcv_ssthresh:\d+ snd_wnd:\d+$/,
+      /^\t cubic wscale:7,7 rto:20\d rtt:[\d.]+\/[\d.]+ mss:1448 pmtu:1500 rcvmss:536 advmss:1448 cwnd:10 bytes_sent:6 bytes_acked:7 segs_out:3 segs_in:2 data_segs_out:1 send \d+bps lastsnd:\d+ lastrcv:\d+ lastack:\d+ delivered:2 rcv_space:\d+ rcv_ssthresh:\d+ minrtt:[\d.]+ snd_wnd:\d+$/,
     );
+    // The counters tcplab keeps are the real kernel's (its line adds bbr's
+    // own fields, the pacing and delivery rates, app_limited).
+    const fields = (line: string): Record<string, string> =>
+      Object.fromEntries(
+        line
+          .trim()
+          .split(' ')
+          .filter((w) => /^[a-z_]+:[\d.]+$/.test(w))
+          .map((w) => w.split(':') as [string, string]),
+      );
+    const ours = fields(lines[2]!);
+    const theirs = fields(real('ss-ti-c').stdout.split('\n')[2]!);
+    for (const k of [
+      'bytes_sent',
+      'bytes_acked',
+      'segs_out',
+      'segs_in',
+      'data_segs_out',
+      'delivered',
+      'rcv_space',
+      'rcv_ssthresh',
+    ]) {
+      expect(ours[k], k).toBe(theirs[k]);
+    }
     const o = await run(env, 'c', ['ss', '-tino']);
     expect(o.stdout.split('\n')[2]).toMatch(/^\t ts sack cubic wscale:7,7 /);
   });
