@@ -1,6 +1,7 @@
 /**
  * `tcp-server -p PORT [-b BACKLOG] [--accept never|slow=DURATION|normal]
- * [--close never|immediate|after=DURATION] [--reply TEXT] [--keepalive] [-v]`:
+ * [--close never|immediate|after=DURATION] [--read never] [--reply TEXT] [--keepalive]
+ * [-v]`:
  * tcplab's own
  * configurable server for the under-pressure labs (no such program exists on
  * Debian; it stands for the misbehaving applications of production
@@ -14,6 +15,8 @@
  * - per accepted connection, sends TEXT and a newline if `--reply` is given,
  *   then closes it `immediate`ly, `after=DURATION`, or `never` (it reads and
  *   discards what comes, and on the peer's FIN does nothing: CLOSE_WAIT);
+ *   with `--read never` it reads nothing at all (the receive queue fills and
+ *   the window closes: zero-window probes);
  * - runs in the foreground until killed, silent unless `-v`: then one line per
  *   event on stdout, `[SECONDS.MICROS] EVENT`, in virtual time.
  * DURATION is a number with an optional unit: `ms`, `s` (default), `m`.
@@ -29,7 +32,8 @@ import { getoptLong } from '../getopt.js';
 
 const USAGE =
   'usage: tcp-server -p PORT [-b BACKLOG] [--accept never|slow=DURATION|normal]\n' +
-  '                  [--close never|immediate|after=DURATION] [--reply TEXT]\n' +
+  '                  [--close never|immediate|after=DURATION] [--read never]\n' +
+  '                  [--reply TEXT]\n' +
   '                  [--keepalive] [-v]\n';
 
 type AcceptMode =
@@ -72,6 +76,7 @@ export async function tcpServer(proc: Proc): Promise<number> {
       { name: 'accept', hasArg: true, key: 'accept' },
       { name: 'close', hasArg: true, key: 'close' },
       { name: 'reply', hasArg: true, key: 'reply' },
+      { name: 'read', hasArg: true, key: 'read' },
       { name: 'keepalive', hasArg: false, key: 'keepalive' },
       { name: 'help', hasArg: false, key: 'h' },
     ],
@@ -88,6 +93,7 @@ export async function tcpServer(proc: Proc): Promise<number> {
   let reply: string | undefined;
   let verbose = false;
   let keepalive = false;
+  let read = true;
   for (const { key, value = '' } of parsed.args.options) {
     switch (key) {
       case 'h':
@@ -119,6 +125,10 @@ export async function tcpServer(proc: Proc): Promise<number> {
       }
       case 'reply':
         reply = value;
+        break;
+      case 'read':
+        if (value !== 'never') return usage(`invalid --read '${value}'`);
+        read = false;
         break;
       case 'keepalive':
         keepalive = true;
@@ -162,7 +172,7 @@ export async function tcpServer(proc: Proc): Promise<number> {
     if (isError(c)) return 1;
     log(`accepted ${formatIpv4Address(c.address)}:${c.port} fd ${c.fd}`);
     if (keepalive) so.setsockopt(c.fd, 'SO_KEEPALIVE', true);
-    hold(serve(proc, c.fd, `${formatIpv4Address(c.address)}:${c.port}`, close, reply, log));
+    hold(serve(proc, c.fd, `${formatIpv4Address(c.address)}:${c.port}`, close, read, reply, log));
   }
 }
 
@@ -171,6 +181,7 @@ async function serve(
   fd: number,
   peer: string,
   close: CloseMode,
+  read: boolean,
   reply: string | undefined,
   log: (event: string) => void,
 ): Promise<void> {
@@ -190,7 +201,8 @@ async function serve(
     log(`closed ${peer}`);
     return;
   }
-  // never: read and discard; at the peer's FIN stay in CLOSE_WAIT.
+  // never: read and discard (unless --read never); at the peer's FIN stay in CLOSE_WAIT.
+  if (!read) return;
   for (;;) {
     const data = await proc.wait(so.read(fd));
     if (isError(data)) {

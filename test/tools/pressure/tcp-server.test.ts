@@ -2,15 +2,15 @@
  * tcp-server, tcplab's own misbehaving listener: a backlog-1 server that never
  * accepts completes two handshakes (backlog + 1) and leaves the third client in
  * SYN_SENT; `--close never` leaves the connection in CLOSE_WAIT after the
- * peer's FIN; `immediate` and `after=` close; `-v` logs in virtual time; usage
- * errors.
+ * peer's FIN; `immediate` and `after=` close; `--read never` leaves what comes
+ * unread (a zero window); `-v` logs in virtual time; usage errors.
  */
 
 import { describe, expect, test } from 'vitest';
 import type { Host } from '../../../src/host/host.js';
 import { ms, s } from '../../../src/sim/time.js';
 import { parseDuration } from '../../../src/tools/pressure/tcp-server.js';
-import { run, start } from '../apps/harness.js';
+import { run, start, TeeOutput } from '../apps/harness.js';
 import { pressureLab } from './harness.js';
 
 function states(host: Host): string[] {
@@ -41,6 +41,35 @@ describe('tcp-server', () => {
     await lab.sys.runUntil(lab.net.now + s(10));
     expect(states(lab.server)).toEqual(['CLOSE_WAIT']);
     expect(states(lab.client)).toEqual(['FIN_WAIT2']);
+  });
+
+  test('--read never: what comes stays queued, the window closes, the sender probes it', async () => {
+    const lab = pressureLab();
+    start(lab, lab.server, ['tcp-server', '-p', '80', '--close', 'never', '--read', 'never']);
+    await lab.sys.runUntil(lab.net.now + ms(1));
+    // nc with 1 MB to send on its stdin, 64 KiB a read.
+    let left = 16;
+    const argv = ['nc', '192.168.0.22', '80'];
+    lab.sys.spawn(lab.client, lab.sys.command('nc')!, {
+      argv,
+      stdin: {
+        read: async () => (left-- > 0 ? new Uint8Array(65536).fill(0x61) : null),
+        close: () => {},
+        isTerminal: false,
+      },
+      stdout: new TeeOutput({ text: '' }),
+      stderr: new TeeOutput({ text: '' }),
+    });
+    await lab.sys.runUntil(lab.net.now + s(10));
+    const server = lab.server.tcp.connections[0]!.conn;
+    const client = lab.client.tcp.connections[0]!.conn;
+    // Nothing read: everything that arrived is queued, and the window is shut.
+    expect(server.readable).toBeGreaterThan(100_000);
+    expect(client.sndWnd).toBe(0);
+    // Zero-window probes, each interval twice the last (the backoff counts them).
+    expect(client.net.counters.TcpExtTCPWinProbe).toBeGreaterThanOrEqual(2);
+    expect(client.backoff).toBe(client.net.counters.TcpExtTCPWinProbe);
+    expect(client.unacknowledged).toBeGreaterThan(100_000);
   });
 
   test('--reply and --close immediate: the text, then FIN; -v logs each event', async () => {
@@ -98,13 +127,15 @@ describe('tcp-server', () => {
     const lab = pressureLab();
     const usage =
       'usage: tcp-server -p PORT [-b BACKLOG] [--accept never|slow=DURATION|normal]\n' +
-      '                  [--close never|immediate|after=DURATION] [--reply TEXT]\n' +
+      '                  [--close never|immediate|after=DURATION] [--read never]\n' +
+      '                  [--reply TEXT]\n' +
       '                  [--keepalive] [-v]\n';
     const cases: [string[], string][] = [
       [[], 'tcp-server: a port is required (-p PORT)\n'],
       [['-p', 'x'], "tcp-server: invalid port 'x'\n"],
       [['-p', '80', '--accept', 'sometimes'], "tcp-server: invalid --accept 'sometimes'\n"],
       [['-p', '80', '--close', 'after=soon'], "tcp-server: invalid --close 'after=soon'\n"],
+      [['-p', '80', '--read', 'sometimes'], "tcp-server: invalid --read 'sometimes'\n"],
       [['-p', '80', '-z'], "tcp-server: invalid option -- 'z'\n"],
     ];
     for (const [args, message] of cases) {
