@@ -446,7 +446,12 @@ export class Host {
    * device: no tap and no hook would read the frame on its way out.
    */
   get txChecksumOffload(): boolean {
-    return this.#taps.length === 0 && this.#hookCount === 0;
+    return !this.#framesWatched();
+  }
+
+  /** A tap or a netfilter hook would read the frames that pass (offload.ts). */
+  #framesWatched(): boolean {
+    return this.#taps.length !== 0 || this.#hookCount !== 0;
   }
 
   /**
@@ -587,7 +592,7 @@ export class Host {
    */
   #nicReceive(iface: EthernetInterface, frame: Uint8Array, now: Time, pending: boolean): void {
     if (pending) {
-      if (this.#taps.length !== 0 || this.#hookCount !== 0) {
+      if (this.#framesWatched()) {
         completeFrameChecksum(frame);
       } else {
         this.#rxPending = frame;

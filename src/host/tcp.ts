@@ -887,16 +887,13 @@ export class HostTcp implements ProtocolHandler {
     ph.dst = dst;
     ph.length = length;
     const host = this.host;
-    if (host.txChecksumOffload) {
-      // The device finishes the checksum (offload.ts): tcp_v4_send_check's CHECKSUM_PARTIAL.
-      emitTcp(seg, frame, ph, 'partial', IP_HEADROOM);
-      host.beginTxOffload(frame, IP_HEADROOM, IP_HEADROOM + length);
-      host.ip.outputFrame(frame, src, dst, IPPROTO_TCP, true, id, confirmNeighbour);
-      host.endTxOffload(frame);
-      return;
-    }
-    emitTcp(seg, frame, ph, 'compute', IP_HEADROOM);
+    // With offload the device finishes the checksum (offload.ts):
+    // tcp_v4_send_check's CHECKSUM_PARTIAL.
+    const offload = host.txChecksumOffload;
+    emitTcp(seg, frame, ph, offload ? 'partial' : 'compute', IP_HEADROOM);
+    if (offload) host.beginTxOffload(frame, IP_HEADROOM, IP_HEADROOM + length);
     host.ip.outputFrame(frame, src, dst, IPPROTO_TCP, true, id, confirmNeighbour);
+    if (offload) host.endTxOffload(frame);
   }
 
   /** The pseudo-header of the segment being written or parsed (neither keeps it). */

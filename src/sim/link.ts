@@ -553,17 +553,13 @@ export class LinkEndpoint {
     if (r === undefined) {
       const stats = this.#stats;
       const events = this.#medium.events;
-      const lane = events.lane<Uint8Array>((frame, now) => {
-        stats.framesDelivered++;
-        stats.bytesDelivered += frame.length;
-        to.#receive(frame, now, false);
-      });
-      const pendingLane = events.lane<Uint8Array>((frame, now) => {
-        stats.framesDelivered++;
-        stats.bytesDelivered += frame.length;
-        to.#receive(frame, now, true);
-      });
-      r = new Receiver(lane, pendingLane);
+      const deliver = (pending: boolean) =>
+        events.lane<Uint8Array>((frame, now) => {
+          stats.framesDelivered++;
+          stats.bytesDelivered += frame.length;
+          to.#receive(frame, now, pending);
+        });
+      r = new Receiver(deliver(false), deliver(true));
       this.#receivers.set(to, r);
     }
     this.#lastTo = to;

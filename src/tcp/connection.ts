@@ -117,6 +117,8 @@ export const NO_TX_SEGMENTS = new RtxQueue(Object.freeze([]) as unknown as TxSeg
 export const NO_SEQS = Object.freeze([]) as unknown as Seq[];
 export const NO_SKBS = Object.freeze([]) as unknown as { start: Seq; end: Seq }[];
 export const NO_SACK_BLOCKS: readonly SackBlock[] = Object.freeze([]);
+/** minRttUs before any sample (Linux's ~0U: tcp_get_info reports none). */
+export const NO_MIN_RTT_US = 0x3fffffff;
 const NO_SEGMENTS = Object.freeze([]) as unknown as TcpSegment[];
 const NO_EVENTS = Object.freeze([]) as unknown as TcpEvent[];
 /** tcp_info's chrono times before any was timed (a connection that never sent data). */
@@ -664,7 +666,11 @@ export class Connection {
   delivered = 0;
 
   // tcp_info's counters (ss -i): RFC 4898 tcpEStats as Linux keeps them.
-  /** Segments sent, retransmissions and pure ACKs included (tp->segs_out; the SYN-ACK of a passive open is its request's). */
+  /**
+   * Segments the socket sent, retransmissions and pure ACKs included
+   * (tp->segs_out; output.ts countSent). Not the resets of the control socket,
+   * nor the SYN-ACK of a passive open (its request's).
+   */
   segsOut = 0;
   /** Segments received by the socket (tp->segs_in; a passive open starts at 1, its SYN). */
   segsIn = 0;
@@ -720,7 +726,7 @@ export class Connection {
   }
 
   /** Windowed minimum RTT in µs (tcp_min_rtt; 0x3fffffff, as ~0U, until a sample), and when it was taken. */
-  minRttUs = 0x3fffffff;
+  minRttUs = NO_MIN_RTT_US;
   /** In jiffies, as Linux's minmax filter keeps it (tcp_jiffies32). */
   minRttStamp = 0;
   /** RACK.xmit_ts, RACK.end_seq, RACK.rtt of the most recently sent segment delivered (tp->rack). */
@@ -1023,13 +1029,6 @@ export class Connection {
 
   /** Queues a segment for pollTransmit. */
   queueTransmit(seg: TcpSegment): void {
-    // __tcp_transmit_skb: tcp_info's counters, for every segment the socket sends.
-    this.segsOut++;
-    const len = seg.payload.length;
-    if (len > 0) {
-      this.dataSegsOut++;
-      this.bytesSent += len;
-    }
     const q = this.#txQueue;
     if (q === NO_SEGMENTS) this.#txQueue = seg;
     else if (Array.isArray(q)) q.push(seg);

@@ -184,9 +184,6 @@ function replyReset(conn: Connection, seg: TcpSegment): void {
   const rst = tcpResetFor(seg);
   if (rst === undefined) return;
   conn.queueTransmit(rst);
-  // tcp_v4_send_reset goes out through the namespace's control socket: not
-  // one of this socket's segments (tcp_info's segs_out).
-  conn.segsOut--;
   countReset(conn.net.counters);
 }
 
@@ -413,9 +410,8 @@ function tcpShouldExpandSndbuf(conn: Connection): boolean {
  */
 function rcvSpaceOf(conn: Connection): RcvSpace {
   if (conn.rcvSpace !== undefined) return conn.rcvSpace;
-  const space = Math.min(conn.rcvSsthresh, conn.rcvWnd, TCP_INIT_CWND * conn.advMss);
   conn.rcvSpace = {
-    space,
+    space: initialRcvSpace(conn),
     seq: copiedSeq(conn),
     time: conn.lrcvtime,
     rttUs8: 0,
@@ -424,6 +420,20 @@ function rcvSpaceOf(conn: Connection): RcvSpace {
     lastTsecr: 0,
   };
   return conn.rcvSpace;
+}
+
+/** tcp_init_buffer_space's rcvq_space.space: min(rcv_ssthresh, rcv_wnd, 10 × advmss). */
+function initialRcvSpace(conn: Connection): number {
+  return Math.min(conn.rcvSsthresh, conn.rcvWnd, TCP_INIT_CWND * conn.advMss);
+}
+
+/**
+ * tcp_info's tcpi_rcv_space (tp->rcvq_space.space): autotuning's, or the one
+ * tcp_init_buffer_space set at the handshake's end; 0 before it.
+ */
+export function tcpRcvSpace(conn: Connection): number {
+  if (conn.rcvSpace !== undefined) return conn.rcvSpace.space;
+  return conn.establishedAt() !== undefined ? initialRcvSpace(conn) : 0;
 }
 
 /** Linux copied_seq: the first byte the application has not read. */

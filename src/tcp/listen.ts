@@ -357,12 +357,12 @@ export class Listener {
   readonly acceptQueue: Connection[] = [];
   /** When a SYN last got a cookie (Linux tcp_synq_overflow: last_overflow). */
   lastOverflow: Time | undefined;
-  /** SYN-ACK shapes (#shape), for the sysctl table (and rmem_max) they were made with. */
+  /**
+   * SYN-ACK shapes (#shape), for the sysctl table and rmem_max they were made
+   * with (and the listener's receive buffer: setRcvBuf empties them).
+   */
   readonly #shapes: (SynAckShape | undefined)[] = [];
   #shapesFor: TcpSysctl | undefined;
-  /** ... and the listener's receive buffer they were made with. */
-  #shapesRcvBuf = -1;
-  #shapesLocked = false;
   #shapesRmemMax = -1;
   /** The synflood line was written to the kernel log (Linux queue->synflood_warned). */
   synFloodWarned = false;
@@ -411,6 +411,8 @@ export class Listener {
   setRcvBuf(bytes: number): void {
     this.#rcvBuf = bytes;
     this.#rcvBufLocked = true;
+    // The SYN-ACK shapes were made with the old buffer.
+    this.#shapes.length = 0;
   }
 
   /** Linux sk_acceptq_is_full: more than `backlog` waiting. */
@@ -997,16 +999,9 @@ export class Listener {
     sack: boolean,
     wscale: boolean,
   ): SynAckShape {
-    if (
-      this.#shapesFor !== this.net.sysctl ||
-      this.#shapesRcvBuf !== this.#rcvBuf ||
-      this.#shapesLocked !== this.#rcvBufLocked ||
-      this.#shapesRmemMax !== this.net.rmemMax
-    ) {
+    if (this.#shapesFor !== this.net.sysctl || this.#shapesRmemMax !== this.net.rmemMax) {
       this.#shapes.length = 0;
       this.#shapesFor = this.net.sysctl;
-      this.#shapesRcvBuf = this.#rcvBuf;
-      this.#shapesLocked = this.#rcvBufLocked;
       this.#shapesRmemMax = this.net.rmemMax;
     }
     const k = (ts ? 1 : 0) | (sack ? 2 : 0) | (wscale ? 4 : 0);

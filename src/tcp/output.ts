@@ -259,7 +259,7 @@ function transmit(
   // tcp_options_write: a D-SACK is reported once.
   conn.dsack = undefined;
   conn.queueTransmit(seg);
-  conn.net.counters.TcpOutSegs++;
+  countSent(conn, payload.length);
   if (hasAck) tcpEventAckSent(conn);
   if (payload.length > 0) tcpEventDataSent(conn, now);
   return seg;
@@ -382,8 +382,23 @@ function transmitSyn(conn: Connection, now: Time, withAck: boolean): void {
     payload: EMPTY,
   };
   conn.queueTransmit(seg);
-  conn.net.counters.TcpOutSegs++;
+  countSent(conn, 0);
   if (withAck) tcpEventAckSent(conn);
+}
+
+/**
+ * __tcp_transmit_skb's counts of a segment the socket itself sends
+ * (TcpOutSegs, and tcp_info's segs_out, data_segs_out, bytes_sent), its
+ * payload `len` bytes; a reset or ACK sent for the socket by the namespace's
+ * control socket (tcp_v4_send_reset, tcp_v4_send_ack) is not one.
+ */
+function countSent(conn: Connection, len: number): void {
+  conn.net.counters.TcpOutSegs++;
+  conn.segsOut++;
+  if (len > 0) {
+    conn.dataSegsOut++;
+    conn.bytesSent += len;
+  }
 }
 
 /**

@@ -14,7 +14,8 @@ import { portToService } from '../../capture/netdb.js';
 import type { Host } from '../../host/host.js';
 import { type InetSock, tcpSockets } from '../../os/inet-sockets.js';
 import type { Proc } from '../../os/process.js';
-import { TCP_INIT_CWND } from '../../tcp/congestion.js';
+import { NO_MIN_RTT_US } from '../../tcp/connection.js';
+import { tcpRcvSpace } from '../../tcp/input.js';
 import { tcpChronoStats } from '../../tcp/output.js';
 import { TCP_STATE_NUMBERS, type TcpState } from '../../tcp/state.js';
 import { formatIpv4Address, type Ipv4Address } from '../../wire/address.js';
@@ -347,9 +348,6 @@ function hostText(host: Host, addr: Ipv4Address, resolve: boolean): string {
   return formatIpv4Address(addr);
 }
 
-/** Connection.minRttUs before any sample (Linux ~0U: tcp_get_info leaves minrtt out). */
-const NO_MIN_RTT = 0x3fffffff;
-
 /** tcp_show_info → tcp_stats_print, for what the engine keeps. */
 function tcpInfoText(s: InetSock, flags: SsFlags, host: Host): string {
   const c = s.conn;
@@ -413,17 +411,12 @@ function tcpInfoText(s: InetSock, flags: SsFlags, host: Host): string {
   if (c.sackedOut > 0) t += ` sacked:${c.sackedOut}`;
   if (c.reordering !== 3) t += ` reordering:${c.reordering}`;
   if (c.reordSeen > 0) t += ` reord_seen:${c.reordSeen}`;
-  // tp->rcvq_space.space: set by tcp_init_buffer_space at the handshake's end.
-  const rcvSpace =
-    c.rcvSpace?.space ??
-    (c.establishedAt() !== undefined
-      ? Math.min(c.rcvSsthresh, c.rcvWnd, TCP_INIT_CWND * c.advMss)
-      : 0);
+  const rcvSpace = tcpRcvSpace(c);
   if (rcvSpace > 0) t += ` rcv_space:${rcvSpace}`;
   if (c.rcvSsthresh) t += ` rcv_ssthresh:${c.rcvSsthresh}`;
   const notSent = seqDiff(c.writeSeq, c.sndNxt);
   if (notSent > 0 && c.state !== 'SYN_SENT') t += ` notsent:${notSent}`;
-  if (c.minRttUs !== NO_MIN_RTT) t += ` minrtt:${formatG(c.minRttUs / 1000)}`;
+  if (c.minRttUs !== NO_MIN_RTT_US) t += ` minrtt:${formatG(c.minRttUs / 1000)}`;
   if (c.sndWnd) t += ` snd_wnd:${c.sndWnd}`;
   return t;
 }
