@@ -22,7 +22,7 @@ import { defaultTcpdumpOptions, TcpdumpPrinter } from '../capture/print/index.js
 import { LINKTYPE_RAW } from '../capture/record.js';
 import { NS_PER_S, type Time } from '../sim/time.js';
 import { IPPROTO_TCP } from '../wire/ipv4.js';
-import { type Seq, seq } from '../wire/seq.js';
+import { type Seq, seq, seqAdd } from '../wire/seq.js';
 import {
   ACK,
   buildTcp,
@@ -145,7 +145,7 @@ export function takeLive(queue: LivePacket[], spec: TcpSpec): LiveTcp | undefine
     const next = queue[0];
     const t = next?.tcp;
     if (next === undefined || t === undefined || next.time !== first.time) break;
-    if (u32(seg.seq + seg.payload.length) !== t.seq || t.ack !== seg.ack) break;
+    if (seqAdd(seg.seq, seg.payload.length) !== t.seq || t.ack !== seg.ack) break;
     if (t.srcPort !== seg.srcPort || t.dstPort !== seg.dstPort) break;
     if ((seg.flags & (FIN | SYN | RST)) !== 0) break;
     queue.shift();

@@ -154,7 +154,7 @@ export class SendBuffer {
     // Find the chunk holding `from`: from the cursor when `from` is at or after
     // it (new data is sent in order), else from the head (a retransmission).
     let i = this.#cursor;
-    let at = (this.#cursorSeq >>> 0) as Seq;
+    let at = this.#cursorSeq as Seq;
     if (seqLt(from, at)) {
       i = this.#head;
       at = seqAdd(this.seq, -this.#offset);

@@ -254,11 +254,11 @@ export class RequestSock {
 
   /** Our ISN (snt_isn) and the peer's (rcv_isn). */
   get iss(): Seq {
-    return seq(this.#iss >>> 0);
+    return this.#iss as Seq;
   }
 
   get irs(): Seq {
-    return seq(this.#irs >>> 0);
+    return this.#irs as Seq;
   }
 
   /** The timestamp offset (ts_off). */

@@ -158,14 +158,14 @@ export class TimeWaitSock {
   }
   /** tcptw->tw_rcv_nxt. */
   get rcvNxt(): Seq {
-    return (this.#rcvNxt >>> 0) as Seq;
+    return this.#rcvNxt as Seq;
   }
   set rcvNxt(v: Seq) {
     this.#rcvNxt = v | 0;
   }
   /** tcptw->tw_snd_nxt. */
   get sndNxt(): Seq {
-    return (this.#sndNxt >>> 0) as Seq;
+    return this.#sndNxt as Seq;
   }
   /** tw_ts_recent. */
   get tsRecent(): number {

@@ -7,7 +7,7 @@
 
 import { get16, get32, put16, put32, toHex } from './bytes.js';
 import { fail, ok, type Parsed, type ParseFailure } from './parsed.js';
-import { type Seq, seq } from './seq.js';
+import { type Seq, seq, seqU32 } from './seq.js';
 
 // Kinds (IANA "TCP Option Kind Numbers"; Linux: TCPOPT_* in include/net/tcp.h).
 export const TCPOPT_EOL = 0;
@@ -448,7 +448,7 @@ export function formatTcpOption(opt: TcpOption): string {
     case 'sackPermitted':
       return 'sackOK';
     case 'sack':
-      return `sack ${opt.blocks.length} ${opt.blocks.map((b) => `{${b.left}:${b.right}}`).join('')}`;
+      return `sack ${opt.blocks.length} ${opt.blocks.map((b) => `{${seqU32(b.left)}:${seqU32(b.right)}}`).join('')}`;
     case 'timestamps':
       return `TS val ${opt.tsVal} ecr ${opt.tsEcr}`;
     case 'unknown': {

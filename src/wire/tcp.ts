@@ -13,7 +13,7 @@ import { type ChecksumReport, checksumExpected, checksumVerifies } from './check
 import { assertRoom, type EmitMode } from './emit.js';
 import { IPPROTO_TCP } from './ipv4.js';
 import { fail, ok, type Parsed, type ParseFailure } from './parsed.js';
-import { type Seq, seq, seqAdd } from './seq.js';
+import { type Seq, seq, seqAdd, seqU32 } from './seq.js';
 import {
   emitTcpOptions,
   formatTcpOptions,
@@ -411,10 +411,10 @@ export function formatTcp(seg: TcpSegment, src?: Ipv4Address, dst?: Ipv4Address)
   }
   // print-tcp.c: the sequence number shows when there is data or SYN, FIN or RST.
   if (len > 0 || seg.flags & (SYN | FIN | RST)) {
-    s += `, seq ${seg.seq}`;
-    if (len > 0) s += `:${seqAdd(seg.seq, len)}`;
+    s += `, seq ${seqU32(seg.seq)}`;
+    if (len > 0) s += `:${seqU32(seqAdd(seg.seq, len))}`;
   }
-  if (seg.flags & ACK) s += `, ack ${seg.ack}`;
+  if (seg.flags & ACK) s += `, ack ${seqU32(seg.ack)}`;
   s += `, win ${seg.window}`;
   if (seg.flags & URG) s += `, urg ${seg.urgentPointer}`;
   if (seg.options.length > 0) s += `, options ${formatTcpOptions(seg.options)}`;

@@ -158,7 +158,7 @@ describe('IPv4 + TCP (data-exchange/nc, closed-port, time-wait, syn-flood)', () 
     expect(seg).toMatchObject({
       srcPort: 40001,
       dstPort: 80,
-      seq: 3157498921,
+      seq: seq(3157498921),
       ack: 0,
       flags: SYN,
       reserved: 0,
@@ -192,8 +192,8 @@ describe('IPv4 + TCP (data-exchange/nc, closed-port, time-wait, syn-flood)', () 
     expect(seg).toMatchObject({
       srcPort: 80,
       dstPort: 40001,
-      seq: 1964511094,
-      ack: 3157498922,
+      seq: seq(1964511094),
+      ack: seq(3157498922),
       flags: SYN | ACK,
       window: 65160,
       checksum: 0x2914,
@@ -212,8 +212,8 @@ describe('IPv4 + TCP (data-exchange/nc, closed-port, time-wait, syn-flood)', () 
     const { ip, seg } = tcp(G.DATA);
     expect(ip).toMatchObject({ totalLength: 59, id: 3396 });
     expect(seg).toMatchObject({
-      seq: 3157498922,
-      ack: 1964511095,
+      seq: seq(3157498922),
+      ack: seq(1964511095),
       flags: PSH | ACK,
       window: 63,
       checksum: 0x064b,
@@ -229,7 +229,12 @@ describe('IPv4 + TCP (data-exchange/nc, closed-port, time-wait, syn-flood)', () 
 
   test('FIN: flags F., no payload', () => {
     const { seg } = tcp(G.FIN_ACK);
-    expect(seg).toMatchObject({ seq: 3157498943, ack: 1964511128, flags: FIN | ACK, window: 63 });
+    expect(seg).toMatchObject({
+      seq: seq(3157498943),
+      ack: seq(1964511128),
+      flags: FIN | ACK,
+      window: 63,
+    });
     expect(seg.payload.length).toBe(0);
   });
 
@@ -240,7 +245,7 @@ describe('IPv4 + TCP (data-exchange/nc, closed-port, time-wait, syn-flood)', () 
       srcPort: 80,
       dstPort: 40001,
       seq: 0,
-      ack: 3104775179,
+      ack: seq(3104775179),
       flags: RST | ACK,
       window: 0,
       checksum: 0xbca8,
@@ -252,7 +257,13 @@ describe('IPv4 + TCP (data-exchange/nc, closed-port, time-wait, syn-flood)', () 
 
   test('bare RST: flags R, ack field zero', () => {
     const { seg } = tcp(G.RST);
-    expect(seg).toMatchObject({ seq: 53437957, ack: 0, flags: RST, window: 0, checksumOk: true });
+    expect(seg).toMatchObject({
+      seq: seq(53437957),
+      ack: 0,
+      flags: RST,
+      window: 0,
+      checksumOk: true,
+    });
   });
 
   test('flood SYN with only an MSS option', () => {
@@ -365,7 +376,7 @@ describe('ICMP port unreachable (reject-icmp/nc #4)', () => {
     expect(toHexString(icmp.value.quote)).toBe(toHexString(ethernet(G.REJECTED_SYN).payload));
     const q = parseIcmpQuote(icmp.value.quote);
     if (!q.ok) throw new Error(q.error.reason);
-    expect(q.value).toMatchObject({ srcPort: 40001, dstPort: 80, seq: 2919683495 });
+    expect(q.value).toMatchObject({ srcPort: 40001, dstPort: 80, seq: seq(2919683495) });
     expect(q.value.ip).toMatchObject({ id: 12875, src: CLIENT, dst: SERVER, checksumOk: true });
     expect(formatIcmpQuote(q.value)).toBe(
       '(tos 0x0, ttl 64, id 12875, offset 0, flags [DF], proto TCP (6), length 60) 192.168.0.21.40001 > 192.168.0.22.80',

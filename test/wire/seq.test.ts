@@ -9,12 +9,26 @@ import {
   seqInWindow,
   seqLe,
   seqLt,
+  seqU32,
 } from '../../src/wire/seq.js';
 
 describe('sequence arithmetic modulo 2^32 (RFC 9293 3.4)', () => {
   test('adding crosses the 2^32 wrap', () => {
     expect(seqAdd(seq(0xffff_fff0), 0x20)).toBe(0x10);
-    expect(seqAdd(seq(5), -10)).toBe(0xffff_fffb);
+    expect(seqU32(seqAdd(seq(5), -10))).toBe(0xffff_fffb);
+  });
+
+  test('a Seq is the wire number as an int32 (a small integer to V8), and seqU32 gives the number back', () => {
+    expect(seq(0xffff_ffff)).toBe(-1);
+    expect(seq(0x8000_0000)).toBe(-0x8000_0000);
+    fc.assert(
+      fc.property(fc.nat(0xffff_ffff), fc.integer({ min: -(2 ** 31), max: 2 ** 31 }), (n, k) => {
+        const s = seqAdd(seq(n), k);
+        expect(s).toBe(s | 0);
+        expect(seqU32(s)).toBe((n + k + 2 ** 32) % 2 ** 32);
+        expect(seqDiff(s, seq(n))).toBe(k === 2 ** 31 ? -(2 ** 31) : k);
+      }),
+    );
   });
 
   test('comparison across the wrap: 0xfffffff0 comes before 0x10', () => {
