@@ -259,7 +259,7 @@ function liveOptions(options: readonly TcpOption[], flow: Flow | undefined): Opt
         });
         break;
       case 'timestamps':
-        out.push({ kind: 'ts', val: o.tsVal, ecr: o.tsEcr });
+        out.push({ kind: 'ts', val: u32(o.tsVal), ecr: u32(o.tsEcr) });
         break;
       default:
         break;

@@ -813,9 +813,9 @@ export class Connection {
     this.mtu = o.mtu ?? 1500;
     this.userMss = o.userMss;
     this.iss = seq(o.iss ?? net.isnRandom.uint32());
-    this.tsOffset = (o.tsOffset ?? secureTcpTsOff(net, local.addr, remote.addr)) >>> 0;
+    this.tsOffset = (o.tsOffset ?? secureTcpTsOff(net, local.addr, remote.addr)) | 0;
     if (o.tsRecent !== undefined) {
-      this.tsRecent = o.tsRecent.value >>> 0;
+      this.tsRecent = o.tsRecent.value | 0;
       this.tsRecentStamp = o.tsRecent.stamp;
     }
     this.noDelay = o.noDelay ?? false;

@@ -924,7 +924,7 @@ function tcpPawsDiscard(conn: Connection, now: Time, seg: TcpSegment, tsVal: num
 }
 
 export function storeTsRecent(conn: Connection, now: Time, tsVal: number): void {
-  conn.tsRecent = tsVal >>> 0;
+  conn.tsRecent = tsVal | 0;
   conn.tsRecentStamp = nowSeconds(now);
 }
 

@@ -263,12 +263,12 @@ export class RequestSock {
 
   /** The timestamp offset (ts_off). */
   get tsOffset(): number {
-    return this.#tsOffset >>> 0;
+    return this.#tsOffset;
   }
 
   /** TS.Recent (ts_recent). */
   get tsRecent(): number {
-    return this.#tsRecent >>> 0;
+    return this.#tsRecent;
   }
 
   set tsRecent(v: number) {
@@ -546,7 +546,7 @@ export class Listener {
     const net = this.net;
     const id = net.nextId();
     const iss = seq(isn ?? net.isnRandom.uint32());
-    const tsOffset = secureTcpTsOff(net, localAddr, remote.addr) >>> 0;
+    const tsOffset = secureTcpTsOff(net, localAddr, remote.addr) | 0;
     const opts = parseReceivedOptions(seg, net.sysctl, undefined);
     const ts = opts.tsVal !== undefined;
     const shape = this.#shape(
@@ -571,7 +571,7 @@ export class Listener {
     const shape = req.shape;
     let options = shape.options;
     if (req.opts & REQ_TSTAMP) {
-      options = withTimestamps(shape, (tcpClockMs(now) + req.tsOffset) >>> 0, req.tsRecent >>> 0);
+      options = withTimestamps(shape, (tcpClockMs(now) + req.tsOffset) | 0, req.tsRecent);
     }
     this.net.counters.TcpOutSegs++;
     this.#transmit(req, {
@@ -741,7 +741,7 @@ export class Listener {
       return pawsReject ? 'TCP_RFC7323_PAWS' : 'TCP_INVALID_SEQUENCE';
     }
     if (tsVal !== undefined && seqLe(seg.seq, rcvNxt)) {
-      req.tsRecent = tsVal >>> 0;
+      req.tsRecent = tsVal | 0;
       req.tsRecentStamp = nowSeconds(now);
     }
     let flags = f;
@@ -870,7 +870,7 @@ export class Listener {
   #sendAck(req: RequestSock, now: Time): void {
     const ts =
       req.opts & REQ_TSTAMP
-        ? { tsVal: (tcpClockMs(now) + req.tsOffset) >>> 0, tsEcr: req.tsRecent >>> 0 }
+        ? { tsVal: (tcpClockMs(now) + req.tsOffset) | 0, tsEcr: req.tsRecent }
         : undefined;
     const options = establishedOptions(ts, []);
     this.net.counters.TcpOutSegs++;
@@ -961,7 +961,7 @@ export class Listener {
     const shape = this.#shape(now, seg, remote, localAddr, ts, sack, wscale !== undefined);
     let options = shape.options;
     if (ts) {
-      const tsVal = (cookieInitTimestamp(now, wscale, sack) + cookieTsOffset(this.net, t)) >>> 0;
+      const tsVal = (cookieInitTimestamp(now, wscale, sack) + cookieTsOffset(this.net, t)) | 0;
       options = withTimestamps(shape, tsVal, opts.tsVal!);
     }
     this.lastOverflow = now;

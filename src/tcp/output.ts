@@ -160,7 +160,7 @@ export function tcpSelectWindow(conn: Connection): number {
 
 /** Our TSval now, and TS.Recent as the echo (RFC 7323 3.2, 4.3). */
 export function tcpTimestamps(conn: Connection, now: Time): { tsVal: number; tsEcr: number } {
-  return { tsVal: (tcpClockMs(now) + conn.tsOffset) >>> 0, tsEcr: conn.tsRecent >>> 0 };
+  return { tsVal: (tcpClockMs(now) + conn.tsOffset) | 0, tsEcr: conn.tsRecent };
 }
 
 const NO_OPTIONS: readonly TcpOption[] = Object.freeze([]);
@@ -177,8 +177,8 @@ let lastTsEcr = 0;
 function segmentOptions(conn: Connection, now: Time): readonly TcpOption[] {
   if (!conn.sackOk || (conn.dsack === undefined && conn.selectiveAcks.length === 0)) {
     if (!conn.tstampOk) return NO_OPTIONS;
-    const tsVal = (tcpClockMs(now) + conn.tsOffset) >>> 0;
-    const tsEcr = conn.tsRecent >>> 0;
+    const tsVal = (tcpClockMs(now) + conn.tsOffset) | 0;
+    const tsEcr = conn.tsRecent;
     // Segments sent in the same millisecond with the same echo (a burst) carry
     // equal options: they share one list (never written once made).
     if (tsVal !== lastTsVal || tsEcr !== lastTsEcr || lastTsOptions === NO_OPTIONS) {
@@ -362,8 +362,8 @@ function handshakeOptions(conn: Connection, now: Time): TcpSegment['options'] {
     conn.advMss,
     negotiated ? conn.sackOk : sys.tcp_sack !== 0,
     ts,
-    ts ? (tcpClockMs(now) + conn.tsOffset) >>> 0 : 0,
-    ts ? conn.tsRecent >>> 0 : 0,
+    ts ? (tcpClockMs(now) + conn.tsOffset) | 0 : 0,
+    ts ? conn.tsRecent : 0,
     (negotiated ? conn.wscaleOk : sys.tcp_window_scaling !== 0) ? conn.rcvWscale : undefined,
   );
 }

@@ -139,7 +139,7 @@ export function tsOffsetOf(net: TcpNet, saddr: number, daddr: number): number {
   let h = secretsOf(net).tsOff ^ 0x9e3779b9;
   h = mixStep(h, saddr);
   h = mixStep(h, daddr);
-  return h >>> 0;
+  return h | 0;
 }
 
 /**

@@ -169,14 +169,14 @@ export class TimeWaitSock {
   }
   /** tw_ts_recent. */
   get tsRecent(): number {
-    return this.#tsRecent >>> 0;
+    return this.#tsRecent;
   }
   set tsRecent(v: number) {
     this.#tsRecent = v | 0;
   }
   /** tw_ts_offset. */
   get tsOffset(): number {
-    return this.#tsOffset >>> 0;
+    return this.#tsOffset;
   }
 
   /** Whether this is the sock of segments from remote to local. */
@@ -215,7 +215,7 @@ export class TimeWaitSock {
               TCP_NOP,
               {
                 kind: 'timestamps',
-                tsVal: (tcpClockMs(now) + this.tsOffset) >>> 0,
+                tsVal: (tcpClockMs(now) + this.tsOffset) | 0,
                 tsEcr: this.tsRecent,
               },
             ]
@@ -638,7 +638,7 @@ function nowSeconds(now: Time): number {
 }
 
 function storeTsRecent(tw: TimeWaitSock, now: Time, tsVal: number): void {
-  tw.tsRecent = tsVal >>> 0;
+  tw.tsRecent = tsVal | 0;
   tw.tsRecentStamp = nowSeconds(now);
 }
 

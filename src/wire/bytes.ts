@@ -13,6 +13,14 @@ export function get32(b: Uint8Array, o: number): number {
   return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
 }
 
+/**
+ * The 32-bit big-endian word at `o`, as a signed int32: the same 32 bits, kept
+ * a small integer to V8 (see Seq in seq.ts); `>>> 0` gives the unsigned number.
+ */
+export function get32i(b: Uint8Array, o: number): number {
+  return (b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!;
+}
+
 /** Writes the low 16 bits of `v` at `o` (a Uint8Array store keeps the low 8 bits of each byte). */
 export function put16(b: Uint8Array, o: number, v: number): void {
   b[o] = v >>> 8;

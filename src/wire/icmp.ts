@@ -12,7 +12,7 @@ import {
   type Ipv4Address,
   isIpv4Multicast,
 } from './address.js';
-import { EMPTY_BYTES, get16, get32, put16, put32 } from './bytes.js';
+import { EMPTY_BYTES, get16, get32, get32i, put16, put32 } from './bytes.js';
 import { internetChecksum, sumWords } from './checksum.js';
 import { type ChecksumReport, checksumExpected, checksumVerifies } from './checksum-report.js';
 import { assertRoom, type EmitMode } from './emit.js';
@@ -327,7 +327,7 @@ export function parseIcmpQuote(quote: Uint8Array): Parsed<IcmpQuote> {
       quote.length,
     );
   }
-  return ok({ ip: ip.value, srcPort: get16(t, 0), dstPort: get16(t, 2), seq: seq(get32(t, 4)) });
+  return ok({ ip: ip.value, srcPort: get16(t, 0), dstPort: get16(t, 2), seq: seq(get32i(t, 4)) });
 }
 
 /**

@@ -5,7 +5,7 @@
  * bytes, as Linux tcp_parse_options ignores such options: so emit(parse(x)) is x.
  */
 
-import { get16, get32, put16, put32, toHex } from './bytes.js';
+import { get16, get32, get32i, put16, put32, toHex } from './bytes.js';
 import { fail, ok, type Parsed, type ParseFailure } from './parsed.js';
 import { type Seq, seq, seqU32 } from './seq.js';
 
@@ -58,6 +58,10 @@ export type TcpOption =
   | { readonly kind: 'sackPermitted' }
   /** One to four blocks (40 option bytes hold at most four). */
   | { readonly kind: 'sack'; readonly blocks: readonly SackBlock[] }
+  /**
+   * TSval and TSecr as int32s (the wire's 32 bits; `>>> 0` gives the unsigned
+   * number): small integers to V8, as sequence numbers are (seq.ts).
+   */
   | { readonly kind: 'timestamps'; readonly tsVal: number; readonly tsEcr: number }
   /** Any other kind, or a known kind with the wrong length; `bytes` is the data after kind and length. */
   | { readonly kind: 'unknown'; readonly code: number; readonly bytes: Uint8Array }
@@ -133,7 +137,7 @@ function walkTcpOptions(
   ) {
     // Every segment of a connection with timestamps (RFC 7323 Appendix A's
     // layout, which Linux sends): decoded without walking.
-    return timestampsList(get32(bytes, start + 4), get32(bytes, start + 8));
+    return timestampsList(get32i(bytes, start + 4), get32i(bytes, start + 8));
   }
   if (
     end - start === TCPOLEN_MSS &&
@@ -161,7 +165,7 @@ function walkTcpOptions(
     return [
       { kind: 'mss', mss: get16(bytes, start + 2) },
       TCP_SACK_PERMITTED,
-      { kind: 'timestamps', tsVal: get32(bytes, start + 8), tsEcr: get32(bytes, start + 12) },
+      { kind: 'timestamps', tsVal: get32i(bytes, start + 8), tsEcr: get32i(bytes, start + 12) },
       TCP_NOP,
       { kind: 'wscale', shift: bytes[start + 19]! },
     ];
@@ -252,14 +256,14 @@ function decodeOption(bytes: Uint8Array, i: number, kind: number, len: number): 
       if (len >= TCPOLEN_SACK_BASE + TCPOLEN_SACK_PERBLOCK && (len - 2) % 8 === 0) {
         const blocks: SackBlock[] = [];
         for (let o = i + 2; o < i + len; o += 8) {
-          blocks.push({ left: seq(get32(bytes, o)), right: seq(get32(bytes, o + 4)) });
+          blocks.push({ left: get32i(bytes, o) as Seq, right: get32i(bytes, o + 4) as Seq });
         }
         return { kind: 'sack', blocks };
       }
       break;
     case TCPOPT_TIMESTAMP:
       if (len === TCPOLEN_TIMESTAMP) {
-        return { kind: 'timestamps', tsVal: get32(bytes, i + 2), tsEcr: get32(bytes, i + 6) };
+        return { kind: 'timestamps', tsVal: get32i(bytes, i + 2), tsEcr: get32i(bytes, i + 6) };
       }
       break;
   }
@@ -450,7 +454,7 @@ export function formatTcpOption(opt: TcpOption): string {
     case 'sack':
       return `sack ${opt.blocks.length} ${opt.blocks.map((b) => `{${seqU32(b.left)}:${seqU32(b.right)}}`).join('')}`;
     case 'timestamps':
-      return `TS val ${opt.tsVal} ecr ${opt.tsEcr}`;
+      return `TS val ${opt.tsVal >>> 0} ecr ${opt.tsEcr >>> 0}`;
     case 'unknown': {
       const name = OPTION_NAMES.get(opt.code) ?? `unknown-${opt.code}`;
       const data = opt.bytes.length > 0 ? ` 0x${toHex(opt.bytes)}` : '';

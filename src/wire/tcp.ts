@@ -7,7 +7,7 @@
  */
 
 import { formatEndpoint, type Ipv4Address } from './address.js';
-import { EMPTY_BYTES, freshBytes, get16, get32, hex, put16, put32, view } from './bytes.js';
+import { EMPTY_BYTES, freshBytes, get16, get32, get32i, hex, put16, put32, view } from './bytes.js';
 import { finishChecksum, type PseudoHeader, pseudoHeaderSum, sumWords } from './checksum.js';
 import { type ChecksumReport, checksumExpected, checksumVerifies } from './checksum-report.js';
 import { assertRoom, type EmitMode } from './emit.js';
@@ -100,10 +100,10 @@ export class TcpView {
     return get16(this.bytes, this.at + F.dstPort);
   }
   get seq(): Seq {
-    return seq(get32(this.bytes, this.at + F.seq));
+    return seq(get32i(this.bytes, this.at + F.seq));
   }
   get ack(): Seq {
-    return seq(get32(this.bytes, this.at + F.ack));
+    return seq(get32i(this.bytes, this.at + F.ack));
   }
   /** Header length in 32-bit words. */
   get dataOffset(): number {
@@ -259,8 +259,8 @@ function decodeTcp(
   return {
     srcPort: get16(bytes, start + F.srcPort),
     dstPort: get16(bytes, start + F.dstPort),
-    seq: seq(get32(bytes, start + F.seq)),
-    ack: seq(get32(bytes, start + F.ack)),
+    seq: seq(get32i(bytes, start + F.seq)),
+    ack: seq(get32i(bytes, start + F.ack)),
     flags: ((offsetByte & 1) << 8) | bytes[start + F.flags]!,
     reserved: (offsetByte >>> 1) & 7,
     window: get16(bytes, start + F.window),

@@ -51,7 +51,10 @@ export const tcpOption: fc.Arbitrary<TcpOption> = fc.oneof(
   fc
     .array(sackBlock, { minLength: 1, maxLength: 4 })
     .map((blocks): TcpOption => ({ kind: 'sack', blocks })),
-  fc.tuple(u32, u32).map(([tsVal, tsEcr]): TcpOption => ({ kind: 'timestamps', tsVal, tsEcr })),
+  // TSval and TSecr as the parser gives them: the wire's 32 bits as int32s.
+  fc
+    .tuple(u32, u32)
+    .map(([v, e]): TcpOption => ({ kind: 'timestamps', tsVal: v | 0, tsEcr: e | 0 })),
   unknownOption,
 );
 

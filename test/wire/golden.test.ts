@@ -202,7 +202,7 @@ describe('IPv4 + TCP (data-exchange/nc, closed-port, time-wait, syn-flood)', () 
     expect(seg.options).toEqual([
       { kind: 'mss', mss: 1460 },
       TCP_SACK_PERMITTED,
-      { kind: 'timestamps', tsVal: 2280236583, tsEcr: 1320724620 },
+      { kind: 'timestamps', tsVal: 2280236583 | 0, tsEcr: 1320724620 },
       TCP_NOP,
       { kind: 'wscale', shift: 10 },
     ]);
@@ -222,7 +222,7 @@ describe('IPv4 + TCP (data-exchange/nc, closed-port, time-wait, syn-flood)', () 
     expect(seg.options).toEqual([
       TCP_NOP,
       TCP_NOP,
-      { kind: 'timestamps', tsVal: 1320725120, tsEcr: 2280236583 },
+      { kind: 'timestamps', tsVal: 1320725120, tsEcr: 2280236583 | 0 },
     ]);
     expect(new TextDecoder().decode(seg.payload)).toBe('hello\r\n');
   });

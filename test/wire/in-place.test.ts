@@ -213,10 +213,11 @@ describe('nop, nop, TS lists handed out again', () => {
           new DataView(bytes.buffer).setUint32(4, tsVal);
           new DataView(bytes.buffer).setUint32(8, tsEcr);
           const list = readTcpOptionsLinux(bytes, 0, 12);
+          // As int32s: the wire's 32 bits (tcp-options.ts).
           expect(list).toEqual([
             { kind: 'nop' },
             { kind: 'nop' },
-            { kind: 'timestamps', tsVal, tsEcr },
+            { kind: 'timestamps', tsVal: tsVal | 0, tsEcr: tsEcr | 0 },
           ]);
           const strict = parseTcpOptions(bytes, 0, 12);
           expect(strict.ok && strict.value).toEqual(list);
@@ -224,7 +225,7 @@ describe('nop, nop, TS lists handed out again', () => {
         }
         // Lists handed out earlier still hold their own values.
         for (const s of seen) {
-          expect(s.list[2]).toEqual({ kind: 'timestamps', tsVal: s.tsVal, tsEcr: s.tsEcr });
+          expect(s.list[2]).toEqual({ kind: 'timestamps', tsVal: s.tsVal | 0, tsEcr: s.tsEcr | 0 });
         }
       }),
       { seed: 3, numRuns: 200 },

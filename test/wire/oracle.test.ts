@@ -87,7 +87,10 @@ const oracleOption: fc.Arbitrary<TcpOption> = fc.oneof(
   fc
     .array(fc.record({ left: u32.map(seq), right: u32.map(seq) }), { minLength: 1, maxLength: 3 })
     .map((blocks): TcpOption => ({ kind: 'sack', blocks })),
-  fc.tuple(u32, u32).map(([tsVal, tsEcr]): TcpOption => ({ kind: 'timestamps', tsVal, tsEcr })),
+  // TSval and TSecr as the parser gives them: the wire's 32 bits as int32s.
+  fc
+    .tuple(u32, u32)
+    .map(([v, e]): TcpOption => ({ kind: 'timestamps', tsVal: v | 0, tsEcr: e | 0 })),
   fc
     .record({ code: fc.integer({ min: 40, max: 250 }), bytes: bytes(6) })
     .map(({ code, bytes: b }): TcpOption => ({ kind: 'unknown', code, bytes: b })),

@@ -127,7 +127,7 @@ describe('options', () => {
   });
 
   test('[nop, nop, TS] with the shared TCP_NOP (written without a walk) gives the bytes the walk gives', () => {
-    const ts: TcpOption = { kind: 'timestamps', tsVal: 0xfedcba98, tsEcr: 0x01020304 };
+    const ts: TcpOption = { kind: 'timestamps', tsVal: 0xfedcba98 | 0, tsEcr: 0x01020304 };
     const fast = { ...SEG, flags: ACK, options: [TCP_NOP, TCP_NOP, ts] };
     const walked = { ...fast, options: [{ kind: 'nop' }, { kind: 'nop' }, ts] as TcpOption[] };
     expect(tcpHeaderLength(fast)).toBe(32);
@@ -158,7 +158,7 @@ describe('options', () => {
     const syn: TcpOption[] = [
       { kind: 'mss', mss: 1460 },
       { kind: 'sackPermitted' },
-      { kind: 'timestamps', tsVal: 0xfedcba98, tsEcr: 0x01020304 },
+      { kind: 'timestamps', tsVal: 0xfedcba98 | 0, tsEcr: 0x01020304 },
       TCP_NOP,
       { kind: 'wscale', shift: 7 },
     ];
