@@ -46,7 +46,7 @@ import { IpLayer, type IpOutput, type RouteOutputOptions, type RouteOutputResult
 import { KernelLog } from './kmsg.js';
 import { NeighbourTable } from './neighbour.js';
 import { NetApi } from './net-api.js';
-import { completeFrameChecksum } from './offload.js';
+import { CHECKSUM_PENDING, PendingTcp } from './offload.js';
 import type {
   HookFunction,
   HookPacket,
@@ -136,17 +136,21 @@ export class Host {
   readonly #macRandom: Random;
   #tcp: HostTcp | undefined;
   /**
-   * Checksum offload (offload.ts). The frame a transport is sending with its
-   * checksum pending, until a link takes it so (devXmit), and where its segment
-   * lies in it.
+   * Offloads (offload.ts). The frame a transport is sending with its checksum
+   * pending, until a link takes it so (devXmit), where its segment lies in it,
+   * and its payload when that is left in the send buffer (scatter-gather).
    */
   #txPending: Uint8Array | undefined = undefined;
   #txStart = 0;
   #txEnd = 0;
-  /** The frame being received whose checksum a link left pending; cleared once finished. */
+  #txPayload: Uint8Array | undefined = undefined;
+  /** The frame being received whose work a link left pending, and the work; cleared once done. */
   #rxPending: Uint8Array | undefined = undefined;
+  #rxWork: PendingTcp = CHECKSUM_PENDING;
   /** The frame being received whose checksum is known good (its sender's, on an offloading path). */
   #rxChecksumKnown: Uint8Array | undefined = undefined;
+  /** Its payload, when its sender left that in its send buffer (scatter-gather). */
+  #rxPayload: Uint8Array | undefined = undefined;
   #sockets: SocketTable | undefined;
   #net: NetApi | undefined;
 
@@ -251,7 +255,8 @@ export class Host {
     if (iface.endpoint !== undefined) throw new Error(`${this.name}:${iface.name} is attached`);
     iface.endpoint = link.attach(
       `${this.name}:${iface.name}`,
-      (frame, now, pending) => this.#nicReceive(iface, frame, now, pending),
+      (frame, now, pending) =>
+        this.#nicReceive(iface, frame, now, pending as PendingTcp | undefined),
       { checksumOffload: true },
     );
   }
@@ -422,7 +427,7 @@ export class Host {
     iface: NetInterface | undefined,
     bytes: Uint8Array,
   ): void {
-    this.completeChecksums();
+    this.completePending();
     this.drops.add(this.events.now, reason, where, iface?.name, bytes);
   }
 
@@ -435,11 +440,11 @@ export class Host {
     start: number,
     end: number,
   ): void {
-    this.completeChecksums();
+    this.completePending();
     this.drops.add(this.events.now, reason, where, iface?.name, bytes, start, end);
   }
 
-  // ---- checksum offload (offload.ts) ----------------------------------------
+  // ---- offloads (offload.ts) ------------------------------------------------
 
   /**
    * Whether a transport may leave the checksum of what it sends now to the
@@ -456,12 +461,20 @@ export class Host {
 
   /**
    * `frame`, about to be handed to the IP layer, has its TCP checksum pending
-   * (the segment is `frame[start, end)`): devXmit gives it to a link so.
+   * (the segment is `frame[start, end)`), and its payload too when `payload` is
+   * given (the segment's last bytes, not written: scatter-gather): devXmit
+   * gives it to a link so.
    */
-  beginTxOffload(frame: Uint8Array, start: number, end: number): void {
+  beginTxOffload(
+    frame: Uint8Array,
+    start: number,
+    end: number,
+    payload: Uint8Array | undefined,
+  ): void {
     this.#txPending = frame;
     this.#txStart = start;
     this.#txEnd = end;
+    this.#txPayload = payload;
   }
 
   /**
@@ -481,22 +494,34 @@ export class Host {
   }
 
   /**
-   * Finishes any checksum left pending in a frame being sent or received: for
-   * whatever keeps or copies its bytes (a drop record, an ICMP error quoting
-   * it, a forwarded datagram).
+   * The payload of the frame being received (rxChecksumKnown) when its sender
+   * left it in its send buffer (scatter-gather): the segment's payload is this,
+   * not the frame's bytes. Undefined otherwise.
    */
-  completeChecksums(): void {
+  get rxPayload(): Uint8Array | undefined {
+    return this.#rxPayload;
+  }
+
+  /**
+   * Finishes the work left pending in a frame being sent or received (its
+   * checksum, its payload): for whatever keeps or copies its bytes (a drop
+   * record, an ICMP error quoting it, a forwarded datagram).
+   */
+  completePending(): void {
     if (this.#txPending !== undefined) this.#completeTx();
     const rx = this.#rxPending;
     if (rx !== undefined) {
       this.#rxPending = undefined;
-      completeFrameChecksum(rx);
+      this.#rxWork.complete(rx);
     }
   }
 
   #completeTx(): void {
     const frame = this.#txPending!;
+    const payload = this.#txPayload;
     this.#txPending = undefined;
+    this.#txPayload = undefined;
+    if (payload !== undefined) frame.set(payload, this.#txEnd - payload.length);
     completeTcpChecksum(frame, this.#txStart, this.#txEnd);
   }
 
@@ -564,9 +589,15 @@ export class Host {
     iface.stats.txBytes += frame.length;
     if (eth !== undefined) {
       if (frame === this.#txPending) {
-        // The NIC offloads the checksum: the link carries it pending.
+        // The NIC offloads the checksum (and gathers the payload): the link
+        // carries the frame with that work pending.
+        const payload = this.#txPayload;
         this.#txPending = undefined;
-        eth.endpoint!.send(frame, completeFrameChecksum);
+        this.#txPayload = undefined;
+        eth.endpoint!.send(
+          frame,
+          payload === undefined ? CHECKSUM_PENDING : new PendingTcp(payload),
+        );
       } else {
         eth.endpoint!.send(frame);
       }
@@ -587,19 +618,29 @@ export class Host {
   /**
    * A frame from the link: the NIC's filter, the taps, then the protocol
    * (netif_receive_skb). A `pending` frame (offload.ts) is finished first when
-   * a tap or a hook will read it; otherwise its checksum is known good, and
-   * finished only if something keeps or copies it.
+   * a tap or a hook will read it; otherwise its checksum is known good, its
+   * payload (if it was left in the sender's buffer) is read from there, and the
+   * frame is finished only if something keeps or copies it.
    */
-  #nicReceive(iface: EthernetInterface, frame: Uint8Array, now: Time, pending: boolean): void {
-    if (pending) {
+  #nicReceive(
+    iface: EthernetInterface,
+    frame: Uint8Array,
+    now: Time,
+    pending: PendingTcp | undefined,
+  ): void {
+    if (pending !== undefined) {
       if (this.#framesWatched()) {
-        completeFrameChecksum(frame);
+        pending.complete(frame);
       } else {
         this.#rxPending = frame;
+        this.#rxWork = pending;
         this.#rxChecksumKnown = frame;
+        this.#rxPayload = pending.payload;
         this.#nicReceiveFrame(iface, frame, now);
         this.#rxPending = undefined;
+        this.#rxWork = CHECKSUM_PENDING;
         this.#rxChecksumKnown = undefined;
+        this.#rxPayload = undefined;
         return;
       }
     }

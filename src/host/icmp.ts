@@ -427,7 +427,7 @@ export class Icmp implements ProtocolHandler {
   send(o: IcmpOffender, type: number, code: number, info: number): void {
     const host = this.#host;
     // The error quotes the offender's bytes: a pending checksum is finished first (offload.ts).
-    host.completeChecksums();
+    host.completePending();
     const c = host.counters;
     const now = host.events.now;
     // "No replies to physical multicast/broadcast".

@@ -660,7 +660,7 @@ export class IpLayer {
     const host = this.#host;
     // The datagram goes on as bytes: a checksum its sender left pending is
     // finished (offload.ts; Linux keeps CHECKSUM_PARTIAL for the next device).
-    host.completeChecksums();
+    host.completePending();
     const c = host.counters;
     if (pktType !== 'host') {
       host.drop('OTHERHOST', 'ip_forward', iface, datagram);

@@ -57,6 +57,7 @@ import { decodeTcpIn, emitTcp, parseTcp, RST, type TcpSegment, tcpLength } from 
 import type { Host } from './host.js';
 import { IP_HEADROOM } from './ip.js';
 import { drawSocketIpId } from './ipid.js';
+import { SG_MIN_PAYLOAD } from './offload.js';
 import type { Errno, IcmpErrorReport, InboundDatagram, ProtocolHandler } from './protocol.js';
 import { tcpSysctlFrom, writeTcpSysctls } from './tcp-sysctls.js';
 
@@ -888,10 +889,19 @@ export class HostTcp implements ProtocolHandler {
     ph.length = length;
     const host = this.host;
     // With offload the device finishes the checksum (offload.ts):
-    // tcp_v4_send_check's CHECKSUM_PARTIAL.
+    // tcp_v4_send_check's CHECKSUM_PARTIAL; a large payload stays in the send
+    // buffer, for the device to gather.
     const offload = host.txChecksumOffload;
-    emitTcp(seg, frame, ph, offload ? 'partial' : 'compute', IP_HEADROOM);
-    if (offload) host.beginTxOffload(frame, IP_HEADROOM, IP_HEADROOM + length);
+    const gather = offload && seg.payload.length >= SG_MIN_PAYLOAD;
+    emitTcp(seg, frame, ph, gather ? 'gather' : offload ? 'partial' : 'compute', IP_HEADROOM);
+    if (offload) {
+      host.beginTxOffload(
+        frame,
+        IP_HEADROOM,
+        IP_HEADROOM + length,
+        gather ? seg.payload : undefined,
+      );
+    }
     host.ip.outputFrame(frame, src, dst, IPPROTO_TCP, true, id, confirmNeighbour);
     if (offload) host.endTxOffload(frame);
   }
@@ -946,8 +956,10 @@ export class HostTcp implements ProtocolHandler {
     const start = skb.at + skb.headerLength;
     const end = skb.at + skb.length;
     ph.length = end - start;
-    // A checksum its sender's NIC left pending is known good (offload.ts).
-    const seg = decodeTcpIn(skb.frame, start, end, ph, skb.frame === host.rxChecksumKnown);
+    // A checksum its sender's NIC left pending is known good, and a payload it
+    // left in its send buffer is read from there (offload.ts).
+    const known = skb.frame === host.rxChecksumKnown;
+    const seg = decodeTcpIn(skb.frame, start, end, ph, known, known ? host.rxPayload : undefined);
     if (seg === undefined) {
       // "if (unlikely(th->doff < sizeof(struct tcphdr) / 4)) goto bad_packet".
       counters.TcpInErrs++;

@@ -119,36 +119,93 @@ export interface LinkStats {
 }
 
 /**
- * What a transmitter keeps per receiver. Frames whose checksum the sender left
- * pending (see LinkEndpoint.send) arrive by a lane of their own: the event queue
- * still runs every arrival in (time, order sent), whichever lane it came by.
+ * What a transmitter keeps per receiver. Frames with work pending (see
+ * LinkEndpoint.send) arrive by a lane of their own, their work beside them in a
+ * FIFO of its own (such frames arrive in the order they are sent: they go only
+ * the fault-free way): the event queue still runs every arrival in (time,
+ * order sent), whichever lane it came by.
  */
 class Receiver {
   /** Declared without a value on purpose: see LinkEndpoint's `#busyUntil`. */
   lastArrival: Time;
   readonly lane: EventLane<Uint8Array>;
   readonly pendingLane: EventLane<Uint8Array>;
+  /**
+   * The work of the frames in `pendingLane`, `[#workHead, #workTail)`. An empty
+   * FIFO keeps its array (see LinkEndpoint's wait FIFO).
+   */
+  readonly #work: (PendingWork | undefined)[] = [];
+  #workHead = 0;
+  #workTail = 0;
 
-  constructor(lane: EventLane<Uint8Array>, pendingLane: EventLane<Uint8Array>) {
+  constructor(
+    events: EventQueue,
+    stats: { framesDelivered: number; bytesDelivered: number },
+    receive: FrameReceiver,
+  ) {
     this.lastArrival = 0;
-    this.lane = lane;
-    this.pendingLane = pendingLane;
+    this.lane = events.lane<Uint8Array>((frame, now) => {
+      stats.framesDelivered++;
+      stats.bytesDelivered += frame.length;
+      receive(frame, now, undefined);
+    });
+    this.pendingLane = events.lane<Uint8Array>((frame, now) => {
+      stats.framesDelivered++;
+      stats.bytesDelivered += frame.length;
+      receive(frame, now, this.#takeWork());
+    });
+  }
+
+  /** Sends `frame`, with `work` pending, to arrive at `arrival`. */
+  schedulePending(arrival: Time, frame: Uint8Array, work: PendingWork): void {
+    this.#work[this.#workTail++] = work;
+    this.pendingLane.schedule(arrival, frame);
+  }
+
+  #takeWork(): PendingWork {
+    const w = this.#work;
+    const i = this.#workHead;
+    const work = w[i]!;
+    w[i] = undefined;
+    const head = i + 1;
+    if (head === this.#workTail) {
+      this.#workHead = 0;
+      this.#workTail = 0;
+    } else if (head >= 1024 && head * 2 >= this.#workTail) {
+      // Most of the array is behind the head: move the rest to the front.
+      w.copyWithin(0, head, this.#workTail);
+      w.fill(undefined, this.#workTail - head, this.#workTail);
+      this.#workTail -= head;
+      this.#workHead = 0;
+    } else {
+      this.#workHead = head;
+    }
+    return work;
   }
 }
 
 /**
- * Receives the frames that arrive at an endpoint. `pending` is true for a frame
- * sent with its checksum left to do (only to an endpoint attached with
- * `checksumOffload`): the receiver knows it good, and must finish it before
- * anything reads the bytes as a wire would carry them.
+ * Receives the frames that arrive at an endpoint. `pending` is the work a
+ * frame's sender left to the device (only to an endpoint attached with
+ * `checksumOffload`): the receiver knows its checksum good, and must have the
+ * work done (`pending.complete(frame)`) before anything reads the bytes as a
+ * wire would carry them.
  */
-export type FrameReceiver = (frame: Uint8Array, now: Time, pending: boolean) => void;
+export type FrameReceiver = (
+  frame: Uint8Array,
+  now: Time,
+  pending: PendingWork | undefined,
+) => void;
 
 /**
- * Finishes, in place, the work a sender left pending in a frame (a checksum:
- * Linux's CHECKSUM_PARTIAL, which a device with checksum offload completes).
+ * The work a sender left undone in a frame for its device (offload): a
+ * checksum (Linux's CHECKSUM_PARTIAL, which a device with checksum offload
+ * completes), and, for a frame whose payload is still in the sender's buffer
+ * (scatter-gather, NETIF_F_SG), the payload's bytes. `complete` does it, in place.
  */
-export type FrameCompleter = (frame: Uint8Array) => void;
+export interface PendingWork {
+  complete(frame: Uint8Array): void;
+}
 
 /** How an endpoint is attached. */
 export interface AttachOptions {
@@ -187,7 +244,12 @@ interface Medium {
   readonly random: Random;
   readonly endpoints: LinkEndpoint[];
   readonly observers: LinkObserver[];
-  /** Every endpoint was attached with `checksumOffload` (and there is one at least). */
+  /**
+   * Frames may travel with work pending (see LinkEndpoint.send): a
+   * point-to-point link (two endpoints: a frame has one receiver, so nothing
+   * else sees it while the receiver does the work in place), both attached
+   * with `checksumOffload`.
+   */
   offloadAll: boolean;
 }
 
@@ -253,7 +315,7 @@ export class Link {
       options.checksumOffload ?? false,
     );
     m.endpoints.push(endpoint);
-    m.offloadAll = m.endpoints.every((e) => e.checksumOffload);
+    m.offloadAll = m.endpoints.length === 2 && m.endpoints.every((e) => e.checksumOffload);
     return endpoint;
   }
 
@@ -433,14 +495,16 @@ export class LinkEndpoint {
    * if it was dropped at once (`mtu`, `queue_full`). A frame taken may still be
    * lost on the wire, as on a real link, where the sender cannot know.
    *
-   * `pending` says the frame's checksum is still to be done, and how: it then
-   * travels undone to receivers attached with `checksumOffload` over a
-   * direction without faults (the offload of a veth pair: nothing on the way can
-   * change a bit). Anywhere else (a fault to draw, a receiver without offload, a
-   * drop the observers are told of) it is finished first: whatever reads the
-   * frame reads the bytes a wire would carry.
+   * `pending` is work the sender left in the frame (its checksum; its payload):
+   * the frame then travels undone, the work beside it, over a direction without
+   * faults of a point-to-point link to a receiver attached with
+   * `checksumOffload` (the offload of a veth pair: nothing on the way can
+   * change a bit, and nothing else sees the frame). Anywhere else (a fault to
+   * draw, a receiver without offload, a shared segment, a drop the observers
+   * are told of) it is finished first: whatever reads the frame reads the bytes
+   * a wire would carry.
    */
-  send(frame: Uint8Array, pending?: FrameCompleter): boolean {
+  send(frame: Uint8Array, pending?: PendingWork): boolean {
     const m = this.#medium;
     const now = m.events.now;
     const p = this.#props;
@@ -449,12 +513,12 @@ export class LinkEndpoint {
     stats.framesSent++;
     stats.bytesSent += length;
     if (pending !== undefined && !(this.#faultFree && m.offloadAll)) {
-      pending(frame);
+      pending.complete(frame);
       pending = undefined;
     }
 
     if (length > p.mtu) {
-      pending?.(frame);
+      pending?.complete(frame);
       this.#drop('mtu', undefined, frame, now);
       return false;
     }
@@ -467,7 +531,7 @@ export class LinkEndpoint {
     if (start > now) {
       const waiting = this.#waitTail - this.#waitHead;
       if (waiting >= p.queueLimit || this.#waitBytes + length > p.queueLimitBytes) {
-        pending?.(frame);
+        pending?.complete(frame);
         this.#drop('queue_full', undefined, frame, now);
         return false;
       }
@@ -484,7 +548,7 @@ export class LinkEndpoint {
     const endpoints = m.endpoints;
     for (let i = 0; i < endpoints.length; i++) {
       const to = endpoints[i]!;
-      if (to !== this) this.#propagate(frame, departure, to, now, pending !== undefined);
+      if (to !== this) this.#propagate(frame, departure, to, now, pending);
     }
     return true;
   }
@@ -498,7 +562,7 @@ export class LinkEndpoint {
     departure: Time,
     to: LinkEndpoint,
     now: Time,
-    pending: boolean,
+    pending: PendingWork | undefined,
   ): void {
     const p = this.#props;
     if (this.#faultFree) {
@@ -509,7 +573,8 @@ export class LinkEndpoint {
       const last = r.lastArrival;
       const arrival = sent < last ? last : sent;
       r.lastArrival = arrival;
-      (pending ? r.pendingLane : r.lane).schedule(arrival, frame);
+      if (pending === undefined) r.lane.schedule(arrival, frame);
+      else r.schedulePending(arrival, frame, pending);
       return;
     }
     if (p.loss > 0 && this.#lossRandom.chance(p.loss)) {
@@ -551,15 +616,9 @@ export class LinkEndpoint {
     if (this.#lastTo === to) return this.#lastReceiver!;
     let r = this.#receivers.get(to);
     if (r === undefined) {
-      const stats = this.#stats;
-      const events = this.#medium.events;
-      const deliver = (pending: boolean) =>
-        events.lane<Uint8Array>((frame, now) => {
-          stats.framesDelivered++;
-          stats.bytesDelivered += frame.length;
-          to.#receive(frame, now, pending);
-        });
-      r = new Receiver(deliver(false), deliver(true));
+      r = new Receiver(this.#medium.events, this.#stats, (frame, now, pending) =>
+        to.#receive(frame, now, pending),
+      );
       this.#receivers.set(to, r);
     }
     this.#lastTo = to;

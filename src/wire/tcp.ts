@@ -219,13 +219,14 @@ export function decodeTcpIn(
   end: number,
   ph: PseudoHeader,
   checksumUnnecessary = false,
+  payload?: Uint8Array,
 ): ReceivedTcpSegment | undefined {
   // TcpView.check's conditions.
   if (end - start < TCP_HEADER_LEN) return undefined;
   const doff = tcpDataOffset(bytes, start);
   if (doff < 5 || start + doff * 4 > end) return undefined;
   const options = readTcpOptionsLinux(bytes, start + TCP_HEADER_LEN, start + doff * 4);
-  return decodeTcp(bytes, start, end, ph, options, checksumUnnecessary);
+  return decodeTcp(bytes, start, end, ph, options, checksumUnnecessary, payload);
 }
 
 function tcpDataOffset(bytes: Uint8Array, start: number): number {
@@ -237,6 +238,9 @@ function tcpDataOffset(bytes: Uint8Array, start: number): number {
  * directly. `checksumUnnecessary` (Linux CHECKSUM_UNNECESSARY: the sender's own
  * stack built the bytes and nothing changed them since) takes the checksum as
  * correct without summing the segment: the field is reported as it came.
+ * `payload`, when given, is the segment's payload where its sender left it
+ * (scatter-gather: the bytes are not in `bytes`); it must be as long as the
+ * segment's payload is.
  */
 function decodeTcp(
   bytes: Uint8Array,
@@ -245,6 +249,7 @@ function decodeTcp(
   ph: PseudoHeader,
   options: readonly TcpOption[],
   checksumUnnecessary = false,
+  payload?: Uint8Array,
 ): ReceivedTcpSegment {
   const checksum = get16(bytes, start + F.checksum);
   let checksumOk = true;
@@ -270,7 +275,12 @@ function decodeTcp(
     urgentPointer: get16(bytes, start + F.urgentPointer),
     options,
     // A bare ACK (most segments) carries nothing: no view to make.
-    payload: payloadStart >= end ? EMPTY_BYTES : view(bytes, payloadStart, end),
+    payload:
+      payloadStart >= end
+        ? EMPTY_BYTES
+        : payload !== undefined
+          ? payload
+          : view(bytes, payloadStart, end),
   };
 }
 
@@ -299,13 +309,15 @@ export function tcpSegmentLength(seg: TcpSegment): number {
  * CHECKSUM_PARTIAL for a device that offloads it (tcp_v4_send_check,
  * __tcp_v4_send_check): the field holds the folded pseudo-header sum only, and
  * completeTcpChecksum finishes it before anyone reads the bytes as they would
- * be on a wire.
+ * be on a wire; `'gather'` is 'partial' with the payload not written either
+ * (a device with scatter-gather takes it from where it lies: the caller copies
+ * it in before anyone reads the bytes).
  */
-export type TcpEmitMode = EmitMode | 'partial';
+export type TcpEmitMode = EmitMode | 'partial' | 'gather';
 
 /**
- * Writes header and payload into `out[at, at + tcpLength(seg))`, checksum last.
- * In 'compute' and 'partial' modes `ph.length` must be tcpLength(seg) (a
+ * Writes header and payload into `out[at, at + tcpLength(seg))`, checksum last
+ * (the payload not in 'gather' mode). Outside 'verbatim' mode `ph.length` must be tcpLength(seg) (a
  * mismatch is a caller bug and throws); 'verbatim' writes the segment's own
  * checksum when it has one. `at` lets a sender write the segment behind room
  * for lower headers without a view of its own per segment.
@@ -343,9 +355,10 @@ export function emitTcp(
   // (Both builtins cost a call even with nothing to do: most headers need no
   // padding, and most segments carry no data.)
   if (end < at + hl) out.fill(0, end, at + hl);
-  if (seg.payload.length > 0) out.set(seg.payload, at + hl);
+  if (seg.payload.length > 0 && mode !== 'gather') out.set(seg.payload, at + hl);
   let checksum: number;
-  if (mode === 'partial') checksum = ~finishChecksum(pseudoHeaderSum(ph)) & 0xffff;
+  if (mode === 'partial' || mode === 'gather')
+    checksum = ~finishChecksum(pseudoHeaderSum(ph)) & 0xffff;
   else if (mode === 'verbatim' && seg.checksum !== undefined) checksum = seg.checksum;
   else checksum = checksumExpected(sumWords(out, at, at + total, pseudoHeaderSum(ph)), 0);
   put16(out, at + F.checksum, checksum);

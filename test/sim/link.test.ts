@@ -4,6 +4,7 @@ import {
   DEFAULT_LINK_PROPERTIES,
   Link,
   type LinkEvent,
+  type PendingWork,
   serializationTime,
 } from '../../src/sim/link.js';
 import { Random } from '../../src/sim/random.js';
@@ -578,23 +579,34 @@ describe('misuse throws RangeError naming the value', () => {
   });
 });
 
-describe('frames with work pending (checksum offload)', () => {
-  /** A link `a` -> `b`; `b` takes pending frames if `offload`. Records (byte 0, pending) per arrival. */
+describe('frames with work pending (offloads)', () => {
+  /**
+   * A link `a` -> `b`; `b` takes pending frames if `offload`. Records (byte 0,
+   * pending) per arrival. `finish` is the "work": a finished frame has its
+   * byte 1 set.
+   */
   function offloadPair(props: Partial<typeof DEFAULT_LINK_PROPERTIES>, offload = true) {
     const events = new EventQueue();
     const link = new Link(events, new Random(1), 'l', props);
     const a = link.attach('a', () => {}, { checksumOffload: true });
     const got: [number, boolean][] = [];
-    link.attach('b', (f, _now, pending) => got.push([f[0]!, pending]), {
-      checksumOffload: offload,
-    });
+    const works: (PendingWork | undefined)[] = [];
+    link.attach(
+      'b',
+      (f, _now, pending) => {
+        got.push([f[0]!, pending !== undefined]);
+        works.push(pending);
+      },
+      { checksumOffload: offload },
+    );
     let finished = 0;
-    /** The "work": a finished frame has its byte 1 set. */
-    const finish = (f: Uint8Array): void => {
-      finished++;
-      f[1] = 1;
+    const finish: PendingWork = {
+      complete(f: Uint8Array): void {
+        finished++;
+        f[1] = 1;
+      },
     };
-    return { events, link, a, got, finish, finished: () => finished };
+    return { events, link, a, got, works, finish, finished: () => finished };
   }
 
   test('over a clean link to an offloading receiver, a pending frame arrives undone and marked', () => {
@@ -648,5 +660,42 @@ describe('frames with work pending (checksum offload)', () => {
       [4, false],
       [5, true],
     ]);
+  });
+
+  test('each pending frame arrives with its own work, in the order sent', () => {
+    const { events, a, works } = offloadPair({ delay: us(10), bandwidth: 1e9 });
+    const mine: PendingWork[] = [];
+    for (let i = 0; i < 5; i++) {
+      const w: PendingWork = { complete: () => {} };
+      mine.push(w);
+      if (i === 2) a.send(new Uint8Array([i, 0]));
+      else a.send(new Uint8Array([i, 0]), w);
+    }
+    events.runUntilIdle();
+    expect(works).toEqual([mine[0], mine[1], undefined, mine[3], mine[4]]);
+    expect(works[0]).toBe(mine[0]);
+    expect(works[4]).toBe(mine[4]);
+  });
+
+  test('a link with three endpoints finishes a pending frame before it goes: every receiver gets the same frame', () => {
+    const events = new EventQueue();
+    const link = new Link(events, new Random(1), 'hub');
+    const a = link.attach('a', () => {}, { checksumOffload: true });
+    const got: boolean[] = [];
+    for (const name of ['b', 'c']) {
+      link.attach(name, (_f, _now, pending) => got.push(pending !== undefined), {
+        checksumOffload: true,
+      });
+    }
+    let finished = 0;
+    const f = new Uint8Array([1, 0]);
+    a.send(f, {
+      complete: (x) => {
+        finished++;
+        x[1] = 1;
+      },
+    });
+    events.runUntilIdle();
+    expect([finished, f[1], got]).toEqual([1, 1, [false, false]]);
   });
 });
