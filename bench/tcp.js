@@ -467,9 +467,14 @@ function bulkThroughHosts(bytes) {
       }
       if (queued >= bytes) c.close(now);
     });
-  const receiverOwner = (sock, e, now) => {
-    if (e.kind === 'readable') sock.act((c) => (received += c.recv(now).length));
-    else if (e.kind === 'eof') sock.act((c) => c.close(now));
+  // The application's calls, made once (not a closure per event).
+  const readAll = (c, now) => {
+    received += c.recv(now).length;
+  };
+  const close = (c, now) => c.close(now);
+  const receiverOwner = (sock, e) => {
+    if (e.kind === 'readable') sock.act(readAll);
+    else if (e.kind === 'eof') sock.act(close);
   };
   l.onAcceptable = () => {
     for (let s = server.tcp.accept(l, receiverOwner); s; s = server.tcp.accept(l, receiverOwner)) {
