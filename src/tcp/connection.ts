@@ -248,6 +248,7 @@ interface RareState {
   highestSack: Seq | undefined;
   sackCache: SackBlock[];
   reordSeen: number;
+  dsackDups: number;
   rackReoWndPersist: number;
   rackReoAdjustedAt: Time;
   numTimeout: number;
@@ -269,6 +270,7 @@ function newRareState(): RareState {
     highestSack: undefined,
     sackCache: NO_SACK_BLOCKS as SackBlock[],
     reordSeen: 0,
+    dsackDups: 0,
     rackReoWndPersist: 0,
     rackReoAdjustedAt: 0,
     numTimeout: 0,
@@ -723,6 +725,18 @@ export class Connection {
     const r = this.#rare;
     if (r !== undefined) r.reordSeen = v;
     else if (v !== 0) this.#makeRare().reordSeen = v;
+  }
+
+  /** Segments the peer's D-SACKs reported received twice (tp->dsack_dups), dubious ones included. */
+  get dsackDups(): number {
+    const r = this.#rare;
+    return r === undefined ? 0 : r.dsackDups;
+  }
+
+  set dsackDups(v: number) {
+    const r = this.#rare;
+    if (r !== undefined) r.dsackDups = v;
+    else if (v !== 0) this.#makeRare().dsackDups = v;
   }
 
   /** Windowed minimum RTT in µs (tcp_min_rtt; 0x3fffffff, as ~0U, until a sample), and when it was taken. */

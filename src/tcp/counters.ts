@@ -47,6 +47,8 @@ export const TCP_COUNTER_NAMES = [
   'TcpExtTCPSpuriousRTOs',
   'TcpExtTCPTSReorder',
   'TcpExtTCPDSACKIgnoredOld',
+  'TcpExtTCPDSACKRecvSegs',
+  'TcpExtTCPDSACKIgnoredDubious',
   'TcpExtTCPTimeouts',
   'TcpExtTCPSynRetrans',
   'TcpExtTCPLossProbes',

@@ -1090,13 +1090,21 @@ function tcpAck(
   const blocks = opts.sack;
   if (priorPackets === 0) {
     // no_queue: "If data was DSACKed, see if we can undo a cwnd reduction."
+    let dsackTlp = false;
     if (conn.sackOk && blocks !== undefined && blocks.length > 0) {
       const sack = tcpSacktagWriteQueue(conn, now, blocks, ack, priorSndUna);
+      dsackTlp = sack.dsackTlp;
       if (sack.dsack) {
         tcpFastretransAlert(conn, now, unaAdvanced, false, false, factsOf(conn, opts, priorSndUna));
       }
     }
     tcpAckProbe(conn, now);
+    tcpProcessTlpAck(
+      conn,
+      ack,
+      dsackTlp,
+      !unaAdvanced && !winUpdate && tcpSegmentLength(seg) === 0,
+    );
     return 'ok';
   }
   const deliveredBefore = conn.delivered;
@@ -1115,7 +1123,12 @@ function tcpAck(
   // D-SACK and acknowledges nothing new (FLAG_NOT_DUP, FLAG_DSACKING_ACK).
   const dupack = !unaAdvanced && !winUpdate && tcpSegmentLength(seg) === 0 && !dsack;
   let renoDelivered = ackedPackets > 0 && !conn.sackOk ? removeRenoSacks(conn, ackedPackets) : 0;
-  tcpProcessTlpAck(conn, ack, unaAdvanced, dupack);
+  tcpProcessTlpAck(
+    conn,
+    ack,
+    sack?.dsackTlp === true,
+    !unaAdvanced && !winUpdate && tcpSegmentLength(seg) === 0 && !dataSacked,
+  );
   // tcp_ack_is_dubious: loss recovery looks only at ACKs that are duplicates,
   // carry SACK news, or arrive outside the Open state.
   let alert = 0;
@@ -1182,21 +1195,24 @@ export function sndBufWriteable(conn: Connection): boolean {
 
 /**
  * Linux tcp_process_tlp_ack (RFC 8985 7.4): the ACK of a loss probe. A probe
- * of new data, or a duplicate ACK telling that both the original and the
- * probe arrived, ends the episode; an ACK beyond the probe after a
- * retransmitted one means a loss was repaired (TcpExtTCPLossProbeRecovery).
- * DEVIATION(linux): without a CWR state, the cwnd reduction Linux makes then
- * (tcp_init_cwnd_reduction + tcp_end_cwnd_reduction) is not made.
+ * of new data, a D-SACK of the probe (FLAG_DSACK_TLP) or a pure duplicate ACK
+ * (both the original and the probe arrived) ends the episode; an ACK beyond
+ * the probe after a retransmitted one means a loss was repaired
+ * (TcpExtTCPLossProbeRecovery). `pureDup`: nothing acknowledged, SACKed or
+ * updated, no data (not FLAG_SND_UNA_ADVANCED, FLAG_NOT_DUP or
+ * FLAG_DATA_SACKED). DEVIATION(linux): without a CWR state, the cwnd
+ * reduction Linux makes on a repaired loss (tcp_init_cwnd_reduction +
+ * tcp_end_cwnd_reduction) is not made.
  */
-function tcpProcessTlpAck(conn: Connection, ack: Seq, unaAdvanced: boolean, dupack: boolean): void {
+function tcpProcessTlpAck(conn: Connection, ack: Seq, dsackTlp: boolean, pureDup: boolean): void {
   const high = conn.tlpHighSeq;
   if (high === undefined || seqLt(ack, high)) return;
-  if (!conn.tlpRetrans) {
+  if (!conn.tlpRetrans || dsackTlp) {
     conn.tlpHighSeq = undefined;
   } else if (seqGt(ack, high)) {
     conn.tlpHighSeq = undefined;
     conn.net.count('TcpExtTCPLossProbeRecovery');
-  } else if (!unaAdvanced && dupack) {
+  } else if (pureDup) {
     conn.tlpHighSeq = undefined;
   }
 }

@@ -28,8 +28,13 @@ const TCP_MAX_REORDERING = 300;
 export interface SacktagResult {
   /** Segments newly SACKed (sack_state->sack_delivered). */
   readonly sackDelivered: number;
-  /** The ACK carried a D-SACK (RFC 2883). */
+  /**
+   * The ACK carried a D-SACK (RFC 2883) that was not dubious (tcp_check_dsack's
+   * answer: FLAG_DSACKING_ACK).
+   */
   readonly dsack: boolean;
+  /** That D-SACK is of the tail loss probe's segment (FLAG_DSACK_TLP). */
+  readonly dsackTlp: boolean;
   /**
    * Send times of the first and last segment newly SACKed that were never
    * retransmitted (first_sackt, last_sackt): an RTT sample (Karn's rule).
@@ -49,6 +54,7 @@ export interface SacktagResult {
 const sacktagState: { -readonly [K in keyof SacktagResult]: SacktagResult[K] } = {
   sackDelivered: 0,
   dsack: false,
+  dsackTlp: false,
   firstSackt: undefined,
   lastSackt: undefined,
   newestSentAt: undefined,
@@ -126,16 +132,27 @@ function sackBlockValid(conn: Connection, b: SackBlock, dsack: boolean): boolean
 }
 
 /**
- * Linux tcp_dsack_seen's count of the segments a D-SACK reports received
- * twice; 0 for a dubious one (empty, over a window, or the loss probe's
- * own echo).
+ * Linux tcp_dsack_seen (6.x): how many segments a D-SACK reports received
+ * twice, added to tp->dsack_dups; 0 for a dubious one: empty, longer than the
+ * largest window the peer offered, or more duplicates than were ever
+ * retransmitted ("Skip the DSACK if dup segs weren't retransmitted by
+ * sender"). One of the loss probe's segment is the probe's (FLAG_DSACK_TLP,
+ * `r.dsackTlp`). RACK widens its reordering window for it only after
+ * reordering was seen, and not for a probe's ("TLP is timer-driven, not
+ * triggered by RACK"). The duplicates count as delivered (tcp_count_delivered
+ * of sack_delivered).
  */
-function dsackSegs(conn: Connection, b: SackBlock): number {
+function tcpDsackSeen(conn: Connection, b: SackBlock, r: { dsackTlp: boolean }): number {
   const len = seqDiff(b.right, b.left);
   if (len <= 0 || len > conn.maxWindow) return 0;
-  if (len > conn.sndMss) return Math.ceil(len / conn.sndMss);
-  if (conn.tlpHighSeq !== undefined && conn.tlpHighSeq === b.right) return 0;
-  return 1;
+  let dupSegs = 1;
+  if (len > conn.sndMss) dupSegs = Math.ceil(len / conn.sndMss);
+  else if (conn.tlpHighSeq !== undefined && conn.tlpHighSeq === b.right) r.dsackTlp = true;
+  conn.dsackDups += dupSegs;
+  if (conn.dsackDups > conn.totalRetrans) return 0;
+  if (conn.reordSeen > 0 && !r.dsackTlp) conn.rackDsackSeen = true;
+  conn.delivered += dupSegs;
+  return dupSegs;
 }
 
 /** One retransmission fewer to account for before an undo (tp->undo_retrans). */
@@ -223,23 +240,35 @@ export function tcpSacktagWriteQueue(
   ack: Seq,
   priorSndUna: Seq,
 ): SacktagResult {
+  // tcp_check_dsack: a first block below the cumulative ACK, or inside the
+  // second, is a D-SACK; a dubious one is then read as a plain SACK block.
+  const r = sacktagState;
+  r.dsackTlp = false;
   let dsack = false;
   const b0 = blocks[0];
   if (b0 !== undefined) {
+    let reported = false;
     if (seqLt(b0.left, ack)) {
-      dsack = true;
+      reported = true;
       conn.net.count('TcpExtTCPDSACKRecv');
     } else if (blocks.length > 1) {
       const b1 = blocks[1]!;
       if (!seqGt(b0.right, b1.right) && !seqLt(b0.left, b1.left)) {
-        dsack = true;
+        reported = true;
         conn.net.count('TcpExtTCPDSACKOfoRecv');
       }
     }
-    // tcp_dsack_seen: RACK may widen its reordering window (rack.ts).
-    if (dsack) conn.rackDsackSeen = true;
-    // tcp_check_dsack: "D-SACK for already forgotten data... Do dumb counting."
-    if (dsack && !seqGt(b0.right, priorSndUna)) dsackAccount(conn, dsackSegs(conn, b0), b0.right);
+    if (reported) {
+      const dupSegs = tcpDsackSeen(conn, b0, r);
+      if (dupSegs === 0) {
+        conn.net.count('TcpExtTCPDSACKIgnoredDubious');
+      } else {
+        dsack = true;
+        conn.net.count('TcpExtTCPDSACKRecvSegs', dupSegs);
+        // "D-SACK for already forgotten data... Do dumb counting."
+        if (!seqGt(b0.right, priorSndUna)) dsackAccount(conn, dupSegs, b0.right);
+      }
+    }
   }
   const dupBlock = dsack ? b0 : undefined;
   const valid = validBlocks;
@@ -331,7 +360,6 @@ export function tcpSacktagWriteQueue(
   if (reord !== undefined) tcpCheckSackReordering(conn, reord);
   if (valid.length > 0) rememberSackBlocks(conn, valid);
   valid.length = 0;
-  const r = sacktagState;
   r.sackDelivered = sackDelivered;
   r.dsack = dsack;
   r.firstSackt = firstSackt;

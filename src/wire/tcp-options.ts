@@ -5,9 +5,9 @@
  * bytes, as Linux tcp_parse_options ignores such options: so emit(parse(x)) is x.
  */
 
-import { get16, get32, get32i, put16, put32, toHex } from './bytes.js';
+import { get16, get32i, put16, put32, toHex } from './bytes.js';
 import { fail, ok, type Parsed, type ParseFailure } from './parsed.js';
-import { type Seq, seq, seqU32 } from './seq.js';
+import { type Seq, seqU32 } from './seq.js';
 
 // Kinds (IANA "TCP Option Kind Numbers"; Linux: TCPOPT_* in include/net/tcp.h).
 export const TCPOPT_EOL = 0;

@@ -7,7 +7,7 @@
  */
 
 import { formatEndpoint, type Ipv4Address } from './address.js';
-import { EMPTY_BYTES, freshBytes, get16, get32, get32i, hex, put16, put32, view } from './bytes.js';
+import { EMPTY_BYTES, freshBytes, get16, get32i, hex, put16, put32, view } from './bytes.js';
 import { finishChecksum, type PseudoHeader, pseudoHeaderSum, sumWords } from './checksum.js';
 import { type ChecksumReport, checksumExpected, checksumVerifies } from './checksum-report.js';
 import { assertRoom, type EmitMode } from './emit.js';

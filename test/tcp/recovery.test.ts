@@ -123,12 +123,20 @@ describe('SACK scoreboard (tcp_sacktag_write_queue)', () => {
     expect(t.c.sackedOut).toBe(0);
   });
 
-  test('a D-SACK below the cumulative ACK is counted (TcpExtTCPDSACKRecv) and marks nothing', () => {
+  test('a D-SACK of data never retransmitted is counted, then dubious: read as a plain SACK block, discarded', () => {
     const t = sending(2);
     t.send(ms(1010), ack(2, [[0, 1]]));
     expect(t.net.counters.TcpExtTCPDSACKRecv).toBe(1);
-    // tcplab does not undo (no undo_marker): Linux ignores such a block.
-    expect(t.net.counters.TcpExtTCPDSACKIgnoredNoUndo).toBe(1);
+    // Linux 6.x tcp_dsack_seen: one duplicate (tp->dsack_dups), more than the
+    // retransmissions (none): "Skip the DSACK if dup segs weren't
+    // retransmitted by sender" (TcpExtTCPDSACKIgnoredDubious); as a SACK
+    // block below SND.UNA it is invalid (TcpExtTCPSACKDiscard), as the kernel
+    // counted it (recordings/spurious-rto.txt, fr-dsack3).
+    expect(t.c.dsackDups).toBe(1);
+    expect(t.net.counters.TcpExtTCPDSACKIgnoredDubious).toBe(1);
+    expect(t.net.counters.TcpExtTCPDSACKRecvSegs).toBe(0);
+    expect(t.net.counters.TcpExtTCPSACKDiscard).toBe(1);
+    expect(t.net.counters.TcpExtTCPDSACKIgnoredNoUndo).toBe(0);
     expect(t.c.rtxQueue).toHaveLength(0);
   });
 });
@@ -229,15 +237,32 @@ describe('RACK loss detection (RFC 8985) and SACK recovery', () => {
     t.expect(ms(1040), segment(2));
   });
 
-  test('a D-SACK of a retransmission widens the reordering window by min_RTT/4 (tcp_rack_update_reo_wnd)', () => {
-    const t = sending(6);
-    t.send(ms(1010), ack(0, [[1, 2]]));
-    t.expect(ms(1018), segment(0));
-    expect(t.c.rackReoWndSteps).toBe(1);
-    // The original arrived after all: the retransmission comes back as a D-SACK.
-    t.send(ms(1028), ack(6, [[0, 1]], ourTs(ms(1018))));
-    expect(t.net.counters.TcpExtTCPDSACKRecv).toBe(1);
-    expect(t.c.rackReoWndSteps).toBe(2);
+  test('a D-SACK of a retransmission widens the reordering window by min_RTT/4 once reordering was seen (tcp_rack_update_reo_wnd)', () => {
+    for (const reordered of [false, true]) {
+      const t = sending(6);
+      if (reordered) {
+        // Segment 2 SACKed, then 1 (never retransmitted, below it): reordering.
+        t.send(ms(1010), ack(0, [[2, 3]]));
+        t.send(ms(1011), ack(0, [[1, 3]]));
+        expect(t.c.reordSeen).toBe(1);
+      } else {
+        t.send(ms(1010), ack(0, [[1, 2]]));
+        expect(t.c.reordSeen).toBe(0);
+      }
+      const rtx = t.out.splice(0).find((x) => x.seg.seq === segment(0).seq);
+      if (rtx === undefined) t.advance(t.nextDeadline()!);
+      const sent = rtx ?? t.out.splice(0).find((x) => x.seg.seq === segment(0).seq);
+      expect(sent, 'segment 0 retransmitted').toBeDefined();
+      expect(t.c.rackReoWndSteps).toBe(1);
+      // The original arrived after all: the retransmission comes back as a D-SACK.
+      t.send(sent!.time + ms(10), ack(6, [[0, 1]], ourTs(sent!.time)));
+      expect(t.net.counters.TcpExtTCPDSACKRecv).toBe(1);
+      expect(t.net.counters.TcpExtTCPDSACKRecvSegs).toBe(1);
+      expect(t.c.dsackDups).toBe(1);
+      // Linux 6.x tcp_dsack_seen: RACK takes a D-SACK as a sign of reordering
+      // only once reordering was seen.
+      expect(t.c.rackReoWndSteps).toBe(reordered ? 2 : 1);
+    }
   });
 
   test('a retransmission lost again is found by RACK once a later segment is SACKed (TcpExtTCPLostRetransmit)', () => {

@@ -15,6 +15,12 @@
  * passive one whose handshake took about 10 ms: the probe and the RTO come at
  * their own times in each (the probe after 2 SRTT, rounded to jiffies, the RTO
  * 10 + 200 ms after it); the comparison starts at the retransmission.
+ *
+ * The D-SACKs (fr-dsack, fr-late, fr-dsack3, tlp-dsack) are read as Linux 6.x
+ * reads them (tcp_check_dsack, tcp_dsack_seen): duplicates counted in
+ * tcpi_dsack_dups (ss's dsack_dups, recorded after each scenario), a D-SACK
+ * reporting more duplicates than were retransmitted is dubious, one of the
+ * loss probe's segment is the probe's.
  */
 
 import { readFileSync } from 'node:fs';
@@ -47,6 +53,8 @@ interface Scenario {
   readonly initial: readonly Out[];
   readonly after: readonly (Out | In)[];
   readonly counters: Record<string, number>;
+  /** tcpi_dsack_dups after the scenario, as ss showed it. */
+  readonly dsackDups: number;
 }
 
 /** The recording, by scenario: before the RTO (segments only), then from it (times in ms after it). */
@@ -54,12 +62,18 @@ function recording(): Map<string, Scenario> {
   const text = readFileSync(new URL('./recordings/spurious-rto.txt', import.meta.url), 'utf8');
   const out = new Map<string, Scenario>();
   let cur:
-    | { pre: In[]; initial: Out[]; after: (Out | In)[]; counters: Record<string, number> }
+    | {
+        pre: In[];
+        initial: Out[];
+        after: (Out | In)[];
+        counters: Record<string, number>;
+        dsackDups: number;
+      }
     | undefined;
   for (const line of text.split('\n')) {
     let m = /^== ([\w-]+)$/.exec(line);
     if (m) {
-      cur = { pre: [], initial: [], after: [], counters: {} };
+      cur = { pre: [], initial: [], after: [], counters: {}, dsackDups: Number.NaN };
       out.set(m[1]!, cur);
       continue;
     }
@@ -79,6 +93,11 @@ function recording(): Map<string, Scenario> {
         ...(m[3] === undefined ? {} : { sack: [Number(m[3]), Number(m[4]) + 1] as const }),
         ecr: Number(m[5]),
       });
+      continue;
+    }
+    m = /^ss: dsack_dups:(\d+)$/.exec(line);
+    if (m) {
+      cur.dsackDups = Number(m[1]);
       continue;
     }
     m = /^counters: (.*)$/.exec(line);
@@ -183,6 +202,15 @@ function play(name: string, sysctl?: TcpSysctl, acks = Number.POSITIVE_INFINITY)
   return { t, sc, sent, windows, tlpAt, rtoAt };
 }
 
+/** When the recording's loss probe went, in ms after the first segment of the window. */
+function probeAfterFirst(name: string): number {
+  const text = readFileSync(new URL('./recordings/spurious-rto.txt', import.meta.url), 'utf8');
+  const section = text.split(`== ${name}\n`)[1]!;
+  const m = /^loss probe of segment \d+ ([\d.]+) ms after the first segment$/m.exec(section);
+  if (m === null) throw new Error(`no loss probe in ${name}`);
+  return Number(m[1]);
+}
+
 function tsvalOf(seg: TcpSegment): number {
   for (const o of seg.options ?? []) if (o.kind === 'timestamps') return o.tsVal;
   throw new Error('no timestamps');
@@ -206,7 +234,7 @@ function expectSameAsKernel(sc: Scenario, sent: readonly Out[]): void {
 }
 
 describe('spurious RTO: undo and F-RTO, compared with Linux 6.18 (recordings/spurious-rto.txt)', () => {
-  test('the recording holds the eight scenarios', () => {
+  test('the recording holds the ten scenarios', () => {
     expect([...SCENARIOS.keys()]).toEqual([
       'ts',
       'frto',
@@ -216,7 +244,10 @@ describe('spurious RTO: undo and F-RTO, compared with Linux 6.18 (recordings/spu
       'fr-dsack',
       'fr-late',
       'fr-partial',
+      'fr-dsack3',
+      'tlp-dsack',
     ]);
+    for (const sc of SCENARIOS.values()) expect(sc.dsackDups).not.toBeNaN();
   });
 
   test('ts: the ACK echoes the original timestamp: the RTO is undone (tcp_try_undo_loss), cwnd and ssthresh restored', () => {
@@ -286,6 +317,21 @@ describe('spurious RTO: undo and F-RTO, compared with Linux 6.18 (recordings/spu
     expectSameAsKernel(sc, sent);
     expect(counted(t, Object.keys(sc.counters))).toEqual(sc.counters);
     expect(t.c.ssthresh).toBe(0x7fffffff);
+    expect(t.c.dsackDups).toBe(sc.dsackDups);
+  });
+
+  test('fr-dsack3: a D-SACK of three segments, one of them retransmitted, is dubious: no undo', () => {
+    const { t, sc, sent } = play('fr-dsack3');
+    expectSameAsKernel(sc, sent);
+    // TcpExtTCPDSACKRecv, TcpExtTCPDSACKIgnoredDubious, TcpExtTCPSACKDiscard:
+    // counted, skipped (3 duplicates, 1 retransmission), then discarded as a
+    // plain SACK block below SND.UNA.
+    expect(counted(t, Object.keys(sc.counters))).toEqual(sc.counters);
+    expect(sc.counters.TcpExtTCPDSACKIgnoredDubious).toBe(1);
+    expect(t.net.counters.TcpExtTCPFullUndo + t.net.counters.TcpExtTCPDSACKUndo).toBe(0);
+    expect(t.c.ssthresh).toBe(7);
+    expect(t.c.dsackDups).toBe(3);
+    expect(sc.dsackDups).toBe(3);
   });
 
   test('fr-partial: a partial ACK echoing the original: TcpExtTCPPartialUndo, TcpExtTCPTSReorder', () => {
@@ -309,5 +355,52 @@ describe('spurious RTO: undo and F-RTO, compared with Linux 6.18 (recordings/spu
     }
     expect(counted(t, Object.keys(sc.counters))).toEqual(sc.counters);
     expect(t.c.ssthresh).toBe(0x7fffffff);
+  });
+
+  test('tlp-dsack: the loss probe retransmits the last segment and comes back D-SACKed: no loss (FLAG_DSACK_TLP)', () => {
+    const sc = SCENARIOS.get('tlp-dsack')!;
+    const t = established();
+    expect(t.send(ms(100), { ...fromServer(PEER_TS + 1), ack: seqAdd(ISS, 1) })).toBeUndefined();
+    t.app(s(1), (c) => c.send(s(1), new Uint8Array(10 * MSS)));
+    const first = t.out.splice(0);
+    expect(first.map((x) => segNo(x.seg))).toEqual(sc.initial.map((o) => o.seg));
+    // 10 ms after the window: 0 to 8 acknowledged.
+    expect(sc.pre).toEqual([{ at: 0, ack: 9, ecr: 0 }]);
+    t.deliver(s(1) + ms(10), peerAck(9, tsvalOf(first[0]!.seg)));
+    t.collect(s(1) + ms(10));
+    expect(t.out.splice(0)).toEqual([]);
+    // The probe: with one segment in flight 2 SRTT plus the worst-case delayed
+    // ACK (200 ms), but no later than the RTO (tcp_schedule_loss_probe): 212 ms
+    // after the ACK; the kernel's, within a jiffy of it.
+    t.advance(t.nextDeadline()!);
+    const probe = t.out.splice(0);
+    expect(probe.map((x) => segNo(x.seg))).toEqual([9]);
+    expect(probe[0]!.time - (s(1) + ms(10))).toBe(ms(212));
+    const kernelProbe = sc.after.find((x): x is Out => 'seg' in x)!;
+    expect(kernelProbe.seg).toBe(9);
+    // (The recording: "loss probe of segment 9 225.4 ms after the first
+    // segment", the ACK 10 ms after it.)
+    expect(Math.abs(212 - (probeAfterFirst('tlp-dsack') - 10))).toBeLessThan(4);
+    // 10 ms later: everything acknowledged, with a D-SACK of segment 9.
+    const answer = sc.after.find((x): x is In => 'ack' in x)!;
+    expect([answer.ack, answer.sack]).toEqual([10, [9, 10]]);
+    const at = probe[0]!.time + Math.round(answer.at * 1e6);
+    t.deliver(at, peerAck(10, tsvalOf(probe[0]!.seg), [9, 10]));
+    t.collect(at);
+    // No loss: the episode ends without TcpExtTCPLossProbeRecovery, and the
+    // D-SACK counts (one duplicate, one retransmission: not dubious).
+    expect(counted(t, Object.keys(sc.counters))).toEqual(sc.counters);
+    expect(t.net.counters.TcpExtTCPLossProbeRecovery).toBe(0);
+    expect(t.c.tlpHighSeq).toBeUndefined();
+    expect(t.c.dsackDups).toBe(sc.dsackDups);
+    // TLP is timer-driven, not RACK's doing: no wider reordering window.
+    expect(t.c.rackDsackSeen).toBe(false);
+  });
+
+  test("every other scenario ends with the kernel's tcpi_dsack_dups (none)", () => {
+    for (const name of ['ts', 'frto', 'real', 'nofrto', 'fr-ts', 'fr-partial']) {
+      const { t, sc } = play(name, name === 'nofrto' ? tcpSysctl({ tcp_frto: 0 }) : undefined);
+      expect([name, t.c.dsackDups]).toEqual([name, sc.dsackDups]);
+    }
   });
 });

@@ -409,8 +409,12 @@ function tcpInfoText(s: InetSock, flags: SsFlags, host: Host): string {
   if (c.retransOut || c.totalRetrans) t += ` retrans:${c.retransOut}/${c.totalRetrans}`;
   if (c.lostOut > 0) t += ` lost:${c.lostOut}`;
   if (c.sackedOut > 0) t += ` sacked:${c.sackedOut}`;
+  if (c.dsackDups > 0) t += ` dsack_dups:${c.dsackDups}`;
   if (c.reordering !== 3) t += ` reordering:${c.reordering}`;
   if (c.reordSeen > 0) t += ` reord_seen:${c.reordSeen}`;
+  // tcpi_rcv_rtt: the receiver's RTT estimate (rcv_rtt_est.rtt_us >> 3), in ms.
+  const rcvRttUs = (c.rcvSpace?.rttUs8 ?? 0) >> 3;
+  if (rcvRttUs > 0) t += ` rcv_rtt:${formatG(rcvRttUs / 1000)}`;
   const rcvSpace = tcpRcvSpace(c);
   if (rcvSpace > 0) t += ` rcv_space:${rcvSpace}`;
   if (c.rcvSsthresh) t += ` rcv_ssthresh:${c.rcvSsthresh}`;

@@ -39,12 +39,22 @@
 #               duplicate ACK with the D-SACK of segment 0 (TcpExtTCPDSACKUndo).
 #   fr-partial  ACK of 0 to 3, echoing the original (a partial ACK:
 #               TcpExtTCPPartialUndo, TcpExtTCPTSReorder).
+#   fr-dsack3   as fr-dsack, but the D-SACK covers segments 0 to 2, of which
+#               only 0 was retransmitted: more duplicates than retransmissions
+#               (tcp_dsack_seen: a dubious D-SACK, TcpExtTCPDSACKIgnoredDubious;
+#               no undo).
+#
+# And a D-SACK of a tail loss probe (tlp-dsack): only 10 segments are written;
+# 10 ms after the window the peer ACKs 0 to 8; the probe retransmits segment 9
+# (nothing new to send), and 10 ms after it the peer ACKs everything with a
+# D-SACK of segment 9: original and probe both arrived (FLAG_DSACK_TLP).
 #
 # After that the peer answers each burst 10 ms after it arrives: the first
 # segment it misses and a SACK of the run above it. Printed per scenario: each
 # segment the kernel sent (ms since the RTO retransmission, segment numbers,
 # TSval relative to the original segment 0's), each ACK the peer sent ("ack n":
-# segments below n), and the kernel's nstat counters that changed.
+# segments below n), the kernel's nstat counters that changed, and the
+# socket's tcpi_dsack_dups as ss shows it (0 when ss prints none).
 # Run as root: python3 test/tcp/recordings/spurious-rto.py   (output: spurious-rto.txt)
 # Recorded on Linux 6.18.44 (x86_64, CONFIG_HZ=250), Python 3.11.
 import os
@@ -58,10 +68,14 @@ NS_A, NS_B = 's4f-a', 's4f-b'
 A_ADDR, B_ADDR = '10.98.0.1', '10.98.0.2'
 MSS = 1448
 SEGS = 20
-SCENARIOS = ('ts', 'frto', 'real', 'nofrto', 'fr-ts', 'fr-dsack', 'fr-late', 'fr-partial')
+SCENARIOS = ('ts', 'frto', 'real', 'nofrto', 'fr-ts', 'fr-dsack', 'fr-late', 'fr-partial', 'fr-dsack3',
+             'tlp-dsack')
 COUNTERS = ('TcpExtTCPLossUndo', 'TcpExtTCPSpuriousRTOs', 'TcpExtTCPFullUndo', 'TcpExtTCPPartialUndo',
             'TcpExtTCPDSACKUndo', 'TcpExtTCPTSReorder', 'TcpExtTCPSACKReorder', 'TcpExtTCPDSACKRecv', 'TcpExtTCPTimeouts', 'TcpExtTCPLossFailures', 'TcpRetransSegs',
-            'TcpExtTCPSackRecovery', 'TcpExtTCPLostRetransmit')
+            'TcpExtTCPSackRecovery', 'TcpExtTCPLostRetransmit', 'TcpExtTCPDSACKRecvSegs',
+            'TcpExtTCPDSACKIgnoredDubious', 'TcpExtTCPDSACKOfoRecv', 'TcpExtTCPDSACKIgnoredOld',
+            'TcpExtTCPDSACKIgnoredNoUndo', 'TcpExtTCPSACKDiscard', 'TcpExtTCPLossProbes',
+            'TcpExtTCPLossProbeRecovery')
 
 
 def sh(*args):
@@ -103,8 +117,13 @@ import socket, time
 l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 l.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, b'cubic')
 l.bind(('%s', 8080)); l.listen(1)
-c, _ = l.accept(); c.send(b'x' * %d); time.sleep(2)
-''' % (A_ADDR, SEGS * MSS)
+c, _ = l.accept(); c.send(b'x' * %%d); time.sleep(2)
+''' % A_ADDR
+
+
+def segs_of(scenario):
+    """How many segments the server writes."""
+    return 10 if scenario == 'tlp-dsack' else SEGS
 
 
 def csum(b):
@@ -233,6 +252,24 @@ def peer(scenario, a_mac_s):
         # 10 ms after the window: segment 0 missing, 1 to 3 SACKed.
         time.sleep(max(0, t_sent + 0.01 - time.monotonic()))
         ack(0, orig_ts0[0], (1, 4))
+    if scenario == 'tlp-dsack':
+        # 10 ms after the window: 0 to 8 acknowledged; the probe retransmits 9.
+        time.sleep(max(0, t_sent + 0.01 - time.monotonic()))
+        ack(9, orig_ts0[0])
+        tlp = recv(1)
+        t0[0] = tlp[0]
+        log.append('loss probe of segment %d %.1f ms after the first segment'
+                   % ((tlp[1] - base) // MSS, (tlp[0] - t_sent) * 1000))
+        got(tlp)
+        time.sleep(0.01)
+        ack(10, tlp[3], (9, 10))
+        r = recv(0.05)
+        while r is not None:
+            got(r)
+            r = recv(0.05)
+        for line in log:
+            print(line)
+        return
     # The tail loss probe (new data, ~2 SRTT later) comes first, or in fr-*
     # what the recovery sends before segment 0.
     rtx = recv(1)
@@ -275,6 +312,8 @@ def peer(scenario, a_mac_s):
         ack(10, orig_ts0[0])
     elif scenario == 'fr-dsack':
         ack(10, rtx_ts, (0, 1))
+    elif scenario == 'fr-dsack3':
+        ack(10, rtx_ts, (0, 3))
     elif scenario == 'fr-late':
         ack(10, rtx_ts)
         r = recv(0.01)
@@ -341,7 +380,8 @@ def main():
             a_mac = subprocess.run(['ip', 'netns', 'exec', NS_A, 'cat', '/sys/class/net/s4f-va/address'],
                                    check=True, capture_output=True, text=True).stdout.strip()
             before = nstat()
-            server = subprocess.Popen(['ip', 'netns', 'exec', NS_A, 'python3', '-c', SERVER])
+            server = subprocess.Popen(['ip', 'netns', 'exec', NS_A, 'python3', '-c',
+                                       SERVER % (segs_of(scenario) * MSS)])
             time.sleep(0.3)
             print('== %s' % scenario)
             sys.stdout.flush()
@@ -350,6 +390,10 @@ def main():
             after = nstat()
             print('counters: ' + ' '.join('%s=%d' % (k, after[k] - before.get(k, 0))
                                           for k in COUNTERS if after.get(k, 0) != before.get(k, 0)))
+            info = subprocess.run(['ip', 'netns', 'exec', NS_A, 'ss', '-tinH', 'sport', '8080'],
+                                  capture_output=True, text=True).stdout.split()
+            dups = [w for w in info if w.startswith('dsack_dups:')]
+            print('ss: ' + (dups[0] if dups else 'dsack_dups:0'))
             sys.stdout.flush()
             server.wait()
         finally:

@@ -315,3 +315,40 @@ describe('the persist timer', () => {
     );
   });
 });
+
+describe('ss -i: dsack_dups and rcv_rtt (tcpi_dsack_dups, tcpi_rcv_rtt)', () => {
+  test('a link that duplicates every frame: the receiver D-SACKs, the sender counts dsack_dups; the receiver shows its RTT estimate', async () => {
+    const env = traceLan({ link: { delay: ms(1), duplicate: 1 } });
+    spawn(env, env.server, ['python3'], listener(80, 16, true));
+    await env.sys.runUntil(s(0.1));
+    spawn(env, env.client, ['python3'], async (p: Proc) => {
+      const fd = p.sockets.socket();
+      p.sockets.bind(fd, 0, 40001);
+      await p.wait(p.sockets.connect(fd, ip('192.168.0.22'), 80));
+      await p.wait(p.sockets.write(fd, new Uint8Array(64 * 1024)));
+      await p.sleep(s(1000));
+      return 0;
+    });
+    await env.sys.runUntil(s(1));
+    const sender = env.client.tcp.connections[0]!.conn;
+    const receiver = env.server.tcp.connections.find((c) => c.conn.remote.port === 40001)!.conn;
+    // Every duplicate data segment came back D-SACKed (one segment each):
+    // never retransmitted, so dubious, but counted in tcpi_dsack_dups.
+    const c = env.client.tcp.net.counters;
+    expect(c.TcpRetransSegs).toBe(0);
+    expect(sender.dsackDups).toBeGreaterThan(10);
+    expect(sender.dsackDups).toBe(c.TcpExtTCPDSACKRecv + c.TcpExtTCPDSACKOfoRecv);
+    expect(c.TcpExtTCPDSACKIgnoredDubious).toBe(sender.dsackDups);
+    const info = (r: { stdout: string }) => r.stdout.split('\n')[2]!;
+    const out = info(await env.run(env.client, 'ss', '-tni'));
+    // misc/ss.c tcp_stats_print's order: … sacked, dsack_dups, reordering, reord_seen, rcv_rtt, rcv_space …
+    expect(out).toContain(` dsack_dups:${sender.dsackDups} `);
+    expect(out.indexOf(' dsack_dups:')).toBeLessThan(out.indexOf(' rcv_space:'));
+    // The receiver: its estimate from timestamps (tcp_rcv_rtt_measure_ts), in ms.
+    const rttUs = receiver.rcvSpace!.rttUs8 >> 3;
+    expect(rttUs).toBeGreaterThan(1900);
+    const back = info(await env.run(env.server, 'ss', '-tni'));
+    expect(back).toContain(` rcv_rtt:${rttUs / 1000} rcv_space:`);
+    expect(back).not.toContain('dsack_dups');
+  });
+});
