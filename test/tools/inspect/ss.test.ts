@@ -296,18 +296,27 @@ describe('ss -i: the congestion control each socket was given', () => {
   });
 });
 
+/**
+ * A server on port 80 that accepts and never reads, and a client (port 40001)
+ * that writes `bytes` to it and keeps its socket open.
+ */
+async function writeToIdleServer(env: Env, bytes: number): Promise<void> {
+  spawn(env, env.server, ['python3'], listener(80, 16, true));
+  await env.sys.runUntil(s(0.1));
+  spawn(env, env.client, ['python3'], async (p: Proc) => {
+    const fd = p.sockets.socket();
+    p.sockets.bind(fd, 0, 40001);
+    await p.wait(p.sockets.connect(fd, ip('192.168.0.22'), 80));
+    await p.wait(p.sockets.write(fd, new Uint8Array(bytes)));
+    await p.sleep(s(1000));
+    return 0;
+  });
+}
+
 describe('the persist timer', () => {
   test('a peer that never reads closes its window: timer:(persist,…,probes)', async () => {
     const env = traceLan({ link: { delay: ms(1) } });
-    spawn(env, env.server, ['python3'], listener(80, 16, true));
-    await env.sys.runUntil(s(0.1));
-    spawn(env, env.client, ['python3'], async (p: Proc) => {
-      const fd = p.sockets.socket();
-      p.sockets.bind(fd, 0, 40001);
-      await p.wait(p.sockets.connect(fd, ip('192.168.0.22'), 80));
-      await p.wait(p.sockets.write(fd, new Uint8Array(8 << 20)));
-      return 0;
-    });
+    await writeToIdleServer(env, 8 << 20);
     await env.sys.runUntil(s(30));
     const r = await env.run(env.client, 'ss', '-tno');
     expect(r.stdout).toMatch(
@@ -319,16 +328,7 @@ describe('the persist timer', () => {
 describe('ss -i: dsack_dups and rcv_rtt (tcpi_dsack_dups, tcpi_rcv_rtt)', () => {
   test('a link that duplicates every frame: the receiver D-SACKs, the sender counts dsack_dups; the receiver shows its RTT estimate', async () => {
     const env = traceLan({ link: { delay: ms(1), duplicate: 1 } });
-    spawn(env, env.server, ['python3'], listener(80, 16, true));
-    await env.sys.runUntil(s(0.1));
-    spawn(env, env.client, ['python3'], async (p: Proc) => {
-      const fd = p.sockets.socket();
-      p.sockets.bind(fd, 0, 40001);
-      await p.wait(p.sockets.connect(fd, ip('192.168.0.22'), 80));
-      await p.wait(p.sockets.write(fd, new Uint8Array(64 * 1024)));
-      await p.sleep(s(1000));
-      return 0;
-    });
+    await writeToIdleServer(env, 64 * 1024);
     await env.sys.runUntil(s(1));
     const sender = env.client.tcp.connections[0]!.conn;
     const receiver = env.server.tcp.connections.find((c) => c.conn.remote.port === 40001)!.conn;
