@@ -37,6 +37,10 @@ function kindOf(key: keyof TcpSysctl, value: unknown): SysctlKind {
   // proc_dou8vec_minmax 0..2; proc_douintvec_minmax 1..TCP_PAWS_MSL * MSEC_PER_SEC.
   if (key === 'tcp_tw_reuse') return { type: 'int', min: 0, max: 2 };
   if (key === 'tcp_tw_reuse_delay') return { type: 'int', min: 1, max: 60000 };
+  // proc_dointvec_minmax 0..1000 (thousand).
+  if (key === 'tcp_pacing_ss_ratio' || key === 'tcp_pacing_ca_ratio') {
+    return { type: 'int', min: 0, max: 1000 };
+  }
   // proc_dointvec: any int, -1 included (then nothing fits).
   if (key === 'tcp_max_tw_buckets' || key === 'tcp_max_orphans') return { type: 'int' };
   return { type: 'int', min: 0 };

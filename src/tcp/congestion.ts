@@ -35,6 +35,7 @@ import { HZ, jiffies, usecsToJiffies } from './clock.js';
 import type { CaState, Connection } from './connection.js';
 import type { TcpNet } from './net.js';
 import { TCP_RACK_RECOVERY_THRESH, tcpIsRack, tcpRackMarkLost, tcpRackSkbTimeout } from './rack.js';
+import { tcpUpdatePacingRate } from './rate.js';
 import {
   tcpCheckSackReordering,
   tcpClearSackCache,
@@ -914,7 +915,8 @@ function openOrRecover(
 /**
  * Linux tcp_cong_control without a cong_control hook: in recovery PRR sets
  * cwnd; otherwise the window grows on an ACK of new data (tcp_may_raise_cwnd:
- * any delivery once reordering was seen).
+ * any delivery once reordering was seen); then the pacing rate follows cwnd
+ * and SRTT (tcp_update_pacing_rate).
  */
 export function tcpCongControl(
   conn: Connection,
@@ -926,10 +928,13 @@ export function tcpCongControl(
 ): void {
   if (conn.caState === 'Recovery') {
     tcpCwndReduction(conn, ackedSacked, newlyLost, unaAdvanced);
-    return;
+  } else {
+    const mayRaise = conn.reordering > conn.net.sysctl.tcp_reordering ? ackedSacked > 0 : dataAcked;
+    if (mayRaise) tcpCongAvoid(conn, now, ackedSacked);
   }
-  const mayRaise = conn.reordering > conn.net.sysctl.tcp_reordering ? ackedSacked > 0 : dataAcked;
-  if (mayRaise) tcpCongAvoid(conn, now, ackedSacked);
+  // BBR has its own cong_control and paces by its model (DEVIATION(linux):
+  // tcplab's bbr runs CUBIC, and leaves the pacing rate unset).
+  if (conn.caOps !== 'bbr') tcpUpdatePacingRate(conn);
 }
 
 /**

@@ -24,7 +24,12 @@ import type { TcpSegment } from '../wire/tcp.js';
 import type { SackBlock } from '../wire/tcp-options.js';
 import { OutOfOrderQueue, ReceiveQueue, SendBuffer, TCP_DEFAULT_SCALING_RATIO } from './buffers.js';
 import { TCP_TIMEOUT_INIT } from './clock.js';
-import { type CongestionControl, type CubicState, tcpCongestionInit } from './congestion.js';
+import {
+  type CongestionControl,
+  type CubicState,
+  tcpCongestionInit,
+  tcpPacketsInFlight,
+} from './congestion.js';
 import type { TcpDropReason } from './drop.js';
 import { type TcpError, tcpError } from './errors.js';
 import { type IcmpError, tcpV4Err } from './icmp.js';
@@ -42,6 +47,7 @@ import {
   tcpSendActiveReset,
   tcpSendFin,
 } from './output.js';
+import { tcpRateCheckAppLimited } from './rate.js';
 import { newRttState, type RttState } from './rtt.js';
 import { RtxQueue } from './rtx-queue.js';
 import {
@@ -202,6 +208,15 @@ export interface TxSegment {
   retrans: boolean;
   /** Selectively acknowledged by the peer (Linux TCPCB_SACKED_ACKED; sack.ts). */
   sacked: boolean;
+  /**
+   * The delivery state when it was last sent (tcp_skb_cb's tx, rate.ts):
+   * tp->delivered, tp->delivered_mstamp (µs; -1 once SACKed or for none), the send phase's
+   * start (first_tx_mstamp, µs), and whether the application was the limit.
+   */
+  txDelivered: number;
+  txDeliveredUs: number;
+  txFirstTxUs: number;
+  txAppLimited: boolean;
 }
 
 /** The per-socket options a connection holds once one is set (Connection.overrides). */
@@ -666,6 +681,21 @@ export class Connection {
   declare cubicPending: boolean;
   /** Segments delivered over the connection's life (tp->delivered), for RACK's reo_wnd. */
   delivered = 0;
+  /**
+   * The delivery rate estimator (rate.ts): when the last delivery and the
+   * latest send phase began (tp->delivered_mstamp, first_tx_mstamp, µs), the
+   * app-limited bubble (tp->app_limited: delivered + in flight when the
+   * application ran out; 0: none), and the rate kept (rate_delivered segments
+   * over rate_interval_us, rate_app_limited).
+   */
+  deliveredUs = 0;
+  firstTxUs = 0;
+  appLimited = 0;
+  rateDelivered = 0;
+  rateIntervalUs = 0;
+  declare rateAppLimited: boolean;
+  /** sk_pacing_rate in bytes per second (tcp_update_pacing_rate); -1 until set (~0UL). */
+  pacingRate = -1;
 
   // tcp_info's counters (ss -i): RFC 4898 tcpEStats as Linux keeps them.
   /**
@@ -1175,6 +1205,9 @@ export class Connection {
     // tcp_sendmsg waits for the connection (sk_stream_wait_connect) outside
     // ESTABLISHED and CLOSE_WAIT.
     if (st !== 'ESTABLISHED' && st !== 'CLOSE_WAIT') return 0;
+    // "is sending application-limited?" (once per write; Linux asks before it
+    // waits for the connection, with the SYN in flight: the same bubble).
+    tcpRateCheckAppLimited(this, tcpPacketsInFlight(this), seqDiff(this.writeSeq, this.sndNxt));
     // tcp_sendmsg_locked: copy into the tail skb while it has room below
     // size_goal; a new skb only while sk_stream_memory_free (sk_wmem_queued <
     // sk_sndbuf), else wait (sk_stream_wait_memory).
@@ -1485,7 +1518,7 @@ export class Connection {
 
 /**
  * The booleans kept as bits of Connection.flags, in bit order (declared in the
- * class with their meaning). Bits 0..21.
+ * class with their meaning). Bits 0..22.
  */
 const CONNECTION_FLAGS = [
   'wscaleOk',
@@ -1511,6 +1544,7 @@ const CONNECTION_FLAGS = [
   'isRequest',
   'cubicPending',
   'queueShrunk',
+  'rateAppLimited',
 ] as const satisfies readonly (keyof Connection)[];
 
 for (let bit = 0; bit < CONNECTION_FLAGS.length; bit++) {

@@ -87,6 +87,7 @@ import {
   tcpXmitRetransmitQueue,
 } from './output.js';
 import { tcpRackAdvance, tcpRackUpdateReoWnd, usDelta } from './rack.js';
+import { tcpRateBegin, tcpRateGen, tcpRateSkbDelivered, tcpUpdatePacingRate } from './rate.js';
 import { countReset, tcpResetFor } from './reset.js';
 import { srttUs, tcpRtoJiffies, tcpRttEstimator } from './rtt.js';
 import {
@@ -264,6 +265,10 @@ function tcpRcvSynSent(conn: Connection, now: Time, seg: TcpSegment): Verdict {
     negotiate(conn, now, opts, true);
     tcpInitializeRcvMss(conn);
     tcpFinishConnect(conn, now);
+    // tcp_ack's tcp_cong_control set the pacing rate from the SYN's RTT, with
+    // the MSS and cwnd the socket had then: those it has now (tcp_connect_init
+    // chose the MSS of the route; cwnd is TCP_INIT_CWND).
+    if (conn.caOps !== 'bbr') tcpUpdatePacingRate(conn);
     // Linux saves the ACK when data is about to follow (sk_write_pending);
     // an application here can only write once 'connected' is heard.
     tcpSendAck(conn, now);
@@ -773,6 +778,8 @@ function tcpSynRecvEstablished(conn: Connection, now: Time, seg: TcpSegment): vo
   conn.maxWindow = Math.max(conn.maxWindow, conn.sndWnd);
   conn.sndWl1 = seg.seq;
   tcpSyncMss(conn);
+  // "if (!inet_csk(sk)->icsk_ca_ops->cong_control) tcp_update_pacing_rate(sk)".
+  if (conn.caOps !== 'bbr') tcpUpdatePacingRate(conn);
   tcpInitializeRcvMss(conn);
   conn.lsndtime = now;
   tcpFastPathOn(conn);
@@ -1109,6 +1116,7 @@ function tcpAck(
   }
   const deliveredBefore = conn.delivered;
   const lostBefore = conn.lost;
+  tcpRateBegin();
   const sack =
     conn.sackOk && blocks !== undefined && blocks.length > 0
       ? tcpSacktagWriteQueue(conn, now, blocks, ack, priorSndUna)
@@ -1160,6 +1168,7 @@ function tcpAck(
     newlyDelivered--;
   }
   conn.net.counters.TcpExtTCPDelivered += newlyDelivered;
+  tcpRateGen(conn, now, conn.delivered - deliveredBefore);
   tcpCongControl(
     conn,
     now,
@@ -1327,6 +1336,7 @@ function tcpCleanRtxQueue(
     }
     if (s.lost) conn.lostOut--;
     if (newestSentAt === undefined || s.sentAt > newestSentAt) newestSentAt = s.sentAt;
+    tcpRateSkbDelivered(conn, s, false);
   }
   ackState.newestSentAt = newestSentAt;
   ackState.origSackAcked = origSackAcked;

@@ -846,7 +846,7 @@ export class Listener {
     // The SYN-ACK into the retransmission queue, as sent when the request last
     // sent it (it was built, sent and counted by the request: nothing is built
     // here; a fresh child has no ACK owed for tcp_event_ack_sent to clear).
-    tcpQueueSyn(child, req.sentAt);
+    tcpQueueSyn(child, req.sentAt, true);
     const head = child.rtxQueue.head!;
     if (req.numRetrans > 0) {
       head.retrans = true;

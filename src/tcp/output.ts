@@ -29,6 +29,7 @@ import {
 import { tcpCaEventTxStart, tcpPacketsInFlight } from './congestion.js';
 import { type Connection, NO_CHRONO_STAT, type TxSegment } from './connection.js';
 import { establishedOptions, synOptions, TCPOLEN_TSTAMP_ALIGNED } from './options.js';
+import { tcpRateSkbSent } from './rate.js';
 import { srttUs } from './rtt.js';
 import { setState } from './state.js';
 import { armTimer, clearTimer } from './timers.js';
@@ -459,19 +460,32 @@ export function tcpSendSynAck(conn: Connection, now: Time): void {
  * (Linux tcp_connect_queue_skb), as sent at `now`. Also for the full socket a
  * request sock becomes (listen.ts), whose SYN-ACK the request sent already.
  */
-export function tcpQueueSyn(conn: Connection, now: Time): void {
+export function tcpQueueSyn(conn: Connection, now: Time, fromRequest = false): void {
   conn.sndUna = conn.iss;
   conn.sndNxt = seqAdd(conn.iss, 1);
-  conn.queueRtx({
-    seq: conn.iss,
-    end: conn.sndNxt,
-    flags: SYN,
+  const syn = newTxSegment(conn.iss, conn.sndNxt, SYN, now);
+  // The SYN is a delivery sample's start (tcp_transmit_skb's tcp_rate_skb_sent);
+  // a request sock's SYN-ACK is not in Linux's child queue: no sample from it.
+  if (!fromRequest) tcpRateSkbSent(conn, now, syn, 0);
+  conn.queueRtx(syn);
+}
+
+/** A segment of the retransmit queue, as sent at `now` (its delivery state left to tcpRateSkbSent). */
+function newTxSegment(seq: Seq, end: Seq, flags: number, now: Time): TxSegment {
+  return {
+    seq,
+    end,
+    flags,
     sentAt: now,
     everRetransmitted: false,
     lost: false,
     retrans: false,
     sacked: false,
-  });
+    txDelivered: 0,
+    txDeliveredUs: -1,
+    txFirstTxUs: 0,
+    txAppLimited: false,
+  };
 }
 
 // ---- Data (tcp_write_xmit and friends). ----
@@ -510,16 +524,9 @@ function sendNewSegment(
   const priorPackets = conn.rtxQueue.length;
   // tcp_event_data_sent: "if (tcp_packets_in_flight(tp) == 0) tcp_ca_event(sk, CA_EVENT_TX_START)".
   if (conn.cubic !== undefined && tcpPacketsInFlight(conn) === 0) tcpCaEventTxStart(conn, now);
-  conn.queueRtx({
-    seq: start,
-    end,
-    flags: fin ? FIN : 0,
-    sentAt: now,
-    everRetransmitted: false,
-    lost: false,
-    retrans: false,
-    sacked: false,
-  });
+  const s = newTxSegment(start, end, fin ? FIN : 0, now);
+  tcpRateSkbSent(conn, now, s, priorPackets);
+  conn.queueRtx(s);
   transmit(
     conn,
     now,
@@ -803,6 +810,7 @@ function tcpRetransmitSkbOnce(conn: Connection, now: Time, entry: TxSegment): bo
   if (!seqLt(entry.seq, wndEnd) && entry.seq !== conn.sndUna) return false;
   entry.sentAt = now;
   entry.everRetransmitted = true;
+  tcpRateSkbSent(conn, now, entry, conn.rtxQueue.length);
   conn.totalRetrans++;
   conn.net.counters.TcpRetransSegs++;
   if (conn.caState === 'Recovery') conn.prrOut++;

@@ -19,6 +19,7 @@ import { type Seq, seqAdd, seqDiff, seqGe, seqGt, seqLt } from '../wire/seq.js';
 import type { SackBlock } from '../wire/tcp-options.js';
 import type { Connection, TxSegment } from './connection.js';
 import { tcpRackAdvance } from './rack.js';
+import { tcpRateSkbDelivered } from './rate.js';
 import type { RtxQueue } from './rtx-queue.js';
 
 /** tcp_max_reordering's default (net/ipv4/tcp_ipv4.c tcp_sk_init: 300). */
@@ -327,6 +328,7 @@ export function tcpSacktagWriteQueue(
       if (seqLt(s.seq, b.left) || seqGt(s.end, b.right)) continue;
       // tcp_sacktag_one.
       tcpRackAdvance(conn, now, s);
+      tcpRateSkbDelivered(conn, s, true);
       if (s.retrans) {
         s.retrans = false;
         conn.retransOut--;

@@ -120,6 +120,12 @@ export interface TcpSysctl {
    */
   readonly tcp_frto: number;
   /**
+   * The pacing rate, in percent of cwnd × MSS / SRTT, in slow start (below
+   * half ssthresh) and after it (tcp_update_pacing_rate; tcp_sk_init: 200, 120).
+   */
+  readonly tcp_pacing_ss_ratio: number;
+  readonly tcp_pacing_ca_ratio: number;
+  /**
    * Congestion control by name for new connections (tcp_cong.c
    * tcp_set_default_congestion_control): `cubic` (default) or `reno`; `bbr`
    * is accepted and runs CUBIC (congestion.ts).
@@ -170,6 +176,8 @@ export const LINUX_TCP_SYSCTL: TcpSysctl = Object.freeze({
   tcp_min_snd_mss: 48,
   tcp_recovery: 1,
   tcp_frto: 2,
+  tcp_pacing_ss_ratio: 200,
+  tcp_pacing_ca_ratio: 120,
   tcp_congestion_control: 'cubic',
   tcp_app_win: 31,
   tcp_moderate_rcvbuf: 1,

@@ -13,6 +13,10 @@ function segment(start: number, len: number): TxSegment {
     lost: false,
     retrans: false,
     sacked: false,
+    txDelivered: 0,
+    txDeliveredUs: 0,
+    txFirstTxUs: 0,
+    txAppLimited: false,
   };
 }
 

@@ -17,6 +17,7 @@ import type { Proc } from '../../os/process.js';
 import { NO_MIN_RTT_US } from '../../tcp/connection.js';
 import { tcpRcvSpace } from '../../tcp/input.js';
 import { tcpChronoStats } from '../../tcp/output.js';
+import { tcpDeliveryRate } from '../../tcp/rate.js';
 import { TCP_STATE_NUMBERS, type TcpState } from '../../tcp/state.js';
 import { formatIpv4Address, type Ipv4Address } from '../../wire/address.js';
 import { seqDiff } from '../../wire/seq.js';
@@ -394,7 +395,13 @@ function tcpInfoText(s: InetSock, flags: SsFlags, host: Host): string {
   if (ago(c.lsndtime) > 0) t += ` lastsnd:${ago(c.lsndtime)}`;
   if (ago(c.lrcvtime) > 0) t += ` lastrcv:${ago(c.lrcvtime)}`;
   if (ago(c.rcvTstamp) > 0) t += ` lastack:${ago(c.rcvTstamp)}`;
+  // tcpi_pacing_rate (sk_pacing_rate; ~0 while unset: not shown) and
+  // tcpi_delivery_rate, bytes per second; in bits here.
+  if (c.pacingRate > 0) t += ` pacing_rate ${sprintBw(c.pacingRate * 8, flags.numeric)}bps`;
+  const deliveryRate = tcpDeliveryRate(c);
+  if (deliveryRate > 0) t += ` delivery_rate ${sprintBw(deliveryRate * 8, flags.numeric)}bps`;
   if (c.delivered > 0) t += ` delivered:${c.delivered}`;
+  if (c.rateAppLimited) t += ' app_limited';
   // tcpi_busy_time and the limited times (tcp_get_info_chrono_stats), in µs; ms here.
   const [busy, rwnd, sndbuf] = tcpChronoStats(c, now);
   if (busy > 0) {

@@ -98,10 +98,10 @@ describe('ss on the capture scenario', () => {
     // The Port column is 4 wide ("Port"), and the ext token follows it at once.
     expect(lines[1]).toBe('ESTAB 0      0       192.168.0.21:40001 192.168.0.22:80  ');
     expect(lines[2]).toMatch(
-      /^\t cubic wscale:7,7 rto:20\d rtt:[\d.]+\/[\d.]+ mss:1448 pmtu:1500 rcvmss:536 advmss:1448 cwnd:10 bytes_sent:6 bytes_acked:7 segs_out:3 segs_in:2 data_segs_out:1 send \d+bps lastsnd:\d+ lastrcv:\d+ lastack:\d+ delivered:2 rcv_space:\d+ rcv_ssthresh:\d+ minrtt:[\d.]+ snd_wnd:\d+$/,
+      /^\t cubic wscale:7,7 rto:20\d rtt:[\d.]+\/[\d.]+ mss:1448 pmtu:1500 rcvmss:536 advmss:1448 cwnd:10 bytes_sent:6 bytes_acked:7 segs_out:3 segs_in:2 data_segs_out:1 send \d+bps lastsnd:\d+ lastrcv:\d+ lastack:\d+ pacing_rate \d+bps delivery_rate \d+bps delivered:2 app_limited rcv_space:\d+ rcv_ssthresh:\d+ minrtt:[\d.]+ snd_wnd:\d+$/,
     );
     // The counters tcplab keeps are the real kernel's (its line adds bbr's
-    // own fields, the pacing and delivery rates, app_limited).
+    // own fields).
     const fields = (line: string): Record<string, string> =>
       Object.fromEntries(
         line
@@ -124,6 +124,14 @@ describe('ss on the capture scenario', () => {
     ]) {
       expect(ours[k], k).toBe(theirs[k]);
     }
+    // As the kernel's: the last delivery sample is the request's, app-limited
+    // (the write found nothing in flight), one segment in the time its ACK
+    // took, which is the connection's min_rtt here.
+    const theirLine = real('ss-ti-c').stdout.split('\n')[2]!;
+    expect(theirLine).toMatch(/ pacing_rate \S+ delivery_rate \S+ delivered:2 app_limited /);
+    const minRttUs = Math.round(Number(ours.minrtt) * 1000);
+    const rate = / delivery_rate (\d+)bps /.exec(lines[2]!)![1];
+    expect(Number(rate)).toBe(Math.floor((1448 * 1_000_000) / minRttUs) * 8);
     const o = await run(env, 'c', ['ss', '-tino']);
     expect(o.stdout.split('\n')[2]).toMatch(/^\t ts sack cubic wscale:7,7 /);
   });

@@ -1,0 +1,104 @@
+/**
+ * The delivery rate estimator (Linux tcp_rate.c) and the pacing rate
+ * (tcp_update_pacing_rate), on the fixtures' connection: SYN at 0, SYN-ACK at
+ * 10 ms (SRTT 10 ms), MSS 1448. What `ss -i` shows as delivery_rate,
+ * app_limited and pacing_rate.
+ */
+
+import { describe, expect, test } from 'vitest';
+import { ms, s } from '../../src/sim/time.js';
+import { tcpDeliveryRate } from '../../src/tcp/rate.js';
+import { tcpSysctl } from '../../src/tcp/sysctl.js';
+import { seqAdd } from '../../src/wire/seq.js';
+import { established, fromServer } from './fixtures.js';
+import { ISS, ourTs, PEER_TS } from './harness.js';
+
+const MSS = 1448;
+
+/** tcp_update_pacing_rate's figure, bytes per second. */
+function pacing(mss: number, ratio: number, cwnd: number, srtt8Us: number): number {
+  return Math.floor((mss * 80_000 * ratio * cwnd) / srtt8Us);
+}
+
+describe('delivery rate (tcp_rate.c)', () => {
+  test('the handshake is the first sample: the SYN delivered in one RTT, not app-limited', () => {
+    const t = established();
+    expect([t.c.rateDelivered, t.c.rateIntervalUs, t.c.rateAppLimited]).toEqual([1, 10_000, false]);
+    expect(tcpDeliveryRate(t.c)).toBe((MSS * 1_000_000) / 10_000);
+    // Slow start (cwnd 10, ssthresh infinite): 200% of cwnd × MSS / SRTT.
+    expect(t.c.pacingRate).toBe(pacing(MSS, 200, 10, 80_000));
+  });
+
+  test('a write with nothing in flight is app-limited; its sample replaces an as fast one', () => {
+    const t = established();
+    t.app(s(1), (c) => c.send(s(1), new Uint8Array(100)));
+    // tp->delivered (the SYN) + nothing in flight.
+    expect(t.c.appLimited).toBe(1);
+    expect(t.out.splice(0)).toHaveLength(1);
+    // The ACK 10 ms later: one segment in 10 ms, app-limited, as fast as the
+    // handshake's sample: kept (">=").
+    t.send(s(1) + ms(10), {
+      ...fromServer(PEER_TS + 1, ourTs(s(1))),
+      ack: seqAdd(ISS, 101),
+    });
+    expect([t.c.rateDelivered, t.c.rateIntervalUs, t.c.rateAppLimited]).toEqual([1, 10_000, true]);
+    // The bubble is delivered: no longer app-limited from now on.
+    expect(t.c.appLimited).toBe(0);
+  });
+
+  test('a bulk write on an idle connection: the first window is app-limited, the next is not', () => {
+    const t = established();
+    // Nothing was waiting when the write began (write_seq - snd_nxt < MSS):
+    // what goes until the SYN's delivery is passed is app-limited.
+    t.app(s(1), (c) => c.send(s(1), new Uint8Array(60 * MSS)));
+    expect(t.c.appLimited).toBe(1);
+    expect(t.out.splice(0)).toHaveLength(10);
+    t.deliver(s(1) + ms(10), {
+      ...fromServer(PEER_TS + 1, ourTs(s(1))),
+      ack: seqAdd(ISS, 1 + 10 * MSS),
+    });
+    t.collect(s(1) + ms(10));
+    // 10 segments in 10 ms (faster than the handshake's sample: kept).
+    expect([t.c.rateDelivered, t.c.rateIntervalUs, t.c.rateAppLimited]).toEqual([10, 10_000, true]);
+    expect(tcpDeliveryRate(t.c)).toBe((10 * MSS * 1_000_000) / 10_000);
+    expect(t.c.appLimited).toBe(0);
+    // cwnd 20 after the ACK, 20 in flight, SRTT still 10 ms: 200%.
+    expect(t.c.cwnd).toBe(20);
+    expect(t.c.pacingRate).toBe(pacing(MSS, 200, 20, t.c.rtt.srtt8Us));
+    expect(t.out.splice(0)).toHaveLength(20);
+    // Those 20, acknowledged 10 ms later: the ACK phase from the last delivery.
+    t.deliver(s(1) + ms(20), {
+      ...fromServer(PEER_TS + 2, ourTs(s(1) + ms(10))),
+      ack: seqAdd(ISS, 1 + 30 * MSS),
+    });
+    t.collect(s(1) + ms(20));
+    expect([t.c.rateDelivered, t.c.rateIntervalUs, t.c.rateAppLimited]).toEqual([
+      20,
+      10_000,
+      false,
+    ]);
+  });
+
+  test('past half ssthresh the pacing rate is 120% (tcp_pacing_ca_ratio), and both ratios are sysctls', () => {
+    const t = established(tcpSysctl({ tcp_pacing_ca_ratio: 150 }));
+    t.c.ssthresh = 16;
+    t.app(s(1), (c) => c.send(s(1), new Uint8Array(40 * MSS)));
+    t.out.splice(0);
+    t.deliver(s(1) + ms(10), {
+      ...fromServer(PEER_TS + 1, ourTs(s(1))),
+      ack: seqAdd(ISS, 1 + 10 * MSS),
+    });
+    t.collect(s(1) + ms(10));
+    // cwnd 16 (capped by ssthresh in slow start), above ssthresh / 2.
+    expect(t.c.cwnd).toBe(16);
+    const inFlight = Math.max(t.c.cwnd, t.c.rtxQueue.length);
+    expect(t.c.pacingRate).toBe(pacing(MSS, 150, inFlight, t.c.rtt.srtt8Us));
+  });
+
+  test('bbr (which runs CUBIC here) leaves the pacing rate unset', () => {
+    const t = established(tcpSysctl({ tcp_congestion_control: 'bbr' }));
+    expect(t.c.caOps).toBe('bbr');
+    expect(t.c.pacingRate).toBe(-1);
+    expect(t.c.rateDelivered).toBe(1);
+  });
+});
