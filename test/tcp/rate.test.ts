@@ -5,9 +5,10 @@
  * app_limited and pacing_rate.
  */
 
+import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { ms, s } from '../../src/sim/time.js';
-import { tcpDeliveryRate } from '../../src/tcp/rate.js';
+import { tcpDeliveryRate, tcpUpdatePacingRate } from '../../src/tcp/rate.js';
 import { tcpSysctl } from '../../src/tcp/sysctl.js';
 import { seqAdd } from '../../src/wire/seq.js';
 import { established, fromServer } from './fixtures.js';
@@ -100,5 +101,66 @@ describe('delivery rate (tcp_rate.c)', () => {
     expect(t.c.caOps).toBe('bbr');
     expect(t.c.pacingRate).toBe(-1);
     expect(t.c.rateDelivered).toBe(1);
+  });
+});
+
+describe('the rates the kernel reported (recordings/pacing.txt, Linux 6.18, reno)', () => {
+  /** The `name:value` and `name value` fields of each tcp_info line. */
+  const lines = readFileSync(new URL('./recordings/pacing.txt', import.meta.url), 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('\t'))
+    .map((l) => {
+      const f: Record<string, number> = {};
+      for (const m of l.matchAll(/ ([a-z_]+)[: ]([\d.]+)(?:\/[\d.]+)?(?:bps)?(?= |$)/g)) {
+        f[m[1]!] = Number(m[2]);
+      }
+      return f;
+    });
+
+  test('both ends recorded, each with the fields its pacing rate comes from', () => {
+    expect(lines).toHaveLength(2);
+    for (const f of lines) {
+      for (const k of ['mss', 'cwnd', 'rtt', 'pacing_rate', 'delivery_rate', 'minrtt']) {
+        expect(f[k], k).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  test("tcp_update_pacing_rate's figure from the line's mss, cwnd and rtt: the kernel's", () => {
+    // ss prints rtt as srtt_us >> 3 (µs) / 1000: the three bits below it are
+    // not shown, so one of the eight srtt_us it stands for gives the figure.
+    const t = established();
+    for (const f of lines) {
+      t.c.sndMss = f.mss!;
+      t.c.cwnd = f.cwnd!;
+      const rttUs = Math.round(f.rtt! * 1000);
+      const figures = [0, 1, 2, 3, 4, 5, 6, 7].map((low) => {
+        t.c.rtt.srtt8Us = rttUs * 8 + low;
+        tcpUpdatePacingRate(t.c);
+        return t.c.pacingRate * 8;
+      });
+      expect(figures).toContain(f.pacing_rate);
+    }
+  });
+
+  test("the delivery rate is whole segments of an MSS over the sample's interval, at least min_rtt", () => {
+    const t = established();
+    for (const f of lines) {
+      // rate = delivered × mss × 10^6 / interval_us (tcp_compute_delivery_rate).
+      const bytesPerS = f.delivery_rate! / 8;
+      const found = [];
+      for (let delivered = 1; delivered <= f.delivered!; delivered++) {
+        const interval = (delivered * f.mss! * 1_000_000) / bytesPerS;
+        if (Math.abs(interval - Math.round(interval)) < 1e-3) found.push([delivered, interval]);
+      }
+      expect(found.length, JSON.stringify(f)).toBeGreaterThan(0);
+      const [delivered, interval] = found[0]!;
+      expect(Math.round(interval!)).toBeGreaterThanOrEqual(Math.round(f.minrtt! * 1000));
+      // tcplab's figure from that sample is the kernel's.
+      t.c.sndMss = f.mss!;
+      t.c.rateDelivered = delivered!;
+      t.c.rateIntervalUs = Math.round(interval!);
+      expect(tcpDeliveryRate(t.c) * 8).toBe(f.delivery_rate);
+    }
   });
 });
