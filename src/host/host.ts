@@ -149,8 +149,6 @@ export class Host {
   #rxWork: PendingTcp = CHECKSUM_PENDING;
   /** The frame being received whose checksum is known good (its sender's, on an offloading path). */
   #rxChecksumKnown: Uint8Array | undefined = undefined;
-  /** Its payload, when its sender left that in its send buffer (scatter-gather). */
-  #rxPayload: Uint8Array | undefined = undefined;
   #sockets: SocketTable | undefined;
   #net: NetApi | undefined;
 
@@ -499,7 +497,7 @@ export class Host {
    * not the frame's bytes. Undefined otherwise.
    */
   get rxPayload(): Uint8Array | undefined {
-    return this.#rxPayload;
+    return this.#rxWork.payload;
   }
 
   /**
@@ -635,12 +633,10 @@ export class Host {
         this.#rxPending = frame;
         this.#rxWork = pending;
         this.#rxChecksumKnown = frame;
-        this.#rxPayload = pending.payload;
         this.#nicReceiveFrame(iface, frame, now);
         this.#rxPending = undefined;
         this.#rxWork = CHECKSUM_PENDING;
         this.#rxChecksumKnown = undefined;
-        this.#rxPayload = undefined;
         return;
       }
     }

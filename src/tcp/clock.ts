@@ -49,6 +49,11 @@ export function usecsToJiffies(us: number): number {
   return Math.ceil(us / USEC_PER_JIFFY);
 }
 
+/** The TCP clock in microseconds (Linux tcp_clock_us, the skbs' and tcp_mstamp's unit). */
+export function tcpClockUs(now: Time): number {
+  return Math.floor(now / 1000);
+}
+
 /**
  * The TCP timestamp clock in milliseconds (Linux tcp_time_stamp_ts with
  * TCP_TS_HZ = 1000), before the per-connection offset is added.

@@ -932,9 +932,7 @@ export function tcpCongControl(
     const mayRaise = conn.reordering > conn.net.sysctl.tcp_reordering ? ackedSacked > 0 : dataAcked;
     if (mayRaise) tcpCongAvoid(conn, now, ackedSacked);
   }
-  // BBR has its own cong_control and paces by its model (DEVIATION(linux):
-  // tcplab's bbr runs CUBIC, and leaves the pacing rate unset).
-  if (conn.caOps !== 'bbr') tcpUpdatePacingRate(conn);
+  tcpUpdatePacingRate(conn);
 }
 
 /**

@@ -268,7 +268,7 @@ function tcpRcvSynSent(conn: Connection, now: Time, seg: TcpSegment): Verdict {
     // tcp_ack's tcp_cong_control set the pacing rate from the SYN's RTT, with
     // the MSS and cwnd the socket had then: those it has now (tcp_connect_init
     // chose the MSS of the route; cwnd is TCP_INIT_CWND).
-    if (conn.caOps !== 'bbr') tcpUpdatePacingRate(conn);
+    tcpUpdatePacingRate(conn);
     // Linux saves the ACK when data is about to follow (sk_write_pending);
     // an application here can only write once 'connected' is heard.
     tcpSendAck(conn, now);
@@ -779,7 +779,7 @@ function tcpSynRecvEstablished(conn: Connection, now: Time, seg: TcpSegment): vo
   conn.sndWl1 = seg.seq;
   tcpSyncMss(conn);
   // "if (!inet_csk(sk)->icsk_ca_ops->cong_control) tcp_update_pacing_rate(sk)".
-  if (conn.caOps !== 'bbr') tcpUpdatePacingRate(conn);
+  tcpUpdatePacingRate(conn);
   tcpInitializeRcvMss(conn);
   conn.lsndtime = now;
   tcpFastPathOn(conn);
@@ -1095,6 +1095,9 @@ function tcpAck(
   conn.probesOut = 0;
   conn.rcvTstamp = now;
   const blocks = opts.sack;
+  // Nothing acknowledged, no window update, no data (none of
+  // FLAG_SND_UNA_ADVANCED and FLAG_NOT_DUP): a duplicate ACK, SACKs aside.
+  const noProgress = !unaAdvanced && !winUpdate && tcpSegmentLength(seg) === 0;
   if (priorPackets === 0) {
     // no_queue: "If data was DSACKed, see if we can undo a cwnd reduction."
     let dsackTlp = false;
@@ -1106,12 +1109,7 @@ function tcpAck(
       }
     }
     tcpAckProbe(conn, now);
-    tcpProcessTlpAck(
-      conn,
-      ack,
-      dsackTlp,
-      !unaAdvanced && !winUpdate && tcpSegmentLength(seg) === 0,
-    );
+    tcpProcessTlpAck(conn, ack, dsackTlp, noProgress);
     return 'ok';
   }
   const deliveredBefore = conn.delivered;
@@ -1129,14 +1127,9 @@ function tcpAck(
   const dataSacked = sack !== undefined && sack.sackDelivered > 0;
   // RFC 5681 2 / Linux: a duplicate ACK carries no data, no window update, no
   // D-SACK and acknowledges nothing new (FLAG_NOT_DUP, FLAG_DSACKING_ACK).
-  const dupack = !unaAdvanced && !winUpdate && tcpSegmentLength(seg) === 0 && !dsack;
+  const dupack = noProgress && !dsack;
   let renoDelivered = ackedPackets > 0 && !conn.sackOk ? removeRenoSacks(conn, ackedPackets) : 0;
-  tcpProcessTlpAck(
-    conn,
-    ack,
-    sack?.dsackTlp === true,
-    !unaAdvanced && !winUpdate && tcpSegmentLength(seg) === 0 && !dataSacked,
-  );
+  tcpProcessTlpAck(conn, ack, sack?.dsackTlp === true, noProgress && !dataSacked);
   // tcp_ack_is_dubious: loss recovery looks only at ACKs that are duplicates,
   // carry SACK news, or arrive outside the Open state.
   let alert = 0;

@@ -50,7 +50,7 @@ export function usDelta(to: Time, from: Time): number {
 }
 
 /** Linux tcp_rack_sent_after / tcp_skb_sent_after: sent later, or at once and ending later. */
-function sentAfter(t1: Time, t2: Time, seq1: Seq, seq2: Seq): boolean {
+export function sentAfter(t1: Time, t2: Time, seq1: Seq, seq2: Seq): boolean {
   return t1 > t2 || (t1 === t2 && seqGt(seq1, seq2));
 }
 

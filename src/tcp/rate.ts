@@ -14,13 +14,10 @@
  */
 
 import type { Time } from '../sim/time.js';
-import { type Seq, seqGt } from '../wire/seq.js';
+import type { Seq } from '../wire/seq.js';
+import { tcpClockUs } from './clock.js';
 import type { Connection, TxSegment } from './connection.js';
-
-/** The instant `now` (ns) in microseconds: Linux's tcp_clock_us / skb timestamps. */
-function us(now: Time): number {
-  return Math.floor(now / 1000);
-}
+import { sentAfter } from './rack.js';
 
 /**
  * Linux struct rate_sample, for the ACK being processed (tcp_ack's stack):
@@ -69,7 +66,7 @@ export function tcpRateSkbSent(
   packetsOut: number,
 ): void {
   if (packetsOut === 0) {
-    const t = us(now);
+    const t = tcpClockUs(now);
     conn.firstTxUs = t;
     conn.deliveredUs = t;
   }
@@ -88,12 +85,8 @@ export function tcpRateSkbSent(
 export function tcpRateSkbDelivered(conn: Connection, s: TxSegment, sacked: boolean): void {
   if (s.txDeliveredUs < 0) return;
   const rs = rateSample;
-  const txUs = us(s.sentAt);
-  if (
-    rs.priorDelivered === 0 ||
-    txUs > conn.firstTxUs ||
-    (txUs === conn.firstTxUs && seqGt(s.end, rs.lastEndSeq))
-  ) {
+  const txUs = tcpClockUs(s.sentAt);
+  if (rs.priorDelivered === 0 || sentAfter(txUs, conn.firstTxUs, s.end, rs.lastEndSeq)) {
     rs.priorDelivered = s.txDelivered;
     rs.priorUs = s.txDeliveredUs;
     rs.isAppLimited = s.txAppLimited;
@@ -114,7 +107,7 @@ export function tcpRateSkbDelivered(conn: Connection, s: TxSegment, sacked: bool
  */
 export function tcpRateGen(conn: Connection, now: Time, delivered: number): void {
   if (conn.appLimited !== 0 && conn.delivered > conn.appLimited) conn.appLimited = 0;
-  const t = us(now);
+  const t = tcpClockUs(now);
   if (delivered > 0) conn.deliveredUs = t;
   const rs = rateSample;
   if (rs.priorUs < 0) return;
@@ -153,11 +146,14 @@ export function tcpDeliveryRate(conn: Connection): number {
 
 /**
  * Linux tcp_update_pacing_rate, for a congestion control without its own
- * (not BBR): the current rate, cwnd × MSS / SRTT, times tcp_pacing_ss_ratio
- * (200%) in slow start while cwnd is below half ssthresh, else
- * tcp_pacing_ca_ratio (120%); bytes per second.
+ * cong_control: the current rate, cwnd × MSS / SRTT, times
+ * tcp_pacing_ss_ratio (200%) in slow start while cwnd is below half ssthresh,
+ * else tcp_pacing_ca_ratio (120%); bytes per second. BBR has its own and paces
+ * by its model (DEVIATION(linux): tcplab's bbr runs CUBIC, and leaves the
+ * pacing rate unset).
  */
 export function tcpUpdatePacingRate(conn: Connection): void {
+  if (conn.caOps === 'bbr') return;
   const sys = conn.net.sysctl;
   // mss × (USEC_PER_SEC / 100) << 3, over srtt_us (itself << 3).
   let rate = conn.sndMss * ((1_000_000 / 100) * 8);

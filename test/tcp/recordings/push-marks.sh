@@ -35,12 +35,7 @@ run() {
   ip netns exec $B tcpdump -n -i tl-psh-b -w "$OUT/$label.pcap" tcp 2>/dev/null &
   local td=$!
   sleep 0.5
-  ip netns exec $A python3 -c "
-import socket, time
-l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-l.bind(('0.0.0.0', 80)); l.listen(4)
-c, _ = l.accept()
-time.sleep(3)" &
+  netns_idle_server $A 3
   sleep 0.3
   echo "case $label"
   ip netns exec $B python3 -c "

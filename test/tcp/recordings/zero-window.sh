@@ -29,12 +29,7 @@ done
 ip netns exec $B tcpdump -n -i tl-zw-b -w "$OUT/zw.pcap" tcp 2>/dev/null &
 td=$!
 sleep 0.5
-ip netns exec $A python3 -c "
-import socket, time
-l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-l.bind(('0.0.0.0', 80)); l.listen(4)
-c, _ = l.accept()
-time.sleep(12)" &
+netns_idle_server $A 12
 srv=$!
 sleep 0.3
 (seq 200000 | ip netns exec $B nc 10.94.0.2 80) &
