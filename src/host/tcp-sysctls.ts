@@ -41,6 +41,11 @@ function kindOf(key: keyof TcpSysctl, value: unknown): SysctlKind {
   if (key === 'tcp_pacing_ss_ratio' || key === 'tcp_pacing_ca_ratio') {
     return { type: 'int', min: 0, max: 1000 };
   }
+  // proc_dou8vec_minmax: 0..255, tcp_min_tso_segs from 1 (SYSCTL_ONE).
+  if (key === 'tcp_tso_win_divisor' || key === 'tcp_tso_rtt_log') {
+    return { type: 'int', min: 0, max: 255 };
+  }
+  if (key === 'tcp_min_tso_segs') return { type: 'int', min: 1, max: 255 };
   // proc_dointvec: any int, -1 included (then nothing fits).
   if (key === 'tcp_max_tw_buckets' || key === 'tcp_max_orphans') return { type: 'int' };
   return { type: 'int', min: 0 };

@@ -43,6 +43,7 @@ import {
   tcpChronoStart,
   tcpCleanupRbuf,
   tcpConnect,
+  tcpPushOne,
   tcpPushPendingFrames,
   tcpSendActiveReset,
   tcpSendFin,
@@ -120,8 +121,7 @@ const TCP_CLOSE_NUMBER = TCP_STATE_NUMBERS.CLOSE;
  * that empties goes back to the shared one.
  */
 export const NO_TX_SEGMENTS = new RtxQueue(Object.freeze([]) as unknown as TxSegment[]);
-export const NO_SEQS = Object.freeze([]) as unknown as Seq[];
-export const NO_SKBS = Object.freeze([]) as unknown as { start: Seq; end: Seq }[];
+export const NO_SKBS = Object.freeze([]) as unknown as TxSkb[];
 export const NO_SACK_BLOCKS: readonly SackBlock[] = Object.freeze([]);
 /** minRttUs before any sample (Linux's ~0U: tcp_get_info reports none). */
 export const NO_MIN_RTT_US = 0x3fffffff;
@@ -192,11 +192,22 @@ export interface RcvSpace {
 }
 
 /** A segment sent and not yet acknowledged (an skb of Linux's retransmit queue). */
+/**
+ * An skb of the write or retransmit queue, as a sequence range (data only: a
+ * FIN rides on the last one, or alone after it, by `finSeq`), with its PSH
+ * mark (tcp_mark_push; cleared when a later write appends to it).
+ */
+export interface TxSkb {
+  start: Seq;
+  end: Seq;
+  psh: boolean;
+}
+
 export interface TxSegment {
   seq: Seq;
   /** seq + payload + SYN + FIN. */
   end: Seq;
-  /** SYN and FIN as sent (ACK and PSH are decided when (re)sending). */
+  /** SYN, FIN and PSH as sent (a retransmission sends them again; ACK is added then). */
   flags: number;
   /** When it was last sent. */
   sentAt: Time;
@@ -421,8 +432,6 @@ export class Connection {
   rcvSpace: RcvSpace | undefined;
   /** The FIN's sequence number once close() or shutdown() queued it (writeSeq is one past it). */
   finSeq: Seq | undefined;
-  /** Where writes ended: PSH goes on the segment carrying each (tcp_mark_push). */
-  pushMarks: Seq[] = NO_SEQS;
   /** Linux pushed_seq: write_seq at the last push mark. */
   pushedSeq: Seq;
   /** The sequence number of a FIN that arrived out of order, held until the data before it is in. */
@@ -470,10 +479,10 @@ export class Connection {
    * charges each its truesize in sk_wmem_queued): tcp_sendmsg fills the tail
    * skb up to size_goal, tso_fragment splits one where a transmission ends
    * inside it, an ACK frees the skbs it covers (and the acknowledged payload of
-   * a partly acknowledged one, tcp_trim_head). Only the accounting: segments
-   * still go out MSS-sized (output.ts).
+   * a partly acknowledged one, tcp_trim_head). tcp_write_xmit sends from the
+   * skb at SND.NXT (output.ts); its PSH mark is the skb's.
    */
-  skbs: { start: Seq; end: Seq }[] = NO_SKBS;
+  skbs: TxSkb[] = NO_SKBS;
   /** How many skbs at the front of `skbs` are freed (acknowledged) and not yet removed. */
   skbsFreed = 0;
   /** SO_SNDBUF as set (sk_sndbuf with SOCK_SNDBUF_LOCK): no tcp_sndbuf_expand. */
@@ -546,6 +555,12 @@ export class Connection {
   rcvTstamp: Time = 0;
   /** When data was last sent (tp->lsndtime). */
   lsndtime: Time = 0;
+  /**
+   * When this socket last transmitted anything (tp->tcp_wstamp_ns without
+   * pacing: __tcp_transmit_skb's max(tcp_wstamp_ns, tcp_clock_cache)), for
+   * tcp_tso_should_defer's "last write was recent (1 ms)".
+   */
+  wstamp: Time = 0;
   /** Last out-of-window duplicate ACK (tp->last_oow_ack_time), per tcp_invalid_ratelimit. */
   get lastOowAckTime(): Time | undefined {
     const r = this.#rare;
@@ -1167,7 +1182,9 @@ export class Connection {
       const b = skbs[i]!;
       if (!seqGt(b.end, sentTo)) return;
       if (seqLt(b.start, sentTo)) {
-        const tail = { start: sentTo, end: b.end };
+        // "PSH and FIN should only be set in the second packet."
+        const tail: TxSkb = { start: sentTo, end: b.end, psh: b.psh };
+        b.psh = false;
         // At the end (the usual case) a push: splice returns a new array each time.
         if (i + 1 === skbs.length) skbs.push(tail);
         else skbs.splice(i + 1, 0, tail);
@@ -1223,10 +1240,11 @@ export class Connection {
         room = sizeGoal - seqDiff(skb.end, skb.start);
       }
       if (skb === undefined || room <= 0) {
+        // (wmemQueued may put the shared empty queue in place of the one read above.)
         if (this.wmemQueued() >= this.sndBuf) break;
-        skb = { start: this.writeSeq, end: this.writeSeq };
-        if (skbs === NO_SKBS) this.skbs = [skb];
-        else skbs.push(skb);
+        skb = { start: this.writeSeq, end: this.writeSeq, psh: false };
+        if (this.skbs === NO_SKBS) this.skbs = [skb];
+        else this.skbs.push(skb);
         room = sizeGoal;
       }
       const take = Math.min(room, data.length - n);
@@ -1234,35 +1252,41 @@ export class Connection {
       if (!seqLt(this.sndNxt, dataEnd(this))) tcpChronoStart(this, now, 1);
       // (The whole write, as usual, without a view of it: a view is an allocation.)
       this.sendBuffer.append(take === data.length ? data : data.subarray(n, n + take));
-      let off = 0;
-      while (off < take) {
-        // forced_push: more than half the peer's largest window went unpushed.
-        const step = Math.min(take - off, mss);
-        this.writeSeq = seqAdd(this.writeSeq, step);
-        off += step;
-        if (
-          n + off < data.length &&
-          seqGt(this.writeSeq, seqAdd(this.pushedSeq, this.maxWindow >> 1))
-        ) {
-          this.markPush();
-        }
-      }
+      // "if (!copied) TCP_SKB_CB(skb)->tcp_flags &= ~TCPHDR_PSH": more follows the mark.
+      if (n === 0) skb.psh = false;
+      this.writeSeq = seqAdd(this.writeSeq, take);
       skb.end = this.writeSeq;
       n += take;
-      // A full skb: tcp_push_one when it is the send head (what is sent of it
-      // splits it, tso_fragment), else wait for the push at the end.
-      if (n < data.length && seqDiff(skb.end, skb.start) >= sizeGoal && skb.start === this.sndNxt) {
-        tcpPushPendingFrames(this, now, true, false);
+      if (n === data.length || seqDiff(skb.end, skb.start) < sizeGoal) continue;
+      // A full skb, more to copy: pushed when more than half the peer's largest
+      // window went unpushed (forced_push), else sent if it is the send head.
+      if (this.forcedPush()) {
+        this.markPush();
+        tcpPushPendingFrames(this, now, true);
+      } else if (skb.start === this.sndNxt) {
+        tcpPushOne(this, now);
       }
     }
-    if (n < data.length) this.writeBlocked = true;
+    if (n < data.length) {
+      this.writeBlocked = true;
+      // wait_for_space: "tcp_push(sk, flags & ~MSG_MORE, mss_now, TCP_NAGLE_PUSH, size_goal)".
+      if (n > 0) {
+        this.markPush();
+        tcpPushPendingFrames(this, now, true);
+      }
+    }
     if (n === 0) return 0;
-    // tcp_push: the last segment of a write gets PSH, unless MSG_MORE says more
-    // follows ("if (!(flags & MSG_MORE) || forced_push(tp)) tcp_mark_push"), and
-    // then the push is corked ("if (flags & MSG_MORE) nonagle = TCP_NAGLE_CORK").
-    if (!more) this.markPush();
+    // tcp_push: the tail skb gets PSH, unless MSG_MORE says more follows ("if
+    // (!(flags & MSG_MORE) || forced_push(tp)) tcp_mark_push"), and then the
+    // push is corked ("if (flags & MSG_MORE) nonagle = TCP_NAGLE_CORK").
+    if (!more || this.forcedPush()) this.markPush();
     tcpPushPendingFrames(this, now, false, more);
     return n;
+  }
+
+  /** Linux forced_push: more than half the peer's largest window was written since the last push mark. */
+  forcedPush(): boolean {
+    return seqGt(this.writeSeq, seqAdd(this.pushedSeq, this.maxWindow >> 1));
   }
 
   /**
@@ -1286,11 +1310,15 @@ export class Connection {
     this.rcvBufLocked = true;
   }
 
-  /** Linux tcp_mark_push. */
+  /**
+   * Linux tcp_mark_push on the write queue's tail (tcp_push): the last unsent
+   * skb gets PSH; pushed_seq moves to write_seq. No unsent skb, no mark.
+   */
   markPush(): void {
-    const marks = this.pushMarks;
-    if (marks.length === 0) this.pushMarks = [this.writeSeq];
-    else if (seqGt(this.writeSeq, marks[marks.length - 1]!)) marks.push(this.writeSeq);
+    const skbs = this.skbs;
+    const tail = skbs.length > 0 ? skbs[skbs.length - 1]! : undefined;
+    if (tail === undefined || !seqGt(tail.end, this.sndNxt)) return;
+    tail.psh = true;
     this.pushedSeq = this.writeSeq;
   }
 

@@ -52,7 +52,6 @@ import {
 import {
   type Connection,
   NO_SACK_BLOCKS,
-  NO_SEQS,
   NO_TX_SEGMENTS,
   type RcvSpace,
   TCP_EVENT_CONNECTED,
@@ -1343,9 +1342,6 @@ function tcpCleanRtxQueue(
       q.dropHead(acked);
     }
     conn.sendBuffer.consumeTo(seqLt(ack, dataEnd(conn)) ? ack : dataEnd(conn));
-    const marks = conn.pushMarks;
-    while (marks.length > 0 && seqLe(marks[0]!, conn.sndUna)) marks.shift();
-    if (marks.length === 0) conn.pushMarks = NO_SEQS;
     // "Non-retransmitted hole got filled? That's reordering".
     if (sackOk && reord !== undefined && seqLt(reord, priorFack))
       tcpCheckSackReordering(conn, reord);

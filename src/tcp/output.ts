@@ -9,7 +9,7 @@
  */
 
 import type { Time } from '../sim/time.js';
-import { type Seq, seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from '../wire/seq.js';
+import { type Seq, seqAdd, seqDiff, seqGt, seqLt } from '../wire/seq.js';
 import { ACK, FIN, PSH, RST, SYN, type TcpSegment } from '../wire/tcp.js';
 import { type SackBlock, TCP_NOP, type TcpOption } from '../wire/tcp-options.js';
 import { TCP_RMEM_TO_WIN_SCALE } from './buffers.js';
@@ -244,6 +244,7 @@ function transmit(
   seq: Seq,
   flags: number,
   payload: Uint8Array = EMPTY,
+  dataEvent = true,
 ): TcpSegment {
   const hasAck = (flags & ACK) !== 0;
   const seg: TcpSegment = {
@@ -262,7 +263,8 @@ function transmit(
   conn.queueTransmit(seg);
   countSent(conn, payload.length);
   if (hasAck) tcpEventAckSent(conn);
-  if (payload.length > 0) tcpEventDataSent(conn, now);
+  if (payload.length > 0 && dataEvent) tcpEventDataSent(conn, now);
+  conn.wstamp = now;
   return seg;
 }
 
@@ -384,6 +386,7 @@ function transmitSyn(conn: Connection, now: Time, withAck: boolean): void {
   };
   conn.queueTransmit(seg);
   countSent(conn, 0);
+  conn.wstamp = now;
   if (withAck) tcpEventAckSent(conn);
 }
 
@@ -490,52 +493,231 @@ function newTxSegment(seq: Seq, end: Seq, flags: number, now: Time): TxSegment {
 
 // ---- Data (tcp_write_xmit and friends). ----
 
-/** Whether a write ended inside [from, to] (PSH, tcp_mark_push). */
-function pushInRange(conn: Connection, from: Seq, to: Seq): boolean {
-  // The marks are in sequence order: find the first after `from` by bisection
-  // (a bulk sender holds many).
-  const marks = conn.pushMarks;
-  let lo = 0;
-  let hi = marks.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (seqGt(marks[mid]!, from)) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo < marks.length && seqLe(marks[lo]!, to);
-}
+/** tp->nonagle's bits (include/net/tcp.h TCP_NAGLE_OFF, TCP_NAGLE_CORK, TCP_NAGLE_PUSH). */
+const TCP_NAGLE_OFF = 1;
+const TCP_NAGLE_CORK = 2;
+const TCP_NAGLE_PUSH = 4;
 
-/** Where the data ends: writeSeq, or the FIN's sequence number once it is queued. */
+/** tcp_max_tso_deferred_mss: with tcp_tso_win_divisor 0, defer no more than 3 segments' worth. */
+const TCP_MAX_TSO_DEFERRED_MSS = 3;
+
+/**
+ * sk_gso_max_size for TCP (sk_setup_caps: the device's GSO_LEGACY_MAX_SIZE,
+ * as veth has it, less MAX_TCP_HEADER + 1 on x86_64); sk_gso_max_segs is
+ * GSO_MAX_SEGS, never the bound here.
+ */
+const SK_GSO_MAX_SIZE = 65536 - 1 - 320;
+
+/** Where data ends: writeSeq, or the FIN's sequence number once it is queued. */
 export function dataEnd(conn: Connection): Seq {
   return conn.finSeq ?? conn.writeSeq;
 }
 
-/** Sends [SND.NXT, SND.NXT + len) and the FIN if `fin`, as a new segment. */
+/**
+ * The send head (tcp_send_head): the skb at SND.NXT, as its length, whether
+ * it is the write queue's tail, and its PSH mark and FIN. A FIN queued after
+ * data already all sent is an skb of its own, with no data. False when
+ * nothing waits to be sent. (One object, reused: this runs per transmission.)
+ */
+function sendHead(conn: Connection): boolean {
+  const h = head;
+  const nxt = conn.sndNxt;
+  const skbs = conn.skbs;
+  let i = skbs.length - 1;
+  // Unsent skbs are at the end, after a tso_fragment split at SND.NXT.
+  while (i >= 0 && seqGt(skbs[i]!.start, nxt)) i--;
+  if (i >= 0 && seqGt(skbs[i]!.end, nxt)) {
+    const b = skbs[i]!;
+    h.len = seqDiff(b.end, nxt);
+    h.isTail = i === skbs.length - 1;
+    h.psh = b.psh;
+  } else if (conn.finSeq !== undefined && nxt === conn.finSeq) {
+    h.len = 0;
+    h.isTail = true;
+    h.psh = false;
+  } else {
+    return false;
+  }
+  // The FIN rides on the tail skb (tcp_send_fin), its data ending at finSeq.
+  h.fin = h.isTail && conn.finSeq !== undefined && seqAdd(nxt, h.len) === conn.finSeq;
+  return true;
+}
+
+const head = { len: 0, isTail: false, psh: false, fin: false };
+
+/**
+ * Linux tcp_nagle_check: hold a partial segment under TCP_CORK or MSG_MORE,
+ * or, with Nagle on, while a previous small one is unacknowledged (Minshall's
+ * variant, tcp_minshall_check).
+ */
+function tcpNagleCheck(conn: Connection, partial: boolean, nonagle: number): boolean {
+  if (!partial) return false;
+  if (nonagle & TCP_NAGLE_CORK) return true;
+  return (
+    nonagle === 0 &&
+    conn.rtxQueue.length > 0 &&
+    seqGt(conn.sndSml, conn.sndUna) &&
+    !seqGt(conn.sndSml, conn.sndNxt)
+  );
+}
+
+/**
+ * Linux tcp_tso_autosize and tcp_tso_segs: the segments one transmission may
+ * carry, about 1 ms at the pacing rate (sk_pacing_shift 10) plus a share of
+ * GSO's largest that shrinks as min_rtt grows (tcp_tso_rtt_log), at least
+ * tcp_min_tso_segs. No pacing rate (bbr here) is ~0UL, unlimited.
+ */
+export function tcpTsoSegs(conn: Connection, mss: number): number {
+  const sys = conn.net.sysctl;
+  let bytes = conn.pacingRate < 0 ? SK_GSO_MAX_SIZE : Math.floor(conn.pacingRate / 1024);
+  const r = conn.minRttUs >>> sys.tcp_tso_rtt_log;
+  if (r < 32) bytes += SK_GSO_MAX_SIZE >>> r;
+  if (bytes > SK_GSO_MAX_SIZE) bytes = SK_GSO_MAX_SIZE;
+  return Math.max(Math.floor(bytes / mss), sys.tcp_min_tso_segs);
+}
+
+/**
+ * Linux tcp_cwnd_test: the segments the congestion window lets go now, at
+ * most half of it ("ensure we have at least 2 GSO packets in flight"); a
+ * one-segment skb with the FIN goes regardless.
+ */
+function tcpCwndTest(conn: Connection, finOnly: boolean): number {
+  if (finOnly) return 1;
+  const inFlight = tcpPacketsInFlight(conn);
+  const cwnd = conn.cwnd;
+  if (inFlight >= cwnd) return 0;
+  const half = cwnd >> 1 || 1;
+  return half < cwnd - inFlight ? half : cwnd - inFlight;
+}
+
+/**
+ * Linux tcp_mss_split_point: how much of the send head goes in this
+ * transmission: `maxSegs` segments, or up to the peer's window's edge (a
+ * partial segment there only if Nagle allows it), or the whole skb.
+ */
+function tcpMssSplitPoint(conn: Connection, mss: number, maxSegs: number, nonagle: number): number {
+  const window = seqDiff(seqAdd(conn.sndUna, conn.sndWnd), conn.sndNxt);
+  const maxLen = mss * maxSegs;
+  if (maxLen <= window && !head.isTail) return maxLen;
+  const needed = head.len < window ? head.len : window;
+  if (maxLen <= needed) return maxLen;
+  const partial = needed % mss;
+  if (tcpNagleCheck(conn, partial !== 0, nonagle)) return needed - partial;
+  return needed;
+}
+
+/** What tcp_tso_should_defer decided: send now, or wait, and why (is_cwnd_limited, is_rwnd_limited). */
+const SEND_NOW = 0;
+const DEFER_CWND = 1;
+const DEFER_RWND = 2;
+const DEFER_APP = 3;
+
+/**
+ * Linux tcp_tso_should_defer ("a kind of TSO Nagle test"): hold a
+ * multi-segment send head that could only go in part, hoping for an ACK to
+ * free room for more, as long as this socket sent something in the last
+ * millisecond and the oldest segment in flight is at least half an SRTT old
+ * (so that ACK is near). Never in recovery or loss; never when a full GSO
+ * packet, a third of the window (tcp_tso_win_divisor) or all of a middle skb
+ * can go.
+ */
+function tcpTsoShouldDefer(conn: Connection, now: Time, maxSegs: number): number {
+  if (conn.caState === 'Recovery' || conn.caState === 'Loss') return SEND_NOW;
+  // "Avoid bursty behavior by allowing defer only if the last write was
+  // recent (1 ms)": Linux defers at 1 ms exactly ("delta > 0"), an instant only
+  // a script's round numbers reach; tcplab sends then, as packetdrill's
+  // shutdown-rdwr-send-queue-ack-close.pkt expects of an ACK 1 ms after a write
+  // (a real ACK is handled a little later than it was sent).
+  if (now - conn.wstamp >= 1_000_000) return SEND_NOW;
+  const inFlight = tcpPacketsInFlight(conn);
+  const mssCache = conn.sndMss;
+  const sendWin = seqDiff(seqAdd(conn.sndUna, conn.sndWnd), conn.sndNxt);
+  const congWin = (conn.cwnd - inFlight) * mssCache;
+  const limit = sendWin < congWin ? sendWin : congWin;
+  if (limit >= maxSegs * mssCache) return SEND_NOW;
+  // "Middle in queue won't get any more data, full sendable already?"
+  if (!head.isTail && limit >= head.len) return SEND_NOW;
+  const divisor = conn.net.sysctl.tcp_tso_win_divisor;
+  if (divisor !== 0) {
+    const wnd = conn.cwnd * mssCache;
+    const chunk = Math.floor((conn.sndWnd < wnd ? conn.sndWnd : wnd) / divisor);
+    if (limit >= chunk) return SEND_NOW;
+  } else if (limit > TCP_MAX_TSO_DEFERRED_MSS * mssCache) {
+    return SEND_NOW;
+  }
+  const oldest = conn.rtxQueue.head;
+  if (oldest === undefined) return SEND_NOW;
+  // "If next ACK is likely to come too late (half srtt), do not defer."
+  if (now - oldest.sentAt < (conn.rtt.srtt8Us >> 4) * 1000) return SEND_NOW;
+  if (congWin < sendWin) {
+    if (congWin <= head.len) return DEFER_CWND;
+  } else if (sendWin <= head.len) {
+    return DEFER_RWND;
+  }
+  // "If this packet won't get more data, do not wait."
+  if (head.fin) return SEND_NOW;
+  return DEFER_APP;
+}
+
+/**
+ * One transmission of new data (__tcp_transmit_skb of the send head, or of
+ * the part tso_fragment cut from it): [SND.NXT, SND.NXT + len) and the FIN if
+ * `fin`, on the wire as MSS-sized segments, as GSO cuts it. The last segment
+ * carries PSH when `psh` or when there are several ("Force a PSH flag on all
+ * (GSO) packets to expedite GRO flush at receiver"); the flags stay with the
+ * segment for its retransmissions. What was sent is split from the rest of
+ * its skb (tso_fragment).
+ */
+function sendNewData(
+  conn: Connection,
+  now: Time,
+  len: number,
+  fin: boolean,
+  psh: boolean,
+  mss: number,
+): number {
+  const pcount = len <= mss ? 1 : Math.ceil(len / mss);
+  const pshLast = psh || pcount > 1;
+  let off = 0;
+  for (let i = 0; i < pcount; i++) {
+    const piece = i === pcount - 1 ? len - off : mss;
+    const last = i === pcount - 1;
+    sendNewSegment(
+      conn,
+      now,
+      piece,
+      last && fin,
+      last && pshLast,
+      // tcp_event_data_sent runs once per transmission.
+      i === 0,
+    );
+    off += piece;
+  }
+  conn.tsoSplit(conn.sndNxt);
+  return pcount;
+}
+
+/** Sends [SND.NXT, SND.NXT + len) and the FIN if `fin`, as one segment on the wire. */
 function sendNewSegment(
   conn: Connection,
   now: Time,
   len: number,
   fin: boolean,
-  forcePush: boolean,
+  psh: boolean,
+  dataEvent: boolean,
 ): void {
   const start = conn.sndNxt;
   const end = seqAdd(start, len + (fin ? 1 : 0));
-  const psh = forcePush || (len > 0 && pushInRange(conn, start, seqAdd(start, len)));
+  const flags = (fin ? FIN : 0) | (psh ? PSH : 0);
   const priorPackets = conn.rtxQueue.length;
   // tcp_event_data_sent: "if (tcp_packets_in_flight(tp) == 0) tcp_ca_event(sk, CA_EVENT_TX_START)".
   if (conn.cubic !== undefined && tcpPacketsInFlight(conn) === 0) tcpCaEventTxStart(conn, now);
-  const s = newTxSegment(start, end, fin ? FIN : 0, now);
+  const s = newTxSegment(start, end, flags, now);
   tcpRateSkbSent(conn, now, s, priorPackets);
   conn.queueRtx(s);
-  transmit(
-    conn,
-    now,
-    start,
-    ACK | (fin ? FIN : 0) | (psh ? PSH : 0),
-    conn.sendBuffer.slice(start, len),
-  );
+  transmit(conn, now, start, ACK | flags, conn.sendBuffer.slice(start, len), dataEvent);
   conn.sndNxt = end;
-  // Linux tcp_event_new_data_sent: every new segment, a FIN-only one too (tcp_skb_pcount is 1 here).
+  // Linux tcp_event_new_data_sent: every new segment, a FIN-only one too.
   conn.net.counters.TcpExtTCPOrigDataSent++;
   // tcp_minshall_update: remember the end of the last small segment.
   if (len < tcpCurrentMss(conn)) conn.sndSml = end;
@@ -546,8 +728,88 @@ function sendNewSegment(
 }
 
 /**
- * Linux tcp_write_xmit: send what the congestion window, the peer's window and
- * Nagle allow. `nagleOff` is TCP_NAGLE_OFF/PUSH (the FIN, TCP_NODELAY).
+ * Linux tcp_write_xmit: send the write queue, skb by skb, as far as the
+ * congestion window (tcp_cwnd_test), the peer's window (tcp_snd_wnd_test),
+ * Nagle (one-segment skbs) and TSO deferral (larger ones) allow, each
+ * transmission at most tcp_tso_segs segments (tcp_mss_split_point). `nonagle`
+ * is tp->nonagle's bits as the caller passes them; `pushOne` 1 sends one
+ * transmission (tcp_push_one), 2 one past the congestion window (a loss
+ * probe). True when nothing is in flight and data waits: the caller arms the
+ * zero-window probe (tcp_check_probe_timer).
+ */
+function tcpWriteXmit(conn: Connection, now: Time, nonagle: number, pushOne: 0 | 1 | 2): boolean {
+  let cwndLimited = false;
+  let rwndLimited = false;
+  let sentPkts = 0;
+  const mss = tcpCurrentMss(conn);
+  const maxSegs = tcpTsoSegs(conn, mss);
+  while (sendHead(conn)) {
+    const len = head.len;
+    const tsoSegs = len <= mss ? 1 : Math.ceil(len / mss);
+    let cwndQuota = tcpCwndTest(conn, head.fin && tsoSegs === 1);
+    if (cwndQuota === 0) {
+      // "Force out a loss probe pkt."
+      if (pushOne !== 2) break;
+      cwndQuota = 1;
+    }
+    // tcp_snd_wnd_test: the first segment (the FIN with it) must fit in the window.
+    const firstEnd = seqAdd(conn.sndNxt, len > mss ? mss : len + (head.fin ? 1 : 0));
+    if (seqGt(firstEnd, seqAdd(conn.sndUna, conn.sndWnd))) {
+      rwndLimited = true;
+      break;
+    }
+    if (tsoSegs === 1) {
+      // tcp_nagle_test, with TCP_NAGLE_PUSH for an skb in the middle of the queue.
+      const n = head.isTail ? nonagle : TCP_NAGLE_PUSH;
+      if ((n & TCP_NAGLE_PUSH) === 0 && !head.fin && tcpNagleCheck(conn, len < mss, n)) break;
+    } else if (pushOne === 0) {
+      const d = tcpTsoShouldDefer(conn, now, maxSegs);
+      if (d !== SEND_NOW) {
+        if (d === DEFER_CWND) cwndLimited = true;
+        else if (d === DEFER_RWND) rwndLimited = true;
+        break;
+      }
+    }
+    let limit = mss;
+    if (tsoSegs > 1) {
+      limit = tcpMssSplitPoint(conn, mss, cwndQuota < maxSegs ? cwndQuota : maxSegs, nonagle);
+    }
+    // tso_fragment: PSH and FIN stay with the part not sent.
+    const whole = len <= limit;
+    sentPkts += sendNewData(
+      conn,
+      now,
+      whole ? len : limit,
+      whole && head.fin,
+      whole && head.psh,
+      mss,
+    );
+    if (pushOne !== 0) break;
+  }
+  if (rwndLimited) tcpChronoStart(conn, now, 2);
+  else tcpChronoStop(conn, now, 2);
+  if (tcpPacketsInFlight(conn) >= conn.cwnd) cwndLimited = true;
+  if (sentPkts > 0 || cwndLimited) tcpCwndValidate(conn, cwndLimited);
+  if (sentPkts > 0) {
+    // "Send one loss probe per tail loss episode."
+    if (pushOne !== 2) tcpScheduleLossProbe(conn, now, false);
+    return false;
+  }
+  return conn.rtxQueue.length === 0 && seqLt(conn.sndNxt, conn.writeSeq);
+}
+
+/** Whether the connection is in a state that sends data (tcp_write_xmit's callers check it). */
+function canSendData(conn: Connection): boolean {
+  const st = conn.state;
+  if (st === 'CLOSE' || st === 'SYN_SENT' || st === 'LISTEN' || st === 'TIME_WAIT') return false;
+  return !conn.isRequest;
+}
+
+/**
+ * Linux __tcp_push_pending_frames: tcp_write_xmit with tp->nonagle (TCP_NODELAY,
+ * TCP_CORK, or `corked` for MSG_MORE), or TCP_NAGLE_PUSH when `nagleOff` (a
+ * forced push, the FIN, TCP_NODELAY being set); then, if data waits with
+ * nothing in flight, the zero-window probe timer (tcp_check_probe_timer).
  */
 export function tcpPushPendingFrames(
   conn: Connection,
@@ -555,57 +817,21 @@ export function tcpPushPendingFrames(
   nagleOff = false,
   corked = false,
 ): void {
-  const st = conn.state;
-  if (st === 'CLOSE' || st === 'SYN_SENT' || st === 'LISTEN' || st === 'TIME_WAIT') return;
-  if (conn.isRequest) return;
-  let cwndLimited = false;
-  let rwndLimited = false;
-  let sent = 0;
-  for (;;) {
-    if (!seqLt(conn.sndNxt, conn.writeSeq)) break;
-    const mssNow = tcpCurrentMss(conn);
-    const end = dataEnd(conn);
-    const avail = Math.max(0, seqDiff(end, conn.sndNxt));
-    const len = Math.min(avail, mssNow);
-    const fin = conn.finSeq !== undefined && seqAdd(conn.sndNxt, len) === conn.finSeq;
-    if (len === 0 && !fin) break;
-    // tcp_cwnd_test: "Don't be strict about the congestion window for the final FIN."
-    if (!(fin && len === 0) && tcpPacketsInFlight(conn) >= conn.cwnd) {
-      cwndLimited = true;
-      break;
-    }
-    // tcp_snd_wnd_test: the whole segment, FIN included, must fit in the window.
-    const wndEnd = seqAdd(conn.sndUna, conn.sndWnd);
-    if (seqGt(seqAdd(conn.sndNxt, len + (fin ? 1 : 0)), wndEnd)) {
-      rwndLimited = true;
-      break;
-    }
-    // tcp_nagle_test with tcp_nagle_check: hold a partial segment under TCP_CORK
-    // or MSG_MORE ("nonagle & TCP_NAGLE_CORK"), or while a previous small one is
-    // unacknowledged (Minshall's variant), unless pushed (TCP_NAGLE_PUSH), TCP_NODELAY or a FIN.
-    if (!fin && len < mssNow && !nagleOff) {
-      if (conn.cork || corked) break;
-      if (!conn.noDelay && conn.rtxQueue.length > 0) {
-        if (seqGt(conn.sndSml, conn.sndUna) && !seqGt(conn.sndSml, conn.sndNxt)) break;
-      }
-    }
-    sendNewSegment(conn, now, len, fin, false);
-    sent++;
-  }
-  // tso_fragment: what this pass sent of an skb splits it from its unsent tail.
-  if (sent > 0) conn.tsoSplit(conn.sndNxt);
-  if (rwndLimited) tcpChronoStart(conn, now, 2);
-  else tcpChronoStop(conn, now, 2);
-  // tcp_write_xmit: "Send one loss probe per tail loss episode."
-  if (sent > 0) tcpScheduleLossProbe(conn, now, false);
-  tcpCwndValidate(conn, cwndLimited);
-  // tcp_check_probe_timer: data is waiting on a closed window and nothing is in
-  // flight to bring a window update: probe.
-  if (conn.rtxQueue.length === 0 && seqLt(conn.sndNxt, conn.writeSeq)) {
+  if (!canSendData(conn)) return;
+  const nonagle = nagleOff
+    ? TCP_NAGLE_PUSH
+    : (conn.noDelay ? TCP_NAGLE_OFF : 0) | (conn.cork || corked ? TCP_NAGLE_CORK : 0);
+  if (tcpWriteXmit(conn, now, nonagle, 0)) {
     if (conn.timers.probe0 === undefined && conn.timers.retransmit === undefined) {
       armTimer(conn, 'probe0', now, tcpProbe0Base(conn));
     }
   }
+}
+
+/** Linux tcp_push_one: one transmission of the send head (a full skb), Nagle off. */
+export function tcpPushOne(conn: Connection, now: Time): void {
+  if (!canSendData(conn)) return;
+  tcpWriteXmit(conn, now, TCP_NAGLE_PUSH, 1);
 }
 
 /** Linux tcp_chrono_set: the time so far goes to the chrono that ran; `type` runs from now. */
@@ -749,15 +975,21 @@ export function tcpSendLossProbe(conn: Connection, now: Time): void {
     conn.tlpRetrans = false;
     let sent = false;
     const mss = tcpCurrentMss(conn);
-    const avail = Math.max(0, seqDiff(dataEnd(conn), conn.sndNxt));
-    const len = Math.min(avail, mss);
-    const fin = conn.finSeq !== undefined && seqAdd(conn.sndNxt, len) === conn.finSeq;
-    const wndEnd = seqAdd(conn.sndUna, conn.sndWnd);
-    if ((len > 0 || fin) && !seqGt(seqAdd(conn.sndNxt, len + (fin ? 1 : 0)), wndEnd)) {
-      // tcp_write_xmit with push_one 2: "Force out a loss probe pkt" past the cwnd.
-      sendNewSegment(conn, now, len, fin, false);
-      sent = true;
-    } else {
+    if (sendHead(conn)) {
+      // A send head whose first segment fits the window goes out with
+      // tcp_write_xmit(push_one 2): "Force out a loss probe pkt" past the cwnd.
+      const firstEnd = seqAdd(conn.sndNxt, head.len > mss ? mss : head.len + (head.fin ? 1 : 0));
+      if (!seqGt(firstEnd, seqAdd(conn.sndUna, conn.sndWnd))) {
+        const before = conn.rtxQueue.length;
+        if (canSendData(conn)) tcpWriteXmit(conn, now, TCP_NAGLE_OFF, 2);
+        sent = conn.rtxQueue.length > before;
+        if (!sent) {
+          tcpRearmRto(conn, now);
+          return;
+        }
+      }
+    }
+    if (!sent) {
       const last = conn.rtxQueue.tail;
       if (last !== undefined && tcpRetransmitSkbOnce(conn, now, last)) {
         conn.tlpRetrans = true;
@@ -822,12 +1054,11 @@ function tcpRetransmitSkbOnce(conn: Connection, now: Time, entry: TxSegment): bo
   const fin = (entry.flags & FIN) !== 0;
   const len = seqDiff(entry.end, entry.seq) - (fin ? 1 : 0);
   conn.bytesRetrans += len;
-  const psh = len > 0 && pushInRange(conn, entry.seq, seqAdd(entry.seq, len));
   transmit(
     conn,
     now,
     entry.seq,
-    ACK | (fin ? FIN : 0) | (psh ? PSH : 0),
+    ACK | (entry.flags & (FIN | PSH)),
     conn.sendBuffer.slice(entry.seq, len),
   );
   return true;
@@ -875,8 +1106,9 @@ export function tcpSendActiveReset(conn: Connection, now: Time): void {
 
 /**
  * Linux tcp_write_wakeup: a zero-window or keepalive probe. If the window has
- * room, as much new data as fits (with PSH); otherwise a segment at SND.UNA - 1
- * without data, which the peer must answer with an ACK (tcp_xmit_probe_skb).
+ * room, the send head goes, cut to the window and one MSS when it does not
+ * fit, with PSH; otherwise a segment at SND.UNA - 1 without data, which the
+ * peer must answer with an ACK (tcp_xmit_probe_skb).
  */
 export function tcpWriteWakeup(
   conn: Connection,
@@ -884,17 +1116,18 @@ export function tcpWriteWakeup(
   counter: 'TcpExtTCPWinProbe' | 'TcpExtTCPKeepAlive',
 ): void {
   const wndEnd = seqAdd(conn.sndUna, conn.sndWnd);
-  if (seqLt(conn.sndNxt, conn.writeSeq) && seqLt(conn.sndNxt, wndEnd)) {
-    const avail = seqDiff(dataEnd(conn), conn.sndNxt);
-    const len = Math.min(avail, seqDiff(wndEnd, conn.sndNxt), tcpCurrentMss(conn));
-    const fin =
-      conn.finSeq !== undefined &&
-      seqAdd(conn.sndNxt, len) === conn.finSeq &&
-      seqGe(wndEnd, seqAdd(conn.sndNxt, len + 1));
-    if (len > 0 || fin) {
-      sendNewSegment(conn, now, len, fin, true);
-      return;
-    }
+  if (sendHead(conn) && seqLt(conn.sndNxt, wndEnd)) {
+    const mss = tcpCurrentMss(conn);
+    const skbEnd = seqAdd(conn.sndNxt, head.len + (head.fin ? 1 : 0));
+    if (seqLt(conn.pushedSeq, skbEnd)) conn.pushedSeq = skbEnd;
+    let segSize = seqDiff(wndEnd, conn.sndNxt);
+    // "We are probing the opening of a window but the window size is != 0":
+    // what fits, at most an MSS; the rest (with the FIN) stays.
+    const cut = segSize < seqDiff(skbEnd, conn.sndNxt) || head.len > mss;
+    if (cut) segSize = segSize < mss ? segSize : mss;
+    const len = cut ? segSize : head.len;
+    sendNewData(conn, now, len, !cut && head.fin, true, mss);
+    return;
   }
   transmit(conn, now, seqAdd(conn.sndUna, -1), ACK);
   conn.net.count(counter);

@@ -126,6 +126,18 @@ export interface TcpSysctl {
   readonly tcp_pacing_ss_ratio: number;
   readonly tcp_pacing_ca_ratio: number;
   /**
+   * TSO deferral sends at once when a 1/N share of the window can go
+   * (tcp_tso_should_defer; 0: when more than 3 segments can; tcp_sk_init: 3).
+   */
+  readonly tcp_tso_win_divisor: number;
+  /** The fewest segments tcp_tso_autosize lets one transmission carry (tcp_sk_init: 2). */
+  readonly tcp_min_tso_segs: number;
+  /**
+   * tcp_tso_autosize adds GSO's largest size >> (min_rtt_us >> N) to a
+   * transmission, so short paths send larger bursts (tcp_sk_init: 9, 512 µs).
+   */
+  readonly tcp_tso_rtt_log: number;
+  /**
    * Congestion control by name for new connections (tcp_cong.c
    * tcp_set_default_congestion_control): `cubic` (default) or `reno`; `bbr`
    * is accepted and runs CUBIC (congestion.ts).
@@ -178,6 +190,9 @@ export const LINUX_TCP_SYSCTL: TcpSysctl = Object.freeze({
   tcp_frto: 2,
   tcp_pacing_ss_ratio: 200,
   tcp_pacing_ca_ratio: 120,
+  tcp_tso_win_divisor: 3,
+  tcp_min_tso_segs: 2,
+  tcp_tso_rtt_log: 9,
   tcp_congestion_control: 'cubic',
   tcp_app_win: 31,
   tcp_moderate_rcvbuf: 1,

@@ -246,7 +246,7 @@ describe('commands set the host sysctls', () => {
     const c = ctx();
     expect(
       runCommand(
-        'sysctl -q net.ipv4.tcp_rmem="4096 131072 6291456"\nsysctl -q net.ipv4.tcp_tso_win_divisor=3 > /dev/null 2>&1',
+        'sysctl -q net.ipv4.tcp_rmem="4096 131072 6291456"\nsysctl -q net.ipv4.tcp_autocorking=1 > /dev/null 2>&1',
         c,
       ),
     ).toEqual({ ok: true });
@@ -254,7 +254,7 @@ describe('commands set the host sysctls', () => {
       ok: true,
       value: '4096\t131072\t6291456',
     });
-    expect(c.ignored).toEqual(['net.ipv4.tcp_tso_win_divisor=3']);
+    expect(c.ignored).toEqual(['net.ipv4.tcp_autocorking=1']);
   });
 
   test('defaults.sh is built in', () => {

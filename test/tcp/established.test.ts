@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { ms, s } from '../../src/sim/time.js';
+import { tcpTsoSegs } from '../../src/tcp/output.js';
 import { tcpSysctl } from '../../src/tcp/sysctl.js';
 import { seqAdd } from '../../src/wire/seq.js';
 import { ACK, FIN, PSH, RST, SYN } from '../../src/wire/tcp.js';
@@ -253,8 +254,12 @@ describe('ESTABLISHED: sending', () => {
     expect(delta()).toEqual({ sent: 5, delivered: 5, pure: 2 });
   });
 
-  test('a large write is cut into MSS-sized segments; PSH on the last', () => {
+  test('a large write goes in transmissions of tcp_tso_segs MSS-sized segments, each ending with PSH', () => {
     const t = established();
+    // tcp_tso_autosize: 1 ms at the pacing rate (2 × 10 × 1448 B per 100 ms
+    // SRTT: 282 bytes) is less than a segment, so tcp_min_tso_segs (2) each;
+    // __tcp_transmit_skb forces PSH on every transmission of more than one.
+    expect(tcpTsoSegs(t.c, 1448)).toBe(2);
     t.app(s(1), (c) => c.send(s(1), new Uint8Array(5000)));
     const sizes: number[] = [];
     const flags: number[] = [];
@@ -264,7 +269,7 @@ describe('ESTABLISHED: sending', () => {
     }
     t.out.length = 0;
     expect(sizes).toEqual([1448, 1448, 1448, 656]);
-    expect(flags).toEqual([ACK, ACK, ACK, ACK | PSH]);
+    expect(flags).toEqual([ACK, ACK | PSH, ACK, ACK | PSH]);
   });
 
   test('slow start: the initial window is 10 segments; each ACK lets more go', () => {

@@ -10,7 +10,6 @@ import { cubicOf } from '../../src/tcp/congestion.js';
 import {
   NO_CHRONO_STAT,
   NO_SACK_BLOCKS,
-  NO_SEQS,
   NO_SKBS,
   NO_TX_SEGMENTS,
 } from '../../src/tcp/connection.js';
@@ -23,7 +22,6 @@ describe('an idle ESTABLISHED connection', () => {
   test('holds the shared empty queues, no CUBIC state and no socket options', () => {
     const c = established().c;
     expect(c.rtxQueue).toBe(NO_TX_SEGMENTS);
-    expect(c.pushMarks).toBe(NO_SEQS);
     expect(c.skbs).toBe(NO_SKBS);
     expect(c.selectiveAcks).toBe(NO_SACK_BLOCKS);
     expect(c.chronoStat).toBe(NO_CHRONO_STAT);
@@ -38,8 +36,8 @@ describe('an idle ESTABLISHED connection', () => {
     t.app(s(1), (c) => c.send(s(1), bytes('hello')));
     t.expect(s(1), { flags: ACK | PSH, seq: seqAdd(ISS, 1), payload: bytes('hello') });
     expect(t.c.rtxQueue).toHaveLength(1);
-    expect(t.c.pushMarks).toEqual([seqAdd(ISS, 6)]);
-    expect(t.c.skbs).toEqual([{ start: seqAdd(ISS, 1), end: seqAdd(ISS, 6) }]);
+    // The write's skb, its PSH mark carried by the segment (tcp_mark_push).
+    expect(t.c.skbs).toEqual([{ start: seqAdd(ISS, 1), end: seqAdd(ISS, 6), psh: true }]);
     t.send(ms(1010), {
       ...fromServer(PEER_TS + 100, ourTs(s(1))),
       seq: seqAdd(IRS, 1),
@@ -47,7 +45,6 @@ describe('an idle ESTABLISHED connection', () => {
       options: tsOpt(PEER_TS + 100, ourTs(s(1))),
     });
     expect(t.c.rtxQueue).toBe(NO_TX_SEGMENTS);
-    expect(t.c.pushMarks).toBe(NO_SEQS);
     t.c.wmemQueued();
     expect(t.c.skbs).toBe(NO_SKBS);
     // 10 ms busy (jiffies of 4 ms: 1.000 s to 1.010 s is jiffies 250 to 252).

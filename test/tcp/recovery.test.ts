@@ -524,12 +524,16 @@ describe('undo of a spurious fast recovery (tcp_try_undo_recovery, _dsack, _part
     expect(t.net.counters.TcpExtTCPFullUndo).toBe(1);
   });
 
-  test('echoing the retransmission instead: no undo, cwnd ends at ssthresh', () => {
+  test('echoing the retransmission instead: no undo, cwnd ends at ssthresh, then grows', () => {
     const t = inRecovery();
     t.sendAll(ms(1030), ack(10, [], ourTs(ms(1018))));
     expect(t.c.caState).toBe('Open');
     expect(t.c.ssthresh).toBe(7);
-    expect(t.c.cwnd).toBe(7);
+    // tcp_end_cwnd_reduction leaves cwnd at ssthresh (7); the same ACK's
+    // congestion avoidance (tcp_cong_control after tcp_fastretrans_alert) adds
+    // one for the 9 segments it delivered: the 10 went out filling the window,
+    // so is_cwnd_limited held (tcp_write_xmit's "in_flight >= cwnd").
+    expect(t.c.cwnd).toBe(8);
     expect(t.net.counters.TcpExtTCPFullUndo).toBe(0);
   });
 
@@ -545,7 +549,7 @@ describe('undo of a spurious fast recovery (tcp_try_undo_recovery, _dsack, _part
   test('a D-SACK after the recovery ended: the reduction is undone then (TcpExtTCPDSACKUndo)', () => {
     const t = inRecovery();
     t.sendAll(ms(1030), ack(10, [], ourTs(ms(1018))));
-    expect([t.c.caState, t.c.cwnd, t.c.ssthresh]).toEqual(['Open', 7, 7]);
+    expect([t.c.caState, t.c.cwnd, t.c.ssthresh]).toEqual(['Open', 8, 7]);
     // The peer got segment 0 twice: a D-SACK below SND.UNA ("already forgotten
     // data", tcp_check_dsack) covers the one retransmission.
     t.sendAll(ms(1040), ack(10, [[0, 1]], ourTs(ms(1018))));

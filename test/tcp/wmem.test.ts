@@ -41,12 +41,15 @@ describe('sk_wmem_queued and SO_SNDBUF', () => {
     expect(c.sizeGoal(1448)).toBe(31856);
     const n = t.app(ms(20), (x) => x.send(ms(20), new Uint8Array(200_000)));
     expect(typeof n).toBe('number');
-    // The first skb fills to size_goal and goes (tcp_push_one): 10 segments of
-    // it leave (cwnd 10), which splits it; its unsent tail fills again to
-    // size_goal; the next skb would start with 46336 + 2 overheads >= 42000 queued.
+    // The first skb fills to size_goal and its first transmission goes
+    // (tcp_push_one): 2 segments (tcp_tso_segs at this pacing rate), split off
+    // by tso_fragment. Its tail refills to size_goal; more than half the peer's
+    // window is then unpushed (forced_push), so it is pushed: transmissions of
+    // 2 until the 10 of cwnd are out, each an skb of its own. The tail refills
+    // again; the next skb would start with 46336 + 6 overheads >= 42000 queued.
     expect(n).toBe(14480 + 31856);
-    expect(c.skbs.map((b) => seqDiff(b.end, b.start))).toEqual([14480, 31856]);
-    expect(c.wmemQueued()).toBe(46336 + 2 * SKB_TX_OVERHEAD);
+    expect(c.skbs.map((b) => seqDiff(b.end, b.start))).toEqual([2896, 2896, 2896, 2896, 2896, 31856]);
+    expect(c.wmemQueued()).toBe(46336 + 6 * SKB_TX_OVERHEAD);
     expect(c.writeBlocked).toBe(true);
   });
 
@@ -57,11 +60,15 @@ describe('sk_wmem_queued and SO_SNDBUF', () => {
     t.app(ms(20), (x) => x.send(ms(20), new Uint8Array(200_000)));
     t.out.splice(0);
     t.takeEvents();
-    // The ACK of the 10 segments frees the first skb: 31856 + overhead still
-    // queued, 9248 free, less than half of what is queued: no wake-up. (The
-    // ACK lets 20 more segments go, splitting the tail skb.)
+    // The ACK of the 10 segments frees the first five skbs; 20 more segments go
+    // (the RTT sample raised the pacing rate: transmissions of 3), each
+    // transmission splitting the tail skb: 31856 and 8 overheads queued, 2976
+    // free, less than a third of sk_sndbuf: no wake-up.
     expect(t.sendAll(ms(30), ackOf(14480))).toHaveLength(20);
-    expect(c.wmemQueued()).toBe(31856 + 2 * SKB_TX_OVERHEAD);
+    expect(c.wmemQueued()).toBe(31856 + 8 * SKB_TX_OVERHEAD);
+    expect(c.skbs.slice(c.skbsFreed).map((b) => seqDiff(b.end, b.start))).toEqual([
+      4344, 4344, 4344, 4344, 4344, 4344, 2896, 2896,
+    ]);
     expect(t.events.some((e) => e.kind === 'writable')).toBe(false);
     // The ACK of those 20: 2896 + overhead queued, and the writer hears of it.
     t.sendAll(ms(40), ackOf(14480 + 28960, PEER_TS + 110));
@@ -74,9 +81,10 @@ describe('sk_wmem_queued and SO_SNDBUF', () => {
     const c = t.c;
     t.app(ms(20), (x) => x.send(ms(20), new Uint8Array(5000)));
     t.out.splice(0);
-    expect(c.skbs.length).toBe(1);
+    // Two transmissions of 2 segments: two skbs.
+    expect(c.skbs.map((b) => seqDiff(b.end, b.start))).toEqual([2896, 2104]);
     t.sendAll(ms(30), ackOf(1448));
-    expect(c.wmemQueued()).toBe(5000 - 1448 + SKB_TX_OVERHEAD);
+    expect(c.wmemQueued()).toBe(5000 - 1448 + 2 * SKB_TX_OVERHEAD);
     t.sendAll(ms(40), ackOf(5000, PEER_TS + 110));
     expect(c.wmemQueued()).toBe(0);
   });
