@@ -1072,12 +1072,33 @@ export class SocketTable {
   /** A Pending for a call that `attempt` retries each time `f` is woken. */
   #block<T>(f: SocketFile, attempt: () => SysResult<T> | undefined): Pending<T> {
     const pending = new Pending<T>();
+    // An attempt can wake its own socket (a read's window update sends an ACK
+    // and reports events): that nested wake must not run the call a second
+    // time, which would settle it with what came after (a read's end of file
+    // ahead of the data the first attempt took). It asks for one more attempt
+    // instead, if the first one found nothing.
+    let running = false;
+    let again = false;
     f.waiters.add({
       retry: () => {
-        const r = attempt();
-        if (r === undefined) return false;
-        pending.settle(r);
-        return true;
+        if (running) {
+          again = true;
+          return false;
+        }
+        running = true;
+        try {
+          for (;;) {
+            again = false;
+            const r = attempt();
+            if (r !== undefined) {
+              pending.settle(r);
+              return true;
+            }
+            if (!again) return false;
+          }
+        } finally {
+          running = false;
+        }
       },
       abort: (error) => pending.settle(error),
     });

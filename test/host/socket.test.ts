@@ -373,6 +373,36 @@ describe('accept(), read(), write()', () => {
     expect(got).toBe(big.length);
   });
 
+  test('a blocked read woken by data that ends with the FIN gets the data, the next read the end of file', () => {
+    // The read takes 20000 bytes in segments; the last one carries the FIN.
+    // Taking data lets the window open, so the read's own attempt sends an ACK
+    // and wakes its socket again: that nested wake must not settle the read
+    // with the end of file and lose what the attempt took.
+    const e = env();
+    const { c, a } = pair(e);
+    let got = 0;
+    let eof = false;
+    const drain = (): void => {
+      const r = e.server.sockets.read(a);
+      const take = (x: unknown): void => {
+        const n = (x as Uint8Array).length;
+        if (n === 0) eof = true;
+        else {
+          got += n;
+          drain();
+        }
+      };
+      if (r instanceof Pending) r.onSettled(take);
+      else take(r);
+    };
+    drain();
+    e.client.sockets.write(c, new Uint8Array(20_000).fill(1));
+    e.client.sockets.close(c);
+    e.net.runFor(s(1));
+    expect(got).toBe(20_000);
+    expect(eof).toBe(true);
+  });
+
   test('EBADF on a closed fd; close() fails a blocked call with EBADF; fds are reused lowest first', () => {
     const e = env();
     const so = e.server.sockets;

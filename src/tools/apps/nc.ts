@@ -418,7 +418,10 @@ async function readwrite(proc: Proc, o: NcOptions, fd: number): Promise<void> {
       }
       let out = data;
       if (o.crlf) out = crlf(data);
-      if (!shutDown) await proc.wait(so.write(fd, out));
+      // readwrite's stdinbuf holds BUFSIZE (16384) bytes: each write() is at most that.
+      for (let at = 0; at < out.length && !shutDown; at += NC_BUFSIZE) {
+        await proc.wait(so.write(fd, out.subarray(at, at + NC_BUFSIZE)));
+      }
       continue;
     }
     net = undefined;
@@ -431,6 +434,9 @@ async function readwrite(proc: Proc, o: NcOptions, fd: number): Promise<void> {
   }
   if (o.quit > 0) await proc.sleep(o.quit * NS_PER_S);
 }
+
+/** netcat.c BUFSIZE: what one read of standard input fills and one write() sends. */
+const NC_BUFSIZE = 16384;
 
 /** -C: each LF sent as CR LF. */
 function crlf(data: Uint8Array): Uint8Array {

@@ -6,8 +6,9 @@
  * for byte, for the normal paths and for every kind of bad input recorded.
  */
 
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import type { Host } from '../../../src/host/host.js';
+import { SocketTable } from '../../../src/host/socket.js';
 import type { Command } from '../../../src/os/process.js';
 import { CollectOutput, NULL_INPUT, textInput } from '../../../src/os/streams.js';
 import { ms, s } from '../../../src/sim/time.js';
@@ -217,5 +218,29 @@ describe('nc -l like the real one', () => {
     const p = server as unknown as { stdout: CollectOutput; stderr: CollectOutput };
     expect(p.stdout.text).toBe(real.stdout);
     expect(ports(p.stderr.text)).toBe(ports(real.stderr));
+  });
+
+  test('standard input goes out in writes of at most 16384 bytes (netcat.c BUFSIZE: readwrite fills stdinbuf, then drains it)', async () => {
+    const lab = appsLab();
+    const server = lab.sys.spawn(lab.server, APP_COMMANDS.nc!, {
+      argv: ['nc', '-l', '8080'],
+      stdin: NULL_INPUT,
+      stdout: new CollectOutput(),
+      stderr: new CollectOutput(),
+    });
+    const write = vi.spyOn(SocketTable.prototype, 'write');
+    try {
+      // 40000 bytes in one piece on standard input.
+      const input = `${'x'.repeat(39_999)}\n`;
+      later(lab, lab.client, ms(100), ['nc', '-q', '0', '192.168.0.22', '8080'], input);
+      await lab.sys.runUntil(s(2));
+      expect(write.mock.calls.map((c) => (c[1] as Uint8Array).length)).toEqual([
+        16384, 16384, 7232,
+      ]);
+    } finally {
+      write.mockRestore();
+    }
+    const p = server as unknown as { stdout: CollectOutput };
+    expect(p.stdout.text).toHaveLength(40_000);
   });
 });
