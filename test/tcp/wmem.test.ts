@@ -48,7 +48,9 @@ describe('sk_wmem_queued and SO_SNDBUF', () => {
     // 2 until the 10 of cwnd are out, each an skb of its own. The tail refills
     // again; the next skb would start with 46336 + 6 overheads >= 42000 queued.
     expect(n).toBe(14480 + 31856);
-    expect(c.skbs.map((b) => seqDiff(b.end, b.start))).toEqual([2896, 2896, 2896, 2896, 2896, 31856]);
+    expect(c.skbs.map((b) => seqDiff(b.end, b.start))).toEqual([
+      2896, 2896, 2896, 2896, 2896, 31856,
+    ]);
     expect(c.wmemQueued()).toBe(46336 + 6 * SKB_TX_OVERHEAD);
     expect(c.writeBlocked).toBe(true);
   });

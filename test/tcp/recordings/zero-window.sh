@@ -8,14 +8,18 @@
 #   netns tl-zw-srv  10.94.0.2/24  a Python server: accept, never read
 #   netns tl-zw-cli  10.94.0.1/24  seq 200000 | nc; tcpdump on its veth
 #
-# tcp_rmem "4096 131072 33554432" and bbr, as in the reference traces. Printed:
+# tcp_rmem "4096 131072 33554432" and the congestion control named by the
+# first argument: bbr (the default, as in the reference traces) or reno (which
+# tcplab runs as Linux does; its bbr is CUBIC). Printed:
 # ss -tnoi of both ends after 1 s, ss -tno of the client after 10 s, and the
 # segments (tcpdump -n, times from the SYN). Not yet compared by a test: the
 # reference for a zero-window lab (tcp-server --read never stands for the
 # server). Needs ethtool.
 # Run as root: bash test/tcp/recordings/zero-window.sh > test/tcp/recordings/zero-window.txt
+#              bash test/tcp/recordings/zero-window.sh reno > test/tcp/recordings/zero-window-reno.txt
 # Recorded on Linux 6.18.44 (x86_64), Python 3.11, netcat-openbsd 1.219, tcpdump 4.99.3.
 set -e
+CC=${1:-bbr}
 OUT=$(mktemp -d)
 recorder_cleanup() { rm -rf "$OUT"; }
 . "$(dirname "$0")/netns-pair.sh"
@@ -24,7 +28,7 @@ ip netns exec $A ethtool -K tl-zw-a tx off rx off tso off gso off gro off > /dev
 ip netns exec $B ethtool -K tl-zw-b tx off rx off tso off gso off gro off > /dev/null
 for ns in $A $B; do
   ip netns exec $ns sysctl -qw net.ipv4.tcp_rmem="4096 131072 33554432"
-  ip netns exec $ns sysctl -qw net.ipv4.tcp_congestion_control=bbr
+  ip netns exec $ns sysctl -qw net.ipv4.tcp_congestion_control=$CC
 done
 ip netns exec $B tcpdump -n -i tl-zw-b -w "$OUT/zw.pcap" tcp 2>/dev/null &
 td=$!
