@@ -930,7 +930,7 @@ export class SocketTable {
       tcpi_snd_cwnd: conn?.cwnd ?? 10,
       tcpi_advmss: conn?.advMss ?? TCP_MSS_DEFAULT,
       tcpi_snd_wnd: conn?.sndWnd ?? 0,
-      tcpi_busy_time: busy + rwnd + sndbuf,
+      tcpi_busy_time: busy,
       tcpi_rwnd_limited: rwnd,
       tcpi_sndbuf_limited: sndbuf,
     };

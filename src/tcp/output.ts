@@ -863,13 +863,19 @@ export function tcpChronoStop(conn: Connection, now: Time, type: 1 | 2 | 3): voi
   }
 }
 
-/** Linux tcp_get_info_chrono_stats: busy, rwnd-limited and sndbuf-limited times in µs. */
+/**
+ * Linux tcp_get_info_chrono_stats: tcpi_busy_time (the time of every chrono:
+ * busy, rwnd-limited and sndbuf-limited together), tcpi_rwnd_limited and
+ * tcpi_sndbuf_limited, in µs.
+ */
 export function tcpChronoStats(conn: Connection, now: Time): [number, number, number] {
   const running = (type: 1 | 2 | 3): number =>
     (conn.chronoStat[type - 1] ?? 0) +
     (conn.chronoType === type ? jiffies(now) - conn.chronoStart : 0);
   const us = (j: number): number => (j * 1_000_000) / HZ;
-  return [us(running(1)), us(running(2)), us(running(3))];
+  const rwnd = running(2);
+  const sndbuf = running(3);
+  return [us(running(1) + rwnd + sndbuf), us(rwnd), us(sndbuf)];
 }
 
 /** Linux tcp_cwnd_validate: how fully the congestion window is used. */
