@@ -485,6 +485,8 @@ export class Connection {
   skbs: TxSkb[] = NO_SKBS;
   /** How many skbs at the front of `skbs` are freed (acknowledged) and not yet removed. */
   skbsFreed = 0;
+  /** Where skbIndexOf last found its skb (a search hint; any value is safe). */
+  skbHint = 0;
   /** SO_SNDBUF as set (sk_sndbuf with SOCK_SNDBUF_LOCK): no tcp_sndbuf_expand. */
   get sndBufLocked(): number | undefined {
     return this.overrides?.sndBufLocked;
@@ -1173,25 +1175,44 @@ export class Connection {
   }
 
   /**
+   * The index in `skbs` of the skb holding `seq` (the first whose end is past
+   * it), or skbs.length. The search starts where the last one ended
+   * (skbHint): the send head moves forward one skb at a time, so a bulk
+   * sender's queue of many skbs is not walked per transmission.
+   */
+  skbIndexOf(seq: Seq): number {
+    const skbs = this.skbs;
+    const n = skbs.length;
+    let i = this.skbHint;
+    if (i >= n || seqGt(skbs[i]!.start, seq)) {
+      // The queue changed under the hint (emptied, or its front removed).
+      i = n - 1;
+      while (i > 0 && seqGt(skbs[i]!.start, seq)) i--;
+      if (i < 0) i = 0;
+    }
+    while (i < n && !seqGt(skbs[i]!.end, seq)) i++;
+    this.skbHint = i;
+    return i;
+  }
+
+  /**
    * tso_fragment: a transmission that ended at `sentTo` inside an skb leaves
    * its unsent tail a new skb (charged a new overhead), which later writes fill.
    */
   tsoSplit(sentTo: Seq): void {
     const skbs = this.skbs;
-    for (let i = skbs.length - 1; i >= 0; i--) {
-      const b = skbs[i]!;
-      if (!seqGt(b.end, sentTo)) return;
-      if (seqLt(b.start, sentTo)) {
-        // "PSH and FIN should only be set in the second packet."
-        const tail: TxSkb = { start: sentTo, end: b.end, psh: b.psh };
-        b.psh = false;
-        // At the end (the usual case) a push: splice returns a new array each time.
-        if (i + 1 === skbs.length) skbs.push(tail);
-        else skbs.splice(i + 1, 0, tail);
-        b.end = sentTo;
-        return;
-      }
-    }
+    const i = this.skbIndexOf(sentTo);
+    if (i === skbs.length) return;
+    const b = skbs[i]!;
+    if (!seqLt(b.start, sentTo)) return;
+    // "PSH and FIN should only be set in the second packet."
+    const tail: TxSkb = { start: sentTo, end: b.end, psh: b.psh };
+    b.psh = false;
+    b.end = sentTo;
+    // At the end (the usual case) a push: splice returns a new array each time.
+    if (i + 1 === skbs.length) skbs.push(tail);
+    else skbs.splice(i + 1, 0, tail);
+    this.skbHint = i + 1;
   }
 
   /** The connection's RareState, made now if it has none. */

@@ -523,10 +523,8 @@ function sendHead(conn: Connection): boolean {
   const h = head;
   const nxt = conn.sndNxt;
   const skbs = conn.skbs;
-  let i = skbs.length - 1;
-  // Unsent skbs are at the end, after a tso_fragment split at SND.NXT.
-  while (i >= 0 && seqGt(skbs[i]!.start, nxt)) i--;
-  if (i >= 0 && seqGt(skbs[i]!.end, nxt)) {
+  const i = conn.skbIndexOf(nxt);
+  if (i < skbs.length) {
     const b = skbs[i]!;
     h.len = seqDiff(b.end, nxt);
     h.isTail = i === skbs.length - 1;

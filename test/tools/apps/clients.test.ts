@@ -243,4 +243,26 @@ describe('nc -l like the real one', () => {
     const p = server as unknown as { stdout: CollectOutput };
     expect(p.stdout.text).toHaveLength(40_000);
   });
+
+  test.each([1, 1448, 1449, 20_000, 65_543, 200_000])(
+    '%i bytes through nc -q 0 to nc -l arrive whole and in order',
+    async (n) => {
+      const lab = appsLab();
+      const out = new CollectOutput();
+      const server = lab.sys.spawn(lab.server, APP_COMMANDS.nc!, {
+        argv: ['nc', '-l', '8080'],
+        stdin: NULL_INPUT,
+        stdout: out,
+        stderr: new CollectOutput(),
+      });
+      let text = '';
+      for (let i = 0; text.length < n; i++) text += `${i}\n`;
+      text = text.slice(0, n);
+      later(lab, lab.client, ms(100), ['nc', '-q', '0', '192.168.0.22', '8080'], text);
+      await lab.sys.runUntil(s(30));
+      expect(await server.exited).toBe(0);
+      expect(out.text.length).toBe(n);
+      expect(out.text === text).toBe(true);
+    },
+  );
 });
