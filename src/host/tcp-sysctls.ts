@@ -46,6 +46,7 @@ function kindOf(key: keyof TcpSysctl, value: unknown): SysctlKind {
     return { type: 'int', min: 0, max: 255 };
   }
   if (key === 'tcp_min_tso_segs') return { type: 'int', min: 1, max: 255 };
+  if (key === 'tcp_slow_start_after_idle') return { type: 'int', min: 0, max: 1 };
   // proc_dointvec: any int, -1 included (then nothing fits).
   if (key === 'tcp_max_tw_buckets' || key === 'tcp_max_orphans') return { type: 'int' };
   return { type: 'int', min: 0 };

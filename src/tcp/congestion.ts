@@ -133,7 +133,7 @@ export function tcpAnyRetransDone(conn: Connection): boolean {
 }
 
 /** Linux tcp_is_cwnd_limited: only a window that is used may grow. */
-function isCwndLimited(conn: Connection): boolean {
+export function isCwndLimited(conn: Connection): boolean {
   if (conn.isCwndLimited) return true;
   if (conn.cwnd < conn.ssthresh) return conn.cwnd < 2 * conn.maxPacketsOut;
   return false;
@@ -559,8 +559,11 @@ export function tcpCwndReductionOnReoTimeout(conn: Connection, newlyLost: number
 }
 
 /** Linux tcp_end_cwnd_reduction: recovery ends with cwnd = ssthresh. */
-function tcpEndCwndReduction(conn: Connection): void {
-  if (conn.ssthresh < TCP_INFINITE_SSTHRESH) conn.cwnd = conn.ssthresh;
+function tcpEndCwndReduction(conn: Connection, now: Time): void {
+  if (conn.ssthresh < TCP_INFINITE_SSTHRESH) {
+    conn.cwnd = conn.ssthresh;
+    conn.sndCwndStamp = jiffies(now);
+  }
 }
 
 /** Linux tcp_try_keep_open / tcp_try_to_open: Disorder while anything is SACKed, lost or retransmitted. */
@@ -572,7 +575,7 @@ function tryToOpen(conn: Connection): void {
 // ---- Undo (tcp_input.c). ----
 
 /** Linux tcp_current_ssthresh: in a window reduction its ssthresh, else at least 3/4 of cwnd. */
-function tcpCurrentSsthresh(conn: Connection): number {
+export function tcpCurrentSsthresh(conn: Connection): number {
   if (conn.caState === 'Recovery') return conn.ssthresh;
   return Math.max(conn.ssthresh, (conn.cwnd >> 1) + (conn.cwnd >> 2));
 }
@@ -623,7 +626,7 @@ function tcpMayUndo(conn: Connection, ack: AckFacts): boolean {
  * unless the episode may not restore it; with `unmarkLoss`, nothing is lost
  * any more. RACK looks at the losses again on the next ACK.
  */
-function tcpUndoCwndReduction(conn: Connection, unmarkLoss: boolean): void {
+function tcpUndoCwndReduction(conn: Connection, now: Time, unmarkLoss: boolean): void {
   if (unmarkLoss) {
     const q = conn.rtxQueue;
     for (let i = 0; i < q.length; i++) q.at(i).lost = false;
@@ -634,6 +637,7 @@ function tcpUndoCwndReduction(conn: Connection, unmarkLoss: boolean): void {
     conn.cwnd = Math.max(conn.cwnd, conn.priorCwnd);
     if (prior > conn.ssthresh) conn.ssthresh = prior;
   }
+  conn.sndCwndStamp = jiffies(now);
   conn.undoMarker = undefined;
   conn.rackAdvanced = true;
 }
@@ -658,9 +662,9 @@ function tcpIsNonSackPreventingReopen(conn: Connection): boolean {
  * TcpExtTCPLossUndo), else a widened RACK reordering window counts one
  * recovery down; then Open, unless NewReno holds. True while holding.
  */
-function tcpTryUndoRecovery(conn: Connection, ack: AckFacts): boolean {
+function tcpTryUndoRecovery(conn: Connection, now: Time, ack: AckFacts): boolean {
   if (tcpMayUndo(conn, ack)) {
-    tcpUndoCwndReduction(conn, false);
+    tcpUndoCwndReduction(conn, now, false);
     conn.net.count(conn.caState === 'Loss' ? 'TcpExtTCPLossUndo' : 'TcpExtTCPFullUndo');
   } else if (conn.rackReoWndPersist > 0) {
     // tcp_rack_update_reo_wnd: a widened reordering window lasts 16 recoveries.
@@ -672,10 +676,10 @@ function tcpTryUndoRecovery(conn: Connection, ack: AckFacts): boolean {
 }
 
 /** Linux tcp_try_undo_dsack: D-SACKs covered every retransmission (TcpExtTCPDSACKUndo). */
-function tcpTryUndoDsack(conn: Connection): boolean {
+function tcpTryUndoDsack(conn: Connection, now: Time): boolean {
   if (conn.undoMarker === undefined || conn.undoRetrans !== 0) return false;
   conn.rackReoWndPersist = Math.min(TCP_RACK_RECOVERY_THRESH, conn.rackReoWndPersist + 1);
-  tcpUndoCwndReduction(conn, false);
+  tcpUndoCwndReduction(conn, now, false);
   conn.net.count('TcpExtTCPDSACKUndo');
   return true;
 }
@@ -685,9 +689,9 @@ function tcpTryUndoDsack(conn: Connection): boolean {
  * timestamp or D-SACKs, or (`frtoUndo`) F-RTO's new data went through
  * (TcpExtTCPSpuriousRTOs). Nothing is lost any more; Open again.
  */
-function tcpTryUndoLoss(conn: Connection, ack: AckFacts, frtoUndo: boolean): boolean {
+function tcpTryUndoLoss(conn: Connection, now: Time, ack: AckFacts, frtoUndo: boolean): boolean {
   if (!frtoUndo && !tcpMayUndo(conn, ack)) return false;
-  tcpUndoCwndReduction(conn, true);
+  tcpUndoCwndReduction(conn, now, true);
   conn.net.count('TcpExtTCPLossUndo');
   if (frtoUndo) conn.net.count('TcpExtTCPSpuriousRTOs');
   conn.retransmits = 0;
@@ -704,12 +708,17 @@ function tcpTryUndoLoss(conn: Connection, ack: AckFacts, frtoUndo: boolean): boo
  * (returns true: nothing more is marked or retransmitted). Otherwise the
  * answer of tcp_force_fast_retransmit goes to `doLost`.
  */
-function tcpTryUndoPartial(conn: Connection, ack: AckFacts, doLost: { v: boolean }): boolean {
+function tcpTryUndoPartial(
+  conn: Connection,
+  now: Time,
+  ack: AckFacts,
+  doLost: { v: boolean },
+): boolean {
   if (conn.undoMarker !== undefined && tcpPacketDelayed(conn, ack)) {
     tcpCheckSackReordering(conn, ack.priorSndUna, true);
     if (conn.retransOut > 0) return true;
     if (!tcpAnyRetransDone(conn)) conn.retransStamp = undefined;
-    tcpUndoCwndReduction(conn, true);
+    tcpUndoCwndReduction(conn, now, true);
     conn.net.count('TcpExtTCPPartialUndo');
     tcpTryKeepOpen(conn);
   } else {
@@ -789,8 +798,8 @@ export function tcpFastretransAlert(
     conn.retransStamp = undefined;
   } else if (!seqLt(conn.sndUna, conn.highSeq) && conn.caState === 'Recovery') {
     if (reno) conn.sackedOut = 0;
-    if (tcpTryUndoRecovery(conn, ack)) return 0;
-    tcpEndCwndReduction(conn);
+    if (tcpTryUndoRecovery(conn, now, ack)) return 0;
+    tcpEndCwndReduction(conn, now);
   }
   const doLost = doLostBox;
   doLost.v = dupack || (dataSacked && tcpForceFastRetransmit(conn));
@@ -801,10 +810,10 @@ export function tcpFastretransAlert(
     case 'Recovery':
       if (!unaAdvanced) {
         if (reno) ack.renoDelivered += addRenoSack(conn, dupacks);
-      } else if (tcpTryUndoPartial(conn, ack, doLost)) {
+      } else if (tcpTryUndoPartial(conn, now, ack, doLost)) {
         return 0;
       }
-      if (tcpTryUndoDsack(conn)) tryToOpen(conn);
+      if (tcpTryUndoDsack(conn, now)) tryToOpen(conn);
       r |= identifyPacketLoss(conn, now, unaAdvanced);
       if (caStateOf(conn) !== 'Recovery') {
         // Undone: a loss still proven starts a new recovery (reordering, then loss).
@@ -813,7 +822,7 @@ export function tcpFastretransAlert(
       }
       break;
     case 'Loss': {
-      const p = tcpProcessLoss(conn, unaAdvanced, dupacks, dataSacked, ack);
+      const p = tcpProcessLoss(conn, now, unaAdvanced, dupacks, dataSacked, ack);
       r |= p;
       const retransBefore = conn.retransOut;
       r |= identifyPacketLoss(conn, now, unaAdvanced);
@@ -851,15 +860,16 @@ const doLostBox = { v: false };
  */
 function tcpProcessLoss(
   conn: Connection,
+  now: Time,
   unaAdvanced: boolean,
   dupacks: number,
   dataSacked: boolean,
   ack: AckFacts,
 ): number {
   const recovered = !seqLt(conn.sndUna, conn.highSeq);
-  if (unaAdvanced && tcpTryUndoLoss(conn, ack, false)) return 0;
+  if (unaAdvanced && tcpTryUndoLoss(conn, now, ack, false)) return 0;
   if (conn.frto) {
-    if (ack.origSackAcked && tcpTryUndoLoss(conn, ack, true)) return 0;
+    if (ack.origSackAcked && tcpTryUndoLoss(conn, now, ack, true)) return 0;
     if (seqGt(conn.sndNxt, conn.highSeq)) {
       if (dataSacked || dupacks > 0) conn.frto = false;
     } else if (unaAdvanced && !recovered) {
@@ -874,7 +884,7 @@ function tcpProcessLoss(
     }
   }
   if (recovered) {
-    tcpTryUndoRecovery(conn, ack);
+    tcpTryUndoRecovery(conn, now, ack);
     return 0;
   }
   if (!conn.sackOk) {
@@ -902,7 +912,7 @@ function openOrRecover(
     if (unaAdvanced) conn.sackedOut = 0;
     ack.renoDelivered += addRenoSack(conn, dupacks);
   }
-  if (conn.caState === 'Open' || conn.caState === 'Disorder') tcpTryUndoDsack(conn);
+  if (conn.caState === 'Open' || conn.caState === 'Disorder') tcpTryUndoDsack(conn, now);
   if (identify || !conn.sackOk) r |= identifyPacketLoss(conn, now, unaAdvanced);
   if (!tcpTimeToRecover(conn)) {
     tryToOpen(conn);
@@ -965,6 +975,7 @@ export function tcpEnterLoss(conn: Connection, now: Time): void {
   }
   conn.cwnd = tcpPacketsInFlight(conn) + 1;
   conn.cwndCnt = 0;
+  conn.sndCwndStamp = jiffies(now);
   // "Timeout in disordered state after receiving substantial DUPACKs suggests
   // that the degree of reordering is over-estimated."
   const sysReordering = conn.net.sysctl.tcp_reordering;

@@ -47,6 +47,7 @@ import {
   tcpPushPendingFrames,
   tcpSendActiveReset,
   tcpSendFin,
+  tcpSlowStartAfterIdleCheck,
 } from './output.js';
 import { tcpRateCheckAppLimited } from './rate.js';
 import { newRttState, type RttState } from './rtt.js';
@@ -683,6 +684,13 @@ export class Connection {
 
   declare isCwndLimited: boolean;
   maxPacketsOut = 0;
+  /**
+   * tp->snd_cwnd_stamp (jiffies): when cwnd was last set by a reduction, a
+   * restart or a validation that found it used; tp->snd_cwnd_used: the most
+   * in flight since, while the application was the limit (tcp_cwnd_validate).
+   */
+  sndCwndStamp = 0;
+  sndCwndUsed = 0;
   cwndUsageSeq: Seq;
   /** The congestion control this connection runs (icsk_ca_ops), chosen when it is made. */
   caOps: CongestionControl = 'cubic';
@@ -1263,6 +1271,8 @@ export class Connection {
       if (skb === undefined || room <= 0) {
         // (wmemQueued may put the shared empty queue in place of the one read above.)
         if (this.wmemQueued() >= this.sndBuf) break;
+        // tcp_skb_entail: a new skb is where an idle sender's window restarts.
+        tcpSlowStartAfterIdleCheck(this, now);
         skb = { start: this.writeSeq, end: this.writeSeq, psh: false };
         if (this.skbs === NO_SKBS) this.skbs = [skb];
         else this.skbs.push(skb);

@@ -79,6 +79,7 @@ import {
   tcpSendAck,
   tcpSendDelayedAck,
   tcpSendSynAck,
+  tcpSlowStartAfterIdleCheck,
   tcpSpace,
   tcpSpaceFromWin,
   tcpSyncMss,
@@ -468,6 +469,8 @@ function tcpFinishConnect(conn: Connection, now: Time): void {
   setState(conn, 'ESTABLISHED', now);
   conn.lrcvtime = now;
   tcpInitTransfer(conn, now, conn.totalRetrans > 1);
+  // "Prevent spurious tcp_cwnd_restart() on first data packet."
+  conn.lsndtime = now;
   armKeepalive(conn, now);
   // Linux tcp_finish_connect: the SYN-ACK's window is not scaled, so header
   // prediction waits for a scaled one (tcp_ack_update_window) unless the
@@ -485,6 +488,7 @@ function tcpFinishConnect(conn: Connection, now: Time): void {
 function tcpInitTransfer(conn: Connection, now: Time, synRetransmitted: boolean): void {
   tcpInitBufferSpace(conn);
   conn.cwnd = synRetransmitted ? 1 : TCP_INIT_CWND;
+  conn.sndCwndStamp = jiffies(now);
   // tcp_init_metrics: "ssthresh may have been reduced unnecessarily during 3WHS.
   // Restore it back to its initial default." The loss state a SYN timeout
   // entered ends with the handshake (DEVIATION(linux): Linux leaves it on the
@@ -1083,6 +1087,9 @@ function tcpAck(
     if (changed && !predicted) {
       conn.predWnd = -1;
       tcpFastPathCheck(conn);
+      // "if (!tcp_write_queue_empty(sk)) tcp_slow_start_after_idle_check(sk)":
+      // a window that reopens after an idle time restarts the window too.
+      if (seqLt(conn.sndNxt, conn.writeSeq)) tcpSlowStartAfterIdleCheck(conn, now);
     }
     if (nwin > conn.maxWindow) {
       conn.maxWindow = nwin;

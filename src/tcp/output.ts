@@ -26,7 +26,13 @@ import {
   USEC_PER_JIFFY,
   usecsToJiffies,
 } from './clock.js';
-import { tcpCaEventTxStart, tcpPacketsInFlight } from './congestion.js';
+import {
+  isCwndLimited,
+  TCP_INIT_CWND,
+  tcpCaEventTxStart,
+  tcpCurrentSsthresh,
+  tcpPacketsInFlight,
+} from './congestion.js';
 import { type Connection, NO_CHRONO_STAT, type TxSegment } from './connection.js';
 import { establishedOptions, synOptions, TCPOLEN_TSTAMP_ALIGNED } from './options.js';
 import { tcpRateSkbSent } from './rate.js';
@@ -787,7 +793,7 @@ function tcpWriteXmit(conn: Connection, now: Time, nonagle: number, pushOne: 0 |
   if (rwndLimited) tcpChronoStart(conn, now, 2);
   else tcpChronoStop(conn, now, 2);
   if (tcpPacketsInFlight(conn) >= conn.cwnd) cwndLimited = true;
-  if (sentPkts > 0 || cwndLimited) tcpCwndValidate(conn, cwndLimited);
+  if (sentPkts > 0 || cwndLimited) tcpCwndValidate(conn, now, cwndLimited);
   if (sentPkts > 0) {
     // "Send one loss probe per tail loss episode."
     if (pushOne !== 2) tcpScheduleLossProbe(conn, now, false);
@@ -876,18 +882,93 @@ export function tcpChronoStats(conn: Connection, now: Time): [number, number, nu
   return [us(running(1) + rwnd + sndbuf), us(rwnd), us(sndbuf)];
 }
 
-/** Linux tcp_cwnd_validate: how fully the congestion window is used. */
-function tcpCwndValidate(conn: Connection, isCwndLimited: boolean): void {
+/**
+ * Linux tcp_cwnd_validate: how fully the congestion window is used. A window
+ * in use keeps its stamp fresh; one the application (or the peer's window)
+ * leaves unused for an RTO decays (tcp_cwnd_application_limited); a writer
+ * waiting on the send buffer with nothing left unsent starts the
+ * sndbuf-limited chrono.
+ */
+function tcpCwndValidate(conn: Connection, now: Time, limited: boolean): void {
   const packetsOut = conn.rtxQueue.length;
   if (
     !seqLt(conn.sndUna, conn.cwndUsageSeq) ||
-    isCwndLimited ||
+    limited ||
     (!conn.isCwndLimited && packetsOut > conn.maxPacketsOut)
   ) {
-    conn.isCwndLimited = isCwndLimited;
+    conn.isCwndLimited = limited;
     conn.maxPacketsOut = packetsOut;
     conn.cwndUsageSeq = conn.sndNxt;
   }
+  if (isCwndLimited(conn)) {
+    // "Network is feed fully."
+    conn.sndCwndUsed = 0;
+    conn.sndCwndStamp = jiffies(now);
+    return;
+  }
+  // "Network starves."
+  if (packetsOut > conn.sndCwndUsed) conn.sndCwndUsed = packetsOut;
+  if (
+    conn.net.sysctl.tcp_slow_start_after_idle !== 0 &&
+    jiffies(now) - conn.sndCwndStamp >= conn.rto &&
+    conn.caOps !== 'bbr'
+  ) {
+    tcpCwndApplicationLimited(conn, now);
+  }
+  if (
+    !seqLt(conn.sndNxt, conn.writeSeq) &&
+    conn.writeBlocked &&
+    (conn.state === 'ESTABLISHED' || conn.state === 'CLOSE_WAIT')
+  ) {
+    tcpChronoStart(conn, now, 3);
+  }
+}
+
+/**
+ * Linux tcp_cwnd_application_limited (RFC 2861): the window the application
+ * did not use for an RTO shrinks halfway to what it used (at least the initial
+ * window), ssthresh keeping 3/4 of the old one; not while the writer waits on
+ * the send buffer (SOCK_NOSPACE) or the socket is orphaned.
+ */
+function tcpCwndApplicationLimited(conn: Connection, now: Time): void {
+  if (conn.caState === 'Open' && !conn.orphan && !conn.writeBlocked) {
+    const winUsed = Math.max(conn.sndCwndUsed, TCP_INIT_CWND);
+    if (winUsed < conn.cwnd) {
+      conn.ssthresh = tcpCurrentSsthresh(conn);
+      conn.cwnd = (conn.cwnd + winUsed) >> 1;
+    }
+    conn.sndCwndUsed = 0;
+  }
+  conn.sndCwndStamp = jiffies(now);
+}
+
+/**
+ * Linux tcp_slow_start_after_idle_check, when a write queues a new skb: after
+ * more than an RTO with nothing sent and nothing in flight, cwnd restarts
+ * (tcp_cwnd_restart, RFC 5681 4.1): halved per RTO of idleness, down to the
+ * initial window at least, ssthresh keeping 3/4 of it. Not for a congestion
+ * control with its own cong_control (BBR).
+ */
+export function tcpSlowStartAfterIdleCheck(conn: Connection, now: Time): void {
+  if (
+    conn.net.sysctl.tcp_slow_start_after_idle === 0 ||
+    conn.rtxQueue.length > 0 ||
+    conn.caOps === 'bbr'
+  ) {
+    return;
+  }
+  let delta = jiffies(now) - jiffies(conn.lsndtime);
+  const rto = conn.rto;
+  if (delta <= rto) return;
+  // tcp_ca_event(CA_EVENT_CWND_RESTART): nothing for Reno or CUBIC.
+  const restart = Math.min(TCP_INIT_CWND, conn.cwnd);
+  conn.ssthresh = tcpCurrentSsthresh(conn);
+  let cwnd = conn.cwnd;
+  // "while ((delta -= inet_csk(sk)->icsk_rto) > 0 && cwnd > restart_cwnd) cwnd >>= 1".
+  for (delta -= rto; delta > 0 && cwnd > restart; delta -= rto) cwnd >>= 1;
+  conn.cwnd = Math.max(cwnd, restart);
+  conn.sndCwndStamp = jiffies(now);
+  conn.sndCwndUsed = 0;
 }
 
 /** Linux tcp_probe0_base: the zero-window probe interval before backoff. */

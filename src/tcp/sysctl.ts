@@ -126,6 +126,13 @@ export interface TcpSysctl {
   readonly tcp_pacing_ss_ratio: number;
   readonly tcp_pacing_ca_ratio: number;
   /**
+   * After an idle time longer than the RTO, a sender starts again from the
+   * initial window (RFC 5681 4.1: tcp_cwnd_restart), and a window the
+   * application left unused for an RTO decays (RFC 2861:
+   * tcp_cwnd_application_limited); 0 turns both off (tcp_sk_init: 1).
+   */
+  readonly tcp_slow_start_after_idle: number;
+  /**
    * TSO deferral sends at once when a 1/N share of the window can go
    * (tcp_tso_should_defer; 0: when more than 3 segments can; tcp_sk_init: 3).
    */
@@ -190,6 +197,7 @@ export const LINUX_TCP_SYSCTL: TcpSysctl = Object.freeze({
   tcp_frto: 2,
   tcp_pacing_ss_ratio: 200,
   tcp_pacing_ca_ratio: 120,
+  tcp_slow_start_after_idle: 1,
   tcp_tso_win_divisor: 3,
   tcp_min_tso_segs: 2,
   tcp_tso_rtt_log: 9,
