@@ -67,6 +67,16 @@ export function fromServer(tsVal = PEER_TS, tsEcr = ourTs(0)) {
   return { ...FROM_SERVER, options: tsOpt(tsVal, tsEcr) };
 }
 
+/** The server's ACK of our first `upTo` bytes of data, offering `window` (scaled by 7). */
+export function ackOf(upTo: number, window = 502, tsVal = PEER_TS + 100) {
+  return {
+    ...fromServer(tsVal, ourTs(0)),
+    seq: seqAdd(IRS, 1),
+    ack: seqAdd(ISS, 1 + upTo),
+    window,
+  };
+}
+
 /** FIN_WAIT1: close() at 1 s sends the FIN. */
 export function finWait1(): Tester {
   const t = established();

@@ -13,20 +13,10 @@ import { describe, expect, test } from 'vitest';
 import { ms, s, type Time } from '../../src/sim/time.js';
 import { USEC_PER_JIFFY } from '../../src/tcp/clock.js';
 import { type TcpSysctl, tcpSysctl } from '../../src/tcp/sysctl.js';
-import { seqAdd } from '../../src/wire/seq.js';
-import { established, fromServer } from './fixtures.js';
-import { IRS, ISS, ourTs, PEER_TS, type Tester } from './harness.js';
+import { ackOf, established } from './fixtures.js';
+import { PEER_TS, type Tester } from './harness.js';
 
 const MSS = 1448;
-
-function ackOf(upTo: number, window = 502, tsVal = PEER_TS + 100) {
-  return {
-    ...fromServer(tsVal, ourTs(0)),
-    seq: seqAdd(IRS, 1),
-    ack: seqAdd(ISS, 1 + upTo),
-    window,
-  };
-}
 
 /**
  * cwnd 40 by 1.03 s: 10 segments sent at 1 s, ACKed at 1.01 (cwnd 20), 20 more

@@ -13,22 +13,12 @@ import { describe, expect, test } from 'vitest';
 import { ms, s, type Time, us } from '../../src/sim/time.js';
 import { tcpTsoSegs } from '../../src/tcp/output.js';
 import { type TcpSysctl, tcpSysctl } from '../../src/tcp/sysctl.js';
-import { seqAdd, seqDiff } from '../../src/wire/seq.js';
+import { seqDiff } from '../../src/wire/seq.js';
 import { PSH, type TcpSegment } from '../../src/wire/tcp.js';
-import { established, fromServer, synSent } from './fixtures.js';
-import { IRS, ISS, ourTs, PEER_TS, synAckFromServer, type Tester } from './harness.js';
+import { ackOf, established, synSent } from './fixtures.js';
+import { ISS, ourTs, synAckFromServer, type Tester } from './harness.js';
 
 const MSS = 1448;
-
-/** The peer's ACK of our first `upTo` bytes, its window `window` << 7. */
-function ackOf(upTo: number, window = 502, tsVal = PEER_TS + 100) {
-  return {
-    ...fromServer(tsVal, ourTs(0)),
-    seq: seqAdd(IRS, 1),
-    ack: seqAdd(ISS, 1 + upTo),
-    window,
-  };
-}
 
 /** Segments as [first byte, last byte + 1, PSH?]. */
 function ranges(segs: readonly TcpSegment[]): [number, number, string][] {
