@@ -830,6 +830,7 @@ export class IpLayer {
           scope: 'link',
           protocol: 'kernel',
           metric: 0,
+          initcwnd: 0,
         };
         const s = src !== undefined && src !== 0 ? src : host.selectAddress(dev, dst);
         return { ok: true, route, type: 'broadcast', dev, src: s, nexthop: dst, mtu: dev.mtu };

@@ -42,6 +42,8 @@ export interface Route {
   /** `proto kernel` for routes added with an address, `boot` for `ip route add`. */
   readonly protocol: 'kernel' | 'boot' | 'static';
   readonly metric: number;
+  /** The initcwnd metric (RTAX_INITCWND): TCP's window at establishment; 0: none. */
+  readonly initcwnd: number;
 }
 
 /** What `ip route add` may fail with. */
@@ -99,6 +101,7 @@ export class RoutingTable {
     readonly scope?: RouteScope;
     readonly protocol?: 'kernel' | 'boot' | 'static';
     readonly metric?: number;
+    readonly initcwnd?: number;
   }): RouteResult {
     if (!Number.isInteger(spec.prefixLength) || spec.prefixLength < 0 || spec.prefixLength > 32) {
       return { ok: false, errno: 'EINVAL' };
@@ -144,6 +147,7 @@ export class RoutingTable {
       scope,
       protocol: spec.protocol ?? 'boot',
       metric,
+      initcwnd: spec.initcwnd ?? 0,
     };
     list.push(route);
     this.#generation++;

@@ -704,6 +704,7 @@ export class HostTcp implements ProtocolHandler {
       local: { addr: src, port },
       remote: { addr: req.remoteAddr, port: req.remotePort },
       mtu: pathMtu(route.mtu),
+      initCwnd: route.route.initcwnd,
       noDelay: req.noDelay,
       keepAlive: req.keepAlive,
       userMss: req.userMss,
@@ -736,6 +737,7 @@ export class HostTcp implements ProtocolHandler {
       local: { addr, port },
       backlog,
       mtu: pathMtu(this.#listenMtu(addr)),
+      initCwndFor: (remote, local) => this.#initCwndTo(remote, local),
       ...sock,
     });
     const l: TcpListenSock = new TcpListenSock(
@@ -750,6 +752,12 @@ export class HostTcp implements ProtocolHandler {
     list.push(l);
     this.#listeners.set(port, list);
     return l;
+  }
+
+  /** The initcwnd metric of the route to `remote` from `local` (0: none, or no route). */
+  #initCwndTo(remote: Ipv4Address, local: Ipv4Address): number {
+    const r = this.host.ip.routeOutputFrom(remote, local);
+    return r.ok ? r.route.initcwnd : 0;
   }
 
   /**

@@ -27,6 +27,7 @@ import { TCP_TIMEOUT_INIT } from './clock.js';
 import {
   type CongestionControl,
   type CubicState,
+  TCP_INIT_CWND,
   tcpCongestionInit,
   tcpPacketsInFlight,
 } from './congestion.js';
@@ -136,6 +137,8 @@ export interface ConnectOptions {
   readonly remote: TcpEndpoint;
   /** Path MTU: the MSS we announce is MTU - 40 (default 1500, so 1460). */
   readonly mtu?: number;
+  /** The route's initcwnd metric (RTAX_INITCWND; default: TCP_INIT_CWND, 10). */
+  readonly initCwnd?: number;
   /** The initial sequence number; default drawn from the namespace's ISN stream. */
   readonly iss?: number;
   /** The timestamp offset; default the namespace's keyed function of the two addresses (secureTcpTsOff). */
@@ -284,6 +287,8 @@ interface RareState {
   undoRetrans: number;
   priorSsthresh: number;
   frto: boolean;
+  /** The route's initcwnd (tcp_init_cwnd's dst_metric(RTAX_INITCWND)); 0: none. */
+  initCwndMetric: number;
 }
 
 function newRareState(): RareState {
@@ -306,6 +311,7 @@ function newRareState(): RareState {
     undoRetrans: 0,
     priorSsthresh: 0,
     frto: false,
+    initCwndMetric: 0,
   };
 }
 
@@ -671,6 +677,22 @@ export class Connection {
     else if (v !== 0) this.#makeRare().prrDelivered = v;
   }
 
+  /**
+   * Linux tcp_init_cwnd: the route's initcwnd metric, else TCP_INIT_CWND (10):
+   * the window at establishment and after an idle restart.
+   */
+  get initCwnd(): number {
+    const m = this.#rare?.initCwndMetric ?? 0;
+    return m !== 0 ? m : TCP_INIT_CWND;
+  }
+
+  /** Sets the route's initcwnd metric (0: none). */
+  set initCwndMetric(v: number) {
+    const r = this.#rare;
+    if (r !== undefined) r.initCwndMetric = v;
+    else if (v !== 0) this.#makeRare().initCwndMetric = v;
+  }
+
   get prrOut(): number {
     const r = this.#rare;
     return r === undefined ? 0 : r.prrOut;
@@ -880,6 +902,7 @@ export class Connection {
     this.local = local;
     this.remote = remote;
     this.mtu = o.mtu ?? 1500;
+    if (o.initCwnd !== undefined) this.initCwndMetric = o.initCwnd;
     this.userMss = o.userMss;
     this.iss = seq(o.iss ?? net.isnRandom.uint32());
     this.tsOffset = (o.tsOffset ?? secureTcpTsOff(net, local.addr, remote.addr)) | 0;

@@ -486,8 +486,7 @@ function tcpFinishConnect(conn: Connection, now: Time): void {
  * RFC 6298 5.7), and a 3 s RTO if the handshake gave no RTT sample.
  */
 function tcpInitTransfer(conn: Connection, now: Time, synRetransmitted: boolean): void {
-  tcpInitBufferSpace(conn);
-  conn.cwnd = synRetransmitted ? 1 : TCP_INIT_CWND;
+  conn.cwnd = synRetransmitted ? 1 : conn.initCwnd;
   conn.sndCwndStamp = jiffies(now);
   // tcp_init_metrics: "ssthresh may have been reduced unnecessarily during 3WHS.
   // Restore it back to its initial default." The loss state a SYN timeout
@@ -516,6 +515,9 @@ function tcpInitTransfer(conn: Connection, now: Time, synRetransmitted: boolean)
     conn.rtt.mdevMaxUs = conn.rtt.rttvarUs;
     conn.rto = TCP_TIMEOUT_FALLBACK;
   }
+  // Last, as in tcp_init_transfer: the send buffer grows for the window just set
+  // (tcp_sndbuf_expand: a route's initcwnd above 10 gets more).
+  tcpInitBufferSpace(conn);
 }
 
 // ---- The child of a request sock (tcp_child_process). ----

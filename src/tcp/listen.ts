@@ -57,7 +57,7 @@
  */
 
 import type { Time } from '../sim/time.js';
-import { formatIpv4Address } from '../wire/address.js';
+import { formatIpv4Address, type Ipv4Address } from '../wire/address.js';
 import { type Seq, seq, seqAdd, seqLe } from '../wire/seq.js';
 import { ACK, FIN, RST, SYN, type TcpSegment, tcpSegmentLength } from '../wire/tcp.js';
 import type { TcpOption } from '../wire/tcp-options.js';
@@ -102,6 +102,11 @@ export interface ListenOptions {
   readonly backlog: number;
   /** MTU of the route to peers (default 1500). */
   readonly mtu?: number;
+  /**
+   * The initcwnd metric of the route back to a peer (inet_csk_route_child_sock's
+   * dst, read by tcp_init_cwnd), 0 for none; default none.
+   */
+  readonly initCwndFor?: (remote: Ipv4Address, local: Ipv4Address) => number;
   /**
    * The listening socket's sk_rcvbuf: SO_RCVBUF as set (doubled, `rcvBufLocked`),
    * or tcp_rmem[1] of when the socket was made (tcp_init_sock). Default:
@@ -324,6 +329,7 @@ export class Listener {
   readonly local: TcpEndpoint;
   backlog: number;
   readonly mtu: number;
+  readonly #initCwndFor: ((remote: Ipv4Address, local: Ipv4Address) => number) | undefined;
   /**
    * The listening socket's congestion control, as `ss -i` shows it
    * (tcp_assign_congestion_control when socket() made it). Its children take the
@@ -392,6 +398,7 @@ export class Listener {
     this.local = options.local;
     this.backlog = options.backlog;
     this.mtu = options.mtu ?? 1500;
+    this.#initCwndFor = options.initCwndFor;
     this.caOps = options.caOps ?? defaultCongestionControl(net);
     this.#rcvBuf = options.rcvBuf ?? net.sysctl.tcp_rmem[1];
     this.#rcvBufLocked = options.rcvBufLocked ?? false;
@@ -806,6 +813,7 @@ export class Listener {
     }
     const child = new Connection(net, local, remote, {
       mtu: this.mtu,
+      initCwnd: this.#initCwndFor?.(remote.addr, req.localAddr),
       iss: req.iss,
       tsOffset: req.tsOffset,
       id: req.id,

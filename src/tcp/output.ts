@@ -28,7 +28,6 @@ import {
 } from './clock.js';
 import {
   isCwndLimited,
-  TCP_INIT_CWND,
   tcpCaEventTxStart,
   tcpCurrentSsthresh,
   tcpPacketsInFlight,
@@ -932,7 +931,7 @@ function tcpCwndValidate(conn: Connection, now: Time, limited: boolean): void {
  */
 function tcpCwndApplicationLimited(conn: Connection, now: Time): void {
   if (conn.caState === 'Open' && !conn.orphan && !conn.writeBlocked) {
-    const winUsed = Math.max(conn.sndCwndUsed, TCP_INIT_CWND);
+    const winUsed = Math.max(conn.sndCwndUsed, conn.initCwnd);
     if (winUsed < conn.cwnd) {
       conn.ssthresh = tcpCurrentSsthresh(conn);
       conn.cwnd = (conn.cwnd + winUsed) >> 1;
@@ -961,7 +960,7 @@ export function tcpSlowStartAfterIdleCheck(conn: Connection, now: Time): void {
   const rto = conn.rto;
   if (delta <= rto) return;
   // tcp_ca_event(CA_EVENT_CWND_RESTART): nothing for Reno or CUBIC.
-  const restart = Math.min(TCP_INIT_CWND, conn.cwnd);
+  const restart = Math.min(conn.initCwnd, conn.cwnd);
   conn.ssthresh = tcpCurrentSsthresh(conn);
   let cwnd = conn.cwnd;
   // "while ((delta -= inet_csk(sk)->icsk_rto) > 0 && cwnd > restart_cwnd) cwnd >>= 1".

@@ -4,7 +4,7 @@
  *
  *   ip [-4] [-br] addr|a [show [dev] DEV]      ip addr add|del CIDR [brd +|ADDR] dev DEV
  *   ip [-br] link|l [show [DEV]]              ip link set [dev] DEV up|down|mtu N
- *   ip route|r [show]                          ip route add|del PREFIX|default [via GW] [dev DEV] [metric N]
+ *   ip route|r [show]                          ip route add|del|replace|change PREFIX|default [via GW] [dev DEV] [metric N] [initcwnd N]
  *   ip route get ADDR                          ip neigh|n [show] / flush dev DEV / add ADDR lladdr MAC dev DEV
  *
  * Output as iproute2 prints it (fixtures/real-tools.json, captured in a
@@ -444,6 +444,8 @@ function routeLine(r: Route): string {
   if (r.scope !== 'global') s += `scope ${SCOPE_OF_TYPE[r.scope]} `;
   if (r.prefsrc !== undefined) s += `src ${formatIpv4Address(r.prefsrc)} `;
   if (r.metric !== 0) s += `metric ${r.metric} `;
+  // The RTA_METRICS (print_rta_metrics), after the priority.
+  if (r.initcwnd !== 0) s += `initcwnd ${r.initcwnd} `;
   return `${s}\n`;
 }
 
@@ -459,7 +461,7 @@ function ipRoute(proc: Proc, args: string[]): number {
     return 0;
   }
   if (matches(cmd, 'get')) return routeGet(proc, args);
-  if (cmd === 'add' || matches(cmd, 'delete') || cmd === 'replace') {
+  if (cmd === 'add' || matches(cmd, 'delete') || cmd === 'replace' || matches(cmd, 'change')) {
     return routeModify(proc, args, cmd);
   }
   if (matches(cmd, 'flush')) {
@@ -477,6 +479,7 @@ function routeModify(proc: Proc, args: string[], cmd: string): number {
   let gw: number | undefined;
   let dev: NetInterface | undefined;
   let metric: number | undefined;
+  let initcwnd: number | undefined;
   let type: Route['type'] = 'unicast';
   while (args.length > 0) {
     const a = args.shift()!;
@@ -488,6 +491,13 @@ function routeModify(proc: Proc, args: string[], cmd: string): number {
     } else if (a === 'dev') dev = device(host, args.shift() ?? '');
     else if (a === 'metric' || a === 'priority' || a === 'preference') {
       metric = Number(args.shift());
+    } else if (a === 'initcwnd') {
+      // RTAX_INITCWND: a u32 (get_unsigned), "lock" not supported here.
+      const v = args.shift() ?? '';
+      if (!/^\d+$/.test(v) || Number(v) > 0xffffffff) {
+        throw new IpError(`Error: argument "${v}" is wrong: "initcwnd" value is invalid\n\n`, 255);
+      }
+      initcwnd = Number(v);
     } else if (a === 'proto' || a === 'scope' || a === 'src' || a === 'table') args.shift();
     else if (a === 'unreachable' || a === 'blackhole' || a === 'prohibit') type = a;
     else if (a === 'default') dst = { address: 0, prefixLength: 0 };
@@ -507,6 +517,11 @@ function routeModify(proc: Proc, args: string[], cmd: string): number {
     return 0;
   }
   if (cmd === 'replace') host.routes.delete(dst.address, dst.prefixLength, 'main', metric);
+  // change: NLM_F_REPLACE without NLM_F_CREATE, so the route must exist (fib_table_insert: ENOENT).
+  if (cmd !== 'add' && cmd !== 'replace') {
+    const old = host.routes.delete(dst.address, dst.prefixLength, 'main', metric);
+    if (!old.ok) throw new IpError('RTNETLINK answers: No such file or directory\n', 2);
+  }
   if (type === 'unicast' && gw === undefined && dev === undefined) {
     throw new IpError('Error: Device for nexthop is not up.\n', 2);
   }
@@ -517,6 +532,7 @@ function routeModify(proc: Proc, args: string[], cmd: string): number {
     ...(gw !== undefined ? { gateway: gw } : {}),
     ...(dev !== undefined ? { dev } : {}),
     ...(metric !== undefined ? { metric } : {}),
+    ...(initcwnd !== undefined ? { initcwnd } : {}),
   });
   if (!r.ok) {
     if (r.errno === 'EEXIST') throw new IpError('RTNETLINK answers: File exists\n', 2);
@@ -543,8 +559,10 @@ function routeGet(proc: Proc, args: string[]): number {
   if (!r.ok) throw new IpError('RTNETLINK answers: Network is unreachable\n', 2);
   const route = host.routes.lookup(p.address);
   const via = route?.gateway !== undefined ? `via ${formatIpv4Address(route.gateway)} ` : '';
+  // The route's metrics come with the cache line (print_rta_metrics).
+  const metrics = route !== undefined && route.initcwnd !== 0 ? `initcwnd ${route.initcwnd} ` : '';
   proc.stdout.write(
-    `${dst} ${via}dev ${r.dev.name} src ${formatIpv4Address(r.src)} uid 0 \n    cache \n`,
+    `${dst} ${via}dev ${r.dev.name} src ${formatIpv4Address(r.src)} uid 0 \n    cache ${metrics}\n`,
   );
   return 0;
 }

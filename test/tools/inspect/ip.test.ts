@@ -68,6 +68,24 @@ describe('ip', () => {
     }
   });
 
+  test('route metrics: ip route change … initcwnd, shown by ip route and ip route get; its errors', async () => {
+    const env = traceLan({ stock: true });
+    for (const name of [
+      'ip-route-change-initcwnd',
+      'ip-route-after-initcwnd',
+      'ip-route-get-initcwnd',
+      'ip-route-change-missing',
+      'ip-route-initcwnd-bad',
+    ]) {
+      const r = real(name);
+      const got = await env.run(env.client, ...r.cmd.split(' '));
+      expect(
+        { stdout: got.stdout, stderr: got.stderr, status: got.status },
+        `${name}: ${r.cmd}`,
+      ).toEqual({ stdout: asTcplab(r.stdout), stderr: r.stderr, status: r.exit });
+    }
+  });
+
   test('ip neigh shows the ARP cache: REACHABLE after a ping, FAILED for no answer', async () => {
     const env = traceLan({ stock: true });
     await env.run(env.client, 'ping', '-c', '1', '192.168.0.22');
