@@ -12,8 +12,9 @@
 # wire, as tcplab sends them); `on`, offloads on (tcpdump shows each TSO send
 # as one packet); `icw20`, offloads on and the route's initcwnd 20. Printed per
 # case: the writes, then the client's segments that carry PSH (seq ranges).
-# The reference for tcplab's segmentation (not yet compared by a test): each
-# TSO send of half the congestion window ends with PSH, besides each write's end.
+# The reference for tcplab's segmentation: each TSO send of half the
+# congestion window ends with PSH, besides each write's end. The first flights
+# and first writes are compared by test/tcp/push-marks.test.ts.
 # Run as root: bash test/tcp/recordings/push-marks.sh > test/tcp/recordings/push-marks.txt
 # Recorded on Linux 6.18.44 (x86_64), Python 3.11, tcpdump 4.99.3. Needs ethtool.
 set -e

@@ -12,9 +12,9 @@
 # first argument: bbr (the default, as in the reference traces) or reno (which
 # tcplab runs as Linux does; its bbr is CUBIC). Printed:
 # ss -tnoi of both ends after 1 s, ss -tno of the client after 10 s, and the
-# segments (tcpdump -n, times from the SYN). Not yet compared by a test: the
-# reference for a zero-window lab (tcp-server --read never stands for the
-# server). Needs ethtool.
+# segments (tcpdump -n, times from the SYN). The reference for
+# labs/zero-window.lab (tcp-server --read never stands for the server), whose
+# header says where tcplab's run differs and why. Needs ethtool.
 # Run as root: bash test/tcp/recordings/zero-window.sh > test/tcp/recordings/zero-window.txt
 #              bash test/tcp/recordings/zero-window.sh reno > test/tcp/recordings/zero-window-reno.txt
 # Recorded on Linux 6.18.44 (x86_64), Python 3.11, netcat-openbsd 1.219, tcpdump 4.99.3.
