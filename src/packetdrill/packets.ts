@@ -15,7 +15,8 @@
  *   the script writes one; options exactly, in order, unless written `<...>`;
  * - consecutive outbound segments sent together are aggregated to match one
  *   larger expected segment (the kernel's TSO hands packetdrill one big packet
- *   where tcplab's stack sends MSS-sized ones).
+ *   where tcplab's stack sends MSS-sized ones); the aggregate's PSH is its last
+ *   segment's, as GSO puts a TSO packet's there.
  */
 
 import { defaultTcpdumpOptions, TcpdumpPrinter } from '../capture/print/index.js';
@@ -153,7 +154,9 @@ export function takeLive(queue: LivePacket[], spec: TcpSpec): LiveTcp | undefine
     const payload = new Uint8Array(seg.payload.length + t.payload.length);
     payload.set(seg.payload);
     payload.set(t.payload, seg.payload.length);
-    seg = { ...seg, flags: seg.flags | t.flags, window: t.window, payload };
+    // The last part's PSH is the packet's: tcplab's transmissions end with it
+    // as GSO leaves it on a TSO packet's last segment.
+    seg = { ...seg, flags: (seg.flags & ~PSH) | t.flags, window: t.window, payload };
   }
   return { time: first.time, seg, parts };
 }
@@ -284,17 +287,12 @@ export function checkOutbound(
   live: TcpSegment,
   flow: Flow,
   ctx: MatchContext,
-  parts = 1,
 ): string | undefined {
   if (flow.localIsn === undefined) {
     flow.localIsn = (live.flags & SYN) !== 0 ? u32(live.seq - spec.seqStart) : 0;
   }
   const rb = flow.remoteIsn ?? 0;
-  // A TSO packet's PSH bit is where the kernel's tso_fragment left it, which
-  // has no counterpart among MSS-sized segments: for an aggregate (`parts`
-  // > 1) PSH is not compared.
-  const pshFree = parts > 1 ? PSH : 0;
-  if ((live.flags & ~pshFree) !== (spec.flags & ~pshFree)) {
+  if (live.flags !== spec.flags) {
     return `bad outbound TCP flags: expected ${spec.flagsText} but got ${formatFlags(live.flags)}`;
   }
   const start = u32(live.seq - flow.localIsn);

@@ -103,6 +103,16 @@ describe('scripts that pass', () => {
 });
 
 describe('deliberately broken scripts fail readably', () => {
+  test('an aggregate is checked for PSH as a TSO packet is: its last segment carries it', () => {
+    // 3000 bytes in one transmission of 3 segments: PSH on the last, as
+    // __tcp_transmit_skb forces it on a GSO packet; expecting none fails.
+    const e = failure(`${SYSCTLS}${SERVER}
++0 write(4, ..., 3000) = 3000
++0 > . 1:3001(3000) ack 1
+`);
+    expect(e).toContain('bad outbound TCP flags: expected . but got P.');
+  });
+
   test('a wrong flag: the line, the script packet, the live one, tcpdump, the time', () => {
     const e = failure(`${SYSCTLS}${SERVER}
 +0 write(4, ..., 10) = 10
