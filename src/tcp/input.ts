@@ -1098,7 +1098,12 @@ function tcpAck(
       tcpSyncMss(conn);
     }
   }
-  conn.bytesAcked += seqDiff(ack, priorSndUna);
+  // tcp_snd_una_update's bytes_acked. A passive open's child starts with
+  // snd_una past its SYN-ACK (tcp_create_openreq_child: "snd_una = snt_isn +
+  // 1"), so the ACK that completes the handshake acknowledges nothing of it.
+  const synAckOfChild =
+    conn.state === 'SYN_RECV' && conn.listener !== undefined && priorSndUna === conn.iss;
+  conn.bytesAcked += seqDiff(ack, priorSndUna) - (synAckOfChild && unaAdvanced ? 1 : 0);
   conn.sndUna = ack;
   conn.probesOut = 0;
   conn.rcvTstamp = now;

@@ -345,6 +345,16 @@ describe('LISTEN and passive SYN_RECV', () => {
     t.expect(ms(2), { window: 510, payload: new Uint8Array(19) });
   });
 
+  test('bytes_acked: the SYN counts for the active side, the SYN-ACK not for the passive one', () => {
+    // tcp_create_openreq_child starts the child with snd_una past its SYN-ACK,
+    // so `ss -i` shows no bytes_acked on an accepted connection until data is
+    // acknowledged; the client's SYN, acknowledged by the SYN-ACK, counts 1.
+    const { t, req } = synRecv();
+    t.send(ms(1), finalAck(req));
+    expect(t.c.bytesAcked).toBe(0);
+    expect(established().c.bytesAcked).toBe(1);
+  });
+
   test('the child made at the final ACK has the state a full socket in SYN_RECV would have', () => {
     const { t, req } = synRecv();
     t.expect(s(1), { flags: SYN | ACK });
