@@ -737,7 +737,12 @@ export class Connection {
    */
   deliveredUs = 0;
   firstTxUs = 0;
-  appLimited = 0;
+  /**
+   * tp->app_limited. A new socket's is ~0U, "a bubble in the pipe until at
+   * least the first ACK" (tcp_init_sock, tcp_create_openreq_child): -1 here,
+   * which the first delivery clears as Linux's after(delivered, ~0U) does.
+   */
+  appLimited = -1;
   rateDelivered = 0;
   rateIntervalUs = 0;
   declare rateAppLimited: boolean;
@@ -911,6 +916,8 @@ export class Connection {
       this.tsRecentStamp = o.tsRecent.stamp;
     }
     this.noDelay = o.noDelay ?? false;
+    // tcp_init_sock: "tp->rate_app_limited = 1" (a child copies its listener's).
+    this.rateAppLimited = true;
     this.keepAlive = o.keepAlive ?? false;
     this.sndUna = this.iss;
     this.sndNxt = this.iss;

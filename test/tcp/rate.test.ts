@@ -22,9 +22,13 @@ function pacing(mss: number, ratio: number, cwnd: number, srtt8Us: number): numb
 }
 
 describe('delivery rate (tcp_rate.c)', () => {
-  test('the handshake is the first sample: the SYN delivered in one RTT, not app-limited', () => {
+  test('the handshake is the first sample: the SYN delivered in one RTT, app-limited', () => {
     const t = established();
-    expect([t.c.rateDelivered, t.c.rateIntervalUs, t.c.rateAppLimited]).toEqual([1, 10_000, false]);
+    // A new socket's app_limited is ~0U ("a bubble in the pipe until at least
+    // the first ACK", tcp_init_sock): the SYN went app-limited, so the sample
+    // is; the first ACK ends the bubble.
+    expect([t.c.rateDelivered, t.c.rateIntervalUs, t.c.rateAppLimited]).toEqual([1, 10_000, true]);
+    expect(t.c.appLimited).toBe(0);
     expect(tcpDeliveryRate(t.c)).toBe((MSS * 1_000_000) / 10_000);
     // Slow start (cwnd 10, ssthresh infinite): 200% of cwnd × MSS / SRTT.
     expect(t.c.pacingRate).toBe(pacing(MSS, 200, 10, 80_000));
