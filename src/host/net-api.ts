@@ -454,6 +454,9 @@ export class Server extends Emitter<ServerEvents> {
     while (this.#fd !== undefined) {
       const r = s.accept(this.#fd);
       if (r instanceof SocketError || !('fd' in r)) break;
+      // libuv accepts with accept4(SOCK_NONBLOCK): a Socket never blocks. (A
+      // blocking fd left a read pending that took data nobody would see.)
+      s.setNonBlocking(r.fd, true);
       const sock = new Socket(s, r.fd);
       this.emit('connection', sock);
       sock.start();

@@ -124,3 +124,40 @@ describe('net on a host', () => {
     expect(serverEvents).toEqual(['end', 'close']);
   });
 });
+
+describe('net carries data whole', () => {
+  test.each([1, 1448, 20_000, 300_000])(
+    '%i bytes written in pieces, echoed back, then end: every byte returns in order',
+    (n) => {
+      const { net, client, server } = env();
+      server.net
+        .createServer((sock: Socket) => {
+          sock.on('data', (d) => sock.write(d));
+          sock.on('end', () => sock.end());
+        })
+        .listen(80);
+      const sent = new Uint8Array(n);
+      for (let i = 0; i < n; i++) sent[i] = (i * 7 + (i >> 8)) & 0xff;
+      const got: Uint8Array[] = [];
+      let ended = false;
+      const c = client.net.connect({ host: 'server', port: 80 }, () => {
+        for (let at = 0; at < n; at += 7919) c.write(sent.subarray(at, at + 7919));
+        c.end();
+      });
+      c.on('data', (d) => got.push(d));
+      c.on('end', () => {
+        ended = true;
+      });
+      net.runFor(s(30));
+      expect(ended).toBe(true);
+      const back = new Uint8Array(got.reduce((k, d) => k + d.length, 0));
+      let at = 0;
+      for (const d of got) {
+        back.set(d, at);
+        at += d.length;
+      }
+      expect(back.length).toBe(n);
+      expect(Buffer.from(back).equals(Buffer.from(sent))).toBe(true);
+    },
+  );
+});
