@@ -1,7 +1,7 @@
 /**
  * Properties of the socket layer (fast-check, seeded): whatever the sizes of
- * the writes and reads, whether the calls block or not, and however the link
- * loses, duplicates and reorders frames, what one end writes the other reads
+ * the writes and reads, whether the calls block or not, the buffer sizes and
+ * the reader's pace, and however the link loses, duplicates and reorders frames, what one end writes the other reads
  * whole and in order, then end of file. (A blocked call woken by its own
  * activity once settled with what came after: socket.ts #block.)
  */
@@ -18,6 +18,10 @@ const scenario = fc.record({
   writes: fc.array(fc.integer({ min: 1, max: 70_000 }), { minLength: 1, maxLength: 8 }),
   reads: fc.array(fc.integer({ min: 1, max: 70_000 }), { minLength: 1, maxLength: 8 }),
   nonBlockingReader: fc.boolean(),
+  // Small buffers close the window (zero-window probes, partial segments at its edge).
+  rcvBuf: fc.option(fc.integer({ min: 1024, max: 65536 }), { nil: undefined }),
+  sndBuf: fc.option(fc.integer({ min: 2048, max: 65536 }), { nil: undefined }),
+  readEveryMs: fc.integer({ min: 0, max: 50 }),
   loss: fc.double({ min: 0, max: 0.1, noNaN: true }),
   duplicate: fc.double({ min: 0, max: 0.1, noNaN: true }),
   reorder: fc.double({ min: 0, max: 0.1, noNaN: true }),
@@ -38,9 +42,11 @@ test('bytes written arrive whole and in order, then end of file', () => {
       });
       const so = e.server.sockets;
       const l = so.socket();
+      if (sc.rcvBuf !== undefined) value(so.setsockopt(l, 'SO_RCVBUF', sc.rcvBuf));
       value(so.bind(l, 0, 80));
       value(so.listen(l, 16));
       const c = e.client.sockets.socket();
+      if (sc.sndBuf !== undefined) value(e.client.sockets.setsockopt(c, 'SO_SNDBUF', sc.sndBuf));
       e.client.sockets.connect(c, SERVER_IP, 80);
       // The handshake, through the losses too (a lost SYN goes again after 1 s).
       const acc = so.accept(l);
@@ -85,11 +91,18 @@ test('bytes written arrive whole and in order, then end of file', () => {
           return false;
         }
         got.push(x);
+        // A slow reader lets the receive queue fill between its reads.
+        if (sc.readEveryMs > 0) {
+          e.net.events.after(ms(sc.readEveryMs), readMore);
+          return false;
+        }
         return true;
       };
       const readMore = (): void => {
         for (;;) {
-          const r = so.read(a, sc.reads[k++ % sc.reads.length]!);
+          // (A slow reader takes at least 256 bytes a read, or the run would outlast the test.)
+          const want = sc.reads[k++ % sc.reads.length]!;
+          const r = so.read(a, sc.readEveryMs > 0 ? Math.max(want, 256) : want);
           if (r instanceof Pending) {
             r.onSettled((x) => {
               if (take(x)) readMore();
@@ -100,7 +113,7 @@ test('bytes written arrive whole and in order, then end of file', () => {
         }
       };
       readMore();
-      e.net.runFor(s(300));
+      e.net.runFor(s(900));
       expect(eof).toBe(true);
       const all = Buffer.concat(got.map((x) => Buffer.from(x)));
       expect(all.length).toBe(data.length);
