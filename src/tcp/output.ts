@@ -1208,7 +1208,12 @@ export function tcpWriteWakeup(
     // "We are probing the opening of a window but the window size is != 0":
     // what fits, at most an MSS; the rest (with the FIN) stays.
     const cut = segSize < seqDiff(skbEnd, conn.sndNxt) || head.len > mss;
-    if (cut) segSize = segSize < mss ? segSize : mss;
+    if (cut) {
+      segSize = segSize < mss ? segSize : mss;
+      // PSH is set on the skb before tcp_fragment cuts it, so the part that
+      // stays keeps it too.
+      if (head.len > 0) conn.skbs[conn.skbHint]!.psh = true;
+    }
     const len = cut ? segSize : head.len;
     sendNewData(conn, now, len, !cut && head.fin, true, mss);
     return;

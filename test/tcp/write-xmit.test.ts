@@ -223,4 +223,15 @@ describe('zero-window and keepalive probes with data (tcp_write_wakeup)', () => 
     t.advance(s(2));
     expect(sent(t)[0]).toEqual([0, 128, 'P']);
   });
+
+  test('a probe that cuts an skb leaves PSH on the part that stays (set before tcp_fragment)', () => {
+    const t = establishedFast();
+    t.sendAll(ms(500), ackOf(0, 1));
+    // MSG_MORE: no PSH mark at the write's end.
+    t.app(s(1), (c) => c.send(s(1), new Uint8Array(1000), true));
+    expect(t.c.skbs.at(-1)).toMatchObject({ psh: false });
+    t.advance(s(2));
+    expect(sent(t)[0]).toEqual([0, 128, 'P']);
+    expect(t.c.skbs.at(-1)).toMatchObject({ psh: true });
+  });
 });
