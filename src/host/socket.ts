@@ -31,6 +31,7 @@ import type { Connection, TcpEvent } from '../tcp/connection.js';
 import { tcpChronoStats } from '../tcp/output.js';
 import { TCP_STATE_NUMBERS, type TcpState } from '../tcp/state.js';
 import type { Ipv4Address } from '../wire/address.js';
+import { seqDiff } from '../wire/seq.js';
 import type { Host } from './host.js';
 import { errnoNumber, SocketError, type SocketErrorCode, socketError } from './socket-errors.js';
 import type { HostTcp, PortOwner, TcpListenSock, TcpSock } from './tcp.js';
@@ -69,7 +70,8 @@ export type SocketOption =
   | 'TCP_KEEPINTVL'
   | 'TCP_KEEPCNT'
   | 'TCP_LINGER2'
-  | 'TCP_SYNCNT';
+  | 'TCP_SYNCNT'
+  | 'TCP_NOTSENT_LOWAT';
 
 /** fcntl(2) file status flags (include/uapi/asm-generic/fcntl.h). */
 export const O_RDWR = 0o2;
@@ -96,6 +98,8 @@ export interface TcpSockOptions {
   linger2: number;
   /** TCP_SYNCNT (icsk_syn_retries); 0: net.ipv4.tcp_syn_retries. */
   synCnt: number;
+  /** TCP_NOTSENT_LOWAT (tp->notsent_lowat); 0: net.ipv4.tcp_notsent_lowat. */
+  notsentLowat: number;
 }
 
 /** The fields of struct tcp_info (include/uapi/linux/tcp.h) tcplab keeps, under their names. */
@@ -122,8 +126,10 @@ export interface TcpInfo {
   readonly tcpi_busy_time: number;
   /** µs of it limited by the peer's receive window. */
   readonly tcpi_rwnd_limited: number;
-  /** µs of it limited by the send buffer. DEVIATION(linux): never counted yet. */
+  /** µs of it limited by the send buffer (tcp_cwnd_validate: a writer waiting for room with nothing left unsent; not yet compared with Linux). */
   readonly tcpi_sndbuf_limited: number;
+  /** Bytes written and not yet sent (tcp_get_info). */
+  readonly tcpi_notsent_bytes: number;
 }
 
 /** MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL, MAX_TCP_KEEPCNT, MAX_TCP_SYNCNT (include/net/tcp.h). */
@@ -227,6 +233,7 @@ function applyTcpOptions(c: Connection, o: TcpSockOptions): void {
   c.keepaliveProbes = o.keepCnt;
   c.linger2 = o.linger2;
   c.synRetries = o.synCnt;
+  c.notsentLowat = o.notsentLowat;
 }
 
 /** One open socket file. */
@@ -254,6 +261,7 @@ export class SocketFile implements PortOwner {
     keepCnt: 0,
     linger2: 0,
     synCnt: 0,
+    notsentLowat: 0,
   };
   sndBufSet: number | undefined;
   rcvBufSet: number | undefined;
@@ -773,6 +781,20 @@ export class SocketTable {
         f.tcpOptions.cork = on;
         f.sock?.act((c, now) => c.setCork(now, on));
         return 0;
+      case 'TCP_NOTSENT_LOWAT': {
+        // "WRITE_ONCE(tp->notsent_lowat, val); sk->sk_write_space(sk)": a u32
+        // (a negative int stands for a large one), and a waiting writer may
+        // now go on.
+        if (!Number.isInteger(num)) return bad();
+        const lowat = num >>> 0;
+        f.tcpOptions.notsentLowat = lowat;
+        const sock = f.sock;
+        if (sock !== undefined) {
+          sock.conn.notsentLowat = lowat;
+          sock.act((c) => c.writeSpace());
+        }
+        return 0;
+      }
       case 'TCP_USER_TIMEOUT':
         // "case TCP_USER_TIMEOUT: if (val < 0) return -EINVAL".
         if (!Number.isInteger(num) || num < 0) return bad();
@@ -851,6 +873,9 @@ export class SocketTable {
         return f.tcpOptions.cork;
       case 'TCP_USER_TIMEOUT':
         return f.tcpOptions.userTimeoutMs;
+      case 'TCP_NOTSENT_LOWAT':
+        // "val = READ_ONCE(tp->notsent_lowat)": the socket's own (0 unless set).
+        return f.tcpOptions.notsentLowat;
       // do_tcp_getsockopt: the socket's value, else the namespace's sysctl.
       case 'TCP_KEEPIDLE':
         return f.tcpOptions.keepIdle || this.tcp.sysctl.tcp_keepalive_time;
@@ -933,6 +958,8 @@ export class SocketTable {
       tcpi_busy_time: busy,
       tcpi_rwnd_limited: rwnd,
       tcpi_sndbuf_limited: sndbuf,
+      // "max_t(int, 0, tp->write_seq - tp->snd_nxt)".
+      tcpi_notsent_bytes: conn === undefined ? 0 : Math.max(0, seqDiff(conn.writeSeq, conn.sndNxt)),
     };
   }
 
@@ -989,7 +1016,9 @@ export class SocketTable {
         // (sk_wmem_queued, skb truesize).
         const queued = conn?.wmemQueued() ?? 0;
         const free = (conn?.sndBuf ?? f.sndBufDefault) - queued;
-        if (free >= queued >> 1) mask |= POLLOUT | POLLWRNORM;
+        if (free >= queued >> 1 && (conn === undefined || conn.notsentBelowLowat(1))) {
+          mask |= POLLOUT | POLLWRNORM;
+        }
       } else {
         mask |= POLLOUT | POLLWRNORM;
       }

@@ -61,6 +61,8 @@ export type SysctlValue = number | readonly number[] | string;
 
 export type SysctlKind =
   | { readonly type: 'int'; readonly min?: number; readonly max?: number }
+  /** proc_douintvec: an unsigned int, 0 to 4294967295. */
+  | { readonly type: 'uint' }
   | { readonly type: 'jiffies' }
   | { readonly type: 'ms_jiffies' }
   | { readonly type: 'userhz_jiffies' }
@@ -96,6 +98,7 @@ export interface SysctlSpec {
 /** INT_MAX and INT_MIN of a C int, the range of proc_dointvec. */
 const INT_MAX = 0x7fff_ffff;
 const INT_MIN = -0x8000_0000;
+const UINT_MAX = 0xffff_ffff;
 
 interface Entry {
   readonly spec: SysctlSpec;
@@ -132,6 +135,22 @@ function parseKernelInt(token: string): number | undefined {
   // do_proc_dointvec_conv: a value beyond a C int is EINVAL.
   if (n > INT_MAX || n < INT_MIN) return undefined;
   return n;
+}
+
+/**
+ * Parses one unsigned integer as proc_douintvec does: C notation, no sign
+ * (do_proc_douintvec_w: a '-' is EINVAL), at most UINT_MAX.
+ */
+function parseKernelUint(token: string): number | undefined {
+  if (token.startsWith('-')) return undefined;
+  const m = /^(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.exec(token);
+  if (m === null) return undefined;
+  const digits = m[1]!;
+  let n: number;
+  if (/^0[xX]/.test(digits)) n = Number.parseInt(digits.slice(2), 16);
+  else if (digits.length > 1 && digits[0] === '0') n = Number.parseInt(digits.slice(1), 8);
+  else n = Number.parseInt(digits, 10);
+  return n <= UINT_MAX ? n : undefined;
 }
 
 /** Whitespace-separated integers; undefined if there is none or one is malformed. */
@@ -195,6 +214,11 @@ export class SysctlTable {
     if (kind.type === 'string') {
       // proc_dostring: up to the first newline, at most maxlen - 1 bytes.
       value = text.split('\n')[0]!.slice(0, kind.maxLength - 1);
+    } else if (kind.type === 'uint') {
+      const first = text.split(/[ \t\n]+/).filter((t) => t !== '')[0];
+      const n = first === undefined ? undefined : parseKernelUint(first);
+      if (n === undefined) return failure('EINVAL', 'write', name);
+      value = n;
     } else {
       const ints = parseInts(text);
       if (ints === undefined) return failure('EINVAL', 'write', name);
@@ -302,6 +326,10 @@ function checkKind(kind: SysctlKind, value: SysctlValue): SysctlErrno | undefine
       }
       return undefined;
     }
+    case 'uint':
+      return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= UINT_MAX
+        ? undefined
+        : 'EINVAL';
     case 'int':
       if (typeof value !== 'number' || !isCInt(value)) return 'EINVAL';
       if (kind.min !== undefined && value < kind.min) return 'EINVAL';

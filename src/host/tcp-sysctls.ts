@@ -47,6 +47,7 @@ function kindOf(key: keyof TcpSysctl, value: unknown): SysctlKind {
   }
   if (key === 'tcp_min_tso_segs') return { type: 'int', min: 1, max: 255 };
   if (key === 'tcp_slow_start_after_idle') return { type: 'int', min: 0, max: 1 };
+  if (key === 'tcp_notsent_lowat') return { type: 'uint' };
   // proc_dointvec: any int, -1 included (then nothing fits).
   if (key === 'tcp_max_tw_buckets' || key === 'tcp_max_orphans') return { type: 'int' };
   return { type: 'int', min: 0 };

@@ -100,6 +100,7 @@ const SOCKET_OPTIONS = new Set<string>([
   'TCP_KEEPCNT',
   'TCP_LINGER2',
   'TCP_SYNCNT',
+  'TCP_NOTSENT_LOWAT',
 ]);
 
 class ArgError extends Error {}

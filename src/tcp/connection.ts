@@ -34,7 +34,7 @@ import {
 import type { TcpDropReason } from './drop.js';
 import { type TcpError, tcpError } from './errors.js';
 import { type IcmpError, tcpV4Err } from './icmp.js';
-import { tcpRcv, tcpRcvSpaceAdjust } from './input.js';
+import { sndBufWriteable, tcpRcv, tcpRcvSpaceAdjust } from './input.js';
 import type { Listener } from './listen.js';
 import type { TcpNet } from './net.js';
 import { initialWscale } from './options.js';
@@ -242,6 +242,7 @@ export interface SockOverrides {
   synRetries: number;
   linger2: number;
   userTimeoutMs: number;
+  notsentLowat: number;
   sndBufLocked: number | undefined;
 }
 
@@ -253,6 +254,7 @@ function newSockOverrides(): SockOverrides {
     synRetries: 0,
     linger2: 0,
     userTimeoutMs: 0,
+    notsentLowat: 0,
     sndBufLocked: undefined,
   };
 }
@@ -477,6 +479,8 @@ export class Connection {
   declare linger2: number;
   /** TCP_USER_TIMEOUT (icsk_user_timeout) in ms: how long data may stay unacknowledged; 0: none. */
   declare userTimeoutMs: number;
+  /** TCP_NOTSENT_LOWAT (tp->notsent_lowat) in bytes; 0 means net.ipv4.tcp_notsent_lowat. */
+  declare notsentLowat: number;
   /** A send() found the buffer full: the next ACK that frees room reports 'writable' (SOCK_NOSPACE). */
   declare writeBlocked: boolean;
   /** An ACK freed acknowledged data from the send buffer (SOCK_QUEUE_SHRUNK), for tcp_check_space. */
@@ -1300,7 +1304,7 @@ export class Connection {
       }
       if (skb === undefined || room <= 0) {
         // (wmemQueued may put the shared empty queue in place of the one read above.)
-        if (this.wmemQueued() >= this.sndBuf) break;
+        if (this.wmemQueued() >= this.sndBuf || !this.notsentBelowLowat(0)) break;
         // tcp_skb_entail: a new skb is where an idle sender's window restarts.
         tcpSlowStartAfterIdleCheck(this, now);
         skb = { start: this.writeSeq, end: this.writeSeq, psh: false };
@@ -1343,6 +1347,27 @@ export class Connection {
     if (!more || this.forcedPush()) this.markPush();
     tcpPushPendingFrames(this, now, false, more);
     return n;
+  }
+
+  /**
+   * Linux tcp_stream_memory_free: the bytes written and not yet sent (write_seq
+   * - snd_nxt), doubled for a wake-up (`wake` 1), are below TCP_NOTSENT_LOWAT
+   * (tcp_notsent_lowat: the socket's, else net.ipv4.tcp_notsent_lowat).
+   */
+  notsentBelowLowat(wake: 0 | 1): boolean {
+    const lowat = this.notsentLowat || this.net.sysctl.tcp_notsent_lowat;
+    return seqDiff(this.writeSeq, this.sndNxt) * (wake + 1) < lowat;
+  }
+
+  /**
+   * sk_write_space (sk_stream_write_space) outside an ACK: a writer waiting
+   * for room (SOCK_NOSPACE) hears 'writable' if the socket is writeable now.
+   */
+  writeSpace(): void {
+    if (this.writeBlocked && sndBufWriteable(this)) {
+      this.writeBlocked = false;
+      this.emit(TCP_EVENT_WRITABLE);
+    }
   }
 
   /** Linux forced_push: more than half the peer's largest window was written since the last push mark. */
@@ -1656,6 +1681,7 @@ const OVERRIDE_NUMBERS = [
   'synRetries',
   'linger2',
   'userTimeoutMs',
+  'notsentLowat',
 ] as const satisfies readonly (keyof SockOverrides & keyof Connection)[];
 
 for (const name of OVERRIDE_NUMBERS) {

@@ -1205,7 +1205,8 @@ function tcpAck(
  */
 export function sndBufWriteable(conn: Connection): boolean {
   const queued = conn.wmemQueued();
-  return conn.sndBuf - queued >= queued >> 1;
+  // __sk_stream_is_writeable(sk, 1): room, and few enough unsent bytes.
+  return conn.sndBuf - queued >= queued >> 1 && conn.notsentBelowLowat(1);
 }
 
 /**

@@ -126,6 +126,12 @@ export interface TcpSysctl {
   readonly tcp_pacing_ss_ratio: number;
   readonly tcp_pacing_ca_ratio: number;
   /**
+   * A writer waits while this many bytes or more are written and not yet sent
+   * (tcp_stream_memory_free; 4294967295, i.e. never: tcp_sk_init's UINT_MAX);
+   * TCP_NOTSENT_LOWAT sets it per socket.
+   */
+  readonly tcp_notsent_lowat: number;
+  /**
    * After an idle time longer than the RTO, a sender starts again from the
    * initial window (RFC 5681 4.1: tcp_cwnd_restart), and a window the
    * application left unused for an RTO decays (RFC 2861:
@@ -197,6 +203,7 @@ export const LINUX_TCP_SYSCTL: TcpSysctl = Object.freeze({
   tcp_frto: 2,
   tcp_pacing_ss_ratio: 200,
   tcp_pacing_ca_ratio: 120,
+  tcp_notsent_lowat: 4294967295,
   tcp_slow_start_after_idle: 1,
   tcp_tso_win_divisor: 3,
   tcp_min_tso_segs: 2,

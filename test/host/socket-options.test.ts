@@ -7,7 +7,14 @@
  */
 
 import { describe, expect, test } from 'vitest';
-import { type Blocking, O_NONBLOCK, O_RDWR, Pending, SocketError } from '../../src/host/socket.js';
+import {
+  type Blocking,
+  O_NONBLOCK,
+  O_RDWR,
+  Pending,
+  POLLOUT,
+  SocketError,
+} from '../../src/host/socket.js';
 import { ms, s } from '../../src/sim/time.js';
 import { lan, SERVER_IP, value } from './helpers.js';
 
@@ -119,6 +126,57 @@ describe('TCP_* socket options', () => {
     expect(sizes[0]).toBeGreaterThanOrEqual(200_000 - 4000);
     expect(sizes[1]).toBeGreaterThanOrEqual(42000 - 4000);
     expect(sizes[1]).toBeLessThan(sizes[0]!);
+  });
+});
+
+describe('TCP_NOTSENT_LOWAT (tcp_stream_memory_free)', () => {
+  /** A server socket writing to a client that never reads, with `lowat` set if given. */
+  function writer(lowat?: number) {
+    const { e, a } = pair();
+    const so = e.server.sockets;
+    expect(so.setsockopt(a, 'SO_SNDBUF', 1_000_000)).toBe(0);
+    if (lowat !== undefined) expect(so.setsockopt(a, 'TCP_NOTSENT_LOWAT', lowat)).toBe(0);
+    value(so.setNonBlocking(a, true));
+    return { e, so, a };
+  }
+
+  test('reads back what was set, 0 unless set; a negative value is a large unsigned one', () => {
+    const { so, a } = writer();
+    expect(so.getsockopt(a, 'TCP_NOTSENT_LOWAT')).toBe(0);
+    expect(so.setsockopt(a, 'TCP_NOTSENT_LOWAT', 16384)).toBe(0);
+    expect(so.getsockopt(a, 'TCP_NOTSENT_LOWAT')).toBe(16384);
+    expect(so.setsockopt(a, 'TCP_NOTSENT_LOWAT', -1)).toBe(0);
+    expect(so.getsockopt(a, 'TCP_NOTSENT_LOWAT')).toBe(4294967295);
+  });
+
+  test('a write stops taking new skbs once that much is unsent; POLLOUT waits for half of it', () => {
+    const unlimited = writer();
+    const all = value(unlimited.so.write(unlimited.a, new Uint8Array(1_000_000)));
+    const { e, so, a } = writer(20_000);
+    const n = value(so.write(a, new Uint8Array(1_000_000)));
+    // What the window let go (10 segments) plus what filled the skb that
+    // reached 20000 unsent bytes: far less than the send buffer alone allows.
+    expect(n).toBeLessThan(all);
+    expect(n).toBeGreaterThanOrEqual(10 * 1448 + 20_000);
+    expect(code(so.write(a, new Uint8Array(1)))).toBe('EAGAIN');
+    expect(so.pollEvents(a) & POLLOUT).toBe(0);
+    // The peer's ACKs let data go: fewer than 10000 unsent (2 × unsent < 20000), writeable again.
+    e.net.runFor(ms(50));
+    const info = value(so.tcpInfo(a));
+    expect(info.tcpi_notsent_bytes).toBeLessThan(10_000);
+    expect(so.pollEvents(a) & POLLOUT).toBe(POLLOUT);
+  });
+
+  test('net.ipv4.tcp_notsent_lowat: an unsigned int, 4294967295 (none) by default', () => {
+    const { e } = pair();
+    const sysctl = e.server.sysctl;
+    expect(sysctl.read('net.ipv4.tcp_notsent_lowat')).toEqual({ ok: true, value: '4294967295' });
+    expect(sysctl.write('net.ipv4.tcp_notsent_lowat', '-1').ok).toBe(false);
+    expect(sysctl.write('net.ipv4.tcp_notsent_lowat', '4294967296').ok).toBe(false);
+    expect(sysctl.write('net.ipv4.tcp_notsent_lowat', '131072')).toEqual({
+      ok: true,
+      value: '131072',
+    });
   });
 });
 
