@@ -167,6 +167,19 @@ describe('TCP_NOTSENT_LOWAT (tcp_stream_memory_free)', () => {
     expect(so.pollEvents(a) & POLLOUT).toBe(POLLOUT);
   });
 
+  test('raising it wakes a writer that waits for it ("sk->sk_write_space(sk)")', () => {
+    const { e, so, a } = writer(20_000);
+    value(so.setNonBlocking(a, false));
+    const w = so.write(a, new Uint8Array(300_000));
+    expect(w).toBeInstanceOf(Pending);
+    const before = value(so.ioctl(a, 'SIOCOUTQ'));
+    // At the same instant, no ACK in between: the write goes on at once.
+    expect(so.setsockopt(a, 'TCP_NOTSENT_LOWAT', 1_000_000)).toBe(0);
+    expect(value(so.ioctl(a, 'SIOCOUTQ'))).toBeGreaterThan(before);
+    e.net.runFor(s(5));
+    expect((w as Pending<number>).result).toBe(300_000);
+  });
+
   test('net.ipv4.tcp_notsent_lowat: an unsigned int, 4294967295 (none) by default', () => {
     const { e } = pair();
     const sysctl = e.server.sysctl;
