@@ -120,10 +120,11 @@ function failure<T>(code: SysctlErrno, syscall: 'open' | 'write', name: string):
 }
 
 /**
- * Parses one integer as the kernel's proc_get_long does: an optional `-`, then a
- * number in C notation (strtoul with base 0: `0x1f` hex, `017` octal, `15`).
+ * A token as the kernel's proc_get_long reads it: an optional `-`, then a
+ * number in C notation (strtoul with base 0: `0x1f` hex, `017` octal, `15`);
+ * the sign and the magnitude, or undefined if it is not one.
  */
-function parseKernelInt(token: string): number | undefined {
+function parseCNumber(token: string): { negative: boolean; n: number } | undefined {
   const m = /^(-?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.exec(token);
   if (m === null) return undefined;
   const digits = m[2]!;
@@ -131,26 +132,22 @@ function parseKernelInt(token: string): number | undefined {
   if (/^0[xX]/.test(digits)) n = Number.parseInt(digits.slice(2), 16);
   else if (digits.length > 1 && digits[0] === '0') n = Number.parseInt(digits.slice(1), 8);
   else n = Number.parseInt(digits, 10);
-  n = m[1] === '-' ? -n : n;
-  // do_proc_dointvec_conv: a value beyond a C int is EINVAL.
-  if (n > INT_MAX || n < INT_MIN) return undefined;
-  return n;
+  return { negative: m[1] === '-', n };
 }
 
-/**
- * Parses one unsigned integer as proc_douintvec does: C notation, no sign
- * (do_proc_douintvec_w: a '-' is EINVAL), at most UINT_MAX.
- */
+/** One C int (do_proc_dointvec_conv: a value beyond a C int is EINVAL). */
+function parseKernelInt(token: string): number | undefined {
+  const c = parseCNumber(token);
+  if (c === undefined) return undefined;
+  const n = c.negative ? -c.n : c.n;
+  return n > INT_MAX || n < INT_MIN ? undefined : n;
+}
+
+/** One unsigned int (do_proc_douintvec_w: a `-` is EINVAL, at most UINT_MAX). */
 function parseKernelUint(token: string): number | undefined {
-  if (token.startsWith('-')) return undefined;
-  const m = /^(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.exec(token);
-  if (m === null) return undefined;
-  const digits = m[1]!;
-  let n: number;
-  if (/^0[xX]/.test(digits)) n = Number.parseInt(digits.slice(2), 16);
-  else if (digits.length > 1 && digits[0] === '0') n = Number.parseInt(digits.slice(1), 8);
-  else n = Number.parseInt(digits, 10);
-  return n <= UINT_MAX ? n : undefined;
+  const c = parseCNumber(token);
+  if (c === undefined || c.negative || c.n > UINT_MAX) return undefined;
+  return c.n;
 }
 
 /** Whitespace-separated integers; undefined if there is none or one is malformed. */

@@ -55,35 +55,32 @@ const SEQUENCE = [
   'ip-route-get',
 ];
 
+/** Runs the captured commands in order on a fresh LAN's client: each prints what the real one did. */
+async function expectLikeRealInOrder(names: readonly string[]): Promise<void> {
+  const env = traceLan({ stock: true });
+  for (const name of names) {
+    const r = real(name);
+    const got = await env.run(env.client, ...r.cmd.split(' '));
+    expect(
+      { stdout: got.stdout, stderr: got.stderr, status: got.status },
+      `${name}: ${r.cmd}`,
+    ).toEqual({ stdout: asTcplab(r.stdout), stderr: r.stderr, status: r.exit });
+  }
+}
+
 describe('ip', () => {
   test('the capture sequence: addr, link, route, their errors, route get', async () => {
-    const env = traceLan({ stock: true });
-    for (const name of SEQUENCE) {
-      const r = real(name);
-      const got = await env.run(env.client, ...r.cmd.split(' '));
-      expect(
-        { stdout: got.stdout, stderr: got.stderr, status: got.status },
-        `${name}: ${r.cmd}`,
-      ).toEqual({ stdout: asTcplab(r.stdout), stderr: r.stderr, status: r.exit });
-    }
+    await expectLikeRealInOrder(SEQUENCE);
   });
 
   test('route metrics: ip route change … initcwnd, shown by ip route and ip route get; its errors', async () => {
-    const env = traceLan({ stock: true });
-    for (const name of [
+    await expectLikeRealInOrder([
       'ip-route-change-initcwnd',
       'ip-route-after-initcwnd',
       'ip-route-get-initcwnd',
       'ip-route-change-missing',
       'ip-route-initcwnd-bad',
-    ]) {
-      const r = real(name);
-      const got = await env.run(env.client, ...r.cmd.split(' '));
-      expect(
-        { stdout: got.stdout, stderr: got.stderr, status: got.status },
-        `${name}: ${r.cmd}`,
-      ).toEqual({ stdout: asTcplab(r.stdout), stderr: r.stderr, status: r.exit });
-    }
+    ]);
   });
 
   test('ip neigh shows the ARP cache: REACHABLE after a ping, FAILED for no answer', async () => {
