@@ -589,7 +589,8 @@ export class SocketTable {
       if (s === undefined) return written > 0 ? written : socketError('EPIPE', 'write');
       const conn = s.conn;
       if (TCP_STATES_SYNCHRONIZING.has(conn.state) && conn.error === undefined) return undefined;
-      const n = s.act((c, now) => c.send(now, data.subarray(written), more));
+      // A blocking write that waited goes on as the same tcp_sendmsg (copied > 0).
+      const n = s.act((c, now) => c.send(now, data.subarray(written), more, written > 0));
       if (typeof n !== 'number') return written > 0 ? written : socketError(n.code, 'write');
       written += n;
       if (written === data.length) return written;

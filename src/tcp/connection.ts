@@ -1276,8 +1276,9 @@ export class Connection {
    * taken (0 when the buffer is full or the handshake has not completed: the
    * caller waits for 'writable' or 'connected'), or the error a write gets: the
    * pending error first, then EPIPE once this side or the connection is closed.
+   * `resumed`: the rest of a blocking write that already queued part of it.
    */
-  send(now: Time, data: Uint8Array, more = false): number | TcpError {
+  send(now: Time, data: Uint8Array, more = false, resumed = false): number | TcpError {
     const pending = this.takeError();
     if (pending) return pending;
     const st = this.state;
@@ -1317,8 +1318,9 @@ export class Connection {
       if (!seqLt(this.sndNxt, dataEnd(this))) tcpChronoStart(this, now, 1);
       // (The whole write, as usual, without a view of it: a view is an allocation.)
       this.sendBuffer.append(take === data.length ? data : data.subarray(n, n + take));
-      // "if (!copied) TCP_SKB_CB(skb)->tcp_flags &= ~TCPHDR_PSH": more follows the mark.
-      if (n === 0) skb.psh = false;
+      // "if (!copied) TCP_SKB_CB(skb)->tcp_flags &= ~TCPHDR_PSH": more follows the
+      // mark; not for a blocking write going on after a wait (copied > 0 then).
+      if (n === 0 && !resumed) skb.psh = false;
       this.writeSeq = seqAdd(this.writeSeq, take);
       skb.end = this.writeSeq;
       n += take;

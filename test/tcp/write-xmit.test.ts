@@ -16,7 +16,7 @@ import { type TcpSysctl, tcpSysctl } from '../../src/tcp/sysctl.js';
 import { seqDiff } from '../../src/wire/seq.js';
 import { PSH, type TcpSegment } from '../../src/wire/tcp.js';
 import { ackOf, established, synSent } from './fixtures.js';
-import { ISS, ourTs, synAckFromServer, type Tester } from './harness.js';
+import { ISS, ourTs, PEER_TS, synAckFromServer, type Tester } from './harness.js';
 
 const MSS = 1448;
 
@@ -113,6 +113,27 @@ describe('transmissions', () => {
     expect(seqDiff(t.c.skbs.at(-1)!.end, t.c.skbs.at(-1)!.start)).toBe(200);
     expect(sent(t)).toEqual([]);
     expect(answer(t, ms(1010), ackOf(10 * MSS))).toEqual([[14480, 14680, 'P']]);
+  });
+
+  test('a blocking write that waited keeps the mark its wait left (one tcp_sendmsg: copied > 0)', () => {
+    for (const resumed of [false, true]) {
+      const t = established();
+      t.c.sndBufLocked = 6000;
+      // A closed window: everything stays queued.
+      t.sendAll(ms(500), ackOf(0, 0));
+      // MSG_MORE and more than the buffer takes: the first skb fills to
+      // size_goal (31856), a second is refused, and wait_for_space marks the tail.
+      const n = t.app(s(1), (c) => c.send(s(1), new Uint8Array(100_000), true));
+      expect(n).toBe(31_856);
+      expect(t.c.skbs.at(-1)).toMatchObject({ psh: true });
+      // The peer's window opens wider (size_goal grows to 63712): 10 segments
+      // go, and the unsent tail, still marked, has room again.
+      t.sendAll(s(1) + ms(10), ackOf(0, 1000, PEER_TS + 200));
+      expect(t.c.skbs.at(-1)).toMatchObject({ psh: true });
+      // The rest of that write goes into it and keeps the mark; a new write clears it.
+      t.app(s(1) + ms(10), (c) => c.send(s(1) + ms(10), new Uint8Array(100), true, resumed));
+      expect(t.c.skbs.at(-1), `resumed ${resumed}`).toMatchObject({ psh: resumed });
+    }
   });
 
   test('the peer’s window ends inside a transmission: a partial segment up to its edge (tcp_mss_split_point)', () => {
