@@ -940,7 +940,13 @@ export function tcpCongControl(
     tcpCwndReduction(conn, ackedSacked, newlyLost, unaAdvanced);
   } else {
     const mayRaise = conn.reordering > conn.net.sysctl.tcp_reordering ? ackedSacked > 0 : dataAcked;
-    if (mayRaise) tcpCongAvoid(conn, now, ackedSacked);
+    if (mayRaise) {
+      tcpCongAvoid(conn, now, ackedSacked);
+      // tcp_cong_avoid: "tcp_sk(sk)->snd_cwnd_stamp = tcp_jiffies32", whether
+      // or not the window grew: a window whose data is acknowledged is in use
+      // (tcp_cwnd_validate's RFC 2861 decay waits an RTO from here).
+      conn.sndCwndStamp = jiffies(now);
+    }
   }
   tcpUpdatePacingRate(conn);
 }

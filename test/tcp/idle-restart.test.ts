@@ -3,18 +3,25 @@
  * starts again from the initial window, halving its cwnd per RTO of idleness
  * (tcp_cwnd_restart, RFC 5681 4.1), when a write queues new data
  * (tcp_skb_entail) or the peer's window changes with data waiting
- * (tcp_ack_update_window); and a window the application leaves unused for an
- * RTO decays halfway to what it used (tcp_cwnd_application_limited, RFC 2861).
- * Linux: tcp_slow_start_after_idle_check (include/net/tcp.h), tcp_cwnd_restart
- * and tcp_cwnd_validate (net/ipv4/tcp_output.c).
+ * (tcp_ack_update_window). A window the application leaves unused decays
+ * (tcp_cwnd_application_limited, RFC 2861) only an RTO after its last use,
+ * and every ACK of data counts as one (tcp_cong_avoid refreshes
+ * snd_cwnd_stamp): a writer of small, acknowledged writes keeps its window, as
+ * the real kernel does (recordings/idle-restart.txt). Linux:
+ * tcp_slow_start_after_idle_check (include/net/tcp.h), tcp_cwnd_restart and
+ * tcp_cwnd_validate (net/ipv4/tcp_output.c), tcp_cong_avoid (tcp_input.c).
  */
 
+import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { ms, s, type Time } from '../../src/sim/time.js';
+import { ms, s, type Time, us } from '../../src/sim/time.js';
 import { USEC_PER_JIFFY } from '../../src/tcp/clock.js';
+import type { Connection } from '../../src/tcp/connection.js';
 import { type TcpSysctl, tcpSysctl } from '../../src/tcp/sysctl.js';
+import { ipv4Address } from '../../src/wire/address.js';
 import { ackOf, established } from './fixtures.js';
 import { PEER_TS, type Tester } from './harness.js';
+import { Sim } from './netsim.js';
 
 const MSS = 1448;
 
@@ -84,40 +91,100 @@ describe('a write after an idle time (tcp_cwnd_restart)', () => {
   });
 });
 
-describe('a window the application does not use (tcp_cwnd_application_limited)', () => {
-  /** One segment every 50 ms from 1.1 s, each ACKed 10 ms later: `upTo(t)` goes on until t. */
-  function trickler(t: Tester): (until: Time) => void {
-    let sent = 30 * MSS;
-    let at = s(1) + ms(100);
-    return (until) => {
-      for (; at <= until; at += ms(50)) {
-        const now = at;
-        t.app(now, (c) => c.send(now, new Uint8Array(MSS)));
-        sent += MSS;
-        t.out.splice(0);
-        t.sendAll(now + ms(10), ackOf(sent));
-      }
-    };
+describe('against the real kernel (recordings/idle-restart.txt)', () => {
+  const RECORDING = readFileSync(new URL('recordings/idle-restart.txt', import.meta.url), 'utf8');
+  /** The cwnd values a case printed, in order. */
+  function recorded(name: string): number[] {
+    const block = RECORDING.split('\n\n').find((b) => b.startsWith(`case ${name}\n`));
+    if (block === undefined) throw new Error(`idle-restart.txt: no case ${name}`);
+    return [...block.matchAll(/cwnd:(\d+)/g)].map((m) => Number(m[1]));
   }
 
-  test('after an RTO of using a few segments, cwnd halves toward the initial window, again each RTO', () => {
-    const t = grown();
-    const rto = rtoNs(t);
-    const upTo = trickler(t);
-    // The window was last full at 1.01 s (the 20 sent then filled it).
-    upTo(s(1) + ms(10) + rto - ms(50));
-    expect(t.c.cwnd).toBe(40);
-    upTo(s(1) + ms(10) + rto + ms(50));
-    // (40 + 10) / 2.
-    expect(t.c.cwnd).toBe(25);
-    upTo(s(1) + ms(10) + 2 * rto + ms(100));
-    // (25 + 10) / 2.
-    expect(t.c.cwnd).toBe(17);
+  /**
+   * The recorder's writer on a 15 µs path: 40 writes of 64 KiB to a reader
+   * that keeps up, then `then`; the client's cwnd at each `look`.
+   */
+  function play(
+    sysctl: number,
+    then: (w: (at: Time, n: number) => void, look: (at: Time) => void) => void,
+  ) {
+    const sim = new Sim(1, { delay: us(15) });
+    const sys = tcpSysctl({ tcp_congestion_control: 'reno', tcp_slow_start_after_idle: sysctl });
+    const cli = sim.host('c', ipv4Address(10, 97, 0, 1), sys);
+    const srv = sim.host('s', ipv4Address(10, 97, 0, 2), sys);
+    srv.listen(80);
+    srv.onAccept = (c) => {
+      const drain = (): void => {
+        srv.act(c, (cc, t) => cc.recv(t));
+        sim.events.after(us(100), drain);
+      };
+      drain();
+    };
+    let left = 40 * 65536;
+    const bulk = (c: Connection) =>
+      cli.act(c, (cc, t) => {
+        while (left > 0) {
+          const n = cc.send(t, new Uint8Array(Math.min(65536, left)));
+          if (typeof n !== 'number' || n === 0) return;
+          left -= n;
+        }
+      });
+    cli.onEvent = (c, e) => {
+      if (e.kind === 'connected' || e.kind === 'writable') bulk(c);
+    };
+    const c = cli.connect({
+      localPort: 40000,
+      remote: { addr: ipv4Address(10, 97, 0, 2), port: 80 },
+    });
+    // Until everything written is acknowledged, then 50 ms (the recorder's sleep).
+    while (left > 0 || c.rtxQueue.length > 0 || c.sndNxt !== c.writeSeq) {
+      sim.run(sim.events.now + ms(1));
+    }
+    const cwnds: number[] = [];
+    const start = sim.events.now + ms(50);
+    then(
+      (at, n) =>
+        sim.events.schedule(start + at, () => cli.act(c, (cc, t) => cc.send(t, new Uint8Array(n)))),
+      (at) => sim.events.schedule(start + at, () => cwnds.push(c.cwnd)),
+    );
+    sim.run(start + s(3));
+    return { cwnds, rto: c.rto };
+  }
+
+  test('idle 1 s, then a write: cwnd halved per RTO of idleness, as the kernel (1712 → 53)', () => {
+    const [grown, idle, after] = recorded('idle tcp_slow_start_after_idle=1');
+    // The kernel: 5 halvings for about 1.05 s idle at an RTO of 204 ms.
+    expect(after).toBe(grown! >> 5);
+    expect(idle).toBe(grown);
+    const ours = play(1, (write, look) => {
+      look(0);
+      look(ms(1050) - 1);
+      write(ms(1050), 1448);
+      look(ms(1050));
+    }).cwnds;
+    // (Grown far enough that five halvings stay above the initial window.)
+    expect(ours[0]).toBeGreaterThan(32 * 10);
+    expect(ours[1]).toBe(ours[0]);
+    expect(ours[2]).toBe(ours[0]! >> 5);
+    // Off: no restart, in both.
+    const [g0, , a0] = recorded('idle tcp_slow_start_after_idle=0');
+    expect(a0).toBe(g0);
+    const off = play(0, (write, look) => {
+      look(0);
+      write(ms(1050), 1448);
+      look(ms(1050));
+    }).cwnds;
+    expect(off[1]).toBe(off[0]);
   });
 
-  test('tcp_slow_start_after_idle=0: the unused window stays', () => {
-    const t = grown(tcpSysctl({ tcp_slow_start_after_idle: 0 }));
-    trickler(t)(s(2));
-    expect(t.c.cwnd).toBe(40);
+  test('100-byte writes every 50 ms, each acknowledged: the window stays (no RFC 2861 decay), as the kernel', () => {
+    const kernel = recorded('trickle tcp_slow_start_after_idle=1');
+    expect(new Set(kernel).size).toBe(1);
+    const ours = play(1, (write, look) => {
+      look(0);
+      for (let i = 0; i < 30; i++) write(ms(50) * i, 100);
+      for (let i = 1; i <= 6; i++) look(ms(250) * i);
+    }).cwnds;
+    expect(new Set(ours).size).toBe(1);
   });
 });
