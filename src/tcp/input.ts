@@ -391,7 +391,8 @@ const SKB_STRUCT_SIZE = 256;
  */
 export function tcpSndbufExpand(conn: Connection): void {
   const mss = Math.max(conn.mssClamp, conn.sndMss);
-  const perMss = 2 ** Math.ceil(Math.log2(mss + TCP_SKB_HEAD_OVERHEAD)) + SKB_STRUCT_SIZE;
+  // roundup_pow_of_two (a shift: a power of two in floating point is a call).
+  const perMss = (1 << (32 - Math.clz32(mss + TCP_SKB_HEAD_OVERHEAD - 1))) + SKB_STRUCT_SIZE;
   const segs = Math.max(TCP_INIT_CWND, conn.cwnd, conn.reordering + 1);
   const sndmem = (conn.caOps === 'bbr' ? 3 : 2) * segs * perMss;
   if (conn.sndBufUnlocked < sndmem) {

@@ -849,7 +849,7 @@ export class Listener {
     child.rcvWscale = req.shape.rcvWscale;
     child.rcvWnd = req.shape.rcvWnd;
     child.rcvSsthresh = child.rcvWnd;
-    child.windowClamp = MAX_UNSCALED_WINDOW * 2 ** child.rcvWscale;
+    child.windowClamp = MAX_UNSCALED_WINDOW << child.rcvWscale;
     child.rcvMss = Math.min(child.advMss, 536);
     // The SYN-ACK into the retransmission queue, as sent when the request last
     // sent it (it was built, sent and counted by the request: nothing is built
@@ -1035,7 +1035,7 @@ export class Listener {
       req.rcvNxt = seqAdd(syn.seq, 1);
       negotiate(req, now, parseReceivedOptions(syn, this.net.sysctl, undefined), false);
       req.rcvWnd = tcpInitialWindow(req, req.advMss - (req.tstampOk ? 12 : 0));
-      req.windowClamp = MAX_UNSCALED_WINDOW * 2 ** req.rcvWscale;
+      req.windowClamp = MAX_UNSCALED_WINDOW << req.rcvWscale;
       tcpSendSynAck(req, now);
       const synAck = req.pollTransmit()!;
       // The scratch connection's own count: a SYN-ACK is counted when sent.

@@ -443,7 +443,7 @@ export function tcpConnect(conn: Connection, now: Time, tsRecentInherited = fals
   const tsLen = tsRecentInherited && conn.net.sysctl.tcp_timestamps ? 12 : 0;
   conn.rcvWnd = tcpInitialWindow(conn, conn.advMss - tsLen);
   conn.rcvSsthresh = conn.rcvWnd;
-  conn.windowClamp = MAX_UNSCALED_WINDOW * 2 ** conn.rcvWscale;
+  conn.windowClamp = MAX_UNSCALED_WINDOW << conn.rcvWscale; // 65535U << wscale: at most 2^30
   // "limit the window selection if the user enforce a smaller rx buffer".
   if (conn.rcvBufLocked) conn.windowClamp = Math.min(conn.windowClamp, tcpFullSpace(conn));
   tcpQueueSyn(conn, now);
