@@ -36,6 +36,11 @@ export interface SyntaxError {
   readonly line: number;
   readonly col: number;
   readonly message: string;
+  /**
+   * 'semantic': well formed but refused, as parser.y's semantic_error (a
+   * value out of range, a segment too large); 'syntax' otherwise.
+   */
+  readonly kind: 'syntax' | 'semantic';
 }
 
 export type ParseResult =
@@ -44,7 +49,7 @@ export type ParseResult =
 
 /** `file:line:col: message`, as compilers print it. */
 export function formatSyntaxError(e: SyntaxError): string {
-  return `${e.path}:${e.line}:${e.col}: syntax error: ${e.message}`;
+  return `${e.path}:${e.line}:${e.col}: ${e.kind} error: ${e.message}`;
 }
 
 /** The flag letters of packetdrill's lexer (packet flags: FSRP.EWU, `-` for none). */
@@ -64,6 +69,7 @@ class Failure {
   constructor(
     readonly pos: number,
     readonly message: string,
+    readonly kind: 'syntax' | 'semantic' = 'syntax',
   ) {}
 }
 
@@ -172,6 +178,18 @@ class Parser {
     return Number(m[0]);
   }
 
+  /**
+   * An unsigned integer of at most `max` (parser.y's is_valid_u8/u16/u32):
+   * beyond it, packetdrill's semantic error `message`, at the number.
+   */
+  bounded(what: string, max: number, message: string): number {
+    this.skipInline();
+    const at = this.pos;
+    const v = this.integer(what);
+    if (v > max) throw new Failure(at, message, 'semantic');
+    return v;
+  }
+
   /** Seconds, as packetdrill writes times (`0`, `.1`, `1.5`), in microseconds. */
   seconds(what = 'a time in seconds'): number {
     const m = /^([0-9]+(\.(?!\.)[0-9]*)?|\.[0-9]+)/.exec(this.src.slice(this.pos, this.pos + 40));
@@ -189,7 +207,10 @@ export function parseScript(src: string, path: string): ParseResult {
   } catch (e) {
     if (!(e instanceof Failure)) throw e;
     const loc = p.loc(e.pos);
-    return { ok: false, error: { path, line: loc.line, col: loc.col, message: e.message } };
+    return {
+      ok: false,
+      error: { path, line: loc.line, col: loc.col, message: e.message, kind: e.kind },
+    };
   }
 }
 
@@ -344,16 +365,8 @@ function tcpSpec(p: Parser): TcpSpec {
     }
   }
   p.skipInline();
-  const seqStart = p.integer('the starting sequence number (start:end(len))');
-  p.expect(':', "':' in start:end(len)");
-  const seqEnd = p.integer('the ending sequence number (start:end(len))');
-  p.expect('(', "'(' in start:end(len)");
-  const lenPos = p.pos;
-  const len = p.integer('the payload length (start:end(len))');
-  p.expect(')', "')' in start:end(len)");
-  if ((seqEnd - seqStart) >>> 0 !== len) {
-    throw new Failure(lenPos, `start:end(len) does not add up: ${seqEnd} - ${seqStart} != ${len}`);
-  }
+  const specAt = p.pos;
+  const { seqStart, seqEnd, len } = sequenceRange(p, '');
   let ack: number | undefined;
   let win: number | undefined;
   let options: TcpSpec['options'];
@@ -367,9 +380,15 @@ function tcpSpec(p: Parser): TcpSpec {
     const w = p.word();
     if (w === '') break;
     p.skipInline();
-    if (w === 'ack') ack = p.integer('the acknowledgement number after ack');
-    else if (w === 'win') win = p.integer('the window after win');
-    else {
+    if (w === 'ack') {
+      ack = p.bounded(
+        'the acknowledgement number after ack',
+        U32_MAX,
+        'TCP ack sequence number out of range',
+      );
+    } else if (w === 'win') {
+      win = p.bounded('the window after win', U16_MAX, 'TCP window value out of range');
+    } else {
       p.pos = save;
       p.fail("'ack', 'win', an option list <...> or end of line");
     }
@@ -378,7 +397,88 @@ function tcpSpec(p: Parser): TcpSpec {
     // packetdrill: "ack number but no ACK flag" is refused by parser.y too.
     p.fail("the ACK flag '.' for a packet with 'ack'");
   }
+  // new_tcp_packet: the options fit in a TCP header, the segment in a datagram.
+  const optionBytes = options === undefined || options === 'any' ? 0 : optionListBytes(options);
+  if (IPV4_HEADER_BYTES + TCP_HEADER_BYTES + optionBytes + len > MAX_DATAGRAM_BYTES) {
+    throw new Failure(specAt, 'TCP segment too large', 'semantic');
+  }
   return { flags, flagsText, seqStart, seqEnd, len, ack, win, options };
+}
+
+const U8_MAX = 0xff;
+const U16_MAX = 0xffff;
+const U32_MAX = 0xffffffff;
+const IPV4_HEADER_BYTES = 20;
+const TCP_HEADER_BYTES = 20;
+/** The IPv4 total length field's limit. */
+const MAX_DATAGRAM_BYTES = 65535;
+/** What the data offset leaves for options (MAX_TCP_OPTION_BYTES). */
+const MAX_TCP_OPTION_BYTES = 40;
+
+/**
+ * parser.y's seq: `start:end(len)`, each in range (the two ends u32, the
+ * length u16) and adding up. `where` names it in errors (' in the quoted header').
+ */
+function sequenceRange(
+  p: Parser,
+  where: string,
+): { seqStart: number; seqEnd: number; len: number } {
+  const seqStart = p.bounded(
+    `the starting sequence number (start:end(len))${where}`,
+    U32_MAX,
+    'TCP start sequence number out of range',
+  );
+  p.expect(':', `':' in start:end(len)${where}`);
+  const seqEnd = p.bounded(
+    `the ending sequence number (start:end(len))${where}`,
+    U32_MAX,
+    'TCP end sequence number out of range',
+  );
+  p.expect('(', `'(' in start:end(len)${where}`);
+  p.skipInline();
+  const lenPos = p.pos;
+  const len = p.bounded(
+    `the payload length (start:end(len))${where}`,
+    U16_MAX,
+    'TCP payload size out of range',
+  );
+  p.expect(')', `')' in start:end(len)${where}`);
+  if ((seqEnd - seqStart) >>> 0 !== len) {
+    throw new Failure(
+      lenPos,
+      `start:end(len) does not add up${where}: ${seqEnd} - ${seqStart} != ${len}`,
+    );
+  }
+  return { seqStart, seqEnd, len };
+}
+
+/** The bytes an option list takes on the wire (packetdrill does not pad it). */
+function optionListBytes(options: readonly OptionSpec[]): number {
+  let n = 0;
+  for (const o of options) {
+    switch (o.kind) {
+      case 'nop':
+      case 'eol':
+        n += 1;
+        break;
+      case 'mss':
+        n += 4;
+        break;
+      case 'wscale':
+        n += 3;
+        break;
+      case 'sackOK':
+        n += 2;
+        break;
+      case 'sack':
+        n += 2 + 8 * o.blocks.length;
+        break;
+      case 'ts':
+        n += 10;
+        break;
+    }
+  }
+  return n;
 }
 
 function optionList(p: Parser): OptionSpec[] | 'any' {
@@ -404,10 +504,20 @@ function optionList(p: Parser): OptionSpec[] | 'any' {
         out.push({ kind: 'eol' });
         break;
       case 'mss':
-        out.push({ kind: 'mss', mss: p.integer('the MSS after mss') });
+        out.push({
+          kind: 'mss',
+          mss: p.bounded('the MSS after mss', U16_MAX, 'mss value out of range'),
+        });
         break;
       case 'wscale':
-        out.push({ kind: 'wscale', shift: p.integer('the shift count after wscale') });
+        out.push({
+          kind: 'wscale',
+          shift: p.bounded(
+            'the shift count after wscale',
+            U8_MAX,
+            'window scale shift count out of range',
+          ),
+        });
         break;
       case 'sackOK':
         out.push({ kind: 'sackOK' });
@@ -415,9 +525,20 @@ function optionList(p: Parser): OptionSpec[] | 'any' {
       case 'sack': {
         const blocks: [number, number][] = [];
         while (/[0-9]/.test(p.peek())) {
-          const l = p.integer();
+          const l = p.bounded(
+            'the left edge of the SACK block',
+            U32_MAX,
+            'TCP SACK left sequence number out of range',
+          );
           p.expect(':', "':' in a SACK block left:right");
-          blocks.push([l, p.integer('the right edge of the SACK block')]);
+          blocks.push([
+            l,
+            p.bounded(
+              'the right edge of the SACK block',
+              U32_MAX,
+              'TCP SACK right sequence number out of range',
+            ),
+          ]);
           p.skipInline();
         }
         out.push({ kind: 'sack', blocks });
@@ -426,16 +547,23 @@ function optionList(p: Parser): OptionSpec[] | 'any' {
       case 'TS': {
         if (p.word() !== 'val') p.fail("'val' after TS");
         p.skipInline();
-        const val = p.integer('the TS value');
+        const val = p.bounded('the TS value', U32_MAX, 'ts val out of range');
         p.skipInline();
         if (p.word() !== 'ecr') p.fail("'ecr' after the TS value");
         p.skipInline();
-        out.push({ kind: 'ts', val, ecr: p.integer('the TS echo reply') });
+        out.push({
+          kind: 'ts',
+          val,
+          ecr: p.bounded('the TS echo reply', U32_MAX, 'ecr val out of range'),
+        });
         break;
       }
       default:
         p.fail('a TCP option (nop, eol, mss N, wscale N, sackOK, sack L:R, TS val N ecr N)', at);
     }
+    // tcp_options_append: no more than a TCP header holds.
+    if (optionListBytes(out) > MAX_TCP_OPTION_BYTES)
+      throw new Failure(at, 'TCP option list too long', 'semantic');
     p.skipInline();
     if (p.peek() === ',') {
       p.pos++;
@@ -467,16 +595,12 @@ function icmpSpec(p: Parser): IcmpSpec {
   }
   p.expect('[', "'[' starting the quoted TCP header [seq:seq(len)]");
   p.skipInline();
-  const quotedSeq = p.integer('the quoted sequence number');
-  p.expect(':', "':' in [start:end(len)]");
-  const end = p.integer('the quoted end sequence number');
-  p.expect('(', "'(' in [start:end(len)]");
-  const quotedLen = p.integer('the quoted length');
-  p.expect(')', "')' in [start:end(len)]");
+  const quotedAt = p.pos;
+  const { seqStart: quotedSeq, len: quotedLen } = sequenceRange(p, ' in the quoted header');
   p.skipInline();
   p.expect(']', "']' closing the quoted TCP header");
-  if ((end - quotedSeq) >>> 0 !== quotedLen) {
-    throw new Failure(p.pos, `start:end(len) does not add up in the quoted header`);
+  if (IPV4_HEADER_BYTES + TCP_HEADER_BYTES + quotedLen > MAX_DATAGRAM_BYTES) {
+    throw new Failure(quotedAt, 'TCP segment too large', 'semantic');
   }
   return { type, code, mtu, quotedSeq, quotedLen };
 }

@@ -30,7 +30,7 @@
 
 import type { Pending, SocketTable } from '../host/socket.js';
 import { strerror } from '../host/socket-errors.js';
-import { NS_PER_US, type Time } from '../sim/time.js';
+import { MAX_TIME, NS_PER_US, type Time } from '../sim/time.js';
 import { formatIpv4Address } from '../wire/address.js';
 import { EMPTY_BYTES } from '../wire/bytes.js';
 import { buildIcmpUnreachable } from '../wire/icmp.js';
@@ -312,7 +312,8 @@ class Executor implements SyscallHost {
    */
   #runTo(time: number): void {
     // Tolerances are fractions of microseconds; virtual instants are whole nanoseconds.
-    const t: Time = Math.floor(time);
+    // A deadline's tolerance may reach past the end of the clock: the end is as far.
+    const t: Time = Math.min(Math.floor(time), MAX_TIME);
     const events = this.tun.net.events;
     for (;;) {
       const next = events.nextTime();
@@ -365,6 +366,14 @@ class Executor implements SyscallHost {
       return;
     }
     const { start, end, tolerance, blockingEnd } = this.#times(e);
+    // The simulator's clock counts whole nanoseconds up to 2^53 (about 104 days).
+    const latest = Math.max(end, blockingEnd ?? 0);
+    if (latest * NS_PER_US > MAX_TIME) {
+      this.fail(
+        e,
+        `time ${secs(latest)} sec is out of range (the clock ends after about 104 days)`,
+      );
+    }
     const a = e.action;
     if (a.kind === 'packet' && a.direction === 'outbound') {
       this.#outbound(e, a.tcp!, start, end, tolerance);

@@ -105,6 +105,23 @@ const SOCKET_OPTIONS = new Set<string>([
 
 class ArgError extends Error {}
 
+/** Linux MAX_RW_COUNT (INT_MAX & PAGE_MASK): what one read or write moves at most. */
+const MAX_RW_COUNT = 0x7ffff000;
+const INT_MAX = 0x7fffffff;
+
+/**
+ * The byte count of a read or write as the kernel takes it: a negative count
+ * is a size_t above SSIZE_MAX, refused by read/write (rw_verify_area: EINVAL);
+ * send and recv cap it at INT_MAX (__sys_sendto, __sys_recvfrom) and then
+ * fault on a buffer that short (EFAULT). A large count is capped the same
+ * ways (vfs_read/vfs_write: MAX_RW_COUNT).
+ */
+function ioCount(name: string, count: number): number | { ret: number; errno: SocketErrorCode } {
+  const readOrWrite = name === 'read' || name === 'write';
+  if (count < 0) return { ret: -1, errno: readOrWrite ? 'EINVAL' : 'EFAULT' };
+  return Math.min(count, readOrWrite ? MAX_RW_COUNT : INT_MAX);
+}
+
 /** The integer an expression stands for: a number, a known symbol, an errno name, or A|B. */
 export function intValue(e: Expr): number {
   switch (e.kind) {
@@ -207,7 +224,8 @@ function dispatch(h: SyscallHost, call: SyscallAction): Invocation {
     case 'recv':
     case 'recvfrom': {
       const f = fd();
-      const len = intValue(arg(call, 2));
+      const len = ioCount(call.name, intValue(arg(call, 2)));
+      if (typeof len !== 'number') return now(len);
       if (arg(call, 1).kind === 'null') {
         // tcp_recvmsg copies into the user's buffer: with data waiting, a NULL
         // buffer faults (skb_copy_datagram_msg → -EFAULT).
@@ -220,7 +238,8 @@ function dispatch(h: SyscallHost, call: SyscallAction): Invocation {
     case 'send':
     case 'sendto': {
       const f = fd();
-      const len = intValue(arg(call, 2));
+      const len = ioCount(call.name, intValue(arg(call, 2)));
+      if (typeof len !== 'number') return now(len);
       const flags = call.name === 'write' ? 0 : intValue(arg(call, 3));
       if (arg(call, 1).kind === 'null' && len > 0) {
         // tcp_sendmsg_locked: the state checks come first (EPIPE, ENOTCONN),
@@ -236,7 +255,12 @@ function dispatch(h: SyscallHost, call: SyscallAction): Invocation {
           return now({ ret: -1, errno: 'EFAULT' });
         }
       }
-      const data = new Uint8Array(len);
+      let data: Uint8Array;
+      try {
+        data = new Uint8Array(len);
+      } catch {
+        throw new ArgError(`${call.name}: cannot allocate a buffer of ${len} bytes`);
+      }
       return wrap(so.send(f, data, { more: (flags & SYMBOLS.MSG_MORE!) !== 0 }), ok);
     }
     case 'shutdown': {

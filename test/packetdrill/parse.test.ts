@@ -245,3 +245,47 @@ describe('syntax errors say file:line:col and what was expected', () => {
     });
   }
 });
+
+describe("values out of range are parser.y's semantic errors, at the value", () => {
+  const nops = Array.from({ length: 41 }, () => 'nop').join(',');
+  const cases: [string, string][] = [
+    ['0 < . 4294967296:4294967296(0) win 1', 'TCP start sequence number out of range'],
+    ['0 < . 1:4294967297(0) win 1', 'TCP end sequence number out of range'],
+    ['0 < . 1:65537(65536) win 1', 'TCP payload size out of range'],
+    ['0 < . 1:1(0) ack 4294967296 win 1', 'TCP ack sequence number out of range'],
+    ['0 < . 1:1(0) ack 1 win 65536', 'TCP window value out of range'],
+    ['0 < S 0:0(0) win 1 <mss 65536>', 'mss value out of range'],
+    ['0 < S 0:0(0) win 1 <wscale 256>', 'window scale shift count out of range'],
+    ['0 < . 1:1(0) ack 1 win 1 <sack 4294967296:1>', 'TCP SACK left sequence number out of range'],
+    ['0 < . 1:1(0) ack 1 win 1 <sack 1:4294967296>', 'TCP SACK right sequence number out of range'],
+    ['0 < . 1:1(0) ack 1 win 1 <TS val 4294967296 ecr 0>', 'ts val out of range'],
+    ['0 < . 1:1(0) ack 1 win 1 <TS val 1 ecr 4294967296>', 'ecr val out of range'],
+    [`0 < . 1:1(0) ack 1 win 1 <${nops}>`, 'TCP option list too long'],
+    // 20 + 20 + 10 (TS) + 65486 > 65535: no datagram holds it (new_tcp_packet).
+    ['0 < . 1:65487(65486) ack 1 win 1 <TS val 1 ecr 0>', 'TCP segment too large'],
+    ['0 < icmp unreachable port_unreachable [0:65496(65496)]', 'TCP segment too large'],
+    ['0 < icmp unreachable port_unreachable [0:65536(65536)]', 'TCP payload size out of range'],
+  ];
+  for (const [text, message] of cases) {
+    test(message, () => {
+      const e = syntaxError(text);
+      expect(e).toMatch(/^t\.pkt:1:\d+: semantic error: /);
+      expect(e.replace(/^.*semantic error: /, '')).toBe(message);
+    });
+  }
+
+  test('the largest values are accepted', () => {
+    const r = parseScript(
+      '0 < . 4294967295:4294967295(0) ack 4294967295 win 65535 <mss 65535,wscale 255,TS val 4294967295 ecr 4294967295,sack 4294967295:4294967295>\n' +
+        '+0 < . 1:65496(65495) ack 1 win 1\n',
+      't.pkt',
+    );
+    expect(r.ok).toBe(true);
+  });
+
+  test('the column points at the value', () => {
+    expect(syntaxError('0 < . 1:1(0) ack 1 win 70000')).toBe(
+      't.pkt:1:24: semantic error: TCP window value out of range',
+    );
+  });
+});

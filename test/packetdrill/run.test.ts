@@ -239,6 +239,33 @@ describe('deliberately broken scripts fail readably', () => {
     );
   });
 
+  test('a time past the end of the clock fails at its line, absolute or summed', () => {
+    expect(failure(`${SERVER}99999999999 < F. 1:1(0) ack 1 win 257\n`).split('\n')[0]).toBe(
+      's.pkt:10: time 99999999999.000000 sec is out of range (the clock ends after about 104 days)',
+    );
+    // 5e6 s (58 days) is within reach; twice that is not.
+    const relative = `${SERVER}+5000000 close(4) = 0\n+5000000 close(3) = 0\n`;
+    expect(failure(relative).split('\n')[0]).toBe(
+      's.pkt:11: time 10000000.100000 sec is out of range (the clock ends after about 104 days)',
+    );
+  });
+
+  test('read and write counts as the kernel takes them: negative is EINVAL, send faults', () => {
+    passes(`${SERVER}+0 write(4, ..., -1) = -1 EINVAL (Invalid argument)
++0 read(4, ..., -5) = -1 EINVAL (Invalid argument)
++0 send(4, ..., -1, 0) = -1 EFAULT (Bad address)
+`);
+  });
+
+  test('a write of more than MAX_RW_COUNT is taken as that much', () => {
+    // Non-blocking: the call queues what the send buffer takes (42000 bytes:
+    // 10 segments of 1000 in flight and the rest queued) and returns.
+    passes(`${SERVER}+0 fcntl(4, F_SETFL, O_RDWR|O_NONBLOCK) = 0
++0 write(4, ..., 3000000000) = 42000
++0 > P. 1:10001(10000) ack 1
+`);
+  });
+
   test('the first event must be at time 0', () => {
     expect(failure('+1 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n').split('\n')[0]).toBe(
       's.pkt:1: first event should be at time 0',
