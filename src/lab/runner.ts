@@ -24,8 +24,9 @@ import type { Host } from '../host/host.js';
 import type { Command } from '../os/process.js';
 import { System } from '../os/system.js';
 import type { Terminal } from '../shell/terminal.js';
+import { RunawayError } from '../sim/events.js';
 import type { Network } from '../sim/network.js';
-import { type Duration, NS_PER_S, s, type Time } from '../sim/time.js';
+import { type Duration, formatTime, NS_PER_S, s, type Time } from '../sim/time.js';
 import { unifiedDiff } from './diff.js';
 import { FAST, type Pace } from './pace.js';
 import { type Action, type Entry, type Lab, type LabError, looksLikePrompt } from './parse.js';
@@ -50,6 +51,8 @@ export interface LabOptions {
   readonly pace?: Pace;
   /** Receives each line of the transcript as it is played (watching, the shell). */
   readonly onLine?: (line: string) => void;
+  /** Events one step may run before the lab stops as a runaway (System's default: 10 000 000). */
+  readonly maxEventsPerRun?: number;
 }
 
 export interface LabResult {
@@ -126,6 +129,9 @@ export class LabSession {
     this.system = new System(network, {
       ...(options.commands !== undefined ? { commands: options.commands } : {}),
       ...(lab.epochSeconds !== undefined ? { epochSeconds: lab.epochSeconds } : {}),
+      ...(options.maxEventsPerRun !== undefined
+        ? { maxEventsPerRun: options.maxEventsPerRun }
+        : {}),
     });
     let block: Block = { action: undefined, after: [], actual: [], played: undefined };
     this.#blocks.push(block);
@@ -187,9 +193,16 @@ export class LabSession {
     } catch (e) {
       if (e instanceof Stop) error = e.error;
       else {
-        // A bug below (a runaway simulation, a broken command) fails this lab, not the run.
+        // A bug below (a broken command) fails this lab, not the run; so does a
+        // step that would not end (a flood left running through a long %wait).
         const line = this.#blocks[stoppedAt]?.action?.line ?? 1;
-        error = { line, message: `internal error: ${e instanceof Error ? e.message : String(e)}` };
+        const message =
+          e instanceof RunawayError
+            ? `the simulation ran ${e.events} events in this step without getting to its end ` +
+              `(at ${formatTime(e.time)} of virtual time): something keeps making work, ` +
+              'a command that never stops or a wait too long for what is running'
+            : `internal error: ${e instanceof Error ? e.message : String(e)}`;
+        error = { line, message };
       }
       for (const t of this.terminals.values()) this.#flush(t);
     }

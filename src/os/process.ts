@@ -19,7 +19,7 @@
 import type { Host } from '../host/host.js';
 import type { Blocking, SocketTable, SysResult } from '../host/socket.js';
 import { Pending } from '../host/socket.js';
-import type { Duration, Time } from '../sim/time.js';
+import { type Duration, MAX_TIME, type Time } from '../sim/time.js';
 import type { HostFs } from './fs.js';
 import type { Input, Output } from './streams.js';
 
@@ -234,7 +234,11 @@ export class Process implements Proc, ProcessInfo {
 
   sleep(duration: Duration): Promise<void> {
     return this.#waitFor<void>((resolve) => {
-      const h = this.host.events.after(Math.max(0, Math.round(duration)), () => resolve());
+      const d = Math.max(0, Math.round(duration));
+      // Past the end of virtual time (2^53 ns, about 104 days; a deadline of
+      // 68 years, an infinite timeout): no time ends it, a signal still can.
+      if (!(d <= MAX_TIME - this.host.now)) return () => {};
+      const h = this.host.events.after(d, () => resolve());
       return () => h.cancel();
     });
   }

@@ -216,6 +216,21 @@ describe('playing a lab', () => {
     expect(r.error).toEqual({ line: 3, message: 'internal error: boom' });
   });
 
+  test('a step that never gets to its end stops the lab at its line, said as such (not an internal error)', async () => {
+    // A job printing every 10 ms through a 1000 s wait: far more events than the limit.
+    const r = await play(
+      lab(...TWO_HOSTS, 'root@client:~# tick 0.01 &', '[1] 1000', '%wait 1000s'),
+      {
+        maxEventsPerRun: 5000,
+      },
+    );
+    expect(r.passed).toBe(false);
+    expect(r.error?.line).toBe(5);
+    expect(r.error?.message).toMatch(
+      /^the simulation ran 5001 events in this step without getting to its end \(at \d+\.\d+s of virtual time\): something keeps making work/,
+    );
+  });
+
   test('sysctls are set before anything runs; every host knows every other by name', async () => {
     const r = await play(
       lab(

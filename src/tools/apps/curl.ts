@@ -31,9 +31,10 @@
 
 import type { SysResult } from '../../host/socket.js';
 import type { Command, Proc } from '../../os/process.js';
-import { ms, NS_PER_MS, NS_PER_US } from '../../sim/time.js';
+import { MAX_TIME, ms, NS_PER_MS, NS_PER_US, type Time } from '../../sim/time.js';
 import { formatIpv4Address, type Ipv4Address } from '../../wire/address.js';
 import { getoptLong } from '../getopt.js';
+import { strtodWhole } from '../strtod.js';
 import { bytes, errnoText, fromLatin1, hold, isError, latin1, resolveHost, tag } from './common.js';
 
 const USER_AGENT = 'curl/7.88.1';
@@ -44,6 +45,14 @@ const USER_AGENT = 'curl/7.88.1';
  * lines at 0, 1 and 2 s and fails "after 2001 milliseconds".
  */
 const POLL_TICK = ms(1001);
+
+/** LONG_MAX / 1000: the most seconds str2udouble takes for a timeout. */
+const LONG_MAX_MS_SECONDS = 2 ** 63 / 1000; // LONG_MAX (2^63 - 1) as a double
+
+/** `n` milliseconds after `t`; never (Infinity) past the end of virtual time. */
+function msAfter(t: Time, n: number): number {
+  return n * NS_PER_MS > MAX_TIME - t ? Number.POSITIVE_INFINITY : t + n * NS_PER_MS;
+}
 const TRY = "curl: try 'curl --help' or 'curl --manual' for more information\n";
 
 interface CurlOptions {
@@ -172,16 +181,19 @@ export const curl: Command = async (proc) => {
         break;
       case 'm':
       case 'connect-timeout': {
-        // str2udouble: a non-negative decimal number of seconds.
-        if (!/^[0-9]*\.?[0-9]+$/.test(value)) {
-          return usage(
-            proc,
-            `option ${key === 'm' ? '-m' : '--connect-timeout'}: expected a proper numerical parameter`,
-          );
-        }
-        const msValue = Math.round(Number(value) * 1000);
-        if (key === 'm') o.maxTimeMs = msValue;
-        else o.connectTimeoutMs = msValue;
+        // str2udouble (curl 7.88 tool_paramhlp.c): strtod over the whole
+        // argument, not negative, at most LONG_MAX / 1000 seconds; secs2ms.
+        const name = key === 'm' ? '-m' : '--connect-timeout';
+        const secs = strtodWhole(value);
+        if (secs === undefined)
+          return usage(proc, `option ${name}: expected a proper numerical parameter`);
+        if (secs < 0) return usage(proc, `option ${name}: expected a positive numerical parameter`);
+        if (secs > LONG_MAX_MS_SECONDS) return usage(proc, `option ${name}: too large number`);
+        // 0 (and nan, which no comparison refuses) is libcurl's "no timeout".
+        const msValue = Number.isNaN(secs) ? 0 : Math.round(secs * 1000);
+        const timeout = msValue === 0 ? undefined : msValue;
+        if (key === 'm') o.maxTimeMs = timeout;
+        else o.connectTimeoutMs = timeout;
         break;
       }
       case 'X':
@@ -449,7 +461,7 @@ class Transfer {
   async #deadline<T>(p: Promise<T>): Promise<T | CurlError> {
     const max = this.#o.maxTimeMs;
     if (max === undefined) return p;
-    const left = this.#start + ms(max) - this.#proc.now;
+    const left = msAfter(this.#start, max) - this.#proc.now;
     const r = await Promise.race([
       tag('ok', p),
       tag('timeout', this.#proc.sleep(Math.max(0, left))),
@@ -493,8 +505,8 @@ class Transfer {
     const connectMs = this.#o.connectTimeoutMs ?? 300_000;
     const maxMs = this.#o.maxTimeMs;
     // Reported 1 ms late, as observed (see the file's comment).
-    const connectDeadline = this.#start + ms(connectMs + 1);
-    const maxDeadline = maxMs === undefined ? Infinity : this.#start + ms(maxMs + 1);
+    const connectDeadline = msAfter(this.#start, connectMs + 1);
+    const maxDeadline = maxMs === undefined ? Infinity : msAfter(this.#start, maxMs + 1);
     const poll = hold(proc.wait(so.poll([{ fd, events: 0x004 }], -1)));
     for (;;) {
       const deadline = Math.min(connectDeadline, maxDeadline);
@@ -632,7 +644,7 @@ class Transfer {
     const read = this.#pendingRead;
     for (;;) {
       const max = this.#o.maxTimeMs;
-      const deadline = max === undefined ? Infinity : this.#start + ms(max);
+      const deadline = max === undefined ? Infinity : msAfter(this.#start, max);
       const wake = Math.min(deadline, proc.now + POLL_TICK);
       const r = await Promise.race([tag('data', read), tag('tick', proc.sleep(wake - proc.now))]);
       if (r.kind === 'data') {

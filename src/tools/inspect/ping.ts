@@ -26,6 +26,7 @@ import type { Proc } from '../../os/process.js';
 import { NS_PER_MS, NS_PER_S, NS_PER_US } from '../../sim/time.js';
 import { formatIpv4Address, type Ipv4Address, parseIpv4Address } from '../../wire/address.js';
 import { getoptLong } from '../getopt.js';
+import { strtodWhole } from '../strtod.js';
 import { formatG } from './format.js';
 import { PING_USAGE } from './usage.js';
 
@@ -99,11 +100,17 @@ function badArg(proc: Proc, text: string, max: string): number {
   return 1;
 }
 
-/** A number of seconds as iputils' option parsers take it (strtod). */
+/**
+ * A number of seconds as iputils' ping_strtod takes it (strtod over the whole
+ * argument); undefined for garbage or a value it refuses (ERANGE, nan, inf).
+ */
 function seconds(text: string): number | undefined {
-  if (!/^\d+(\.\d*)?$|^\.\d+$/.test(text)) return undefined;
-  return Number(text);
+  const v = strtodWhole(text);
+  return v === undefined || !Number.isFinite(v) ? undefined : v;
 }
+
+/** iputils' bound for -i and -W: INT_MAX / 1000 seconds (their milliseconds fit an int). */
+const MAX_OPTION_SECONDS = 2147483;
 
 export async function pingCommand(proc: Proc): Promise<number> {
   const parsed = getoptLong(proc.argv.slice(1), OPTS);
@@ -136,8 +143,12 @@ export async function pingCommand(proc: Proc): Promise<number> {
           proc.stderr.write(`ping: option argument contains garbage: ${v}\n`);
           return 1;
         }
-        // DEVIATION: -i 0 (root's flood rate) is taken as 2 ms, iputils' MINUSERINTERVAL,
-        // so that an endless ping still lets virtual time move.
+        if (sec > MAX_OPTION_SECONDS) {
+          proc.stderr.write(`ping: bad timing interval: ${v}\n`);
+          return 2;
+        }
+        // DEVIATION: -i 0 (root's flood rate), or less, is taken as 2 ms, iputils'
+        // MINUSERINTERVAL, so that an endless ping still lets virtual time move.
         intervalMs = Math.max(2, Math.floor(sec * 1000));
         break;
       }
@@ -146,6 +157,10 @@ export async function pingCommand(proc: Proc): Promise<number> {
         if (sec === undefined) {
           proc.stderr.write(`ping: option argument contains garbage: ${v}\n`);
           return 1;
+        }
+        if (sec < 0 || sec > MAX_OPTION_SECONDS) {
+          proc.stderr.write(`ping: bad linger time: ${v}\n`);
+          return 2;
         }
         lingerMs = Math.floor(sec * 1000);
         break;

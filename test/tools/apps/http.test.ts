@@ -102,6 +102,8 @@ const CURL: readonly (readonly [string, readonly string[], ((l: AppsLab) => void
   ['curl-bad-option', ['curl', '--bogus', 'http://192.168.0.22/']],
   ['curl-bad-m', ['curl', '-m', 'x', 'http://192.168.0.22/']],
   ['curl-missing-m', ['curl', 'http://192.168.0.22/', '-m']],
+  ['curl-m-too-large', ['curl', '-m', '1e16', 'http://192.168.0.22/']],
+  ['curl-m-negative', ['curl', '-m', '-1', 'http://192.168.0.22/']],
   ['curl-bad-scheme', ['curl', 'ftpx://192.168.0.22/']],
   ['curl-bad-port', ['curl', 'http://192.168.0.22:99999/']],
   ['curl-o-bad-dir', ['curl', '-s', '-o', '/nonexistent/x', 'http://192.168.0.22/']],
@@ -198,6 +200,22 @@ describe('curl 7.88.1 like the real one', () => {
       stdout: '',
       stderr: 'curl: (22) The requested URL returned error: 404\n',
     });
+  });
+
+  test('timeouts past the end of virtual time never fire; -m 0 is no timeout, as in libcurl', async () => {
+    const l = await lab();
+    for (const argv of [
+      ['curl', '-s', '--connect-timeout', '99999999999999', 'http://192.168.0.22/'],
+      ['curl', '-s', '-m', '9223372036854775', 'http://192.168.0.22/'],
+      ['curl', '-s', '-m', '0', 'http://192.168.0.22/'],
+    ]) {
+      const r = await run(l, l.client, argv);
+      expect({ status: r.status, stderr: r.stderr }, argv.join(' ')).toEqual({
+        status: 0,
+        stderr: '',
+      });
+      expect(r.stdout).toBe(DEBIAN_INDEX_PAGE);
+    }
   });
 
   test('curl by host name (/etc/hosts): Host header and "Connected to server (IP)"', async () => {

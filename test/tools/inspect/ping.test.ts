@@ -82,9 +82,18 @@ describe('ping', () => {
     );
   });
 
-  test('errors: no route (exit 2), a bad option with the usage (exit 2), no host (exit 1), -c 0', async () => {
+  test('errors: no route (exit 2), a bad option with the usage (exit 2), no host (exit 1), -c 0, durations out of range', async () => {
     const env = traceLan({ stock: true });
-    for (const name of ['ping-netunreach', 'ping-badopt', 'ping-noarg', 'ping-badcount']) {
+    for (const name of [
+      'ping-netunreach',
+      'ping-badopt',
+      'ping-noarg',
+      'ping-badcount',
+      'ping-bad-interval',
+      'ping-bad-interval-exp',
+      'ping-bad-linger',
+      'ping-bad-linger-neg',
+    ]) {
       const f = real(name);
       const r = await env.run(env.client, ...f.cmd.split(' '));
       expect({ stdout: r.stdout, stderr: r.stderr, status: r.status }, f.cmd).toEqual({
@@ -98,6 +107,14 @@ describe('ping', () => {
       stdout: '',
       stderr: 'ping: nosuchhost: Name or service not known\n',
     });
+  });
+
+  test('a deadline past the end of virtual time (-w 2147483647: 68 years) is never reached', async () => {
+    const env = traceLan({ stock: true });
+    const r = await env.run(env.client, 'ping', '-c', '1', '-w', '2147483647', '192.168.0.22');
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('1 packets transmitted, 1 received, 0% packet loss');
   });
 
   test('a name from /etc/hosts; SIGINT stops an endless ping and prints the statistics', async () => {
