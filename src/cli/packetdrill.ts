@@ -8,7 +8,7 @@
  * starting a second after the previous one ended) as a LINKTYPE_RAW pcap.
  */
 
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { type Dirent, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { writePcap } from '../capture/pcap.js';
@@ -17,16 +17,36 @@ import { runScriptText } from '../packetdrill/run.js';
 import type { WirePacket } from '../packetdrill/tun.js';
 import { NS_PER_S } from '../sim/time.js';
 
-/** The .pkt files under each argument, in sorted order. */
+function errorText(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'No such file or directory';
+  if (code === 'EACCES') return 'Permission denied';
+  return (e as Error).message;
+}
+
+/**
+ * The .pkt files under each argument, in sorted order. Directories are
+ * searched as find(1) searches them: symbolic links to directories are not
+ * followed (no loops), a *.pkt link is a script like a file (a broken one
+ * fails when read), and a directory that cannot be read is an error of its
+ * own while the rest is searched.
+ */
 function scriptFiles(paths: readonly string[]): { files: string[]; errors: string[] } {
   const files: string[] = [];
   const errors: string[] = [];
   const walk = (dir: string): void => {
-    for (const name of readdirSync(dir).sort()) {
-      const p = join(dir, name);
-      const st = statSync(p);
-      if (st.isDirectory()) walk(p);
-      else if (name.endsWith('.pkt')) files.push(p);
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch (e) {
+      errors.push(`tcplab packetdrill: ${dir}: ${errorText(e)}`);
+      return;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const d of entries) {
+      const p = join(dir, d.name);
+      if (d.isDirectory()) walk(p);
+      else if (d.name.endsWith('.pkt')) files.push(p);
     }
   };
   for (const p of paths) {
@@ -34,9 +54,7 @@ function scriptFiles(paths: readonly string[]): { files: string[]; errors: strin
       if (statSync(p).isDirectory()) walk(p);
       else files.push(p);
     } catch (e) {
-      errors.push(
-        `tcplab packetdrill: ${p}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}`,
-      );
+      errors.push(`tcplab packetdrill: ${p}: ${errorText(e)}`);
     }
   }
   return { files, errors };
@@ -70,7 +88,8 @@ export function runPacketdrillCli(
     try {
       text = readFileSync(file, 'utf8');
     } catch (e) {
-      err(`tcplab packetdrill: ${name}: ${(e as Error).message}`);
+      err(`tcplab packetdrill: ${name}: ${errorText(e)}`);
+      out(`FAIL ${name}`);
       failed++;
       continue;
     }

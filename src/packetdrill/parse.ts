@@ -228,6 +228,10 @@ function script(p: Parser, path: string): Script {
     }
     events.push(event(p, start));
   }
+  // parser.y's script needs at least one event (an init command alone is none).
+  if (!events.some((e) => e.time !== undefined)) {
+    p.fail('an event (a packet, a system call, a `command` or %{ code }%, with its time)');
+  }
   return { path, options, events };
 }
 

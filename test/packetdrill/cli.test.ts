@@ -4,7 +4,7 @@
  */
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
@@ -64,4 +64,35 @@ test('a missing file is a failure', () => {
   expect(r.stderr).toContain('nope.pkt: No such file or directory');
   expect(r.stdout.trimEnd()).toBe('0 passed, 1 failed');
   expect(r.status).toBe(1);
+});
+
+test('a directory is searched as find does: links to directories not followed, a broken link fails alone', () => {
+  const tree = mkdtempSync(join(tmpdir(), 'tcplab-packetdrill-tree-'));
+  mkdirSync(join(tree, 'sub'));
+  writeFileSync(join(tree, 'sub', 'a.pkt'), readFileSync(CLOSED, 'utf8'));
+  symlinkSync(join(tree, 'nowhere'), join(tree, 'dangling'));
+  symlinkSync(tree, join(tree, 'sub', 'loop'));
+  symlinkSync(join(tree, 'nowhere.pkt'), join(tree, 'broken.pkt'));
+  const r = tcplab(tree);
+  const lines = r.stdout.trimEnd().split('\n');
+  expect(lines[0]).toMatch(/^FAIL .*broken\.pkt$/);
+  expect(lines[1]).toMatch(/^ok {3}.*sub\/a\.pkt$/);
+  expect(lines.at(-1)).toBe('1 passed, 1 failed');
+  expect(r.stderr.trimEnd()).toMatch(
+    /^tcplab packetdrill: .*broken\.pkt: No such file or directory$/,
+  );
+  expect(r.status).toBe(1);
+});
+
+test('an empty script is a syntax error, not a pass', () => {
+  const empty = join(dir, 'empty.pkt');
+  writeFileSync(empty, '// nothing but a comment\n');
+  const r = tcplab(empty);
+  expect(r.stdout.trimEnd().split('\n')).toEqual([
+    expect.stringMatching(/^FAIL .*empty\.pkt$/),
+    '0 passed, 1 failed',
+  ]);
+  expect(r.stderr).toContain(
+    'empty.pkt:2:1: syntax error: expected an event (a packet, a system call, a `command` or %{ code }%, with its time), found end of file',
+  );
 });
