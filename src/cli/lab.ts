@@ -11,6 +11,7 @@ import { parseLab } from '../lab/parse.js';
 import { runLabs } from '../lab/run-command.js';
 import { openTerminal } from '../shell/index.js';
 import { COMMANDS } from '../tools/commands.js';
+import { writeStderr, writeStdout } from './node-io.js';
 
 function seedOption(value: string): number {
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {
@@ -36,12 +37,8 @@ function speedOf(o: PaceFlags): number | undefined {
   return o.speed ?? (o.realtime ? 1 : undefined);
 }
 
-const out = (text: string): void => {
-  process.stdout.write(text);
-};
-const err = (text: string): void => {
-  process.stderr.write(text);
-};
+const out = writeStdout;
+const err = writeStderr;
 
 /**
  * Runs an action; a bug that escapes it is reported in one line, not as a stack

@@ -60,6 +60,16 @@ function writeAll(fd: number, text: string): void {
   }
 }
 
+/** Text to stdout, in order, quietly ending the process when the reader went away. */
+export function writeStdout(text: string): void {
+  writeAll(1, text);
+}
+
+/** Text to stderr, as writeStdout. */
+export function writeStderr(text: string): void {
+  writeAll(2, text);
+}
+
 /**
  * hosts(5): `address name [aliases…]` per line, `#` starts a comment. Maps each
  * IPv4 address to the name on its first line, as glibc's files backend answers

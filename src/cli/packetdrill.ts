@@ -13,9 +13,10 @@ import { join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { writePcap } from '../capture/pcap.js';
 import { LINKTYPE_RAW } from '../capture/record.js';
-import { runScriptText } from '../packetdrill/run.js';
+import { type CommandLineOption, runScriptText } from '../packetdrill/run.js';
 import type { WirePacket } from '../packetdrill/tun.js';
 import { NS_PER_S } from '../sim/time.js';
+import { writeStderr, writeStdout } from './node-io.js';
 
 function errorText(e: unknown): string {
   const code = (e as NodeJS.ErrnoException).code;
@@ -63,6 +64,8 @@ function scriptFiles(paths: readonly string[]): { files: string[]; errors: strin
 export interface PacketdrillCliOptions {
   readonly verbose?: boolean;
   readonly pcap?: string;
+  /** packetdrill's own `--name=value` options (--tolerance_usecs=…): over the scripts'. */
+  readonly commandLine?: readonly CommandLineOption[];
 }
 
 /** Runs the scripts; returns the exit status (0: every script passed). */
@@ -71,10 +74,10 @@ export function runPacketdrillCli(
   options: PacketdrillCliOptions,
 ): number {
   const out = (s: string): void => {
-    process.stdout.write(`${s}\n`);
+    writeStdout(`${s}\n`);
   };
   const err = (s: string): void => {
-    process.stderr.write(`${s}\n`);
+    writeStderr(`${s}\n`);
   };
   const { files, errors } = scriptFiles(paths);
   for (const e of errors) err(e);
@@ -94,7 +97,10 @@ export function runPacketdrillCli(
       continue;
     }
     if (options.verbose) out(`--- ${name}`);
-    const r = runScriptText(text, name, options.verbose ? { trace: out } : {});
+    const r = runScriptText(text, name, {
+      ...(options.verbose ? { trace: out } : {}),
+      commandLine: options.commandLine ?? [],
+    });
     if (options.pcap !== undefined) {
       let last = 0;
       for (const p of r.packets as WirePacket[]) {
@@ -141,7 +147,25 @@ export function registerPacketdrill(program: Command): void {
     .argument('<paths...>', 'script files, or directories searched for *.pkt')
     .option('-v, --verbose', 'print every packet as it crosses the wire')
     .option('--pcap <file>', 'write the packets of the run to a pcap file')
-    .action((paths: string[], opts: { verbose?: boolean; pcap?: string }) => {
-      process.exitCode = runPacketdrillCli(paths, opts);
+    .addHelpText(
+      'after',
+      "\npacketdrill's own options (--tolerance_usecs=N, --local_ip=A, ...) may be given\n" +
+        'too, as --name=value: they override the same options in the scripts.',
+    )
+    .allowUnknownOption()
+    .action((args: string[], opts: { verbose?: boolean; pcap?: string }) => {
+      const paths: string[] = [];
+      const commandLine: CommandLineOption[] = [];
+      for (const a of args) {
+        const m = /^--([A-Za-z_][A-Za-z0-9_]*)(?:=(.*))?$/.exec(a);
+        if (m !== null) commandLine.push({ name: m[1]!, value: m[2] });
+        else if (a.startsWith('-') && a !== '-') {
+          // A short option neither of ours nor packetdrill's (which has none a script needs).
+          writeStderr(`error: unknown option '${a}'\n`);
+          process.exitCode = 1;
+          return;
+        } else paths.push(a);
+      }
+      process.exitCode = runPacketdrillCli(paths, { ...opts, commandLine });
     });
 }

@@ -36,16 +36,26 @@ export function diffLines(a: readonly string[], b: readonly string[]): DiffOp[] 
   return ops;
 }
 
+/**
+ * Beyond this many differing lines the search stops (as GNU diff's heuristic
+ * stops a search too expensive): the middle is shown as all removed, then all
+ * added. Each step costs the length of both sides and keeps 2d + 3 numbers, so
+ * a lab whose output is 100 000 lines off takes milliseconds, not minutes and
+ * gigabytes.
+ */
+export const MAX_DIFF_EDITS = 1000;
+
 function myers(a: readonly string[], b: readonly string[]): DiffOp[] {
   const n = a.length;
   const m = b.length;
-  const max = n + m;
+  const max = Math.min(n + m, MAX_DIFF_EDITS);
   const offset = max + 1;
   const v = new Int32Array(2 * max + 3);
+  // trace[d]: v before step d, for diagonals -(d+1)..d+1 (all that step reads).
   const trace: Int32Array[] = [];
   let found = false;
   for (let d = 0; d <= max && !found; d++) {
-    trace.push(v.slice());
+    trace.push(v.slice(offset - d - 1, offset + d + 2));
     for (let k = -d; k <= d; k += 2) {
       let x: number;
       if (k === -d || (k !== d && (v[offset + k - 1] as number) < (v[offset + k + 1] as number))) {
@@ -65,20 +75,27 @@ function myers(a: readonly string[], b: readonly string[]): DiffOp[] {
       }
     }
   }
+  if (!found) {
+    const ops: DiffOp[] = [];
+    for (let i = 0; i < n; i++) ops.push({ op: 'del', a: i });
+    for (let j = 0; j < m; j++) ops.push({ op: 'add', b: j });
+    return ops;
+  }
   // Walk the trace back from (n, m).
   const ops: DiffOp[] = [];
   let x = n;
   let y = m;
   for (let d = trace.length - 1; d >= 0; d--) {
     const vd = trace[d] as Int32Array;
+    const o = d + 1;
     const k = x - y;
     let prevK: number;
-    if (k === -d || (k !== d && (vd[offset + k - 1] as number) < (vd[offset + k + 1] as number))) {
+    if (k === -d || (k !== d && (vd[o + k - 1] as number) < (vd[o + k + 1] as number))) {
       prevK = k + 1;
     } else {
       prevK = k - 1;
     }
-    const prevX = d === 0 ? 0 : (vd[offset + prevK] as number);
+    const prevX = d === 0 ? 0 : (vd[o + prevK] as number);
     const prevY = d === 0 ? 0 : prevX - prevK;
     while (x > prevX && y > prevY) {
       x--;

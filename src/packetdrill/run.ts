@@ -31,7 +31,7 @@
 import type { Pending, SocketTable } from '../host/socket.js';
 import { strerror } from '../host/socket-errors.js';
 import { MAX_TIME, NS_PER_US, type Time } from '../sim/time.js';
-import { formatIpv4Address } from '../wire/address.js';
+import { formatIpv4Address, parseIpv4Address } from '../wire/address.js';
 import { EMPTY_BYTES } from '../wire/bytes.js';
 import { buildIcmpUnreachable } from '../wire/icmp.js';
 import { buildIpv4, IPPROTO_TCP } from '../wire/ipv4.js';
@@ -62,9 +62,20 @@ const DEFAULT_PORT = 8080;
 /** Where the remote ports of connections the script opens start (packetdrill picks them at random). */
 const FIRST_REMOTE_PORT = 48_000;
 
+/** A `--name=value` given on the command line, as packetdrill takes its options. */
+export interface CommandLineOption {
+  readonly name: string;
+  readonly value: string | undefined;
+}
+
 export interface RunOptions {
   /** Seed of the host's random streams (ISNs, TS offsets). */
   readonly seed?: number;
+  /**
+   * Options from the command line: they override the script's own
+   * (packetdrill config.c parse_and_finalize_config).
+   */
+  readonly commandLine?: readonly CommandLineOption[];
   /** Called with a line for every packet that crosses the wire (--verbose). */
   readonly trace?: (line: string) => void;
 }
@@ -113,7 +124,7 @@ function secs(usecs: number): string {
   return (usecs / 1e6).toFixed(6);
 }
 
-function configFrom(script: Script): Config | string {
+function configFrom(script: Script, commandLine: readonly CommandLineOption[]): Config | string {
   const c: Config = {
     toleranceUsecs: DEFAULT_TOLERANCE_USECS,
     tolerancePercent: DEFAULT_TOLERANCE_PERCENT,
@@ -123,14 +134,29 @@ function configFrom(script: Script): Config | string {
     bindPort: DEFAULT_PORT,
     connectPort: DEFAULT_PORT,
   };
-  for (const o of script.options) {
-    const where = `${script.path}:${o.loc.line}`;
+  const all = [
+    ...script.options.map((o) => ({ ...o, where: `${script.path}:${o.loc.line}` })),
+    ...commandLine.map((o) => ({ ...o, where: 'command line' })),
+  ];
+  for (const o of all) {
+    const where = o.where;
+    const bad = (): never => {
+      throw new ScriptFailure(`${where}: bad --${o.name}: ${o.value ?? '(no value)'}`);
+    };
     const num = (): number => {
       const v = Number(o.value);
-      if (o.value === undefined || !Number.isFinite(v) || v < 0) {
-        throw new ScriptFailure(`${where}: bad --${o.name}: ${o.value ?? '(no value)'}`);
-      }
+      if (o.value === undefined || !Number.isFinite(v) || v < 0) bad();
       return v;
+    };
+    const port = (): number => {
+      const v = num();
+      if (!Number.isInteger(v) || v > 65535) bad();
+      return v;
+    };
+    // An IPv4 address (inet_pton; a /prefix on --remote_ip is dropped).
+    const address = (text: string | undefined): string => {
+      if (text === undefined || !parseIpv4Address(text).ok) bad();
+      return text!;
     };
     switch (o.name) {
       case 'tolerance_usecs':
@@ -143,16 +169,16 @@ function configFrom(script: Script): Config | string {
         c.tsTickUsecs = num();
         break;
       case 'local_ip':
-        c.localIp = o.value;
+        c.localIp = address(o.value);
         break;
       case 'remote_ip':
-        c.remoteIp = o.value?.replace(/\/\d+$/, '');
+        c.remoteIp = address(o.value?.replace(/\/\d+$/, ''));
         break;
       case 'bind_port':
-        c.bindPort = num();
+        c.bindPort = port();
         break;
       case 'connect_port':
-        c.connectPort = num();
+        c.connectPort = port();
         break;
       case 'ip_version':
         if (o.value !== 'ipv4') return `${where}: only --ip_version=ipv4 is supported`;
@@ -176,7 +202,7 @@ export function runScript(script: Script, options: RunOptions = {}): RunResult {
   const packets: WirePacket[] = [];
   let config: Config | string;
   try {
-    config = configFrom(script);
+    config = configFrom(script, options.commandLine ?? []);
   } catch (e) {
     if (e instanceof ScriptFailure) config = e.message;
     else throw e;

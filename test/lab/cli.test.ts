@@ -86,6 +86,21 @@ describe('tcplab run (the CLI)', () => {
     expect(r.status).toBe(2);
   });
 
+  test('a reader that goes away (| head) ends the run quietly, as SIGPIPE would', () => {
+    // More than a pipe holds (64 KiB), so that the writer meets the closed pipe.
+    const lab = labFile('long.lab', '%host client 192.168.0.21/24\nroot@client:~# seq 1 30000\n');
+    const r = spawnSync(
+      'sh',
+      ['-c', `"${process.execPath}" "${BIN}" run --verbose "${lab}" | head -1`],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(r.stdout).toBe('%host client 192.168.0.21/24\n');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
   test('bad options are refused with a message', () => {
     const r = tcplab(['run', '--seed', 'x', 'a.lab']);
     expect(r.stderr).toMatch(/option '--seed <n>' argument 'x' is invalid/);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { diffLines, unifiedDiff } from '../../src/lab/diff.js';
+import { diffLines, MAX_DIFF_EDITS, unifiedDiff } from '../../src/lab/diff.js';
 
 /** Length of a longest common subsequence, by dynamic programming. */
 function lcs(a: readonly string[], b: readonly string[]): number {
@@ -31,6 +31,41 @@ describe('diffLines (Myers)', () => {
         expect(ops.filter((o) => o.op === 'same')).toHaveLength(lcs(a, b));
       }),
     );
+  });
+});
+
+describe('diffLines on outputs far apart', () => {
+  /** The script is an edit script from a to b, whatever its length. */
+  function checkScript(a: readonly string[], b: readonly string[]): ReturnType<typeof diffLines> {
+    const ops = diffLines(a, b);
+    expect(ops.flatMap((o) => (o.op === 'add' ? [] : [o.a]))).toEqual(a.map((_, i) => i));
+    expect(ops.flatMap((o) => (o.op === 'del' ? [] : [o.b]))).toEqual(b.map((_, i) => i));
+    for (const o of ops) if (o.op === 'same') expect(a[o.a]).toBe(b[o.b]);
+    return ops;
+  }
+
+  test('30 000 lines against none: every line added, in milliseconds', () => {
+    const b = Array.from({ length: 30_000 }, (_, i) => String(i));
+    const ops = checkScript([], b);
+    expect(ops.every((o) => o.op === 'add')).toBe(true);
+  });
+
+  test('past MAX_DIFF_EDITS differences the middle is all removed, then all added', () => {
+    const n = MAX_DIFF_EDITS + 10;
+    const a = ['head', ...Array.from({ length: n }, (_, i) => `a${i}`), 'tail'];
+    const b = ['head', ...Array.from({ length: n }, (_, i) => `b${i}`), 'tail'];
+    const ops = checkScript(a, b);
+    expect(ops.map((o) => o.op).join(',')).toBe(
+      ['same', ...Array(n).fill('del'), ...Array(n).fill('add'), 'same'].join(','),
+    );
+  });
+
+  test('below it the diff stays minimal', () => {
+    const n = MAX_DIFF_EDITS / 4;
+    const a = Array.from({ length: 2 * n }, (_, i) => `x${i}`);
+    const b = a.map((l, i) => (i % 2 === 0 ? l : `changed ${i}`));
+    const ops = checkScript(a, b);
+    expect(ops.filter((o) => o.op === 'same')).toHaveLength(n);
   });
 });
 

@@ -96,3 +96,34 @@ test('an empty script is a syntax error, not a pass', () => {
     'empty.pkt:2:1: syntax error: expected an event (a packet, a system call, a `command` or %{ code }%, with its time), found end of file',
   );
 });
+
+test("packetdrill's own --name=value options on the command line override the script's", () => {
+  const script = join(dir, 'local-ip.pkt');
+  writeFileSync(script, `--local_ip=192.168.7.7\n${readFileSync(CLOSED, 'utf8')}`);
+  const r = tcplab('--verbose', '--local_ip=10.0.0.1', script);
+  expect(r.stdout).toContain('> 10.0.0.1.8080:');
+  expect(r.stdout).not.toContain('192.168.7.7');
+  expect(r.status).toBe(0);
+  const bad = tcplab('--bind_port=99999', CLOSED);
+  expect(bad.stderr).toBe('command line: bad --bind_port: 99999\n');
+  expect(bad.status).toBe(1);
+  const unknown = tcplab('--no_such_option=1', CLOSED);
+  expect(unknown.stderr).toBe('command line: unknown option --no_such_option\n');
+  const short = tcplab('-x', CLOSED);
+  expect(short.stderr).toBe("error: unknown option '-x'\n");
+  expect(short.stdout).toBe('');
+  expect(short.status).toBe(1);
+});
+
+test('a reader that goes away (| head) ends the run quietly, as SIGPIPE would', () => {
+  const r = spawnSync(
+    'sh',
+    ['-c', `"${process.execPath}" "${BIN}" packetdrill --verbose "${CLOSED}" | head -1`],
+    {
+      encoding: 'utf8',
+    },
+  );
+  expect(r.stdout).toMatch(/^--- .*syn-to-closed-port\.pkt\n$/);
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+});

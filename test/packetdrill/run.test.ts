@@ -266,6 +266,17 @@ describe('deliberately broken scripts fail readably', () => {
 `);
   });
 
+  test('header options with a bad address or port fail at their line', () => {
+    for (const [option, message] of [
+      ['--local_ip=999.1.1.1', 's.pkt:1: bad --local_ip: 999.1.1.1'],
+      ['--remote_ip=x', 's.pkt:1: bad --remote_ip: x'],
+      ['--bind_port=65536', 's.pkt:1: bad --bind_port: 65536'],
+      ['--connect_port=1.5', 's.pkt:1: bad --connect_port: 1.5'],
+    ]) {
+      expect(failure(`${option}\n${SERVER}`), option).toBe(message);
+    }
+  });
+
   test('the first event must be at time 0', () => {
     expect(failure('+1 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n').split('\n')[0]).toBe(
       's.pkt:1: first event should be at time 0',
