@@ -526,6 +526,19 @@ export class Connection {
   declare ackPending: boolean;
   /** The next ACK must go now (ICSK_ACK_NOW). */
   declare ackNow: boolean;
+  /**
+   * A small segment (or a full one with PSH) came since the last ACK
+   * (ICSK_ACK_PUSHED): a read that empties the queue ACKs at once, unless the
+   * exchange is interactive (tcp_cleanup_rbuf).
+   */
+  declare ackPushed: boolean;
+  /** A second such segment came (ICSK_ACK_PUSHED2): even an interactive read ACKs. */
+  declare ackPushed2: boolean;
+  /**
+   * The payload of the last small segment that looked like the peer's MSS
+   * with a SACK option less (icsk_ack.last_seg_size; tcp_measure_rcv_mss).
+   */
+  lastSegSize = 0;
   /** The ACK timeout in jiffies (icsk_ack.ato); 0 until the first data. */
   ato = 0;
   /** When data was last received (icsk_ack.lrcvtime). */
@@ -1634,7 +1647,7 @@ export class Connection {
 
 /**
  * The booleans kept as bits of Connection.flags, in bit order (declared in the
- * class with their meaning). Bits 0..22.
+ * class with their meaning). Bits 0..25.
  */
 const CONNECTION_FLAGS = [
   'wscaleOk',
@@ -1661,6 +1674,8 @@ const CONNECTION_FLAGS = [
   'cubicPending',
   'queueShrunk',
   'rateAppLimited',
+  'ackPushed',
+  'ackPushed2',
 ] as const satisfies readonly (keyof Connection)[];
 
 for (let bit = 0; bit < CONNECTION_FLAGS.length; bit++) {

@@ -19,9 +19,12 @@ import {
   CWR,
   ECE,
   FIN,
+  PSH,
   RST,
   SYN,
+  TCP_HEADER_LEN,
   type TcpSegment,
+  tcpLength,
   tcpSegmentLength,
   URG,
 } from '../wire/tcp.js';
@@ -1464,14 +1467,41 @@ function tcpEnterQuickackMode(conn: Connection): void {
   conn.ato = TCP_ATO_MIN;
 }
 
+/** TCP_REMNANT: the flags a segment shorter than the MSS may have for a reason. */
+const TCP_REMNANT = FIN | URG | SYN | PSH;
+
 /**
  * Linux tcp_measure_rcv_mss: the largest segment seen is the peer's MSS guess,
  * and a segment of a new size re-measures the payload-to-truesize ratio the
  * window is computed with (Linux 6.6+ scaling_ratio), which moves the window
- * clamp to the buffer's worth at that ratio.
+ * clamp to the buffer's worth at that ratio; a full segment with PSH, or a
+ * smaller one, marks the ACK owed as pushed (ICSK_ACK_PUSHED, then PUSHED2),
+ * unless the smaller one is the same size as the last (the peer's MSS less a
+ * SACK option: it becomes rcv_mss).
  */
-function tcpMeasureRcvMss(conn: Connection, len: number, truesize: number): void {
-  if (len < conn.rcvMss) return;
+function tcpMeasureRcvMss(conn: Connection, seg: TcpSegment, len: number, truesize: number): void {
+  const lss = conn.lastSegSize;
+  conn.lastSegSize = 0;
+  if (len < conn.rcvMss) {
+    // "len" is invariant segment length, including TCP header.
+    const withHeader = len + tcpLength(seg) - seg.payload.length;
+    if (
+      withHeader >= TCP_MSS_DEFAULT + TCP_HEADER_LEN ||
+      // "If PSH is not set, packet should be full sized".
+      (withHeader >= TCP_MIN_MSS + TCP_HEADER_LEN && (seg.flags & TCP_REMNANT) === 0)
+    ) {
+      // Less the invariant header: tcp_header_len (with the timestamp option).
+      const mss = withHeader - TCP_HEADER_LEN - (conn.tstampOk ? TCPOLEN_TSTAMP_ALIGNED : 0);
+      conn.lastSegSize = mss;
+      if (mss === lss) {
+        conn.rcvMss = mss;
+        return;
+      }
+    }
+    if (conn.ackPushed) conn.ackPushed2 = true;
+    conn.ackPushed = true;
+    return;
+  }
   if (len !== conn.rcvMss) {
     const old = conn.scalingRatio;
     conn.scalingRatio = Math.max(1, Math.floor((len << TCP_RMEM_TO_WIN_SCALE) / truesize));
@@ -1482,6 +1512,9 @@ function tcpMeasureRcvMss(conn: Connection, len: number, truesize: number): void
     }
   }
   conn.rcvMss = Math.min(len, conn.advMss);
+  // "If the skb has a len of exactly 1*MSS and has the PSH bit set then it is
+  // likely the end of an application write": the reader's read ACKs it.
+  if (seg.flags & PSH) conn.ackPushed = true;
 }
 
 /**
@@ -1581,9 +1614,9 @@ export function tcpRcvSpaceAdjust(conn: Connection, now: Time): void {
  * connection is ACKed at once) and sets ato to 40 ms; closely spaced data
  * shortens ato, a long silence restarts quick ACKs.
  */
-function tcpEventDataRecv(conn: Connection, now: Time, len: number): void {
+function tcpEventDataRecv(conn: Connection, now: Time, seg: TcpSegment, len: number): void {
   const truesize = len + SKB_RX_OVERHEAD;
-  tcpMeasureRcvMss(conn, len, truesize);
+  tcpMeasureRcvMss(conn, seg, len, truesize);
   tcpRcvRttMeasure(conn, now);
   if (conn.ato === 0) {
     tcpIncrQuickack(conn, TCP_MAX_QUICKACKS);
@@ -1711,7 +1744,7 @@ function queueAndOut(
   conn.rcvQueue.push(data);
   conn.rcvNxt = seqAdd(conn.rcvNxt, synLen + data.length);
   if (data.length > 0) {
-    tcpEventDataRecv(conn, now, data.length);
+    tcpEventDataRecv(conn, now, seg, data.length);
     conn.ackPending = true;
     conn.emit(TCP_EVENT_READABLE);
   }

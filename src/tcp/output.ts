@@ -280,8 +280,11 @@ function tcpEventAckSent(conn: Connection): void {
     // "Leaving quickack mode we deflate ATO."
     if (conn.quick === 0) conn.ato = TCP_ATO_MIN;
   }
+  // inet_csk_clear_xmit_timer(ICSK_TIME_DACK): icsk_ack.pending = 0.
   conn.ackPending = false;
   conn.ackNow = false;
+  conn.ackPushed = false;
+  conn.ackPushed2 = false;
   clearTimer(conn, 'delack');
 }
 
@@ -1223,13 +1226,29 @@ export function tcpWriteWakeup(
 }
 
 /**
- * Linux tcp_cleanup_rbuf, after the application read `copied` bytes: ACK now
- * if an ACK is owed and more than a segment is unacknowledged, or if the read
- * at least doubled a window that had fallen to half its clamp or less.
+ * Linux __tcp_cleanup_rbuf, after the application read `copied` bytes: ACK
+ * now if an ACK is owed and more than a segment is unacknowledged, or the read
+ * emptied the receive memory after a small pushed segment (ICSK_ACK_PUSHED,
+ * unless the exchange is interactive; ICSK_ACK_PUSHED2 even then), or if the
+ * read at least doubled a window that had fallen to half its clamp or less.
  */
 export function tcpCleanupRbuf(conn: Connection, now: Time, copied: number): void {
   let timeToAck = false;
-  if (conn.ackPending && seqDiff(conn.rcvNxt, conn.rcvWup) > conn.rcvMss) timeToAck = true;
+  if (conn.ackPending) {
+    if (
+      // "Once-per-two-segments ACK was not sent by tcp_input.c".
+      seqDiff(conn.rcvNxt, conn.rcvWup) > conn.rcvMss ||
+      // "If this read emptied read buffer, we send ACK, if connection is not
+      // bidirectional, user drained receive buffer and there was a small
+      // segment in queue" (sk_rmem_alloc counts the out-of-order queue too).
+      (copied > 0 &&
+        (conn.ackPushed2 || (conn.ackPushed && !inPingpongMode(conn))) &&
+        conn.rcvQueue.length === 0 &&
+        conn.ofoQueue.empty)
+    ) {
+      timeToAck = true;
+    }
+  }
   if (copied > 0 && !timeToAck && !conn.finReceived) {
     const rcvWindowNow = tcpReceiveWindow(conn);
     if (2 * rcvWindowNow <= conn.windowClamp) {

@@ -78,6 +78,57 @@ describe('ESTABLISHED: receiving', () => {
     expect(t.net.counters.TcpExtDelayedACKs).toBe(1);
   });
 
+  /** An interactive exchange: a request at 1 s, its reply at once, the reply ACKed. */
+  function interactive(): Tester {
+    const t = established();
+    t.send(s(1), data(0, 7));
+    t.app(s(1), (c) => c.send(s(1), bytes('echo: x\r\n')));
+    t.expect(s(1), { flags: ACK | PSH, seq: seqAdd(ISS, 1), ack: seqAdd(IRS, 8) });
+    t.send(ms(1010), ackFromServer(9, 502, PEER_TS + 110, ourTs(s(1)), 7));
+    return t;
+  }
+
+  test('interactive: a read after one small segment leaves the ACK to the timer (ICSK_ACK_PUSHED)', () => {
+    const t = interactive();
+    expect(t.send(s(2), data(7, 7, PEER_TS + 1100))).toBeUndefined();
+    t.app(ms(2001), (c) => c.recv(ms(2001)));
+    t.expectNothing(ms(2040) - 1);
+    t.expect(ms(2040), { flags: ACK, ack: seqAdd(IRS, 15) });
+  });
+
+  test('interactive: after two small segments (ICSK_ACK_PUSHED2) the read that empties the queue ACKs', () => {
+    const t = interactive();
+    expect(t.send(s(2), data(7, 7, PEER_TS + 1100))).toBeUndefined();
+    expect(t.send(ms(2001), data(14, 7, PEER_TS + 1101))).toBeUndefined();
+    t.app(ms(2002), (c) => c.recv(ms(2002)));
+    t.expect(ms(2002), { flags: ACK, ack: seqAdd(IRS, 22) });
+  });
+
+  test('not interactive: a read that empties the queue after a small segment ACKs at once, a partial read does not', () => {
+    const t = established();
+    // The quick ACKs of the start (16), spent on segments 100 ms apart.
+    for (let i = 0; i < 16; i++) {
+      expect(t.send(s(1) + i * ms(100), data(i * 10, 10, PEER_TS + i))).toBeDefined();
+    }
+    expect(t.send(ms(2600), data(160, 10, PEER_TS + 16))).toBeUndefined();
+    t.app(ms(2601), (c) => c.recv(ms(2601), 4));
+    t.expectNothing(ms(2601));
+    t.app(ms(2602), (c) => c.recv(ms(2602)));
+    t.expect(ms(2602), { flags: ACK, ack: seqAdd(IRS, 171) });
+  });
+
+  test('segments of one smaller size without PSH are the peer MSS less a SACK option: rcv_mss takes it (last_seg_size)', () => {
+    const t = established();
+    // Full-sized first: rcv_mss 1448.
+    t.send(s(1), data(0, 1448, PEER_TS, ACK));
+    expect(t.c.rcvMss).toBe(1448);
+    // 1436 bytes: a segment with a SACK block would carry 12 bytes less.
+    t.send(ms(1001), data(1448, 1436, PEER_TS, ACK));
+    expect(t.c.rcvMss).toBe(1448);
+    t.send(ms(1002), data(2884, 1436, PEER_TS, ACK));
+    expect(t.c.rcvMss).toBe(1436);
+  });
+
   test('a reply within the delay carries the ACK: no separate ACK', () => {
     const t = established();
     t.send(s(1), data(0, 7));
