@@ -71,7 +71,8 @@ export type SocketOption =
   | 'TCP_KEEPCNT'
   | 'TCP_LINGER2'
   | 'TCP_SYNCNT'
-  | 'TCP_NOTSENT_LOWAT';
+  | 'TCP_NOTSENT_LOWAT'
+  | 'TCP_QUICKACK';
 
 /** fcntl(2) file status flags (include/uapi/asm-generic/fcntl.h). */
 export const O_RDWR = 0o2;
@@ -100,6 +101,12 @@ export interface TcpSockOptions {
   synCnt: number;
   /** TCP_NOTSENT_LOWAT (tp->notsent_lowat); 0: net.ipv4.tcp_notsent_lowat. */
   notsentLowat: number;
+  /**
+   * icsk_ack.pingpong as TCP_QUICKACK left it before there was a connection
+   * (0: not interactive); the connection starts with it (a child is a copy of
+   * its listener's sock).
+   */
+  pingpong: number;
 }
 
 /** The fields of struct tcp_info (include/uapi/linux/tcp.h) tcplab keeps, under their names. */
@@ -234,6 +241,7 @@ function applyTcpOptions(c: Connection, o: TcpSockOptions): void {
   c.linger2 = o.linger2;
   c.synRetries = o.synCnt;
   c.notsentLowat = o.notsentLowat;
+  if (o.pingpong !== 0) c.pingpong = o.pingpong;
 }
 
 /** One open socket file. */
@@ -262,6 +270,7 @@ export class SocketFile implements PortOwner {
     linger2: 0,
     synCnt: 0,
     notsentLowat: 0,
+    pingpong: 0,
   };
   sndBufSet: number | undefined;
   rcvBufSet: number | undefined;
@@ -796,6 +805,14 @@ export class SocketTable {
         }
         return 0;
       }
+      case 'TCP_QUICKACK': {
+        // __tcp_sock_set_quickack (an int; any value is taken).
+        if (!Number.isInteger(num)) return bad();
+        const sock = f.sock;
+        if (sock !== undefined) sock.act((c, now) => c.setQuickack(now, num));
+        else f.tcpOptions.pingpong = num === 0 ? this.tcp.sysctl.tcp_pingpong_thresh : 0;
+        return 0;
+      }
       case 'TCP_USER_TIMEOUT':
         // "case TCP_USER_TIMEOUT: if (val < 0) return -EINVAL".
         if (!Number.isInteger(num) || num < 0) return bad();
@@ -877,6 +894,10 @@ export class SocketTable {
       case 'TCP_NOTSENT_LOWAT':
         // "val = READ_ONCE(tp->notsent_lowat)": the socket's own (0 unless set).
         return f.tcpOptions.notsentLowat;
+      case 'TCP_QUICKACK':
+        // "val = !inet_csk_in_pingpong_mode(sk)".
+        if (conn !== undefined) return conn.quickack;
+        return f.tcpOptions.pingpong < this.tcp.sysctl.tcp_pingpong_thresh;
       // do_tcp_getsockopt: the socket's value, else the namespace's sysctl.
       case 'TCP_KEEPIDLE':
         return f.tcpOptions.keepIdle || this.tcp.sysctl.tcp_keepalive_time;

@@ -101,6 +101,7 @@ const SOCKET_OPTIONS = new Set<string>([
   'TCP_LINGER2',
   'TCP_SYNCNT',
   'TCP_NOTSENT_LOWAT',
+  'TCP_QUICKACK',
 ]);
 
 class ArgError extends Error {}

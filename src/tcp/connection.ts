@@ -41,6 +41,7 @@ import { initialWscale } from './options.js';
 import { orphanAdopt, orphanRelease, tcpCheckOom } from './orphans.js';
 import {
   dataEnd,
+  inPingpongMode,
   tcpChronoStart,
   tcpCleanupRbuf,
   tcpConnect,
@@ -1585,6 +1586,32 @@ export class Connection {
   setCork(now: Time, on: boolean): void {
     this.cork = on;
     if (!on) tcpPushPendingFrames(this, now, this.noDelay);
+  }
+
+  /**
+   * TCP_QUICKACK (Linux __tcp_sock_set_quickack): 0 makes the exchange
+   * interactive (inet_csk_enter_pingpong_mode: ACKs wait for a reply); any
+   * other value ends that and, in ESTABLISHED or CLOSE_WAIT with an ACK owed,
+   * sends it now (the owed ACK is taken as pushed, tcp_cleanup_rbuf with one
+   * byte read); an even value then makes it interactive again.
+   */
+  setQuickack(now: Time, val: number): void {
+    if (val === 0) {
+      this.pingpong = this.net.sysctl.tcp_pingpong_thresh;
+      return;
+    }
+    this.pingpong = 0;
+    const st = this.#state;
+    if ((st === 'ESTABLISHED' || st === 'CLOSE_WAIT') && this.ackPending) {
+      this.ackPushed = true;
+      tcpCleanupRbuf(this, now, 1);
+      if ((val & 1) === 0) this.pingpong = this.net.sysctl.tcp_pingpong_thresh;
+    }
+  }
+
+  /** getsockopt(TCP_QUICKACK): "val = !inet_csk_in_pingpong_mode(sk)". */
+  get quickack(): boolean {
+    return !inPingpongMode(this);
   }
 
   /**

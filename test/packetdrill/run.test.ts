@@ -393,6 +393,20 @@ describe('more system calls', () => {
     ).toBe('s.pkt:2: getsockopt(...): TCP_SYNCNT: expected [5] but got [6] at 0.000000 sec');
   });
 
+  test('TCP_QUICKACK: 0 makes the exchange interactive (the ACK waits); 1 sends the owed ACK at once', () => {
+    passes(`${SYSCTLS}${SERVER}
++0 getsockopt(4, SOL_TCP, TCP_QUICKACK, [1], [4]) = 0
++0 setsockopt(4, SOL_TCP, TCP_QUICKACK, [0], 4) = 0
++0 getsockopt(4, SOL_TCP, TCP_QUICKACK, [0], [4]) = 0
+// Interactive: even the start's quick ACKs wait for a reply (tcp_in_quickack_mode).
++.1 < P. 1:11(10) ack 1 win 257
++0 read(4, ..., 100) = 10
++.01 setsockopt(4, SOL_TCP, TCP_QUICKACK, [1], 4) = 0
++0 > . 1:1(0) ack 11
++0 getsockopt(4, SOL_TCP, TCP_QUICKACK, [1], [4]) = 0
+`);
+  });
+
   test('an event the script reaches late is a timing error', () => {
     expect(
       failure(`0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3

@@ -42,28 +42,54 @@ function recorded(name: string): Delay[] {
 const CLIENT = ipv4Address(10, 95, 0, 1);
 const SERVER = ipv4Address(10, 95, 0, 2);
 
-/** The recorder's exchange on a 15 µs path, each data segment with its ACK delay. */
-function exchange(size: number, read: boolean): Delay[] {
+const E = 0x65;
+const Q = 0x71;
+
+/**
+ * The recorder's exchange on a 15 µs path, each data segment with its ACK
+ * delay: 30 writes 100 ms apart, or (`echo`) 10 requests the server echoes,
+ * each sent 100 ms after the previous echo, then 10 writes it only reads
+ * (`quickack`: setting TCP_QUICKACK to 1 after each read).
+ */
+function exchange(size: number, read: boolean, echo = false, quickack = false): Delay[] {
   const sim = new Sim(1, { delay: us(15) });
   const sysctl = tcpSysctl({ tcp_congestion_control: 'reno' });
   const cli = sim.host('c', CLIENT, sysctl);
   const srv = sim.host('s', SERVER, sysctl);
   srv.listen(80);
+  const serve = (c: Connection) =>
+    srv.act(c, (cc, t) => {
+      const d = cc.recv(t, 1 << 20);
+      if (d.length === 0) return;
+      if (d[0] === E) cc.send(t, d);
+      else if (quickack) cc.setQuickack(t, 1);
+    });
   srv.onEvent = (c, e) => {
-    if (read && e.kind === 'readable') srv.act(c, (cc, t) => cc.recv(t, 1 << 20));
+    if (read && e.kind === 'readable') serve(c);
   };
   srv.onAccept = (c) => {
-    if (read && c.readable > 0) srv.act(c, (cc, t) => cc.recv(t, 1 << 20));
+    if (read && c.readable > 0) serve(c);
   };
   const c: Connection = cli.connect({
     localPort: 40000,
     remote: { addr: SERVER, port: 80 },
     noDelay: true,
   });
-  for (let i = 0; i < 30; i++) {
-    sim.events.schedule(ms(1) + i * ms(100), () =>
-      cli.act(c, (cc, t) => cc.send(t, new Uint8Array(size))),
-    );
+  const write = (byte: number) =>
+    cli.act(c, (cc, t) => cc.send(t, new Uint8Array(size).fill(byte)));
+  if (!echo) {
+    for (let i = 0; i < 30; i++) sim.events.schedule(ms(1) + i * ms(100), () => write(Q));
+  } else {
+    let echoes = 0;
+    cli.onEvent = (cc, e) => {
+      if (e.kind !== 'readable') return;
+      cli.act(cc, (x, t) => x.recv(t, 100));
+      if (++echoes < 10) sim.events.after(ms(100), () => write(E));
+      else {
+        for (let i = 1; i <= 10; i++) sim.events.after(i * ms(100), () => write(Q));
+      }
+    };
+    sim.events.schedule(ms(1), () => write(E));
   }
   sim.run(s(3.5));
   const data = sim.captured.filter((x) => x.from === CLIENT && x.seg.payload.length > 0);
@@ -87,14 +113,16 @@ function kind(d: Delay): string {
 }
 
 describe('ACKs of pushed segments, as Linux 6.18 sends them', () => {
-  for (const [name, size, read] of [
-    ['small-read', 10, true],
-    ['small-noread', 10, false],
-    ['mss-read', 1448, true],
+  for (const [name, size, read, echo, quickack] of [
+    ['small-read', 10, true, false, false],
+    ['small-noread', 10, false, false, false],
+    ['mss-read', 1448, true, false, false],
+    ['interactive', 10, true, true, false],
+    ['interactive-quickack', 10, true, true, true],
   ] as const) {
-    test(`${name}: ${size}-byte writes, ${read ? 'read as they come' : 'never read'}`, () => {
+    test(`${name}: ${size}-byte writes, ${read ? 'read as they come' : 'never read'}${echo ? ', after 10 echoed requests' : ''}${quickack ? ', TCP_QUICKACK after each read' : ''}`, () => {
       const real = recorded(name);
-      const ours = exchange(size, read);
+      const ours = exchange(size, read, echo, quickack);
       expect(ours.map((d) => `${d.range} ${kind(d)}`)).toEqual(
         real.map((d) => `${d.range} ${kind(d)}`),
       );
@@ -104,5 +132,9 @@ describe('ACKs of pushed segments, as Linux 6.18 sends them', () => {
   test('the recording shows both: 16 quick ACKs, then a read ACKs at once where no read waits 40 ms', () => {
     expect(recorded('small-noread').map(kind).slice(15, 17)).toEqual(['now', 'delayed']);
     expect(recorded('small-read').every((d) => kind(d) === 'now')).toBe(true);
+    // Interactive: the first write after the echoes waits for the timer, which
+    // ends the interactive mode ("Delayed ACK missed"); TCP_QUICKACK ends it at once.
+    expect(recorded('interactive').map(kind).slice(9, 12)).toEqual(['now', 'delayed', 'now']);
+    expect(recorded('interactive-quickack').every((d) => kind(d) === 'now')).toBe(true);
   });
 });

@@ -11,7 +11,10 @@
 #
 # Cases: `small-read` (10-byte writes, the server reads them as they come),
 # `small-noread` (10-byte writes, the server never reads), `mss-read` (writes
-# of one MSS, 1448 bytes, read as they come). Each line is a data segment, as
+# of one MSS, 1448 bytes, read as they come); `interactive`: 10 requests the
+# server echoes at once (the exchange becomes interactive: pingpong), then 10
+# writes it only reads; `interactive-quickack`: the same, the server setting
+# TCP_QUICKACK to 1 after each of those reads. Each line is a data segment, as
 # `N seq a:b ack-delay D` with D the time from the segment to the server's
 # first ACK covering it, rounded to the millisecond.
 # Run as root: bash test/tcp/recordings/pushed-acks.sh > test/tcp/recordings/pushed-acks.txt
@@ -23,7 +26,7 @@ for ns in $A $B; do ip netns exec $ns sysctl -qw net.ipv4.tcp_congestion_control
 CAP=$(mktemp)
 recorder_cleanup() { rm -f "$CAP"; }
 run() {
-  local case=$1 size=$2 read=$3
+  local case=$1 size=$2 read=$3 echo=${4:-0} quickack=${5:-0}
   ip netns exec $A tcpdump -i tl-push-a -n -tt -l -S tcp port 80 > "$CAP" 2>/dev/null &
   local td=$!
   sleep 0.5
@@ -33,7 +36,11 @@ l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 l.bind(('0.0.0.0', 80)); l.listen(4)
 c, _ = l.accept()
 if $read:
-    while c.recv(1 << 20): pass
+    while True:
+        d = c.recv(1 << 20)
+        if not d: break
+        if d.startswith(b'e'): c.send(d)
+        elif $quickack: c.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
 else:
     time.sleep(3.5)
 c.close()" &
@@ -43,9 +50,18 @@ c.close()" &
 import socket, time
 s = socket.create_connection(('10.95.0.2', 80))
 s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-for i in range(30):
-    s.send(b'x' * $size)
-    time.sleep(0.1)
+if $echo:
+    for i in range(10):
+        s.send(b'e' * $size)
+        s.recv(100)
+        time.sleep(0.1)
+    for i in range(10):
+        s.send(b'q' * $size)
+        time.sleep(0.1)
+else:
+    for i in range(30):
+        s.send(b'x' * $size)
+        time.sleep(0.1)
 time.sleep(0.3)
 s.close()"
   wait $srv 2>/dev/null || true
@@ -75,3 +91,5 @@ PY
 run small-read 10 1
 run small-noread 10 0
 run mss-read 1448 1
+run interactive 10 1 1 0
+run interactive-quickack 10 1 1 1
