@@ -72,7 +72,8 @@ export type SocketOption =
   | 'TCP_LINGER2'
   | 'TCP_SYNCNT'
   | 'TCP_NOTSENT_LOWAT'
-  | 'TCP_QUICKACK';
+  | 'TCP_QUICKACK'
+  | 'TCP_DEFER_ACCEPT';
 
 /** fcntl(2) file status flags (include/uapi/asm-generic/fcntl.h). */
 export const O_RDWR = 0o2;
@@ -101,6 +102,8 @@ export interface TcpSockOptions {
   synCnt: number;
   /** TCP_NOTSENT_LOWAT (tp->notsent_lowat); 0: net.ipv4.tcp_notsent_lowat. */
   notsentLowat: number;
+  /** TCP_DEFER_ACCEPT in SYN-ACK timeouts (rskq_defer_accept, secs_to_retrans); 0: off. */
+  deferAccept: number;
   /**
    * icsk_ack.pingpong as TCP_QUICKACK left it before there was a connection
    * (0: not interactive); the connection starts with it (a child is a copy of
@@ -231,6 +234,43 @@ const TCP_MSS_DEFAULT = 536;
 const TCP_MIN_MSS = 88;
 const MAX_TCP_WINDOW = 32767;
 
+/** TCP_TIMEOUT_INIT / HZ and TCP_RTO_MAX / HZ, in seconds, as TCP_DEFER_ACCEPT counts them. */
+const TCP_TIMEOUT_INIT_S = 1;
+const TCP_RTO_MAX_S = 120;
+
+/**
+ * Linux secs_to_retrans: how many SYN-ACK timeouts (1, 2, 4, ... s, each at
+ * most `rtoMax`) it takes to cover `seconds`, at most 255; 0 for none.
+ */
+export function secsToRetrans(seconds: number, timeout: number, rtoMax: number): number {
+  let res = 0;
+  if (seconds > 0) {
+    let period = timeout;
+    res = 1;
+    while (seconds > period && res < 255) {
+      res++;
+      timeout <<= 1;
+      if (timeout > rtoMax) timeout = rtoMax;
+      period += timeout;
+    }
+  }
+  return res;
+}
+
+/** Linux retrans_to_secs: the seconds `retrans` SYN-ACK timeouts add up to. */
+export function retransToSecs(retrans: number, timeout: number, rtoMax: number): number {
+  let period = 0;
+  if (retrans > 0) {
+    period = timeout;
+    while (--retrans > 0) {
+      timeout <<= 1;
+      if (timeout > rtoMax) timeout = rtoMax;
+      period += timeout;
+    }
+  }
+  return period;
+}
+
 /** The TCP options a socket set before its connection existed, handed to the connection. */
 function applyTcpOptions(c: Connection, o: TcpSockOptions): void {
   c.cork = o.cork;
@@ -270,6 +310,7 @@ export class SocketFile implements PortOwner {
     linger2: 0,
     synCnt: 0,
     notsentLowat: 0,
+    deferAccept: 0,
     pingpong: 0,
   };
   sndBufSet: number | undefined;
@@ -412,6 +453,7 @@ export class SocketTable {
       rcvBufLocked: f.rcvBufSet !== undefined,
       sndBuf: f.sndBufDefault,
       caOps: f.caOps,
+      deferAccept: f.tcpOptions.deferAccept,
     });
     l.onAcceptable = (now) => this.#wake(f, now);
     f.listenSock = l;
@@ -805,6 +847,15 @@ export class SocketTable {
         }
         return 0;
       }
+      case 'TCP_DEFER_ACCEPT': {
+        // "Translate value in seconds to number of retransmits" (any int: none
+        // for 0 or less).
+        if (!Number.isInteger(num)) return bad();
+        const n = secsToRetrans(num, TCP_TIMEOUT_INIT_S, TCP_RTO_MAX_S);
+        f.tcpOptions.deferAccept = n;
+        if (f.listenSock !== undefined) f.listenSock.listener.deferAccept = n;
+        return 0;
+      }
       case 'TCP_QUICKACK': {
         // __tcp_sock_set_quickack (an int; any value is taken).
         if (!Number.isInteger(num)) return bad();
@@ -894,6 +945,9 @@ export class SocketTable {
       case 'TCP_NOTSENT_LOWAT':
         // "val = READ_ONCE(tp->notsent_lowat)": the socket's own (0 unless set).
         return f.tcpOptions.notsentLowat;
+      case 'TCP_DEFER_ACCEPT':
+        // retrans_to_secs: the seconds the timeouts add up to (5 s gives 3, read as 7).
+        return retransToSecs(f.tcpOptions.deferAccept, TCP_TIMEOUT_INIT_S, TCP_RTO_MAX_S);
       case 'TCP_QUICKACK':
         // "val = !inet_csk_in_pingpong_mode(sk)".
         if (conn !== undefined) return conn.quickack;

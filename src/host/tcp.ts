@@ -234,6 +234,8 @@ export interface ListenSockOptions {
   readonly sndBuf?: number;
   /** The congestion control socket() gave it. */
   readonly caOps?: CongestionControl;
+  /** TCP_DEFER_ACCEPT set before listen(), in SYN-ACK timeouts. */
+  readonly deferAccept?: number;
 }
 
 export interface TcpConnectRequest {

@@ -102,6 +102,7 @@ const SOCKET_OPTIONS = new Set<string>([
   'TCP_SYNCNT',
   'TCP_NOTSENT_LOWAT',
   'TCP_QUICKACK',
+  'TCP_DEFER_ACCEPT',
 ]);
 
 class ArgError extends Error {}

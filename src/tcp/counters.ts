@@ -99,6 +99,7 @@ export const TCP_COUNTER_NAMES = [
   'TcpExtTCPHystartTrainCwnd',
   'TcpExtTCPHystartDelayDetect',
   'TcpExtTCPHystartDelayCwnd',
+  'TcpExtTCPDeferAcceptDrop',
 ] as const;
 
 export type TcpCounterName = (typeof TCP_COUNTER_NAMES)[number];

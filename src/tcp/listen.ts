@@ -50,10 +50,11 @@
  * bytes per request through a host (Linux's tcp_request_sock: 312); it was
  * 3.1 KB when a request was a whole Connection.
  *
- * Linux is followed there except: TCP_DEFER_ACCEPT does not exist in tcplab
- * (no bare-ACK dropping in tcp_check_req); the SYN queue is keyed by the
- * remote endpoint only, as before, so a listener on 0.0.0.0 holds one request
- * per peer address and port whichever local address it used.
+ * Linux is followed there except: the SYN queue is keyed by the remote
+ * endpoint only, so a listener on 0.0.0.0 holds one request per peer address
+ * and port whichever local address it used; TCP_DEFER_ACCEPT applies to the
+ * SYN queue's requests, not to a SYN cookie's ACK (which makes its socket at
+ * once).
  */
 
 import type { Time } from '../sim/time.js';
@@ -118,6 +119,8 @@ export interface ListenOptions {
   readonly sndBuf?: number;
   /** The listening socket's congestion control (see Listener.caOps); default: tcp_congestion_control now. */
   readonly caOps?: CongestionControl;
+  /** TCP_DEFER_ACCEPT in SYN-ACK timeouts (rskq_defer_accept); default 0, none. */
+  readonly deferAccept?: number;
 }
 
 /** What the listener did with a segment. */
@@ -173,6 +176,8 @@ const TCP_SYNCOOKIE_VALID_NS = 2 * 60 * 1_000_000_000;
 const REQ_TSTAMP = 1;
 const REQ_SACK = 2;
 const REQ_WSCALE = 4;
+/** In RequestSock's #opts above the window scale (bits 3..7): inet_rsk(req)->acked. */
+const REQ_ACKED = 256;
 
 /**
  * A request sock (Linux struct tcp_request_sock): a SYN the listener answered
@@ -295,9 +300,21 @@ export class RequestSock {
     return this.#opts & 7;
   }
 
+  /**
+   * The peer's bare ACK came and was dropped while TCP_DEFER_ACCEPT waits for
+   * data (inet_rsk(req)->acked): the handshake is complete on its side.
+   */
+  get acked(): boolean {
+    return (this.#opts & REQ_ACKED) !== 0;
+  }
+
+  set acked(on: boolean) {
+    this.#opts = on ? this.#opts | REQ_ACKED : this.#opts & ~REQ_ACKED;
+  }
+
   /** The SYN's window scale (snd_wscale), when REQ_WSCALE. */
   get sndWscale(): number {
-    return this.#opts >> 3;
+    return (this.#opts >> 3) & 31;
   }
 
   /** Always SYN_RECV for ss and netstat (Linux shows TCP_NEW_SYN_RECV so). */
@@ -373,6 +390,12 @@ export class Listener {
   /** The synflood line was written to the kernel log (Linux queue->synflood_warned). */
   synFloodWarned = false;
   /**
+   * TCP_DEFER_ACCEPT (icsk_accept_queue.rskq_defer_accept), in SYN-ACK
+   * timeouts: until a request's timer has run that many times, the peer's
+   * ACK without data is dropped, and the request waits for data (0: off).
+   */
+  deferAccept = 0;
+  /**
    * Requests whose SYN-ACK timer has not fired yet (Linux queue->young): the
    * SYN-ACK timer prunes old requests when these are few (#requestTimer).
    */
@@ -398,6 +421,7 @@ export class Listener {
     this.local = options.local;
     this.backlog = options.backlog;
     this.mtu = options.mtu ?? 1500;
+    this.deferAccept = options.deferAccept ?? 0;
     this.#initCwndFor = options.initCwndFor;
     this.caOps = options.caOps ?? defaultCongestionControl(net);
     this.#rcvBuf = options.rcvBuf ?? net.sysctl.tcp_rmem[1];
@@ -674,14 +698,27 @@ export class Listener {
         young <<= 1;
       }
     }
+    // syn_ack_recalc: with TCP_DEFER_ACCEPT, a request whose peer ACKed lives
+    // until the deferring is over, and gets no SYN-ACK before its last timeout
+    // ("start to resend on end of deferring period to give last chance for
+    // data or ACK to create established socket").
+    const defer = this.deferAccept;
+    let expire = req.numTimeout >= maxRetries;
+    let resend = true;
+    if (defer !== 0) {
+      expire = expire && (!req.acked || req.numTimeout >= defer);
+      resend = !req.acked || req.numTimeout >= defer - 1;
+    }
     // tcp_syn_ack_timeout: counted whether the request is resent or dropped.
     this.net.count('TcpExtTCPTimeouts');
-    if (req.numTimeout >= maxRetries) {
+    if (expire) {
       this.#dropRequest(req, now);
       return;
     }
-    this.#rtxSynAck(req, now);
-    this.net.count('TcpExtTCPSynRetrans');
+    if (resend) {
+      this.#rtxSynAck(req, now);
+      this.net.count('TcpExtTCPSynRetrans');
+    }
     if (req.numTimeout++ === 0) this.young--;
     // reqsk_timeout: the initial timeout << num_timeout, at most TCP_RTO_MAX.
     this.#arm(req, now, reqTimeout(req));
@@ -763,6 +800,12 @@ export class Listener {
       return flags & RST ? 'consumed' : 'TCP_INVALID_SYN';
     }
     if (!(flags & ACK)) return 'TCP_FLAGS';
+    // "While TCP_DEFER_ACCEPT is active, drop bare ACK."
+    if (req.numTimeout < this.deferAccept && end === rcvNxt) {
+      req.acked = true;
+      net.count('TcpExtTCPDeferAcceptDrop');
+      return 'consumed';
+    }
     // The handshake completes: the request becomes a full socket, if the
     // accept queue has room (tcp_v4_syn_recv_sock: "if (sk_acceptq_is_full(sk))
     // goto exit_overflow").

@@ -407,6 +407,23 @@ describe('more system calls', () => {
 `);
   });
 
+  test('TCP_DEFER_ACCEPT: the bare ACK is dropped, no SYN-ACK is resent meanwhile, data makes the connection', () => {
+    passes(`${SYSCTLS}0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 setsockopt(3, SOL_TCP, TCP_DEFER_ACCEPT, [5], 4) = 0
++0 getsockopt(3, SOL_TCP, TCP_DEFER_ACCEPT, [7], [4]) = 0
++0 bind(3, ..., ...) = 0
++0 listen(3, 1) = 0
++0 < S 0:0(0) win 32792 <mss 1000,sackOK,nop,nop,nop,wscale 7>
++0 > S. 0:0(0) ack 1 <mss 1460,nop,nop,sackOK,nop,wscale 7>
++.1 < . 1:1(0) ack 1 win 257
++0 fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0
++0 accept(3, ..., ...) = -1 EAGAIN (Resource temporarily unavailable)
++2.5 < P. 1:11(10) ack 1 win 257
++0 > . 1:1(0) ack 11
++0 accept(3, ..., ...) = 4
+`);
+  });
+
   test('an event the script reaches late is a timing error', () => {
     expect(
       failure(`0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
