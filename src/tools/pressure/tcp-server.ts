@@ -1,7 +1,7 @@
 /**
  * `tcp-server -p PORT [-b BACKLOG] [--accept never|slow=DURATION|normal]
  * [--close never|immediate|after=DURATION] [--read never] [--reply TEXT] [--keepalive]
- * [-v]`:
+ * [--defer-accept SECONDS] [-v]`:
  * tcplab's own
  * configurable server for the under-pressure labs (no such program exists on
  * Debian; it stands for the misbehaving applications of production
@@ -12,6 +12,9 @@
  *   accept() every DURATION);
  * - with `--keepalive`, sets SO_KEEPALIVE on each accepted connection, so that
  *   the kernel probes it after net.ipv4.tcp_keepalive_time of idleness;
+ * - with `--defer-accept SECONDS`, sets TCP_DEFER_ACCEPT on the listener before
+ *   listen() (as nginx's `listen … deferred` does with 1): a connection is
+ *   accepted when its first data comes, or at the end of the deferring period;
  * - per accepted connection, sends TEXT and a newline if `--reply` is given,
  *   then closes it `immediate`ly, `after=DURATION`, or `never` (it reads and
  *   discards what comes, and on the peer's FIN does nothing: CLOSE_WAIT);
@@ -34,7 +37,7 @@ const USAGE =
   'usage: tcp-server -p PORT [-b BACKLOG] [--accept never|slow=DURATION|normal]\n' +
   '                  [--close never|immediate|after=DURATION] [--read never]\n' +
   '                  [--reply TEXT]\n' +
-  '                  [--keepalive] [-v]\n';
+  '                  [--keepalive] [--defer-accept SECONDS] [-v]\n';
 
 type AcceptMode =
   | { readonly kind: 'normal' | 'never' }
@@ -78,6 +81,7 @@ export async function tcpServer(proc: Proc): Promise<number> {
       { name: 'reply', hasArg: true, key: 'reply' },
       { name: 'read', hasArg: true, key: 'read' },
       { name: 'keepalive', hasArg: false, key: 'keepalive' },
+      { name: 'defer-accept', hasArg: true, key: 'defer-accept' },
       { name: 'help', hasArg: false, key: 'h' },
     ],
   });
@@ -94,6 +98,7 @@ export async function tcpServer(proc: Proc): Promise<number> {
   let verbose = false;
   let keepalive = false;
   let read = true;
+  let deferAccept: number | undefined;
   for (const { key, value = '' } of parsed.args.options) {
     switch (key) {
       case 'h':
@@ -133,6 +138,12 @@ export async function tcpServer(proc: Proc): Promise<number> {
       case 'keepalive':
         keepalive = true;
         break;
+      case 'defer-accept':
+        if (!/^[0-9]+$/.test(value) || Number(value) > 0x7fffffff) {
+          return usage(`invalid --defer-accept '${value}'`);
+        }
+        deferAccept = Number(value);
+        break;
       case 'v':
         verbose = true;
         break;
@@ -151,6 +162,7 @@ export async function tcpServer(proc: Proc): Promise<number> {
   const so = proc.sockets;
   const lfd = so.socket();
   so.setsockopt(lfd, 'SO_REUSEADDR', true);
+  if (deferAccept !== undefined) so.setsockopt(lfd, 'TCP_DEFER_ACCEPT', deferAccept);
   const b = so.bind(lfd, 0, port);
   if (isError(b)) {
     proc.stderr.write(`tcp-server: bind: ${b.description}\n`);
@@ -161,7 +173,10 @@ export async function tcpServer(proc: Proc): Promise<number> {
     proc.stderr.write(`tcp-server: listen: ${l.description}\n`);
     return 1;
   }
-  log(`listening on 0.0.0.0:${port} backlog ${backlog}`);
+  log(
+    `listening on 0.0.0.0:${port} backlog ${backlog}` +
+      (deferAccept !== undefined ? ` defer-accept ${deferAccept}` : ''),
+  );
   if (accept.kind === 'never') {
     // Wait to be killed: a sleep as long as the simulation can go.
     for (;;) await proc.sleep(3600 * NS_PER_S);

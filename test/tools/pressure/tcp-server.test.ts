@@ -129,7 +129,7 @@ describe('tcp-server', () => {
       'usage: tcp-server -p PORT [-b BACKLOG] [--accept never|slow=DURATION|normal]\n' +
       '                  [--close never|immediate|after=DURATION] [--read never]\n' +
       '                  [--reply TEXT]\n' +
-      '                  [--keepalive] [-v]\n';
+      '                  [--keepalive] [--defer-accept SECONDS] [-v]\n';
     const cases: [string[], string][] = [
       [[], 'tcp-server: a port is required (-p PORT)\n'],
       [['-p', 'x'], "tcp-server: invalid port 'x'\n"],
@@ -137,6 +137,7 @@ describe('tcp-server', () => {
       [['-p', '80', '--close', 'after=soon'], "tcp-server: invalid --close 'after=soon'\n"],
       [['-p', '80', '--read', 'sometimes'], "tcp-server: invalid --read 'sometimes'\n"],
       [['-p', '80', '-z'], "tcp-server: invalid option -- 'z'\n"],
+      [['-p', '80', '--defer-accept', '-1'], "tcp-server: invalid --defer-accept '-1'\n"],
     ];
     for (const [args, message] of cases) {
       const r = await run(lab, lab.server, ['tcp-server', ...args]);
