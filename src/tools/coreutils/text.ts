@@ -205,8 +205,22 @@ const GREP_USAGE =
 /** grep (grep 3.8 src/grep.c): exit 0 if a line was selected, 1 if none, 2 on error. */
 export const grep: Command = async (proc) => {
   const name = progName(proc, 'grep');
-  const r = getoptLong(proc.argv.slice(1), {
-    short: 'vciEFGwxnqoe:hHlLsm:z',
+  // -NUM is -C NUM (grep.c's digit options), as a whole argument before `--`
+  // that is not the value of the option before it (`-A -1`).
+  const argv: string[] = [];
+  let ended = false;
+  let valueNext = false;
+  for (const a of proc.argv.slice(1)) {
+    if (a === '--' && !valueNext) ended = true;
+    argv.push(!ended && !valueNext && /^-[0-9]+$/.test(a) ? `--context=${a.slice(1)}` : a);
+    valueNext =
+      !valueNext &&
+      !ended &&
+      (/^-[^-]*[ABCem]$/.test(a) ||
+        /^--(after-context|before-context|context|regexp|max-count)$/.test(a));
+  }
+  const r = getoptLong(argv, {
+    short: 'vciEFGwxnqoe:hHlLsm:zA:B:C:',
     long: [
       { name: 'invert-match', hasArg: false, key: 'v' },
       { name: 'count', hasArg: false, key: 'c' },
@@ -228,6 +242,9 @@ export const grep: Command = async (proc) => {
       { name: 'max-count', hasArg: true, key: 'm' },
       { name: 'line-buffered', hasArg: false, key: 'line-buffered' },
       { name: 'color', hasArg: false, key: 'color' },
+      { name: 'after-context', hasArg: true, key: 'A' },
+      { name: 'before-context', hasArg: true, key: 'B' },
+      { name: 'context', hasArg: true, key: 'C' },
     ],
   });
   if (!r.ok) {
@@ -237,11 +254,28 @@ export const grep: Command = async (proc) => {
   const flags = new Set<string>();
   const patterns: string[] = [];
   let maxCount = Number.POSITIVE_INFINITY;
+  // Context (grep.c out_after, out_before, default_context): -A and -B win
+  // over -C whatever their order; any of them, even 0, separates groups by `--`.
+  let after = -1;
+  let before = -1;
+  let context = -1;
   for (const opt of r.args.options) {
     if (opt.key === 'e') patterns.push(...(opt.value ?? '').split('\n'));
     else if (opt.key === 'm') maxCount = Number(opt.value);
-    else flags.add(opt.key);
+    else if (opt.key === 'A' || opt.key === 'B' || opt.key === 'C') {
+      const v = opt.value ?? '';
+      if (!/^[0-9]+$/.test(v)) {
+        proc.stderr.write(`${name}: ${v}: invalid context length argument\n`);
+        return 2;
+      }
+      if (opt.key === 'A') after = Number(v);
+      else if (opt.key === 'B') before = Number(v);
+      else context = Number(v);
+    } else flags.add(opt.key);
   }
+  const contextGiven = after >= 0 || before >= 0 || context >= 0;
+  if (after < 0) after = Math.max(context, 0);
+  if (before < 0) before = Math.max(context, 0);
   const operands = [...r.args.operands];
   if (patterns.length === 0) {
     const p = operands.shift();
@@ -273,27 +307,66 @@ export const grep: Command = async (proc) => {
     });
     return hit !== invert;
   };
+  // Counting or listing prints no lines, so no context either.
+  const lineOutput = !flags.has('q') && !flags.has('c') && !flags.has('l') && !flags.has('L');
+  const separated = contextGiven && lineOutput;
+  /** Something was printed (a group of another file counts: `--` between). */
+  let printedAny = false;
   for (const f of files) {
     const label = f === '-' ? '(standard input)' : f;
     let count = 0;
     let lineNo = 0;
     let out = '';
+    /** The number of the last line printed (or passed over as context by -o), 0 before. */
+    let lastOut = 0;
+    /** Up to `before` lines not selected, waiting to be the context of a selected one. */
+    const pending: { no: number; line: string }[] = [];
+    let afterLeft = 0;
+    const contextLine = (no: number, line: string): void => {
+      // -o prints only what matched: context lines are passed over, not shown.
+      if (!flags.has('o')) {
+        out += `${withName ? `${label}-` : ''}${flags.has('n') ? `${no}-` : ''}${line}\n`;
+      }
+      lastOut = no;
+      printedAny = true;
+    };
     const onLine = (line: string): boolean => {
       lineNo++;
-      if (count >= maxCount) return false;
-      if (!matches(line)) return true;
-      count++;
-      selectedAny = true;
-      if (flags.has('q')) return false;
-      if (flags.has('c') || flags.has('l') || flags.has('L')) return true;
-      const prefix = (withName ? `${label}:` : '') + (flags.has('n') ? `${lineNo}:` : '');
-      if (flags.has('o') && !invert) {
-        for (const re of regexps) {
-          re.lastIndex = 0;
-          for (const m of line.matchAll(re)) if (m[0] !== '') out += `${prefix}${m[0]}\n`;
+      if (count >= maxCount) {
+        // "When grep stops after NUM selected lines, it outputs any trailing
+        // context lines", matching or not.
+        if (afterLeft === 0) return false;
+        afterLeft--;
+        contextLine(lineNo, line);
+      } else if (!matches(line)) {
+        if (afterLeft > 0) {
+          afterLeft--;
+          contextLine(lineNo, line);
+        } else if (before > 0 && lineOutput) {
+          pending.push({ no: lineNo, line });
+          if (pending.length > before) pending.shift();
         }
-      } else if (!flags.has('o')) out += `${prefix}${line}\n`;
-      if (f === '-') {
+      } else {
+        count++;
+        selectedAny = true;
+        if (flags.has('q')) return false;
+        if (!lineOutput) return true;
+        const first = pending.length > 0 ? pending[0]!.no : lineNo;
+        if (separated && printedAny && (lastOut === 0 || first > lastOut + 1)) out += '--\n';
+        for (const p of pending) contextLine(p.no, p.line);
+        pending.length = 0;
+        const prefix = (withName ? `${label}:` : '') + (flags.has('n') ? `${lineNo}:` : '');
+        if (flags.has('o') && !invert) {
+          for (const re of regexps) {
+            re.lastIndex = 0;
+            for (const m of line.matchAll(re)) if (m[0] !== '') out += `${prefix}${m[0]}\n`;
+          }
+        } else if (!flags.has('o')) out += `${prefix}${line}\n`;
+        lastOut = lineNo;
+        printedAny = true;
+        afterLeft = after;
+      }
+      if (f === '-' && out !== '') {
         proc.stdout.write(out);
         out = '';
       }
