@@ -1,7 +1,7 @@
 /**
  * The commands of this part: the small Unix commands labs pipe through: echo,
  * cat, grep, wc, head, tail, sort, uniq, cut, tr, tee, sleep, date, seq, ls,
- * rm, touch, mkdir, env, which (coreutils 9.1, grep 3.8, debianutils), with
+ * rm, touch, mkdir, env, timeout, which (coreutils 9.1, grep 3.8, debianutils), with
  * GNU's messages and exit statuses. The shell's builtins (echo, printf, pwd,
  * true, false, kill …) are in src/shell; these are the /usr/bin programs.
  */
@@ -20,6 +20,7 @@ import {
   rm,
   seq,
   sleep,
+  timeout,
   touch,
   trueCommand,
   which,
@@ -47,6 +48,7 @@ export const COREUTILS_COMMANDS: Readonly<Record<string, Command>> = {
   sort,
   tail,
   tee,
+  timeout,
   touch,
   tr,
   true: trueCommand,

@@ -5,7 +5,7 @@
  */
 
 import { FsError } from '../../os/fs.js';
-import type { Command } from '../../os/process.js';
+import { type Command, SIGNALS, type Signal } from '../../os/process.js';
 import { echoEscapes, formatPrintf } from '../../shell/builtins.js';
 import { commandName, commandPath } from '../../shell/shell.js';
 import { MAX_TIME, NS_PER_S } from '../../sim/time.js';
@@ -54,6 +54,21 @@ export const printf: Command = async (proc) => {
 export const trueCommand: Command = async () => 0;
 export const falseCommand: Command = async () => 1;
 
+/**
+ * A time interval as sleep and timeout take it (xstrtod, then one of the
+ * suffixes s, m, h, d): seconds, Infinity for `inf`; undefined when invalid.
+ */
+function timeInterval(text: string): number | undefined {
+  // xstrtod accepts what strtod does: decimals, exponents, "inf"; then one suffix letter.
+  const m = /^\s*([+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[+]?inf(?:inity)?)([smhd]?)$/i.exec(
+    text,
+  );
+  if (m === null) return undefined;
+  const v = /inf/i.test(m[1] as string) ? Number.POSITIVE_INFINITY : Number(m[1]);
+  const mult = { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[m[2] as '' | 's' | 'm' | 'h' | 'd'];
+  return v * mult;
+}
+
 /** sleep (src/sleep.c): the sum of its arguments, each a number with an optional s, m, h or d suffix. */
 export const sleep: Command = async (proc) => {
   const name = progName(proc, 'sleep');
@@ -63,16 +78,13 @@ export const sleep: Command = async (proc) => {
   let seconds = 0;
   let bad = false;
   for (const a of o.operands) {
-    // xstrtod accepts what strtod does: decimals, exponents, "inf"; then one suffix letter.
-    const m = /^\s*([+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[+]?inf(?:inity)?)([smhd]?)$/i.exec(a);
-    if (m === null) {
+    const v = timeInterval(a);
+    if (v === undefined) {
       proc.stderr.write(`${name}: invalid time interval '${a}'\n`);
       bad = true;
       continue;
     }
-    const v = /inf/i.test(m[1] as string) ? Number.POSITIVE_INFINITY : Number(m[1]);
-    const mult = { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[m[2] as '' | 's' | 'm' | 'h' | 'd'];
-    seconds += v * mult;
+    seconds += v;
   }
   if (bad) return usage(proc, name, undefined);
   // Virtual time ends at 2^53 ns (about 104 days): a longer sleep lasts until then.
@@ -567,6 +579,153 @@ export const env: Command = async (proc) => {
   });
   // exec(2) in a real env: the child stands for this process until it exits.
   return child.exited;
+};
+
+const TIMEOUT_TRY = "Try 'timeout --help' for more information.\n";
+
+/** A signal as timeout -s takes it (str2sig): a name with or without SIG, or a number. */
+function signalNamed(text: string): Signal | undefined {
+  if (/^[0-9]+$/.test(text)) {
+    const n = Number(text);
+    return (Object.keys(SIGNALS) as Signal[]).find((k) => SIGNALS[k] === n);
+  }
+  const full = (text.startsWith('SIG') ? text : `SIG${text}`) as Signal;
+  return full in SIGNALS ? full : undefined;
+}
+
+/**
+ * timeout (coreutils 9.1 src/timeout.c): runs COMMAND, and sends it SIGNAL
+ * (TERM) after DURATION (0: never); 124 when it had to, unless
+ * --preserve-status, else the command's status (125 for timeout's own
+ * errors, 127 for a command not found). With -k, KILL follows after that
+ * long. Signals timeout gets (INT, TERM, HUP, QUIT) go to the command. When
+ * the signal is KILL, timeout sends it to its whole process group, itself
+ * included, and dies of it (137), as the real one does. DEVIATION(coreutils):
+ * no process group of its own (setpgid(0, 0) without --foreground). Typed at
+ * the prompt that changes nothing (bash made the job's first process its
+ * group's leader, in the foreground); where timeout is not the first process
+ * of its job (a pipeline's second command, a script) the real one leaves the
+ * terminal's foreground group, and a command of it reading the terminal stops.
+ */
+export const timeout: Command = async (proc) => {
+  const name = progName(proc, 'timeout');
+  const argv = proc.argv.slice(1);
+  let signal: Signal = 'SIGTERM';
+  let killAfter = 0;
+  let preserve = false;
+  let foreground = false;
+  let verbose = false;
+  const bad = (message: string | undefined): number => {
+    proc.stderr.write(`${message === undefined ? '' : `${name}: ${message}\n`}${TIMEOUT_TRY}`);
+    return 125;
+  };
+  const interval = (text: string): number | undefined => {
+    const v = timeInterval(text);
+    return v === undefined || v < 0 ? undefined : v;
+  };
+  // getopt_long with "+": options end at the first operand.
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      i++;
+      break;
+    }
+    if (!a.startsWith('-') || a === '-') break;
+    const [opt, inline] = a.startsWith('--')
+      ? a.split(/=(.*)/s, 2)
+      : [a.slice(0, 2), a.slice(2) || undefined];
+    const value = (): string | undefined => inline ?? argv[++i];
+    switch (opt) {
+      case '-s':
+      case '--signal': {
+        const v = value();
+        if (v === undefined) return bad(`option requires an argument -- 's'`);
+        const sig = signalNamed(v);
+        if (sig === undefined) return bad(`'${v}': invalid signal`);
+        signal = sig;
+        break;
+      }
+      case '-k':
+      case '--kill-after': {
+        const v = value();
+        if (v === undefined) return bad(`option requires an argument -- 'k'`);
+        const secs = interval(v);
+        if (secs === undefined) return bad(`invalid time interval '${v}'`);
+        killAfter = secs;
+        break;
+      }
+      case '-v':
+      case '--verbose':
+        verbose = true;
+        break;
+      case '--preserve-status':
+        preserve = true;
+        break;
+      case '--foreground':
+        foreground = true;
+        break;
+      default:
+        return bad(
+          opt!.startsWith('--') ? `unrecognized option '${opt}'` : `invalid option -- '${a[1]}'`,
+        );
+    }
+  }
+  const operands = argv.slice(i);
+  if (operands.length < 2) return bad(undefined);
+  const duration = interval(operands[0]!);
+  if (duration === undefined) return bad(`invalid time interval '${operands[0]}'`);
+  const cmd = operands.slice(1);
+  const base = commandName(cmd[0]!);
+  const command = base === undefined ? undefined : proc.system.command(base);
+  if (command === undefined) {
+    proc.stderr.write(`${name}: failed to run command '${cmd[0]}': No such file or directory\n`);
+    return 127;
+  }
+  const child = proc.system.spawn(proc.host, command, {
+    argv: cmd,
+    stdin: proc.stdin,
+    stdout: {
+      write: (d) => proc.stdout.write(d),
+      close: () => {},
+      isTerminal: proc.stdout.isTerminal,
+    },
+    stderr: {
+      write: (d) => proc.stderr.write(d),
+      close: () => {},
+      isTerminal: proc.stderr.isTerminal,
+    },
+    cwd: proc.cwd,
+    env: proc.env,
+    ppid: proc.pid,
+  });
+  let timedOut = false;
+  const send = (sig: Signal): void => {
+    if (verbose) {
+      proc.stderr.write(`${name}: sending signal ${sig.slice(3)} to command '${cmd[0]}'\n`);
+    }
+    proc.system.kill(proc.host, child.pid, sig);
+    // Not --foreground: kill(0, sig), its own process group: KILL takes timeout too.
+    if (!foreground && sig === 'SIGKILL') proc.system.kill(proc.host, proc.pid, 'SIGKILL');
+  };
+  // cleanup(): what timeout is sent, the command gets.
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const) proc.trap(sig, send);
+  const never = (secs: number): boolean => secs === 0 || !(secs * NS_PER_S < MAX_TIME - proc.now);
+  if (!never(duration)) {
+    void proc.sleep(Math.round(duration * NS_PER_S)).then(() => {
+      if (child.exitStatus !== undefined) return;
+      timedOut = true;
+      send(signal);
+      if (killAfter > 0 && !never(killAfter)) {
+        void proc.sleep(Math.round(killAfter * NS_PER_S)).then(() => {
+          if (child.exitStatus === undefined) send('SIGKILL');
+        });
+      }
+    });
+  }
+  const status = await child.exited;
+  if (timedOut && !preserve) return 124;
+  return status;
 };
 
 /** which (debianutils): the path of each command found; 1 if one was not. */

@@ -1,7 +1,8 @@
 /**
  * The small commands where virtual time, the terminal or other processes matter:
  * sleep and date on the lab's clock, streaming filters in pipelines, SIGPIPE,
- * tail -f, ls on a terminal, env and which with the system's command table.
+ * tail -f, ls on a terminal, env and which with the system's command table,
+ * timeout with its signals.
  */
 
 import { describe, expect, it } from 'vitest';
@@ -114,5 +115,35 @@ describe('env and which', () => {
     expect(await t.type('which sleep grep nothere; echo $?')).toBe(
       '/usr/bin/sleep\n/usr/bin/grep\n1\n',
     );
+  });
+});
+
+describe('timeout', () => {
+  it('stops a command at the deadline (124) on virtual time; the command ends earlier, its status', async () => {
+    const t = await session();
+    expect(await t.type('timeout 2.5 sleep 10; echo $?')).toBe('124\n');
+    expect(t.system.now).toBe(s(2.5));
+    expect(await t.type('timeout 5 sleep 1; echo $?')).toBe('0\n');
+    expect(t.system.now).toBe(s(3.5));
+    expect(t.system.processes(t.host).map((p) => p.comm)).toEqual(['bash']);
+  });
+
+  it('KILL reaches its process group, timeout included: bash reports it Killed (137)', async () => {
+    const t = await session();
+    expect(await t.type('timeout -s KILL 1 sleep 3; echo $?')).toBe('Killed\n137\n');
+    expect(await t.type('timeout -v -k 1 -s CONT 1 sleep 5; echo $?')).toBe(
+      "timeout: sending signal CONT to command 'sleep'\n" +
+        "timeout: sending signal KILL to command 'sleep'\nKilled\n137\n",
+    );
+    expect(t.system.now).toBe(s(3));
+  });
+
+  it('^C reaches the command through timeout (its cleanup handler)', async () => {
+    const t = await session({ extra: { ticker } });
+    t.term.typeLine('timeout 100 ticker');
+    expect(await t.run(2.5)).toBe('tick 1\ntick 2\n');
+    await t.interrupt();
+    expect(await t.type('echo $?')).toBe('130\n');
+    expect(t.system.processes(t.host).map((p) => p.comm)).toEqual(['bash']);
   });
 });
