@@ -2,7 +2,7 @@
  * The small commands where virtual time, the terminal or other processes matter:
  * sleep and date on the lab's clock, streaming filters in pipelines, SIGPIPE,
  * tail -f, ls on a terminal, env and which with the system's command table,
- * timeout with its signals.
+ * timeout with its signals, awk streaming and what it refuses.
  */
 
 import { describe, expect, it } from 'vitest';
@@ -146,4 +146,48 @@ describe('timeout', () => {
     expect(await t.type('echo $?')).toBe('130\n');
     expect(t.system.processes(t.host).map((p) => p.comm)).toEqual(['bash']);
   });
+});
+
+describe('awk', () => {
+  it('reads a pipe line by line: each line is printed as it comes', async () => {
+    const t = await session({ extra: { ticker } });
+    t.term.typeLine("ticker | awk '{print $2 * 10}'");
+    expect(await t.run(2.5)).toBe('10\n20\n');
+    await t.interrupt();
+  });
+
+  it('refuses what it does not implement, with a message, exit 2 (never runs it differently)', async () => {
+    const t = await session();
+    for (const [program, what] of [
+      ['BEGIN { getline; print }', 'getline is'],
+      ['function f(x) { return x } BEGIN { print f(1) }', 'functions are'],
+      ['BEGIN { system("ls") }', 'system() is'],
+      ['BEGIN { print "x" | "cat" }', 'output to a pipe is'],
+    ]) {
+      expect(await t.type(`awk '${program}'; echo $?`)).toBe(
+        `awk: line 1: ${what} not supported by tcplab's awk\n2\n`,
+      );
+    }
+  });
+
+  it('counts the states of ss, as the classic one-liner does', async () => {
+    const t = await session();
+    await t.type('printf "State A\\nESTAB x\\nLISTEN y\\nESTAB z\\n" > /tmp/ss');
+    expect(
+      await t.type("awk 'NR > 1 { c[$1]++ } END { for (s in c) print c[s], s }' /tmp/ss"),
+    ).toBe('2 ESTAB\n1 LISTEN\n');
+  });
+
+  it('stops a runaway loop with a run time error; the bound is per record, not per run', async () => {
+    const t = await session();
+    expect(await t.type('awk \'BEGIN { print "a"; while (1) n++ }\'; echo $?')).toBe(
+      'a\nawk: run time error: stopped after 10000000 loop iterations: ' +
+        "tcplab's awk runs between two events of the simulation and cannot be interrupted\n" +
+        '\tFILENAME="" FNR=0 NR=0\n2\n',
+    );
+    // 3 records of 4 million iterations each: 12 million in all, under the bound each time.
+    expect(
+      await t.type("seq 3 | awk '{ for (i = 0; i < 4000000; i++) n++ } END { print n }'; echo $?"),
+    ).toBe('12000000\n0\n');
+  }, 60_000);
 });
