@@ -48,6 +48,7 @@ import { TcpNet } from '../tcp/net.js';
 import { countReset, tcpResetFor } from '../tcp/reset.js';
 import type { TcpSysctl } from '../tcp/sysctl.js';
 import type { TimeWaitSock } from '../tcp/timewait.js';
+import { tupleHash } from '../tcp/tuple-hash.js';
 import type { Ipv4Address } from '../wire/address.js';
 import { freshBytes } from '../wire/bytes.js';
 import type { IcmpQuote } from '../wire/icmp.js';
@@ -259,14 +260,6 @@ export interface TcpConnectRequest {
   readonly owner?: TcpEventSink;
   /** A blocking connect(): the socket is owned by the user for this instant. */
   readonly blocking?: boolean;
-}
-
-/** The hash of a 4-tuple, 32 bits (Linux inet_ehashfn, with a fixed mix). */
-function tupleHash(localAddr: number, localPort: number, remoteAddr: number, remotePort: number) {
-  let h = Math.imul((localPort << 16) ^ remotePort, 0x9e3779b1);
-  h = Math.imul(h ^ (remoteAddr >>> 0) ^ (h >>> 15), 0x85ebca6b);
-  h = Math.imul(h ^ (localAddr >>> 0) ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
 }
 
 /**

@@ -50,6 +50,7 @@ import type { TcpNet } from './net.js';
 import { tcpReceiveWindow } from './output.js';
 import { countReset, tcpResetFor } from './reset.js';
 import { setState } from './state.js';
+import { tupleHash } from './tuple-hash.js';
 
 /** The state a timewait sock shows (its tw_substate): TIME_WAIT, or an orphaned FIN_WAIT2. */
 export type TimeWaitSubstate = 'TIME_WAIT' | 'FIN_WAIT2';
@@ -260,8 +261,13 @@ interface TimerQueue {
  */
 export class TimeWaitTable {
   readonly net: TcpNet;
-  /** Hash of the 4-tuple (a small integer) → the bucket's first sock, chained by `next`. */
-  readonly #buckets = new Map<number, TimeWaitSock>();
+  /**
+   * The hash chains: a power-of-two array indexed by the 4-tuple's hash, each
+   * slot the first sock of its chain (linked by `next`). It doubles past one
+   * sock per slot (a Map keyed by the hash cost twice as much per lookup with
+   * 20 000 socks in it).
+   */
+  #buckets: (TimeWaitSock | undefined)[] = new Array(TW_TABLE_MIN_BUCKETS).fill(undefined);
   /** Timeout in jiffies → its queue. */
   readonly #queues = new Map<number, TimerQueue>();
   /** The same queues, for walking them without an iterator (the host asks after every segment). */
@@ -284,7 +290,8 @@ export class TimeWaitTable {
     remoteAddr: number,
     remotePort: number,
   ): TimeWaitSock | undefined {
-    let tw = this.#buckets.get(tupleHash(localAddr, localPort, remoteAddr, remotePort));
+    const b = this.#buckets;
+    let tw = b[tupleHash(localAddr, localPort, remoteAddr, remotePort) & (b.length - 1)];
     while (tw !== undefined && !tw.matches(localAddr, localPort, remoteAddr, remotePort)) {
       tw = tw.next;
     }
@@ -439,18 +446,18 @@ export class TimeWaitTable {
     // One hash and one lookup for both the old sock and the bucket's head (the
     // table is large: each lookup is likely a cache miss).
     const h = tupleHash(l.addr, l.port, r.addr, r.port);
-    let first = this.#buckets.get(h);
+    let first = this.#buckets[h & (this.#buckets.length - 1)];
     let old = first;
     while (old !== undefined && !old.matches(l.addr, l.port, r.addr, r.port)) old = old.next;
     if (old !== undefined) {
       this.#remove(old, now);
-      first = this.#buckets.get(h);
+      first = this.#buckets[h & (this.#buckets.length - 1)];
     }
     const tw = new TimeWaitSock(conn, substate, now);
     tw.next = first;
-    this.#buckets.set(h, tw);
+    this.#buckets[h & (this.#buckets.length - 1)] = tw;
     tw.alive = true;
-    this.#count++;
+    if (++this.#count > this.#buckets.length) this.#grow();
     // __inet_twsk_schedule counts the sock when it is first armed: killed
     // early (at most 4 s, a FIN_WAIT2 with a short tcp_fin_timeout) or timewaited.
     if (timeo <= 4 * HZ) this.net.counters.TcpExtTWKilled++;
@@ -598,12 +605,29 @@ export class TimeWaitTable {
     return { action: 'rst', reply, drop: this.net.drop(now, tw.id, reason, seg) };
   }
 
+  /** Twice the slots, the chains rehashed into them. */
+  #grow(): void {
+    const old = this.#buckets;
+    const b: (TimeWaitSock | undefined)[] = new Array(old.length * 2).fill(undefined);
+    const mask = b.length - 1;
+    for (let i = 0; i < old.length; i++) {
+      for (let tw = old[i]; tw !== undefined; ) {
+        const next = tw.next;
+        const h = tupleHash(tw.localAddr, tw.localPort, tw.remoteAddr, tw.remotePort) & mask;
+        tw.next = b[h];
+        b[h] = tw;
+        tw = next;
+      }
+    }
+    this.#buckets = b;
+  }
+
   #remove(tw: TimeWaitSock, at: Time): void {
-    const h = tupleHash(tw.localAddr, tw.localPort, tw.remoteAddr, tw.remotePort);
-    const first = this.#buckets.get(h);
+    const b = this.#buckets;
+    const h = tupleHash(tw.localAddr, tw.localPort, tw.remoteAddr, tw.remotePort) & (b.length - 1);
+    const first = b[h];
     if (first === tw) {
-      if (tw.next === undefined) this.#buckets.delete(h);
-      else this.#buckets.set(h, tw.next);
+      b[h] = tw.next;
     } else {
       let p = first;
       while (p !== undefined && p.next !== tw) p = p.next;
@@ -617,16 +641,8 @@ export class TimeWaitTable {
   }
 }
 
-/** A hash of the 4-tuple that V8 keeps as a small integer (30 bits). */
-function tupleHash(
-  localAddr: number,
-  localPort: number,
-  remoteAddr: number,
-  remotePort: number,
-): number {
-  const a = Math.imul(remoteAddr ^ Math.imul(localAddr, 0x27d4eb2f), 0x9e3779b1);
-  return (a ^ (localPort << 16) ^ remotePort) & 0x3fffffff;
-}
+/** Slots the hash chains start with (they double as the table fills, and never shrink). */
+const TW_TABLE_MIN_BUCKETS = 256;
 
 /** ipv4_is_loopback: 127.0.0.0/8. */
 function isLoopback(addr: number): boolean {

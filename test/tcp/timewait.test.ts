@@ -476,4 +476,22 @@ describe('the table', () => {
     expect(net.counters.TcpExtTWKilled).toBe(67);
     expect(net.counters.TcpExtTW).toBe(133);
   });
+
+  test('finds every sock by its 4-tuple as the hash chains grow, and none after it went', () => {
+    const net = new TcpNet({ random: new Random(3) });
+    // 3000 socks (the chains start with 256 slots and double past one sock per
+    // slot): one address pair and remote port, as a client's connections to one
+    // server are, so only the local port tells them apart.
+    const socks: TimeWaitSock[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const c = new Connection(net, { addr: CLIENT.addr, port: 32768 + i }, SERVER, {});
+      socks.push(net.timeWait.insert(c, 'TIME_WAIT', 0, 15_000)!);
+    }
+    const find = (port: number) => net.timeWait.lookup(CLIENT.addr, port, SERVER.addr, SERVER.port);
+    for (let i = 0; i < 3000; i++) expect(find(32768 + i)).toBe(socks[i]);
+    for (let i = 0; i < 3000; i += 2) net.timeWait.kill(socks[i]!, 0);
+    expect(net.timeWait.size).toBe(1500);
+    for (let i = 0; i < 3000; i++) expect(find(32768 + i)).toBe(i % 2 === 0 ? undefined : socks[i]);
+    expect(find(32768 + 3000)).toBeUndefined();
+  });
 });
