@@ -18,6 +18,10 @@ function halfwayTie(digits: string, p: number): boolean {
 
 /** `%.<p>f` of C (ties to even). */
 export function cFixed(v: number, p: number): string {
+  // toFixed writes 1e21 and above in exponent form, and takes at most 100
+  // digits: from 2^53 on a double is an integer, its digits exact as BigInt's.
+  if (Math.abs(v) >= 2 ** 53) return `${BigInt(v)}${p > 0 ? `.${'0'.repeat(p)}` : ''}`;
+  if (p > 100) return `${cFixed(v, 100)}${'0'.repeat(p - 100)}`;
   const exact = v.toFixed(Math.min(100, p + 30));
   if (!halfwayTie(exact, p)) return v.toFixed(p);
   // Truncate, then round up only when the last kept digit is odd.
@@ -60,8 +64,13 @@ export function cGeneral(v: number, precision: number, upper = false, alt = fals
   return s;
 }
 
+/**
+ * inf, -inf, and NaN as x86's default NaN prints (its sign bit set: what 0/0,
+ * log(-1) and fmod(x, 0) give). DEVIATION(mawk): a NaN's sign is not tracked,
+ * so -log(-1), "nan" in C, prints -nan here too.
+ */
 function nonFinite(v: number, upper: boolean): string {
-  const s = Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf';
+  const s = Number.isNaN(v) ? '-nan' : v > 0 ? 'inf' : '-inf';
   return upper ? s.toUpperCase() : s;
 }
 
@@ -136,10 +145,15 @@ export function awkSprintf(format: string, args: readonly FormatArg[]): string {
         numeric = false;
         if (arg === undefined) text = '';
         else {
-          // A number is a character code; a string gives its first character.
+          // A number is a character code; a string gives its first character,
+          // an empty one its terminating NUL (mawk prints that byte).
           const s = arg.str();
           const n = arg.num();
-          text = isNumberArg(arg) ? String.fromCharCode(Math.trunc(n) & 255) : s.slice(0, 1);
+          text = isNumberArg(arg)
+            ? String.fromCharCode(clampInt(n) & 255)
+            : s.length > 0
+              ? s.slice(0, 1)
+              : '\0';
         }
         break;
       }
@@ -177,6 +191,8 @@ export function awkSprintf(format: string, args: readonly FormatArg[]): string {
         else if (conv === 'f' || conv === 'F') text = cFixed(v, p);
         else if (conv === 'e' || conv === 'E') text = cExp(v, p, upper);
         else text = cGeneral(v, p, upper, flags.includes('#'));
+        // C keeps the sign of -0 (JavaScript's toFixed and toExponential drop it).
+        if (Object.is(v, -0) && !text.startsWith('-')) text = `-${text}`;
         if (v >= 0 && !text.startsWith('-')) {
           if (flags.includes('+')) text = `+${text}`;
           else if (flags.includes(' ')) text = ` ${text}`;

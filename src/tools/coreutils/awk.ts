@@ -17,17 +17,58 @@
  * user-defined functions, getline, output to a pipe (`| "cmd"`), system(),
  * RS other than a newline. DEVIATION(mawk): rand() starts from a fixed seed
  * (mawk seeds it from the time unless -Wrandom): a lab replays the same.
+ *
+ * Text is bytes, as in mawk (C locale): the interpreter's strings hold one
+ * byte per UTF-16 unit (0..255), made from the input's, the program's and the
+ * arguments' bytes, and written out as those bytes. So length() and substr()
+ * count bytes, `%c` of 232 writes the byte 0xe8, and toupper() changes ASCII
+ * letters only.
  */
 
 import { FsError } from '../../os/fs.js';
 import type { Proc } from '../../os/process.js';
 import { awkSprintf, cGeneral, type FormatArg, MissingArgument } from './awk-format.js';
-import { eachStdinLine, lines } from './common.js';
 import { posixToJs } from './text.js';
 
 // ---- Values ----------------------------------------------------------------
 
 const encoder = new TextEncoder();
+
+/** Text (a JavaScript string, as the shell passes it) as awk's byte string. */
+export function toByteString(text: string): string {
+  if (/^[\x00-\x7f]*$/.test(text)) return text;
+  return bytesToByteString(encoder.encode(text));
+}
+
+/** Bytes as a byte string: one unit per byte. */
+function bytesToByteString(b: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < b.length; i += 8192) {
+    out += String.fromCharCode(...b.subarray(i, Math.min(i + 8192, b.length)));
+  }
+  return out;
+}
+
+/** A byte string's bytes (for output). */
+export function byteStringBytes(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+/** A byte string as text (a path, a message): its bytes read as UTF-8. */
+function byteStringText(s: string): string {
+  return /^[\x00-\x7f]*$/.test(s) ? s : new TextDecoder().decode(byteStringBytes(s));
+}
+
+/** Lines of `bytes` as byte strings, as lines() splits text. */
+function byteLines(bytes: Uint8Array): string[] {
+  const all = bytesToByteString(bytes);
+  if (all === '') return [];
+  const out = all.split('\n');
+  if (out[out.length - 1] === '') out.pop();
+  return out;
+}
 
 /** Input that may be a number (fields, getline, ARGV, -v values): POSIX's strnum. */
 class StrNum {
@@ -41,6 +82,7 @@ class StrNum {
 type Value = number | string | StrNum;
 
 const UNINIT = new StrNum('', 0);
+const NULL_FIELD = new StrNum('', undefined);
 const NUMBER_TEXT =
   /^[ \t\n]*[-+]?(?:0[xX][0-9a-fA-F]+|(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|inf(?:inity)?|nan)[ \t\n]*$/i;
 
@@ -68,11 +110,17 @@ function strtod(s: string): number {
 
 const MAX_INT = 2147483647;
 
+/** mawk's d_to_i: a double as a C int, clamped to ±Max_Int, NaN to -Max_Int. */
+function dToI(d: number): number {
+  if (d >= MAX_INT) return MAX_INT;
+  if (d > -MAX_INT) return Math.trunc(d);
+  return -MAX_INT;
+}
+
 /** A number as text: integers in range exactly, others by the format (CONVFMT or OFMT). */
 function numToStr(n: number, fmt: string): string {
   if (Number.isNaN(n)) return '-nan';
-  if (Number.isInteger(n) && n >= -MAX_INT && n <= MAX_INT)
-    return Object.is(n, -0) ? '-0' : String(n);
+  if (Number.isInteger(n) && n >= -MAX_INT && n <= MAX_INT) return String(n); // -0 too is "0" (mawk prints it with %d)
   if (fmt === '%.6g') return cGeneral(n, 6);
   return awkSprintf(fmt, [{ str: () => String(n), num: () => n }]);
 }
@@ -328,7 +376,17 @@ type Expr =
   | { readonly k: 'arith'; readonly op: string; readonly a: Expr; readonly b: Expr }
   | { readonly k: 'unary'; readonly op: string; readonly e: Expr }
   | { readonly k: 'incdec'; readonly op: string; readonly prefix: boolean; readonly target: Expr }
-  | { readonly k: 'call'; readonly name: string; readonly args: readonly Expr[] };
+  | {
+      readonly k: 'call';
+      readonly name: string;
+      readonly args: readonly Expr[];
+    };
+
+/** A place a value is stored in, its key or field number computed. */
+type Ref =
+  | { readonly k: 'var'; readonly name: string }
+  | { readonly k: 'index'; readonly name: string; readonly key: string }
+  | { readonly k: 'field'; readonly i: number };
 
 type Redirect = { readonly mode: '>' | '>>'; readonly target: Expr } | undefined;
 
@@ -409,6 +467,25 @@ class Parser {
 
   #terminators(): void {
     while (this.t.kind === 'nl' || this.#is(';')) this.#i++;
+  }
+
+  /**
+   * Names by what their first use made them. mawk 1.3.4 types a name when it
+   * first meets it: length(x) before any x[…] makes x a scalar (length of
+   * its text), and a later x[…] is then a compile error; after x[…],
+   * length(x) counts the elements.
+   */
+  readonly #typed = new Map<string, 'array' | 'scalar'>();
+
+  #lengthOf(name: string): void {
+    if (!this.#typed.has(name)) this.#typed.set(name, 'scalar');
+  }
+
+  #arrayUse(name: string, line: number): void {
+    if (this.#typed.get(name) === 'scalar') {
+      throw new AwkError(`line ${line}: illegal reference to variable ${name}`);
+    }
+    this.#typed.set(name, 'array');
   }
 
   program(): Item[] {
@@ -505,6 +582,7 @@ class Parser {
         this.#i++;
         if (this.t.kind === 'name' && this.toks[this.#i + 1]?.text === ')') {
           const arr = this.#next().text;
+          this.#arrayUse(arr, this.t.line);
           this.#i++;
           this.#newlines();
           return { k: 'forin', v, arr, body: this.#simpleOrBlock() };
@@ -588,6 +666,7 @@ class Parser {
           this.#i++;
           if (this.t.kind !== 'name') this.#fail();
           const name = this.#next().text;
+          this.#arrayUse(name, t.line);
           if (!this.#eat('[')) return { k: 'delete', name, keys: undefined };
           const keys = this.#exprList(false);
           this.#expect(']');
@@ -661,6 +740,7 @@ class Parser {
       this.#i++;
       if (this.t.kind !== 'name') this.#fail();
       const name = this.#next().text;
+      this.#arrayUse(name, this.t.line);
       a = { k: 'in', keys: a.k === 'group' ? a.items : [a], name };
     }
     return a;
@@ -778,6 +858,7 @@ class Parser {
       case 'name': {
         this.#i++;
         if (this.#eat('[')) {
+          this.#arrayUse(t.text, t.line);
           const keys = this.#exprList(false);
           this.#expect(']');
           return { k: 'index', name: t.text, keys };
@@ -799,6 +880,8 @@ class Parser {
         }
         const args = this.#is(')') ? [] : this.#exprList(false);
         this.#expect(')');
+        if (t.text === 'length' && args[0]?.k === 'var') this.#lengthOf(args[0].name);
+        if (t.text === 'split' && args[1]?.k === 'var') this.#arrayUse(args[1].name, t.line);
         return { k: 'call', name: t.text, args };
       }
       case 'kw':
@@ -899,10 +982,8 @@ const MAX_AVE_LIST_LENGTH = 12;
 /** 32-bit FNV-1a of the key's bytes. */
 function fnv1a(s: string): number {
   let h = 0x811c9dc5;
-  const bytes = /^[\x00-\x7f]*$/.test(s) ? undefined : encoder.encode(s);
-  const n = bytes === undefined ? s.length : bytes.length;
-  for (let i = 0; i < n; i++) {
-    h ^= bytes === undefined ? s.charCodeAt(i) : bytes[i]!;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
     h = Math.imul(h, 16777619) >>> 0;
   }
   return h;
@@ -948,7 +1029,8 @@ export class Awk {
     ] as const) {
       this.#vars.set(k, v);
     }
-    for (const k of ['NR', 'FNR', 'RSTART', 'RLENGTH']) this.#vars.set(k, 0);
+    for (const k of ['NR', 'FNR']) this.#vars.set(k, 0);
+    // RSTART and RLENGTH are uninitialized until a match() (mawk; gawk has 0).
     const environ = new AwkArray();
     for (const [k, v] of Object.entries(env)) environ.set(k, strnum(v));
     this.#arrays.set('ENVIRON', environ);
@@ -1200,10 +1282,13 @@ export class Awk {
         // (a, b) outside print and `in`: the last one, as a comma would be an error.
         throw new AwkError('syntax error at or near ,');
       case 'assign': {
+        // mawk's order: the place first (an element's key, a field's number),
+        // then the value, then (for op=) the place's value as it is by then.
+        const ref = this.#ref(e.target);
         let v = this.#eval(e.e);
-        if (e.op !== '=') v = this.#arith(e.op.slice(0, 1), this.#eval(e.target), v);
+        if (e.op !== '=') v = this.#arith(e.op.slice(0, 1), this.#load(ref), v);
         // A strnum keeps its nature: `x = $1` compares as $1 does.
-        this.#store(e.target, v);
+        this.#storeRef(ref, v);
         return v;
       }
       case 'cond':
@@ -1232,9 +1317,11 @@ export class Awk {
         return e.op === '-' ? -n : n;
       }
       case 'incdec': {
-        const old = this.#num(this.#eval(e.target));
+        // The key of a[i++]++ is computed once.
+        const ref = this.#ref(e.target);
+        const old = this.#num(this.#load(ref));
         const v = e.op === '++' ? old + 1 : old - 1;
-        this.#store(e.target, v);
+        this.#storeRef(ref, v);
         return e.prefix ? v : old;
       }
       case 'call':
@@ -1267,7 +1354,8 @@ export class Awk {
     if (this.#isNumeric(a) && this.#isNumeric(b)) {
       const x = this.#num(a);
       const y = this.#num(b);
-      c = x < y ? -1 : x > y ? 1 : x === y ? 0 : Number.NaN;
+      // mawk's compare: the sign of x - y, so a NaN is equal to everything.
+      c = x < y ? -1 : x > y ? 1 : 0;
     } else {
       const x = this.#str(a);
       const y = this.#str(b);
@@ -1347,8 +1435,7 @@ export class Awk {
     return {
       str: () => this.#str(v),
       num: () => this.#num(v),
-      isNumber: () =>
-        typeof v === 'number' || (v instanceof StrNum && v.n !== undefined && v.s === ''),
+      isNumber: () => typeof v === 'number' || (v instanceof StrNum && v.n !== undefined),
     };
   }
 
@@ -1389,17 +1476,38 @@ export class Awk {
     this.#vars.set(name, v);
   }
 
-  #store(target: Expr, v: Value): void {
-    if (target.k === 'var') this.#setVar(target.name, v);
-    else if (target.k === 'index') this.#array(target.name).set(this.#key(target.keys), v);
-    else if (target.k === 'field') this.#setField(this.#fieldIndex(target.e), this.#str(v));
+  /** An lvalue resolved: its key or field number computed, once. */
+  #ref(target: Expr): Ref {
+    if (target.k === 'index') return { k: 'index', name: target.name, key: this.#key(target.keys) };
+    if (target.k === 'field') return { k: 'field', i: this.#fieldIndex(target.e) };
+    if (target.k === 'var') return { k: 'var', name: target.name };
+    throw new AwkError('assignment to something that is not a variable');
+  }
+
+  #load(ref: Ref): Value {
+    if (ref.k === 'var') return this.#getVar(ref.name);
+    if (ref.k === 'field') return this.#getField(ref.i);
+    const arr = this.#array(ref.name);
+    let v = arr.get(ref.key);
+    if (v === undefined) {
+      v = UNINIT;
+      arr.set(ref.key, v);
+    }
+    return v;
+  }
+
+  #storeRef(ref: Ref, v: Value): void {
+    if (ref.k === 'var') this.#setVar(ref.name, v);
+    else if (ref.k === 'index') this.#array(ref.name).set(ref.key, v);
+    else this.#setField(ref.i, this.#str(v));
   }
 
   // ---- Records and fields ------------------------------------------------------
 
   #fieldIndex(e: Expr): number {
-    const n = Math.trunc(this.#num(this.#eval(e)));
-    if (n < 0) throw new AwkError(`negative field index $${n}`);
+    const d = this.#num(this.#eval(e));
+    if (d < 0) throw new AwkError(`negative field index $${numToStr(d, '%.6g')}`);
+    const n = Math.trunc(d);
     if (!(n <= MAX_FIELDS))
       throw new AwkError(`program limit exceeded: maximum number of fields size=${MAX_FIELDS}`);
     return n;
@@ -1438,7 +1546,9 @@ export class Awk {
   #getField(i: number): Value {
     if (i === 0) return strnum(this.#record);
     this.#split();
-    return i <= this.#nf ? strnum(this.#fields[i - 1]!) : UNINIT;
+    // mawk: a field past NF is the null string, a string (POSIX, and gawk, make
+    // it uninitialized: `$9 == 0` is true there, false in mawk).
+    return i <= this.#nf ? strnum(this.#fields[i - 1]!) : NULL_FIELD;
   }
 
   #setField(i: number, s: string): void {
@@ -1500,25 +1610,32 @@ export class Awk {
       case 'length': {
         want(0, 1);
         // Bytes, as mawk counts in the C locale.
-        if (args.length === 0) return utf8Length(this.#record);
+        if (args.length === 0) return this.#record.length;
         const a = args[0]!;
         if (a.k === 'var' && this.#arrays.has(a.name)) return this.#arrays.get(a.name)!.size;
-        return utf8Length(this.#str(arg(0)));
+        return this.#str(arg(0)).length;
       }
       case 'substr': {
         want(2, 3);
         const s = this.#str(arg(0));
-        // mawk 1.3.4's arithmetic, not POSIX's (measured): start and length are
-        // truncated, and a start below 1 lengthens the piece by as much
-        // (substr("abcdefg", -1, 3) is "abcd", substr(s, 0, 3) "abc").
-        let start = Math.trunc(this.#num(arg(1)));
-        let n = args.length === 3 ? Math.trunc(this.#num(arg(2))) : Number.POSITIVE_INFINITY;
-        if (start < 1) {
-          n -= start;
-          start = 1;
+        // mawk 1.3.4's bi_substr, not POSIX's arithmetic: start and length are
+        // C ints (d_to_i: truncated, clamped to ±Max_Int, NaN to -Max_Int), a
+        // start below 1 lengthens the piece by as much (substr("abcdefg", -1, 3)
+        // is "abcd", substr(s, 0, 3) "abc"), with the int's wrap-around
+        // (substr(s, -inf, 1) is empty, substr(s, -inf, 0) the whole of s).
+        const start = this.#num(arg(1));
+        const count = args.length === 3 ? this.#num(arg(2)) : 0;
+        const len = s.length;
+        if (len === 0) return '';
+        let n = args.length === 3 ? dToI(count) : len;
+        let i = dToI(start) - 1;
+        if (i > len) n = 0;
+        if (i < 0) {
+          n = (n - (i + 1)) | 0;
+          i = 0;
         }
-        if (!(n > 0) || start > s.length) return '';
-        return s.slice(start - 1, Math.min(start - 1 + n, s.length));
+        if (n > len - i) n = len - i;
+        return n <= 0 ? '' : s.slice(i, i + n);
       }
       case 'index': {
         want(2, 2);
@@ -1555,14 +1672,15 @@ export class Awk {
         if (target.k !== 'var' && target.k !== 'index' && target.k !== 'field') {
           throw new AwkError(`${name}: third argument is not a variable`);
         }
-        const s = this.#str(this.#eval(target));
+        const ref = this.#ref(target);
+        const s = this.#str(this.#load(ref));
         const g = new RegExp(re.source, name === 'gsub' ? 'g' : '');
         let count = 0;
         const out = s.replace(g, (m: string) => {
           count++;
           return repl.replace(/\\\\|\\&|&/g, (x) => (x === '&' ? m : x === '\\&' ? '&' : '\\'));
         });
-        if (count > 0) this.#store(target, out);
+        if (count > 0) this.#storeRef(ref, out);
         return count;
       }
       case 'match': {
@@ -1581,10 +1699,11 @@ export class Awk {
       }
       case 'tolower':
         want(1, 1);
-        return this.#str(arg(0)).toLowerCase();
+        // The C locale's tolower: ASCII letters only.
+        return this.#str(arg(0)).replace(/[A-Z]+/g, (m) => m.toLowerCase());
       case 'toupper':
         want(1, 1);
-        return this.#str(arg(0)).toUpperCase();
+        return this.#str(arg(0)).replace(/[a-z]+/g, (m) => m.toUpperCase());
       case 'int':
         want(1, 1);
         return Math.trunc(this.#num(arg(0)));
@@ -1643,11 +1762,6 @@ export class Awk {
   }
 }
 
-function utf8Length(s: string): number {
-  // ASCII (nearly always): no encoding.
-  return /^[\x00-\x7f]*$/.test(s) ? s.length : encoder.encode(s).length;
-}
-
 // ---- The command -------------------------------------------------------------
 
 const USAGE = "usage: awk [-F value] [-v var=value] [--] 'program text' [file ...]\n";
@@ -1659,6 +1773,7 @@ export async function awkCommand(proc: Proc): Promise<number> {
   const assigns: [string, string][] = [];
   let fs: string | undefined;
   let program: string | undefined;
+  let programFromFile = true;
   const fail = (message: string): number => {
     proc.stderr.write(`${name}: ${message}\n`);
     return 2;
@@ -1686,9 +1801,9 @@ export async function awkCommand(proc: Proc): Promise<number> {
     } else if (opt === '-f') {
       const v = value();
       if (v === undefined) return fail('option requires an argument -- f');
-      const text = proc.fs.readText(v, proc.cwd);
+      const text = proc.fs.readFile(v, proc.cwd);
       if (text instanceof FsError) return fail(`couldn't open file ${v}`);
-      program = (program ?? '') + text;
+      program = (program ?? '') + bytesToByteString(text);
     } else if (opt === '-W') {
       const v = value() ?? '';
       if (v.startsWith('v')) {
@@ -1707,13 +1822,18 @@ export async function awkCommand(proc: Proc): Promise<number> {
       return 2;
     }
     program = argv[i++]!;
+    programFromFile = false;
   }
-  const operands = argv.slice(i);
+  // (-f's program is bytes already.)
+  if (!programFromFile) program = toByteString(program);
+  const operands = argv.slice(i).map(toByteString);
   // stdio's buffering: by lines on a terminal, by blocks elsewhere.
   const lineBuffered = proc.stdout.isTerminal;
   let pending = '';
+  const out = (s: string): void => proc.stdout.write(byteStringBytes(s));
+  const err = (s: string): void => proc.stderr.write(byteStringBytes(s));
   const flush = (): void => {
-    if (pending !== '') proc.stdout.write(pending);
+    if (pending !== '') out(pending);
     pending = '';
   };
   let vm: Awk;
@@ -1727,31 +1847,34 @@ export async function awkCommand(proc: Proc): Promise<number> {
           else if (lineBuffered) {
             const nl = pending.lastIndexOf('\n');
             if (nl >= 0) {
-              proc.stdout.write(pending.slice(0, nl + 1));
+              out(pending.slice(0, nl + 1));
               pending = pending.slice(nl + 1);
             }
           }
         },
         writeStderr: (t) => {
           flush();
-          proc.stderr.write(t);
+          err(t);
         },
         writeFile: (path, text, append) => {
-          const r = proc.fs.writeFile(path, text, { cwd: proc.cwd, append });
+          const r = proc.fs.writeFile(byteStringText(path), byteStringBytes(text), {
+            cwd: proc.cwd,
+            append,
+          });
           return r instanceof FsError ? r.message : undefined;
         },
       },
-      proc.env,
+      Object.fromEntries(Object.entries(proc.env).map(([k, v]) => [k, toByteString(v)])),
     );
   } catch (e) {
-    if (e instanceof AwkError) return fail(e.message);
+    if (e instanceof AwkError) return fail(byteStringText(e.message));
     throw e;
   }
   vm.setArgv([name, ...operands]);
   let status = 0;
   try {
-    if (fs !== undefined) vm.assign('FS', fs);
-    for (const [k, v] of assigns) vm.assign(k, v);
+    if (fs !== undefined) vm.assign('FS', toByteString(fs));
+    for (const [k, v] of assigns) vm.assign(k, toByteString(v));
     if (vm.begin() && vm.hasMain) {
       // Operands: files, `-` for the standard input, `var=value` assignments.
       const files = operands.filter((o) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(o));
@@ -1766,23 +1889,23 @@ export async function awkCommand(proc: Proc): Promise<number> {
           continue;
         }
         if (op === '-' || op === '/dev/stdin') {
-          vm.startFile(files.length === 0 ? '' : '-');
-          await eachStdinLine(proc, (line) => {
+          vm.startFile(op); // mawk: "-" for the standard input, even when implicit
+          await eachStdinByteLine(proc, (line) => {
             running = vm.record(line);
             flush();
             return running;
           });
           continue;
         }
-        const text = proc.fs.readText(op, proc.cwd);
-        if (text instanceof FsError) {
+        const bytes = proc.fs.readFile(byteStringText(op), proc.cwd);
+        if (bytes instanceof FsError) {
           flush();
-          proc.stderr.write(`${name}: cannot open ${op} (${text.message})\n`);
+          err(`${name}: cannot open ${op} (${bytes.message})\n`);
           status = 2;
           break;
         }
         vm.startFile(op);
-        for (const line of lines(text)) {
+        for (const line of byteLines(bytes)) {
           running = vm.record(line);
           if (!running) break;
         }
@@ -1791,13 +1914,13 @@ export async function awkCommand(proc: Proc): Promise<number> {
     if (status === 0) vm.end();
   } catch (e) {
     if (e instanceof AwkFatal) {
-      proc.stderr.write(`${name}: ${e.message}\n`);
+      err(`${name}: ${e.message}\n`);
       flush();
       return 2;
     }
     if (e instanceof AwkError) {
       // stderr at once, then what stdout's buffer held (mawk exits through exit()).
-      proc.stderr.write(`${name}: run time error: ${e.message}\n${vm.where()}\n`);
+      err(`${name}: run time error: ${e.message}\n${vm.where()}\n`);
       flush();
       return 2;
     }
@@ -1806,4 +1929,23 @@ export async function awkCommand(proc: Proc): Promise<number> {
   }
   flush();
   return vm.exitStatus ?? status;
+}
+
+/** eachStdinLine with the lines as byte strings (the bytes as they came, not decoded). */
+async function eachStdinByteLine(
+  proc: Proc,
+  fn: (line: string) => boolean | undefined,
+): Promise<void> {
+  let buffer = '';
+  for (let chunk = await proc.stdin.read(); chunk !== null; chunk = await proc.stdin.read()) {
+    buffer += bytesToByteString(chunk);
+    let start = 0;
+    for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n', start)) {
+      const line = buffer.slice(start, nl);
+      start = nl + 1;
+      if (fn(line) === false) return;
+    }
+    buffer = buffer.slice(start);
+  }
+  if (buffer !== '') fn(buffer);
 }

@@ -57,13 +57,25 @@ export async function readSource(proc: Proc, path: string): Promise<string | FsE
 
 /** All of standard input, as raw text (keeps a last line without its newline). */
 export async function readStdin(proc: Proc): Promise<string> {
-  let text = '';
-  const dec = new TextDecoder();
-  for (;;) {
-    const chunk = await proc.stdin.read();
-    if (chunk === null) return text + dec.decode();
-    text += dec.decode(chunk, { stream: true });
+  return new TextDecoder().decode(await readStdinBytes(proc));
+}
+
+/** The whole standard input, as the bytes that came. */
+export async function readStdinBytes(proc: Proc): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let n = 0;
+  for (let chunk = await proc.stdin.read(); chunk !== null; chunk = await proc.stdin.read()) {
+    chunks.push(chunk);
+    n += chunk.length;
   }
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
 }
 
 /** Reads a file operand (or `-`) as text. */

@@ -16,6 +16,7 @@ import {
   progName,
   readInput,
   readStdin,
+  readStdinBytes,
   usage,
   withArgv,
   write,
@@ -437,26 +438,27 @@ export const wc: Command = async (proc) => {
   let status = 0;
   let regularTotal = 0;
   let minWidth = 1;
-  const enc = new TextEncoder();
   for (const f of files) {
-    let text: string;
+    let data: Uint8Array;
     if (f === '-') {
-      text = await readStdin(proc);
+      data = await readStdinBytes(proc);
       minWidth = 7;
     } else {
-      const data = proc.fs.readFile(f, proc.cwd);
-      if (data instanceof FsError) {
-        proc.stderr.write(`${name}: ${f}: ${data.message}\n`);
+      const r = proc.fs.readFile(f, proc.cwd);
+      if (r instanceof FsError) {
+        proc.stderr.write(`${name}: ${f}: ${r.message}\n`);
         status = 1;
         continue;
       }
-      text = new TextDecoder().decode(data);
+      data = r;
       // A /proc file has size 0 (stat), like a pipe it does not widen the columns.
       if (!f.startsWith('/proc/')) regularTotal += data.length;
     }
+    // -c counts the bytes as they are (not as decoding and encoding them again
+    // would leave them: an invalid sequence is one byte, not U+FFFD's three).
     results.push({
       label: o.operands.length === 0 ? undefined : f,
-      counts: count(text, enc.encode(text).length),
+      counts: count(new TextDecoder().decode(data), data.length),
     });
   }
   let width = String(regularTotal).length;
