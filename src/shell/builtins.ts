@@ -6,6 +6,7 @@
 
 import { FsError } from '../os/fs.js';
 import { SIGNALS, type Signal } from '../os/process.js';
+import { cFloat } from './c-format.js';
 import { Job } from './jobs.js';
 import { ansiC, commandText, type FunctionDef } from './parse.js';
 import type { Io, Shell } from './shell.js';
@@ -457,28 +458,175 @@ export function echoEscapes(s: string): string {
   );
 }
 
-/** printf's format (builtins/printf.def), the common conversions. */
-export function formatPrintf(format: string, args: string[], onError: (m: string) => void): string {
+/** Why an argument was not a number as a whole (bash and coreutils word it each their way). */
+export type PrintfNumberError = 'invalid' | 'partial' | 'octal' | 'hex';
+
+export interface PrintfOptions {
+  /** `%q`: bash's backslashes (`a\ b`), or coreutils' quotes (`'a b'`). */
+  readonly quoting: 'bash' | 'coreutils';
+  /** An argument that was not (wholly) a number; the conversion goes on with what was read. */
+  onError(arg: string, why: PrintfNumberError): void;
+  /** The output of one pass over the format (bash writes each as it ends). */
+  emit(text: string): void;
+  /** Hand over what was formatted before each message (coreutils' error() flushes stdout first). */
+  readonly flushBeforeError?: boolean;
+}
+
+const INTMAX = (1n << 63n) - 1n;
+const INTMIN = -(1n << 63n);
+
+/**
+ * strtoimax(s, &end, 0) as printf reads an integer argument: blanks, a sign,
+ * 0x hex, 0 octal, decimal; `'c` or `"c` is the character's code. The value is
+ * what was read (clamped to intmax_t), with the reason it stopped short.
+ */
+function printfInteger(s: string): { v: bigint; error?: PrintfNumberError } {
+  if (s === '') return { v: 0n };
+  if (s[0] === "'" || s[0] === '"') return { v: BigInt(s.codePointAt(1) ?? 0) };
+  const m = /^[ \t\n\v\f\r]*([-+]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)/.exec(s);
+  if (m === null) return { v: 0n, error: 'invalid' };
+  const digits = m[2]!;
+  let v =
+    digits.length > 1 && digits[0] === '0' && /[xX]/.test(digits[1]!)
+      ? BigInt(digits)
+      : digits[0] === '0'
+        ? BigInt(`0o${digits}`)
+        : BigInt(digits);
+  if (m[1] === '-') v = -v;
+  if (v > INTMAX) v = INTMAX;
+  if (v < INTMIN) v = INTMIN;
+  if (m[0].length === s.length) return { v };
+  const why =
+    /^0[xX]/.test(digits) || /^0[xX]/.test(s.slice(m[0].length - digits.length))
+      ? 'hex'
+      : digits[0] === '0'
+        ? 'octal'
+        : 'partial';
+  return { v, error: why };
+}
+
+/** strtold as printf reads a floating argument: the value read, why it stopped short. */
+function printfFloat(s: string): { v: number; negativeNaN: boolean; error?: PrintfNumberError } {
+  if (s === '') return { v: 0, negativeNaN: false };
+  if (s[0] === "'" || s[0] === '"') return { v: s.codePointAt(1) ?? 0, negativeNaN: false };
+  const m =
+    /^[ \t\n\v\f\r]*([-+]?)(inf(?:inity)?|nan(?:\([0-9A-Za-z_]*\))?|0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][-+]?[0-9]+)?|(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)/i.exec(
+      s,
+    );
+  if (m === null) return { v: 0, negativeNaN: false, error: 'invalid' };
+  const body = m[2]!.toLowerCase();
+  let v: number;
+  if (body.startsWith('inf')) v = Number.POSITIVE_INFINITY;
+  else if (body.startsWith('nan')) v = Number.NaN;
+  else if (body.startsWith('0x')) {
+    const h = /^0x([0-9a-f]*)\.?([0-9a-f]*)(?:p([-+]?\d+))?$/.exec(body)!;
+    const mant = Number.parseInt(`${h[1] || '0'}${h[2]}`, 16) / 16 ** h[2]!.length;
+    v = mant * 2 ** Number(h[3] ?? 0);
+  } else v = Number(body);
+  const negative = m[1] === '-';
+  if (negative) v = -v;
+  const out = { v, negativeNaN: negative && Number.isNaN(v) };
+  return m[0].length === s.length ? out : { ...out, error: 'partial' };
+}
+
+/** bash's printf %q (sh_backslash_quote, or $'…' when a control character is in it). */
+function bashQuote(s: string): string {
+  if (s === '') return "''";
+  if (/[\x00-\x1f\x7f]/.test(s)) return `$'${cEscapes(s)}'`;
   let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (/[ '"\\|&;()<>!{}*[\]?^$`,]/.test(c) || (i === 0 && (c === '~' || c === '#'))) out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+/** coreutils' printf %q (quotearg's shell-escape style). */
+function coreutilsQuote(s: string): string {
+  if (s === '') return "''";
+  if (/[\x00-\x1f\x7f]/.test(s)) {
+    // 'a'$'\n''b': quoted runs, each control character as $'…'.
+    let out = "'";
+    for (const c of s)
+      out += /[\x00-\x1f\x7f]/.test(c) ? `'$'${cEscapes(c)}''` : c === "'" ? "'\\''" : c;
+    out += "'";
+    return out.endsWith("''") && out.length > 2 ? out.slice(0, -2) : out;
+  }
+  const special = /[ !"$&'()*;<=>?[\\^`|\t]/.test(s) || s[0] === '#' || s[0] === '~';
+  if (!special) return s;
+  if (s.includes("'")) {
+    if (!/[$`"\\]/.test(s)) return `"${s}"`;
+    return `'${s.replace(/'/g, "'\\''")}'`;
+  }
+  return `'${s}'`;
+}
+
+/** A control character as $'…' writes it. */
+function cEscapes(s: string): string {
+  const named: Record<string, string> = {
+    '\x07': 'a',
+    '\b': 'b',
+    '\t': 't',
+    '\n': 'n',
+    '\v': 'v',
+    '\f': 'f',
+    '\r': 'r',
+    '\x1b': 'E',
+    "'": "'",
+    '\\': '\\',
+  };
+  let out = '';
+  for (const c of s) {
+    const n = named[c];
+    if (n !== undefined) out += `\\${n}`;
+    else if (/[\x00-\x1f\x7f]/.test(c)) out += `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`;
+    else out += c;
+  }
+  return out;
+}
+
+/**
+ * printf's format (bash's builtins/printf.def and coreutils' printf.c share
+ * it): escapes, %s %b %q %c, the integer conversions d i u o x X with
+ * intmax_t arguments (negative ones as uintmax_t for u o x X), the floating
+ * ones f F e E g G as C prints them, flags `-+ #0`, width and precision (or
+ * `*`). The format is used again while arguments remain; a missing one is
+ * an empty string or 0 (NUL for %c). %b's \c ends all output.
+ */
+export function formatPrintf(format: string, args: readonly string[], opts: PrintfOptions): void {
   let ai = 0;
+  let out = '';
   const next = (): string | undefined => args[ai++];
-  const num = (s: string | undefined): number => {
-    if (s === undefined || s === '') return 0;
-    const t = s.trim();
-    if (/^[-+]?\d+$/.test(t)) return Number(t);
-    if (/^[-+]?0x[0-9a-f]+$/i.test(t)) return Number.parseInt(t, 16);
-    if (/^['"]./.test(t)) return t.codePointAt(1) ?? 0;
-    onError(`${s}: invalid number`);
-    const m = /^[-+]?\d+/.exec(t);
-    return m === null ? 0 : Number(m[0]);
+  const error = (arg: string, why: PrintfNumberError): void => {
+    if (opts.flushBeforeError && out !== '') {
+      opts.emit(out);
+      out = '';
+    }
+    opts.onError(arg, why);
+  };
+  const integer = (s: string | undefined): bigint => {
+    if (s === undefined) return 0n;
+    const r = printfInteger(s);
+    if (r.error !== undefined) error(s, r.error);
+    return r.v;
+  };
+  const small = (s: string | undefined): number => {
+    const v = integer(s);
+    return Number(v > 2147483647n ? 2147483647n : v < -2147483648n ? -2147483648n : v);
   };
   do {
     const startAi = ai;
+    out = '';
     for (let i = 0; i < format.length; i++) {
       const c = format[i] as string;
       if (c === '\\') {
         const m = /^\\(x[0-9A-Fa-f]{1,2}|[0-7]{1,3}|.)/s.exec(format.slice(i));
         const esc = m?.[0] ?? '\\';
+        if (esc === '\\c') {
+          opts.emit(out);
+          return;
+        }
         out += ansiC(esc);
         i += esc.length - 1;
         continue;
@@ -487,75 +635,133 @@ export function formatPrintf(format: string, args: string[], onError: (m: string
         out += c;
         continue;
       }
-      const m = /^%([-+ #0]*)(\d+|\*)?(?:\.(\d+|\*)?)?([sdiuxXocbfeEgG%])/.exec(format.slice(i));
+      const m =
+        /^%([-+ #0]*)(\d+|\*)?(?:\.(\d+|\*)?)?(?:hh|h|ll|l|L|j|z|t)?([sdiuxXocbqfFeEgG%])/.exec(
+          format.slice(i),
+        );
       if (m === null) {
         out += c;
         continue;
       }
       i += m[0].length - 1;
-      const flags = m[1] ?? '';
-      let width = m[2] === '*' ? num(next()) : m[2] === undefined ? 0 : Number(m[2]);
-      const precision =
-        m[3] === '*' ? num(next()) : m[3] === undefined ? undefined : Number(m[3] ?? 0);
+      let flags = m[1] ?? '';
+      let width = m[2] === '*' ? small(next()) : m[2] === undefined ? 0 : Number(m[2]);
+      if (width < 0) {
+        flags += '-';
+        width = -width;
+      }
+      let precision =
+        m[3] === '*'
+          ? small(next())
+          : m[3] === undefined
+            ? m[0].includes('.')
+              ? 0
+              : undefined
+            : Number(m[3]);
+      if (precision !== undefined && precision < 0) precision = undefined;
       const conv = m[4] as string;
       if (conv === '%') {
         out += '%';
         continue;
       }
       let text: string;
+      let numeric = false;
       switch (conv) {
         case 's':
           text = next() ?? '';
           if (precision !== undefined) text = text.slice(0, precision);
           break;
-        case 'b':
-          text = echoEscapes(next() ?? '');
-          break;
-        case 'c':
-          text = (next() ?? '').slice(0, 1);
-          break;
-        case 'd':
-        case 'i':
-        case 'u': {
-          const v = Math.trunc(num(next()));
-          text = String(Math.abs(v));
-          if (precision !== undefined) text = text.padStart(precision, '0');
-          text = (v < 0 ? '-' : flags.includes('+') ? '+' : flags.includes(' ') ? ' ' : '') + text;
+        case 'b': {
+          const arg = next() ?? '';
+          const cut = arg.indexOf('\\c');
+          text = echoEscapes(cut >= 0 ? arg.slice(0, cut) : arg);
+          if (precision !== undefined) text = text.slice(0, precision);
+          if (cut >= 0) {
+            opts.emit(out + pad(text, width, flags, false));
+            return;
+          }
           break;
         }
+        case 'q':
+          text = (opts.quoting === 'bash' ? bashQuote : coreutilsQuote)(next() ?? '');
+          break;
+        case 'c':
+          // The argument's first character; NUL for an empty or missing one.
+          text = (next() ?? '')[0] ?? '\0';
+          break;
+        case 'd':
+        case 'i': {
+          numeric = true;
+          const v = integer(next());
+          text = integerDigits(v < 0n ? -v : v, 10, precision);
+          text = (v < 0n ? '-' : flags.includes('+') ? '+' : flags.includes(' ') ? ' ' : '') + text;
+          break;
+        }
+        case 'u':
+        case 'o':
         case 'x':
-        case 'X':
-        case 'o': {
-          const v = Math.trunc(num(next()));
-          text = (v >>> 0).toString(conv === 'o' ? 8 : 16);
+        case 'X': {
+          numeric = true;
+          const v = BigInt.asUintN(64, integer(next()));
+          text = integerDigits(v, conv === 'u' ? 10 : conv === 'o' ? 8 : 16, precision);
           if (conv === 'X') text = text.toUpperCase();
+          if (flags.includes('#')) {
+            if (conv === 'o' && !text.startsWith('0')) text = `0${text}`;
+            else if (conv === 'x' && v !== 0n) text = `0x${text}`;
+            else if (conv === 'X' && v !== 0n) text = `0X${text}`;
+          }
           break;
         }
         default: {
-          const v = Number(next() ?? 0);
-          const p = precision ?? 6;
-          text =
-            conv === 'f'
-              ? v.toFixed(p)
-              : conv === 'e' || conv === 'E'
-                ? v.toExponential(p)
-                : String(v);
-          if (conv === 'E') text = text.toUpperCase();
+          numeric = true;
+          const arg = next();
+          let v = 0;
+          let negativeNaN = false;
+          if (arg !== undefined) {
+            const r = printfFloat(arg);
+            if (r.error !== undefined) error(arg, r.error);
+            v = r.v;
+            negativeNaN = r.negativeNaN;
+          }
+          text = cFloat(conv, v, precision, flags.includes('#'), negativeNaN);
+          if (!text.startsWith('-')) {
+            if (flags.includes('+')) text = `+${text}`;
+            else if (flags.includes(' ')) text = ` ${text}`;
+          }
+          // No zero padding for inf and nan (C pads them with blanks).
+          if (!Number.isFinite(v)) numeric = false;
         }
       }
-      if (width < 0) width = 0;
-      if (text.length < width) {
-        if (flags.includes('-')) text = text.padEnd(width);
-        else if (flags.includes('0') && /[diuxXof]/.test(conv)) {
-          const sign = /^[-+ ]/.test(text) ? (text[0] as string) : '';
-          text = sign + text.slice(sign.length).padStart(width - sign.length, '0');
-        } else text = text.padStart(width);
-      }
-      out += text;
+      out += pad(
+        text,
+        width,
+        flags,
+        numeric && !(precision !== undefined && /[diouxX]/.test(conv)),
+      );
     }
+    opts.emit(out);
     if (ai === startAi) break;
   } while (ai < args.length);
-  return out;
+}
+
+/** `v`'s digits in `base`, at least `precision` of them (none for 0 with precision 0). */
+function integerDigits(v: bigint, base: number, precision: number | undefined): string {
+  if (v === 0n && precision === 0) return '';
+  const s = v.toString(base);
+  return precision !== undefined ? s.padStart(precision, '0') : s;
+}
+
+/** Pads to `width`: left-justified with `-`, with zeros after the sign and 0x with `0` where allowed. */
+function pad(text: string, width: number, flags: string, zeroOk: boolean): string {
+  if (text.length >= width) return text;
+  if (flags.includes('-')) return text.padEnd(width);
+  if (zeroOk && flags.includes('0')) {
+    const sign = /^[-+ ]/.test(text) ? (text[0] as string) : '';
+    const prefix = /^[-+ ]?0[xX]/.test(text) ? text.slice(sign.length, sign.length + 2) : '';
+    const body = text.slice(sign.length + prefix.length);
+    return sign + prefix + body.padStart(width - sign.length - prefix.length, '0');
+  }
+  return text.padStart(width);
 }
 
 const printf: Builtin = async (sh, argv, io) => {
@@ -566,11 +772,25 @@ const printf: Builtin = async (sh, argv, io) => {
     return 2;
   }
   let status = 0;
-  const text = formatPrintf(args[0] as string, args.slice(1), (m) => {
-    sh.error(io, `printf: ${m}`);
-    status = 1;
+  let writeFailed = false;
+  // Each pass's output is written when it ends, the messages as they come.
+  formatPrintf(args[0] as string, args.slice(1), {
+    quoting: 'bash',
+    onError: (arg, why) => {
+      const what =
+        why === 'octal'
+          ? 'invalid octal number'
+          : why === 'hex'
+            ? 'invalid hex number'
+            : 'invalid number';
+      sh.error(io, `printf: ${arg}: ${what}`);
+      status = 1;
+    },
+    emit: (text) => {
+      if (!writeFailed && text !== '' && writeOut(sh, io, 'printf', text) !== 0) writeFailed = true;
+    },
   });
-  return writeOut(sh, io, 'printf', text) || status;
+  return writeFailed ? 1 : status;
 };
 
 const cd: Builtin = async (sh, argv, io) => {

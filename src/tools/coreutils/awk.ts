@@ -28,47 +28,17 @@
 import { FsError } from '../../os/fs.js';
 import type { Proc } from '../../os/process.js';
 import { awkSprintf, cGeneral, type FormatArg, MissingArgument } from './awk-format.js';
+import {
+  byteLines,
+  byteStringBytes,
+  byteStringText,
+  bytesToByteString,
+  eachStdinByteLine,
+  toByteString,
+} from './common.js';
 import { posixToJs } from './text.js';
 
 // ---- Values ----------------------------------------------------------------
-
-const encoder = new TextEncoder();
-
-/** Text (a JavaScript string, as the shell passes it) as awk's byte string. */
-export function toByteString(text: string): string {
-  if (/^[\x00-\x7f]*$/.test(text)) return text;
-  return bytesToByteString(encoder.encode(text));
-}
-
-/** Bytes as a byte string: one unit per byte. */
-function bytesToByteString(b: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < b.length; i += 8192) {
-    out += String.fromCharCode(...b.subarray(i, Math.min(i + 8192, b.length)));
-  }
-  return out;
-}
-
-/** A byte string's bytes (for output). */
-export function byteStringBytes(s: string): Uint8Array {
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
-}
-
-/** A byte string as text (a path, a message): its bytes read as UTF-8. */
-function byteStringText(s: string): string {
-  return /^[\x00-\x7f]*$/.test(s) ? s : new TextDecoder().decode(byteStringBytes(s));
-}
-
-/** Lines of `bytes` as byte strings, as lines() splits text. */
-function byteLines(bytes: Uint8Array): string[] {
-  const all = bytesToByteString(bytes);
-  if (all === '') return [];
-  const out = all.split('\n');
-  if (out[out.length - 1] === '') out.pop();
-  return out;
-}
 
 /** Input that may be a number (fields, getline, ARGV, -v values): POSIX's strnum. */
 class StrNum {
@@ -1929,23 +1899,4 @@ export async function awkCommand(proc: Proc): Promise<number> {
   }
   flush();
   return vm.exitStatus ?? status;
-}
-
-/** eachStdinLine with the lines as byte strings (the bytes as they came, not decoded). */
-async function eachStdinByteLine(
-  proc: Proc,
-  fn: (line: string) => boolean | undefined,
-): Promise<void> {
-  let buffer = '';
-  for (let chunk = await proc.stdin.read(); chunk !== null; chunk = await proc.stdin.read()) {
-    buffer += bytesToByteString(chunk);
-    let start = 0;
-    for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n', start)) {
-      const line = buffer.slice(start, nl);
-      start = nl + 1;
-      if (fn(line) === false) return;
-    }
-    buffer = buffer.slice(start);
-  }
-  if (buffer !== '') fn(buffer);
 }

@@ -37,7 +37,7 @@ export function options(
 }
 
 /** Writes to standard output; false (after `NAME: write error: …`) when the write failed. */
-export function write(proc: Proc, name: string, text: string): boolean {
+export function write(proc: Proc, name: string, text: string | Uint8Array): boolean {
   proc.stdout.write(text);
   const e = takeWriteError(proc.stdout);
   if (e !== undefined) {
@@ -116,4 +116,66 @@ export function withArgv(proc: Proc, argv: readonly string[]): Proc {
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },
   });
+}
+
+const utf8 = new TextEncoder();
+
+/**
+ * Byte strings: text as the C tools see it in the C locale, one UTF-16 unit
+ * per byte (0..255), made from the bytes that came and written out as those
+ * bytes (awk, cut). Text (a JavaScript string, as the shell passes it) as a
+ * byte string: its UTF-8 bytes.
+ */
+export function toByteString(text: string): string {
+  if (/^[\x00-\x7f]*$/.test(text)) return text;
+  return bytesToByteString(utf8.encode(text));
+}
+
+/** Bytes as a byte string: one unit per byte. */
+export function bytesToByteString(b: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < b.length; i += 8192) {
+    out += String.fromCharCode(...b.subarray(i, Math.min(i + 8192, b.length)));
+  }
+  return out;
+}
+
+/** A byte string's bytes (for output). */
+export function byteStringBytes(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+/** A byte string as text (a path, a message): its bytes read as UTF-8. */
+export function byteStringText(s: string): string {
+  return /^[\x00-\x7f]*$/.test(s) ? s : new TextDecoder().decode(byteStringBytes(s));
+}
+
+/** Lines of `bytes` as byte strings, as lines() splits text. */
+export function byteLines(bytes: Uint8Array): string[] {
+  const all = bytesToByteString(bytes);
+  if (all === '') return [];
+  const out = all.split('\n');
+  if (out[out.length - 1] === '') out.pop();
+  return out;
+}
+
+/** eachStdinLine with the lines as byte strings (the bytes as they came, not decoded). */
+export async function eachStdinByteLine(
+  proc: Proc,
+  fn: (line: string) => boolean | undefined,
+): Promise<void> {
+  let buffer = '';
+  for (let chunk = await proc.stdin.read(); chunk !== null; chunk = await proc.stdin.read()) {
+    buffer += bytesToByteString(chunk);
+    let start = 0;
+    for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n', start)) {
+      const line = buffer.slice(start, nl);
+      start = nl + 1;
+      if (fn(line) === false) return;
+    }
+    buffer = buffer.slice(start);
+  }
+  if (buffer !== '') fn(buffer);
 }

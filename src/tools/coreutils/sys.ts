@@ -7,6 +7,7 @@
 import { FsError } from '../../os/fs.js';
 import { type Command, SIGNALS, type Signal } from '../../os/process.js';
 import { echoEscapes, formatPrintf } from '../../shell/builtins.js';
+import { cFloat } from '../../shell/c-format.js';
 import { commandName, commandPath } from '../../shell/shell.js';
 import { MAX_TIME, NS_PER_S } from '../../sim/time.js';
 import { options, progName, usage, write } from './common.js';
@@ -43,12 +44,21 @@ export const printf: Command = async (proc) => {
   const args = proc.argv.slice(1);
   if (args.length === 0) return usage(proc, name, 'missing operand');
   let status = 0;
-  const text = formatPrintf(args[0] as string, args.slice(1), (m) => {
-    const bad = m.replace(/: invalid number$/, '');
-    proc.stderr.write(`${name}: '${bad}': expected a numeric value\n`);
-    status = 1;
+  // What was formatted before a message is written before it (error() flushes stdout).
+  formatPrintf(args[0] as string, args.slice(1), {
+    quoting: 'coreutils',
+    flushBeforeError: true,
+    onError: (arg, why) => {
+      const what =
+        why === 'invalid' ? 'expected a numeric value' : 'value not completely converted';
+      proc.stderr.write(`${name}: '${arg}': ${what}\n`);
+      status = 1;
+    },
+    emit: (t) => {
+      if (t !== '') proc.stdout.write(t);
+    },
   });
-  return write(proc, name, text) ? status : 1;
+  return write(proc, name, '') ? status : 1;
 };
 
 export const trueCommand: Command = async () => 0;
@@ -299,23 +309,60 @@ export const seq: Command = async (proc) => {
   // Negative numbers are operands, not options (seq treats -1 as a number).
   let sep = '\n';
   let equalWidth = false;
+  let format: string | undefined;
   const nums: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
-    if (a === '-s') {
-      sep = argv[++i] ?? '';
+    if (a === '-s' || a === '-f') {
+      const v = argv[++i];
+      if (v === undefined) return usage(proc, name, `option requires an argument -- '${a[1]}'`);
+      if (a === '-s') sep = v;
+      else format = v;
       continue;
     }
-    if (a.startsWith('-s') && a.length > 2) {
-      sep = a.slice(2);
+    if (/^-[sf]./.test(a)) {
+      if (a[1] === 's') sep = a.slice(2);
+      else format = a.slice(2);
       continue;
     }
-    if (a === '-w') {
+    if (a.startsWith('--separator=')) {
+      sep = a.slice('--separator='.length);
+      continue;
+    }
+    if (a.startsWith('--format=')) {
+      format = a.slice('--format='.length);
+      continue;
+    }
+    if (a === '-w' || a === '--equal-width') {
       equalWidth = true;
       continue;
     }
     if (/^-[^\d.]/.test(a)) return usage(proc, name, `invalid option -- '${a[1]}'`);
     nums.push(a);
+  }
+  if (format !== undefined) {
+    // seq.c validate_format: one floating conversion, %% aside.
+    const directives = format.replace(/%%/g, '').match(/%[-+ #0']*\d*(?:\.\d*)?[a-zA-Z]?/g) ?? [];
+    if (directives.length === 0) {
+      proc.stderr.write(`${name}: format '${format}' has no % directive\n`);
+      return 1;
+    }
+    if (directives.length > 1) {
+      proc.stderr.write(`${name}: format '${format}' has too many % directives\n`);
+      return 1;
+    }
+    const conv = directives[0]!.slice(-1);
+    if (!/[eEfFgG]/.test(conv)) {
+      proc.stderr.write(`${name}: format '${format}' has unknown %${conv} directive\n`);
+      return 1;
+    }
+    if (equalWidth) {
+      return usage(
+        proc,
+        name,
+        'format string may not be specified when printing equal width strings',
+      );
+    }
   }
   if (nums.length === 0) return usage(proc, name, 'missing operand');
   if (nums.length > 3) return usage(proc, name, `extra operand '${nums[3]}'`);
@@ -334,15 +381,44 @@ export const seq: Command = async (proc) => {
     proc.stderr.write(`${name}: invalid Zero increment value: '${inc}'\n`);
     return usage(proc, name, undefined);
   }
+  const text = (v: number): string => {
+    if (format === undefined) return v.toFixed(decimals);
+    // The one directive through C's printf, the rest of the format as it is.
+    return format.replace(
+      /%%|%([-+ #0']*)(\d*)(?:\.(\d*))?([eEfFgG])/g,
+      (m, flags: string, w: string, p, c: string) => {
+        if (m === '%%') return '%';
+        let t = cFloat(c, v, p === undefined ? undefined : Number(p || 0), flags.includes('#'));
+        if (!t.startsWith('-')) {
+          if (flags.includes('+')) t = `+${t}`;
+          else if (flags.includes(' ')) t = ` ${t}`;
+        }
+        const width = Number(w || 0);
+        if (t.length >= width) return t;
+        if (flags.includes('-')) return t.padEnd(width);
+        if (flags.includes('0') && Number.isFinite(v)) {
+          const sign = /^[-+ ]/.test(t) ? t[0]! : '';
+          return sign + t.slice(sign.length).padStart(width - sign.length, '0');
+        }
+        return t.padStart(width);
+      },
+    );
+  };
+  const count = st > 0 ? Math.floor((l - f) / st + 1e-9) + 1 : Math.floor((f - l) / -st + 1e-9) + 1;
+  if (count > MAX_SEQ_NUMBERS) {
+    // Everything is made between two events of the simulation.
+    proc.stderr.write(`${name}: tcplab's seq prints at most ${MAX_SEQ_NUMBERS} numbers\n`);
+    return 1;
+  }
   const out: string[] = [];
   for (let k = 0; ; k++) {
     const v = f + k * st;
     if (st > 0 ? v > l + 1e-12 : v < l - 1e-12) break;
-    out.push(v.toFixed(decimals));
-    if (out.length > 1_000_000) break;
+    out.push(text(v));
   }
   if (equalWidth) {
-    const w = Math.max(...out.map((x) => x.length));
+    // seq.c: the width of the widest of the numbers and the last operand.
+    const w = Math.max(text(l).length, ...out.map((x) => x.length));
     for (let i = 0; i < out.length; i++) {
       const x = out[i] as string;
       out[i] = x.startsWith('-') ? `-${x.slice(1).padStart(w - 1, '0')}` : x.padStart(w, '0');
@@ -351,6 +427,9 @@ export const seq: Command = async (proc) => {
   if (out.length === 0) return 0;
   return write(proc, name, `${out.join(sep)}\n`) ? 0 : 1;
 };
+
+/** The most numbers seq makes (its output is made at once, in memory). */
+const MAX_SEQ_NUMBERS = 10_000_000;
 
 /** ls (src/ls.c), a subset: names, -1, -a, -A, -d, -l (sizes; no times are kept), columns on a terminal. */
 export const ls: Command = async (proc) => {

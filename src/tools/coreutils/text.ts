@@ -10,13 +10,17 @@ import type { Command } from '../../os/process.js';
 import { s } from '../../sim/time.js';
 import { getoptLong } from '../getopt.js';
 import {
+  byteLines,
+  byteStringBytes,
+  bytesToByteString,
+  eachStdinByteLine,
   eachStdinLine,
   lines,
   options,
   progName,
   readInput,
-  readStdin,
   readStdinBytes,
+  toByteString,
   usage,
   withArgv,
   write,
@@ -221,7 +225,7 @@ export const grep: Command = async (proc) => {
         /^--(after-context|before-context|context|regexp|max-count)$/.test(a));
   }
   const r = getoptLong(argv, {
-    short: 'vciEFGwxnqoe:hHlLsm:zA:B:C:',
+    short: 'vciEFGwxnbqoe:hHlLsm:zA:B:C:',
     long: [
       { name: 'invert-match', hasArg: false, key: 'v' },
       { name: 'count', hasArg: false, key: 'c' },
@@ -231,6 +235,7 @@ export const grep: Command = async (proc) => {
       { name: 'word-regexp', hasArg: false, key: 'w' },
       { name: 'line-regexp', hasArg: false, key: 'x' },
       { name: 'line-number', hasArg: false, key: 'n' },
+      { name: 'byte-offset', hasArg: false, key: 'b' },
       { name: 'quiet', hasArg: false, key: 'q' },
       { name: 'silent', hasArg: false, key: 'q' },
       { name: 'only-matching', hasArg: false, key: 'o' },
@@ -274,6 +279,16 @@ export const grep: Command = async (proc) => {
       else context = Number(v);
     } else flags.add(opt.key);
   }
+  // grep.c: one matcher (-E, -F, -G) only, unless the same one again.
+  if (
+    new Set(r.args.options.map((o) => o.key).filter((k) => k === 'E' || k === 'F' || k === 'G'))
+      .size > 1
+  ) {
+    proc.stderr.write(`${name}: conflicting matchers specified\n`);
+    return 2;
+  }
+  // -l and -L list names: a count is not printed then.
+  if (flags.has('l') || flags.has('L')) flags.delete('c');
   const contextGiven = after >= 0 || before >= 0 || context >= 0;
   if (after < 0) after = Math.max(context, 0);
   if (before < 0) before = Math.max(context, 0);
@@ -317,6 +332,9 @@ export const grep: Command = async (proc) => {
     const label = f === '-' ? '(standard input)' : f;
     let count = 0;
     let lineNo = 0;
+    /** -b: the byte offset of the line being looked at, in its file. */
+    let lineOffset = 0;
+    let nextOffset = 0;
     let out = '';
     /** The number of the last line printed (or passed over as context by -o), 0 before. */
     let lastOut = 0;
@@ -326,13 +344,17 @@ export const grep: Command = async (proc) => {
     const contextLine = (no: number, line: string): void => {
       // -o prints only what matched: context lines are passed over, not shown.
       if (!flags.has('o')) {
-        out += `${withName ? `${label}-` : ''}${flags.has('n') ? `${no}-` : ''}${line}\n`;
+        out += `${withName ? `${label}-` : ''}${flags.has('n') ? `${no}-` : ''}${flags.has('b') ? `${offsetOf.get(no) ?? lineOffset}-` : ''}${line}\n`;
       }
       lastOut = no;
       printedAny = true;
     };
+    /** -b: the offsets of lines waiting as before-context. */
+    const offsetOf = new Map<number, number>();
     const onLine = (line: string): boolean => {
       lineNo++;
+      lineOffset = nextOffset;
+      nextOffset += utf8Length(line) + 1;
       if (count >= maxCount) {
         // "When grep stops after NUM selected lines, it outputs any trailing
         // context lines", matching or not.
@@ -345,7 +367,8 @@ export const grep: Command = async (proc) => {
           contextLine(lineNo, line);
         } else if (before > 0 && lineOutput) {
           pending.push({ no: lineNo, line });
-          if (pending.length > before) pending.shift();
+          if (flags.has('b')) offsetOf.set(lineNo, lineOffset);
+          if (pending.length > before) offsetOf.delete(pending.shift()!.no);
         }
       } else {
         count++;
@@ -356,13 +379,23 @@ export const grep: Command = async (proc) => {
         if (separated && printedAny && (lastOut === 0 || first > lastOut + 1)) out += '--\n';
         for (const p of pending) contextLine(p.no, p.line);
         pending.length = 0;
+        offsetOf.clear();
         const prefix = (withName ? `${label}:` : '') + (flags.has('n') ? `${lineNo}:` : '');
         if (flags.has('o') && !invert) {
           for (const re of regexps) {
             re.lastIndex = 0;
-            for (const m of line.matchAll(re)) if (m[0] !== '') out += `${prefix}${m[0]}\n`;
+            for (const m of line.matchAll(re)) {
+              if (m[0] === '') continue;
+              // -o -b: the offset of the match itself.
+              const at = flags.has('b')
+                ? `${lineOffset + utf8Length(line.slice(0, m.index))}:`
+                : '';
+              out += `${prefix}${at}${m[0]}\n`;
+            }
           }
-        } else if (!flags.has('o')) out += `${prefix}${line}\n`;
+        } else if (!flags.has('o')) {
+          out += `${prefix}${flags.has('b') ? `${lineOffset}:` : ''}${line}\n`;
+        }
         lastOut = lineNo;
         printedAny = true;
         afterLeft = after;
@@ -385,14 +418,20 @@ export const grep: Command = async (proc) => {
       for (const line of lines(data)) if (!onLine(line)) break;
     }
     if (flags.has('q') && selectedAny) return 0;
-    if (flags.has('c')) out += `${withName ? `${label}:` : ''}${count}\n`;
-    if (flags.has('l') && count > 0) out += `${label}\n`;
-    if (flags.has('L') && count === 0) out += `${label}\n`;
+    // -q prints nothing at all, counts and names included.
+    if (flags.has('c') && !flags.has('q')) out += `${withName ? `${label}:` : ''}${count}\n`;
+    if (flags.has('l') && count > 0 && !flags.has('q')) out += `${label}\n`;
+    if (flags.has('L') && count === 0 && !flags.has('q')) out += `${label}\n`;
     proc.stdout.write(out);
   }
   if (error && !(flags.has('q') && selectedAny)) return 2;
   return selectedAny ? 0 : 1;
 };
+
+/** The UTF-8 length of `s` (ASCII: its length). */
+function utf8Length(s: string): number {
+  return /^[\x00-\x7f]*$/.test(s) ? s.length : new TextEncoder().encode(s).length;
+}
 
 interface Counts {
   lines: number;
@@ -402,17 +441,41 @@ interface Counts {
   maxLine: number;
 }
 
-function count(text: string, bytes: number): Counts {
+/**
+ * wc.c's counts in the C locale: a character is a byte; the longest line's
+ * width counts printable ASCII as 1, a tab to the next multiple of 8, other
+ * bytes as nothing, and \r and \f start the line again.
+ */
+function count(data: Uint8Array): Counts {
+  // wc.c's single-byte loop: a word is printable non-blank bytes (others neither start nor end one).
+  let lines = 0;
+  let words = 0;
+  let inWord = false;
+  let pos = 0;
   let maxLine = 0;
-  for (const l of text.split('\n'))
-    maxLine = Math.max(maxLine, l.replace(/\t/g, '        ').length);
-  return {
-    lines: (text.match(/\n/g) ?? []).length,
-    words: text.split(/[ \t\n\r\f\v]+/).filter((w) => w !== '').length,
-    chars: [...text].length,
-    bytes,
-    maxLine,
-  };
+  for (let i = 0; i < data.length; i++) {
+    const b = data[i]!;
+    if (b === 0x0a || b === 0x0d || b === 0x0c) {
+      if (b === 0x0a) lines++;
+      if (pos > maxLine) maxLine = pos;
+      pos = 0;
+    } else if (b === 0x09) pos += 8 - (pos % 8);
+    else if (b === 0x20) pos++;
+    else if (b === 0x0b) {
+      // A separator of no width.
+    } else {
+      if (b > 0x20 && b < 0x7f) {
+        pos++;
+        inWord = true;
+      }
+      continue;
+    }
+    if (inWord) words++;
+    inWord = false;
+  }
+  if (inWord) words++;
+  if (pos > maxLine) maxLine = pos;
+  return { lines, words, chars: data.length, bytes: data.length, maxLine };
 }
 
 /**
@@ -458,7 +521,7 @@ export const wc: Command = async (proc) => {
     // would leave them: an invalid sequence is one byte, not U+FFFD's three).
     results.push({
       label: o.operands.length === 0 ? undefined : f,
-      counts: count(new TextDecoder().decode(data), data.length),
+      counts: count(data),
     });
   }
   let width = String(regularTotal).length;
@@ -616,6 +679,13 @@ export const head: Command = async (proc0) => {
 
 /** tail (src/tail.c): -n N / -N, -n +N (from line N), -c N, -f (follow a file on virtual time). */
 export const tail: Command = async (proc0) => {
+  // tail.c parse_obsolete_option: `tail -N` takes one file at most; with more,
+  // -N is read as options, and digits are not one.
+  const obsolete = /^[-+]\d+$/.exec(proc0.argv[1] ?? '');
+  if (obsolete !== null && proc0.argv.length > 3) {
+    proc0.stderr.write(`tail: option used in invalid context -- ${proc0.argv[1]!.slice(1, 2)}\n`);
+    return 1;
+  }
   const proc = withArgv(proc0, obsoleteCount(proc0.argv));
   const name = progName(proc, 'tail');
   const o = options(proc, name, 'n:c:fFqv', [
@@ -644,6 +714,9 @@ export const tail: Command = async (proc0) => {
     } else if (opt.key === 'f' || opt.key === 'F') follow = true;
     else headers = opt.key === 'v';
   }
+  // tail.c: nothing to print and nothing to follow: no file is even opened
+  // (no headers, no errors).
+  if (spec.n === 0 && spec.sign !== '+' && !follow) return 0;
   const files = o.operands.length === 0 ? ['-'] : o.operands;
   const show = headers ?? files.length > 1;
   let status = 0;
@@ -692,14 +765,88 @@ export const tail: Command = async (proc0) => {
   return status;
 };
 
-interface SortKey {
-  startField: number;
-  startChar: number;
-  endField: number | undefined;
-  endChar: number;
+/** How a key compares (sort.c struct keyfield's ordering options). */
+interface KeyOrder {
+  /** b on the start position / on the end position. */
+  skipsblanks: boolean;
+  skipeblanks: boolean;
+  /** d (only blanks and alphanumerics count) or i (only printable characters count). */
+  ignore: 'none' | 'dictionary' | 'nonprinting';
+  /** f: lower case as upper case. */
+  translate: boolean;
   numeric: boolean;
+  general: boolean;
+  human: boolean;
+  month: boolean;
   reverse: boolean;
-  fold: boolean;
+}
+
+interface SortKey extends KeyOrder {
+  /** Fields and characters before the key's start (0-based, as sort.c's sword and schar). */
+  sword: number;
+  schar: number;
+  /** Fields before the end field (undefined: the end of the line), and the end character (0: all of it). */
+  eword: number | undefined;
+  echar: number;
+}
+
+function noOrder(): KeyOrder {
+  return {
+    skipsblanks: false,
+    skipeblanks: false,
+    ignore: 'none',
+    translate: false,
+    numeric: false,
+    general: false,
+    human: false,
+    month: false,
+    reverse: false,
+  };
+}
+
+/** One ordering option letter into `o` (b sets both ends unless `end` says which). */
+function setOrder(o: KeyOrder, c: string, end?: 'start' | 'end'): void {
+  if (c === 'b') {
+    if (end !== 'end') o.skipsblanks = true;
+    if (end !== 'start') o.skipeblanks = true;
+  } else if (c === 'd') o.ignore = 'dictionary';
+  else if (c === 'i') o.ignore = 'nonprinting';
+  else if (c === 'f') o.translate = true;
+  else if (c === 'n') o.numeric = true;
+  else if (c === 'g') o.general = true;
+  else if (c === 'h') o.human = true;
+  else if (c === 'M') o.month = true;
+  else if (c === 'r') o.reverse = true;
+}
+
+/** sort.c default_key_compare: no ordering option of its own (then it takes the global ones). */
+function hasNoOrder(k: KeyOrder): boolean {
+  return !(
+    k.ignore !== 'none' ||
+    k.translate ||
+    k.skipsblanks ||
+    k.skipeblanks ||
+    k.month ||
+    k.numeric ||
+    k.general ||
+    k.human ||
+    k.reverse
+  );
+}
+
+/** sort.c key_to_opts + check_ordering_compatibility: the letters when two orders clash. */
+function incompatible(k: KeyOrder): string | undefined {
+  const kinds = +k.numeric + +k.general + +k.human + +k.month + +(k.ignore !== 'none');
+  if (kinds < 2) return undefined;
+  let s = '';
+  if (k.ignore === 'dictionary') s += 'd';
+  if (k.translate) s += 'f';
+  if (k.general) s += 'g';
+  if (k.human) s += 'h';
+  if (k.ignore === 'nonprinting') s += 'i';
+  if (k.month) s += 'M';
+  if (k.numeric) s += 'n';
+  return s;
 }
 
 function parseKey(spec: string): SortKey | string {
@@ -710,105 +857,220 @@ function parseKey(spec: string): SortKey | string {
       ? `invalid number after ',': invalid count at start of '${bad.slice(1)}'`
       : `invalid number at field start: invalid count at start of '${spec}'`;
   }
-  const opts = `${m[3] ?? ''}${m[6] ?? ''}`;
   if (Number(m[1]) === 0) return 'field number is zero: invalid field specification';
-  return {
-    startField: Number(m[1]),
-    startChar: m[2] === undefined ? 1 : Number(m[2]),
-    endField: m[4] === undefined ? undefined : Number(m[4]),
-    endChar: m[5] === undefined ? 0 : Number(m[5]),
-    numeric: opts.includes('n') || opts.includes('g') || opts.includes('h'),
-    reverse: opts.includes('r'),
-    fold: opts.includes('f'),
+  if (m[2] !== undefined && Number(m[2]) === 0) {
+    return `character offset is zero: invalid field specification '${spec}'`;
+  }
+  const k: SortKey = {
+    ...noOrder(),
+    sword: Number(m[1]) - 1,
+    schar: m[2] === undefined ? 0 : Number(m[2]) - 1,
+    eword: m[4] === undefined ? undefined : Number(m[4]) - 1,
+    echar: m[5] === undefined ? 0 : Number(m[5]),
   };
+  if (m[4] !== undefined && Number(m[4]) === 0) {
+    return `field number is zero: invalid field specification '${spec}'`;
+  }
+  for (const c of m[3] ?? '') setOrder(k, c, 'start');
+  for (const c of m[6] ?? '') setOrder(k, c, 'end');
+  return k;
 }
 
-/** Fields as GNU sort sees them: without -t, each field starts with the blanks before it. */
-function fieldBounds(line: string, sep: string | undefined): [number, number][] {
-  const out: [number, number][] = [];
-  if (sep !== undefined) {
-    let start = 0;
-    for (;;) {
-      const i = line.indexOf(sep, start);
-      if (i < 0) {
-        out.push([start, line.length]);
-        return out;
-      }
-      out.push([start, i]);
-      start = i + 1;
+const isBlank = (c: string | undefined): boolean => c === ' ' || c === '\t';
+
+/** sort.c begfield: where the key starts in `line`. */
+function begfield(line: string, k: SortKey, tab: string | undefined): number {
+  let p = 0;
+  const lim = line.length;
+  let sword = k.sword;
+  if (tab !== undefined) {
+    while (p < lim && sword-- > 0) {
+      while (p < lim && line[p] !== tab) p++;
+      if (p < lim) p++;
+    }
+  } else {
+    while (p < lim && sword-- > 0) {
+      while (p < lim && isBlank(line[p])) p++;
+      while (p < lim && !isBlank(line[p])) p++;
     }
   }
-  let i = 0;
-  while (i < line.length) {
-    const start = i;
-    while (i < line.length && (line[i] === ' ' || line[i] === '\t')) i++;
-    while (i < line.length && line[i] !== ' ' && line[i] !== '\t') i++;
-    out.push([start, i]);
-  }
-  if (out.length === 0) out.push([0, 0]);
-  return out;
+  if (k.skipsblanks) while (p < lim && isBlank(line[p])) p++;
+  return Math.min(lim, p + k.schar);
 }
 
-function keyText(line: string, k: SortKey, sep: string | undefined): string {
-  const f = fieldBounds(line, sep);
-  const sf = f[k.startField - 1];
-  if (sf === undefined) return '';
-  const start = Math.min(sf[0] + k.startChar - 1, line.length);
-  let end = line.length;
-  if (k.endField !== undefined) {
-    const ef = f[k.endField - 1];
-    if (ef !== undefined) end = k.endChar === 0 ? ef[1] : Math.min(ef[0] + k.endChar, line.length);
+/** sort.c limfield: where the key ends in `line`. */
+function limfield(line: string, k: SortKey, tab: string | undefined): number {
+  const lim = line.length;
+  if (k.eword === undefined) return lim;
+  let p = 0;
+  let eword = k.echar === 0 ? k.eword + 1 : k.eword;
+  if (tab !== undefined) {
+    while (p < lim && eword-- > 0) {
+      while (p < lim && line[p] !== tab) p++;
+      if (p < lim && (eword > 0 || k.echar !== 0)) p++;
+    }
+  } else {
+    while (p < lim && eword-- > 0) {
+      while (p < lim && isBlank(line[p])) p++;
+      while (p < lim && !isBlank(line[p])) p++;
+    }
   }
-  return start <= end ? line.slice(start, end) : '';
+  if (k.echar !== 0) {
+    if (k.skipeblanks) while (p < lim && isBlank(line[p])) p++;
+    p = Math.min(lim, p + k.echar);
+  }
+  return p;
 }
 
-function numericValue(s: string): number {
-  const m = /^\s*(-?\d*\.?\d+|-?\d+\.?)/.exec(s);
-  return m === null ? 0 : Number(m[1]);
+/**
+ * strnumcmp as sort -n uses it in the C locale: blanks, an optional '-',
+ * digits, an optional '.' and digits, compared as decimal numbers of any
+ * length; anything else (and nothing) is zero.
+ */
+function numCompare(a: string, b: string): number {
+  const parse = (s: string): { neg: boolean; int: string; frac: string } => {
+    const m = /^[ \t]*(-?)(\d*)(?:\.(\d*))?/.exec(s)!;
+    const int = m[2]!.replace(/^0+/, '');
+    const frac = (m[3] ?? '').replace(/0+$/, '');
+    return { neg: m[1] === '-' && (int !== '' || frac !== ''), int, frac };
+  };
+  const x = parse(a);
+  const y = parse(b);
+  const mag = (): number => {
+    if (x.int.length !== y.int.length) return x.int.length < y.int.length ? -1 : 1;
+    if (x.int !== y.int) return x.int < y.int ? -1 : 1;
+    return x.frac < y.frac ? -1 : x.frac > y.frac ? 1 : 0;
+  };
+  if (x.neg !== y.neg) return x.neg ? -1 : 1;
+  return x.neg ? -mag() : mag();
+}
+
+/** strtold's prefix of `s` (blanks first), or undefined when none is a number. */
+function strtold(s: string): number | undefined {
+  const m =
+    /^[ \t\n\v\f\r]*([-+]?)(inf(?:inity)?|nan|0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)/i.exec(
+      s,
+    );
+  if (m === null) return undefined;
+  const body = m[2]!.toLowerCase();
+  const v = body.startsWith('inf')
+    ? Number.POSITIVE_INFINITY
+    : body === 'nan'
+      ? Number.NaN
+      : body.startsWith('0x')
+        ? Number.parseInt(body, 16)
+        : Number(body);
+  return m[1] === '-' ? -v : v;
+}
+
+/** sort.c general_numcompare: non-numbers first, then NaNs, then the numbers. */
+function generalCompare(a: string, b: string): number {
+  const x = strtold(a);
+  const y = strtold(b);
+  if (x === undefined) return y === undefined ? 0 : -1;
+  if (y === undefined) return 1;
+  if (x < y) return -1;
+  if (x > y) return 1;
+  if (x === y) return 0;
+  return Number.isNaN(x) ? (Number.isNaN(y) ? 0 : -1) : 1;
+}
+
+/** sort.c human_numcompare: the SI suffix first (none < K < M < …), then the number. */
+function humanCompare(a: string, b: string): number {
+  const order = (s: string): number => {
+    const m = /^[ \t]*-?\d*(?:\.\d*)?([KMGTPEZYRQk]?)/.exec(s)!;
+    const neg = /^[ \t]*-/.test(s) && /\d/.test(m[0]);
+    const i = ' kKMGTPEZYRQ'.indexOf(m[1] || ' ');
+    const mag = m[1] === '' ? 0 : m[1] === 'k' ? 1 : i - 1;
+    return neg ? -mag : mag;
+  };
+  const d = order(a) - order(b);
+  return d !== 0 ? Math.sign(d) : numCompare(a, b);
+}
+
+const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
+
+/** sort.c getmonth: 1..12 for a month's abbreviation after blanks (any case), 0 otherwise. */
+function month(s: string): number {
+  const m = /^[ \t\n\v\f\r]*(\S{3})/.exec(s);
+  return m === null ? 0 : MONTHS.indexOf(m[1]!.toUpperCase()) + 1;
+}
+
+/** The key's characters that count (d, i) with f's translation, for a plain comparison. */
+function orderedText(s: string, k: KeyOrder): string {
+  let t = s;
+  if (k.ignore === 'dictionary') t = t.replace(/[^ \t0-9A-Za-z]/g, '');
+  else if (k.ignore === 'nonprinting') t = t.replace(/[^\x20-\x7e]/g, '');
+  return k.translate ? t.replace(/[a-z]+/g, (x) => x.toUpperCase()) : t;
 }
 
 function byteCompare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** sort (src/sort.c): -n -r -u -f -k -t -s, C locale collation, the whole line as last resort. */
+/** sort.c keycompare of one key's texts. */
+function compareKeyText(a: string, b: string, k: KeyOrder): number {
+  let c: number;
+  if (k.numeric) c = numCompare(a, b);
+  else if (k.general) c = generalCompare(a, b);
+  else if (k.human) c = humanCompare(a, b);
+  else if (k.month) c = month(a) - month(b);
+  else c = byteCompare(orderedText(a, k), orderedText(b, k));
+  return k.reverse ? -c : c;
+}
+
+/** sort (src/sort.c): the ordering options, keys, -c/-C, -u, -s, -o; C locale collation. */
 export const sort: Command = async (proc) => {
   const name = progName(proc, 'sort');
   const o = options(
     proc,
     name,
-    'nrufk:t:sbo:gz',
+    'bdfghiMnrRVuk:t:so:zcC',
     [
+      { name: 'ignore-leading-blanks', hasArg: false, key: 'b' },
+      { name: 'dictionary-order', hasArg: false, key: 'd' },
+      { name: 'ignore-case', hasArg: false, key: 'f' },
+      { name: 'general-numeric-sort', hasArg: false, key: 'g' },
+      { name: 'human-numeric-sort', hasArg: false, key: 'h' },
+      { name: 'ignore-nonprinting', hasArg: false, key: 'i' },
+      { name: 'month-sort', hasArg: false, key: 'M' },
       { name: 'numeric-sort', hasArg: false, key: 'n' },
       { name: 'reverse', hasArg: false, key: 'r' },
       { name: 'unique', hasArg: false, key: 'u' },
-      { name: 'ignore-case', hasArg: false, key: 'f' },
       { name: 'key', hasArg: true, key: 'k' },
       { name: 'field-separator', hasArg: true, key: 't' },
       { name: 'stable', hasArg: false, key: 's' },
       { name: 'output', hasArg: true, key: 'o' },
+      { name: 'zero-terminated', hasArg: false, key: 'z' },
+      { name: 'check', hasArg: false, key: 'c' },
     ],
     2,
   );
   if (typeof o === 'number') return o;
-  const g = { numeric: false, reverse: false, unique: false, fold: false, stable: false };
+  const g = noOrder();
+  let unique = false;
+  let stable = false;
+  let check: 'c' | 'C' | undefined;
   const keys: SortKey[] = [];
-  let sep: string | undefined;
+  let tab: string | undefined;
   let output: string | undefined;
   for (const opt of o.options) {
-    if (opt.key === 'n' || opt.key === 'g') g.numeric = true;
-    else if (opt.key === 'r') g.reverse = true;
-    else if (opt.key === 'u') g.unique = true;
-    else if (opt.key === 'f') g.fold = true;
-    else if (opt.key === 's') g.stable = true;
-    else if (opt.key === 'o') output = opt.value;
-    else if (opt.key === 't') {
+    const c = opt.key;
+    if ('bdfghiMnr'.includes(c)) setOrder(g, c);
+    else if (c === 'R' || c === 'V') {
+      proc.stderr.write(`${name}: -${c} is not supported by tcplab's sort\n`);
+      return 2;
+    } else if (c === 'u') unique = true;
+    else if (c === 's') stable = true;
+    else if (c === 'c' || c === 'C') check = c;
+    else if (c === 'o') output = opt.value;
+    else if (c === 't') {
       if ((opt.value ?? '').length !== 1) {
         proc.stderr.write(`${name}: multi-character tab '${opt.value}'\n`);
         return 2;
       }
-      sep = opt.value;
-    } else if (opt.key === 'k') {
+      tab = opt.value;
+    } else if (c === 'k') {
       const k = parseKey(opt.value ?? '');
       if (typeof k === 'string') {
         proc.stderr.write(`${name}: ${k}\n`);
@@ -817,7 +1079,45 @@ export const sort: Command = async (proc) => {
       keys.push(k);
     }
   }
+  // Keys with no ordering option of their own take the global ones.
+  for (const k of keys) if (hasNoOrder(k)) Object.assign(k, g);
+  // No key: the whole line, with the global options (sort.c's default key).
+  const keyList: SortKey[] =
+    keys.length > 0
+      ? keys
+      : hasNoOrder(g)
+        ? []
+        : [{ ...g, sword: 0, schar: 0, eword: undefined, echar: 0 }];
+  for (const k of keyList) {
+    const bad = incompatible(k);
+    if (bad !== undefined) {
+      proc.stderr.write(`${name}: options '-${bad}' are incompatible\n`);
+      return 2;
+    }
+  }
   const files = o.operands.length === 0 ? ['-'] : o.operands;
+  if (check !== undefined && files.length > 1) {
+    proc.stderr.write(`${name}: extra operand '${files[1]}' not allowed with -${check}\n`);
+    return 2;
+  }
+  const keyCompare = (a: string, b: string): number => {
+    for (const k of keyList) {
+      const ta = a.slice(begfield(a, k, tab), Math.max(begfield(a, k, tab), limfield(a, k, tab)));
+      const tb = b.slice(begfield(b, k, tab), Math.max(begfield(b, k, tab), limfield(b, k, tab)));
+      const c = compareKeyText(ta, tb, k);
+      if (c !== 0) return c;
+    }
+    return 0;
+  };
+  // sort.c compare: the keys, then (unless -s or -u) the whole lines, reversed by a global -r.
+  const compare = (a: string, b: string): number => {
+    if (keyList.length > 0) {
+      const c = keyCompare(a, b);
+      if (c !== 0 || unique || stable) return c;
+    }
+    const last = byteCompare(a, b);
+    return g.reverse ? -last : last;
+  };
   const all: string[] = [];
   for (const f of files) {
     const data = await readInput(proc, f);
@@ -827,40 +1127,25 @@ export const sort: Command = async (proc) => {
     }
     all.push(...lines(data));
   }
-  const effective: SortKey[] = keys.map((k) => ({
-    ...k,
-    numeric: k.numeric || (g.numeric && !k.fold),
-    reverse: k.reverse || g.reverse,
-    fold: k.fold || g.fold,
-  }));
-  const cmpKey = (a: string, b: string, numeric: boolean, fold: boolean): number => {
-    if (numeric) return numericValue(a) - numericValue(b);
-    return fold ? byteCompare(a.toUpperCase(), b.toUpperCase()) : byteCompare(a, b);
-  };
-  const compareKeys = (a: string, b: string): number => {
-    if (effective.length === 0) {
-      const c = cmpKey(a, b, g.numeric, g.fold);
-      return g.reverse ? -c : c;
-    }
-    for (const k of effective) {
-      const c = cmpKey(keyText(a, k, sep), keyText(b, k, sep), k.numeric, k.fold);
-      if (c !== 0) return k.reverse ? -c : c;
+  if (check !== undefined) {
+    // -c: the first line out of order (with -u, not strictly after the one before).
+    for (let i = 1; i < all.length; i++) {
+      const c = compare(all[i - 1]!, all[i]!);
+      if (c > 0 || (unique && c === 0)) {
+        if (check === 'c')
+          proc.stderr.write(`${name}: ${files[0]}:${i + 1}: disorder: ${all[i]}\n`);
+        return 1;
+      }
     }
     return 0;
-  };
-  const compare = (a: string, b: string): number => {
-    const c = compareKeys(a, b);
-    if (c !== 0 || g.stable || g.unique) return c;
-    const last = byteCompare(a, b);
-    return g.reverse ? -last : last;
-  };
+  }
   const sorted = all
     .map((l, i) => ({ l, i }))
     .sort((x, y) => compare(x.l, y.l) || x.i - y.i)
     .map((x) => x.l);
   const result: string[] = [];
   for (const l of sorted) {
-    if (g.unique && result.length > 0 && compareKeys(result[result.length - 1] as string, l) === 0)
+    if (unique && result.length > 0 && compare(result[result.length - 1] as string, l) === 0)
       continue;
     result.push(l);
   }
@@ -880,22 +1165,57 @@ export const sort: Command = async (proc) => {
 /** uniq (src/uniq.c): adjacent duplicates; -c (`%7d `), -d, -u, -i. */
 export const uniq: Command = async (proc) => {
   const name = progName(proc, 'uniq');
-  const o = options(proc, name, 'cdui', [
+  const o = options(proc, name, 'cduif:s:w:', [
     { name: 'count', hasArg: false, key: 'c' },
     { name: 'repeated', hasArg: false, key: 'd' },
     { name: 'unique', hasArg: false, key: 'u' },
     { name: 'ignore-case', hasArg: false, key: 'i' },
+    { name: 'skip-fields', hasArg: true, key: 'f' },
+    { name: 'skip-chars', hasArg: true, key: 's' },
+    { name: 'check-chars', hasArg: true, key: 'w' },
   ]);
   if (typeof o === 'number') return o;
   const f = new Set(o.options.map((x) => x.key));
+  // -f, -s, -w: what part of a line is compared (uniq.c find_field; the last one given counts).
+  let skipFields = 0;
+  let skipChars = 0;
+  let checkChars = Number.POSITIVE_INFINITY;
+  for (const opt of o.options) {
+    if (opt.key !== 'f' && opt.key !== 's' && opt.key !== 'w') continue;
+    const v = opt.value ?? '';
+    if (!/^\d+$/.test(v)) {
+      const what =
+        opt.key === 'f'
+          ? 'invalid number of fields to skip'
+          : opt.key === 's'
+            ? 'invalid number of bytes to skip'
+            : 'invalid number of bytes to compare';
+      proc.stderr.write(`${name}: ${v}: ${what}\n`);
+      return 1;
+    }
+    // Beyond any line's length, a huge count is the same as SIZE_MAX.
+    const n = Math.min(Number(v), Number.MAX_SAFE_INTEGER);
+    if (opt.key === 'f') skipFields = n;
+    else if (opt.key === 's') skipChars = n;
+    else checkChars = n;
+  }
   if (o.operands.length > 2) return usage(proc, name, `extra operand '${o.operands[2]}'`);
   const data = await readInput(proc, o.operands[0] ?? '-');
   if (data instanceof FsError) {
     proc.stderr.write(`${name}: ${o.operands[0]}: ${data.message}\n`);
     return 1;
   }
-  const same = (a: string, b: string): boolean =>
-    f.has('i') ? a.toLowerCase() === b.toLowerCase() : a === b;
+  const keyOf = (line: string): string => {
+    let i = 0;
+    for (let n = 0; n < skipFields && i < line.length; n++) {
+      while (i < line.length && (line[i] === ' ' || line[i] === '\t')) i++;
+      while (i < line.length && line[i] !== ' ' && line[i] !== '\t') i++;
+    }
+    const key = line.slice(Math.min(line.length, i + skipChars));
+    const cut = checkChars === Number.POSITIVE_INFINITY ? key : key.slice(0, checkChars);
+    return f.has('i') ? cut.toLowerCase() : cut;
+  };
+  const same = (a: string, b: string): boolean => keyOf(a) === keyOf(b);
   let out = '';
   const ls = lines(data);
   let i = 0;
@@ -921,94 +1241,152 @@ export const uniq: Command = async (proc) => {
   return 0;
 };
 
-/** A cut list (`1,3-5,7-`) → a membership test, or the bad piece. */
-function parseList(spec: string): ((n: number) => boolean) | { bad: string } {
+/**
+ * A cut list (`1,3-5,7-`, cut.c set_fields): ranges sorted and merged where
+ * they overlap (not where they only touch: `1-2,3-4` stays two ranges, and
+ * an output delimiter goes between them), or the message for a bad one.
+ */
+function parseList(spec: string, fields: boolean): [number, number][] | string {
   const ranges: [number, number][] = [];
-  for (const piece of spec.split(',')) {
+  const what = fields ? 'fields are' : 'byte/character positions are';
+  for (const piece of spec.split(/[,\t ]/)) {
+    if (piece === '-') return 'invalid range with no endpoint: -';
     const m = /^(\d*)(-?)(\d*)$/.exec(piece);
-    if (m === null || piece === '' || piece === '-') return { bad: piece };
-    const lo = m[1] === '' ? 1 : Number(m[1]);
+    if (m === null) {
+      return `invalid ${fields ? 'field value' : 'byte/character position'} '${piece}'`;
+    }
+    const lo = m[1] === '' ? (m[2] === '' ? 0 : 1) : Number(m[1]);
     const hi = m[2] === '' ? lo : m[3] === '' ? Number.POSITIVE_INFINITY : Number(m[3]);
-    if (lo === 0) return { bad: piece };
+    if (lo === 0 || hi === 0) return `${what} numbered from 1`;
+    if (hi < lo) return 'invalid decreasing range';
     ranges.push([lo, hi]);
   }
-  return (n) => ranges.some(([a, b]) => n >= a && n <= b);
+  ranges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const merged: [number, number][] = [];
+  for (const r of ranges) {
+    const last = merged[merged.length - 1];
+    if (last !== undefined && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
+    else merged.push([r[0], r[1]]);
+  }
+  return merged;
 }
 
-/** cut (src/cut.c): -f LIST with -d (default TAB) and -s; -c/-b LIST. */
+/** The ranges of positions `ranges` leaves out (--complement). */
+function complementRanges(ranges: readonly [number, number][]): [number, number][] {
+  const out: [number, number][] = [];
+  let next = 1;
+  for (const [lo, hi] of ranges) {
+    if (lo > next) out.push([next, lo - 1]);
+    next = hi + 1;
+  }
+  if (next !== Number.POSITIVE_INFINITY) out.push([next, Number.POSITIVE_INFINITY]);
+  return out;
+}
+
+/**
+ * cut (src/cut.c): -f LIST with -d (default TAB) and -s, -b/-c LIST (bytes,
+ * as GNU's -c is in any locale), --complement, --output-delimiter. Lines are
+ * bytes: a cut in the middle of a UTF-8 character leaves the bytes it cut.
+ */
 export const cut: Command = async (proc) => {
   const name = progName(proc, 'cut');
-  const o = options(proc, name, 'b:c:d:f:s', [
+  const o = options(proc, name, 'b:c:d:f:sn', [
     { name: 'bytes', hasArg: true, key: 'b' },
     { name: 'characters', hasArg: true, key: 'c' },
     { name: 'delimiter', hasArg: true, key: 'd' },
     { name: 'fields', hasArg: true, key: 'f' },
     { name: 'only-delimited', hasArg: false, key: 's' },
+    { name: 'complement', hasArg: false, key: 'C' },
+    { name: 'output-delimiter', hasArg: true, key: 'O' },
   ]);
   if (typeof o === 'number') return o;
-  let mode: 'f' | 'c' | undefined;
+  let mode: 'f' | 'b' | undefined;
   let list: string | undefined;
-  let delim = '\t';
+  let delim: string | undefined;
+  let outDelim: string | undefined;
   let onlyDelimited = false;
+  let complement = false;
   for (const opt of o.options) {
     if (opt.key === 'f' || opt.key === 'c' || opt.key === 'b') {
       if (mode !== undefined) return usage(proc, name, 'only one type of list may be specified');
-      mode = opt.key === 'f' ? 'f' : 'c';
+      mode = opt.key === 'f' ? 'f' : 'b';
       list = opt.value;
     } else if (opt.key === 'd') {
-      if ((opt.value ?? '').length !== 1)
-        return usage(proc, name, 'the delimiter must be a single character');
-      delim = opt.value as string;
-    } else onlyDelimited = true;
+      const d = toByteString(opt.value ?? '');
+      if (d.length > 1) return usage(proc, name, 'the delimiter must be a single character');
+      // -d '' is NUL (cut.c).
+      delim = d === '' ? '\0' : d;
+    } else if (opt.key === 's') onlyDelimited = true;
+    else if (opt.key === 'C') complement = true;
+    else if (opt.key === 'O') outDelim = toByteString(opt.value ?? '');
   }
   if (mode === undefined || list === undefined) {
     return usage(proc, name, 'you must specify a list of bytes, characters, or fields');
   }
-  const inList = parseList(list);
-  if (typeof inList !== 'function') {
+  if (mode === 'b' && delim !== undefined) {
+    return usage(proc, name, 'an input delimiter may be specified only when operating on fields');
+  }
+  if (mode === 'b' && onlyDelimited) {
     return usage(
       proc,
       name,
-      `invalid ${mode === 'f' ? 'field' : 'byte/character position'} value '${inList.bad}'`,
+      'suppressing non-delimited lines makes sense\n\tonly when operating on fields',
     );
   }
+  const parsed = parseList(list, mode === 'f');
+  if (typeof parsed === 'string') return usage(proc, name, parsed);
+  const ranges = complement ? complementRanges(parsed) : parsed;
+  const d = delim ?? '\t';
   const cutLine = (line: string): string | undefined => {
-    if (mode === 'c') return [...line].filter((_c, i) => inList(i + 1)).join('');
-    if (!line.includes(delim)) return onlyDelimited ? undefined : line;
-    return line
-      .split(delim)
-      .filter((_f, i) => inList(i + 1))
-      .join(delim);
+    if (mode === 'b') {
+      // A new range after something printed gets the output delimiter (when one was given).
+      let out = '';
+      let printed = false;
+      for (const [lo, hi] of ranges) {
+        if (lo > line.length) break;
+        if (printed && outDelim !== undefined) out += outDelim;
+        out += line.slice(lo - 1, Math.min(hi, line.length));
+        printed = true;
+      }
+      return out;
+    }
+    if (!line.includes(d)) return onlyDelimited ? undefined : line;
+    const fields = line.split(d);
+    const picked: string[] = [];
+    for (const [lo, hi] of ranges) {
+      for (let i = lo; i <= hi && i <= fields.length; i++) picked.push(fields[i - 1]!);
+    }
+    return picked.join(outDelim ?? d);
   };
   const files = o.operands.length === 0 ? ['-'] : o.operands;
   let status = 0;
   for (const f of files) {
     if (f === '-') {
-      await eachStdinLine(proc, (line) => {
+      await eachStdinByteLine(proc, (line) => {
         const c = cutLine(line);
-        if (c !== undefined) proc.stdout.write(`${c}\n`);
+        if (c !== undefined) proc.stdout.write(byteStringBytes(`${c}\n`));
         return true;
       });
       continue;
     }
-    const data = proc.fs.readText(f, proc.cwd);
+    const data = proc.fs.readFile(f, proc.cwd);
     if (data instanceof FsError) {
       proc.stderr.write(`${name}: ${f}: ${data.message}\n`);
       status = 1;
       continue;
     }
     let out = '';
-    for (const line of lines(data)) {
+    for (const line of byteLines(data)) {
       const c = cutLine(line);
       if (c !== undefined) out += `${c}\n`;
     }
-    proc.stdout.write(out);
+    proc.stdout.write(byteStringBytes(out));
   }
   return status;
 };
 
 /** Expands a tr SET: ranges, [:class:], escapes. */
-function trSet(spec: string): string[] {
+function trSet(spec: string, classes: { name: string; at: number }[] = []): string[] | string {
   const out: string[] = [];
   const chars: string[] = [];
   let i = 0;
@@ -1017,11 +1395,12 @@ function trSet(spec: string): string[] {
     if (m !== null) {
       const cls = m[1] as string;
       const src = CLASSES[cls];
-      if (src !== undefined) {
-        for (let c = 0; c < 128; c++) {
-          const ch = String.fromCharCode(c);
-          if (new RegExp(`[${src}]`).test(ch)) chars.push(`\u0000cls${ch}`);
-        }
+      if (src === undefined) return `invalid character class '${cls}'`;
+      chars.push(`\u0000at${cls}`);
+      const re = new RegExp(`[${src}]`);
+      for (let c = 0; c < 128; c++) {
+        const ch = String.fromCharCode(c);
+        if (re.test(ch)) chars.push(`\u0000cls${ch}`);
       }
       i += m[0].length;
       continue;
@@ -1036,12 +1415,20 @@ function trSet(spec: string): string[] {
   }
   for (let k = 0; k < chars.length; k++) {
     const c = chars[k] as string;
+    if (c.startsWith('\u0000at')) {
+      // Where a class starts among the characters (tr.c checks [:upper:] and [:lower:] against it).
+      classes.push({ name: c.slice(3), at: out.length });
+      continue;
+    }
     if (c.startsWith('\u0000cls')) {
       out.push(c.slice(4));
       continue;
     }
     if (chars[k + 1] === '-' && k + 2 < chars.length) {
       const end = chars[k + 2] as string;
+      if (end.charCodeAt(0) < c.charCodeAt(0)) {
+        return `range-endpoints of '${c}-${end}' are in reverse collating sequence order`;
+      }
       for (let x = c.charCodeAt(0); x <= end.charCodeAt(0); x++) out.push(String.fromCharCode(x));
       k += 2;
       continue;
@@ -1070,10 +1457,36 @@ export const tr: Command = async (proc) => {
     );
     return usage(proc, name, undefined);
   }
-  const set1 = trSet(a);
-  const set2 = b === undefined ? [] : trSet(b);
+  const classes1: { name: string; at: number }[] = [];
+  const classes2: { name: string; at: number }[] = [];
+  // Bytes, as tr sees them in the C locale (a UTF-8 character is two or more).
+  const set1 = trSet(toByteString(a), classes1);
+  const set2 = b === undefined ? [] : trSet(toByteString(b), classes2);
+  for (const bad of [set1, set2]) {
+    if (typeof bad === 'string') {
+      proc.stderr.write(`${name}: ${bad}\n`);
+      return 1;
+    }
+  }
+  if (typeof set1 === 'string' || typeof set2 === 'string') return 1;
+  if (translating) {
+    // tr.c validate: string2's classes are [:upper:] and [:lower:] only, each
+    // facing one of them at the same place in string1.
+    for (const c of classes2) {
+      if (c.name !== 'upper' && c.name !== 'lower') {
+        proc.stderr.write(
+          `${name}: when translating, the only character classes that may appear in\nstring2 are 'upper' and 'lower'\n`,
+        );
+        return 1;
+      }
+      if (!classes1.some((d) => d.at === c.at && (d.name === 'upper' || d.name === 'lower'))) {
+        proc.stderr.write(`${name}: misaligned [:upper:] and/or [:lower:] construct\n`);
+        return 1;
+      }
+    }
+  }
   const inSet1 = (c: string): boolean => set1.includes(c) !== f.has('c');
-  const text = await readStdin(proc);
+  const text = bytesToByteString(await readStdinBytes(proc));
   let out = '';
   let last = '';
   const squeezeSet = f.has('d') || !translating ? (b === undefined ? set1 : set2) : set2;
@@ -1094,8 +1507,7 @@ export const tr: Command = async (proc) => {
     out += r;
     last = r;
   }
-  write(proc, name, out);
-  return 0;
+  return write(proc, name, byteStringBytes(out)) ? 0 : 1;
 };
 
 /** tee (src/tee.c): standard input to standard output and to each file; -a appends. */
