@@ -920,6 +920,40 @@ const shift: Builtin = async (sh, argv, io) => {
   return 0;
 };
 
+/**
+ * builtins/set.def, the positional parameters: `set -- ARGS`, `set ARGS`
+ * (ARGS not starting with - or +); `set` alone lists the shell variables,
+ * name=value, quoted as bash quotes them. The shell options (-e, -u, -x,
+ * -o …) are not there: refused with a message, status 2.
+ */
+const set: Builtin = async (sh, argv, io) => {
+  const args = argv.slice(1);
+  if (args.length === 0) {
+    const names = [...sh.vars.keys()].sort();
+    const text = names.map((n) => `${n}=${shellQuote(sh.vars.get(n) ?? '')}\n`).join('');
+    return writeOut(sh, io, 'set', text);
+  }
+  if (args[0] === '--') {
+    sh.positional = args.slice(1);
+    return 0;
+  }
+  if (/^[-+]./.test(args[0]!)) {
+    sh.error(io, `set: ${args[0]}: not supported by tcplab's bash`);
+    return 2;
+  }
+  // `set -` ends the options as well (and turns -x and -v off).
+  sh.positional = args[0] === '-' ? args.slice(1) : args;
+  return 0;
+};
+
+/** A value as `set` and `declare -p` print it: as it is when nothing in it is special, else in '…'. */
+function shellQuote(v: string): string {
+  if (v !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(v)) return v;
+  if (/[\x00-\x1f\x7f]/.test(v))
+    return `$'${v.replace(/[\\']/g, '\\$&').replace(/\n/g, '\\n').replace(/\t/g, '\\t')}'`;
+  return `'${v.replace(/'/g, "'\\''")}'`;
+}
+
 const exit: Builtin = async (sh, argv, io) => {
   const arg = argv[1];
   if (argv.length > 2 && /^-?\d+$/.test(arg ?? '')) {
@@ -1320,6 +1354,7 @@ export const BUILTINS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
   ['return', returnBuiltin],
   ['local', local],
   ['shift', shift],
+  ['set', set],
   ['break', loopControl('break')],
   ['continue', loopControl('continue')],
   ['test', testBuiltin(false)],

@@ -7,7 +7,7 @@
  */
 
 import type { HostFs } from '../os/fs.js';
-import { type Part, parseWord, type Word } from './parse.js';
+import { ansiC, type Part, parseWord, type VarOp, type Word } from './parse.js';
 
 /** What expansion needs from the shell. */
 export interface ExpandContext {
@@ -27,7 +27,11 @@ export interface ExpandContext {
 
 /** An expansion error bash reports (`bad substitution`), as its message without `-bash: `. */
 export class ExpansionError {
-  constructor(readonly message: string) {}
+  constructor(
+    readonly message: string,
+    /** The status a non-interactive shell exits with (bash: 127 after ${x:?}, else 1). */
+    readonly status = 1,
+  ) {}
 }
 
 interface Field {
@@ -47,6 +51,27 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
+/** Pathname expansion's pattern of unquoted text: `*` and `?` within a component, `[…]` a class. */
+function globSource(t: string): string {
+  let out = '';
+  for (let i = 0; i < t.length; i++) {
+    const c = t[i]!;
+    if (c === '*') out += '[^/]*';
+    else if (c === '?') out += '[^/]';
+    else if (c === '[') {
+      const close = t.indexOf(']', i + 2);
+      if (close < 0) out += '\\[';
+      else {
+        let body = t.slice(i + 1, close);
+        if (body.startsWith('!') || body.startsWith('^')) body = `^${body.slice(1)}`;
+        out += `[${body.replace(/\\/g, '\\\\')}]`;
+        i = close;
+      }
+    } else out += escapeRegExp(c);
+  }
+  return out;
+}
+
 /** The sources of the command substitutions in `words`, in the order expansion meets them. */
 export function substitutions(words: readonly Word[]): string[] {
   const out: string[] = [];
@@ -59,10 +84,133 @@ export function substitutions(words: readonly Word[]): string[] {
   return out;
 }
 
-/** Expands the words of a command into fields. */
+/** Expands the words of a command into fields (brace expansion first, on each word as written). */
 export function expandWords(words: readonly Word[], ctx: ExpandContext): string[] {
   const out: string[] = [];
-  for (const w of words) out.push(...expandFields(w, ctx));
+  for (const w of words) {
+    const texts = w.text.includes('{') ? braceExpand(w.text) : [w.text];
+    if (texts.length === 1 && texts[0] === w.text) out.push(...expandFields(w, ctx));
+    else {
+      // An empty alternative (`{,a}`) is no word at all.
+      for (const t of texts) if (t !== '') out.push(...expandFields(parseWord(t), ctx));
+    }
+  }
+  return out;
+}
+
+/**
+ * Brace expansion (bash manual 3.5.1, braces.c) of a word as written: the
+ * first unquoted `{…}` holding a top-level comma or a sequence (`x..y`,
+ * `x..y..step`, integers with their zero padding or single letters) gives a
+ * word per alternative, preamble and postamble around it, each expanded
+ * again; a `{` that is neither stays as it is. `${`, quotes and escapes are
+ * passed over.
+ */
+export function braceExpand(text: string): string[] {
+  // The positions of the unquoted braces and commas, past quoting and $-constructs.
+  const skip = (i: number): number => {
+    const c = text[i];
+    if (c === '\\') return i + 2;
+    if (c === "'") {
+      const close = text.indexOf("'", i + 1);
+      return close < 0 ? text.length : close + 1;
+    }
+    if (c === '"') {
+      for (let j = i + 1; j < text.length; j++) {
+        if (text[j] === '\\') j++;
+        else if (text[j] === '"') return j + 1;
+      }
+      return text.length;
+    }
+    if (c === '$' && (text[i + 1] === '{' || text[i + 1] === '(')) {
+      const open = text[i + 1]!;
+      const close = open === '{' ? '}' : ')';
+      let depth = 0;
+      for (let j = i + 1; j < text.length; j++) {
+        if (text[j] === '\\') j++;
+        else if (text[j] === open) depth++;
+        else if (text[j] === close && --depth === 0) return j + 1;
+      }
+      return text.length;
+    }
+    return i + 1;
+  };
+  for (let start = 0; start < text.length; start = skip(start)) {
+    if (text[start] !== '{') continue;
+    // Find the matching `}` and the top-level commas.
+    let depth = 0;
+    const commas: number[] = [];
+    let end = -1;
+    for (let j = start; j < text.length; ) {
+      const c = text[j];
+      if (c === '{') depth++;
+      else if (c === '}') {
+        depth--;
+        if (depth === 0) {
+          end = j;
+          break;
+        }
+      } else if (c === ',' && depth === 1) commas.push(j);
+      j = c === '{' || c === '}' || c === ',' ? j + 1 : skip(j);
+    }
+    if (end < 0) return [text];
+    const pre = text.slice(0, start);
+    const post = text.slice(end + 1);
+    const inner = text.slice(start + 1, end);
+    let items: string[] | undefined;
+    if (commas.length > 0) {
+      items = [];
+      let from = start + 1;
+      for (const c of [...commas, end]) {
+        items.push(...braceExpand(text.slice(from, c)));
+        from = c + 1;
+      }
+    } else items = braceSequence(inner);
+    if (items === undefined) continue;
+    const posts = braceExpand(post);
+    const out: string[] = [];
+    for (const it of items) for (const p of posts) out.push(pre + it + p);
+    return out;
+  }
+  return [text];
+}
+
+/** The most words one sequence expression makes (they are all made at once, in memory). */
+const MAX_BRACE_WORDS = 1_000_000;
+
+/** `{x..y[..step]}`'s items, or undefined when `inner` is not a sequence. */
+function braceSequence(inner: string): string[] | undefined {
+  const num = /^([-+]?\d+)\.\.([-+]?\d+)(?:\.\.([-+]?\d+))?$/.exec(inner);
+  const chr = /^([A-Za-z])\.\.([A-Za-z])(?:\.\.([-+]?\d+))?$/.exec(inner);
+  const m = num ?? chr;
+  if (m === null) return undefined;
+  const step = Math.abs(Number(m[3] ?? 1)) || 1;
+  const out: string[] = [];
+  if (num !== null) {
+    const a = Number(m[1]);
+    const b = Number(m[2]);
+    // Zero padding when either end has a leading zero: the width of the longer one.
+    const padded = /^[-+]?0\d/.test(m[1]!) || /^[-+]?0\d/.test(m[2]!);
+    const width = Math.max(m[1]!.replace('+', '').length, m[2]!.replace('+', '').length);
+    const fmt = (v: number): string => {
+      if (!padded) return String(v);
+      const digits = String(Math.abs(v)).padStart(v < 0 ? width - 1 : width, '0');
+      return v < 0 ? `-${digits}` : digits;
+    };
+    for (let v = a; a <= b ? v <= b : v >= b; v += a <= b ? step : -step) {
+      out.push(fmt(v));
+      if (out.length > MAX_BRACE_WORDS) {
+        throw new ExpansionError(
+          `{${inner}}: tcplab's bash makes at most ${MAX_BRACE_WORDS} words of a brace expansion`,
+        );
+      }
+    }
+    return out;
+  }
+  const a = m[1]!.charCodeAt(0);
+  const b = m[2]!.charCodeAt(0);
+  for (let v = a; a <= b ? v <= b : v >= b; v += a <= b ? step : -step)
+    out.push(String.fromCharCode(v));
   return out;
 }
 
@@ -83,9 +231,13 @@ function expandFields(word: Word, ctx: ExpandContext): string[] {
     if (cur.real || cur.text !== '') fields.push(cur);
     cur = newField();
   };
-  const append = (text: string, quoted: boolean): void => {
+  const append = (text: string, quoted: boolean, globbable = false): void => {
     cur.text += text;
-    cur.pattern += escapeRegExp(text);
+    if (globbable && /[*?[]/.test(text)) {
+      // An unquoted expansion's `*`, `?`, `[…]` take part in pathname expansion (bash manual 3.5.8).
+      cur.pattern += globSource(text);
+      cur.glob = true;
+    } else cur.pattern += escapeRegExp(text);
     if (quoted || text !== '') cur.real = true;
   };
   for (const p of word.parts) {
@@ -108,7 +260,8 @@ function expandFields(word: Word, ctx: ExpandContext): string[] {
     const value = partValue(p, ctx);
     const quoted = p.kind === 'lit' || p.kind === 'tilde' ? true : p.quoted;
     if (p.kind === 'lit' && !p.quoted) {
-      append(value, false);
+      // An unquoted `[…]` is a bracket expression of pathname expansion.
+      append(value, false, /\[.*\]/.test(value));
       continue;
     }
     if (quoted) {
@@ -121,7 +274,7 @@ function expandFields(word: Word, ctx: ExpandContext): string[] {
     const pieces = value.split(/[ \t\n]+/).filter((x) => x !== '');
     pieces.forEach((piece, i) => {
       if (i > 0) end();
-      append(piece, false);
+      append(piece, false, true);
     });
     if (/[ \t\n]$/.test(value)) end();
   }
@@ -150,7 +303,7 @@ function glob(pattern: string, ctx: ExpandContext): string[] {
   for (let i = start; i < comps.length; i++) {
     const comp = comps[i] as string;
     const next: string[] = [];
-    const isGlob = /\[\^\/\]/.test(comp);
+    const isGlob = /(^|[^\\])\[/.test(comp);
     for (const base of paths) {
       if (!isGlob) {
         const literal = comp.replace(/\\(.)/g, '$1');
@@ -194,136 +347,469 @@ function partValue(p: Part, ctx: ExpandContext): string {
     case 'var': {
       if (p.op === undefined) return ctx.lookup(p.name) ?? '';
       if (p.name === '') throw new ExpansionError(`\${${p.op.word}}: bad substitution`);
-      const v = ctx.lookup(p.name);
-      const word = (): string => expandString(parseWord(p.op?.word ?? ''), ctx);
-      switch (p.op.op) {
-        case '#':
-          return String([...(v ?? '')].length);
-        case ':-':
-          return v === undefined || v === '' ? word() : v;
-        case '-':
-          return v === undefined ? word() : v;
-        case ':=':
-        case '=': {
-          if (v === undefined || (p.op.op === ':=' && v === '')) {
-            const w = word();
-            ctx.assign(p.name, w);
-            return w;
-          }
-          return v;
-        }
-        case ':+':
-          return v === undefined || v === '' ? '' : word();
-        case '+':
-          return v === undefined ? '' : word();
-      }
+      return paramOp(p.name, p.op, ctx);
     }
   }
 }
 
-/** Integer arithmetic of `$(( ))` (bash manual 6.5), a subset: + - * / % ** comparisons && || ! ( ). */
-export function arith(expr: string, ctx: ExpandContext): number {
-  const tokens =
-    expr.match(/\d+|[A-Za-z_][A-Za-z0-9_]*|\*\*|<=|>=|==|!=|&&|\|\||[-+*/%()<>!]/g) ?? [];
-  let i = 0;
-  const peek = (): string | undefined => tokens[i];
-  const bad = (): never => {
-    throw new ExpansionError(
-      `${expr.trim()}: syntax error: operand expected (error token is "${tokens.slice(i).join(' ')}")`,
-    );
-  };
-  const primary = (): number => {
-    const t = tokens[i++];
-    if (t === undefined) return bad();
-    if (t === '(') {
-      const v = or();
-      if (tokens[i++] !== ')') bad();
+/** A parameter with its operator (bash manual 3.5.3, subst.c parameter_brace_expand). */
+function paramOp(name: string, op: VarOp, ctx: ExpandContext): string {
+  const v = ctx.lookup(name);
+  const word = (): string => expandString(parseWord(op.word), ctx);
+  const value = v ?? '';
+  switch (op.op) {
+    case 'len':
+      // Bytes, as bash counts in the C locale (héllo is 6).
+      return String(new TextEncoder().encode(value).length);
+    case ':-':
+      return v === undefined || v === '' ? word() : v;
+    case '-':
+      return v === undefined ? word() : v;
+    case ':=':
+    case '=': {
+      if (v === undefined || (op.op === ':=' && v === '')) {
+        const w = word();
+        ctx.assign(name, w);
+        return w;
+      }
       return v;
     }
-    if (t === '-') return -primary();
-    if (t === '+') return primary();
-    if (t === '!') return primary() === 0 ? 1 : 0;
-    if (/^\d+$/.test(t)) return Number(t);
-    if (/^[A-Za-z_]/.test(t)) {
-      const v = ctx.lookup(t) ?? '';
-      return /^-?\d+$/.test(v.trim()) ? Number(v.trim()) : 0;
+    case ':+':
+      return v === undefined || v === '' ? '' : word();
+    case '+':
+      return v === undefined ? '' : word();
+    case ':?':
+    case '?': {
+      if (v !== undefined && (op.op === '?' || v !== '')) return v;
+      const w = word();
+      // A non-interactive shell exits with status 1; the interactive one abandons the command.
+      throw new ExpansionError(
+        `${name}: ${w !== '' ? w : op.op === ':?' ? 'parameter null or not set' : 'parameter not set'}`,
+        127,
+      );
     }
-    return bad();
+    case '#':
+    case '##':
+    case '%':
+    case '%%': {
+      const re = new RegExp(`^(?:${patternSource(parseWord(op.word), ctx)})$`);
+      const n = value.length;
+      if (op.op === '#' || op.op === '##') {
+        // The shortest (or longest) prefix the pattern matches goes.
+        for (let k = 0; k <= n; k++) {
+          const cut = op.op === '#' ? k : n - k;
+          if (re.test(value.slice(0, cut))) return value.slice(cut);
+        }
+        return value;
+      }
+      for (let k = 0; k <= n; k++) {
+        const cut = op.op === '%' ? n - k : k;
+        if (re.test(value.slice(cut))) return value.slice(0, cut);
+      }
+      return value;
+    }
+    case '/':
+    case '//':
+    case '/#':
+    case '/%':
+      return replacePattern(value, op, ctx);
+    case '^':
+    case '^^':
+    case ',':
+    case ',,':
+    case '~':
+    case '~~': {
+      // ^ upper, , lower, ~ toggles (the undocumented one bash has).
+      const how = op.op[0];
+      const re = new RegExp(
+        `^(?:${op.word === '' ? '[\\s\\S]' : patternSource(parseWord(op.word), ctx)})$`,
+      );
+      const change = (c: string): string => {
+        if (!re.test(c)) return c;
+        // The C locale's toupper and tolower: ASCII letters only.
+        if (!/[A-Za-z]/.test(c)) return c;
+        if (how === '^') return c.toUpperCase();
+        if (how === ',') return c.toLowerCase();
+        return c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase();
+      };
+      const chars = [...value];
+      if (op.op.length === 2) return chars.map(change).join('');
+      return chars.length === 0 ? '' : change(chars[0]!) + chars.slice(1).join('');
+    }
+    case ':': {
+      const chars = [...value];
+      const n = chars.length;
+      let start = Number(arith(expandString(parseWord(op.word), ctx), ctx));
+      if (start < 0) start = Math.max(n + start, n + start < 0 ? n + 1 : 0);
+      if (start > n) return '';
+      let end = n;
+      if (op.repl !== undefined) {
+        const len = Number(arith(expandString(parseWord(op.repl), ctx), ctx));
+        end = len < 0 ? n + len : start + len;
+        if (end < start) {
+          if (len < 0) throw new ExpansionError(`${len}: substring expression < 0`);
+          end = start;
+        }
+      }
+      return chars.slice(start, Math.min(end, n)).join('');
+    }
+    case '@':
+      return transform(value, v === undefined, op.word);
+  }
+}
+
+/** ${x/pat/rep} and its kinds: the longest match, first (or every, or anchored) one. */
+function replacePattern(value: string, op: VarOp, ctx: ExpandContext): string {
+  if (op.word === '') return value;
+  const re = new RegExp(`^(?:${patternSource(parseWord(op.word), ctx)})$`);
+  const rep = op.repl === undefined ? '' : expandString(parseWord(op.repl), ctx);
+  const n = value.length;
+  if (op.op === '/#') {
+    for (let e = n; e >= 0; e--) if (re.test(value.slice(0, e))) return rep + value.slice(e);
+    return value;
+  }
+  if (op.op === '/%') {
+    for (let s = 0; s <= n; s++) if (re.test(value.slice(s))) return value.slice(0, s) + rep;
+    return value;
+  }
+  let out = '';
+  let s = 0;
+  while (s <= n) {
+    let matched = -1;
+    for (let e = n; e > s; e--) {
+      if (re.test(value.slice(s, e))) {
+        matched = e;
+        break;
+      }
+    }
+    if (matched < 0) {
+      if (s < n) out += value[s];
+      s++;
+      continue;
+    }
+    out += rep;
+    s = matched;
+    if (op.op === '/') return out + value.slice(s);
+  }
+  return out;
+}
+
+/** ${x@Q} and the other transformations (bash manual 3.5.3). */
+function transform(value: string, unset: boolean, how: string): string {
+  switch (how) {
+    case 'Q': {
+      if (unset) return '';
+      // The C locale's quoting: $'…' when a byte is not printable ASCII (UTF-8 bytes in octal).
+      if (!/[^\x20-\x7e]/.test(value)) return `'${value.replace(/'/g, "'\\''")}'`;
+      let out = '';
+      for (const c of value) {
+        if (c === '\\' || c === "'") out += `\\${c}`;
+        else if (ANSI_C_NAMES[c] !== undefined) out += ANSI_C_NAMES[c];
+        else if (/[\x20-\x7e]/.test(c)) out += c;
+        else
+          for (const b of new TextEncoder().encode(c)) out += `\\${b.toString(8).padStart(3, '0')}`;
+      }
+      return `$'${out}'`;
+    }
+    case 'U':
+      return value.replace(/[a-z]+/g, (m) => m.toUpperCase());
+    case 'L':
+      return value.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+    case 'u':
+      return value.replace(/^[a-z]/, (m) => m.toUpperCase());
+    case 'E':
+      return ansiC(value);
+    default:
+      throw new ExpansionError(`\${x@${how}}: bad substitution`);
+  }
+}
+
+const ANSI_C_NAMES: Record<string, string> = {
+  '\x07': '\\a',
+  '\b': '\\b',
+  '\t': '\\t',
+  '\n': '\\n',
+  '\v': '\\v',
+  '\f': '\\f',
+  '\r': '\\r',
+  '\x1b': '\\E',
+};
+
+/**
+ * A pattern word as the source of a regular expression (not anchored):
+ * unquoted `*`, `?`, `[…]` are special (bash manual 3.5.8.1), quoted text and
+ * quoted expansions literal.
+ */
+export function patternSource(word: Word, ctx: ExpandContext): string {
+  let re = '';
+  const literal = (t: string): string => t.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const pattern = (t: string): string => {
+    let out = '';
+    for (let i = 0; i < t.length; i++) {
+      const c = t[i] as string;
+      if (c === '*') out += '[\\s\\S]*';
+      else if (c === '?') out += '[\\s\\S]';
+      else if (c === '\\' && i + 1 < t.length) out += literal(t[++i]!);
+      else if (c === '[') {
+        const close = t.indexOf(']', i + 2);
+        if (close < 0) out += '\\[';
+        else {
+          let body = t.slice(i + 1, close);
+          if (body.startsWith('!') || body.startsWith('^')) body = `^${body.slice(1)}`;
+          out += `[${body.replace(/\\/g, '\\\\')}]`;
+          i = close;
+        }
+      } else out += literal(c);
+    }
+    return out;
   };
-  const power = (): number => {
-    const b = primary();
+  for (const p of word.parts) {
+    if (p.kind === 'glob') re += p.text === '*' ? '[\\s\\S]*' : '[\\s\\S]';
+    else if (p.kind === 'lit' && !p.quoted) {
+      // `[` … `]` may span parts (`[a-c]` is one lit, `[*]` is lit, glob, lit).
+      re += pattern(p.text);
+    } else {
+      const v = expandString({ parts: [p], text: '' }, ctx);
+      re += p.kind !== 'lit' && p.kind !== 'tilde' && !p.quoted ? pattern(v) : literal(v);
+    }
+  }
+  return re;
+}
+
+/**
+ * Shell arithmetic (bash manual 6.5, expr.c): 64-bit integers that wrap,
+ * bash's operators and precedence (`++ --`, `+ - ! ~`, `**`, `* / %`,
+ * `+ -`, `<< >>`, comparisons, `== !=`, `& ^ |`, `&& ||`, `?:`, the
+ * assignments, `,`), constants in decimal, 0x hex, 0 octal and BASE#DIGITS,
+ * variables whose values are themselves expressions. Errors carry expr.c's
+ * message and the rest of the expression from where it went wrong.
+ */
+export function arith(expr: string, ctx: ExpandContext, depth = 0): bigint {
+  const src = expr.replace(/^[ \t\n]+/, '');
+  if (depth > 1024)
+    throw new ExpansionError(
+      `${src}: expression recursion level exceeded (error token is "${src}")`,
+    );
+  const toks: { t: string; at: number }[] = [];
+  const tokenRe =
+    /\s*(\d[0-9A-Za-z@_#]*|[A-Za-z_][A-Za-z0-9_]*|\*\*=|<<=|>>=|\*\*|\+\+|--|<<|>>|<=|>=|==|!=|&&|\|\||[-+*/%&^|]=|[-+*/%()<>!~&^|?:=,])/y;
+  let pos = 0;
+  while (pos < src.length) {
+    tokenRe.lastIndex = pos;
+    const m = tokenRe.exec(src);
+    if (m === null) {
+      if (/^\s*$/.test(src.slice(pos))) break;
+      const rest = src.slice(pos).replace(/^\s+/, '');
+      throw new ExpansionError(
+        `${src}: syntax error: invalid arithmetic operator (error token is "${rest}")`,
+      );
+    }
+    toks.push({ t: m[1]!, at: m.index + m[0].length - m[1]!.length });
+    pos = tokenRe.lastIndex;
+  }
+  let i = 0;
+  // expr.c reports from the token it last read: the one ahead, or at the end the last one.
+  const rest = (): string =>
+    i < toks.length
+      ? src.slice(toks[i]!.at)
+      : toks.length > 0
+        ? src.slice(toks[toks.length - 1]!.at)
+        : '';
+  const fail = (what: string, token = rest()): never => {
+    throw new ExpansionError(`${src}: ${what} (error token is "${token}")`);
+  };
+  const peek = (): string | undefined => toks[i]?.t;
+  const wrap = (v: bigint): bigint => BigInt.asIntN(64, v);
+  /** b**e in 64 bits, by squaring (2**100000 must not build the whole number). */
+  const pow = (b: bigint, e: bigint): bigint => {
+    let r = 1n;
+    let x = b;
+    for (let k = e; k > 0n; k >>= 1n) {
+      if (k & 1n) r = wrap(r * x);
+      x = wrap(x * x);
+    }
+    return r;
+  };
+  const isName = (t: string | undefined): t is string => t !== undefined && /^[A-Za-z_]/.test(t);
+  const value = (name: string): bigint => {
+    const v = ctx.lookup(name);
+    if (v === undefined || v.trim() === '') return 0n;
+    return arith(v, ctx, depth + 1);
+  };
+  const constant = (t: string): bigint => {
+    let base = 10;
+    let digits = t;
+    const hash = t.indexOf('#');
+    if (hash >= 0) {
+      base = Number(t.slice(0, hash));
+      digits = t.slice(hash + 1);
+      if (!(base >= 2 && base <= 64)) fail('invalid arithmetic base', t);
+    } else if (/^0[xX]/.test(t)) {
+      base = 16;
+      digits = t.slice(2);
+    } else if (t.length > 1 && t[0] === '0') {
+      base = 8;
+      digits = t.slice(1);
+    }
+    let v = 0n;
+    for (const c of digits) {
+      let d: number;
+      if (c >= '0' && c <= '9') d = c.charCodeAt(0) - 48;
+      else if (c >= 'a' && c <= 'z') d = c.charCodeAt(0) - 87;
+      else if (c >= 'A' && c <= 'Z') d = base <= 36 ? c.charCodeAt(0) - 55 : c.charCodeAt(0) - 29;
+      else if (c === '@') d = 62;
+      else if (c === '_') d = 63;
+      else d = 99;
+      if (d >= base) fail('value too great for base', t);
+      v = wrap(v * BigInt(base) + BigInt(d));
+    }
+    return v;
+  };
+  const assign = (name: string, v: bigint): bigint => {
+    ctx.assign(name, String(v));
+    return v;
+  };
+  const primary = (): bigint => {
+    const t = peek();
+    if (t === undefined) return fail('syntax error: operand expected');
+    if (t === '(') {
+      i++;
+      const v = comma();
+      if (peek() !== ')') fail("syntax error: `)' expected");
+      i++;
+      return v;
+    }
+    if (/^\d/.test(t)) {
+      i++;
+      return constant(t);
+    }
+    if (isName(t)) {
+      i++;
+      const op = peek();
+      if (op === '++' || op === '--') {
+        i++;
+        const old = value(t);
+        assign(t, wrap(old + (op === '++' ? 1n : -1n)));
+        return old;
+      }
+      return value(t);
+    }
+    return fail('syntax error: operand expected');
+  };
+  const unary = (): bigint => {
+    const t = peek();
+    if ((t === '++' || t === '--') && isName(toks[i + 1]?.t)) {
+      i++;
+      const name = toks[i++]!.t;
+      return assign(name, wrap(value(name) + (t === '++' ? 1n : -1n)));
+    }
+    if (t === '-' || t === '+' || t === '!' || t === '~') {
+      i++;
+      const v = unary();
+      return t === '-' ? wrap(-v) : t === '+' ? v : t === '!' ? (v === 0n ? 1n : 0n) : wrap(~v);
+    }
+    return primary();
+  };
+  const power = (): bigint => {
+    const b = unary();
     if (peek() === '**') {
       i++;
-      return b ** power();
+      const e = power();
+      if (e < 0n) fail('exponent less than 0');
+      return pow(b, e);
     }
     return b;
   };
-  const mul = (): number => {
-    let v = power();
-    for (let t = peek(); t === '*' || t === '/' || t === '%'; t = peek()) {
+  const divide = (op: string, a: bigint, b: bigint): bigint => {
+    if (b === 0n) fail('division by 0');
+    // INTMAX_MIN / -1 overflows in C; bash gives INTMAX_MIN (and 0 for %).
+    if (b === -1n) return op === '/' ? wrap(-a) : 0n;
+    return op === '/' ? a / b : a % b;
+  };
+  const binary =
+    (
+      next: () => bigint,
+      ops: readonly string[],
+      f: (op: string, a: bigint, b: bigint) => bigint,
+    ): (() => bigint) =>
+    () => {
+      let v = next();
+      for (let t = peek(); t !== undefined && ops.includes(t); t = peek()) {
+        i++;
+        v = f(t, v, next());
+      }
+      return v;
+    };
+  const mul = binary(power, ['*', '/', '%'], (op, a, b) =>
+    op === '*' ? wrap(a * b) : divide(op, a, b),
+  );
+  const add = binary(mul, ['+', '-'], (op, a, b) => wrap(op === '+' ? a + b : a - b));
+  const shift = binary(add, ['<<', '>>'], (op, a, b) =>
+    op === '<<' ? wrap(a << (b & 63n)) : a >> (b & 63n),
+  );
+  const rel = binary(shift, ['<', '>', '<=', '>='], (op, a, b) =>
+    (op === '<' ? a < b : op === '>' ? a > b : op === '<=' ? a <= b : a >= b) ? 1n : 0n,
+  );
+  const eq = binary(rel, ['==', '!='], (op, a, b) => ((op === '==') === (a === b) ? 1n : 0n));
+  const band = binary(eq, ['&'], (_op, a, b) => a & b);
+  const bxor = binary(band, ['^'], (_op, a, b) => a ^ b);
+  const bor = binary(bxor, ['|'], (_op, a, b) => a | b);
+  const land = binary(bor, ['&&'], (_op, a, b) => (a !== 0n && b !== 0n ? 1n : 0n));
+  const lor = binary(land, ['||'], (_op, a, b) => (a !== 0n || b !== 0n ? 1n : 0n));
+  const cond = (): bigint => {
+    const c = lor();
+    if (peek() !== '?') return c;
+    i++;
+    const a = comma();
+    if (peek() !== ':') fail("syntax error: `:' expected for conditional expression");
+    i++;
+    const b = cond();
+    return c !== 0n ? a : b;
+  };
+  const ASSIGN = ['=', '*=', '/=', '%=', '+=', '-=', '<<=', '>>=', '&=', '^=', '|=', '**='];
+  const assignment = (): bigint => {
+    const t = peek();
+    const op = toks[i + 1]?.t;
+    if (isName(t) && op !== undefined && ASSIGN.includes(op)) {
+      i += 2;
+      const r = assignment();
+      if (op === '=') return assign(t, r);
+      const a = value(t);
+      const o = op.slice(0, -1);
+      const v =
+        o === '*'
+          ? wrap(a * r)
+          : o === '/' || o === '%'
+            ? divide(o, a, r)
+            : o === '+'
+              ? wrap(a + r)
+              : o === '-'
+                ? wrap(a - r)
+                : o === '<<'
+                  ? wrap(a << (r & 63n))
+                  : o === '>>'
+                    ? a >> (r & 63n)
+                    : o === '&'
+                      ? a & r
+                      : o === '^'
+                        ? a ^ r
+                        : o === '|'
+                          ? a | r
+                          : pow(a, r < 0n ? 0n : r);
+      return assign(t, v);
+    }
+    return cond();
+  };
+  const comma = (): bigint => {
+    let v = assignment();
+    while (peek() === ',') {
       i++;
-      const r = power();
-      if ((t === '/' || t === '%') && r === 0)
-        throw new ExpansionError(
-          `${expr.trim()}: division by 0 (error token is "${tokens.slice(i - 1).join('')}")`,
-        );
-      v = t === '*' ? v * r : t === '/' ? Math.trunc(v / r) : v % r;
+      v = assignment();
     }
     return v;
   };
-  const add = (): number => {
-    let v = mul();
-    for (let t = peek(); t === '+' || t === '-'; t = peek()) {
-      i++;
-      v = t === '+' ? v + mul() : v - mul();
-    }
-    return v;
-  };
-  const cmp = (): number => {
-    let v = add();
-    for (
-      let t = peek();
-      t !== undefined && ['<', '>', '<=', '>=', '==', '!='].includes(t);
-      t = peek()
-    ) {
-      i++;
-      const r = add();
-      const res =
-        t === '<'
-          ? v < r
-          : t === '>'
-            ? v > r
-            : t === '<='
-              ? v <= r
-              : t === '>='
-                ? v >= r
-                : t === '=='
-                  ? v === r
-                  : v !== r;
-      v = res ? 1 : 0;
-    }
-    return v;
-  };
-  const and = (): number => {
-    let v = cmp();
-    while (peek() === '&&') {
-      i++;
-      const r = cmp();
-      v = v !== 0 && r !== 0 ? 1 : 0;
-    }
-    return v;
-  };
-  const or = (): number => {
-    let v = and();
-    while (peek() === '||') {
-      i++;
-      const r = and();
-      v = v !== 0 || r !== 0 ? 1 : 0;
-    }
-    return v;
-  };
-  if (tokens.length === 0) return 0;
-  const v = or();
-  if (i < tokens.length) bad();
+  if (toks.length === 0) return 0n;
+  const v = comma();
+  if (i < toks.length) fail('syntax error in expression');
   return v;
 }

@@ -21,10 +21,43 @@ export type Part =
   | { readonly kind: 'arith'; readonly expr: string; readonly quoted: boolean }
   | { readonly kind: 'glob'; readonly text: string };
 
-/** `${VAR:-word}` and friends: the operator and its word (unexpanded source). */
+/**
+ * `${VAR:-word}` and friends (bash manual 3.5.3): the operator and its word
+ * (unexpanded source). `#` alone is ${#VAR}; `#`, `##`, `%`, `%%` remove a
+ * pattern; `/`, `//`, `/#`, `/%` replace one (`word` the pattern, `repl` the
+ * replacement, undefined with no `/`); `^`, `^^`, `,`, `,,` change case;
+ * `:` takes a substring (`word` the offset, `repl` the length); `@` a
+ * transformation (`word` its letter).
+ */
 export interface VarOp {
-  readonly op: ':-' | '-' | ':=' | '=' | ':+' | '+' | '#';
+  readonly op:
+    | ':-'
+    | '-'
+    | ':='
+    | '='
+    | ':+'
+    | '+'
+    | ':?'
+    | '?'
+    | '#'
+    | 'len'
+    | '##'
+    | '%'
+    | '%%'
+    | '/'
+    | '//'
+    | '/#'
+    | '/%'
+    | '^'
+    | '^^'
+    | ','
+    | ',,'
+    | '~'
+    | '~~'
+    | ':'
+    | '@';
   readonly word: string;
+  readonly repl?: string;
 }
 
 export interface Word {
@@ -518,6 +551,107 @@ function readDoubleQuoted(src: string, from: number, parts: Part[]): number {
 }
 
 /** Finds the `)` closing a `$(` at `from` (just after the `(`), skipping quotes and nesting. */
+/** The `}` closing a `${` whose inside starts at `from`, past quotes, escapes and nested `${…}`, `$(…)`. */
+function findCloseBrace(src: string, from: number): number {
+  let depth = 1;
+  for (let i = from; i < src.length; i++) {
+    const c = src[i];
+    if (c === '\\') i++;
+    else if (c === "'" && depth > 0) {
+      // Quotes inside ${…} (the word of an operator) are the word's own.
+      const close = src.indexOf("'", i + 1);
+      if (close < 0) throw new Incomplete("'");
+      i = close;
+    } else if (c === '"') {
+      const sub: Part[] = [];
+      i = readDoubleQuoted(src, i + 1, sub) - 1;
+    } else if (c === '$' && src[i + 1] === '(') {
+      i = src[i + 2] === '(' ? findArithClose(src, i + 3) + 1 : findCloseParen(src, i + 2);
+    } else if (c === '$' && src[i + 1] === '{') {
+      depth++;
+      i++;
+    } else if (c === '}') {
+      depth--;
+      if (depth === 0) return i;
+    }
+  }
+  throw new Incomplete('{');
+}
+
+/**
+ * The inside of `${…}`: the parameter and its operator, or undefined (bad
+ * substitution). bash manual 3.5.3; the operator is the longest that fits.
+ */
+function parseBraceParam(inner: string): { name: string; op?: VarOp } | undefined {
+  // ${#}, ${#name}: the length (${#} alone is $#, and ${#-} the length of $-).
+  if (inner === '#') return { name: '#' };
+  const len = /^#([A-Za-z_][A-Za-z0-9_]*|[0-9]+|[?$!#@*-])$/.exec(inner);
+  if (len !== null) return { name: len[1]!, op: { op: 'len', word: '' } };
+  const m = /^([A-Za-z_][A-Za-z0-9_]*|[0-9]+|[?$!#@*-])/.exec(inner);
+  if (m === null) return undefined;
+  const name = m[1]!;
+  const rest = inner.slice(name.length);
+  if (rest === '') return { name };
+  const two = rest.slice(0, 2);
+  const one = rest[0]!;
+  if ([':-', ':=', ':+', ':?'].includes(two))
+    return { name, op: { op: two as VarOp['op'], word: rest.slice(2) } };
+  if (['-', '=', '+', '?'].includes(one))
+    return { name, op: { op: one as VarOp['op'], word: rest.slice(1) } };
+  if (two === '##' || two === '%%' || two === '^^' || two === ',,' || two === '~~') {
+    return { name, op: { op: two as VarOp['op'], word: rest.slice(2) } };
+  }
+  if (one === '#' || one === '%' || one === '^' || one === ',' || one === '~') {
+    return { name, op: { op: one as VarOp['op'], word: rest.slice(1) } };
+  }
+  if (one === '/') {
+    const kind = two === '//' || two === '/#' || two === '/%' ? two : '/';
+    const body = rest.slice(kind.length);
+    const slash = unescapedSlash(body);
+    return {
+      name,
+      op: {
+        op: kind as VarOp['op'],
+        word: slash < 0 ? body : body.slice(0, slash),
+        ...(slash < 0 ? {} : { repl: body.slice(slash + 1) }),
+      },
+    };
+  }
+  if (one === ':') {
+    const body = rest.slice(1);
+    const colon = body.indexOf(':');
+    return {
+      name,
+      op: {
+        op: ':',
+        word: colon < 0 ? body : body.slice(0, colon),
+        ...(colon < 0 ? {} : { repl: body.slice(colon + 1) }),
+      },
+    };
+  }
+  if (one === '@' && /^@[QEPAUuLaK]$/.test(rest))
+    return { name, op: { op: '@', word: rest.slice(1) } };
+  return undefined;
+}
+
+/** The first `/` of a pattern not escaped or quoted (where the replacement starts). */
+function unescapedSlash(s: string): number {
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === '\\') i++;
+    else if (c === "'") {
+      const close = s.indexOf("'", i + 1);
+      if (close < 0) return -1;
+      i = close;
+    } else if (c === '"') {
+      const close = s.indexOf('"', i + 1);
+      if (close < 0) return -1;
+      i = close;
+    } else if (c === '/') return i;
+  }
+  return -1;
+}
+
 function findCloseParen(src: string, from: number): number {
   let depth = 1;
   for (let i = from; i < src.length; i++) {
@@ -575,24 +709,19 @@ function readDollar(
     return { part: { kind: 'cmdsub', source: src.slice(i + 2, close), quoted }, end: close + 1 };
   }
   if (next === '{') {
-    const close = src.indexOf('}', i + 2);
-    if (close < 0) throw new Incomplete('{');
+    const close = findCloseBrace(src, i + 2);
     const inner = src.slice(i + 2, close);
-    const m = /^(#?)([A-Za-z_][A-Za-z0-9_]*|[0-9]+|[?$!#@*-])(?:(:-|-|:=|=|:\+|\+)(.*))?$/s.exec(
-      inner,
-    );
-    if (m === null) {
+    const op = parseBraceParam(inner);
+    if (op === undefined) {
       return {
         part: { kind: 'var', name: '', quoted, op: { op: '#', word: inner } },
         end: close + 1,
       };
     }
-    const name = m[2] as string;
-    let op: VarOp | undefined;
-    if (m[1] === '#') op = { op: '#', word: '' };
-    else if (m[3] !== undefined) op = { op: m[3] as VarOp['op'], word: m[4] ?? '' };
     const part: Part =
-      op === undefined ? { kind: 'var', name, quoted } : { kind: 'var', name, quoted, op };
+      op.op === undefined
+        ? { kind: 'var', name: op.name, quoted }
+        : { kind: 'var', name: op.name, quoted, op: op.op };
     return { part, end: close + 1 };
   }
   if (next !== undefined && SPECIAL_PARAMS.has(next)) {

@@ -38,6 +38,7 @@ import {
   ExpansionError,
   expandString,
   expandWords,
+  patternSource,
   substitutions,
 } from './expand.js';
 import {
@@ -380,8 +381,9 @@ export class Shell {
       const warnings: { line: number; delimiter: string; at: number }[] = [];
       const r = parse(buffer.join('\n'), { firstLine: first, hereDocAtEof: atEof, warnings });
       for (const w of warnings) {
+        // A warning names no `-c` (bash's internal_warning), where an error does.
         io.err.write(
-          `${where(w.line)}warning: here-document at line ${w.at} delimited by end-of-file (wanted \`${w.delimiter}')\n`,
+          `${name}: line ${w.line}: warning: here-document at line ${w.at} delimited by end-of-file (wanted \`${w.delimiter}')\n`,
         );
       }
       if (!r.ok && r.incomplete && !atEof) continue;
@@ -690,8 +692,7 @@ export class Shell {
               items = expandWords(node.words, this.expandContext(outputs));
             } catch (e) {
               if (!(e instanceof ExpansionError)) throw e;
-              this.error(io, e.message);
-              return 1;
+              return this.#expansionFailed(io, e);
             }
           }
           return await this.#loop(
@@ -738,8 +739,7 @@ export class Shell {
       word = expandString(node.word, ctx);
     } catch (e) {
       if (!(e instanceof ExpansionError)) throw e;
-      this.error(io, e.message);
-      return 1;
+      return this.#expansionFailed(io, e);
     }
     let fallthrough = false;
     for (const item of node.items) {
@@ -887,6 +887,18 @@ export class Shell {
   breaks = 0;
   continues = 0;
 
+  /**
+   * An expansion error (bad substitution, ${x:?}, arithmetic): the message,
+   * status 1, and (POSIX 2.8.1, bash's jump to top level) a non-interactive
+   * shell exits while the interactive one abandons the command line.
+   */
+  #expansionFailed(io: Io, e: ExpansionError): number {
+    this.error(io, e.message);
+    if (this.interactive) this.aborted = true;
+    else this.exitStatus = e.status;
+    return 1;
+  }
+
   #stopped(): boolean {
     return (
       this.exitStatus !== undefined ||
@@ -988,10 +1000,7 @@ export class Shell {
       for (const a of node.assigns) assigns.set(a.name, expandString(a.value, ctx));
       words = expandWords(node.words, ctx);
     } catch (e) {
-      if (e instanceof ExpansionError) {
-        this.error(io, e.message);
-        return 1;
-      }
+      if (e instanceof ExpansionError) return this.#expansionFailed(io, e);
       throw e;
     }
     this.#checkKilled();
@@ -1340,40 +1349,7 @@ export function formatTimes(realNs: number, format: string): { text: string } | 
 
 /** A case pattern as a regular expression: unquoted `*`, `?`, `[…]` are special (bash manual 3.5.8.1). */
 export function casePattern(word: Word, ctx: ExpandContext): RegExp {
-  let re = '';
-  const literal = (t: string): string => t.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-  const pattern = (t: string): string => {
-    let out = '';
-    for (let i = 0; i < t.length; i++) {
-      const c = t[i] as string;
-      if (c === '*') out += '[\\s\\S]*';
-      else if (c === '?') out += '[\\s\\S]';
-      else if (c === '[') {
-        const close = t.indexOf(']', i + 2);
-        if (close < 0) out += '\\[';
-        else {
-          let body = t.slice(i + 1, close);
-          if (body.startsWith('!')) body = `^${body.slice(1)}`;
-          out += `[${body.replace(/\\/g, '\\\\')}]`;
-          i = close;
-        }
-      } else out += literal(c);
-    }
-    return out;
-  };
-  const parts = word.parts;
-  for (let i = 0; i < parts.length; i++) {
-    const p = parts[i] as Word['parts'][number];
-    if (p.kind === 'glob') re += p.text === '*' ? '[\\s\\S]*' : '[\\s\\S]';
-    else if (p.kind === 'lit' && !p.quoted) {
-      // `[` … `]` may span parts (`[a-c]` is one lit, `[*]` is lit, glob, lit).
-      re += pattern(p.text);
-    } else {
-      const v = expandString({ parts: [p], text: '' }, ctx);
-      re += p.kind !== 'lit' && p.kind !== 'tilde' && !p.quoted ? pattern(v) : literal(v);
-    }
-  }
-  return new RegExp(`^${re}$`);
+  return new RegExp(`^${patternSource(word, ctx)}$`);
 }
 
 /** `fd` as a process sees it: its own writes through its reference `mine`. */

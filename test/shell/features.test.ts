@@ -239,3 +239,26 @@ describe('child shells', () => {
     expect(await s.interrupt()).toBe('\n');
   });
 });
+
+describe('set and expansion errors at the prompt', () => {
+  it('set sets the positional parameters, lists the variables, refuses the shell options', async () => {
+    const s = await session();
+    expect(await s.type('set -- a "b c"; echo $# "$2"; set x; echo "$@"')).toBe('2 b c\nx\n');
+    expect(await s.type("greeting='hi there'; set | grep '^greeting='")).toBe(
+      "greeting='hi there'\n",
+    );
+    expect(await s.type('set -e; echo $?')).toBe(
+      "-bash: set: -e: not supported by tcplab's bash\n2\n",
+    );
+  });
+
+  it('an expansion error abandons the rest of the line, and the prompt comes back', async () => {
+    const s = await session();
+    expect(await s.type('echo a; echo ${nope:?missing}; echo b')).toBe('a\n-bash: nope: missing\n');
+    expect(await s.type('echo $((2/0)); echo c')).toBe(
+      '-bash: 2/0: division by 0 (error token is "0")\n',
+    );
+    expect(s.term.atPrompt).toBe(true);
+    expect(await s.type('echo $?')).toBe('1\n');
+  });
+});
