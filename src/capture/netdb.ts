@@ -113,6 +113,20 @@ for (const entry of SERVICES.split(';')) {
   for (const n of [name!, ...aliases]) if (!table.has(n)) table.set(n, Number(port));
 }
 
+/** Every service name and alias with the port of its first line in /etc/services, whatever the protocol. */
+const serviceFirstPorts = new Map<string, number>();
+for (const entry of SERVICES.split(';')) {
+  const [name, portProto, ...aliases] = entry.split(' ');
+  const port = Number((portProto ?? '').split('/')[0]);
+  for (const n of [name!, ...aliases])
+    if (!serviceFirstPorts.has(n)) serviceFirstPorts.set(n, port);
+}
+
+/** getservbyname(name, NULL): the port of a service of any protocol, or undefined. */
+export function serviceAnyProtocol(name: string): number | undefined {
+  return serviceFirstPorts.get(name);
+}
+
 const protocolNumbers = new Map<string, number>();
 for (const entry of PROTOCOLS.split(';')) {
   const [name, number, ...aliases] = entry.split(' ');

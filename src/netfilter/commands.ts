@@ -120,6 +120,9 @@ function kernelRuleCheck(
   ) {
     return einval;
   }
+  // nf_tables refuses `! -s 0.0.0.0/0` (a compare of zero bits, inverted).
+  if ((rule.ip.invSrc && rule.ip.smsk === 0) || (rule.ip.invDst && rule.ip.dmsk === 0))
+    return einval;
   // icmp_checkentry (xt_tcpudp.c): -m icmp needs -p icmp.
   if (rule.matches.some((m) => m.kind === 'icmp') && (rule.ip.proto !== 1 || rule.ip.invProto)) {
     return einval;
@@ -153,7 +156,9 @@ export function execute(nf: Netfilter, cmd: ParsedCommand, out: Out): number {
           : cmd.kind === 'insert'
             ? 'RULE_INSERT'
             : 'RULE_REPLACE';
-      let pos = cmd.rulenum ?? 1;
+      // Every rule a command makes (one per address of a list) goes to the same
+      // position: -I puts them there in reverse order.
+      const pos = cmd.rulenum ?? 1;
       for (const rule of cmd.rules) {
         if (cmd.verbose) out.stdout += verboseRule(rule);
         const t = targetExists(rule);
@@ -164,13 +169,21 @@ export function execute(nf: Netfilter, cmd: ParsedCommand, out: Out): number {
         if (t) return reportParse(out, t);
         if (nf.chain(chainName!) === undefined)
           return fail({ kind: 'kernel', text: 'No chain/target/match by that name.' });
+        if (cmd.kind !== 'append') {
+          const at = nf.positionError(
+            cmd.kind,
+            chainName!,
+            cmd.kind === 'insert' ? pos : cmd.rulenum!,
+          );
+          if (at) return fail(at);
+        }
         const k = kernelRuleCheck(rule, op, chainName!);
         if (k) return fail(k);
         const e =
           cmd.kind === 'append'
             ? nf.append(chainName!, rule)
             : cmd.kind === 'insert'
-              ? nf.insert(chainName!, pos++, rule)
+              ? nf.insert(chainName!, pos, rule)
               : nf.replace(chainName!, cmd.rulenum!, rule);
         if (e) return fail(e);
       }
@@ -202,7 +215,11 @@ export function execute(nf: Netfilter, cmd: ParsedCommand, out: Out): number {
       if (cmd.kind === 'list') out.stdout += listChains(nf, chains, format, cmd.rulenum);
       else out.stdout += listRules(chains, cmd.verbose, cmd.rulenum, chainName === undefined);
       if (cmd.alsoZero) {
-        nf.zero(chainName, cmd.rulenum);
+        const e = nf.zeroListed(
+          chains.map((c) => c.name),
+          cmd.rulenum,
+        );
+        if (e) return fail(e);
         if (cmd.verbose) for (const c of chains) out.stdout += `Zeroing chain \`${c.name}'\n`;
       }
       return 0;
@@ -558,6 +575,7 @@ function restore(
                 pkts: 0n,
                 bytes: 0n,
                 counting: false,
+                inKernel: false,
               })),
           });
         }

@@ -9,7 +9,7 @@
  * caller adds the program's prefix and the "Try `iptables -h'" line.
  */
 
-import { serviceToPort } from '../capture/netdb.js';
+import { serviceAnyProtocol, serviceToPort } from '../capture/netdb.js';
 import type { Time } from '../sim/time.js';
 import { ICMP_CODES } from './print.js';
 import {
@@ -328,6 +328,28 @@ function parsePorts(s: string, proto: 'tcp' | 'udp'): [number, number] {
   return [lo, hi];
 }
 
+/**
+ * libxt_udp's --sport and --dport, as iptables 1.8.9's option framework reads
+ * them (XTTYPE_PORTRC): decimal digits kept to their low 16 bits (65536 is
+ * 0), other text a service name of any protocol, a range in either order, an
+ * empty end 0 (first) or 65535 (last). tcp has its own parser (parsePorts).
+ */
+function parseUdpPorts(s: string): [number, number] {
+  const one = (x: string, empty: number): number => {
+    if (x === '') return empty;
+    if (/^[0-9]+$/.test(x)) return Number(BigInt(x) & 0xffffn);
+    const p = serviceAnyProtocol(x);
+    if (p === undefined) param(`Port "${x}" does not resolve to anything.\n`);
+    return p!;
+  };
+  const colon = s.indexOf(':');
+  if (colon < 0) {
+    const p = one(s, 0);
+    return [p, p];
+  }
+  return [one(s.slice(0, colon), 0), one(s.slice(colon + 1), 0xffff)];
+}
+
 /** parse_tcp_flag. */
 function parseTcpFlags(s: string): number {
   let flags = 0;
@@ -610,7 +632,7 @@ function doParse(args: readonly string[], ctx: ParseContext): ParsedCommand {
           if (d.seen.has(key)) {
             param(`Only one \`--${key === 'sport' ? 'source' : 'destination'}-port' allowed`);
           }
-          const r = parsePorts(v, p);
+          const r = p === 'udp' ? parseUdpPorts(v) : parsePorts(v, p);
           d.m =
             key === 'sport' ? { ...m, spts: r, invSpt: invert } : { ...m, dpts: r, invDpt: invert };
         } else if (m.kind === 'tcp' && (key === 'syn' || key === 'tcp-flags')) {
@@ -646,7 +668,12 @@ function doParse(args: readonly string[], ctx: ParseContext): ParsedCommand {
         }
         const pname = proto === undefined ? undefined : protoName(parseProtocol(proto) ?? -1);
         if (ip.invProto || (pname !== 'tcp' && pname !== 'udp')) {
-          param("multiport needs `-p tcp', `-p udp', `-p udplite', `-p sctp' or `-p dccp'");
+          // libxt_multiport check_proto: a protocol it cannot use, or none at all.
+          param(
+            proto !== undefined && parseProtocol(proto) !== 0
+              ? 'multiport only works with TCP, UDP, UDPLITE, SCTP and DCCP'
+              : "multiport needs `-p tcp', `-p udp', `-p udplite', `-p sctp' or `-p dccp'",
+          );
         }
         const pp = pname as 'tcp' | 'udp';
         const ports: number[] = [];
@@ -698,8 +725,8 @@ function doParse(args: readonly string[], ctx: ParseContext): ParsedCommand {
         break;
       case 'comment':
         if (d.seen.has(key)) param('comment: option "--comment" can only be used once.\n');
-        if (v.length > 255) param('comment: option "--comment" argument is too long (max 255)\n');
-        d.m = { kind: 'comment', comment: v };
+        // XT_MAX_COMMENT_LEN is 256 with the NUL: a longer comment is cut to 255 (as nft stores it).
+        d.m = { kind: 'comment', comment: v.slice(0, 255) };
         break;
     }
     d.seen.add(key);

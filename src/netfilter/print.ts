@@ -205,7 +205,7 @@ export function listRule(rule: Rule, num: number, format: ListFormat, names: Nam
   s += printAddr(ip.dst, ip.dmsk, ip.invDst, format, names);
   // print_firewall: "if (fw->ip.flags & IPT_F_GOTO) printf("[goto] ")".
   if (rule.target.kind === 'jump' && rule.target.goto) s += '[goto] ';
-  for (const m of rule.matches) s += printMatch(m, format.numeric, rule.ip.proto);
+  for (const m of rule.matches) if (shown(m)) s += printMatch(m, format.numeric, rule.ip.proto);
   s += printTarget(rule.target, format.numeric);
   return `${s}\n`;
 }
@@ -227,7 +227,7 @@ export function verboseRule(rule: Rule): string {
   s += `${ip.invSrc ? '!' : ' '}${addr(ip.src, ip.smsk)} `;
   s += `${ip.invDst ? '!' : ' '}-> ${addr(ip.dst, ip.dmsk)}`;
   s += '  ';
-  for (const m of rule.matches) s += printMatch(m, true, ip.proto);
+  for (const m of rule.matches) if (shown(m)) s += printMatch(m, true, ip.proto);
   s += printTarget(rule.target, true);
   return `${s}\n`;
 }
@@ -260,6 +260,7 @@ function printPorts(
   numeric: boolean,
   proto: number,
 ): string {
+  [r, inv] = readBack(r, inv);
   if (r[0] === 0 && r[1] === 0xffff && !inv) return '';
   const i = inv ? '!' : '';
   if (r[0] === r[1]) return ` ${name}:${i}${service(r[0], numeric, proto)}`;
@@ -343,6 +344,50 @@ function multiportList(m: Match & { kind: 'multiport' }, numeric: boolean, proto
   return out.join(',');
 }
 
+/**
+ * `--tcp-flags NONE X` (X not NONE) and `! --tcp-flags NONE NONE`: iptables-nft
+ * writes an expression (flags & 0 == X) it does not read back as the tcp
+ * match, so listings leave the flags out (observed with 1.8.9).
+ */
+function flagsLost(m: Match & { kind: 'tcp' }): boolean {
+  return m.flgMask === 0 && (m.flgCmp !== 0 || m.invFlags);
+}
+
+/**
+ * A port range as iptables-nft reads it back from the expression it wrote
+ * (observed with 1.8.9): `! --dport 0:N` is `--dport N+1:65535`, and
+ * `! --dport 0:65535` (never true) is not read back at all (the full range).
+ */
+function readBack(
+  r: readonly [number, number],
+  inv: boolean,
+): [readonly [number, number], boolean] {
+  if (!inv || r[0] !== 0 || r[1] === 0) return [r, inv];
+  if (r[1] === 0xffff) return [[0, 0xffff], false];
+  return [[r[1] + 1, 0xffff], false];
+}
+
+/**
+ * Whether a listing shows the match: a tcp or udp match that held nothing
+ * but what is not read back (such flags, a never-true port range) is not
+ * shown at all (no `-m tcp`), while an empty one is.
+ */
+function shown(m: Match): boolean {
+  if (m.kind !== 'tcp' && m.kind !== 'udp') return true;
+  const gone = (r: readonly [number, number], inv: boolean): boolean =>
+    inv && r[0] === 0 && r[1] === 0xffff;
+  const full = (r: readonly [number, number], inv: boolean): boolean =>
+    r[0] === 0 && r[1] === 0xffff && !inv;
+  const flags = m.kind === 'tcp' && (m.flgMask !== 0 || m.invFlags);
+  const lost =
+    (m.kind === 'tcp' && flagsLost(m)) || gone(m.spts, m.invSpt) || gone(m.dpts, m.invDpt);
+  const left =
+    !(full(m.spts, m.invSpt) || gone(m.spts, m.invSpt)) ||
+    !(full(m.dpts, m.invDpt) || gone(m.dpts, m.invDpt)) ||
+    (flags && !(m.kind === 'tcp' && flagsLost(m)));
+  return !lost || left;
+}
+
 /** Each match's -L text (its print function). */
 function printMatch(m: Match, numeric: boolean, proto: number): string {
   switch (m.kind) {
@@ -350,7 +395,7 @@ function printMatch(m: Match, numeric: boolean, proto: number): string {
       let s = ' tcp';
       s += printPorts('spt', m.spts, m.invSpt, numeric, 6);
       s += printPorts('dpt', m.dpts, m.invDpt, numeric, 6);
-      if (m.flgMask || m.invFlags) {
+      if ((m.flgMask || m.invFlags) && !flagsLost(m)) {
         s += ` flags:${m.invFlags ? '!' : ''}`;
         s += numeric
           ? `${hexByte(m.flgMask)}/${hexByte(m.flgCmp)}`
@@ -413,7 +458,8 @@ export function saveString(value: string): string {
 }
 
 function savePorts(opt: string, r: readonly [number, number], inv: boolean): string {
-  if (r[0] === 0 && r[1] === 0xffff) return '';
+  [r, inv] = readBack(r, inv);
+  if (r[0] === 0 && r[1] === 0xffff && !inv) return '';
   return `${inv ? ' !' : ''} --${opt} ${r[0] === r[1] ? r[0] : `${r[0]}:${r[1]}`}`;
 }
 
@@ -422,7 +468,7 @@ function saveMatch(m: Match): string {
   switch (m.kind) {
     case 'tcp': {
       let s = savePorts('sport', m.spts, m.invSpt) + savePorts('dport', m.dpts, m.invDpt);
-      if (m.flgMask || m.invFlags) {
+      if ((m.flgMask || m.invFlags) && !flagsLost(m)) {
         s += `${m.invFlags ? ' !' : ''} --tcp-flags ${tcpFlagNames(m.flgMask)} ${tcpFlagNames(m.flgCmp)}`;
       }
       return s;
@@ -492,7 +538,7 @@ export function ruleSpec(rule: Rule, counters?: { pkts: bigint; bytes: bigint })
   if (ip.outiface !== '') s += `${ip.invOut ? ' !' : ''} -o ${ip.outiface}`;
   if (ip.proto !== 0) s += `${ip.invProto ? ' !' : ''} -p ${protoName(ip.proto) ?? ip.proto}`;
   if (ip.fragment) s += `${ip.invFragment ? ' !' : ''} -f`;
-  for (const m of rule.matches) s += ` -m ${m.kind}${saveMatch(m)}`;
+  for (const m of rule.matches) if (shown(m)) s += ` -m ${m.kind}${saveMatch(m)}`;
   if (counters !== undefined) s += ` -c ${counters.pkts} ${counters.bytes}`;
   s += saveTarget(rule.target);
   return s;

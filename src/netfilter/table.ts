@@ -55,6 +55,14 @@ export interface Chain {
    * `OUTPUT (policy ACCEPT 0 packets, 0 bytes)` after REJECT answers went out).
    */
   counting: boolean;
+  /**
+   * The chain is in the kernel. iptables-nft makes a built-in chain only when
+   * it needs it (a rule goes into it, `-P`, `-F CHAIN`, an iptables-restore
+   * chain line): until then `-D CHAIN 1` and `-R CHAIN 1 …` find no chain
+   * ("No chain/target/match by that name."), after it an index past the end
+   * ("Index of deletion too big."). User chains are made by `-N`.
+   */
+  inKernel: boolean;
 }
 
 /** A failure of a table operation, as iptables prints it. */
@@ -70,8 +78,26 @@ const BAD_RULE: NfError = {
   text: 'Bad rule (does a matching rule exist in that chain?).',
 };
 
+/** A base chain back to what it is before iptables-nft makes it: not in the kernel, no counters. */
+function forget(c: Chain): void {
+  c.inKernel = false;
+  c.counting = false;
+  c.policy = 'ACCEPT';
+  c.pkts = 0n;
+  c.bytes = 0n;
+}
+
 function newChain(name: string, builtin: boolean): Chain {
-  return { name, builtin, policy: 'ACCEPT', rules: [], pkts: 0n, bytes: 0n, counting: false };
+  return {
+    name,
+    builtin,
+    policy: 'ACCEPT',
+    rules: [],
+    pkts: 0n,
+    bytes: 0n,
+    counting: false,
+    inKernel: !builtin,
+  };
 }
 
 /** What a traversal needs to know about the packet. */
@@ -179,20 +205,35 @@ export class Netfilter {
     const loop = this.#withoutLoops('RULE_APPEND', chainName, c, () => c.rules.push(rule));
     if (loop) return loop;
     this.exists = true;
+    c.inKernel = true;
     this.#noteRule(rule);
     return undefined;
   }
 
   /** -I CHAIN [n]: n from 1; one past the end appends. */
+  /**
+   * The error of `-I CHAIN num` or `-R CHAIN num` before the rule itself is
+   * looked at: iptables finds the position first, then the kernel checks the
+   * rule (a tcp-reset without -p tcp past the end is "Index … too big.").
+   */
+  positionError(kind: 'insert' | 'replace', chainName: string, num: number): NfError | undefined {
+    const c = this.#chains.get(chainName);
+    if (c === undefined) return NO_CHAIN;
+    if (kind === 'insert') {
+      // nft_rule_insert: inserting at 1 into an empty chain appends.
+      if (num > c.rules.length + 1) return { kind: 'kernel', text: 'Index of insertion too big.' };
+      return undefined;
+    }
+    if (!c.inKernel) return NO_CHAIN;
+    if (num > c.rules.length) return { kind: 'kernel', text: 'Index of replacement too big.' };
+    return undefined;
+  }
+
   insert(chainName: string, num: number, rule: Rule): NfError | undefined {
     const c = this.#chains.get(chainName);
     if (c === undefined) return NO_CHAIN;
-    if (num > c.rules.length + 1) {
-      // nft_rule_insert: inserting at 1 into an empty chain appends.
-      if (!(num === 1 && c.rules.length === 0)) {
-        return { kind: 'kernel', text: 'Index of insertion too big.' };
-      }
-    }
+    const at = this.positionError('insert', chainName, num);
+    if (at) return at;
     const bad = this.#targetOk(rule);
     if (bad) return bad;
     const loop = this.#withoutLoops('RULE_INSERT', chainName, c, () =>
@@ -200,14 +241,15 @@ export class Netfilter {
     );
     if (loop) return loop;
     this.exists = true;
+    c.inKernel = true;
     this.#noteRule(rule);
     return undefined;
   }
 
   replace(chainName: string, num: number, rule: Rule): NfError | undefined {
     const c = this.#chains.get(chainName);
-    if (c === undefined) return NO_CHAIN;
-    if (num > c.rules.length) return { kind: 'kernel', text: 'Index of replacement too big.' };
+    const at = this.positionError('replace', chainName, num);
+    if (c === undefined || at) return at ?? NO_CHAIN;
     const bad = this.#targetOk(rule);
     if (bad) return bad;
     const loop = this.#withoutLoops('RULE_REPLACE', chainName, c, () => {
@@ -215,6 +257,7 @@ export class Netfilter {
     });
     if (loop) return loop;
     this.exists = true;
+    c.inKernel = true;
     this.#noteRule(rule);
     return undefined;
   }
@@ -222,7 +265,8 @@ export class Netfilter {
   /** -D CHAIN rule-spec: the first rule equal to `rule`. */
   deleteSpec(chainName: string, rule: Rule): NfError | undefined {
     const c = this.#chains.get(chainName);
-    if (c === undefined) return NO_CHAIN;
+    // iptables-nft looks for the rule first: a chain that is not there has no such rule.
+    if (c === undefined) return BAD_RULE;
     const i = this.find(c, rule);
     if (i < 0) return BAD_RULE;
     c.rules.splice(i, 1);
@@ -232,7 +276,7 @@ export class Netfilter {
   /** -C: 0 or "Bad rule". */
   check(chainName: string, rule: Rule): NfError | undefined {
     const c = this.#chains.get(chainName);
-    if (c === undefined) return NO_CHAIN;
+    if (c === undefined) return BAD_RULE;
     return this.find(c, rule) < 0 ? BAD_RULE : undefined;
   }
 
@@ -243,7 +287,7 @@ export class Netfilter {
 
   deleteNum(chainName: string, num: number): NfError | undefined {
     const c = this.#chains.get(chainName);
-    if (c === undefined || !this.exists) return NO_CHAIN;
+    if (c === undefined || !this.exists || !c.inKernel) return NO_CHAIN;
     if (num > c.rules.length) return { kind: 'kernel', text: 'Index of deletion too big.' };
     c.rules.splice(num - 1, 1);
     return undefined;
@@ -258,6 +302,9 @@ export class Netfilter {
     const c = this.#chains.get(chainName);
     if (c === undefined) return NO_CHAIN;
     c.rules = [];
+    // iptables-nft makes the table and the chain to flush them.
+    this.exists = true;
+    c.inKernel = true;
     return undefined;
   }
 
@@ -277,12 +324,41 @@ export class Netfilter {
     }
     const c = this.#chains.get(chainName);
     if (c === undefined) return NO_CHAIN;
+    // A built-in chain not yet in the kernel (observed with iptables 1.8.9):
+    // `-Z CHAIN` finds no chain, `-Z CHAIN N` no rule.
+    if (!c.inKernel) {
+      return num === undefined ? NO_CHAIN : BAD_RULE;
+    }
     if (num === undefined) zeroChain(c);
     else {
+      // A number past the end zeroes nothing, and is no error.
       const r = c.rules[num - 1];
-      if (r === undefined) return BAD_RULE;
-      r.pkts = 0n;
-      r.bytes = 0n;
+      if (r !== undefined) {
+        r.pkts = 0n;
+        r.bytes = 0n;
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * `-L -Z`: each listed chain zeroed (iptables-nft's CHAIN_ZERO makes a
+   * built-in chain that was not in the kernel); with no table at all, the
+   * first chain's zeroing fails (ENOENT), after the listing.
+   */
+  zeroListed(names: readonly string[], num?: number): NfError | undefined {
+    if (!this.exists) {
+      return {
+        kind: 'batch',
+        text: ` CHAIN_ZERO failed (No such file or directory): chain ${names[0] ?? 'INPUT'}`,
+        status: 4,
+      };
+    }
+    for (const n of names) {
+      const c = this.#chains.get(n);
+      if (c === undefined) continue;
+      c.inKernel = true;
+      this.zero(n, num);
     }
     return undefined;
   }
@@ -307,24 +383,35 @@ export class Netfilter {
         if (c.rules.length > 0 || this.references(c.name) > 0) return busy(c.name);
       }
       for (const c of user) this.#chains.delete(c.name);
+      // iptables-nft's -X also deletes the base chains that hold nothing (no
+      // rule, policy ACCEPT): they are made again on next use (observed with 1.8.9).
+      for (const c of this.chains) {
+        if (c.builtin && c.inKernel && c.rules.length === 0 && c.policy === 'ACCEPT') forget(c);
+      }
       return undefined;
     }
     const c = this.#chains.get(name);
-    if (c === undefined) return NO_CHAIN;
+    if (c === undefined || (c.builtin && !c.inKernel)) return NO_CHAIN;
     if (c.rules.length > 0 || this.references(name) > 0) return busy(name);
-    // DEVIATION(iptables): iptables-nft deletes an empty base chain (and makes
-    // it again on next use); tcplab keeps it.
-    if (c.builtin) return undefined;
+    // iptables-nft deletes an empty base chain (it is made again on next use),
+    // one that is not there is no chain, and a DROP policy keeps it (observed with 1.8.9).
+    if (c.builtin) {
+      if (!c.inKernel) return NO_CHAIN;
+      if (c.policy !== 'ACCEPT') return { kind: 'kernel', text: 'Directory not empty.' };
+      forget(c);
+      return undefined;
+    }
     this.#chains.delete(name);
     return undefined;
   }
 
   /** -E old new. */
   renameChain(from: string, to: string): NfError | undefined {
-    if (!this.exists) return undefined;
     const c = this.#chains.get(from);
-    // DEVIATION(iptables): iptables-nft renames a base chain without a word
-    // (`-E INPUT x` exits 0); tcplab keeps the built-in chain as it is.
+    // A built-in chain the kernel does not have yet cannot be renamed.
+    if (c?.builtin && !c.inKernel) return NO_CHAIN;
+    // DEVIATION(iptables): iptables-nft renames a base chain it has without a
+    // word (`-E INPUT x` exits 0); tcplab keeps the built-in chain as it is.
     if (c?.builtin) return undefined;
     if (c === undefined) return NO_CHAIN;
     if (this.#chains.has(to)) return { kind: 'kernel', text: 'File exists.' };
@@ -355,6 +442,7 @@ export class Netfilter {
     this.exists = true;
     c.policy = policy;
     c.counting = true;
+    c.inKernel = true;
     c.pkts = 0n;
     c.bytes = 0n;
     return undefined;
