@@ -1029,9 +1029,12 @@ const KEYWORDS = new Set([
   'coproc',
 ]);
 
-const type: Builtin = async (sh, argv, io) => {
+const type: Builtin = async (sh, argv, io) => describe(sh, argv.slice(1), io, 'type');
+
+/** type's description of each name; `who` prefixes the not-found message (type, command). */
+function describe(sh: Shell, names: readonly string[], io: Io, who: string): number {
   let status = 0;
-  for (const name of argv.slice(1)) {
+  for (const name of names) {
     if (KEYWORDS.has(name)) io.out.write(`${name} is a shell keyword\n`);
     else if (sh.functions.has(name)) {
       const fn = sh.functions.get(name) as FunctionDef;
@@ -1044,13 +1047,53 @@ const type: Builtin = async (sh, argv, io) => {
         if (sh.session.hashed.has(name)) io.out.write(`${name} is hashed (${path})\n`);
         else io.out.write(`${name} is ${path}\n`);
       } else {
-        sh.error(io, `type: ${name}: not found`);
+        sh.error(io, `${who}: ${name}: not found`);
         status = 1;
       }
     }
   }
   return status;
+}
+
+/**
+ * command (builtins/command.def) with -v (how the name would run: the name
+ * of a keyword, builtin or function, the path of a program) or -V (as `type`
+ * says it); nothing found is status 1, silently with -v. `command NAME ARGS`
+ * runs NAME past any function of that name (the shell does it).
+ */
+const command: Builtin = async (sh, argv, io) => {
+  const args = argv.slice(1);
+  let mode: 'v' | 'V' | undefined;
+  while (args[0] !== undefined && /^-[pvV]+$/.test(args[0])) {
+    const o = args.shift()!;
+    if (o.includes('V')) mode = 'V';
+    else if (o.includes('v') && mode === undefined) mode = 'v';
+  }
+  if (args[0] === '--') args.shift();
+  if (args.length === 0) return 0;
+  // Status 0 when any of the names was found (command.def), unlike type.
+  if (mode === 'V')
+    return describe(sh, args, io, 'command') === 0 || args.some((n) => known(sh, n)) ? 0 : 1;
+  if (mode === undefined) {
+    sh.error(io, `command: ${args[0]}: running a command through command is done by the shell`);
+    return 2;
+  }
+  let found = false;
+  for (const name of args) {
+    if (!known(sh, name)) continue;
+    found = true;
+    const program = !(KEYWORDS.has(name) || sh.functions.has(name) || BUILTINS.has(name));
+    io.out.write(`${program && !name.includes('/') ? commandPath(name) : name}\n`);
+  }
+  return found ? 0 : 1;
 };
+
+/** Whether `name` is a keyword, function, builtin or program the shell would find. */
+function known(sh: Shell, name: string): boolean {
+  if (KEYWORDS.has(name) || sh.functions.has(name) || BUILTINS.has(name)) return true;
+  const base = commandName(name);
+  return base !== undefined && sh.commandFor(base) !== undefined;
+}
 
 const disown: Builtin = async (sh, argv, io) => {
   const specs = argv.length > 1 ? argv.slice(1) : ['%+'];
@@ -1377,5 +1420,6 @@ export const BUILTINS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
   ['bg', bg],
   ['wait', wait],
   ['type', type],
+  ['command', command],
   ['disown', disown],
 ]);

@@ -51,6 +51,67 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
+/**
+ * POSIX 2.6.5 field splitting of one expansion's value: IFS white space
+ * (space, tab, newline in IFS) at either end is dropped and runs of it
+ * separate; any other IFS character is a delimiter of its own, with the white
+ * space around it. `hard[i]` says the delimiter after piece i was one of
+ * those; `leading`/`trailing` that the value started/ended with a separator.
+ */
+function splitIfs(
+  value: string,
+  ifs: string,
+): {
+  pieces: string[];
+  hard: boolean[];
+  leading: boolean;
+  trailing: boolean;
+  trailingHard: boolean;
+} {
+  const isWs = (c: string): boolean => (c === ' ' || c === '\t' || c === '\n') && ifs.includes(c);
+  const isHard = (c: string): boolean => ifs.includes(c) && !isWs(c);
+  const pieces: string[] = [];
+  const hard: boolean[] = [];
+  let i = 0;
+  let leading = false;
+  while (i < value.length && isWs(value[i]!)) {
+    i++;
+    leading = true;
+  }
+  let cur = '';
+  let trailing = false;
+  let trailingHard = false;
+  while (i < value.length) {
+    const c = value[i]!;
+    if (!isWs(c) && !isHard(c)) {
+      cur += c;
+      i++;
+      continue;
+    }
+    // A separator: white space, at most one hard delimiter, white space.
+    let h = false;
+    while (i < value.length && isWs(value[i]!)) i++;
+    if (i < value.length && isHard(value[i]!)) {
+      h = true;
+      i++;
+      while (i < value.length && isWs(value[i]!)) i++;
+    }
+    if (i >= value.length) {
+      // The value ends with it: the field before ends, no empty one follows.
+      pieces.push(cur);
+      trailing = true;
+      trailingHard = h;
+      return { pieces, hard, leading, trailing, trailingHard };
+    }
+    if (pieces.length === 0 && cur === '' && !h && leading) continue;
+    pieces.push(cur);
+    hard.push(h);
+    cur = '';
+  }
+  pieces.push(cur);
+  return { pieces, hard, leading, trailing, trailingHard };
+}
+
 /** Pathname expansion's pattern of unquoted text: `*` and `?` within a component, `[…]` a class. */
 function globSource(t: string): string {
   let out = '';
@@ -268,15 +329,27 @@ function expandFields(word: Word, ctx: ExpandContext): string[] {
       append(value, p.kind === 'lit' ? p.quoted : true);
       continue;
     }
-    // Word splitting (bash manual 3.5.7) with the default IFS: runs of space, tab, newline.
+    // Word splitting (bash manual 3.5.7, POSIX 2.6.5) on $IFS (unset: space, tab, newline).
     if (value === '') continue;
-    if (/^[ \t\n]/.test(value)) end();
-    const pieces = value.split(/[ \t\n]+/).filter((x) => x !== '');
-    pieces.forEach((piece, i) => {
-      if (i > 0) end();
+    const ifs = ctx.lookup('IFS') ?? ' \t\n';
+    if (ifs === '') {
+      append(value, false, true);
+      continue;
+    }
+    const split = splitIfs(value, ifs);
+    if (split.leading) end();
+    split.pieces.forEach((piece, i) => {
+      if (i > 0) {
+        // A delimiter that is not IFS white space ends a field even if it is empty.
+        if (split.hard[i - 1]) cur.real = true;
+        end();
+      }
       append(piece, false, true);
     });
-    if (/[ \t\n]$/.test(value)) end();
+    if (split.trailing) {
+      if (split.trailingHard) cur.real = true;
+      end();
+    }
   }
   end();
   const out: string[] = [];
@@ -359,6 +432,8 @@ function paramOp(name: string, op: VarOp, ctx: ExpandContext): string {
   const value = v ?? '';
   switch (op.op) {
     case 'len':
+      // ${#@} and ${#*}: how many positional parameters there are.
+      if (name === '@' || name === '*') return String(ctx.positional?.().length ?? 0);
       // Bytes, as bash counts in the C locale (héllo is 6).
       return String(new TextEncoder().encode(value).length);
     case ':-':

@@ -263,8 +263,11 @@ export class Shell {
       case '-':
         return this.interactive ? 'himBHs' : 'hB';
       case '@':
-      case '*':
-        return this.positional.join(' ');
+      case '*': {
+        // "$*" joins with IFS's first character (a space when IFS is unset, nothing when empty).
+        const ifs = this.vars.get('IFS');
+        return this.positional.join(ifs === undefined ? ' ' : ifs.slice(0, 1));
+      }
       case 'PWD':
         return this.vars.get('PWD') ?? this.cwd;
       default:
@@ -1016,9 +1019,16 @@ export class Shell {
       // "…the exit status is that of the last command substitution performed, or zero."
       return this.#substStatus ?? 0;
     }
-    const name = words[0] as string;
+    let name = words[0] as string;
+    // `command NAME ARGS`: the builtin or program, never a function of that name.
+    let skipFunctions = false;
+    while (name === 'command' && words.length > 1 && !(words[1] as string).startsWith('-')) {
+      words = words.slice(1);
+      name = words[0] as string;
+      skipFunctions = true;
+    }
     // Functions come before builtins and programs (bash manual 3.7.2).
-    const fn = this.functions.get(name);
+    const fn = skipFunctions ? undefined : this.functions.get(name);
     if (fn !== undefined) {
       const r = this.#openRedirs(node.redirs, io);
       if ('error' in r) {
