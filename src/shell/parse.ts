@@ -97,6 +97,8 @@ export interface ForCommand {
   readonly kind: 'for';
   readonly name: string;
   readonly words: readonly Word[] | undefined;
+  /** `for ((init; cond; step))`: the three expressions (`name` is then empty). */
+  readonly arith?: readonly [string, string, string];
   readonly body: List;
   readonly redirs: readonly Redirection[];
 }
@@ -281,6 +283,19 @@ function tokenize(src: string, options: ParseOptions = {}): Token[] {
     if (fdMatch !== null) {
       tokens.push({ kind: 'redir', fd: Number(fdMatch[1]), op: fdMatch[2] as string });
       i += fdMatch[0].length;
+      continue;
+    }
+    // `for ((init; cond; step))`: the arithmetic is one word, read raw up to its `))`.
+    const prev = tokens[tokens.length - 1];
+    if (src.startsWith('((', i) && prev?.kind === 'word' && prev.word.text === 'for') {
+      const close = findArithClose(src, i + 2);
+      const text = src.slice(i, close + 2);
+      tokens.push({
+        kind: 'word',
+        word: { parts: [{ kind: 'lit', text, quoted: true }], text },
+        line: lineAt(i),
+      });
+      i = close + 2;
       continue;
     }
     const op = OPERATORS.find((o) => src.startsWith(o, i));
@@ -1052,6 +1067,27 @@ class Parser {
     if (nameTok.kind !== 'word') this.fail(nameTok);
     this.next();
     const name = nameTok.word.text;
+    if (name.startsWith('((') && name.endsWith('))')) {
+      // bash manual 3.2.5.1: for (( expr1 ; expr2 ; expr3 )) ; do list ; done
+      const exprs = name.slice(2, -2).split(';');
+      if (exprs.length !== 3)
+        throw new SyntaxError_(name, `syntax error: arithmetic expression required`);
+      if (this.isOp(';')) this.next();
+      this.skipNewlines();
+      const open = this.isWord('do') ? 'do' : this.isWord('{') ? '{' : undefined;
+      if (open === undefined) this.fail(this.peek);
+      this.next();
+      const body = this.list([open === 'do' ? 'done' : '}']);
+      this.next();
+      return {
+        kind: 'for',
+        name: '',
+        words: undefined,
+        arith: [exprs[0]!, exprs[1]!, exprs[2]!],
+        body,
+        redirs: this.trailingRedirs(),
+      };
+    }
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
       throw new SyntaxError_(name, `\`${name}': not a valid identifier`);
     let words: Word[] | undefined;
@@ -1231,6 +1267,12 @@ export function commandText(node: CommandNode, indent = 0): string {
       inner = `{ ${listText(node.body, indent)}; }`;
       break;
     case 'for': {
+      if (node.arith !== undefined) {
+        // print_arith_for_command: each expression trimmed, an empty one as 1.
+        const e = node.arith.map((x) => x.trim() || '1').join('; ');
+        inner = `for ((${e}))\n${pad}do\n${body(node.body)}${pad}done`;
+        break;
+      }
       const words =
         node.words === undefined ? '' : ` in ${node.words.map((w) => w.text).join(' ')}`;
       inner = `for ${node.name}${words};\n${pad}do\n${body(node.body)}${pad}done`;

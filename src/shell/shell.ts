@@ -34,6 +34,7 @@ import {
 } from '../os/streams.js';
 import { BUILTINS, type Builtin } from './builtins.js';
 import {
+  arith,
   type ExpandContext,
   ExpansionError,
   expandString,
@@ -65,6 +66,7 @@ import {
   type List,
   type Pipeline,
   parse,
+  parseWord,
   type Redirection,
   type SimpleCommand,
   type WhileCommand,
@@ -685,6 +687,7 @@ export class Shell {
             return await this.runList(node.otherwise, r.io);
           return 0;
         case 'for': {
+          if (node.arith !== undefined) return await this.#arithFor(node.arith, node.body, r.io);
           let items: string[];
           if (node.words === undefined) items = [];
           else {
@@ -889,6 +892,45 @@ export class Shell {
   loops = 0;
   breaks = 0;
   continues = 0;
+
+  /**
+   * for (( init; cond; step )) (bash manual 3.2.5.1): init once, then the body
+   * while cond is not 0 (an empty one is 1), step after each pass; each
+   * expression expanded as $(( )) is. An arithmetic error ends the loop with
+   * status 1 (the shell goes on).
+   */
+  async #arithFor(
+    [init, cond, step]: readonly [string, string, string],
+    body: List,
+    io: Io,
+  ): Promise<number> {
+    let failed = false;
+    const evaluate = (expr: string): bigint | undefined => {
+      try {
+        return arith(expandString(parseWord(expr), this.expandContext()), this.expandContext());
+      } catch (e) {
+        if (!(e instanceof ExpansionError)) throw e;
+        // As in (( )): the message names `((`, the loop ends, the shell goes on.
+        this.error(io, `((: ${e.message}`);
+        failed = true;
+        return undefined;
+      }
+    };
+    if (init.trim() !== '' && evaluate(init) === undefined) return 1;
+    let first = true;
+    return await this.#loop(
+      io,
+      Number.POSITIVE_INFINITY,
+      async () => {
+        if (!first && step.trim() !== '' && evaluate(step) === undefined) return false;
+        first = false;
+        if (cond.trim() === '') return true;
+        const c = evaluate(cond);
+        return c !== undefined && c !== 0n;
+      },
+      body,
+    ).then((status) => (failed ? 1 : status));
+  }
 
   /**
    * An expansion error (bad substitution, ${x:?}, arithmetic): the message,

@@ -262,3 +262,21 @@ describe('set and expansion errors at the prompt', () => {
     expect(await s.type('echo $?')).toBe('1\n');
   });
 });
+
+describe('for (( ))', () => {
+  it('runs at the prompt, over continuation lines, and each pass costs virtual time like a while loop', async () => {
+    const s = await session();
+    expect(await s.type('for ((i=0; i<3; i++)); do echo $i; done; echo $i')).toBe('0\n1\n2\n3\n');
+    s.term.typeLine('for ((n=0; n<2; n++))');
+    await s.system.settle();
+    expect(s.term.prompt).toBe('> ');
+    expect(await s.type('do echo n$n; done')).toBe('n0\nn1\n');
+    // As bash 5.2.15 prints them.
+    expect(await s.type('f() { for ((a=1;a<=2;a++)); do echo $a; done; }; type f')).toBe(
+      'f is a function\nf () \n{ \n    for ((a=1; a<=2; a++))\n    do\n        echo $a;\n    done\n}\n',
+    );
+    expect(await s.type('g() { for (( ; ; )); do break; done; }; type g')).toBe(
+      'g is a function\ng () \n{ \n    for ((1; 1; 1))\n    do\n        break;\n    done\n}\n',
+    );
+  });
+});
