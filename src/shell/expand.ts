@@ -112,13 +112,19 @@ function splitIfs(
   return { pieces, hard, leading, trailing, trailingHard };
 }
 
-/** Pathname expansion's pattern of unquoted text: `*` and `?` within a component, `[…]` a class. */
-function globSource(t: string): string {
+/**
+ * Unquoted pattern text as a regular expression's source: `*`, `?` and
+ * `[…]` (a leading `!` or `^` negates), `\` quoting the next character.
+ * `any` is what `?` matches: `[^/]` in pathname expansion (a component),
+ * anything in `case` and `${x#…}` patterns.
+ */
+function globSource(t: string, any = '[^/]'): string {
   let out = '';
   for (let i = 0; i < t.length; i++) {
     const c = t[i]!;
-    if (c === '*') out += '[^/]*';
-    else if (c === '?') out += '[^/]';
+    if (c === '*') out += `${any}*`;
+    else if (c === '?') out += any;
+    else if (c === '\\' && i + 1 < t.length) out += escapeRegExp(t[++i]!);
     else if (c === '[') {
       const close = t.indexOf(']', i + 2);
       if (close < 0) out += '\\[';
@@ -617,27 +623,7 @@ const ANSI_C_NAMES: Record<string, string> = {
  */
 export function patternSource(word: Word, ctx: ExpandContext): string {
   let re = '';
-  const literal = (t: string): string => t.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-  const pattern = (t: string): string => {
-    let out = '';
-    for (let i = 0; i < t.length; i++) {
-      const c = t[i] as string;
-      if (c === '*') out += '[\\s\\S]*';
-      else if (c === '?') out += '[\\s\\S]';
-      else if (c === '\\' && i + 1 < t.length) out += literal(t[++i]!);
-      else if (c === '[') {
-        const close = t.indexOf(']', i + 2);
-        if (close < 0) out += '\\[';
-        else {
-          let body = t.slice(i + 1, close);
-          if (body.startsWith('!') || body.startsWith('^')) body = `^${body.slice(1)}`;
-          out += `[${body.replace(/\\/g, '\\\\')}]`;
-          i = close;
-        }
-      } else out += literal(c);
-    }
-    return out;
-  };
+  const pattern = (t: string): string => globSource(t, '[\\s\\S]');
   for (const p of word.parts) {
     if (p.kind === 'glob') re += p.text === '*' ? '[\\s\\S]*' : '[\\s\\S]';
     else if (p.kind === 'lit' && !p.quoted) {
@@ -645,7 +631,7 @@ export function patternSource(word: Word, ctx: ExpandContext): string {
       re += pattern(p.text);
     } else {
       const v = expandString({ parts: [p], text: '' }, ctx);
-      re += p.kind !== 'lit' && p.kind !== 'tilde' && !p.quoted ? pattern(v) : literal(v);
+      re += p.kind !== 'lit' && p.kind !== 'tilde' && !p.quoted ? pattern(v) : escapeRegExp(v);
     }
   }
   return re;
