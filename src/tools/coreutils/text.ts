@@ -289,6 +289,12 @@ export const grep: Command = async (proc) => {
   }
   // -l and -L list names: a count is not printed then.
   if (flags.has('l') || flags.has('L')) flags.delete('c');
+  // -l and -L set one thing (grep.c list_files): the last one given wins.
+  const lastList = r.args.options.filter((o) => o.key === 'l' || o.key === 'L').pop()?.key;
+  if (lastList !== undefined) flags.delete(lastList === 'l' ? 'L' : 'l');
+  // -m 0: grep.c stops before reading anything (nothing printed, status 1),
+  // unless -L is to list the files, which then all have no match.
+  if (maxCount === 0 && !flags.has('L')) return 1;
   const contextGiven = after >= 0 || before >= 0 || context >= 0;
   if (after < 0) after = Math.max(context, 0);
   if (before < 0) before = Math.max(context, 0);
