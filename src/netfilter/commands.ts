@@ -560,6 +560,15 @@ function restore(
     if (table === undefined) {
       if (trimmed.startsWith('*')) {
         table = trimmed.slice(1).trim();
+        // xtables_find_table: the five tables iptables knows, others refused.
+        if (!['filter', 'nat', 'mangle', 'raw', 'security'].includes(table)) {
+          return abort(
+            reportParse(out, {
+              kind: 'param',
+              text: `${out.prog}: line ${out.line} table name '${table}' invalid`,
+            }),
+          );
+        }
         snapshot = nf.snapshot();
         if (table === 'filter' && !o.noflush) {
           // nft flushes the whole table: it exists again only once a chain
@@ -608,7 +617,16 @@ function restore(
           existing.bytes = BigInt(b!);
         }
       } else if (existing !== undefined) {
-        nf.flush(name);
+        // A user chain declared again is flushed; `:INPUT - [p:b]` leaves a
+        // built-in chain's rules and policy (it matters under -n) and, with -c,
+        // gives it the counters.
+        if (!existing.builtin) nf.flush(name);
+        else existing.inKernel = true;
+        if (existing.builtin && o.counters && p !== undefined) {
+          existing.counting = true;
+          existing.pkts = BigInt(p);
+          existing.bytes = BigInt(b!);
+        }
       } else {
         const e = nf.newChain(name!);
         if (e) return abort(reportNf(out, e));
