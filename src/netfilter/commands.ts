@@ -67,14 +67,20 @@ function reportParse(out: Out, e: ParseError): number {
           : `${out.prog}: ${e.text}\n`;
       return 1;
     case 'batch':
-      out.stderr += `${out.prog} ${VERSION}: ${e.text}\n`;
+      out.stderr += batchText(out, e.text);
       return 4;
   }
 }
 
+/** A failed batch: iptables-restore names the input line on a line of its own. */
+function batchText(out: Out, text: string): string {
+  if (out.line !== undefined) return `${out.prog} ${VERSION}: \nline ${out.line}:${text}\n`;
+  return `${out.prog} ${VERSION}: ${text}\n`;
+}
+
 function reportNf(out: Out, e: NfError): number {
   if (e.kind === 'batch') {
-    out.stderr += `${out.prog} ${VERSION}: ${e.text}\n`;
+    out.stderr += batchText(out, e.text);
     return e.status;
   }
   out.stderr +=
@@ -536,6 +542,9 @@ const iptablesRestore: Command = async (proc: Proc) => {
   return status;
 };
 
+/** The tables iptables knows (xtables_find_table). */
+const RESTORE_TABLES = ['filter', 'nat', 'mangle', 'raw', 'security'];
+
 function restore(
   proc: Proc,
   text: string,
@@ -546,6 +555,41 @@ function restore(
   const ctx = parseContext(proc.host, true);
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
+  // iptables-restore parses the whole input before it applies any of it: an
+  // option error in a rule is reported (status 2) even after a line that would
+  // have failed in the kernel. Only the filter table's rules are parsed here
+  // (the others are skipped below, and their targets are not tcplab's).
+  let parsing: string | undefined;
+  let open = false;
+  for (let n = 0; n < lines.length; n++) {
+    const trimmed = lines[n]!.replace(/\r$/, '').trim();
+    if (trimmed === '' || trimmed.startsWith('#')) continue;
+    if (trimmed === 'COMMIT') open = false;
+    else if (trimmed.startsWith('*')) open = true;
+    if (trimmed.startsWith('*')) {
+      parsing = trimmed.slice(1).trim();
+      // A table it does not know ends the parse there (the loop below says so).
+      if (!RESTORE_TABLES.includes(parsing)) break;
+    } else if (trimmed === 'COMMIT') parsing = undefined;
+    else if (parsing === 'filter' && !trimmed.startsWith(':')) {
+      const words = restoreWords(trimmed);
+      const r = parseCommandLine(
+        /^\[\d+:\d+\]$/.test(words[0] ?? '') ? words.slice(1) : words,
+        ctx,
+      );
+      if (!r.ok) {
+        out.line = n + 1;
+        return reportParse(out, r.error);
+      }
+    }
+  }
+  // A table left open commits nothing: that is the error, before any the kernel would give.
+  if (open && parsing !== undefined && RESTORE_TABLES.includes(parsing)) {
+    out.stderr += `${out.prog}: COMMIT expected at line ${lines.length + 1}\n`;
+    return 1;
+  }
+  // --test: parsed, nothing sent to the kernel.
+  if (o.testOnly && (parsing === undefined || RESTORE_TABLES.includes(parsing))) return 0;
   let table: string | undefined;
   let snapshot = nf.snapshot();
   const abort = (status: number): number => {
@@ -561,7 +605,7 @@ function restore(
       if (trimmed.startsWith('*')) {
         table = trimmed.slice(1).trim();
         // xtables_find_table: the five tables iptables knows, others refused.
-        if (!['filter', 'nat', 'mangle', 'raw', 'security'].includes(table)) {
+        if (!RESTORE_TABLES.includes(table)) {
           return abort(
             reportParse(out, {
               kind: 'param',
