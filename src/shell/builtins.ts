@@ -1207,7 +1207,7 @@ const read: Builtin = async (sh, argv, io) => {
 const returnBuiltin: Builtin = async (sh, argv, io) => {
   if (sh.locals.length === 0) {
     sh.error(io, "return: can only `return' from a function or sourced script");
-    return 1;
+    return 2;
   }
   const arg = argv[1];
   let status = sh.status;
