@@ -5,7 +5,7 @@
  */
 
 import { FsError } from '../../os/fs.js';
-import { type Command, SIGNALS, type Signal } from '../../os/process.js';
+import { type Command, type Proc, SIGNALS, type Signal } from '../../os/process.js';
 import { echoEscapes, formatPrintf } from '../../shell/builtins.js';
 import { cFloat } from '../../shell/c-format.js';
 import { commandName, commandPath } from '../../shell/shell.js';
@@ -639,26 +639,36 @@ export const env: Command = async (proc) => {
     proc.stderr.write(`${name}: '${cmd[0]}': No such file or directory\n`);
     return 127;
   }
-  const child = proc.system.spawn(proc.host, command, {
-    argv: cmd,
-    stdin: proc.stdin,
-    stdout: {
-      write: (d) => proc.stdout.write(d),
-      close: () => {},
-      isTerminal: proc.stdout.isTerminal,
-    },
-    stderr: {
-      write: (d) => proc.stderr.write(d),
-      close: () => {},
-      isTerminal: proc.stderr.isTerminal,
-    },
-    cwd: proc.cwd,
-    env: vars,
-    ppid: proc.pid,
-  });
+  const child = spawnChild(proc, command, cmd, vars);
   // exec(2) in a real env: the child stands for this process until it exits.
   return child.exited;
 };
+
+/**
+ * A child that shares this process's standard input, output and error (as
+ * after fork: env and timeout run their command so), in its directory.
+ */
+function spawnChild(
+  proc: Proc,
+  command: Command,
+  argv: string[],
+  env: Readonly<Record<string, string>>,
+): ReturnType<Proc['system']['spawn']> {
+  const passOn = (out: Proc['stdout']) => ({
+    write: (d: string | Uint8Array) => out.write(d),
+    close: () => {},
+    isTerminal: out.isTerminal,
+  });
+  return proc.system.spawn(proc.host, command, {
+    argv,
+    stdin: proc.stdin,
+    stdout: passOn(proc.stdout),
+    stderr: passOn(proc.stderr),
+    cwd: proc.cwd,
+    env,
+    ppid: proc.pid,
+  });
+}
 
 const TIMEOUT_TRY = "Try 'timeout --help' for more information.\n";
 
@@ -761,23 +771,7 @@ export const timeout: Command = async (proc) => {
     proc.stderr.write(`${name}: failed to run command '${cmd[0]}': No such file or directory\n`);
     return 127;
   }
-  const child = proc.system.spawn(proc.host, command, {
-    argv: cmd,
-    stdin: proc.stdin,
-    stdout: {
-      write: (d) => proc.stdout.write(d),
-      close: () => {},
-      isTerminal: proc.stdout.isTerminal,
-    },
-    stderr: {
-      write: (d) => proc.stderr.write(d),
-      close: () => {},
-      isTerminal: proc.stderr.isTerminal,
-    },
-    cwd: proc.cwd,
-    env: proc.env,
-    ppid: proc.pid,
-  });
+  const child = spawnChild(proc, command, cmd, proc.env);
   let timedOut = false;
   const send = (sig: Signal): void => {
     if (verbose) {
