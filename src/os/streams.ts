@@ -165,7 +165,8 @@ export class Pipe {
   }
 }
 
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
+/** The chunks' bytes one after the other (the chunk itself when there is one). */
+export function concat(chunks: readonly Uint8Array[]): Uint8Array {
   if (chunks.length === 1) return chunks[0] as Uint8Array;
   let n = 0;
   for (const c of chunks) n += c.length;

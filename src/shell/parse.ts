@@ -572,7 +572,7 @@ function findCloseBrace(src: string, from: number): number {
   for (let i = from; i < src.length; i++) {
     const c = src[i];
     if (c === '\\') i++;
-    else if (c === "'" && depth > 0) {
+    else if (c === "'") {
       // Quotes inside ${…} (the word of an operator) are the word's own.
       const close = src.indexOf("'", i + 1);
       if (close < 0) throw new Incomplete("'");

@@ -7,7 +7,7 @@
 
 import { FsError } from '../../os/fs.js';
 import type { Proc } from '../../os/process.js';
-import { LineReader, toText } from '../../os/streams.js';
+import { concat, LineReader, toText } from '../../os/streams.js';
 import { takeWriteError } from '../../shell/io.js';
 import { getoptLong, type LongOption, type ParsedArgs } from '../getopt.js';
 
@@ -63,19 +63,10 @@ export async function readStdin(proc: Proc): Promise<string> {
 /** The whole standard input, as the bytes that came. */
 export async function readStdinBytes(proc: Proc): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
-  let n = 0;
   for (let chunk = await proc.stdin.read(); chunk !== null; chunk = await proc.stdin.read()) {
     chunks.push(chunk);
-    n += chunk.length;
   }
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return concat(chunks);
 }
 
 /** Reads a file operand (or `-`) as text. */
