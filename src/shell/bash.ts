@@ -227,6 +227,8 @@ class BashTerminal implements Terminal {
         if (shell.exitStatus !== undefined) break;
       }
     } finally {
+      // Logout closes the descriptors `exec` opened (a connection gets its FIN).
+      shell.releaseFds();
       this.#alive = false;
       this.#atPrompt = false;
       // The terminal hangs up: its jobs get SIGHUP (tty_vhangup → the session's processes).

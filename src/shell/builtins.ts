@@ -1398,6 +1398,8 @@ export const BUILTINS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
   ['local', local],
   ['shift', shift],
   ['set', set],
+  // Run by the Shell itself (its redirections outlive it): here for `type` and `command -v`.
+  ['exec', async () => 0],
   ['break', loopControl('break')],
   ['continue', loopControl('continue')],
   ['test', testBuiltin(false)],

@@ -111,6 +111,11 @@ export class SharedOutput implements OutFd {
     return this.#target[WRITE_ERROR]?.();
   }
 
+  /** Another holder of the description (a shell's table of file descriptors). */
+  retain(): void {
+    this.#refs++;
+  }
+
   /** The creator is done with it (its children keep their own references). */
   release(): void {
     this.#release();
@@ -185,6 +190,11 @@ export class SharedInput implements InFd {
       },
       isTerminal: this.#source.isTerminal,
     };
+  }
+
+  /** Another holder of the description (a shell's table of file descriptors). */
+  retain(): void {
+    this.#refs++;
   }
 
   release(): void {

@@ -66,7 +66,19 @@ export interface Word {
   readonly text: string;
 }
 
-export type RedirOp = '>' | '>>' | '<' | '>&' | '<&' | '&>' | '&>>' | '<<<' | '>|' | '<<' | '<<-';
+export type RedirOp =
+  | '>'
+  | '>>'
+  | '<'
+  | '<>'
+  | '>&'
+  | '<&'
+  | '&>'
+  | '&>>'
+  | '<<<'
+  | '>|'
+  | '<<'
+  | '<<-';
 
 export interface Redirection {
   readonly fd: number;
@@ -217,6 +229,7 @@ const OPERATORS = [
   '>>',
   '>&',
   '<&',
+  '<>',
   '<<<',
   '>|',
   '<<-',
@@ -279,7 +292,7 @@ function tokenize(src: string, options: ParseOptions = {}): Token[] {
       continue;
     }
     // A redirection may start with a file descriptor number: `2>`, `2>&1`.
-    const fdMatch = /^(\d+)(>>|>&|<&|>\||>|<<<|<)/.exec(src.slice(i));
+    const fdMatch = /^(\d+)(>>|>&|<&|<>|>\||>|<<<|<)/.exec(src.slice(i));
     if (fdMatch !== null) {
       tokens.push({ kind: 'redir', fd: Number(fdMatch[1]), op: fdMatch[2] as string });
       i += fdMatch[0].length;
@@ -301,7 +314,7 @@ function tokenize(src: string, options: ParseOptions = {}): Token[] {
     const op = OPERATORS.find((o) => src.startsWith(o, i));
     if (op !== undefined) {
       if (op === '&>' || op === '&>>') tokens.push({ kind: 'redir', fd: 'amp', op });
-      else if (['>>', '>&', '<&', '<<<', '>|', '<<', '<<-'].includes(op)) {
+      else if (['>>', '>&', '<&', '<>', '<<<', '>|', '<<', '<<-'].includes(op)) {
         const tok: Extract<Token, { kind: 'redir' }> = {
           kind: 'redir',
           fd: op.startsWith('<') ? 0 : 1,
@@ -1337,7 +1350,7 @@ function redirText(r: Redirection): string {
     case '<<-':
       return `${r.fd === 0 ? '' : r.fd}${r.op}${r.delimiter ?? ''}`;
     default: {
-      const dflt = r.op === '<' || r.op === '<<<' ? 0 : 1;
+      const dflt = r.op === '<' || r.op === '<>' || r.op === '<<<' ? 0 : 1;
       return `${r.fd === dflt ? '' : r.fd}${r.op} ${target}`;
     }
   }

@@ -53,6 +53,7 @@ import {
   setOwner,
 } from './io.js';
 import { type Job, type JobTable, STRSIGNAL } from './jobs.js';
+import { DuplexFd, devTcpPath, netopen } from './netopen.js';
 import {
   type AndOr,
   andOrText,
@@ -73,6 +74,15 @@ import {
   type Word,
 } from './parse.js';
 import type { Tty } from './tty.js';
+
+/** What a file descriptor holds: a description to read, one to write, or a socket's two. */
+type FdObject = InFd | OutFd | DuplexFd;
+
+/** A redirection ready to open: a `/dev/tcp/…` one carries its connected socket or bash's error. */
+type PreparedRedirection = Redirection & {
+  readonly socket?: DuplexFd;
+  readonly failed?: string;
+};
 
 /** The three standard file descriptions of a command. */
 export interface Io {
@@ -183,6 +193,17 @@ export class Shell {
   funcNames: string[] = [];
   /** One scope per running function: the values `local` saved (undefined: was unset). */
   readonly locals: Map<string, string | undefined>[] = [];
+  /**
+   * The shell's file descriptors above 2 that `exec` opened (`exec 3<>/dev/tcp/…`);
+   * every command's redirections start from them (`>&3`). A forked shell holds
+   * its own references to the same descriptions.
+   */
+  readonly fds = new Map<number, FdObject>();
+  /**
+   * `exec >f` and the like: the standard descriptors that replace `base`, the
+   * ones the shell's commands were given, from then on.
+   */
+  #execStdio: { readonly base: Io; io: Io } | undefined;
 
   constructor(
     session: Session,
@@ -233,6 +254,11 @@ export class Shell {
     child.arg0 = this.arg0;
     child.shellPid = this.shellPid;
     child.funcNames = [...this.funcNames];
+    for (const [n, f] of this.fds) {
+      retainFd(f);
+      child.fds.set(n, f);
+    }
+    if (this.#execStdio !== undefined) child.#execStdio = { ...this.#execStdio };
     return child;
   }
 
@@ -416,7 +442,7 @@ export class Shell {
     for (const item of list.items) {
       if (this.#stopped()) break;
       if (item.background) {
-        this.status = this.#background(item.andOr, io);
+        this.status = this.#background(item.andOr, this.#stdio(io));
       } else {
         this.status = await this.#andOr(item.andOr, io);
       }
@@ -424,13 +450,25 @@ export class Shell {
     return this.status;
   }
 
+  /** `io`, or what `exec` put in its place. */
+  #stdio(io: Io): Io {
+    const e = this.#execStdio;
+    return e !== undefined && (io === e.base || io === e.io) ? e.io : io;
+  }
+
+  /** Lets go of the file descriptors `exec` opened (the shell is done). */
+  releaseFds(): void {
+    for (const f of this.fds.values()) releaseFd(f);
+    this.fds.clear();
+  }
+
   async #andOr(a: AndOr, io: Io): Promise<number> {
-    let status = await this.#pipeline(a.first, io);
+    let status = await this.#pipeline(a.first, this.#stdio(io));
     this.status = status;
     for (const r of a.rest) {
       if (this.#stopped()) break;
       if ((r.op === '&&') !== (status === 0)) continue;
-      status = await this.#pipeline(r.pipeline, io);
+      status = await this.#pipeline(r.pipeline, this.#stdio(io));
       this.status = status;
     }
     return status;
@@ -595,7 +633,11 @@ export class Shell {
     const hasSubst = node.words.some((w) =>
       w.parts.some((p) => p.kind === 'cmdsub' || p.kind === 'arith'),
     );
-    const redirSubst = node.redirs.some((r) => r.target.parts.some((p) => p.kind !== 'lit'));
+    // A /dev/tcp target connects first (#prepareRedirs), which a direct spawn does not wait for.
+    const redirSubst = node.redirs.some(
+      (r) =>
+        r.target.parts.some((p) => p.kind !== 'lit') || devTcpPath(r.target.text) !== undefined,
+    );
     if (hasSubst || redirSubst) return undefined;
     if (!first.parts.every((p) => p.kind === 'lit')) return undefined;
     const word = first.parts.map((p) => (p.kind === 'lit' ? p.text : '')).join('');
@@ -644,7 +686,7 @@ export class Shell {
 
   /** `( list )`: the list in this (already forked) shell, with the node's redirections. */
   async #subshellBody(node: CompoundCommand, io: Io): Promise<number> {
-    node = { ...node, redirs: await this.#hereDocs(node.redirs, io) };
+    node = { ...node, redirs: await this.#prepareRedirs(node.redirs, io) };
     const r = this.#openRedirs(node.redirs, io);
     if ('error' in r) {
       this.error(io, r.error);
@@ -662,7 +704,8 @@ export class Shell {
     node: CompoundCommand | ForCommand | WhileCommand | IfCommand | CaseCommand | FunctionDef,
     io: Io,
   ): Promise<number> {
-    if (node.redirs.length > 0) node = { ...node, redirs: await this.#hereDocs(node.redirs, io) };
+    if (node.redirs.length > 0)
+      node = { ...node, redirs: await this.#prepareRedirs(node.redirs, io) };
     if (node.kind === 'function') {
       // execute_cmd.c execute_intern_function: defining is all; the body runs when called.
       this.functions.set(node.name, node);
@@ -880,8 +923,12 @@ export class Shell {
             child.positional = args.slice(1);
           }
           const mode = args[0] === '-c' ? 'c' : args.length === 0 ? 'stdin' : 'file';
-          const status = await child.runScript(src, own, mode);
-          return child.exitStatus ?? status;
+          try {
+            const status = await child.runScript(src, own, mode);
+            return child.exitStatus ?? status;
+          } finally {
+            child.releaseFds();
+          }
         },
       }),
     ];
@@ -1001,6 +1048,36 @@ export class Shell {
    * Here-documents whose bodies hold `$(…)` or backquotes: the substitutions
    * run now (they may wait), the body becomes its expanded text.
    */
+  /**
+   * What a command's redirections need before they open: here-documents'
+   * substitutions, and the connections of `/dev/tcp/HOST/PORT` targets
+   * (connect() blocks; a failure is reported as bash does, `connect:
+   * Connection refused`, and the redirection then fails).
+   */
+  async #prepareRedirs(
+    redirs: readonly Redirection[],
+    io: Io,
+  ): Promise<readonly PreparedRedirection[]> {
+    const withBodies = await this.#hereDocs(redirs, io);
+    const ctx = this.expandContext();
+    let out: PreparedRedirection[] | undefined;
+    for (let i = 0; i < withBodies.length; i++) {
+      const r = withBodies[i] as Redirection;
+      if (!OPENING_OPS.has(r.op)) continue;
+      const target = redirTarget(r, ctx);
+      if (devTcpPath(target) === undefined) continue;
+      out ??= [...withBodies];
+      const opened = await netopen(this.proc, target, this.session.wake);
+      if ('fd' in opened) out[i] = { ...r, socket: opened.fd };
+      else {
+        // netopen's own message now; the redirection's when it is reached.
+        for (const m of opened.messages.slice(0, -1)) this.error(this.#stdio(io), m);
+        out[i] = { ...r, failed: opened.messages[opened.messages.length - 1] };
+      }
+    }
+    return out ?? withBodies;
+  }
+
   async #hereDocs(redirs: readonly Redirection[], io: Io): Promise<readonly Redirection[]> {
     if (
       !redirs.some((r) => (r.op === '<<' || r.op === '<<-') && substitutions([r.target]).length > 0)
@@ -1032,7 +1109,8 @@ export class Shell {
 
   async #simple(node: SimpleCommand, io: Io): Promise<number> {
     if (node.line !== undefined && this.lineNumbers) this.lineno = node.line;
-    if (node.redirs.length > 0) node = { ...node, redirs: await this.#hereDocs(node.redirs, io) };
+    if (node.redirs.length > 0)
+      node = { ...node, redirs: await this.#prepareRedirs(node.redirs, io) };
     let words: string[];
     const assigns = new Map<string, string>();
     this.#substStatus = undefined;
@@ -1061,6 +1139,16 @@ export class Shell {
       // "…the exit status is that of the last command substitution performed, or zero."
       return this.#substStatus ?? 0;
     }
+    return this.#command(node, words, assigns, io);
+  }
+
+  /** A simple command's expanded words run: a function, builtin or program. */
+  async #command(
+    node: SimpleCommand,
+    words: string[],
+    assigns: ReadonlyMap<string, string>,
+    io: Io,
+  ): Promise<number> {
     let name = words[0] as string;
     // `command NAME ARGS`: the builtin or program, never a function of that name.
     let skipFunctions = false;
@@ -1068,6 +1156,24 @@ export class Shell {
       words = words.slice(1);
       name = words[0] as string;
       skipFunctions = true;
+    }
+    if (name === 'exec' && (skipFunctions || !this.functions.has(name))) {
+      let args = words.slice(1);
+      if (args[0] === '--') args = args.slice(1);
+      if (args.length === 0) return this.#exec(node.redirs, io);
+      // exec.def: only a program can replace the shell (a builtin, a function: not found).
+      const program = commandName(args[0] as string);
+      if (program === undefined || this.commandFor(program) === undefined) {
+        io.err.write(
+          `${this.interactive ? '-bash' : (this.scriptName ?? 'bash')}: exec: ${args[0]}: not found\n`,
+        );
+        if (!this.interactive) this.exitStatus = 127;
+        return 127;
+      }
+      // The shell is replaced by the command: it ends with the command's status.
+      const status = await this.#command(node, ['command', ...args], assigns, io);
+      this.exitStatus = status;
+      return status;
     }
     // Functions come before builtins and programs (bash manual 3.7.2).
     const fn = skipFunctions ? undefined : this.functions.get(name);
@@ -1183,8 +1289,12 @@ export class Shell {
           out: ownWrites(io.out, p.stdout),
           err: ownWrites(io.err, p.stderr),
         };
-        const status = await body(child, own);
-        return child.exitStatus ?? status;
+        try {
+          const status = await body(child, own);
+          return child.exitStatus ?? status;
+        } finally {
+          child.releaseFds();
+        }
       },
     });
   }
@@ -1231,20 +1341,33 @@ export class Shell {
    * (`x: No such file or directory`).
    */
   #openRedirs(
-    redirs: readonly Redirection[],
+    redirs: readonly PreparedRedirection[],
     io: Io,
-  ): { io: Io; close: () => void } | { error: string } {
-    if (redirs.length === 0) return { io, close: () => {} };
-    const fds: (InFd | OutFd)[] = [io.in, io.out, io.err];
-    const opened: (SharedOutput | SharedInput)[] = [];
+  ): { io: Io; close: () => void; fds: (FdObject | undefined)[] } | { error: string } {
+    const fds: (FdObject | undefined)[] = [io.in, io.out, io.err];
+    for (const [n, f] of this.fds) fds[n] = f;
+    if (redirs.length === 0) return { io, close: () => {}, fds };
+    const opened: (SharedOutput | SharedInput | DuplexFd)[] = [];
     const ctx = this.expandContext();
+    const release = (): void => {
+      for (const o of opened) o.release();
+    };
+    const fail = (error: string): { error: string } => {
+      release();
+      return { error };
+    };
     for (const r of redirs) {
       // Redirection targets are expanded without splitting; `$(…)` in one is not supported here.
-      let target = '';
-      for (const p of r.target.parts) {
-        if (p.kind === 'lit' || p.kind === 'glob') target += p.text;
-        else if (p.kind === 'var') target += ctx.lookup(p.name) ?? '';
-        else if (p.kind === 'tilde') target += ctx.home(p.user) ?? `~${p.user}`;
+      const target = redirTarget(r, ctx);
+      if (r.failed !== undefined) return fail(r.failed);
+      if (r.socket !== undefined) {
+        // A connection opened by #prepareRedirs: both ways on the descriptor, whatever the operator.
+        opened.push(r.socket);
+        if (r.op === '&>' || r.op === '&>>') {
+          fds[1] = r.socket;
+          fds[2] = r.socket;
+        } else fds[r.fd] = r.socket;
+        continue;
       }
       switch (r.op) {
         case '>':
@@ -1253,7 +1376,7 @@ export class Shell {
         case '&>':
         case '&>>': {
           if (target === '' && r.target.parts.some((p) => p.kind === 'var')) {
-            return { error: `${r.target.text}: ambiguous redirect` };
+            return fail(`${r.target.text}: ambiguous redirect`);
           }
           const f = FileOutput.open(
             this.proc.fs,
@@ -1261,7 +1384,7 @@ export class Shell {
             this.cwd,
             r.op === '>>' || r.op === '&>>',
           );
-          if ('error' in f) return { error: `${target}: ${f.error}` };
+          if ('error' in f) return fail(`${target}: ${f.error}`);
           const shared = new SharedOutput(f);
           opened.push(shared);
           if (r.op === '&>' || r.op === '&>>') {
@@ -1270,13 +1393,19 @@ export class Shell {
           } else fds[r.fd] = shared;
           break;
         }
+        case '<>':
         case '<': {
           if (target === '/dev/null') {
             fds[r.fd] = DEV_NULL_IN;
             break;
           }
+          if (r.op === '<>' && this.proc.fs.stat(target, this.cwd) instanceof FsError) {
+            // O_RDWR|O_CREAT: a missing file is made (empty).
+            const made = FileOutput.open(this.proc.fs, target, this.cwd, true);
+            if ('error' in made) return fail(`${target}: ${made.error}`);
+          }
           const data = this.proc.fs.readFile(target, this.cwd);
-          if (data instanceof FsError) return { error: `${target}: ${data.message}` };
+          if (data instanceof FsError) return fail(`${target}: ${data.message}`);
           const shared = new SharedInput(textInput(new TextDecoder().decode(data)));
           opened.push(shared);
           fds[r.fd] = shared;
@@ -1290,7 +1419,7 @@ export class Shell {
             body = expandString(r.target, ctx);
           } catch (e) {
             if (!(e instanceof ExpansionError)) throw e;
-            return { error: e.message };
+            return fail(e.message);
           }
           const shared = new SharedInput(textInput(body));
           opened.push(shared);
@@ -1306,42 +1435,104 @@ export class Shell {
         case '>&':
         case '<&': {
           if (target === '-') {
-            fds[r.fd] = r.op === '<&' ? DEV_NULL_IN : DEV_NULL_OUT;
+            // Closed. The standard descriptors of a command stay usable (as /dev/null).
+            fds[r.fd] = r.fd > 2 ? undefined : r.op === '<&' ? DEV_NULL_IN : DEV_NULL_OUT;
             break;
           }
           if (!/^\d+$/.test(target)) {
             if (r.op === '>&' && r.fd === 1) {
               const f = FileOutput.open(this.proc.fs, target, this.cwd, false);
-              if ('error' in f) return { error: `${target}: ${f.error}` };
+              if ('error' in f) return fail(`${target}: ${f.error}`);
               const shared = new SharedOutput(f);
               opened.push(shared);
               fds[1] = shared;
               fds[2] = shared;
               break;
             }
-            return { error: `${target}: ambiguous redirect` };
+            return fail(`${target}: ambiguous redirect`);
           }
           const src = fds[Number(target)];
-          if (src === undefined) return { error: `${target}: Bad file descriptor` };
+          if (src === undefined) return fail(`${target}: Bad file descriptor`);
           fds[r.fd] = src;
           break;
         }
       }
     }
-    const asIn = (fd: InFd | OutFd | undefined, dflt: InFd): InFd =>
-      fd !== undefined && 'open' in fd && !('write' in fd) ? fd : dflt;
-    const asOut = (fd: InFd | OutFd | undefined, dflt: OutFd): OutFd =>
-      fd !== undefined && 'write' in fd ? fd : dflt;
+    const asIn = (fd: FdObject | undefined, dflt: InFd): InFd => {
+      if (fd instanceof DuplexFd) return fd.in;
+      return fd !== undefined && 'open' in fd && !('write' in fd) ? fd : dflt;
+    };
+    const asOut = (fd: FdObject | undefined, dflt: OutFd): OutFd => {
+      if (fd instanceof DuplexFd) return fd.out;
+      return fd !== undefined && 'write' in fd ? fd : dflt;
+    };
     return {
       io: { in: asIn(fds[0], io.in), out: asOut(fds[1], io.out), err: asOut(fds[2], io.err) },
-      close: () => {
-        for (const o of opened) o.release();
-      },
+      close: release,
+      fds,
     };
+  }
+
+  /**
+   * The `exec` builtin (builtins/exec.def). Without a command its
+   * redirections stay in effect for the shell: descriptors above 2 in its
+   * table (`exec 3<>/dev/tcp/h/80`, `exec 3>&-` closes), 0 to 2 for the
+   * commands that follow (`exec 2>errors`). With a command, the command runs
+   * with them and the shell ends with its status, as if replaced by it.
+   * A redirection that fails is reported and leaves the shell running
+   * (status 1), as bash 5.2 does outside POSIX mode.
+   */
+  #exec(redirs: readonly PreparedRedirection[], io: Io): number {
+    const r = this.#openRedirs(redirs, io);
+    if ('error' in r) {
+      this.error(io, r.error);
+      return 1;
+    }
+    for (let n = 3; n < r.fds.length || n <= Math.max(2, ...this.fds.keys()); n++) {
+      const now = r.fds[n];
+      const before = this.fds.get(n);
+      if (now === before) continue;
+      if (before !== undefined) releaseFd(before);
+      if (now === undefined) this.fds.delete(n);
+      else {
+        retainFd(now);
+        this.fds.set(n, now);
+      }
+    }
+    if (r.io !== io) {
+      for (const f of [r.io.in, r.io.out, r.io.err]) retainFd(f);
+      const base = this.#execStdio?.base ?? io;
+      this.#execStdio = { base, io: r.io };
+    }
+    r.close();
+    return 0;
   }
 }
 
 const DEV_NULL_IN = new ConstantInput(() => NULL_INPUT);
+
+/** The operators that open their target (so may name `/dev/tcp/HOST/PORT`). */
+const OPENING_OPS: ReadonlySet<string> = new Set(['<', '>', '>|', '>>', '<>', '&>', '&>>']);
+
+/** A redirection's target word, expanded without splitting (`$(…)` in one is not supported). */
+function redirTarget(r: Redirection, ctx: ExpandContext): string {
+  let target = '';
+  for (const p of r.target.parts) {
+    if (p.kind === 'lit' || p.kind === 'glob') target += p.text;
+    else if (p.kind === 'var') target += ctx.lookup(p.name) ?? '';
+    else if (p.kind === 'tilde') target += ctx.home(p.user) ?? `~${p.user}`;
+  }
+  return target;
+}
+
+/** Another holder of a description that counts its holders (shared, duplex); others need none. */
+function retainFd(f: FdObject): void {
+  if (f instanceof SharedInput || f instanceof SharedOutput || f instanceof DuplexFd) f.retain();
+}
+
+function releaseFd(f: FdObject): void {
+  if (f instanceof SharedInput || f instanceof SharedOutput || f instanceof DuplexFd) f.release();
+}
 
 /** Stands for `bash`/`sh` in the command table: run by Shell #childBash. */
 const CHILD_BASH: Command = async () => 0;
