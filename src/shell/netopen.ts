@@ -16,9 +16,8 @@
 
 import { Pending, SocketError, type SocketTable } from '../host/socket.js';
 import type { Proc } from '../os/process.js';
-import type { Input, Output } from '../os/streams.js';
+import { type Input, type Output, toBytes } from '../os/streams.js';
 import { resolveHost, serviceToPort } from '../tools/apps/common.js';
-import type { Ipv4Address } from '../wire/address.js';
 import { SharedInput, SharedOutput } from './io.js';
 
 /**
@@ -83,7 +82,7 @@ export async function netopen(proc: Proc, path: string, wake: () => void): Promi
   }
   const so = proc.sockets;
   const fd = so.socket();
-  const r = await proc.wait(so.connect(fd, addr as Ipv4Address, port));
+  const r = await proc.wait(so.connect(fd, addr, port));
   if (r instanceof SocketError) {
     so.close(fd);
     return { messages: [`connect: ${r.description}`, `${path}: ${r.description}`] };
@@ -145,7 +144,7 @@ function socketFd(so: SocketTable, fd: number, wake: () => void): DuplexFd {
   };
   const output: Output = {
     write: (data) => {
-      const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+      const bytes = toBytes(data);
       if (bytes.length === 0) return;
       queue.push(bytes);
       pump();
