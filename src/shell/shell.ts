@@ -686,8 +686,9 @@ export class Shell {
 
   /** `( list )`: the list in this (already forked) shell, with the node's redirections. */
   async #subshellBody(node: CompoundCommand, io: Io): Promise<number> {
-    node = { ...node, redirs: await this.#prepareRedirs(node.redirs, io) };
-    const r = this.#openRedirs(node.redirs, io);
+    const redirs = await this.#prepareRedirs(node.redirs, io);
+    const r = this.#openRedirs(redirs, io);
+    this.#releasePrepared(redirs);
     if ('error' in r) {
       this.error(io, r.error);
       return 1;
@@ -704,14 +705,15 @@ export class Shell {
     node: CompoundCommand | ForCommand | WhileCommand | IfCommand | CaseCommand | FunctionDef,
     io: Io,
   ): Promise<number> {
-    if (node.redirs.length > 0)
-      node = { ...node, redirs: await this.#prepareRedirs(node.redirs, io) };
     if (node.kind === 'function') {
-      // execute_cmd.c execute_intern_function: defining is all; the body runs when called.
+      // execute_cmd.c execute_intern_function: defining is all; the body (and its
+      // redirections) runs when called.
       this.functions.set(node.name, node);
       return 0;
     }
-    const r = this.#openRedirs(node.redirs, io);
+    const redirs = node.redirs.length > 0 ? await this.#prepareRedirs(node.redirs, io) : [];
+    const r = this.#openRedirs(redirs, io);
+    this.#releasePrepared(redirs);
     if ('error' in r) {
       this.error(io, r.error);
       return 1;
@@ -1045,14 +1047,12 @@ export class Shell {
   }
 
   /**
-   * Here-documents whose bodies hold `$(…)` or backquotes: the substitutions
-   * run now (they may wait), the body becomes its expanded text.
-   */
-  /**
    * What a command's redirections need before they open: here-documents'
    * substitutions, and the connections of `/dev/tcp/HOST/PORT` targets
    * (connect() blocks; a failure is reported as bash does, `connect:
-   * Connection refused`, and the redirection then fails).
+   * Connection refused`, and the redirection then fails). The caller lets go
+   * of the connections once the command is done (#releasePrepared): whoever
+   * uses one (#openRedirs, exec's table) holds its own reference.
    */
   async #prepareRedirs(
     redirs: readonly Redirection[],
@@ -1078,6 +1078,15 @@ export class Shell {
     return out ?? withBodies;
   }
 
+  /** The references #prepareRedirs took (a connection nobody kept closes). */
+  #releasePrepared(redirs: readonly PreparedRedirection[]): void {
+    for (const r of redirs) r.socket?.release();
+  }
+
+  /**
+   * Here-documents whose bodies hold `$(…)` or backquotes: the substitutions
+   * run now (they may wait), the body becomes its expanded text.
+   */
   async #hereDocs(redirs: readonly Redirection[], io: Io): Promise<readonly Redirection[]> {
     if (
       !redirs.some((r) => (r.op === '<<' || r.op === '<<-') && substitutions([r.target]).length > 0)
@@ -1109,8 +1118,17 @@ export class Shell {
 
   async #simple(node: SimpleCommand, io: Io): Promise<number> {
     if (node.line !== undefined && this.lineNumbers) this.lineno = node.line;
-    if (node.redirs.length > 0)
-      node = { ...node, redirs: await this.#prepareRedirs(node.redirs, io) };
+    if (node.redirs.length === 0) return this.#simplePrepared(node, io);
+    const redirs = await this.#prepareRedirs(node.redirs, io);
+    try {
+      return await this.#simplePrepared({ ...node, redirs }, io);
+    } finally {
+      this.#releasePrepared(redirs);
+    }
+  }
+
+  /** #simple once its redirections are prepared: expansion, then the command. */
+  async #simplePrepared(node: SimpleCommand, io: Io): Promise<number> {
     let words: string[];
     const assigns = new Map<string, string>();
     this.#substStatus = undefined;
@@ -1362,6 +1380,7 @@ export class Shell {
       if (r.failed !== undefined) return fail(r.failed);
       if (r.socket !== undefined) {
         // A connection opened by #prepareRedirs: both ways on the descriptor, whatever the operator.
+        r.socket.retain();
         opened.push(r.socket);
         if (r.op === '&>' || r.op === '&>>') {
           fds[1] = r.socket;
@@ -1488,7 +1507,9 @@ export class Shell {
       this.error(io, r.error);
       return 1;
     }
-    for (let n = 3; n < r.fds.length || n <= Math.max(2, ...this.fds.keys()); n++) {
+    const numbers = new Set(this.fds.keys());
+    for (let n = 3; n < r.fds.length; n++) numbers.add(n);
+    for (const n of numbers) {
       const now = r.fds[n];
       const before = this.fds.get(n);
       if (now === before) continue;

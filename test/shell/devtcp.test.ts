@@ -144,4 +144,23 @@ describe('/dev/tcp closing', () => {
     expect(s.host.tcp.net.counters.TcpOutRsts).toBe(before + 1);
     expect(await s.type('type exec')).toBe('exec is a shell builtin\n');
   });
+
+  it('a connection whose command failed on another redirection is closed', async () => {
+    const s = await session();
+    s.take();
+    await s.type('nc -l 7006 < /dev/null > /dev/null &');
+    expect(await s.type('cat </nonexist </dev/tcp/127.0.0.1/7006; echo st=$?')).toBe(
+      '-bash: /nonexist: No such file or directory\nst=1\n',
+    );
+    expect(await s.type('sleep 1; ss -tan state established | wc -l')).toMatch(/^1\n/);
+  });
+
+  it('a function connects when it is called, not when it is defined', async () => {
+    const s = await session();
+    s.take();
+    expect(await s.type('f() { echo hi; } >/dev/tcp/127.0.0.1/9; echo defined')).toBe('defined\n');
+    expect(await s.type('f; echo st=$?')).toBe(
+      '-bash: connect: Connection refused\n-bash: /dev/tcp/127.0.0.1/9: Connection refused\nst=1\n',
+    );
+  });
 });
