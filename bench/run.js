@@ -169,6 +169,16 @@ function benchTcpdump(frames) {
     const mb = statSync(file).size / 1e6;
     console.log(`tcpdump: ${PACKETS} packets, ${mb.toFixed(1)} MB capture, -n -r FILE > FILE`);
     if (!hasTcpdump) console.log('  real tcpdump: not installed, no ratio');
+    // What a run pays before its first packet: node's own start, then the
+    // modules `tcplab tcpdump` loads (the CLI loads a subcommand's tool only
+    // when that subcommand runs).
+    const start = (argv) =>
+      median([0, 1, 2, 3, 4].map(() => timeCommand(argv, '/dev/null', process.env)));
+    const nodeMs = start('node -e 0');
+    const cliMs = start(`node ${join(ROOT, 'bin', 'tcplab.js')} tcpdump --version`);
+    console.log(
+      `  start-up: tcplab tcpdump --version ${cliMs.toFixed(0)} ms, node -e 0 ${nodeMs.toFixed(0)} ms (median of 5)`,
+    );
     const rate = (ms) => (PACKETS / (ms / 1000) / 1e6).toFixed(2);
     for (const [label, tz] of TIME_ZONES) {
       const env = { ...process.env };

@@ -6,11 +6,7 @@
 
 import { readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
-import { runShell } from '../lab/interactive.js';
-import { parseLab } from '../lab/parse.js';
-import { runLabs } from '../lab/run-command.js';
-import { openTerminal } from '../shell/index.js';
-import { COMMANDS } from '../tools/commands.js';
+import type { parseLab } from '../lab/parse.js';
 import { writeStderr, writeStdout } from './node-io.js';
 
 function seedOption(value: string): number {
@@ -39,6 +35,18 @@ function speedOf(o: PaceFlags): number | undefined {
 
 const out = writeStdout;
 const err = writeStderr;
+
+/**
+ * The shell and the hosts' commands, loaded when a subcommand needs them (not
+ * when the CLI starts: `tcplab tcpdump` does not pay for them).
+ */
+async function labWorld() {
+  const [{ openTerminal }, { COMMANDS }] = await Promise.all([
+    import('../shell/index.js'),
+    import('../tools/commands.js'),
+  ]);
+  return { openTerminal, commands: COMMANDS };
+}
 
 /**
  * Runs an action; a bug that escapes it is reported in one line, not as a stack
@@ -82,6 +90,10 @@ export function registerLab(program: Command): void {
           },
         ) => {
           const speed = speedOf(o);
+          const [{ runLabs }, world] = await Promise.all([
+            import('../lab/run-command.js'),
+            labWorld(),
+          ]);
           process.exitCode = await runLabs(
             labs,
             {
@@ -92,7 +104,7 @@ export function registerLab(program: Command): void {
               ...(speed !== undefined ? { speed } : {}),
               ...(o.verbose ? { verbose: true } : {}),
             },
-            { openTerminal, commands: COMMANDS, stdout: out, stderr: err },
+            { ...world, stdout: out, stderr: err },
           );
         },
       ),
@@ -109,6 +121,7 @@ export function registerLab(program: Command): void {
       guarded(async (path: string | undefined, o: PaceFlags & { seed?: number }) => {
         let lab: ReturnType<typeof parseLab> | undefined;
         if (path !== undefined) {
+          const { parseLab } = await import('../lab/parse.js');
           let text: string;
           try {
             text = readFileSync(path, 'utf8');
@@ -128,11 +141,14 @@ export function registerLab(program: Command): void {
           }
         }
         const speed = speedOf(o);
+        const [{ runShell }, world] = await Promise.all([
+          import('../lab/interactive.js'),
+          labWorld(),
+        ]);
         process.exitCode = await runShell({
           input: process.stdin,
           output: process.stdout,
-          openTerminal,
-          commands: COMMANDS,
+          ...world,
           ...(lab?.ok ? { lab: lab.lab } : {}),
           ...(o.seed !== undefined ? { seed: o.seed } : {}),
           ...(speed !== undefined ? { speed } : {}),

@@ -11,11 +11,8 @@
 import { type Dirent, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
-import { writePcap } from '../capture/pcap.js';
-import { LINKTYPE_RAW } from '../capture/record.js';
-import { type CommandLineOption, runScriptText } from '../packetdrill/run.js';
+import type { CommandLineOption } from '../packetdrill/run.js';
 import type { WirePacket } from '../packetdrill/tun.js';
-import { NS_PER_S } from '../sim/time.js';
 import { writeStderr, writeStdout } from './node-io.js';
 
 function errorText(e: unknown): string {
@@ -68,11 +65,21 @@ export interface PacketdrillCliOptions {
   readonly commandLine?: readonly CommandLineOption[];
 }
 
-/** Runs the scripts; returns the exit status (0: every script passed). */
-export function runPacketdrillCli(
+/**
+ * Runs the scripts; resolves to the exit status (0: every script passed). The
+ * interpreter and the stack are loaded here, not when the CLI starts: other
+ * subcommands do not pay for them.
+ */
+export async function runPacketdrillCli(
   paths: readonly string[],
   options: PacketdrillCliOptions,
-): number {
+): Promise<number> {
+  const [{ writePcap }, { LINKTYPE_RAW }, { runScriptText }, { NS_PER_S }] = await Promise.all([
+    import('../capture/pcap.js'),
+    import('../capture/record.js'),
+    import('../packetdrill/run.js'),
+    import('../sim/time.js'),
+  ]);
   const out = (s: string): void => {
     writeStdout(`${s}\n`);
   };
@@ -153,7 +160,7 @@ export function registerPacketdrill(program: Command): void {
         'too, as --name=value: they override the same options in the scripts.',
     )
     .allowUnknownOption()
-    .action((args: string[], opts: { verbose?: boolean; pcap?: string }) => {
+    .action(async (args: string[], opts: { verbose?: boolean; pcap?: string }) => {
       const paths: string[] = [];
       const commandLine: CommandLineOption[] = [];
       for (const a of args) {
@@ -166,6 +173,6 @@ export function registerPacketdrill(program: Command): void {
           return;
         } else paths.push(a);
       }
-      process.exitCode = runPacketdrillCli(paths, { ...opts, commandLine });
+      process.exitCode = await runPacketdrillCli(paths, { ...opts, commandLine });
     });
 }
