@@ -14,7 +14,7 @@
  * numeric service), an empty one is port 0.
  */
 
-import { Pending, SocketError, type SocketTable } from '../host/socket.js';
+import { Pending, SocketError, type SocketTable, type SysResult } from '../host/socket.js';
 import type { Proc } from '../os/process.js';
 import { type Input, type Output, toBytes } from '../os/streams.js';
 import { resolveHost, serviceToPort } from '../tools/apps/common.js';
@@ -56,14 +56,28 @@ export function devTcpPath(path: string): { host: string; service: string } | un
   return { host: rest.slice(0, slash), service: rest.slice(slash + 1) };
 }
 
-/** What netopen gives: the connected socket, or bash's messages (the last one is the redirection's). */
-export type NetOpenResult = { readonly fd: DuplexFd } | { readonly messages: readonly string[] };
+/**
+ * What netopen gives: the connected socket, or bash's messages (the last one
+ * is the redirection's); `interrupted` when Ctrl-C ended the connect (EINTR).
+ */
+export type NetOpenResult =
+  | { readonly fd: DuplexFd }
+  | { readonly messages: readonly string[]; readonly interrupted?: true };
 
 /**
  * netopen(path): resolves HOST and SERVICE as getaddrinfo does on a lab host,
- * connects a TCP socket of `proc` (blocking), and wraps it.
+ * connects a TCP socket of `proc` (blocking), and wraps it. While it waits,
+ * a handler given to `onInterrupt` (which returns its undoing) ends the wait
+ * when Ctrl-C reaches the shell: connect() fails with EINTR and netopen closes
+ * the socket, which stops its SYNs (a SYN_SENT socket closes without a reset:
+ * Linux tcp_close, tcp_set_state(TCP_CLOSE)).
  */
-export async function netopen(proc: Proc, path: string, wake: () => void): Promise<NetOpenResult> {
+export async function netopen(
+  proc: Proc,
+  path: string,
+  wake: () => void,
+  onInterrupt?: (handler: () => void) => () => void,
+): Promise<NetOpenResult> {
   const spec = devTcpPath(path) as { host: string; service: string };
   const addr = resolveHost(proc.host, spec.host);
   if (addr === undefined) {
@@ -82,7 +96,22 @@ export async function netopen(proc: Proc, path: string, wake: () => void): Promi
   }
   const so = proc.sockets;
   const fd = so.socket();
-  const r = await proc.wait(so.connect(fd, addr, port));
+  let interrupt = (): void => {};
+  const interrupted = new Promise<'EINTR'>((resolve) => {
+    interrupt = () => resolve('EINTR');
+  });
+  const undo = onInterrupt?.(interrupt);
+  let r: SysResult<0> | 'EINTR';
+  try {
+    r = await Promise.race([proc.wait(so.connect(fd, addr, port)), interrupted]);
+  } finally {
+    undo?.();
+  }
+  if (r === 'EINTR') {
+    so.close(fd);
+    const text = 'Interrupted system call';
+    return { messages: [`connect: ${text}`, `${path}: ${text}`], interrupted: true };
+  }
   if (r instanceof SocketError) {
     so.close(fd);
     return { messages: [`connect: ${r.description}`, `${path}: ${r.description}`] };

@@ -84,6 +84,9 @@ type PreparedRedirection = Redirection & {
   readonly failed?: string;
 };
 
+/** #prepareRedirs's answer when Ctrl-C interrupted a connect: the command does not run. */
+const INTERRUPTED: unique symbol = Symbol('interrupted');
+
 /** The three standard file descriptions of a command. */
 export interface Io {
   readonly in: InFd;
@@ -177,6 +180,8 @@ export class Shell {
   aborted = false;
   /** The status of the last `$(…)` of the current simple command. */
   #substStatus: number | undefined;
+  /** A copy of the interactive shell (#onInterrupt), not a `bash -c` child. */
+  #copyOfInteractive = false;
   /** Background children of a non-interactive shell (its `wait` waits for them). */
   readonly children: ProcessInfo[] = [];
   /** Shell functions by name (a subshell gets a copy; `bash -c` starts with none). */
@@ -243,6 +248,7 @@ export class Shell {
       cwd: this.cwd,
     });
     child.status = this.status;
+    child.#copyOfInteractive = this.interactive || this.#copyOfInteractive;
     child.lastBackground = this.lastBackground;
     child.functions = new Map(this.functions);
     // A subshell of a function is still in it: `return` ends the subshell (execute_cmd.c).
@@ -684,9 +690,15 @@ export class Shell {
     });
   }
 
-  /** `( list )`: the list in this (already forked) shell, with the node's redirections. */
+  /**
+   * `( list )`: the list in this (already forked) shell, with the node's
+   * redirections. One whose connect Ctrl-C interrupted fails as any other
+   * redirection does (status 1: bash 5.2.15 prints the messages and goes on
+   * with the line).
+   */
   async #subshellBody(node: CompoundCommand, io: Io): Promise<number> {
     const redirs = await this.#prepareRedirs(node.redirs, io);
+    if (redirs === INTERRUPTED) return 1;
     const r = this.#openRedirs(redirs, io);
     this.#releasePrepared(redirs);
     if ('error' in r) {
@@ -712,6 +724,7 @@ export class Shell {
       return 0;
     }
     const redirs = node.redirs.length > 0 ? await this.#prepareRedirs(node.redirs, io) : [];
+    if (redirs === INTERRUPTED) return this.#interrupted();
     const r = this.#openRedirs(redirs, io);
     this.#releasePrepared(redirs);
     if ('error' in r) {
@@ -1053,11 +1066,20 @@ export class Shell {
    * Connection refused`, and the redirection then fails). The caller lets go
    * of the connections once the command is done (#releasePrepared): whoever
    * uses one (#openRedirs, exec's table) holds its own reference.
+   *
+   * Ctrl-C during a connect (an interactive shell): connect() fails with EINTR.
+   * bash prints `connect: Interrupted system call` and the redirection's
+   * message when it made the connection itself (`exec`, a builtin, a group);
+   * a program's redirections are made by its forked child, which SIGINT kills
+   * before it says anything (`inChild`). Either way the command does not run
+   * (INTERRUPTED; the caller ends as #interrupted says). Seen with bash 5.2.15
+   * on this machine, connecting through a firewall that dropped the answers.
    */
   async #prepareRedirs(
     redirs: readonly Redirection[],
     io: Io,
-  ): Promise<readonly PreparedRedirection[]> {
+    inChild = false,
+  ): Promise<readonly PreparedRedirection[] | typeof INTERRUPTED> {
     const withBodies = await this.#hereDocs(redirs, io);
     const ctx = this.expandContext();
     let out: PreparedRedirection[] | undefined;
@@ -1067,15 +1089,77 @@ export class Shell {
       const target = redirTarget(r, ctx);
       if (devTcpPath(target) === undefined) continue;
       out ??= [...withBodies];
-      const opened = await netopen(this.proc, target, this.session.wake);
+      const opened = await netopen(this.proc, target, this.session.wake, this.#onInterrupt());
       if ('fd' in opened) out[i] = { ...r, socket: opened.fd };
-      else {
+      else if (opened.interrupted) {
+        if (!inChild) for (const m of opened.messages) this.error(this.#stdio(io), m);
+        this.#releasePrepared(out);
+        return INTERRUPTED;
+      } else {
         // netopen's own message now; the redirection's when it is reached.
         for (const m of opened.messages.slice(0, -1)) this.error(this.#stdio(io), m);
         out[i] = { ...r, failed: opened.messages[opened.messages.length - 1] };
       }
     }
     return out ?? withBodies;
+  }
+
+  /**
+   * A command whose redirection's connect Ctrl-C interrupted: as after a
+   * foreground job SIGINT killed (jobs.c wait_for), a newline, status 130, and
+   * the rest of the command line is abandoned.
+   */
+  #interrupted(): number {
+    if (this.interactive) {
+      this.session.tty.output.write('\n');
+      this.aborted = true;
+      return 130;
+    }
+    // A copy of the interactive shell (a subshell, a pipeline stage): bash's
+    // handler jumps to the top level, and a subshell there kills itself with
+    // SIGINT, for its parent to see the job killed (the newline, the line abandoned).
+    this.proc.trap('SIGINT', undefined);
+    this.system.kill(this.host, this.proc.pid, 'SIGINT');
+    this.#checkKilled();
+    return 130;
+  }
+
+  /**
+   * How a connect in this shell hears Ctrl-C: the interactive shell runs its
+   * interruptible handlers on SIGINT (bash.ts); a copy of it (a subshell, a
+   * pipeline stage) still has bash's handler until it runs a program, so the
+   * connect is interrupted there too (its SIGINT is trapped while it waits); a
+   * `bash -c` child has the default action: SIGINT kills it.
+   */
+  #onInterrupt(): ((handler: () => void) => () => void) | undefined {
+    if (this.interactive) {
+      const handlers = this.session.interruptible;
+      return (f) => {
+        handlers.add(f);
+        return () => handlers.delete(f);
+      };
+    }
+    if (!this.#copyOfInteractive) return undefined;
+    const proc = this.proc;
+    return (f) => {
+      proc.trap('SIGINT', f);
+      return () => proc.trap('SIGINT', undefined);
+    };
+  }
+
+  /**
+   * Whether bash would make this simple command's redirections in a forked
+   * child: a program (or a name not found, reported by the child), not a
+   * builtin, function or `exec`. Judged from the first word as written when
+   * it is plain text; a word with expansions is taken as run here.
+   */
+  #runsInChild(node: SimpleCommand): boolean {
+    const first = node.words[0];
+    if (first === undefined || !/^[\w./+-]+$/.test(first.text)) return false;
+    const name = first.text;
+    return (
+      name !== 'exec' && name !== 'command' && !this.functions.has(name) && !BUILTINS.has(name)
+    );
   }
 
   /** The references #prepareRedirs took (a connection nobody kept closes). */
@@ -1119,7 +1203,8 @@ export class Shell {
   async #simple(node: SimpleCommand, io: Io): Promise<number> {
     if (node.line !== undefined && this.lineNumbers) this.lineno = node.line;
     if (node.redirs.length === 0) return this.#simplePrepared(node, io);
-    const redirs = await this.#prepareRedirs(node.redirs, io);
+    const redirs = await this.#prepareRedirs(node.redirs, io, this.#runsInChild(node));
+    if (redirs === INTERRUPTED) return this.#interrupted();
     try {
       return await this.#simplePrepared({ ...node, redirs }, io);
     } finally {

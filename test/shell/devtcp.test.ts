@@ -164,3 +164,65 @@ describe('/dev/tcp closing', () => {
     );
   });
 });
+
+describe('Ctrl-C during a /dev/tcp connect (bash 5.2.15, connecting through a firewall that dropped the answers)', () => {
+  /** A terminal whose connects to 192.168.0.22:81 hang: the server's resets are dropped. */
+  async function hanging(): Promise<Awaited<ReturnType<typeof session>>> {
+    const s = await session();
+    await s.type('iptables -A INPUT -p tcp --sport 81 -j DROP');
+    s.take();
+    return s;
+  }
+
+  /** Types `line`, lets its connect retransmit SYNs for 2 s, presses Ctrl-C. */
+  async function interrupted(s: Awaited<ReturnType<typeof session>>, line: string) {
+    s.term.typeLine(line);
+    expect(await s.run(2)).toBe('');
+    expect(s.host.tcp.connections).toHaveLength(1);
+    const shown = await s.interrupt();
+    // The socket is closed: no SYN_SENT left to retransmit.
+    expect(s.host.tcp.connections).toHaveLength(0);
+    return { shown, after: await s.type('echo st=$?') };
+  }
+
+  const EINTR =
+    '-bash: connect: Interrupted system call\n-bash: /dev/tcp/192.168.0.22/81: Interrupted system call\n';
+
+  it('in the shell itself (exec, a builtin, a group): the messages, a newline, 130, the line abandoned', async () => {
+    const s = await hanging();
+    for (const line of [
+      'exec 3<>/dev/tcp/192.168.0.22/81; echo never',
+      'echo hi > /dev/tcp/192.168.0.22/81; echo never',
+      '{ echo hi; } > /dev/tcp/192.168.0.22/81; echo never',
+      'x=1 > /dev/tcp/192.168.0.22/81; echo never',
+    ]) {
+      expect(await interrupted(s, line)).toEqual({ shown: `${EINTR}\n`, after: 'st=130\n' });
+    }
+    expect(await s.type('echo hi >&3')).toBe('-bash: 3: Bad file descriptor\n');
+  });
+
+  it("a program's redirection is its child's: SIGINT kills it before it says anything", async () => {
+    const s = await hanging();
+    for (const line of [
+      'cat < /dev/tcp/192.168.0.22/81; echo never',
+      'cat < /dev/tcp/192.168.0.22/81 | wc -l; echo never',
+      "bash -c 'exec 3<>/dev/tcp/192.168.0.22/81; echo never'; echo never",
+    ]) {
+      expect(await interrupted(s, line)).toEqual({ shown: '\n', after: 'st=130\n' });
+    }
+  });
+
+  it("a subshell's own redirection fails (status 1, the line goes on); one inside it ends it as SIGINT", async () => {
+    const s = await hanging();
+    expect(await interrupted(s, '(echo hi) > /dev/tcp/192.168.0.22/81; echo next')).toEqual({
+      shown: `${EINTR}next\n`,
+      after: 'st=0\n',
+    });
+    expect(
+      await interrupted(s, '(exec 3<>/dev/tcp/192.168.0.22/81; echo never); echo never'),
+    ).toEqual({ shown: `${EINTR}\n`, after: 'st=130\n' });
+    expect(
+      await interrupted(s, '{ echo hi; } > /dev/tcp/192.168.0.22/81 | cat; echo never'),
+    ).toEqual({ shown: `${EINTR}\n`, after: 'st=130\n' });
+  });
+});
