@@ -211,7 +211,10 @@ class BashTerminal implements Terminal {
         }
         const line = toText(chunk).replace(/\n$/, '');
         buffer = buffer === '' ? line : `${buffer}\n${line}`;
-        const r = parse(buffer);
+        // The line as bash's parser reads it, with its newline: `for` or `case`
+        // followed by the end of the line is an error at `newline`, not a wait
+        // for more (parse.y reads the newline token).
+        const r = parse(`${buffer}\n`);
         if (!r.ok && r.incomplete) continue;
         const src = buffer;
         buffer = '';

@@ -268,6 +268,8 @@ function tokenize(src: string, options: ParseOptions = {}): Token[] {
       continue;
     }
     if (c === '\\' && src[i + 1] === '\n') {
+      // A line continuation at the end of the input: the next line is wanted.
+      if (i + 2 >= src.length) throw new Incomplete('\\');
       i += 2;
       continue;
     }
@@ -474,6 +476,7 @@ function readWord(src: string, start: number, stopAtMeta = true): { parts: Part[
     if (c === '\\') {
       if (i + 1 >= src.length) throw new Incomplete('\\');
       if (src[i + 1] === '\n') {
+        if (i + 2 >= src.length) throw new Incomplete('\\');
         i += 2;
         continue;
       }
@@ -951,6 +954,13 @@ class Parser {
     if (this.isWord('!')) {
       this.next();
       bang = true;
+      // parse.y `BANG list_terminator`: `!` alone negates a null command (status 1).
+      const t = this.peek;
+      if (t.kind === 'eof' || t.kind === 'newline' || this.isOp(';')) {
+        return timed === undefined
+          ? { bang, commands: [], stderrToo: [] }
+          : { bang, timed, commands: [], stderrToo: [] };
+      }
     }
     const commands: CommandNode[] = [this.command()];
     const stderrToo: boolean[] = [];

@@ -416,7 +416,11 @@ export class Shell {
         lastLine = line;
       }
       const warnings: { line: number; delimiter: string; at: number }[] = [];
-      const r = parse(buffer.join('\n'), { firstLine: first, hereDocAtEof: atEof, warnings });
+      // A line read is parsed with its newline (bash's parser reads the token:
+      // `for` then the end of a line is an error there); at the end of the
+      // input there is none.
+      const text = atEof ? buffer.join('\n') : `${buffer.join('\n')}\n`;
+      const r = parse(text, { firstLine: first, hereDocAtEof: atEof, warnings });
       for (const w of warnings) {
         // A warning names no `-c` (bash's internal_warning), where an error does.
         io.err.write(
@@ -509,7 +513,7 @@ export class Shell {
     // execute_cmd.c time_command: the pipeline's real time, printed after it
     // ends with TIMEFORMAT. tcplab's processes take no CPU time: user and sys are 0.
     const start = this.proc.now;
-    const status = p.commands.length === 0 ? 0 : await this.#untimedPipeline(p, io);
+    const status = await this.#untimedPipeline(p, io);
     // TIMEFORMAT unset: the default; set to '': no output (bash manual 5.2).
     const format =
       p.timed === 'posix' ? TIMEFORMAT_POSIX : (this.lookup('TIMEFORMAT') ?? TIMEFORMAT_DEFAULT);
@@ -522,6 +526,8 @@ export class Shell {
   }
 
   async #untimedPipeline(p: Pipeline, io: Io): Promise<number> {
+    // `time` or `!` alone: no command, status 0 (1 negated).
+    if (p.commands.length === 0) return p.bang ? 1 : 0;
     let status: number;
     const only = p.commands.length === 1 ? (p.commands[0] as CommandNode) : undefined;
     if (only?.kind === 'simple') status = await this.#simple(only, io);

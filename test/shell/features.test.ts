@@ -264,6 +264,43 @@ describe('set and expansion errors at the prompt', () => {
   });
 });
 
+describe('lines read with their newline, as parse.y reads them (bash 5.2.15)', () => {
+  it('`for`, `case`, `function` then the end of the line are errors at once', async () => {
+    const s = await session();
+    s.take();
+    for (const word of ['for', 'case', 'function']) {
+      expect(await s.type(word)).toBe("-bash: syntax error near unexpected token `newline'\n");
+      expect(s.term.atPrompt).toBe(true);
+      expect(await s.type('echo $?')).toBe('2\n');
+    }
+    // A script reads the same way: the error is at that line, not a later one.
+    await s.type("printf 'echo one\\ncase\\necho two\\n' > /tmp/s.sh");
+    expect(await s.type('bash /tmp/s.sh; echo rc=$?')).toBe(
+      "one\n/tmp/s.sh: line 2: syntax error near unexpected token `newline'\n/tmp/s.sh: line 2: `case'\nrc=2\n",
+    );
+  });
+
+  it('what may go on past the newline still asks for more (PS2)', async () => {
+    const s = await session();
+    s.take();
+    expect(await s.type('for x')).toBe('');
+    expect(await s.type('in 1 2; do echo $x; done')).toBe('1\n2\n');
+    expect(await s.type('echo a \\')).toBe('');
+    expect(await s.type(' b')).toBe('a b\n');
+    expect(await s.type('echo one |')).toBe('');
+    expect(await s.type('wc -c')).toBe('4\n');
+  });
+
+  it('`!` alone negates nothing: status 1 (BANG list_terminator)', async () => {
+    const s = await session();
+    s.take();
+    expect(await s.type('!')).toBe('');
+    expect(await s.type('echo $?')).toBe('1\n');
+    expect(await s.type('! ; echo after $?')).toBe('after 1\n');
+    expect(await s.type('! &')).toBe("-bash: syntax error near unexpected token `&'\n");
+  });
+});
+
 describe('for (( ))', () => {
   it('runs at the prompt, over continuation lines, and each pass costs virtual time like a while loop', async () => {
     const s = await session();
