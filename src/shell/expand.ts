@@ -680,6 +680,17 @@ export function arith(expr: string, ctx: ExpandContext, depth = 0): bigint {
     throw new ExpansionError(`${src}: ${what} (error token is "${token}")`);
   };
   const peek = (): string | undefined => toks[i]?.t;
+  // expr.c noeval: inside the operand that `&&`, `||` or `?:` skips, nothing is
+  // assigned, no variable's value is evaluated and a division by 0 is no error.
+  let noeval = 0;
+  const skipping = (f: () => bigint): bigint => {
+    noeval++;
+    try {
+      return f();
+    } finally {
+      noeval--;
+    }
+  };
   const wrap = (v: bigint): bigint => BigInt.asIntN(64, v);
   /** b**e in 64 bits, by squaring (2**100000 must not build the whole number). */
   const pow = (b: bigint, e: bigint): bigint => {
@@ -693,6 +704,7 @@ export function arith(expr: string, ctx: ExpandContext, depth = 0): bigint {
   };
   const isName = (t: string | undefined): t is string => t !== undefined && /^[A-Za-z_]/.test(t);
   const value = (name: string): bigint => {
+    if (noeval > 0) return 0n;
     const v = ctx.lookup(name);
     if (v === undefined || v.trim() === '') return 0n;
     return arith(v, ctx, depth + 1);
@@ -727,7 +739,7 @@ export function arith(expr: string, ctx: ExpandContext, depth = 0): bigint {
     return v;
   };
   const assign = (name: string, v: bigint): bigint => {
-    ctx.assign(name, String(v));
+    if (noeval === 0) ctx.assign(name, String(v));
     return v;
   };
   const primary = (): bigint => {
@@ -781,8 +793,12 @@ export function arith(expr: string, ctx: ExpandContext, depth = 0): bigint {
     }
     return b;
   };
-  const divide = (op: string, a: bigint, b: bigint): bigint => {
-    if (b === 0n) fail('division by 0');
+  /** `after`: the text after the operator, where expr.c reports a division by 0 from. */
+  const divide = (op: string, a: bigint, b: bigint, after = rest()): bigint => {
+    if (b === 0n) {
+      if (noeval > 0) return a;
+      fail('division by 0', after);
+    }
     // INTMAX_MIN / -1 overflows in C; bash gives INTMAX_MIN (and 0 for %).
     if (b === -1n) return op === '/' ? wrap(-a) : 0n;
     return op === '/' ? a / b : a % b;
@@ -801,9 +817,17 @@ export function arith(expr: string, ctx: ExpandContext, depth = 0): bigint {
       }
       return v;
     };
-  const mul = binary(power, ['*', '/', '%'], (op, a, b) =>
-    op === '*' ? wrap(a * b) : divide(op, a, b),
-  );
+  const mul = (): bigint => {
+    let v = power();
+    for (let t = peek(); t === '*' || t === '/' || t === '%'; t = peek()) {
+      // expr.c exp2: a division by 0 is reported from just after the operator.
+      const after = src.slice(toks[i]!.at + t.length).replace(/^[ \t\n]+/, '');
+      i++;
+      const b = power();
+      v = t === '*' ? wrap(v * b) : divide(t, v, b, after);
+    }
+    return v;
+  };
   const add = binary(mul, ['+', '-'], (op, a, b) => wrap(op === '+' ? a + b : a - b));
   const shift = binary(add, ['<<', '>>'], (op, a, b) =>
     op === '<<' ? wrap(a << (b & 63n)) : a >> (b & 63n),
@@ -815,16 +839,33 @@ export function arith(expr: string, ctx: ExpandContext, depth = 0): bigint {
   const band = binary(eq, ['&'], (_op, a, b) => a & b);
   const bxor = binary(band, ['^'], (_op, a, b) => a ^ b);
   const bor = binary(bxor, ['|'], (_op, a, b) => a | b);
-  const land = binary(bor, ['&&'], (_op, a, b) => (a !== 0n && b !== 0n ? 1n : 0n));
-  const lor = binary(land, ['||'], (_op, a, b) => (a !== 0n || b !== 0n ? 1n : 0n));
+  // `&&` and `||` skip their right operand when the left decides (expr.c explor, expland).
+  const land = (): bigint => {
+    let v = bor();
+    while (peek() === '&&') {
+      i++;
+      const b = v === 0n ? skipping(bor) : bor();
+      v = v !== 0n && b !== 0n ? 1n : 0n;
+    }
+    return v;
+  };
+  const lor = (): bigint => {
+    let v = land();
+    while (peek() === '||') {
+      i++;
+      const b = v !== 0n ? skipping(land) : land();
+      v = v !== 0n || b !== 0n ? 1n : 0n;
+    }
+    return v;
+  };
   const cond = (): bigint => {
     const c = lor();
     if (peek() !== '?') return c;
     i++;
-    const a = comma();
+    const a = c !== 0n ? comma() : skipping(comma);
     if (peek() !== ':') fail("syntax error: `:' expected for conditional expression");
     i++;
-    const b = cond();
+    const b = c !== 0n ? skipping(cond) : cond();
     return c !== 0n ? a : b;
   };
   const ASSIGN = ['=', '*=', '/=', '%=', '+=', '-=', '<<=', '>>=', '&=', '^=', '|=', '**='];

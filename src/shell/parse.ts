@@ -115,6 +115,13 @@ export interface ForCommand {
   readonly redirs: readonly Redirection[];
 }
 
+/** `(( EXPR ))` (bash manual 3.2.5.2): the expression as written, between the parentheses. */
+export interface ArithCommand {
+  readonly kind: 'arith';
+  readonly expr: string;
+  readonly redirs: readonly Redirection[];
+}
+
 /** `while LIST; do LIST; done`, `until …`. */
 export interface WhileCommand {
   readonly kind: 'while';
@@ -159,6 +166,7 @@ export type CommandNode =
   | WhileCommand
   | IfCommand
   | CaseCommand
+  | ArithCommand
   | FunctionDef;
 
 /** Reserved words that end a list: seen first in a command, they are errors elsewhere. */
@@ -203,7 +211,9 @@ type Token =
       heredoc?: Word;
     }
   | { readonly kind: 'newline' }
-  | { readonly kind: 'eof' };
+  | { readonly kind: 'eof' }
+  /** `(( EXPR ))` where a command starts: EXPR as written. */
+  | { readonly kind: 'arith'; readonly expr: string };
 
 class Incomplete {
   constructor(readonly message: string) {}
@@ -302,6 +312,16 @@ function tokenize(src: string, options: ParseOptions = {}): Token[] {
     }
     // `for ((init; cond; step))`: the arithmetic is one word, read raw up to its `))`.
     const prev = tokens[tokens.length - 1];
+    // `(( EXPR ))` where a command starts (parse.y parse_dparen); `((echo a) )`,
+    // whose first `)` is not doubled, is two subshells.
+    if (src.startsWith('((', i) && atCommandStart(prev)) {
+      const close = findDoubleParenClose(src, i + 2);
+      if (close >= 0) {
+        tokens.push({ kind: 'arith', expr: src.slice(i + 2, close) });
+        i = close + 2;
+        continue;
+      }
+    }
     if (src.startsWith('((', i) && prev?.kind === 'word' && prev.word.text === 'for') {
       const close = findArithClose(src, i + 2);
       const text = src.slice(i, close + 2);
@@ -704,6 +724,48 @@ function findCloseParen(src: string, from: number): number {
   throw new Incomplete('(');
 }
 
+/** Reserved words after which a command starts. */
+const COMMAND_START_WORDS = new Set([
+  'then',
+  'do',
+  'else',
+  'elif',
+  'if',
+  'while',
+  'until',
+  '{',
+  '!',
+  'time',
+]);
+
+/** Whether a command starts after token `prev` (none: the start of the input). */
+function atCommandStart(prev: Token | undefined): boolean {
+  if (prev === undefined || prev.kind === 'newline') return true;
+  if (prev.kind === 'op') return prev.op !== ')';
+  return prev.kind === 'word' && COMMAND_START_WORDS.has(prev.word.text);
+}
+
+/**
+ * The `))` of a `((` command whose expression starts at `from`, or -1 when a
+ * `)` that is not doubled closes it (then it was two subshells). Incomplete at
+ * the end of the input.
+ */
+function findDoubleParenClose(src: string, from: number): number {
+  let depth = 0;
+  for (let i = from; i < src.length; i++) {
+    const c = src[i];
+    if (c === '\\') i++;
+    else if (c === '$' && src[i + 1] === '(' && src[i + 2] !== '(') i = findCloseParen(src, i + 2);
+    else if (c === '(') depth++;
+    else if (c === ')') {
+      if (depth > 0) depth--;
+      else if (i + 1 >= src.length) throw new Incomplete('((');
+      else return src[i + 1] === ')' ? i : -1;
+    }
+  }
+  throw new Incomplete('((');
+}
+
 /** The `))` closing a `$((` whose expression starts at `from`, past nested parentheses and `$(…)`. */
 function findArithClose(src: string, from: number): number {
   let depth = 0;
@@ -853,6 +915,8 @@ class Parser {
         return 'newline';
       case 'eof':
         return 'newline';
+      case 'arith':
+        return `((${t.expr}))`;
     }
   }
 
@@ -977,6 +1041,10 @@ class Parser {
 
   command(): CommandNode {
     const t = this.peek;
+    if (t.kind === 'arith') {
+      this.next();
+      return { kind: 'arith', expr: t.expr, redirs: this.trailingRedirs() };
+    }
     if (t.kind === 'op' && t.op === '(') {
       this.next();
       if (this.isOp(')')) this.fail(this.peek);
@@ -1288,6 +1356,10 @@ export function commandText(node: CommandNode, indent = 0): string {
       break;
     case 'group':
       inner = `{ ${listText(node.body, indent)}; }`;
+      break;
+    case 'arith':
+      // print_arith_command: the expression as written.
+      inner = `((${node.expr}))`;
       break;
     case 'for': {
       if (node.arith !== undefined) {

@@ -56,6 +56,7 @@ import { type Job, type JobTable, STRSIGNAL } from './jobs.js';
 import { DuplexFd, devTcpPath, netopen } from './netopen.js';
 import {
   type AndOr,
+  type ArithCommand,
   andOrText,
   type CaseCommand,
   type CommandNode,
@@ -718,9 +719,16 @@ export class Shell {
     }
   }
 
-  /** `{ …; }`, `for`, `while`, `until`, `if` in this shell, with the node's redirections. */
+  /** `{ …; }`, `for`, `while`, `until`, `if`, `(( ))` in this shell, with the node's redirections. */
   async #compound(
-    node: CompoundCommand | ForCommand | WhileCommand | IfCommand | CaseCommand | FunctionDef,
+    node:
+      | CompoundCommand
+      | ForCommand
+      | WhileCommand
+      | IfCommand
+      | CaseCommand
+      | ArithCommand
+      | FunctionDef,
     io: Io,
   ): Promise<number> {
     if (node.kind === 'function') {
@@ -787,6 +795,8 @@ export class Shell {
             },
             node.body,
           );
+        case 'arith':
+          return await this.#arithCommand(node.expr, r.io);
       }
     } finally {
       r.close();
@@ -1001,6 +1011,32 @@ export class Shell {
   }
 
   /**
+   * `(( EXPR ))` (execute_cmd.c execute_arith_command): EXPR expanded as in
+   * double quotes ($VAR, $(…), quotes removed), then evaluated: status 0 when
+   * the value is not 0, 1 when it is. An arithmetic error prints `((: …` and is
+   * status 1 (the shell goes on); an expansion error is any expansion's.
+   */
+  async #arithCommand(expr: string, io: Io): Promise<number> {
+    const word = parseWord(expr);
+    let text: string;
+    try {
+      const outputs: string[] = [];
+      for (const src of substitutions([word])) outputs.push(await this.substitute(src, io));
+      text = expandString(word, this.expandContext(outputs));
+    } catch (e) {
+      if (e instanceof ExpansionError) return this.#expansionFailed(io, e);
+      throw e;
+    }
+    try {
+      return arith(text, this.expandContext()) !== 0n ? 0 : 1;
+    } catch (e) {
+      if (!(e instanceof ExpansionError)) throw e;
+      this.error(io, `((: ${e.message}`);
+      return 1;
+    }
+  }
+
+  /**
    * An expansion error (bad substitution, ${x:?}, arithmetic): the message,
    * status 1, and (POSIX 2.8.1, bash's jump to top level) a non-interactive
    * shell exits while the interactive one abandons the command line.
@@ -1044,7 +1080,16 @@ export class Shell {
     try {
       for (let i = 0; i < count; i++) {
         const start = this.proc.now;
-        if (!(await next(i)) || this.#stopped()) break;
+        if (!(await next(i))) {
+          // execute_while_or_until: a `break` or `continue` in a test that ends
+          // the loop is this loop's (left set, the shell would run nothing more).
+          if (this.breaks > 0) this.breaks--;
+          if (this.continues > 0) this.continues--;
+          break;
+        }
+        if (this.exitStatus !== undefined || this.aborted || this.returning) break;
+        // After a `break` or `continue` in a test that held, the body is not run
+        // (runList runs nothing) and the count is taken below.
         status = await this.runList(body, io);
         if (this.breaks > 0) {
           this.breaks--;

@@ -301,6 +301,94 @@ describe('lines read with their newline, as parse.y reads them (bash 5.2.15)', (
   });
 });
 
+describe('(( )) and arithmetic as bash 5.2.15 evaluates it', () => {
+  it('(( EXPR )) is status 0 for a value that is not 0, 1 for 0; errors say `((:` and go on', async () => {
+    const s = await session();
+    s.take();
+    expect(await s.type('(( 7 )); echo $?; (( 0 )); echo $?; x=5; (( x++ )); echo $x')).toBe(
+      '0\n1\n6\n',
+    );
+    expect(await s.type('i=0; while (( i < 3 )); do (( i++ )); done; echo i=$i')).toBe('i=3\n');
+    expect(await s.type('(( $(echo 3) > 2 )) && f() { (( $1 > 1 )); }; f 2 && echo big')).toBe(
+      'big\n',
+    );
+    expect(await s.type('(( 1/0 )); echo st=$?')).toBe(
+      '-bash: ((: 1/0 : division by 0 (error token is "0 ")\nst=1\n',
+    );
+    expect(await s.type('(( x = )); echo st=$?')).toBe(
+      '-bash: ((: x = : syntax error: operand expected (error token is "= ")\nst=1\n',
+    );
+    // Redirections, lines of their own, a listing as written.
+    expect(await s.type('(( 7 )) > /tmp/a; echo st=$?')).toBe('st=0\n');
+    expect(await s.type('(( 1')).toBe('');
+    expect(await s.type('+ 2 )) && echo multi')).toBe('multi\n');
+    expect(await s.type('g() { ((x++)); ((  y = 2  )) > /dev/null; }; type g')).toBe(
+      'g is a function\ng () \n{ \n    ((x++));\n    ((  y = 2  )) > /dev/null\n}\n',
+    );
+    // A first `)` that is not doubled: two subshells; not where a command starts: an error.
+    expect(await s.type('((echo a) ); echo st=$?')).toBe('a\nst=0\n');
+    expect(await s.type('echo ((1))')).toBe("-bash: syntax error near unexpected token `('\n");
+  });
+
+  it('&&, || and ?: skip their other operand: no assignment, no division error', async () => {
+    const s = await session();
+    s.take();
+    expect(await s.type('echo $((0 && 1/0)) $((1 || 1/0)) $((1 ? 2 : 1/0)) $((0 ? 1/0 : 3))')).toBe(
+      '0 1 2 3\n',
+    );
+    expect(
+      await s.type('x=1; echo $((0 && (x=5))) $x $((1 || (x=6))) $x $((0 ? (x=7) : 1)) $x'),
+    ).toBe('0 1 1 1 1 1\n');
+  });
+
+  it('a division by 0 is reported from just after its operator (expr.c exp2)', async () => {
+    const s = await session();
+    s.take();
+    expect(await s.type('echo $((1 % n+1))')).toBe(
+      '-bash: 1 % n+1: division by 0 (error token is "n+1")\n',
+    );
+    expect(await s.type('echo $((4 / 0 * 3))')).toBe(
+      '-bash: 4 / 0 * 3: division by 0 (error token is "0 * 3")\n',
+    );
+    expect(await s.type('echo $((1/(0)))')).toBe(
+      '-bash: 1/(0): division by 0 (error token is "(0)")\n',
+    );
+  });
+});
+
+describe('break and continue in a loop test (execute_while_or_until)', () => {
+  it('a break in the test ends the loop, and the shell goes on', async () => {
+    const s = await session();
+    s.take();
+    expect(await s.type('while { echo c; break; }; do echo body; done; echo after')).toBe(
+      'c\nafter\n',
+    );
+    expect(await s.type('while echo d; ! break; do echo body; done; echo after')).toBe(
+      'd\nafter\n',
+    );
+    expect(
+      await s.type(
+        'for i in 1 2; do while { echo $i; break 2; }; do :; done; echo no; done; echo after',
+      ),
+    ).toBe('1\nafter\n');
+    expect(await s.type('echo still here')).toBe('still here\n');
+  });
+
+  it('a continue in the test runs the test again; break in a subshell is not the loop’s', async () => {
+    const s = await session();
+    s.take();
+    expect(
+      await s.type(
+        'k=0; while { k=$((k+1)); [ $k -lt 3 ] && continue; [ $k -lt 5 ]; }; do echo body $k; done; echo k=$k',
+      ),
+    ).toBe('body 3\nbody 4\nk=5\n');
+    expect(await s.type('for i in 1 2; do ( break; echo in ); echo out $i; done')).toBe(
+      "-bash: break: only meaningful in a `for', `while', or `until' loop\nin\nout 1\n" +
+        "-bash: break: only meaningful in a `for', `while', or `until' loop\nin\nout 2\n",
+    );
+  });
+});
+
 describe('for (( ))', () => {
   it('runs at the prompt, over continuation lines, and each pass costs virtual time like a while loop', async () => {
     const s = await session();
