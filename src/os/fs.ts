@@ -38,7 +38,8 @@ export class FsError {
 
 export type FsResult<T> = T | FsError;
 
-export type FileKind = 'file' | 'directory';
+/** A regular file, a directory, or a character device (`/dev/null`: `test -f` is false for it). */
+export type FileKind = 'file' | 'directory' | 'device';
 
 interface Dir {
   readonly kind: 'directory';
@@ -103,6 +104,7 @@ export class HostFs {
     const proc = this.#procSys(names);
     if (proc !== undefined) return proc;
     if (names.length === 2 && names[0] === 'proc' && names[1] === 'net') return 'directory';
+    if (isDevNull(names)) return 'device';
     const special = this.#special(names);
     if (special !== undefined) return 'file';
     const n = this.#lookup(names);
@@ -120,6 +122,8 @@ export class HostFs {
       if (this.#procSys(names) === 'directory') return new FsError('EISDIR');
       return new FsError('ENOENT');
     }
+    // Reading /dev/null gives end of file at once (drivers/char/mem.c read_null).
+    if (isDevNull(names)) return new Uint8Array(0);
     const special = this.#special(names);
     if (special !== undefined) return encoder.encode(special);
     if (names.length === 2 && names[0] === 'proc' && names[1] === 'net')
@@ -156,7 +160,7 @@ export class HostFs {
     }
     if (names.length === 0) return new FsError('EISDIR');
     if (names[0] === 'proc' || names[0] === 'dev') {
-      if (names.join('/') === 'dev/null') return undefined;
+      if (isDevNull(names)) return undefined;
       return new FsError('EACCES');
     }
     const parent = this.#lookup(names.slice(0, -1));
@@ -268,4 +272,8 @@ export class HostFs {
     }
     return undefined;
   }
+}
+
+function isDevNull(names: readonly string[]): boolean {
+  return names.length === 2 && names[0] === 'dev' && names[1] === 'null';
 }

@@ -60,7 +60,6 @@ class BashTerminal implements Terminal {
       waiting: false,
       interruptible: new Set(),
       reaped: new Map(),
-      hashed: new Set(),
       warnedStopped: false,
     };
     this.#tty.onBackgroundRead = (job) => {

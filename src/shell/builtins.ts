@@ -1044,7 +1044,7 @@ function describe(sh: Shell, names: readonly string[], io: Io, who: string): num
       const base = commandName(name);
       if (base !== undefined && sh.commandFor(base) !== undefined) {
         const path = name.includes('/') ? name : commandPath(name);
-        if (sh.session.hashed.has(name)) io.out.write(`${name} is hashed (${path})\n`);
+        if (sh.hashed.has(name)) io.out.write(`${name} is hashed (${path})\n`);
         else io.out.write(`${name} is ${path}\n`);
       } else {
         sh.error(io, `${who}: ${name}: not found`);

@@ -158,8 +158,6 @@ export interface Session {
   readonly interruptible: Set<() => void>;
   /** Exit statuses of background jobs already reaped (`wait PID` after the notification). */
   readonly reaped: Map<number, number>;
-  /** Commands found on the PATH by name (`type` says `hashed`). */
-  readonly hashed: Set<string>;
   /** `exit` warned once about stopped jobs. */
   warnedStopped: boolean;
 }
@@ -183,6 +181,12 @@ export class Shell {
   #substStatus: number | undefined;
   /** A copy of the interactive shell (#onInterrupt), not a `bash -c` child. */
   #copyOfInteractive = false;
+  /**
+   * Commands this shell found on the PATH by name (`type` says `hashed`): a
+   * subshell starts with a copy, a child bash with none (hashlib.c's table is
+   * the process's).
+   */
+  hashed = new Set<string>();
   /** Background children of a non-interactive shell (its `wait` waits for them). */
   readonly children: ProcessInfo[] = [];
   /** Shell functions by name (a subshell gets a copy; `bash -c` starts with none). */
@@ -250,6 +254,7 @@ export class Shell {
     });
     child.status = this.status;
     child.#copyOfInteractive = this.interactive || this.#copyOfInteractive;
+    child.hashed = new Set(this.hashed);
     child.lastBackground = this.lastBackground;
     child.functions = new Map(this.functions);
     // A subshell of a function is still in it: `return` ends the subshell (execute_cmd.c).
@@ -371,9 +376,13 @@ export class Shell {
     if (me?.killedBy !== undefined) throw new Killed(me.killedBy);
   }
 
-  /** Parses and runs a command line's text (subshells, command substitution). */
+  /**
+   * Parses and runs a command substitution's text. Its lines count from the
+   * line of the command it is in (bash parses it with the script: `s.sh: line
+   * 5: f1: No such file or directory` for a `$(… < f1)` on line 5).
+   */
   async runSource(src: string, io: Io): Promise<number> {
-    const r = parse(src);
+    const r = parse(src, this.lineNumbers ? { firstLine: this.lineno } : {});
     if (!r.ok) {
       this.error(io, r.incomplete ? 'syntax error: unexpected end of file' : r.message);
       this.status = 2;
@@ -1359,7 +1368,7 @@ export class Shell {
       r.close();
       return 127;
     }
-    if (!name.includes('/')) this.session.hashed.add(name);
+    if (!name.includes('/')) this.hashed.add(name);
     const text = commandText(node);
     if (command === CHILD_BASH) {
       const r = this.#openRedirs(node.redirs, io);

@@ -356,6 +356,28 @@ describe('(( )) and arithmetic as bash 5.2.15 evaluates it', () => {
   });
 });
 
+describe("a shell process's own state", () => {
+  it('the hash table: a subshell has a copy, a child bash starts without one', async () => {
+    const s = await session();
+    s.take();
+    expect(await s.type('type seq; seq 1 > /dev/null; type seq')).toBe(
+      'seq is /usr/bin/seq\nseq is hashed (/usr/bin/seq)\n',
+    );
+    expect(await s.type('(type seq); bash -c "type seq"')).toBe(
+      'seq is hashed (/usr/bin/seq)\nseq is /usr/bin/seq\n',
+    );
+  });
+
+  it("a command substitution's messages give the script line it is on", async () => {
+    const s = await session();
+    s.take();
+    await s.type("printf 'echo a\\necho b; echo $(cat < nofile)\\n' > /tmp/l.sh");
+    expect(await s.type('bash /tmp/l.sh')).toBe(
+      'a\nb\n/tmp/l.sh: line 2: nofile: No such file or directory\n\n',
+    );
+  });
+});
+
 describe('break and continue in a loop test (execute_while_or_until)', () => {
   it('a break in the test ends the loop, and the shell goes on', async () => {
     const s = await session();

@@ -91,6 +91,18 @@ describe('files', () => {
     expect(await t.type('rm a.txt; ls -1')).toBe('b.txt\nc.log\nd\n');
   });
 
+  it('/dev/null reads as an empty file and is no regular file (as on Linux)', async () => {
+    const t = await session();
+    t.take();
+    expect(await t.type('cat /dev/null; echo $?; wc -c /dev/null; grep x /dev/null; echo $?')).toBe(
+      '0\n0 /dev/null\n1\n',
+    );
+    expect(await t.type('[ -f /dev/null ]; echo $?; [ -e /dev/null ]; echo $?')).toBe('1\n0\n');
+    expect(await t.type('tcpdump -r /dev/null')).toBe(
+      'tcpdump: truncated dump file; tried to read 4 file header bytes, only got 0\n',
+    );
+  });
+
   it('tee writes its input to files and standard output', async () => {
     const t = await session();
     expect(await t.type('seq 2 | tee s.txt | wc -l; cat s.txt')).toBe('2\n1\n2\n');
