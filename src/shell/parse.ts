@@ -118,6 +118,8 @@ export interface ForCommand {
 /** `(( EXPR ))` (bash manual 3.2.5.2): the expression as written, between the parentheses. */
 export interface ArithCommand {
   readonly kind: 'arith';
+  /** The line `((` is on (1 for a typed line), for a script's messages. */
+  readonly line?: number;
   readonly expr: string;
   readonly redirs: readonly Redirection[];
 }
@@ -213,7 +215,7 @@ type Token =
   | { readonly kind: 'newline' }
   | { readonly kind: 'eof' }
   /** `(( EXPR ))` where a command starts: EXPR as written. */
-  | { readonly kind: 'arith'; readonly expr: string };
+  | { readonly kind: 'arith'; readonly expr: string; readonly line: number };
 
 class Incomplete {
   constructor(readonly message: string) {}
@@ -317,7 +319,7 @@ function tokenize(src: string, options: ParseOptions = {}): Token[] {
     if (src.startsWith('((', i) && atCommandStart(prev)) {
       const close = findDoubleParenClose(src, i + 2);
       if (close >= 0) {
-        tokens.push({ kind: 'arith', expr: src.slice(i + 2, close) });
+        tokens.push({ kind: 'arith', expr: src.slice(i + 2, close), line: lineAt(i) });
         i = close + 2;
         continue;
       }
@@ -1043,7 +1045,7 @@ class Parser {
     const t = this.peek;
     if (t.kind === 'arith') {
       this.next();
-      return { kind: 'arith', expr: t.expr, redirs: this.trailingRedirs() };
+      return { kind: 'arith', line: t.line, expr: t.expr, redirs: this.trailingRedirs() };
     }
     if (t.kind === 'op' && t.op === '(') {
       this.next();
@@ -1338,7 +1340,12 @@ export function parse(src: string, options: ParseOptions = {}): ParseResult {
  * bodies indented by four spaces per level, `elif` as a nested `if` in the
  * `else` branch (as bash prints it).
  */
-export function commandText(node: CommandNode, indent = 0): string {
+/**
+ * A command as bash prints it (print_cmd.c): on one line for a job's text, and
+ * inside a function's listing (`fn`, its inside_function_def) with each command
+ * of a list on a line of its own.
+ */
+export function commandText(node: CommandNode, indent = 0, fn = false): string {
   const redirs = node.redirs.map(redirText);
   if (node.kind === 'simple') {
     const words = [
@@ -1348,14 +1355,16 @@ export function commandText(node: CommandNode, indent = 0): string {
     return [...words, ...redirs].join(' ');
   }
   const pad = ' '.repeat(indent);
-  const body = (l: List): string => `${' '.repeat(indent + 4)}${listText(l, indent + 4)};\n`;
+  const body = (l: List): string => `${' '.repeat(indent + 4)}${listText(l, indent + 4, fn)};\n`;
   let inner: string;
   switch (node.kind) {
     case 'subshell':
-      inner = `( ${listText(node.body, indent)} )`;
+      inner = `( ${listText(node.body, indent, fn)} )`;
       break;
     case 'group':
-      inner = `{ ${listText(node.body, indent)}; }`;
+      inner = fn
+        ? `{ \n${' '.repeat(indent + 4)}${listText(node.body, indent + 4, fn)}\n${pad}}`
+        : `{ ${listText(node.body, indent)}; }`;
       break;
     case 'arith':
       // print_arith_command: the expression as written.
@@ -1374,15 +1383,15 @@ export function commandText(node: CommandNode, indent = 0): string {
       break;
     }
     case 'while':
-      inner = `${node.until ? 'until' : 'while'} ${listText(node.cond, indent)}; do\n${body(node.body)}${pad}done`;
+      inner = `${node.until ? 'until' : 'while'} ${listText(node.cond, indent, fn)}; do\n${body(node.body)}${pad}done`;
       break;
     case 'if':
-      inner = ifText(node.clauses, node.otherwise, indent);
+      inner = ifText(node.clauses, node.otherwise, indent, fn);
       break;
     case 'case': {
       const items = node.items.map(
         (it) =>
-          `${pad}    ${it.patterns.map((w) => w.text).join(' | ')})\n${' '.repeat(indent + 8)}${listText(it.body, indent + 8)}\n${pad}    ${it.end}\n`,
+          `${pad}    ${it.patterns.map((w) => w.text).join(' | ')})\n${' '.repeat(indent + 8)}${listText(it.body, indent + 8, fn)}\n${pad}    ${it.end}\n`,
       );
       inner = `case ${node.word.text} in \n${items.join('')}${pad}esac`;
       break;
@@ -1392,8 +1401,8 @@ export function commandText(node: CommandNode, indent = 0): string {
       const b = node.body;
       const text =
         b.kind === 'group'
-          ? `{ \n${b.body.items.map((it) => `${pad}    ${andOrText(it.andOr, indent + 4)}${it.background ? ' &' : ''}`).join(';\n')}\n${pad}}`
-          : commandText(b, indent);
+          ? `{ \n${pad}    ${listText(b.body, indent + 4, true)}\n${pad}}`
+          : commandText(b, indent, true);
       inner = `${node.name} () \n${pad}${text}`;
       break;
     }
@@ -1405,16 +1414,17 @@ function ifText(
   clauses: readonly { readonly cond: List; readonly body: List }[],
   otherwise: List | undefined,
   indent: number,
+  fn: boolean,
 ): string {
   const pad = ' '.repeat(indent);
   const inner = ' '.repeat(indent + 4);
   const [first, ...rest] = clauses;
   if (first === undefined) return '';
-  let out = `if ${listText(first.cond, indent)}; then\n${inner}${listText(first.body, indent + 4)};\n`;
+  let out = `if ${listText(first.cond, indent, fn)}; then\n${inner}${listText(first.body, indent + 4, fn)};\n`;
   if (rest.length > 0) {
-    out += `${pad}else\n${inner}${ifText(rest, otherwise, indent + 4)};\n`;
+    out += `${pad}else\n${inner}${ifText(rest, otherwise, indent + 4, fn)};\n`;
   } else if (otherwise !== undefined) {
-    out += `${pad}else\n${inner}${listText(otherwise, indent + 4)};\n`;
+    out += `${pad}else\n${inner}${listText(otherwise, indent + 4, fn)};\n`;
   }
   return `${out}${pad}fi`;
 }
@@ -1438,26 +1448,28 @@ function redirText(r: Redirection): string {
   }
 }
 
-export function pipelineText(p: Pipeline, indent = 0): string {
-  const stages = p.commands.map((c) => commandText(c, indent)).join(' | ');
+export function pipelineText(p: Pipeline, indent = 0, fn = false): string {
+  const stages = p.commands.map((c) => commandText(c, indent, fn)).join(' | ');
   const s = p.bang ? `! ${stages}` : stages;
   if (p.timed === undefined) return s;
   const time = p.timed === 'posix' ? 'time -p' : 'time';
   return s === '' ? time : `${time} ${s}`;
 }
 
-export function andOrText(a: AndOr, indent = 0): string {
-  let s = pipelineText(a.first, indent);
-  for (const r of a.rest) s += ` ${r.op} ${pipelineText(r.pipeline, indent)}`;
+export function andOrText(a: AndOr, indent = 0, fn = false): string {
+  let s = pipelineText(a.first, indent, fn);
+  for (const r of a.rest) s += ` ${r.op} ${pipelineText(r.pipeline, indent, fn)}`;
   return s;
 }
 
-export function listText(l: List, indent = 0): string {
-  return l.items
-    .map((it, i) => {
-      const t = andOrText(it.andOr, indent);
-      if (it.background) return `${t} &`;
-      return i < l.items.length - 1 ? `${t};` : t;
-    })
-    .join(' ');
+/** A list: `a; b & c` on one line; in a function's listing a line for each (`a;\n    b & c`). */
+export function listText(l: List, indent = 0, fn = false): string {
+  const next = fn ? `\n${' '.repeat(indent)}` : ' ';
+  let out = '';
+  l.items.forEach((it, i) => {
+    const t = andOrText(it.andOr, indent, fn);
+    if (i === l.items.length - 1) out += it.background ? `${t} &` : t;
+    else out += it.background ? `${t} & ` : `${t};${next}`;
+  });
+  return out;
 }

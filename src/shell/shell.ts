@@ -805,6 +805,7 @@ export class Shell {
             node.body,
           );
         case 'arith':
+          if (node.line !== undefined && this.lineNumbers) this.lineno = node.line;
           return await this.#arithCommand(node.expr, r.io);
       }
     } finally {

@@ -356,6 +356,65 @@ describe('(( )) and arithmetic as bash 5.2.15 evaluates it', () => {
   });
 });
 
+describe('type NAME lists a function as print_cmd.c prints it (bash 5.2.15)', () => {
+  it('one command of a list per line, inside groups, loops, if, case and subshells', async () => {
+    const s = await session();
+    s.take();
+    await s.type(
+      'f() { while true; do a; b; done; if x; then c; d; else e; g; fi; { h; i; }; ( j; k ); case q in a) l; m;; esac; for i in 1; do n; o; done; p && q; r | s; t & u; }',
+    );
+    expect(await s.type('type f')).toBe(
+      [
+        'f is a function',
+        'f () ',
+        '{ ',
+        '    while true; do',
+        '        a;',
+        '        b;',
+        '    done;',
+        '    if x; then',
+        '        c;',
+        '        d;',
+        '    else',
+        '        e;',
+        '        g;',
+        '    fi;',
+        '    { ',
+        '        h;',
+        '        i',
+        '    };',
+        '    ( j;',
+        '    k );',
+        '    case q in ',
+        '        a)',
+        '            l;',
+        '            m',
+        '        ;;',
+        '    esac;',
+        '    for i in 1;',
+        '    do',
+        '        n;',
+        '        o;',
+        '    done;',
+        '    p && q;',
+        '    r | s;',
+        '    t & u',
+        '}',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('a script names the line of a (( )) that fails', async () => {
+    const s = await session();
+    s.take();
+    await s.type("printf 'echo a\\n\\n(( 1/0 ))\\n' > /tmp/ar.sh");
+    expect(await s.type('bash /tmp/ar.sh')).toBe(
+      'a\n/tmp/ar.sh: line 3: ((: 1/0 : division by 0 (error token is "0 ")\n',
+    );
+  });
+});
+
 describe("a shell process's own state", () => {
   it('the hash table: a subshell has a copy, a child bash starts without one', async () => {
     const s = await session();
