@@ -100,6 +100,8 @@ export class HostFs {
 
   /** What `path` is, or ENOENT. */
   stat(path: string, cwd = '/root'): FsResult<FileKind> {
+    // An empty path names no file (path_lookupat: ENOENT), not the working directory.
+    if (path === '') return new FsError('ENOENT');
     const names = resolvePath(path, cwd);
     const proc = this.#procSys(names);
     if (proc !== undefined) return proc;
@@ -112,6 +114,8 @@ export class HostFs {
   }
 
   readFile(path: string, cwd = '/root'): FsResult<Uint8Array> {
+    // An empty path names no file (path_lookupat: ENOENT), not the working directory.
+    if (path === '') return new FsError('ENOENT');
     const names = resolvePath(path, cwd);
     const key = this.#sysctlName(names);
     if (key !== undefined) {
@@ -149,6 +153,7 @@ export class HostFs {
     options: { cwd?: string; append?: boolean } = {},
   ): FsResult<undefined> {
     const bytes = typeof data === 'string' ? encoder.encode(data) : data;
+    if (path === '') return new FsError('ENOENT');
     const names = resolvePath(path, options.cwd ?? '/root');
     const key = this.#sysctlName(names);
     if (key !== undefined) {
@@ -181,6 +186,8 @@ export class HostFs {
   }
 
   unlink(path: string, cwd = '/root'): FsResult<undefined> {
+    // An empty path names no file (path_lookupat: ENOENT), not the working directory.
+    if (path === '') return new FsError('ENOENT');
     const names = resolvePath(path, cwd);
     const parent = this.#lookup(names.slice(0, -1));
     if (parent instanceof FsError) return parent;
@@ -195,6 +202,8 @@ export class HostFs {
 
   /** The names in a directory, sorted. */
   list(path: string, cwd = '/root'): FsResult<string[]> {
+    // An empty path names no file (path_lookupat: ENOENT), not the working directory.
+    if (path === '') return new FsError('ENOENT');
     const names = resolvePath(path, cwd);
     if (names.length === 2 && names[0] === 'proc' && names[1] === 'net') return [...PROC_NET_FILES];
     if (this.#procSys(names) === 'directory') {

@@ -11,6 +11,7 @@ import { Job } from './jobs.js';
 import { ansiC, commandText, type FunctionDef } from './parse.js';
 import type { Io, Shell } from './shell.js';
 import { beginWait, commandName, commandPath, signalJob } from './shell.js';
+import { testCommand } from './test-command.js';
 
 export type Builtin = (sh: Shell, argv: string[], io: Io) => Promise<number>;
 
@@ -809,6 +810,9 @@ const cd: Builtin = async (sh, argv, io) => {
       sh.error(io, 'cd: HOME not set');
       return 1;
     }
+  } else if (dir === '') {
+    // cd.def: an empty directory operand changes nothing.
+    return 0;
   } else if (dir === '-') {
     dir = sh.vars.get('OLDPWD');
     if (dir === undefined) {
@@ -1284,112 +1288,41 @@ function testBuiltin(bracket: boolean): Builtin {
       args = args.slice(0, -1);
     }
     const fs = sh.proc.fs;
-    const intOf = (s: string): number | undefined =>
-      /^\s*[-+]?\d+\s*$/.test(s) ? Number(s) : undefined;
-    const fail = (m: string): never => {
-      throw new TestError(m);
-    };
-    const unary = (op: string, a: string): boolean => {
-      switch (op) {
-        case '-z':
-          return a === '';
-        case '-n':
-          return a !== '';
-        case '-e':
-        case '-a':
-          return !(fs.stat(a, sh.cwd) instanceof FsError);
-        case '-f':
-          return fs.stat(a, sh.cwd) === 'file';
-        case '-d':
-          return fs.stat(a, sh.cwd) === 'directory';
-        case '-s': {
-          const d = fs.readFile(a, sh.cwd);
-          return !(d instanceof FsError) && d.length > 0;
-        }
-        case '-r':
-        case '-w':
-          return !(fs.stat(a, sh.cwd) instanceof FsError);
-        case '-x':
-          return fs.stat(a, sh.cwd) === 'directory';
-        default:
-          return fail(`${op}: unary operator expected`);
-      }
-    };
-    const binary = (a: string, op: string, b: string): boolean => {
-      switch (op) {
-        case '=':
-        case '==':
-          return a === b;
-        case '!=':
-          return a !== b;
-        case '<':
-          return a < b;
-        case '>':
-          return a > b;
-        case '-eq':
-        case '-ne':
-        case '-lt':
-        case '-le':
-        case '-gt':
-        case '-ge': {
-          const x = intOf(a);
-          if (x === undefined) fail(`${a}: integer expression expected`);
-          const y = intOf(b);
-          if (y === undefined) fail(`${b}: integer expression expected`);
-          const [p, q] = [x as number, y as number];
-          return op === '-eq'
-            ? p === q
-            : op === '-ne'
-              ? p !== q
-              : op === '-lt'
-                ? p < q
-                : op === '-le'
-                  ? p <= q
-                  : op === '-gt'
-                    ? p > q
-                    : p >= q;
-        }
-        default:
-          return fail(`${op}: binary operator expected`);
-      }
-    };
-    // POSIX test: decided by the number of arguments (test.c posixtest), then -a/-o.
-    const evaluate = (a: string[]): boolean => {
-      const oi = a.lastIndexOf('-o');
-      if (oi > 0 && a.length > 3) return evaluate(a.slice(0, oi)) || evaluate(a.slice(oi + 1));
-      const ai = a.lastIndexOf('-a');
-      if (ai > 0 && a.length > 3) return evaluate(a.slice(0, ai)) && evaluate(a.slice(ai + 1));
-      switch (a.length) {
-        case 0:
-          return false;
-        case 1:
-          return (a[0] as string) !== '';
-        case 2:
-          if (a[0] === '!') return !evaluate(a.slice(1));
-          return unary(a[0] as string, a[1] as string);
-        case 3:
-          if (a[0] === '!') return !evaluate(a.slice(1));
-          if (a[0] === '(' && a[2] === ')') return evaluate([a[1] as string]);
-          return binary(a[0] as string, a[1] as string, a[2] as string);
-        default:
-          if (a[0] === '!') return !evaluate(a.slice(1));
-          return fail(`too many arguments`);
-      }
-    };
-    try {
-      return evaluate(args) ? 0 : 1;
-    } catch (e) {
-      if (e instanceof TestError) {
-        sh.error(io, `${name}: ${e.message}`);
-        return 2;
-      }
-      throw e;
+    const r = testCommand(
+      args,
+      {
+        kind: (p) => {
+          const k = fs.stat(p, sh.cwd);
+          return k instanceof FsError ? undefined : k;
+        },
+        size: (p) => {
+          // A directory has a block of entries (ext4: 4096 bytes).
+          if (fs.stat(p, sh.cwd) === 'directory') return 4096;
+          const d = fs.readFile(p, sh.cwd);
+          return d instanceof FsError ? 0 : d.length;
+        },
+        isProgram: (p) => {
+          if (!p.includes('/')) return false;
+          const program = commandName(p);
+          return program !== undefined && sh.commandFor(program) !== undefined;
+        },
+        isTerminal: (fd) =>
+          fd === 0
+            ? io.in.isTerminal
+            : fd === 1
+              ? io.out.isTerminal
+              : fd === 2 && io.err.isTerminal,
+        // find_variable: a name only, not a special parameter ($-, $1).
+        isSet: (v) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(v) && sh.lookup(v) !== undefined,
+      },
+      bracket,
+    );
+    if ('error' in r) {
+      sh.error(io, `${name}: ${r.error}`);
+      return 2;
     }
+    return r.status;
   };
-}
-
-class TestError {
-  constructor(readonly message: string) {}
 }
 
 export const BUILTINS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([

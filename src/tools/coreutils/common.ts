@@ -170,3 +170,44 @@ export async function eachStdinByteLine(
   }
   if (buffer !== '') fn(buffer);
 }
+
+/** Control characters as quotearg.c writes them inside $'…'. */
+const C_ESCAPES: Readonly<Record<string, string>> = {
+  '\x07': '\\a',
+  '\b': '\\b',
+  '\f': '\\f',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+  '\v': '\\v',
+};
+
+/**
+ * A file name as coreutils' messages show it (quotef: quotearg's shell-escape
+ * style, colons quoted too): as it is when a shell would read it so, else in
+ * single quotes (`'a b'`, `''`, `'a:b'`, `'#x'`), in double quotes when it
+ * holds a single quote and nothing a double-quoted word would change
+ * (`"it's"`), with `'\''` for a quote otherwise and `$'\n'` for a control
+ * character. Checked against coreutils 9.1 (cat, wc, sort, uniq, cut).
+ */
+export function quotef(name: string): string {
+  if (name !== '' && !/[\s"$&'()*;<=>?[\\^`|!:\x00-\x1f\x7f]|^[#~]/.test(name)) return name;
+  if (!/[\x00-\x1f\x7f]/.test(name)) {
+    if (name.includes("'") && !/["$`\\]/.test(name)) return `"${name}"`;
+    return `'${name.replace(/'/g, "'\\''")}'`;
+  }
+  let out = '';
+  let run = '';
+  const flush = (): void => {
+    if (run !== '') out += `'${run.replace(/'/g, "'\\''")}'`;
+    run = '';
+  };
+  for (const c of name) {
+    if (/[\x00-\x1f\x7f]/.test(c)) {
+      flush();
+      out += `$'${C_ESCAPES[c] ?? `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`}'`;
+    } else run += c;
+  }
+  flush();
+  return out;
+}

@@ -18,6 +18,7 @@ import {
   lines,
   options,
   progName,
+  quotef,
   readInput,
   readStdinBytes,
   toByteString,
@@ -89,7 +90,7 @@ export const cat: Command = async (proc) => {
     }
     const data = proc.fs.readFile(f, proc.cwd);
     if (data instanceof FsError) {
-      proc.stderr.write(`${name}: ${f}: ${data.message}\n`);
+      proc.stderr.write(`${name}: ${quotef(f)}: ${data.message}\n`);
       status = 1;
       continue;
     }
@@ -512,10 +513,15 @@ export const wc: Command = async (proc) => {
     if (f === '-') {
       data = await readStdinBytes(proc);
       minWidth = 7;
+    } else if (f === '') {
+      // wc.c: an empty name is refused before any file is opened.
+      proc.stderr.write(`${name}: invalid zero-length file name\n`);
+      status = 1;
+      continue;
     } else {
       const r = proc.fs.readFile(f, proc.cwd);
       if (r instanceof FsError) {
-        proc.stderr.write(`${name}: ${f}: ${r.message}\n`);
+        proc.stderr.write(`${name}: ${quotef(f)}: ${r.message}\n`);
         status = 1;
         continue;
       }
@@ -1128,7 +1134,7 @@ export const sort: Command = async (proc) => {
   for (const f of files) {
     const data = await readInput(proc, f);
     if (data instanceof FsError) {
-      proc.stderr.write(`${name}: cannot read: ${f}: ${data.message}\n`);
+      proc.stderr.write(`${name}: cannot read: ${quotef(f)}: ${data.message}\n`);
       return 2;
     }
     all.push(...lines(data));
@@ -1208,7 +1214,7 @@ export const uniq: Command = async (proc) => {
   if (o.operands.length > 2) return usage(proc, name, `extra operand '${o.operands[2]}'`);
   const data = await readInput(proc, o.operands[0] ?? '-');
   if (data instanceof FsError) {
-    proc.stderr.write(`${name}: ${o.operands[0]}: ${data.message}\n`);
+    proc.stderr.write(`${name}: ${quotef(o.operands[0] ?? '-')}: ${data.message}\n`);
     return 1;
   }
   const keyOf = (line: string): string => {
@@ -1377,7 +1383,7 @@ export const cut: Command = async (proc) => {
     }
     const data = proc.fs.readFile(f, proc.cwd);
     if (data instanceof FsError) {
-      proc.stderr.write(`${name}: ${f}: ${data.message}\n`);
+      proc.stderr.write(`${name}: ${quotef(f)}: ${data.message}\n`);
       status = 1;
       continue;
     }
@@ -1527,7 +1533,7 @@ export const tee: Command = async (proc) => {
   for (const f of o.operands) {
     const r = proc.fs.writeFile(f, '', { cwd: proc.cwd, append: true });
     if (r instanceof FsError) {
-      proc.stderr.write(`${name}: ${f}: ${r.message}\n`);
+      proc.stderr.write(`${name}: ${quotef(f)}: ${r.message}\n`);
       status = 1;
       continue;
     }
@@ -1541,7 +1547,7 @@ export const tee: Command = async (proc) => {
     for (const f of files) {
       const r = proc.fs.writeFile(f, chunk, { cwd: proc.cwd, append: true });
       if (r instanceof FsError) {
-        proc.stderr.write(`${name}: ${f}: ${r.message}\n`);
+        proc.stderr.write(`${name}: ${quotef(f)}: ${r.message}\n`);
         status = 1;
       }
     }

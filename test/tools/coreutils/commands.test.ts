@@ -103,6 +103,38 @@ describe('files', () => {
     );
   });
 
+  it("name files in messages as coreutils 9.1 does (quotef): 'a b', '', \"it's\"; grep as it is", async () => {
+    const t = await session();
+    t.take();
+    expect(
+      await t.type(
+        'for c in cat wc sort uniq "cut -c1" "grep x" head; do $c \'a b\' < /dev/null 2>&1; done',
+      ),
+    ).toBe(
+      [
+        "cat: 'a b': No such file or directory",
+        "wc: 'a b': No such file or directory",
+        "sort: cannot read: 'a b': No such file or directory",
+        "uniq: 'a b': No such file or directory",
+        "cut: 'a b': No such file or directory",
+        'grep: a b: No such file or directory',
+        "head: cannot open 'a b' for reading: No such file or directory",
+        '',
+      ].join('\n'),
+    );
+    expect(await t.type('cat "" "it\'s" "a:b" x#; wc ""')).toBe(
+      [
+        "cat: '': No such file or directory",
+        'cat: "it\'s": No such file or directory',
+        "cat: 'a:b': No such file or directory",
+        'cat: x#: No such file or directory',
+        'wc: invalid zero-length file name',
+        '',
+      ].join('\n'),
+    );
+    expect(await t.type('cd ""; echo $?; pwd')).toBe('0\n/root\n');
+  });
+
   it('tee writes its input to files and standard output', async () => {
     const t = await session();
     expect(await t.type('seq 2 | tee s.txt | wc -l; cat s.txt')).toBe('2\n1\n2\n');
