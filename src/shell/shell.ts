@@ -177,6 +177,8 @@ export class Shell {
   exitStatus: number | undefined;
   /** A foreground job was interrupted: the rest of the command line is not run. */
   aborted = false;
+  /** How a non-interactive bash reads its commands (a copy keeps its shell's). */
+  scriptMode: 'c' | 'file' | 'stdin' | undefined;
   /** The status of the last `$(…)` of the current simple command. */
   #substStatus: number | undefined;
   /** A copy of the interactive shell (#onInterrupt), not a `bash -c` child. */
@@ -255,6 +257,7 @@ export class Shell {
     child.status = this.status;
     child.#copyOfInteractive = this.interactive || this.#copyOfInteractive;
     child.hashed = new Set(this.hashed);
+    child.scriptMode = this.scriptMode;
     child.lastBackground = this.lastBackground;
     child.functions = new Map(this.functions);
     // A subshell of a function is still in it: `return` ends the subshell (execute_cmd.c).
@@ -403,6 +406,7 @@ export class Shell {
     io: Io,
     mode: 'c' | 'file' | 'stdin',
   ): Promise<number> {
+    this.scriptMode = mode;
     let next: () => Promise<string | undefined>;
     if (typeof src === 'string') {
       const all = src.split('\n');
@@ -452,6 +456,7 @@ export class Shell {
       }
       buffer = [];
       first = count + 1;
+      this.aborted = false;
       await this.runList(r.list, io);
       if (this.exitStatus !== undefined || atEof) break;
     }
@@ -1047,14 +1052,17 @@ export class Shell {
   }
 
   /**
-   * An expansion error (bad substitution, ${x:?}, arithmetic): the message,
-   * status 1, and (POSIX 2.8.1, bash's jump to top level) a non-interactive
-   * shell exits while the interactive one abandons the command line.
+   * An expansion error (bad substitution, arithmetic, ${x:?}): the message,
+   * status 1, and bash's jump to the top level: the rest of the command being
+   * run is abandoned (the interactive shell's line; a script's command, the
+   * script going on with the next: bash 5.2.15 does so for `bash FILE` and
+   * `bash -c` alike, a one-line -c string thus ends). `${x:?}` ends a
+   * non-interactive shell (POSIX 2.8.1): status 1, 127 for `bash -c`.
    */
   #expansionFailed(io: Io, e: ExpansionError): number {
     this.error(io, e.message);
-    if (this.interactive) this.aborted = true;
-    else this.exitStatus = e.status;
+    if (this.interactive || e.status !== 127) this.aborted = true;
+    else this.exitStatus = this.scriptMode === 'c' ? 127 : 1;
     return 1;
   }
 

@@ -415,6 +415,29 @@ describe('type NAME lists a function as print_cmd.c prints it (bash 5.2.15)', ()
   });
 });
 
+describe('an expansion error in a script (bash 5.2.15)', () => {
+  it('abandons the command it is in and goes on with the next; ${x:?} ends the script', async () => {
+    const s = await session();
+    s.take();
+    await s.type(
+      "printf 'echo $((1/0)); echo same\\nf() { echo ${x:1:-5}; echo inf; }\\nx=abc; f\\necho after $?\\n' > /tmp/e.sh",
+    );
+    expect(await s.type('bash /tmp/e.sh; echo rc=$?')).toBe(
+      '/tmp/e.sh: line 1: 1/0: division by 0 (error token is "0")\n' +
+        '/tmp/e.sh: line 2: -5: substring expression < 0\n' +
+        'after 1\nrc=0\n',
+    );
+    // A one-line -c string is one command: nothing is left after the error.
+    expect(await s.type("bash -c 'echo $((1/0)); echo never'; echo rc=$?")).toBe(
+      'bash: line 1: 1/0: division by 0 (error token is "0")\nrc=1\n',
+    );
+    await s.type("printf 'echo ${u:?no}\\necho never\\n' > /tmp/u.sh");
+    expect(await s.type("bash /tmp/u.sh; echo rc=$?; bash -c 'echo ${u:?no}'; echo rc=$?")).toBe(
+      '/tmp/u.sh: line 1: u: no\nrc=1\nbash: line 1: u: no\nrc=127\n',
+    );
+  });
+});
+
 describe("a shell process's own state", () => {
   it('the hash table: a subshell has a copy, a child bash starts without one', async () => {
     const s = await session();
