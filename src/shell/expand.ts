@@ -660,10 +660,14 @@ export function arith(expr: string, ctx: ExpandContext, depth = 0): bigint {
     const m = tokenRe.exec(src);
     if (m === null) {
       if (/^\s*$/.test(src.slice(pos))) break;
-      const rest = src.slice(pos).replace(/^\s+/, '');
-      throw new ExpansionError(
-        `${src}: syntax error: invalid arithmetic operator (error token is "${rest}")`,
-      );
+      // A character no token starts with: an error once the parser gets there
+      // (where an operand is wanted, "operand expected"; else "invalid
+      // arithmetic operator"), as expr.c's lexer reads on demand.
+      toks.push({
+        t: BAD_TOKEN,
+        at: pos + (src.slice(pos).length - src.slice(pos).trimStart().length),
+      });
+      break;
     }
     toks.push({ t: m[1]!, at: m.index + m[0].length - m[1]!.length });
     pos = tokenRe.lastIndex;
@@ -744,7 +748,7 @@ export function arith(expr: string, ctx: ExpandContext, depth = 0): bigint {
   };
   const primary = (): bigint => {
     const t = peek();
-    if (t === undefined) return fail('syntax error: operand expected');
+    if (t === undefined || t === BAD_TOKEN) return fail('syntax error: operand expected');
     if (t === '(') {
       i++;
       const v = comma();
@@ -862,8 +866,10 @@ export function arith(expr: string, ctx: ExpandContext, depth = 0): bigint {
     const c = lor();
     if (peek() !== '?') return c;
     i++;
+    // expr.c expcond's own messages (no "syntax error:").
+    if (peek() === undefined || peek() === ':') fail('expression expected');
     const a = c !== 0n ? comma() : skipping(comma);
-    if (peek() !== ':') fail("syntax error: `:' expected for conditional expression");
+    if (peek() !== ':') fail("`:' expected for conditional expression");
     i++;
     const b = c !== 0n ? skipping(cond) : cond();
     return c !== 0n ? a : b;
@@ -912,6 +918,15 @@ export function arith(expr: string, ctx: ExpandContext, depth = 0): bigint {
   };
   if (toks.length === 0) return 0n;
   const v = comma();
-  if (i < toks.length) fail('syntax error in expression');
+  if (i < toks.length) {
+    fail(
+      toks[i]!.t === BAD_TOKEN
+        ? 'syntax error: invalid arithmetic operator'
+        : 'syntax error in expression',
+    );
+  }
   return v;
 }
+
+/** The token for a character expr.c's lexer refuses (see arith). */
+const BAD_TOKEN = '\0bad';

@@ -341,6 +341,23 @@ describe('(( )) and arithmetic as bash 5.2.15 evaluates it', () => {
     ).toBe('0 1 1 1 1 1\n');
   });
 
+  it('a character no token starts with is an operand or an operator error, where it stands', async () => {
+    const s = await session();
+    s.take();
+    expect(await s.type('echo $(( 1 + @ ))')).toBe(
+      '-bash: 1 + @ : syntax error: operand expected (error token is "@ ")\n',
+    );
+    expect(await s.type('echo $(( 1 @ 2 ))')).toBe(
+      '-bash: 1 @ 2 : syntax error: invalid arithmetic operator (error token is "@ 2 ")\n',
+    );
+    expect(await s.type('echo $(( 3 ? ))')).toBe(
+      '-bash: 3 ? : expression expected (error token is "? ")\n',
+    );
+    expect(await s.type('echo $(( 3 ? 4 ))')).toBe(
+      '-bash: 3 ? 4 : `:\' expected for conditional expression (error token is "4 ")\n',
+    );
+  });
+
   it('a division by 0 is reported from just after its operator (expr.c exp2)', async () => {
     const s = await session();
     s.take();
