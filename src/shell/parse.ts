@@ -107,6 +107,8 @@ export interface CompoundCommand {
 /** `for NAME [in WORDS]; do LIST; done` (words undefined: no `in`). */
 export interface ForCommand {
   readonly kind: 'for';
+  /** The line `for` is on, for a script's messages (its words expand there). */
+  readonly line?: number;
   readonly name: string;
   readonly words: readonly Word[] | undefined;
   /** `for ((init; cond; step))`: the three expressions (`name` is then empty). */
@@ -144,6 +146,8 @@ export interface IfCommand {
 /** `case WORD in [(]PAT[|PAT]…) LIST ;; … esac` (`;&` falls through, `;;&` tests on). */
 export interface CaseCommand {
   readonly kind: 'case';
+  /** The line `case` is on, for a script's messages (its word expands there). */
+  readonly line?: number;
   readonly word: Word;
   readonly items: readonly {
     readonly patterns: readonly Word[];
@@ -922,6 +926,11 @@ class Parser {
     }
   }
 
+  /** The line a word token is on (1 when unknown). */
+  lineOf(t: Token): number | undefined {
+    return t.kind === 'word' ? t.line : undefined;
+  }
+
   fail(t: Token): never {
     if (t.kind === 'eof') throw new Incomplete('eof');
     throw new SyntaxError_(Parser.describe(t));
@@ -1120,7 +1129,7 @@ class Parser {
   }
 
   caseCommand(): CaseCommand {
-    this.next();
+    const line = this.lineOf(this.next());
     const wordTok = this.next();
     if (wordTok.kind !== 'word') this.fail(wordTok);
     this.skipNewlines();
@@ -1151,11 +1160,11 @@ class Parser {
       else if (!this.isWord('esac')) this.fail(this.peek);
       items.push({ patterns, body, end });
     }
-    return { kind: 'case', word: wordTok.word, items, redirs: this.trailingRedirs() };
+    return { kind: 'case', line, word: wordTok.word, items, redirs: this.trailingRedirs() };
   }
 
   forCommand(): ForCommand {
-    this.next();
+    const line = this.lineOf(this.next());
     const nameTok = this.peek;
     if (nameTok.kind !== 'word') this.fail(nameTok);
     this.next();
@@ -1174,6 +1183,7 @@ class Parser {
       this.next();
       return {
         kind: 'for',
+        line,
         name: '',
         words: undefined,
         arith: [exprs[0]!, exprs[1]!, exprs[2]!],
@@ -1199,7 +1209,7 @@ class Parser {
     this.expectWord('do');
     const body = this.list(['done']);
     this.next();
-    return { kind: 'for', name, words, body, redirs: this.trailingRedirs() };
+    return { kind: 'for', line, name, words, body, redirs: this.trailingRedirs() };
   }
 
   ifCommand(): IfCommand {

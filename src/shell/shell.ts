@@ -751,6 +751,14 @@ export class Shell {
       this.functions.set(node.name, node);
       return 0;
     }
+    // execute_for_command, execute_case_command, execute_arith_command: the
+    // command's own line while its words expand (the commands inside set theirs).
+    if (
+      this.lineNumbers &&
+      (node.kind === 'for' || node.kind === 'case' || node.kind === 'arith') &&
+      node.line !== undefined
+    )
+      this.lineno = node.line;
     const redirs = node.redirs.length > 0 ? await this.#prepareRedirs(node.redirs, io) : [];
     if (redirs === INTERRUPTED) return this.#interrupted();
     const r = this.#openRedirs(redirs, io);
@@ -810,7 +818,6 @@ export class Shell {
             node.body,
           );
         case 'arith':
-          if (node.line !== undefined && this.lineNumbers) this.lineno = node.line;
           return await this.#arithCommand(node.expr, r.io);
       }
     } finally {

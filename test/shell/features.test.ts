@@ -467,6 +467,17 @@ describe("a shell process's own state", () => {
     );
   });
 
+  it('for and case words expand on their own line', async () => {
+    const s = await session();
+    s.take();
+    await s.type(
+      "printf 'echo a\\nfor i in $(cat < nofile); do :; done\\ncase $(cat < nofile2) in *) ;; esac\\n' > /tmp/l2.sh",
+    );
+    expect(await s.type('bash /tmp/l2.sh')).toBe(
+      'a\n/tmp/l2.sh: line 2: nofile: No such file or directory\n/tmp/l2.sh: line 3: nofile2: No such file or directory\n',
+    );
+  });
+
   it("a command substitution's messages give the script line it is on", async () => {
     const s = await session();
     s.take();
