@@ -747,7 +747,8 @@ const COMMAND_START_WORDS = new Set([
 /** Whether a command starts after token `prev` (none: the start of the input). */
 function atCommandStart(prev: Token | undefined): boolean {
   if (prev === undefined || prev.kind === 'newline') return true;
-  if (prev.kind === 'op') return prev.op !== ')';
+  // After `;`, `&&`, `|`, `(`, and `)`: a case pattern's (`*) ((x))`) or `f()`'s.
+  if (prev.kind === 'op') return true;
   return prev.kind === 'word' && COMMAND_START_WORDS.has(prev.word.text);
 }
 
@@ -1121,6 +1122,7 @@ class Parser {
     this.skipNewlines();
     const t = this.peek;
     const compound =
+      t.kind === 'arith' ||
       (t.kind === 'op' && t.op === '(') ||
       (t.kind === 'word' && ['{', 'for', 'while', 'until', 'if', 'case'].includes(t.word.text));
     if (!compound) this.fail(t);
@@ -1409,10 +1411,11 @@ export function commandText(node: CommandNode, indent = 0, fn = false): string {
     case 'function': {
       // print_cmd.c print_function_def: `NAME () `, the group's braces on lines of their own.
       const b = node.body;
+      // Any other compound body is listed inside braces too.
       const text =
         b.kind === 'group'
           ? `{ \n${pad}    ${listText(b.body, indent + 4, true)}\n${pad}}`
-          : commandText(b, indent, true);
+          : `{ \n${pad}    ${commandText(b, indent + 4, true)}\n${pad}}`;
       inner = `${node.name} () \n${pad}${text}`;
       break;
     }

@@ -258,6 +258,9 @@ export class Shell {
     child.#copyOfInteractive = this.interactive || this.#copyOfInteractive;
     child.hashed = new Set(this.hashed);
     child.scriptMode = this.scriptMode;
+    // A forked copy is in the loops its parent is in (a `break` in `$(…)` or a
+    // pipeline stage ends that process, silently); `( … )` leaves them (#subshellBody).
+    child.loops = this.loops;
     child.lastBackground = this.lastBackground;
     child.functions = new Map(this.functions);
     // A subshell of a function is still in it: `return` ends the subshell (execute_cmd.c).
@@ -718,6 +721,8 @@ export class Shell {
    * with the line).
    */
   async #subshellBody(node: CompoundCommand, io: Io): Promise<number> {
+    // execute_in_subshell: loop_level = 0.
+    this.loops = 0;
     const redirs = await this.#prepareRedirs(node.redirs, io);
     if (redirs === INTERRUPTED) return 1;
     const r = this.#openRedirs(redirs, io);
@@ -783,16 +788,22 @@ export class Shell {
         case 'for': {
           if (node.arith !== undefined) return await this.#arithFor(node.arith, node.body, r.io);
           let items: string[];
-          if (node.words === undefined) items = [];
+          // `for NAME; do`: over "$@" (bash manual 3.2.5.1).
+          if (node.words === undefined) items = [...this.positional];
           else {
-            const outputs: string[] = [];
-            for (const src of substitutions(node.words))
-              outputs.push(await this.substitute(src, r.io));
+            // execute_for_command counts the loop before it expands the words:
+            // a `break` in a `$(…)` there is the loop's (silent).
+            this.loops++;
             try {
+              const outputs: string[] = [];
+              for (const src of substitutions(node.words))
+                outputs.push(await this.substitute(src, r.io));
               items = expandWords(node.words, this.expandContext(outputs));
             } catch (e) {
               if (!(e instanceof ExpansionError)) throw e;
               return this.#expansionFailed(io, e);
+            } finally {
+              this.loops--;
             }
           }
           return await this.#loop(
@@ -1124,7 +1135,7 @@ export class Shell {
           this.continues--;
           if (this.continues > 0) break;
         }
-        if (this.exitStatus !== undefined || this.aborted) break;
+        if (this.exitStatus !== undefined || this.aborted || this.returning) break;
         if (this.proc.now === start) await this.proc.sleep(LOOP_ITERATION_NS);
         this.#checkKilled();
       }

@@ -488,6 +488,45 @@ describe("a shell process's own state", () => {
   });
 });
 
+describe('loops, functions and the processes they run in (bash 5.2.15)', () => {
+  it('for NAME; do … iterates over "$@"; return in a loop ends the function at once', async () => {
+    const s = await session();
+    s.take();
+    expect(await s.type('set -- a "b c"; for x; do echo "[$x]"; done')).toBe('[a]\n[b c]\n');
+    expect(await s.type('f() { for y in one two; do return 3; done; }; f; echo "$y $?"')).toBe(
+      'one 3\n',
+    );
+  });
+
+  it('a pipeline stage and $(…) are in the loop they run in; ( … ) and `case` words are not', async () => {
+    const s = await session();
+    s.take();
+    expect(await s.type('for i in 1 2; do continue | false; echo "$i $?"; done')).toBe(
+      '1 1\n2 1\n',
+    );
+    expect(await s.type('for i in 1 2; do echo "[$(break; echo in)]" $i; done')).toBe(
+      '[] 1\n[] 2\n',
+    );
+    // A for's words expand once the loop counts.
+    expect(await s.type('for i in $(break; echo x) y; do echo $i; done')).toBe('y\n');
+    expect(await s.type('case $(break) in *) echo c;; esac')).toBe(
+      "-bash: break: only meaningful in a `for', `while', or `until' loop\nc\n",
+    );
+  });
+
+  it('any compound command is a function body, listed inside braces', async () => {
+    const s = await session();
+    s.take();
+    expect(await s.type('k() (( $1 > 2 )); k 3 && echo big; type k')).toBe(
+      'big\nk is a function\nk () \n{ \n    (( $1 > 2 ))\n}\n',
+    );
+    expect(await s.type('f() ( echo a ); type f')).toBe(
+      'f is a function\nf () \n{ \n    ( echo a )\n}\n',
+    );
+    expect(await s.type('case a in *) (( 7 )) && echo seven;; esac')).toBe('seven\n');
+  });
+});
+
 describe('break and continue in a loop test (execute_while_or_until)', () => {
   it('a break in the test ends the loop, and the shell goes on', async () => {
     const s = await session();
