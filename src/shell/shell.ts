@@ -875,6 +875,10 @@ export class Shell {
     this.positional = words.slice(1);
     this.locals.push(new Map());
     this.funcNames.push(fn.name);
+    // execute_function: the caller's loops are not the function's (`break` in
+    // it outside its own loops is "only meaningful in a loop").
+    const loops = this.loops;
+    this.loops = 0;
     try {
       const status = await this.#runNode(fn.body, io);
       if (this.returning) {
@@ -883,6 +887,7 @@ export class Shell {
       }
       return status;
     } finally {
+      this.loops = loops;
       this.positional = saved;
       this.funcNames.pop();
       const scope = this.locals.pop();

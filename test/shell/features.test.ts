@@ -514,6 +514,17 @@ describe('loops, functions and the processes they run in (bash 5.2.15)', () => {
     );
   });
 
+  it("a function is in none of its caller's loops (execute_function)", async () => {
+    const s = await session();
+    s.take();
+    expect(
+      await s.type('f() { echo in; break; echo nr; }; for i in 1 2; do f; echo $i; done'),
+    ).toBe(
+      "in\n-bash: break: only meaningful in a `for', `while', or `until' loop\nnr\n1\n" +
+        "in\n-bash: break: only meaningful in a `for', `while', or `until' loop\nnr\n2\n",
+    );
+  });
+
   it('any compound command is a function body, listed inside braces', async () => {
     const s = await session();
     s.take();
