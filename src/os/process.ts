@@ -30,6 +30,7 @@ export const SIGNALS = {
   SIGQUIT: 3,
   SIGKILL: 9,
   SIGUSR1: 10,
+  SIGSEGV: 11,
   SIGUSR2: 12,
   SIGPIPE: 13,
   SIGALRM: 14,
@@ -49,6 +50,7 @@ const TERMINATING: ReadonlySet<Signal> = new Set([
   'SIGQUIT',
   'SIGKILL',
   'SIGUSR1',
+  'SIGSEGV',
   'SIGUSR2',
   'SIGPIPE',
   'SIGALRM',
@@ -293,7 +295,12 @@ export class Process implements Proc, ProcessInfo {
     try {
       status = await command(this);
     } catch (e) {
-      if (!(e instanceof Killed)) {
+      if (e instanceof RangeError && /call stack/.test(e.message) && this.killedBy === undefined) {
+        // The command recursed past the stack (bash's `f() { f; }; f`): as a C
+        // program past its stack, the process dies of SIGSEGV (status 139).
+        this.killedBy = 'SIGSEGV';
+        status = 128 + SIGNALS.SIGSEGV;
+      } else if (!(e instanceof Killed)) {
         // A bug in a command must not take the lab down: report it as a crash would be.
         this.stderr.write(`${this.comm}: internal error: ${e instanceof Error ? e.message : e}\n`);
         status = 70;

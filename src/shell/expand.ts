@@ -646,11 +646,31 @@ export function patternSource(word: Word, ctx: ExpandContext): string {
  * message and the rest of the expression from where it went wrong.
  */
 export function arith(expr: string, ctx: ExpandContext, depth = 0): bigint {
+  if (depth > 0) return evaluate(expr, ctx, depth);
+  try {
+    return evaluate(expr, ctx, depth);
+  } catch (e) {
+    // Values that are expressions referring to each other (x='x+1') nest
+    // deeper than JavaScript's stack: the same error as bash's limit.
+    if (e instanceof RangeError) recursionExceeded(deepest);
+    throw e;
+  }
+}
+
+/** The expression evaluate() entered last: the one bash names at its limit. */
+let deepest = '';
+
+/** expr.c MAX_EXPR_RECURSION_LEVEL. */
+const MAX_ARITH_DEPTH = 1024;
+
+function recursionExceeded(src: string): never {
+  throw new ExpansionError(`${src}: expression recursion level exceeded (error token is "${src}")`);
+}
+
+function evaluate(expr: string, ctx: ExpandContext, depth: number): bigint {
   const src = expr.replace(/^[ \t\n]+/, '');
-  if (depth > 1024)
-    throw new ExpansionError(
-      `${src}: expression recursion level exceeded (error token is "${src}")`,
-    );
+  deepest = src;
+  if (depth > MAX_ARITH_DEPTH) recursionExceeded(src);
   const toks: { t: string; at: number }[] = [];
   const tokenRe =
     /\s*(\d[0-9A-Za-z@_#]*|[A-Za-z_][A-Za-z0-9_]*|\*\*=|<<=|>>=|\*\*|\+\+|--|<<|>>|<=|>=|==|!=|&&|\|\||[-+*/%&^|]=|[-+*/%()<>!~&^|?:=,])/y;
@@ -709,9 +729,17 @@ export function arith(expr: string, ctx: ExpandContext, depth = 0): bigint {
   const isName = (t: string | undefined): t is string => t !== undefined && /^[A-Za-z_]/.test(t);
   const value = (name: string): bigint => {
     if (noeval > 0) return 0n;
-    const v = ctx.lookup(name);
+    // A value that is itself a name is followed here, one level at a time (a
+    // cycle, x=x, reaches the recursion limit without a deep JavaScript stack).
+    let level = depth + 1;
+    let v = ctx.lookup(name);
+    for (let n = v?.trim(); n !== undefined && /^[A-Za-z_][A-Za-z0-9_]*$/.test(n); n = v?.trim()) {
+      if (level > MAX_ARITH_DEPTH) recursionExceeded(n);
+      level++;
+      v = ctx.lookup(n);
+    }
     if (v === undefined || v.trim() === '') return 0n;
-    return arith(v, ctx, depth + 1);
+    return arith(v, ctx, level);
   };
   const constant = (t: string): bigint => {
     let base = 10;
@@ -762,6 +790,9 @@ export function arith(expr: string, ctx: ExpandContext, depth = 0): bigint {
     }
     if (isName(t)) {
       i++;
+      // expr.c exp0 reads the token after a name before it evaluates the name's
+      // value: a character no token starts with is the error, not the value.
+      if (peek() === BAD_TOKEN) fail('syntax error: invalid arithmetic operator');
       const op = peek();
       if (op === '++' || op === '--') {
         i++;

@@ -24,6 +24,7 @@ export const STRSIGNAL: Readonly<Record<string, string>> = {
   SIGQUIT: 'Quit',
   SIGKILL: 'Killed',
   SIGUSR1: 'User defined signal 1',
+  SIGSEGV: 'Segmentation fault',
   SIGUSR2: 'User defined signal 2',
   SIGPIPE: 'Broken pipe',
   SIGALRM: 'Alarm clock',

@@ -358,6 +358,31 @@ describe('(( )) and arithmetic as bash 5.2.15 evaluates it', () => {
     );
   });
 
+  it('a variable that refers to itself ends at the recursion limit, not in a crash', async () => {
+    const s = await session();
+    s.take();
+    expect(await s.type('x=x; echo $((x))')).toBe(
+      '-bash: x: expression recursion level exceeded (error token is "x")\n',
+    );
+    expect(await s.type("x='x+1'; echo $((x))")).toBe(
+      '-bash: x+1: expression recursion level exceeded (error token is "x+1")\n',
+    );
+    // The token after a name is read before its value: the bad character is the error.
+    expect(await s.type('x=x{y,z}; (( x + 1 )); echo st=$?')).toBe(
+      '-bash: ((: x{y,z}: syntax error: invalid arithmetic operator (error token is "{y,z}")\nst=1\n',
+    );
+    expect(await s.type('a=b; b=c; c=7; echo $((a*2))')).toBe('14\n');
+  });
+
+  it('a function that calls itself forever dies of SIGSEGV, as bash does past its stack', async () => {
+    const s = await session();
+    s.take();
+    expect(await s.type("bash -c 'f() { f; }; f'; echo rc=$?")).toBe(
+      'Segmentation fault\nrc=139\n',
+    );
+    expect(await s.type('echo alive')).toBe('alive\n');
+  });
+
   it('a division by 0 is reported from just after its operator (expr.c exp2)', async () => {
     const s = await session();
     s.take();
