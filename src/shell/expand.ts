@@ -23,6 +23,8 @@ export interface ExpandContext {
   readonly cwd: string;
   /** The positional parameters, for `"$@"` (one field each). */
   positional?(): readonly string[];
+  /** Whether a variable is exported (`${x@A}`, `${x@a}`). */
+  exported?(name: string): boolean;
 }
 
 /** An expansion error bash reports (`bad substitution`), as its message without `-bash: `. */
@@ -126,17 +128,82 @@ function globSource(t: string, any = '[^/]'): string {
     else if (c === '?') out += any;
     else if (c === '\\' && i + 1 < t.length) out += escapeRegExp(t[++i]!);
     else if (c === '[') {
-      const close = t.indexOf(']', i + 2);
-      if (close < 0) out += '\\[';
+      const b = bracketSource(t, i);
+      if (b === undefined) out += '\\[';
       else {
-        let body = t.slice(i + 1, close);
-        if (body.startsWith('!') || body.startsWith('^')) body = `^${body.slice(1)}`;
-        out += `[${body.replace(/\\/g, '\\\\')}]`;
-        i = close;
+        out += b.source;
+        i = b.end;
       }
     } else out += escapeRegExp(c);
   }
   return out;
+}
+
+/** POSIX character classes in the C locale (glob(7); bash adds `word`). */
+const CHAR_CLASSES: Readonly<Record<string, string>> = {
+  alpha: 'A-Za-z',
+  digit: '0-9',
+  alnum: '0-9A-Za-z',
+  upper: 'A-Z',
+  lower: 'a-z',
+  space: ' \\t\\n\\r\\f\\v',
+  blank: ' \\t',
+  punct: '!-\\/:-@\\[-`{-~',
+  print: ' -~',
+  graph: '!-~',
+  cntrl: '\\x00-\\x1f\\x7f',
+  xdigit: '0-9A-Fa-f',
+  word: '0-9A-Za-z_',
+};
+
+/**
+ * The bracket expression that opens at `t[i]` as a regular expression's
+ * character class (glob(7)): `!` or `^` first negates, a `]` first is a
+ * member, `[:class:]`, `[=c=]` and `[.c.]` name members, `a-z` ranges, `\`
+ * quotes. Undefined when it does not close: the `[` is then itself.
+ */
+function bracketSource(t: string, i: number): { source: string; end: number } | undefined {
+  let j = i + 1;
+  let negate = false;
+  if (t[j] === '!' || t[j] === '^') {
+    negate = true;
+    j++;
+  }
+  let members = '';
+  const member = (ch: string): string => (/[\\\]^-]/.test(ch) ? `\\${ch}` : ch);
+  for (let first = true; j < t.length; first = false) {
+    const ch = t[j]!;
+    if (ch === ']' && !first) {
+      return { source: members === '' ? '(?!)' : `[${negate ? '^' : ''}${members}]`, end: j };
+    }
+    if (ch === '[' && (t[j + 1] === ':' || t[j + 1] === '=' || t[j + 1] === '.')) {
+      const kind = t[j + 1]!;
+      const close = t.indexOf(`${kind}]`, j + 2);
+      if (close >= 0) {
+        const name = t.slice(j + 2, close);
+        if (kind === ':') {
+          // An unknown class matches nothing (bash: [[:nosuch:]]).
+          members += CHAR_CLASSES[name] ?? '';
+        } else members += [...name].map(member).join('');
+        j = close + 2;
+        continue;
+      }
+    }
+    if (ch === '\\' && j + 1 < t.length) {
+      members += member(t[j + 1]!);
+      j += 2;
+      continue;
+    }
+    if (t[j + 1] === '-' && t[j + 2] !== undefined && t[j + 2] !== ']') {
+      const hi = t[j + 2] === '\\' && j + 3 < t.length ? t[j + 3]! : t[j + 2]!;
+      members += `${member(ch)}-${member(hi)}`;
+      j += t[j + 2] === '\\' ? 4 : 3;
+      continue;
+    }
+    members += member(ch);
+    j++;
+  }
+  return undefined;
 }
 
 /** The sources of the command substitutions in `words`, in the order expansion meets them. */
@@ -426,15 +493,18 @@ function partValue(p: Part, ctx: ExpandContext): string {
     case 'var': {
       if (p.op === undefined) return ctx.lookup(p.name) ?? '';
       if (p.name === '') throw new ExpansionError(`\${${p.op.word}}: bad substitution`);
-      return paramOp(p.name, p.op, ctx);
+      return paramOp(p.name, p.op, ctx, p.quoted);
     }
   }
 }
 
 /** A parameter with its operator (bash manual 3.5.3, subst.c parameter_brace_expand). */
-function paramOp(name: string, op: VarOp, ctx: ExpandContext): string {
+function paramOp(name: string, op: VarOp, ctx: ExpandContext, quoted = false): string {
   const v = ctx.lookup(name);
-  const word = (): string => expandString(parseWord(op.word), ctx);
+  // Inside double quotes the word is read as double-quoted text: a backslash
+  // escapes only $ ` " \ and newline (`"${x:+\*}"` is \*).
+  const source = quoted ? op.word.replace(/\\([^$`"\\\n])/g, '\\\\$1') : op.word;
+  const word = (): string => expandString(parseWord(source), ctx);
   const value = v ?? '';
   switch (op.op) {
     case 'len':
@@ -518,14 +588,27 @@ function paramOp(name: string, op: VarOp, ctx: ExpandContext): string {
       return chars.length === 0 ? '' : change(chars[0]!) + chars.slice(1).join('');
     }
     case ':': {
+      // `${x:}`: no offset at all (an empty one before a length is 0).
+      if (op.word === '' && op.repl === undefined)
+        throw new ExpansionError(`\${${name}:}: bad substitution`);
       const chars = [...value];
       const n = chars.length;
-      let start = Number(arith(expandString(parseWord(op.word), ctx), ctx));
+      // subst.c: an offset or length that is no expression names the variable too.
+      const offset = (text: string): number => {
+        try {
+          return Number(arith(expandString(parseWord(text), ctx), ctx));
+        } catch (e) {
+          if (e instanceof ExpansionError)
+            throw new ExpansionError(`${name}: ${e.message}`, e.status);
+          throw e;
+        }
+      };
+      let start = offset(op.word);
       if (start < 0) start = Math.max(n + start, n + start < 0 ? n + 1 : 0);
       if (start > n) return '';
       let end = n;
       if (op.repl !== undefined) {
-        const len = Number(arith(expandString(parseWord(op.repl), ctx), ctx));
+        const len = offset(op.repl);
         end = len < 0 ? n + len : start + len;
         if (end < start) {
           if (len < 0) throw new ExpansionError(`${len}: substring expression < 0`);
@@ -535,13 +618,19 @@ function paramOp(name: string, op: VarOp, ctx: ExpandContext): string {
       return chars.slice(start, Math.min(end, n)).join('');
     }
     case '@':
-      return transform(value, v === undefined, op.word);
+      return transform(value, v === undefined, op.word, name, ctx);
   }
 }
 
 /** ${x/pat/rep} and its kinds: the longest match, first (or every, or anchored) one. */
 function replacePattern(value: string, op: VarOp, ctx: ExpandContext): string {
-  if (op.word === '') return value;
+  if (op.word === '') {
+    // An empty pattern anchored at an end matches there: `${x/#/-}` prefixes.
+    const rep = op.repl === undefined ? '' : expandString(parseWord(op.repl), ctx);
+    if (op.op === '/#') return rep + value;
+    if (op.op === '/%') return value + rep;
+    return value;
+  }
   const re = new RegExp(`^(?:${patternSource(parseWord(op.word), ctx)})$`);
   const rep = op.repl === undefined ? '' : expandString(parseWord(op.repl), ctx);
   const n = value.length;
@@ -576,8 +665,22 @@ function replacePattern(value: string, op: VarOp, ctx: ExpandContext): string {
 }
 
 /** ${x@Q} and the other transformations (bash manual 3.5.3). */
-function transform(value: string, unset: boolean, how: string): string {
+function transform(
+  value: string,
+  unset: boolean,
+  how: string,
+  name: string,
+  ctx: ExpandContext,
+): string {
+  const isVariable = /^[A-Za-z_][A-Za-z0-9_]*$/.test(name);
   switch (how) {
+    // The assignment that would recreate it, and its attributes (only -x here);
+    // nothing for an unset variable or a special parameter.
+    case 'A':
+      if (unset || !isVariable) return '';
+      return `${ctx.exported?.(name) ? 'declare -x ' : ''}${name}=${transform(value, false, 'Q', name, ctx)}`;
+    case 'a':
+      return !unset && isVariable && ctx.exported?.(name) ? 'x' : '';
     case 'Q': {
       if (unset) return '';
       // The C locale's quoting: $'…' when a byte is not printable ASCII (UTF-8 bytes in octal).

@@ -338,6 +338,7 @@ export class Shell {
       home: (u) => this.home(u),
       substitute: () => outputs.shift() ?? '',
       positional: () => this.positional,
+      exported: (n) => this.exported.has(n),
       fs: this.proc.fs,
       cwd: this.cwd,
     };

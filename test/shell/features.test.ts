@@ -480,6 +480,40 @@ describe('an expansion error in a script (bash 5.2.15)', () => {
   });
 });
 
+describe('patterns and parameter operators (bash 5.2.15, C locale)', () => {
+  it('bracket expressions take POSIX classes, a leading ] and ranges, in case, ${…} and globs', async () => {
+    const s = await session();
+    s.take();
+    expect(
+      await s.type('x=aXbXc; echo ${x,,[[:upper:]]} ${x//[[:upper:]]/_} ${x//[![:lower:]]/-}'),
+    ).toBe('axbxc a_b_c a-b-c\n');
+    expect(
+      await s.type(
+        'for v in 12 1a "a b"; do case $v in *[![:digit:]]*) echo "$v: not";; *) echo "$v: num";; esac; done',
+      ),
+    ).toBe('12: num\n1a: not\na b: not\n');
+    expect(await s.type('y=a]b; echo ${y//[]]/_} ${y//[a-]/_} ${y//[[:nosuch:]]/_}')).toBe(
+      'a_b _]b a]b\n',
+    );
+    expect(await s.type('touch f1 f2 g; echo f[[:digit:]] [fg]*')).toBe('f1 f2 f1 f2 g\n');
+  });
+
+  it('@A and @a, ${x:} is a bad substitution, an anchored empty pattern matches', async () => {
+    const s = await session();
+    s.take();
+    expect(await s.type('x="a b"; export y=1; echo "${x@A}|${y@A}|${y@a}|${x@a}|${u@A}|"')).toBe(
+      "x='a b'|declare -x y='1'|x|||\n",
+    );
+    expect(await s.type('echo ${x:}')).toBe('-bash: ${x:}: bad substitution\n');
+    expect(await s.type('x=ab; echo ${x/#/-} ${x/%/-} ${x//} "${x:+\\*}"')).toBe(
+      '-ab ab- ab \\*\n',
+    );
+    expect(await s.type('echo ${x:1//}')).toBe(
+      '-bash: x: 1//: syntax error: operand expected (error token is "/")\n',
+    );
+  });
+});
+
 describe("a shell process's own state", () => {
   it('the hash table: a subshell has a copy, a child bash starts without one', async () => {
     const s = await session();
