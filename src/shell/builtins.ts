@@ -471,6 +471,14 @@ export interface PrintfOptions {
   emit(text: string): void;
   /** Hand over what was formatted before each message (coreutils' error() flushes stdout first). */
   readonly flushBeforeError?: boolean;
+  /**
+   * A directive that is none: its message (bash: "`z': invalid format
+   * character"; coreutils: "%z: invalid conversion specification"). What was
+   * formatted before it is written, nothing after.
+   */
+  onInvalid(message: string): void;
+  /** bash's `%n`: stores the count of characters written so far; false if NAME is no variable name. */
+  assign?(name: string, count: number): boolean;
 }
 
 const INTMAX = (1n << 63n) - 1n;
@@ -598,6 +606,8 @@ function cEscapes(s: string): string {
 export function formatPrintf(format: string, args: readonly string[], opts: PrintfOptions): void {
   let ai = 0;
   let out = '';
+  /** Characters handed over in the passes before this one (for %n). */
+  let written = 0;
   const next = (): string | undefined => args[ai++];
   const error = (arg: string, why: PrintfNumberError): void => {
     if (opts.flushBeforeError && out !== '') {
@@ -636,13 +646,29 @@ export function formatPrintf(format: string, args: readonly string[], opts: Prin
         out += c;
         continue;
       }
+      // The `'` flag groups thousands: nothing in the C locale.
       const m =
-        /^%([-+ #0]*)(\d+|\*)?(?:\.(\d+|\*)?)?(?:hh|h|ll|l|L|j|z|t)?([sdiuxXocbqfFeEgG%])/.exec(
+        /^%([-+ #0']*)(\d+|\*)?(?:\.(\d+|\*)?)?(?:hh|h|ll|l|L|j|z|t)?([sdiuxXocbqfFeEgGn%])/.exec(
           format.slice(i),
         );
-      if (m === null) {
-        out += c;
-        continue;
+      // `%%` alone is a percent sign; `%` with flags before it, a conversion
+      // printf lacks, %n for coreutils, or the format's end: refused there.
+      const bad =
+        m === null ||
+        (m[4] === '%' && m[0] !== '%%') ||
+        (m[4] === 'n' && opts.assign === undefined) ||
+        // coreutils takes a length modifier on numbers and strings only (not %lb, %zq).
+        (opts.quoting === 'coreutils' && /(?:hh|h|ll|l|L|j|z|t)[bq]$/.test(m[0]));
+      if (bad) {
+        const spec = /^%[-+ #0']*(?:\d+|\*)?(?:\.(?:\d+|\*)?)?(?:hh|h|ll|l|L|j|z|t)?(.?)/s.exec(
+          format.slice(i),
+        ) as RegExpExecArray;
+        opts.emit(out);
+        if (opts.quoting === 'coreutils')
+          opts.onInvalid(`${spec[0]}: invalid conversion specification`);
+        else if (spec[1] === '') opts.onInvalid("`%': missing format character");
+        else opts.onInvalid(`\`${spec[1]}': invalid format character`);
+        return;
       }
       i += m[0].length - 1;
       let flags = m[1] ?? '';
@@ -663,6 +689,16 @@ export function formatPrintf(format: string, args: readonly string[], opts: Prin
       const conv = m[4] as string;
       if (conv === '%') {
         out += '%';
+        continue;
+      }
+      if (conv === 'n') {
+        // bash's printf.def: the characters written so far, into the variable named.
+        const name = next() ?? '';
+        if (!opts.assign?.(name, written + [...out].length)) {
+          opts.emit(out);
+          opts.onInvalid(`\`${name}': not a valid identifier`);
+          return;
+        }
         continue;
       }
       let text: string;
@@ -741,6 +777,7 @@ export function formatPrintf(format: string, args: readonly string[], opts: Prin
       );
     }
     opts.emit(out);
+    written += [...out].length;
     if (ai === startAi) break;
   } while (ai < args.length);
 }
@@ -789,6 +826,15 @@ const printf: Builtin = async (sh, argv, io) => {
     },
     emit: (text) => {
       if (!writeFailed && text !== '' && writeOut(sh, io, 'printf', text) !== 0) writeFailed = true;
+    },
+    onInvalid: (message) => {
+      sh.error(io, `printf: ${message}`);
+      status = 1;
+    },
+    assign: (name, count) => {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return false;
+      sh.vars.set(name, String(count));
+      return true;
     },
   });
   return writeFailed ? 1 : status;

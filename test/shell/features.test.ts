@@ -514,6 +514,27 @@ describe('patterns and parameter operators (bash 5.2.15, C locale)', () => {
   });
 });
 
+describe('printf directives (bash 5.2.15 and coreutils 9.1)', () => {
+  it("takes the ' flag and %n; refuses what is no directive, keeping what came before", async () => {
+    const s = await session();
+    s.take();
+    expect(await s.type('printf "a%\'5db|" 1234; printf \'a%nb|\' v; echo " v=$v"')).toBe(
+      'a 1234b|ab| v=1\n',
+    );
+    expect(await s.type('printf \'a%0%b\\n\'; echo " st=$?"')).toBe(
+      "a-bash: printf: `%': invalid format character\n st=1\n",
+    );
+    expect(await s.type("printf 'ab%n' 5x; printf '%y'; printf 'x%'; echo \" st=$?\"")).toBe(
+      "ab-bash: printf: `5x': not a valid identifier\n" +
+        "-bash: printf: `y': invalid format character\n" +
+        "x-bash: printf: `%': missing format character\n st=1\n",
+    );
+    expect(await s.type('/usr/bin/printf \'a%zb|%n\'; echo " st=$?"')).toBe(
+      'a/usr/bin/printf: %zb: invalid conversion specification\n st=1\n',
+    );
+  });
+});
+
 describe("a shell process's own state", () => {
   it('the hash table: a subshell has a copy, a child bash starts without one', async () => {
     const s = await session();

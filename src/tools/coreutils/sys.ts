@@ -57,6 +57,10 @@ export const printf: Command = async (proc) => {
     emit: (t) => {
       if (t !== '') proc.stdout.write(t);
     },
+    onInvalid: (message) => {
+      proc.stderr.write(`${name}: ${message}\n`);
+      status = 1;
+    },
   });
   return write(proc, name, '') ? status : 1;
 };
