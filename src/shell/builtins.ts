@@ -603,7 +603,11 @@ function cEscapes(s: string): string {
  * `*`). The format is used again while arguments remain; a missing one is
  * an empty string or 0 (NUL for %c). %b's \c ends all output.
  */
-export function formatPrintf(format: string, args: readonly string[], opts: PrintfOptions): void {
+export function formatPrintf(
+  format: string,
+  args: readonly string[],
+  opts: PrintfOptions,
+): 'done' | 'cut' {
   let ai = 0;
   let out = '';
   /** Characters handed over in the passes before this one (for %n). */
@@ -635,8 +639,15 @@ export function formatPrintf(format: string, args: readonly string[], opts: Prin
         const m = /^\\(x[0-9A-Fa-f]{1,2}|[0-7]{1,3}|.)/s.exec(format.slice(i));
         const esc = m?.[0] ?? '\\';
         if (esc === '\\c') {
+          // bash prints a \c of the format as it is (only %b's ends the output);
+          // coreutils stops there.
+          if (opts.quoting === 'bash') {
+            out += esc;
+            i += 1;
+            continue;
+          }
           opts.emit(out);
-          return;
+          return 'cut';
         }
         out += ansiC(esc);
         i += esc.length - 1;
@@ -658,7 +669,8 @@ export function formatPrintf(format: string, args: readonly string[], opts: Prin
         (m[4] === '%' && m[0] !== '%%') ||
         (m[4] === 'n' && opts.assign === undefined) ||
         // coreutils takes a length modifier on numbers and strings only (not %lb, %zq).
-        (opts.quoting === 'coreutils' && /(?:hh|h|ll|l|L|j|z|t)[bq]$/.test(m[0]));
+        (opts.quoting === 'coreutils' &&
+          (/(?:hh|h|ll|l|L|j|z|t)[bq]$/.test(m[0]) || (m[4] === 'q' && m[0].includes('.'))));
       if (bad) {
         const spec = /^%[-+ #0']*(?:\d+|\*)?(?:\.(?:\d+|\*)?)?(?:hh|h|ll|l|L|j|z|t)?(.?)/s.exec(
           format.slice(i),
@@ -666,9 +678,9 @@ export function formatPrintf(format: string, args: readonly string[], opts: Prin
         opts.emit(out);
         if (opts.quoting === 'coreutils')
           opts.onInvalid(`${spec[0]}: invalid conversion specification`);
-        else if (spec[1] === '') opts.onInvalid("`%': missing format character");
+        else if (spec[1] === '') opts.onInvalid(`\`${spec[0]}': missing format character`);
         else opts.onInvalid(`\`${spec[1]}': invalid format character`);
-        return;
+        return 'done';
       }
       i += m[0].length - 1;
       let flags = m[1] ?? '';
@@ -697,7 +709,7 @@ export function formatPrintf(format: string, args: readonly string[], opts: Prin
         if (!opts.assign?.(name, written + [...out].length)) {
           opts.emit(out);
           opts.onInvalid(`\`${name}': not a valid identifier`);
-          return;
+          return 'done';
         }
         continue;
       }
@@ -715,12 +727,14 @@ export function formatPrintf(format: string, args: readonly string[], opts: Prin
           if (precision !== undefined) text = text.slice(0, precision);
           if (cut >= 0) {
             opts.emit(out + pad(text, width, flags, false));
-            return;
+            return 'cut';
           }
           break;
         }
         case 'q':
           text = (opts.quoting === 'bash' ? bashQuote : coreutilsQuote)(next() ?? '');
+          // bash cuts the quoted text to the precision.
+          if (precision !== undefined) text = text.slice(0, precision);
           break;
         case 'c':
           // The argument's first character; NUL for an empty or missing one.
@@ -780,6 +794,7 @@ export function formatPrintf(format: string, args: readonly string[], opts: Prin
     written += [...out].length;
     if (ai === startAi) break;
   } while (ai < args.length);
+  return 'done';
 }
 
 /** `v`'s digits in `base`, at least `precision` of them (none for 0 with precision 0). */
@@ -812,7 +827,7 @@ const printf: Builtin = async (sh, argv, io) => {
   let status = 0;
   let writeFailed = false;
   // Each pass's output is written when it ends, the messages as they come.
-  formatPrintf(args[0] as string, args.slice(1), {
+  const end = formatPrintf(args[0] as string, args.slice(1), {
     quoting: 'bash',
     onError: (arg, why) => {
       const what =
@@ -837,7 +852,8 @@ const printf: Builtin = async (sh, argv, io) => {
       return true;
     },
   });
-  return writeFailed ? 1 : status;
+  // A \c that ended the output ends printf with success, whatever came before.
+  return writeFailed ? 1 : end === 'cut' ? 0 : status;
 };
 
 const cd: Builtin = async (sh, argv, io) => {

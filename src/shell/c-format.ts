@@ -61,6 +61,8 @@ export function cGeneral(v: number, precision: number, upper = false, alt = fals
     s = cFixed(v, p - 1 - exp);
     if (!alt && s.includes('.')) s = s.replace(/\.?0+$/, '');
   }
+  // `#` always keeps the decimal point (`%#.0g` of 3.1 is `3.`, of 1e3 `1.e+03`).
+  if (alt && !s.includes('.')) s = s.replace(/^(-?\d+)/, '$1.');
   return s;
 }
 

@@ -45,7 +45,7 @@ export const printf: Command = async (proc) => {
   if (args.length === 0) return usage(proc, name, 'missing operand');
   let status = 0;
   // What was formatted before a message is written before it (error() flushes stdout).
-  formatPrintf(args[0] as string, args.slice(1), {
+  const end = formatPrintf(args[0] as string, args.slice(1), {
     quoting: 'coreutils',
     flushBeforeError: true,
     onError: (arg, why) => {
@@ -62,6 +62,8 @@ export const printf: Command = async (proc) => {
       status = 1;
     },
   });
+  // printf.c: \c exits at once, with success.
+  if (end === 'cut') status = 0;
   return write(proc, name, '') ? status : 1;
 };
 
