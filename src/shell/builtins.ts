@@ -11,7 +11,7 @@ import { Job } from './jobs.js';
 import { ansiC, commandText, type FunctionDef } from './parse.js';
 import type { Io, Shell } from './shell.js';
 import { beginWait, commandName, commandPath, signalJob } from './shell.js';
-import { testCommand } from './test-command.js';
+import { type TestEnv, testCommand } from './test-command.js';
 
 export type Builtin = (sh: Shell, argv: string[], io: Io) => Promise<number>;
 
@@ -1337,6 +1337,32 @@ function loopControl(kind: 'break' | 'continue'): Builtin {
   };
 }
 
+/** What test's file, terminal and variable tests see of this shell (test and `[[ ]]`). */
+export function testEnv(sh: Shell, io: Io): TestEnv {
+  const fs = sh.proc.fs;
+  return {
+    kind: (p) => {
+      const k = fs.stat(p, sh.cwd);
+      return k instanceof FsError ? undefined : k;
+    },
+    size: (p) => {
+      // A directory has a block of entries (ext4: 4096 bytes).
+      if (fs.stat(p, sh.cwd) === 'directory') return 4096;
+      const d = fs.readFile(p, sh.cwd);
+      return d instanceof FsError ? 0 : d.length;
+    },
+    isProgram: (p) => {
+      if (!p.includes('/')) return false;
+      const program = commandName(p);
+      return program !== undefined && sh.commandFor(program) !== undefined;
+    },
+    isTerminal: (fd) =>
+      fd === 0 ? io.in.isTerminal : fd === 1 ? io.out.isTerminal : fd === 2 && io.err.isTerminal,
+    // find_variable: a name only, not a special parameter ($-, $1).
+    isSet: (v) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(v) && sh.lookup(v) !== undefined,
+  };
+}
+
 /** test / [ (builtins/test.def, test.c): the unary file and string tests, binary comparisons, !, -a, -o. */
 function testBuiltin(bracket: boolean): Builtin {
   return async (sh, argv, io) => {
@@ -1349,36 +1375,7 @@ function testBuiltin(bracket: boolean): Builtin {
       }
       args = args.slice(0, -1);
     }
-    const fs = sh.proc.fs;
-    const r = testCommand(
-      args,
-      {
-        kind: (p) => {
-          const k = fs.stat(p, sh.cwd);
-          return k instanceof FsError ? undefined : k;
-        },
-        size: (p) => {
-          // A directory has a block of entries (ext4: 4096 bytes).
-          if (fs.stat(p, sh.cwd) === 'directory') return 4096;
-          const d = fs.readFile(p, sh.cwd);
-          return d instanceof FsError ? 0 : d.length;
-        },
-        isProgram: (p) => {
-          if (!p.includes('/')) return false;
-          const program = commandName(p);
-          return program !== undefined && sh.commandFor(program) !== undefined;
-        },
-        isTerminal: (fd) =>
-          fd === 0
-            ? io.in.isTerminal
-            : fd === 1
-              ? io.out.isTerminal
-              : fd === 2 && io.err.isTerminal,
-        // find_variable: a name only, not a special parameter ($-, $1).
-        isSet: (v) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(v) && sh.lookup(v) !== undefined,
-      },
-      bracket,
-    );
+    const r = testCommand(args, testEnv(sh, io), bracket);
     if ('error' in r) {
       sh.error(io, `${name}: ${r.error}`);
       return 2;

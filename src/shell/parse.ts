@@ -126,6 +126,24 @@ export interface ArithCommand {
   readonly redirs: readonly Redirection[];
 }
 
+/** An expression of `[[ … ]]`. */
+export type CondExpr =
+  | { readonly kind: 'not'; readonly expr: CondExpr }
+  | { readonly kind: 'and' | 'or'; readonly left: CondExpr; readonly right: CondExpr }
+  | { readonly kind: 'group'; readonly expr: CondExpr }
+  | { readonly kind: 'unary'; readonly op: string; readonly word: Word }
+  | { readonly kind: 'binary'; readonly op: string; readonly left: Word; readonly right: Word }
+  | { readonly kind: 'word'; readonly word: Word };
+
+/** `[[ EXPR ]]` (bash manual 3.2.5.2). */
+export interface CondCommand {
+  readonly kind: 'cond';
+  /** The line `[[` is on, for a script's messages. */
+  readonly line?: number;
+  readonly expr: CondExpr;
+  readonly redirs: readonly Redirection[];
+}
+
 /** `while LIST; do LIST; done`, `until …`. */
 export interface WhileCommand {
   readonly kind: 'while';
@@ -173,6 +191,7 @@ export type CommandNode =
   | IfCommand
   | CaseCommand
   | ArithCommand
+  | CondCommand
   | FunctionDef;
 
 /** Reserved words that end a list: seen first in a command, they are errors elsewhere. */
@@ -730,6 +749,55 @@ function findCloseParen(src: string, from: number): number {
   throw new Incomplete('(');
 }
 
+/** `[[ ]]`'s unary operators (test.c test_unop, as `[[` takes them). */
+const COND_UNARY = new Set(
+  [
+    'a',
+    'b',
+    'c',
+    'd',
+    'e',
+    'f',
+    'g',
+    'h',
+    'k',
+    'n',
+    'o',
+    'p',
+    'r',
+    's',
+    't',
+    'u',
+    'v',
+    'w',
+    'x',
+    'z',
+    'G',
+    'L',
+    'N',
+    'O',
+    'R',
+    'S',
+  ].map((c) => `-${c}`),
+);
+
+/** `[[ ]]`'s binary operators written as words (`<` and `>` come as redirection tokens). */
+const COND_BINARY = new Set([
+  '=',
+  '==',
+  '!=',
+  '=~',
+  '-eq',
+  '-ne',
+  '-lt',
+  '-le',
+  '-gt',
+  '-ge',
+  '-nt',
+  '-ot',
+  '-ef',
+]);
+
 /** Reserved words after which a command starts. */
 const COMMAND_START_WORDS = new Set([
   'then',
@@ -1074,6 +1142,8 @@ class Parser {
         }
         case 'for':
           return this.forCommand();
+        case '[[':
+          return this.condCommand();
         case 'while':
         case 'until': {
           this.next();
@@ -1124,7 +1194,8 @@ class Parser {
     const compound =
       t.kind === 'arith' ||
       (t.kind === 'op' && t.op === '(') ||
-      (t.kind === 'word' && ['{', 'for', 'while', 'until', 'if', 'case'].includes(t.word.text));
+      (t.kind === 'word' &&
+        ['{', 'for', 'while', 'until', 'if', 'case', '[['].includes(t.word.text));
     if (!compound) this.fail(t);
     const body = this.command();
     return { kind: 'function', name, body, redirs: [] };
@@ -1163,6 +1234,112 @@ class Parser {
       items.push({ patterns, body, end });
     }
     return { kind: 'case', line, word: wordTok.word, items, redirs: this.trailingRedirs() };
+  }
+
+  /**
+   * `[[ EXPR ]]` (parse.y cond_command): `||` below `&&` below `!`, parentheses,
+   * unary tests, binary ones (`<` and `>` compare strings here), a word alone;
+   * the right side of `=~` is read up to a space, parentheses and `|` in it.
+   */
+  condCommand(): CondCommand {
+    const line = this.lineOf(this.next());
+    const expr = this.#condOr();
+    if (!this.isWord(']]')) this.fail(this.peek);
+    this.next();
+    return { kind: 'cond', line, expr, redirs: this.trailingRedirs() };
+  }
+
+  #condOr(): CondExpr {
+    let left = this.#condAnd();
+    while (this.isOp('||')) {
+      this.next();
+      this.skipNewlines();
+      left = { kind: 'or', left, right: this.#condAnd() };
+    }
+    return left;
+  }
+
+  #condAnd(): CondExpr {
+    let left = this.#condNot();
+    while (this.isOp('&&')) {
+      this.next();
+      this.skipNewlines();
+      left = { kind: 'and', left, right: this.#condNot() };
+    }
+    return left;
+  }
+
+  #condNot(): CondExpr {
+    if (this.isWord('!')) {
+      this.next();
+      return { kind: 'not', expr: this.#condNot() };
+    }
+    return this.#condPrimary();
+  }
+
+  /** A word of `[[ ]]`: one that is none (`]]` too soon, an operator) is the error. */
+  #condWord(): Word {
+    const t = this.peek;
+    if (t.kind !== 'word' || t.word.text === ']]') this.fail(t);
+    this.next();
+    return t.word;
+  }
+
+  #condPrimary(): CondExpr {
+    if (this.isOp('(')) {
+      this.next();
+      const expr = this.#condOr();
+      if (!this.isOp(')')) this.fail(this.peek);
+      this.next();
+      return { kind: 'group', expr };
+    }
+    const first = this.#condWord();
+    if (COND_UNARY.has(first.text) && this.peek.kind === 'word' && !this.isWord(']]')) {
+      return { kind: 'unary', op: first.text, word: this.#condWord() };
+    }
+    const t = this.peek;
+    const op =
+      t.kind === 'word' && COND_BINARY.has(t.word.text)
+        ? t.word.text
+        : t.kind === 'redir' && (t.op === '<' || t.op === '>') && t.fd !== 'amp'
+          ? t.op
+          : undefined;
+    if (op === undefined) {
+      // parse.y cond_term: a word then another is no expression.
+      if (t.kind === 'word' && t.word.text !== ']]') {
+        throw new SyntaxError_(t.word.text, 'conditional binary operator expected');
+      }
+      return { kind: 'word', word: first };
+    }
+    this.next();
+    if (this.isWord(']]')) {
+      throw new SyntaxError_(']]', "unexpected argument `]]' to conditional binary operator");
+    }
+    if (op === '=~') return { kind: 'binary', op, left: first, right: this.#condRegex() };
+    return { kind: 'binary', op, left: first, right: this.#condWord() };
+  }
+
+  /** The regular expression after `=~`: its tokens up to `]]`, `&&` or `||`, joined. */
+  #condRegex(): Word {
+    let text = '';
+    let depth = 0;
+    for (;;) {
+      const t = this.peek;
+      if (t.kind === 'word') {
+        if (t.word.text === ']]' && depth === 0) break;
+        text += t.word.text;
+      } else if (t.kind === 'op' && (t.op === '(' || t.op === ')' || t.op === '|')) {
+        if (t.op === '(') depth++;
+        if (t.op === ')') {
+          if (depth === 0) break;
+          depth--;
+        }
+        text += t.op;
+      } else break;
+      this.next();
+    }
+    if (text === '') this.fail(this.peek);
+    return parseWord(text);
   }
 
   forCommand(): ForCommand {
@@ -1382,6 +1559,9 @@ export function commandText(node: CommandNode, indent = 0, fn = false): string {
       // print_arith_command: the expression as written.
       inner = `((${node.expr}))`;
       break;
+    case 'cond':
+      inner = `[[ ${condText(node.expr)} ]]`;
+      break;
     case 'for': {
       if (node.arith !== undefined) {
         // print_arith_for_command: each expression trimmed, an empty one as 1.
@@ -1485,4 +1665,24 @@ export function listText(l: List, indent = 0, fn = false): string {
     else out += it.background ? `${t} & ` : `${t};${next}`;
   });
   return out;
+}
+
+/** A `[[ ]]` expression as print_cmd.c prints it. */
+function condText(e: CondExpr): string {
+  switch (e.kind) {
+    case 'not':
+      return `! ${condText(e.expr)}`;
+    case 'and':
+      return `${condText(e.left)} && ${condText(e.right)}`;
+    case 'or':
+      return `${condText(e.left)} || ${condText(e.right)}`;
+    case 'group':
+      return `( ${condText(e.expr)} )`;
+    case 'unary':
+      return `${e.op} ${e.word.text}`;
+    case 'binary':
+      return `${e.left.text} ${e.op} ${e.right.text}`;
+    case 'word':
+      return e.word.text;
+  }
 }

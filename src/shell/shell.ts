@@ -32,7 +32,8 @@ import {
   textInput,
   toText,
 } from '../os/streams.js';
-import { BUILTINS, type Builtin } from './builtins.js';
+import { BUILTINS, type Builtin, testEnv } from './builtins.js';
+import { evaluateCond } from './cond.js';
 import {
   arith,
   type ExpandContext,
@@ -61,6 +62,7 @@ import {
   type CaseCommand,
   type CommandNode,
   type CompoundCommand,
+  type CondCommand,
   commandText,
   type ForCommand,
   type FunctionDef,
@@ -748,6 +750,7 @@ export class Shell {
       | IfCommand
       | CaseCommand
       | ArithCommand
+      | CondCommand
       | FunctionDef,
     io: Io,
   ): Promise<number> {
@@ -761,7 +764,10 @@ export class Shell {
     // command's own line while its words expand (the commands inside set theirs).
     if (
       this.lineNumbers &&
-      (node.kind === 'for' || node.kind === 'case' || node.kind === 'arith') &&
+      (node.kind === 'for' ||
+        node.kind === 'case' ||
+        node.kind === 'arith' ||
+        node.kind === 'cond') &&
       node.line !== undefined
     )
       this.lineno = node.line;
@@ -831,6 +837,8 @@ export class Shell {
           );
         case 'arith':
           return await this.#arithCommand(node.expr, r.io);
+        case 'cond':
+          return await this.#cond(node, r.io);
       }
     } finally {
       r.close();
@@ -1047,6 +1055,40 @@ export class Shell {
       },
       body,
     ).then((status) => (failed ? 1 : status));
+  }
+
+  /** `[[ EXPR ]]` (cond.ts); an expansion error is any expansion's. */
+  async #cond(node: CondCommand, io: Io): Promise<number> {
+    const expanded = async (word: Word): Promise<{ word: Word; ctx: ExpandContext }> => {
+      const outputs: string[] = [];
+      for (const src of substitutions([word])) outputs.push(await this.substitute(src, io));
+      return { word, ctx: this.expandContext(outputs) };
+    };
+    try {
+      return await evaluateCond(node.expr, {
+        expand: async (w) => {
+          const e = await expanded(w);
+          return expandString(e.word, e.ctx);
+        },
+        pattern: async (w) => {
+          const e = await expanded(w);
+          return new RegExp(`^(?:${patternSource(e.word, e.ctx)})$`);
+        },
+        regex: async (w) => {
+          const e = await expanded(w);
+          return regexSource(e.word, e.ctx);
+        },
+        arith: (text) => arith(text, this.expandContext()),
+        setMatch: (m) => {
+          if (m === undefined) this.vars.delete('BASH_REMATCH');
+          else this.vars.set('BASH_REMATCH', m);
+        },
+        test: testEnv(this, io),
+      });
+    } catch (e) {
+      if (e instanceof ExpansionError) return this.#expansionFailed(io, e);
+      throw e;
+    }
   }
 
   /**
@@ -1823,4 +1865,15 @@ export function beginWait(session: Session): void {
 /** Sends a signal to a job's processes (killpg). */
 export function signalJob(session: Session, job: Job, signal: Signal): void {
   job.signal((pid) => session.system.kill(session.host, pid, signal));
+}
+
+/** A `=~` word as a regular expression's source: quoted parts literal, the rest as written. */
+function regexSource(word: Word, ctx: ExpandContext): string {
+  let re = '';
+  for (const p of word.parts) {
+    const text = p.kind === 'glob' ? p.text : expandString({ parts: [p], text: '' }, ctx);
+    const literal = p.kind !== 'glob' && p.kind !== 'tilde' && p.quoted;
+    re += literal ? text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : text;
+  }
+  return re;
 }

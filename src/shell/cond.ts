@@ -1,0 +1,129 @@
+/**
+ * `[[ EXPR ]]` (bash manual 3.2.5.2, execute_cmd.c execute_cond_command):
+ * operands are expanded without word splitting or pathname expansion, `&&`
+ * and `||` skip what they need not evaluate, the right side of `==`, `=` and
+ * `!=` is a pattern (its quoted parts literal), of `=~` a POSIX extended
+ * regular expression (quoted parts literal; the match is in BASH_REMATCH, as
+ * one string: tcplab's bash has no arrays), `<` and `>` compare strings, the
+ * arithmetic comparisons evaluate both sides as arithmetic. The unary tests
+ * and the file comparisons are test's (test-command.ts).
+ */
+
+import type { CondExpr, Word } from './parse.js';
+import { type TestEnv, testCommand } from './test-command.js';
+
+/** What evaluating `[[ ]]` needs from the shell. */
+export interface CondEnv {
+  /** A word expanded as `[[ ]]` expands it: one string. */
+  expand(word: Word): Promise<string>;
+  /** A pattern word as an anchored regular expression (glob rules). */
+  pattern(word: Word): Promise<RegExp>;
+  /** A regular-expression word: its quoted parts literal. */
+  regex(word: Word): Promise<string>;
+  arith(text: string): bigint;
+  /** Sets BASH_REMATCH (the whole match; unset when none). */
+  setMatch(match: string | undefined): void;
+  readonly test: TestEnv;
+}
+
+/** The status: 0 true, 1 false, 2 a regular expression that does not compile. */
+export async function evaluateCond(e: CondExpr, env: CondEnv): Promise<0 | 1 | 2> {
+  switch (e.kind) {
+    case 'group':
+      return evaluateCond(e.expr, env);
+    case 'not': {
+      const v = await evaluateCond(e.expr, env);
+      return v === 2 ? 2 : v === 0 ? 1 : 0;
+    }
+    case 'and': {
+      const l = await evaluateCond(e.left, env);
+      return l !== 0 ? l : evaluateCond(e.right, env);
+    }
+    case 'or': {
+      const l = await evaluateCond(e.left, env);
+      return l === 0 ? 0 : evaluateCond(e.right, env);
+    }
+    case 'word':
+      return (await env.expand(e.word)) !== '' ? 0 : 1;
+    case 'unary': {
+      const r = testCommand([e.op, await env.expand(e.word)], env.test);
+      return 'status' in r ? r.status : 2;
+    }
+    case 'binary':
+      return binary(e.op, e.left, e.right, env);
+  }
+}
+
+async function binary(op: string, left: Word, right: Word, env: CondEnv): Promise<0 | 1 | 2> {
+  const truth = (b: boolean): 0 | 1 => (b ? 0 : 1);
+  const l = await env.expand(left);
+  switch (op) {
+    case '=':
+    case '==':
+      return truth((await env.pattern(right)).test(l));
+    case '!=':
+      return truth(!(await env.pattern(right)).test(l));
+    case '=~': {
+      let re: RegExp;
+      try {
+        re = new RegExp(posixEre(await env.regex(right)));
+      } catch {
+        return 2;
+      }
+      const m = re.exec(l);
+      env.setMatch(m === null ? undefined : m[0]);
+      return truth(m !== null);
+    }
+    case '<':
+      return truth(Buffer.compare(Buffer.from(l), Buffer.from(await env.expand(right))) < 0);
+    case '>':
+      return truth(Buffer.compare(Buffer.from(l), Buffer.from(await env.expand(right))) > 0);
+    case '-eq':
+    case '-ne':
+    case '-lt':
+    case '-le':
+    case '-gt':
+    case '-ge': {
+      const a = env.arith(l);
+      const b = env.arith(await env.expand(right));
+      const v =
+        op === '-eq'
+          ? a === b
+          : op === '-ne'
+            ? a !== b
+            : op === '-lt'
+              ? a < b
+              : op === '-le'
+                ? a <= b
+                : op === '-gt'
+                  ? a > b
+                  : a >= b;
+      return truth(v);
+    }
+    default: {
+      const r = testCommand([l, op, await env.expand(right)], env.test);
+      return 'status' in r ? r.status : 2;
+    }
+  }
+}
+
+/** POSIX classes inside an ERE's brackets, as JavaScript's (C locale). */
+const CLASSES: Readonly<Record<string, string>> = {
+  alpha: 'A-Za-z',
+  digit: '0-9',
+  alnum: '0-9A-Za-z',
+  upper: 'A-Z',
+  lower: 'a-z',
+  space: ' \\t\\n\\r\\f\\v',
+  blank: ' \\t',
+  punct: '!-\\/:-@\\[-`{-~',
+  print: ' -~',
+  graph: '!-~',
+  cntrl: '\\x00-\\x1f\\x7f',
+  xdigit: '0-9A-Fa-f',
+};
+
+/** A POSIX ERE as a JavaScript regular expression's source: `[[:digit:]]` and friends. */
+function posixEre(ere: string): string {
+  return ere.replace(/\[:([a-z]+):\]/g, (m, name: string) => CLASSES[name] ?? m);
+}
