@@ -9,6 +9,7 @@
  * and the file comparisons are test's (test-command.ts).
  */
 
+import { posixToJs } from '../tools/coreutils/text.js';
 import type { CondExpr, Word } from './parse.js';
 import { type TestEnv, testCommand } from './test-command.js';
 
@@ -66,7 +67,7 @@ async function binary(op: string, left: Word, right: Word, env: CondEnv): Promis
     case '=~': {
       let re: RegExp;
       try {
-        re = new RegExp(posixEre(await env.regex(right)));
+        re = new RegExp(posixToJs(await env.regex(right), true));
       } catch {
         return 2;
       }
@@ -105,25 +106,4 @@ async function binary(op: string, left: Word, right: Word, env: CondEnv): Promis
       return 'status' in r ? r.status : 2;
     }
   }
-}
-
-/** POSIX classes inside an ERE's brackets, as JavaScript's (C locale). */
-const CLASSES: Readonly<Record<string, string>> = {
-  alpha: 'A-Za-z',
-  digit: '0-9',
-  alnum: '0-9A-Za-z',
-  upper: 'A-Z',
-  lower: 'a-z',
-  space: ' \\t\\n\\r\\f\\v',
-  blank: ' \\t',
-  punct: '!-\\/:-@\\[-`{-~',
-  print: ' -~',
-  graph: '!-~',
-  cntrl: '\\x00-\\x1f\\x7f',
-  xdigit: '0-9A-Fa-f',
-};
-
-/** A POSIX ERE as a JavaScript regular expression's source: `[[:digit:]]` and friends. */
-function posixEre(ere: string): string {
-  return ere.replace(/\[:([a-z]+):\]/g, (m, name: string) => CLASSES[name] ?? m);
 }

@@ -7,6 +7,7 @@
  */
 
 import type { HostFs } from '../os/fs.js';
+import { CLASSES } from '../tools/coreutils/text.js';
 import { ansiC, type Part, parseWord, type VarOp, type Word } from './parse.js';
 
 /** What expansion needs from the shell. */
@@ -139,22 +140,8 @@ function globSource(t: string, any = '[^/]'): string {
   return out;
 }
 
-/** POSIX character classes in the C locale (glob(7); bash adds `word`). */
-const CHAR_CLASSES: Readonly<Record<string, string>> = {
-  alpha: 'A-Za-z',
-  digit: '0-9',
-  alnum: '0-9A-Za-z',
-  upper: 'A-Z',
-  lower: 'a-z',
-  space: ' \\t\\n\\r\\f\\v',
-  blank: ' \\t',
-  punct: '!-\\/:-@\\[-`{-~',
-  print: ' -~',
-  graph: '!-~',
-  cntrl: '\\x00-\\x1f\\x7f',
-  xdigit: '0-9A-Fa-f',
-  word: '0-9A-Za-z_',
-};
+/** POSIX character classes in the C locale (glob(7)); bash adds `word`. */
+const CHAR_CLASSES: Readonly<Record<string, string>> = { ...CLASSES, word: '0-9A-Za-z_' };
 
 /**
  * The bracket expression that opens at `t[i]` as a regular expression's

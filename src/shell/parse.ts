@@ -1250,21 +1250,20 @@ class Parser {
   }
 
   #condOr(): CondExpr {
-    let left = this.#condAnd();
-    while (this.isOp('||')) {
-      this.next();
-      this.skipNewlines();
-      left = { kind: 'or', left, right: this.#condAnd() };
-    }
-    return left;
+    return this.#condChain('||', 'or', () => this.#condAnd());
   }
 
   #condAnd(): CondExpr {
-    let left = this.#condNot();
-    while (this.isOp('&&')) {
+    return this.#condChain('&&', 'and', () => this.#condNot());
+  }
+
+  /** Operands joined by `op`, left to right; newlines may follow the operator. */
+  #condChain(op: string, kind: 'and' | 'or', operand: () => CondExpr): CondExpr {
+    let left = operand();
+    while (this.isOp(op)) {
       this.next();
       this.skipNewlines();
-      left = { kind: 'and', left, right: this.#condNot() };
+      left = { kind, left, right: operand() };
     }
     return left;
   }

@@ -57,23 +57,19 @@ import { type Job, type JobTable, STRSIGNAL } from './jobs.js';
 import { DuplexFd, devTcpPath, netopen } from './netopen.js';
 import {
   type AndOr,
-  type ArithCommand,
   andOrText,
   type CaseCommand,
   type CommandNode,
   type CompoundCommand,
   type CondCommand,
   commandText,
-  type ForCommand,
   type FunctionDef,
-  type IfCommand,
   type List,
   type Pipeline,
   parse,
   parseWord,
   type Redirection,
   type SimpleCommand,
-  type WhileCommand,
   type Word,
 } from './parse.js';
 import type { Tty } from './tty.js';
@@ -742,18 +738,7 @@ export class Shell {
   }
 
   /** `{ …; }`, `for`, `while`, `until`, `if`, `(( ))` in this shell, with the node's redirections. */
-  async #compound(
-    node:
-      | CompoundCommand
-      | ForCommand
-      | WhileCommand
-      | IfCommand
-      | CaseCommand
-      | ArithCommand
-      | CondCommand
-      | FunctionDef,
-    io: Io,
-  ): Promise<number> {
+  async #compound(node: Exclude<CommandNode, SimpleCommand>, io: Io): Promise<number> {
     if (node.kind === 'function') {
       // execute_cmd.c execute_intern_function: defining is all; the body (and its
       // redirections) runs when called.

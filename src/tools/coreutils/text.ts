@@ -106,8 +106,8 @@ export const cat: Command = async (proc) => {
   return status;
 };
 
-/** POSIX bracket classes → JavaScript. */
-const CLASSES: Readonly<Record<string, string>> = {
+/** POSIX bracket classes → JavaScript character-class bodies (the C locale). */
+export const CLASSES: Readonly<Record<string, string>> = {
   alpha: 'A-Za-z',
   digit: '0-9',
   alnum: '0-9A-Za-z',
