@@ -843,21 +843,10 @@ function findDoubleParenClose(src: string, from: number): number {
 
 /** The `))` closing a `$((` whose expression starts at `from`, past nested parentheses and `$(…)`. */
 function findArithClose(src: string, from: number): number {
-  let depth = 0;
-  for (let i = from; i < src.length; i++) {
-    const c = src[i];
-    if (c === '\\') i++;
-    else if (c === '$' && src[i + 1] === '(' && src[i + 2] !== '(') i = findCloseParen(src, i + 2);
-    else if (c === '(') depth++;
-    else if (c === ')') {
-      if (depth === 0) {
-        if (src[i + 1] === ')') return i;
-        throw new Incomplete('((');
-      }
-      depth--;
-    }
-  }
-  throw new Incomplete('((');
+  const close = findDoubleParenClose(src, from);
+  // A `)` that is not doubled: the line is not done yet (or is an error bash reports later).
+  if (close < 0) throw new Incomplete('((');
+  return close;
 }
 
 const SPECIAL_PARAMS = new Set(['?', '$', '!', '#', '0', '-', '@', '*']);
