@@ -999,18 +999,108 @@ const set: Builtin = async (sh, argv, io) => {
     const text = names.map((n) => `${n}=${shellQuote(sh.vars.get(n) ?? '')}\n`).join('');
     return writeOut(sh, io, 'set', text);
   }
-  if (args[0] === '--') {
-    sh.positional = args.slice(1);
-    return 0;
+  // The options tcplab's bash has: -e, -u, -x and -o pipefail (and their names).
+  const LETTERS: Readonly<Record<string, string>> = { e: 'e', u: 'u', x: 'x' };
+  const NAMES: Readonly<Record<string, string>> = {
+    errexit: 'e',
+    nounset: 'u',
+    xtrace: 'x',
+    pipefail: 'pipefail',
+  };
+  let i = 0;
+  for (; i < args.length; i++) {
+    const a = args[i] as string;
+    if (a === '--') {
+      sh.positional = args.slice(i + 1);
+      return 0;
+    }
+    if (a === '-') {
+      // `set -` ends the options and turns -x (and -v) off.
+      sh.options.delete('x');
+      sh.positional = args.slice(i + 1);
+      return 0;
+    }
+    if (!/^[-+]./.test(a)) break;
+    const on = a[0] === '-';
+    // `-o NAME`, also at the end of letters (`-eo pipefail`).
+    if (a.endsWith('o') && [...a.slice(1, -1)].every((c) => LETTERS[c] !== undefined)) {
+      for (const c of a.slice(1, -1)) {
+        const opt = LETTERS[c] as string;
+        if (on) sh.options.add(opt);
+        else sh.options.delete(opt);
+      }
+      const name = args[++i];
+      if (name === undefined) {
+        sh.error(io, `set: ${a}: listing the options is not supported by tcplab's bash`);
+        return 2;
+      }
+      const opt = NAMES[name];
+      if (opt === undefined) {
+        const known = BASH_OPTION_NAMES.has(name);
+        sh.error(
+          io,
+          `set: ${name}: ${known ? "not supported by tcplab's bash" : 'invalid option name'}`,
+        );
+        return 2;
+      }
+      if (on) sh.options.add(opt);
+      else sh.options.delete(opt);
+      continue;
+    }
+    for (const c of a.slice(1)) {
+      const opt = LETTERS[c];
+      if (opt === undefined) {
+        if (BASH_OPTION_LETTERS.includes(c)) {
+          sh.error(io, `set: ${a[0]}${c}: not supported by tcplab's bash`);
+        } else {
+          sh.error(io, `set: ${a[0]}${c}: invalid option`);
+          io.err.write(
+            `set: usage: set [-${BASH_OPTION_LETTERS}] [-o option-name] [--] [-] [arg ...]\n`,
+          );
+        }
+        return 2;
+      }
+      if (on) sh.options.add(opt);
+      else sh.options.delete(opt);
+    }
   }
-  if (/^[-+]./.test(args[0]!)) {
-    sh.error(io, `set: ${args[0]}: not supported by tcplab's bash`);
-    return 2;
-  }
-  // `set -` ends the options as well (and turns -x and -v off).
-  sh.positional = args[0] === '-' ? args.slice(1) : args;
+  if (i < args.length) sh.positional = args.slice(i);
   return 0;
 };
+
+/** The letters bash's `set` takes (builtins/set.def). */
+const BASH_OPTION_LETTERS = 'abefhkmnptuvxBCEHPT';
+
+/** The names `set -o` takes (bash 5.2). */
+const BASH_OPTION_NAMES = new Set([
+  'allexport',
+  'braceexpand',
+  'emacs',
+  'errexit',
+  'errtrace',
+  'functrace',
+  'hashall',
+  'histexpand',
+  'history',
+  'ignoreeof',
+  'interactive-comments',
+  'keyword',
+  'monitor',
+  'noclobber',
+  'noexec',
+  'noglob',
+  'nolog',
+  'notify',
+  'nounset',
+  'onecmd',
+  'physical',
+  'pipefail',
+  'posix',
+  'privileged',
+  'verbose',
+  'vi',
+  'xtrace',
+]);
 
 /** A value as `set` and `declare -p` print it: as it is when nothing in it is special, else in '…'. */
 function shellQuote(v: string): string {

@@ -26,6 +26,15 @@ export interface ExpandContext {
   positional?(): readonly string[];
   /** Whether a variable is exported (`${x@A}`, `${x@a}`). */
   exported?(name: string): boolean;
+  /** `set -u`: expanding an unset parameter is an error. */
+  readonly nounset?: boolean;
+}
+
+/** `set -u`'s error (subst.c err_unboundvar): it ends a non-interactive shell as ${x:?} does. */
+function unbound(name: string, ctx: ExpandContext): void {
+  if (ctx.nounset && name !== '@' && name !== '*' && ctx.lookup(name) === undefined) {
+    throw new ExpansionError(`${name}: unbound variable`, 127);
+  }
 }
 
 /** An expansion error bash reports (`bad substitution`), as its message without `-bash: `. */
@@ -478,7 +487,10 @@ function partValue(p: Part, ctx: ExpandContext): string {
     case 'arith':
       return String(arith(expandString(parseWord(p.expr), ctx), ctx));
     case 'var': {
-      if (p.op === undefined) return ctx.lookup(p.name) ?? '';
+      if (p.op === undefined) {
+        unbound(p.name, ctx);
+        return ctx.lookup(p.name) ?? '';
+      }
       if (p.name === '') throw new ExpansionError(`\${${p.op.word}}: bad substitution`);
       return paramOp(p.name, p.op, ctx, p.quoted);
     }
@@ -495,6 +507,7 @@ function paramOp(name: string, op: VarOp, ctx: ExpandContext, quoted = false): s
   const value = v ?? '';
   switch (op.op) {
     case 'len':
+      unbound(name, ctx);
       // ${#@} and ${#*}: how many positional parameters there are.
       if (name === '@' || name === '*') return String(ctx.positional?.().length ?? 0);
       // Bytes, as bash counts in the C locale (héllo is 6).

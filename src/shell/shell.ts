@@ -182,6 +182,14 @@ export class Shell {
   /** A copy of the interactive shell (#onInterrupt), not a `bash -c` child. */
   #copyOfInteractive = false;
   /**
+   * `set -e`, `-u`, `-x`, `-o pipefail` (as `e`, `u`, `x`, `pipefail`): a
+   * subshell keeps them, a command substitution drops -e (bash without
+   * inherit_errexit).
+   */
+  options = new Set<string>();
+  /** Above 0 while a command runs whose failure -e ignores (a test, all but the last of && ||, !). */
+  #errexitIgnored = 0;
+  /**
    * Commands this shell found on the PATH by name (`type` says `hashed`): a
    * subshell starts with a copy, a child bash with none (hashlib.c's table is
    * the process's).
@@ -255,6 +263,8 @@ export class Shell {
     child.status = this.status;
     child.#copyOfInteractive = this.interactive || this.#copyOfInteractive;
     child.hashed = new Set(this.hashed);
+    child.options = new Set(this.options);
+    child.#errexitIgnored = this.#errexitIgnored;
     child.scriptMode = this.scriptMode;
     // A forked copy is in the loops its parent is in (a `break` in `$(…)` or a
     // pipeline stage ends that process, silently); `( … )` leaves them (#subshellBody).
@@ -304,8 +314,14 @@ export class Shell {
         return String(this.positional.length);
       case '0':
         return this.arg0;
-      case '-':
-        return this.interactive ? 'himBHs' : 'hB';
+      case '-': {
+        // Bash's order: e before h, u and x after; then B, H, s.
+        const o = this.options;
+        const set = (c: string): string => (o.has(c) ? c : '');
+        return this.interactive
+          ? `${set('e')}him${set('u')}${set('x')}BHs`
+          : `${set('e')}h${set('u')}${set('x')}B${this.scriptMode === 'c' ? 'c' : ''}`;
+      }
       case '@':
       case '*': {
         // "$*" joins with IFS's first character (a space when IFS is unset, nothing when empty).
@@ -337,6 +353,7 @@ export class Shell {
       substitute: () => outputs.shift() ?? '',
       positional: () => this.positional,
       exported: (n) => this.exported.has(n),
+      nounset: this.options.has('u'),
       fs: this.proc.fs,
       cwd: this.cwd,
     };
@@ -472,9 +489,36 @@ export class Shell {
         this.status = this.#background(item.andOr, this.#stdio(io));
       } else {
         this.status = await this.#andOr(item.andOr, io);
+        this.#errexit(item.andOr);
       }
     }
     return this.status;
+  }
+
+  /**
+   * `set -e` after an and-or list (execute_cmd.c exit_immediately_on_error):
+   * a failure ends the shell, unless the list ran as a test, ended in a
+   * pipeline negated with `!`, or failed before its last `&&`/`||`.
+   */
+  #errexit(a: AndOr): void {
+    if (!this.options.has('e') || this.#errexitIgnored > 0 || this.status === 0) return;
+    if (this.#stopped()) return;
+    const last = a.rest.length === 0 ? a.first : a.rest[a.rest.length - 1]!.pipeline;
+    if (last.bang || !this.#andOrFinal) return;
+    this.exitStatus = this.status;
+  }
+
+  /** Whether the and-or list #andOr ran last ended in its last pipeline. */
+  #andOrFinal = false;
+
+  /** Runs `f` as a test: `set -e` does not act on its failures. */
+  async #asTest<T>(f: () => Promise<T>): Promise<T> {
+    this.#errexitIgnored++;
+    try {
+      return await f();
+    } finally {
+      this.#errexitIgnored--;
+    }
   }
 
   /** `io`, or what `exec` put in its place. */
@@ -490,14 +534,24 @@ export class Shell {
   }
 
   async #andOr(a: AndOr, io: Io): Promise<number> {
-    let status = await this.#pipeline(a.first, this.#stdio(io));
+    // Every pipeline but the last, and any negated one, is a test for -e.
+    let final = false;
+    const run = (p: Pipeline, last: boolean): Promise<number> => {
+      final = last;
+      return !last || p.bang
+        ? this.#asTest(() => this.#pipeline(p, this.#stdio(io)))
+        : this.#pipeline(p, this.#stdio(io));
+    };
+    let status = await run(a.first, a.rest.length === 0);
     this.status = status;
-    for (const r of a.rest) {
+    for (let k = 0; k < a.rest.length; k++) {
+      const r = a.rest[k]!;
       if (this.#stopped()) break;
       if ((r.op === '&&') !== (status === 0)) continue;
-      status = await this.#pipeline(r.pipeline, this.#stdio(io));
+      status = await run(r.pipeline, k === a.rest.length - 1);
       this.status = status;
     }
+    this.#andOrFinal = final;
     return status;
   }
 
@@ -572,8 +626,7 @@ export class Shell {
       const stages = await start(this.job as Job);
       await Promise.all(stages.map((s) => s.exited));
       this.#checkKilled();
-      const last = stages[stages.length - 1];
-      return last?.exitStatus ?? 0;
+      return this.#pipelineStatus(stages.map((s) => s.exitStatus ?? 0));
     }
     const job = this.session.jobs.create(commands, true, this.cwd);
     this.session.foreground = job;
@@ -586,6 +639,15 @@ export class Shell {
   }
 
   /** Waits for the foreground job to finish; reports a death by signal as bash does. */
+  /** The last stage's status; with pipefail, the last one that failed (0 if none). */
+  #pipelineStatus(statuses: readonly number[]): number {
+    if (this.options.has('pipefail')) {
+      for (let k = statuses.length - 1; k >= 0; k--) if (statuses[k] !== 0) return statuses[k]!;
+      return 0;
+    }
+    return statuses[statuses.length - 1] ?? 0;
+  }
+
   async waitForeground(job: Job): Promise<number> {
     this.session.foreground = job;
     beginWait(this.session);
@@ -603,7 +665,7 @@ export class Shell {
       // jobs.c notify_of_job_status: a foreground job killed by another signal.
       this.session.tty.output.write(`${STRSIGNAL[sig] ?? sig}\n`);
     }
-    return job.status;
+    return this.#pipelineStatus(job.stages.map((p) => p.exitStatus ?? 0));
   }
 
   /** Starts every stage of a pipeline, joined by pipes. */
@@ -772,7 +834,8 @@ export class Shell {
         case 'if':
           for (const c of node.clauses) {
             if (this.#stopped()) return this.status;
-            if ((await this.runList(c.cond, r.io)) === 0) return await this.runList(c.body, r.io);
+            if ((await this.#asTest(() => this.runList(c.cond, r.io))) === 0)
+              return await this.runList(c.body, r.io);
           }
           if (node.otherwise !== undefined && !this.#stopped())
             return await this.runList(node.otherwise, r.io);
@@ -815,7 +878,7 @@ export class Shell {
             r.io,
             Number.POSITIVE_INFINITY,
             async () => {
-              const st = await this.runList(node.cond, r.io);
+              const st = await this.#asTest(() => this.runList(node.cond, r.io));
               return (st === 0) !== node.until;
             },
             node.body,
@@ -1350,6 +1413,15 @@ export class Shell {
       throw e;
     }
     this.#checkKilled();
+    // set -x (execute_cmd.c xtrace_print_word_list): PS4, then what will run.
+    if (this.options.has('x')) {
+      const ps4 = this.lookup('PS4') ?? '+ ';
+      const parts = [
+        ...[...assigns].map(([k, v]) => `${k}=${v === '' ? '' : xtraceQuote(v)}`),
+        ...words.map(xtraceQuote),
+      ];
+      this.#stdio(io).err.write(`${ps4}${parts.join(' ')}\n`);
+    }
     if (words.length === 0) {
       // Assignments only (bash manual 3.7.1): they set shell variables.
       for (const [k, v] of assigns) this.vars.set(k, v);
@@ -1481,7 +1553,13 @@ export class Shell {
     const out = new SharedOutput(collect);
     const cio: Io = { in: io.in, out, err: io.err };
     const run = (job: Job): ProcessInfo[] => {
-      const started = [this.spawnShell(job, cio, (sh, i) => sh.runSource(src, i))];
+      const started = [
+        this.spawnShell(job, cio, (sh, i) => {
+          // No inherit_errexit: a command substitution runs without -e.
+          sh.options.delete('e');
+          return sh.runSource(src, i);
+        }),
+      ];
       out.release();
       return started;
     };
@@ -1861,4 +1939,13 @@ function regexSource(word: Word, ctx: ExpandContext): string {
     re += literal ? text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : text;
   }
   return re;
+}
+
+/**
+ * A word as `set -x` shows it (sh_single_quote where sh_contains_shell_metas
+ * finds something): as it is, or in single quotes (`'c d'`, `''`, `'~x'`).
+ */
+function xtraceQuote(w: string): string {
+  if (w !== '' && !/[\s'"\\|&;()<>!{}*[\]?^$`]|^[~#]/.test(w)) return w;
+  return `'${w.replace(/'/g, "'\\''")}'`;
 }

@@ -242,14 +242,21 @@ describe('child shells', () => {
 });
 
 describe('set and expansion errors at the prompt', () => {
-  it('set sets the positional parameters, lists the variables, refuses the shell options', async () => {
+  it('set sets the positional parameters, lists the variables, refuses the options it lacks', async () => {
     const s = await session();
     expect(await s.type('set -- a "b c"; echo $# "$2"; set x; echo "$@"')).toBe('2 b c\nx\n');
     expect(await s.type("greeting='hi there'; set | grep '^greeting='")).toBe(
       "greeting='hi there'\n",
     );
-    expect(await s.type('set -e; echo $?')).toBe(
-      "-bash: set: -e: not supported by tcplab's bash\n2\n",
+    expect(await s.type('set -v; echo $?')).toBe(
+      "-bash: set: -v: not supported by tcplab's bash\n2\n",
+    );
+    expect(await s.type('set -q; echo $?')).toBe(
+      '-bash: set: -q: invalid option\n' +
+        'set: usage: set [-abefhkmnptuvxBCEHPT] [-o option-name] [--] [-] [arg ...]\n2\n',
+    );
+    expect(await s.type('set -o nosuch; echo $?')).toBe(
+      '-bash: set: nosuch: invalid option name\n2\n',
     );
   });
 
@@ -532,6 +539,52 @@ describe('printf directives (bash 5.2.15 and coreutils 9.1)', () => {
     expect(await s.type('/usr/bin/printf \'a%zb|%n\'; echo " st=$?"')).toBe(
       'a/usr/bin/printf: %zb: invalid conversion specification\n st=1\n',
     );
+  });
+});
+
+describe('set -e, -u, -x and -o pipefail (bash 5.2.15)', () => {
+  it('-e ends the shell at a failure that is no test; a $(…) runs without it', async () => {
+    const s = await session();
+    s.take();
+    expect(await s.type("bash -c 'set -e; false; echo never'; echo rc=$?")).toBe('rc=1\n');
+    expect(
+      await s.type(
+        "bash -c 'set -e; false || true; if false; then :; fi; ! true; f() { false; echo inf; }; f; echo never'; echo rc=$?",
+      ),
+    ).toBe('rc=1\n');
+    expect(await s.type("bash -c 'set -e; echo $(false; echo in)'")).toBe('in\n');
+    expect(await s.type("bash -c 'set -e; x=$(false); echo never'; echo rc=$?")).toBe('rc=1\n');
+  });
+
+  it('-o pipefail: the last failure of a pipeline is its status', async () => {
+    const s = await session();
+    s.take();
+    expect(
+      await s.type(
+        "bash -c 'set -o pipefail; false | true; echo st=$?; true | false | true; echo st=$?'",
+      ),
+    ).toBe('st=1\nst=1\n');
+    expect(await s.type("bash -c 'set -eo pipefail; false | true; echo never'; echo rc=$?")).toBe(
+      'rc=1\n',
+    );
+  });
+
+  it('-u: an unset parameter is an error that ends a script (status 1)', async () => {
+    const s = await session();
+    s.take();
+    await s.type("printf 'set -u\\necho ${x:-ok}\\necho $x\\necho never\\n' > /tmp/u.sh");
+    expect(await s.type('bash /tmp/u.sh; echo rc=$?')).toBe(
+      'ok\n/tmp/u.sh: line 3: x: unbound variable\nrc=1\n',
+    );
+  });
+
+  it('-x prints each command after expansion, quoted as bash quotes it; $- shows them', async () => {
+    const s = await session();
+    s.take();
+    expect(await s.type(`bash -c 'set -x; y=; z="1 2"; echo "" a=b "~x" "a!b" $z; echo $-'`)).toBe(
+      "+ y=\n+ z='1 2'\n+ echo '' a=b '~x' 'a!b' 1 2\n a=b ~x a!b 1 2\n+ echo hxBc\nhxBc\n",
+    );
+    expect(await s.type("bash -c 'set -eu; echo $-; set +eu; echo $-'")).toBe('ehuBc\nhBc\n');
   });
 });
 
