@@ -59,7 +59,7 @@ function newField(): Field {
   return { text: '', pattern: '', glob: false, real: false };
 }
 
-function escapeRegExp(s: string): string {
+export function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 

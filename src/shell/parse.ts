@@ -626,7 +626,6 @@ function readDoubleQuoted(src: string, from: number, parts: Part[]): number {
   }
 }
 
-/** Finds the `)` closing a `$(` at `from` (just after the `(`), skipping quotes and nesting. */
 /** The `}` closing a `${` whose inside starts at `from`, past quotes, escapes and nested `${…}`, `$(…)`. */
 function findCloseBrace(src: string, from: number): number {
   let depth = 1;
@@ -728,6 +727,7 @@ function unescapedSlash(s: string): number {
   return -1;
 }
 
+/** Finds the `)` closing a `$(` at `from` (just after the `(`), skipping quotes and nesting. */
 function findCloseParen(src: string, from: number): number {
   let depth = 1;
   for (let i = from; i < src.length; i++) {

@@ -38,6 +38,7 @@ import {
   arith,
   type ExpandContext,
   ExpansionError,
+  escapeRegExp,
   expandString,
   expandWords,
   patternSource,
@@ -1936,7 +1937,7 @@ function regexSource(word: Word, ctx: ExpandContext): string {
   for (const p of word.parts) {
     const text = p.kind === 'glob' ? p.text : expandString({ parts: [p], text: '' }, ctx);
     const literal = p.kind !== 'glob' && p.kind !== 'tilde' && p.quoted;
-    re += literal ? text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : text;
+    re += literal ? escapeRegExp(text) : text;
   }
   return re;
 }
