@@ -100,9 +100,8 @@ export class HostFs {
 
   /** What `path` is, or ENOENT. */
   stat(path: string, cwd = '/root'): FsResult<FileKind> {
-    // An empty path names no file (path_lookupat: ENOENT), not the working directory.
-    if (path === '') return new FsError('ENOENT');
-    const names = resolvePath(path, cwd);
+    const names = pathNames(path, cwd);
+    if (names instanceof FsError) return names;
     const proc = this.#procSys(names);
     if (proc !== undefined) return proc;
     if (names.length === 2 && names[0] === 'proc' && names[1] === 'net') return 'directory';
@@ -114,9 +113,8 @@ export class HostFs {
   }
 
   readFile(path: string, cwd = '/root'): FsResult<Uint8Array> {
-    // An empty path names no file (path_lookupat: ENOENT), not the working directory.
-    if (path === '') return new FsError('ENOENT');
-    const names = resolvePath(path, cwd);
+    const names = pathNames(path, cwd);
+    if (names instanceof FsError) return names;
     const key = this.#sysctlName(names);
     if (key !== undefined) {
       if (this.#host.sysctl.has(key)) {
@@ -153,8 +151,8 @@ export class HostFs {
     options: { cwd?: string; append?: boolean } = {},
   ): FsResult<undefined> {
     const bytes = typeof data === 'string' ? encoder.encode(data) : data;
-    if (path === '') return new FsError('ENOENT');
-    const names = resolvePath(path, options.cwd ?? '/root');
+    const names = pathNames(path, options.cwd ?? '/root');
+    if (names instanceof FsError) return names;
     const key = this.#sysctlName(names);
     if (key !== undefined) {
       if (!this.#host.sysctl.has(key)) {
@@ -186,9 +184,8 @@ export class HostFs {
   }
 
   unlink(path: string, cwd = '/root'): FsResult<undefined> {
-    // An empty path names no file (path_lookupat: ENOENT), not the working directory.
-    if (path === '') return new FsError('ENOENT');
-    const names = resolvePath(path, cwd);
+    const names = pathNames(path, cwd);
+    if (names instanceof FsError) return names;
     const parent = this.#lookup(names.slice(0, -1));
     if (parent instanceof FsError) return parent;
     if (parent.kind !== 'directory') return new FsError('ENOTDIR');
@@ -202,9 +199,8 @@ export class HostFs {
 
   /** The names in a directory, sorted. */
   list(path: string, cwd = '/root'): FsResult<string[]> {
-    // An empty path names no file (path_lookupat: ENOENT), not the working directory.
-    if (path === '') return new FsError('ENOENT');
-    const names = resolvePath(path, cwd);
+    const names = pathNames(path, cwd);
+    if (names instanceof FsError) return names;
     if (names.length === 2 && names[0] === 'proc' && names[1] === 'net') return [...PROC_NET_FILES];
     if (this.#procSys(names) === 'directory') {
       const prefix = names.slice(2).join('.');
@@ -285,4 +281,9 @@ export class HostFs {
 
 function isDevNull(names: readonly string[]): boolean {
   return names.length === 2 && names[0] === 'dev' && names[1] === 'null';
+}
+
+/** A path's names; an empty path names no file (path_lookupat: ENOENT), not the working directory. */
+function pathNames(path: string, cwd: string): string[] | FsError {
+  return path === '' ? new FsError('ENOENT') : resolvePath(path, cwd);
 }
