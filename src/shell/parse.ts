@@ -13,6 +13,8 @@
  * with `newline` for the end of the line.
  */
 
+import { isUnop } from './test-command.js';
+
 export type Part =
   | { readonly kind: 'lit'; readonly text: string; readonly quoted: boolean }
   | { readonly kind: 'var'; readonly name: string; readonly quoted: boolean; readonly op?: VarOp }
@@ -631,16 +633,10 @@ function findCloseBrace(src: string, from: number): number {
   let depth = 1;
   for (let i = from; i < src.length; i++) {
     const c = src[i];
-    if (c === '\\') i++;
-    else if (c === "'") {
-      // Quotes inside ${…} (the word of an operator) are the word's own.
-      const close = src.indexOf("'", i + 1);
-      if (close < 0) throw new Incomplete("'");
-      i = close;
-    } else if (c === '"') {
-      const sub: Part[] = [];
-      i = readDoubleQuoted(src, i + 1, sub) - 1;
-    } else if (c === '$' && src[i + 1] === '(') {
+    // Quotes inside ${…} (the word of an operator) are the word's own.
+    const quoted = pastQuoting(src, i);
+    if (quoted >= 0) i = quoted;
+    else if (c === '$' && src[i + 1] === '(') {
       i = src[i + 2] === '(' ? findArithClose(src, i + 3) + 1 : findCloseParen(src, i + 2);
     } else if (c === '$' && src[i + 1] === '{') {
       depth++;
@@ -727,20 +723,30 @@ function unescapedSlash(s: string): number {
   return -1;
 }
 
+/**
+ * Where the backslash escape or quoted string at `i` ends (its last
+ * character), or -1 when none starts there.
+ */
+function pastQuoting(src: string, i: number): number {
+  const c = src[i];
+  if (c === '\\') return i + 1;
+  if (c === "'") {
+    const close = src.indexOf("'", i + 1);
+    if (close < 0) throw new Incomplete("'");
+    return close;
+  }
+  if (c === '"') return readDoubleQuoted(src, i + 1, []) - 1;
+  return -1;
+}
+
 /** Finds the `)` closing a `$(` at `from` (just after the `(`), skipping quotes and nesting. */
 function findCloseParen(src: string, from: number): number {
   let depth = 1;
   for (let i = from; i < src.length; i++) {
     const c = src[i];
-    if (c === '\\') i++;
-    else if (c === "'") {
-      const close = src.indexOf("'", i + 1);
-      if (close < 0) throw new Incomplete("'");
-      i = close;
-    } else if (c === '"') {
-      const sub: Part[] = [];
-      i = readDoubleQuoted(src, i + 1, sub) - 1;
-    } else if (c === '(') depth++;
+    const quoted = pastQuoting(src, i);
+    if (quoted >= 0) i = quoted;
+    else if (c === '(') depth++;
     else if (c === ')') {
       depth--;
       if (depth === 0) return i;
@@ -748,38 +754,6 @@ function findCloseParen(src: string, from: number): number {
   }
   throw new Incomplete('(');
 }
-
-/** `[[ ]]`'s unary operators (test.c test_unop, as `[[` takes them). */
-const COND_UNARY = new Set(
-  [
-    'a',
-    'b',
-    'c',
-    'd',
-    'e',
-    'f',
-    'g',
-    'h',
-    'k',
-    'n',
-    'o',
-    'p',
-    'r',
-    's',
-    't',
-    'u',
-    'v',
-    'w',
-    'x',
-    'z',
-    'G',
-    'L',
-    'N',
-    'O',
-    'R',
-    'S',
-  ].map((c) => `-${c}`),
-);
 
 /** `[[ ]]`'s binary operators written as words (`<` and `>` come as redirection tokens). */
 const COND_BINARY = new Set([
@@ -1282,7 +1256,7 @@ class Parser {
       return { kind: 'group', expr };
     }
     const first = this.#condWord();
-    if (COND_UNARY.has(first.text) && this.peek.kind === 'word' && !this.isWord(']]')) {
+    if (isUnop(first.text) && this.peek.kind === 'word' && !this.isWord(']]')) {
       return { kind: 'unary', op: first.text, word: this.#condWord() };
     }
     const t = this.peek;

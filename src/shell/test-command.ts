@@ -50,8 +50,8 @@ function isBinop(op: string | undefined): boolean {
   return ['-nt', '-ot', '-ef', '-eq', '-ne', '-lt', '-le', '-gt', '-ge'].includes(op);
 }
 
-/** test.c test_unop. */
-function isUnop(op: string): boolean {
+/** test.c test_unop (also `[[ ]]`'s unary operators). */
+export function isUnop(op: string): boolean {
   return op.length === 2 && op[0] === '-' && UNARY.has(op[1] as string);
 }
 
