@@ -224,7 +224,7 @@ class BashTerminal implements Terminal {
           shell.status = 2;
           continue;
         }
-        shell.aborted = false;
+        shell.beginCommandLine();
         await shell.runList(r.list, io);
         if (shell.exitStatus !== undefined) break;
       }

@@ -176,6 +176,20 @@ export class Shell {
   exitStatus: number | undefined;
   /** A foreground job was interrupted: the rest of the command line is not run. */
   aborted = false;
+  /** The status the abandoned command line leaves in `$?` (1 after an expansion error, 130 after Ctrl-C). */
+  #abortStatus: number | undefined;
+
+  /** Abandons the rest of the command line; `$?` will be `status`. */
+  #abort(status: number): void {
+    this.aborted = true;
+    this.#abortStatus = status;
+  }
+
+  /** A new command line (the prompt's, a script's next command): nothing abandoned. */
+  beginCommandLine(): void {
+    this.aborted = false;
+    this.#abortStatus = undefined;
+  }
   /** How a non-interactive bash reads its commands (a copy keeps its shell's). */
   scriptMode: 'c' | 'file' | 'stdin' | undefined;
   /** The status of the last `$(…)` of the current simple command. */
@@ -476,7 +490,7 @@ export class Shell {
       }
       buffer = [];
       first = count + 1;
-      this.aborted = false;
+      this.beginCommandLine();
       await this.runList(r.list, io);
       if (this.exitStatus !== undefined || atEof) break;
     }
@@ -490,6 +504,8 @@ export class Shell {
         this.status = this.#background(item.andOr, this.#stdio(io));
       } else {
         this.status = await this.#andOr(item.andOr, io);
+        // An abandoned line's status is its cause's, not what the command it stopped returned.
+        if (this.aborted && this.#abortStatus !== undefined) this.status = this.#abortStatus;
         this.#errexit(item.andOr);
       }
     }
@@ -661,7 +677,7 @@ export class Shell {
       // jobs.c wait_for: an interactive shell prints a newline after a job killed by
       // SIGINT, and the rest of the command line is abandoned.
       this.session.tty.output.write('\n');
-      this.aborted = true;
+      this.#abort(job.status);
     } else if (sig !== undefined && sig !== 'SIGPIPE') {
       // jobs.c notify_of_job_status: a foreground job killed by another signal.
       this.session.tty.output.write(`${STRSIGNAL[sig] ?? sig}\n`);
@@ -838,8 +854,9 @@ export class Shell {
             if ((await this.#asTest(() => this.runList(c.cond, r.io))) === 0)
               return await this.runList(c.body, r.io);
           }
-          if (node.otherwise !== undefined && !this.#stopped())
-            return await this.runList(node.otherwise, r.io);
+          // A `return`, `break` or abandoned line in a test ends the if with its status.
+          if (this.#stopped()) return this.status;
+          if (node.otherwise !== undefined) return await this.runList(node.otherwise, r.io);
           return 0;
         case 'for': {
           if (node.arith !== undefined) return await this.#arithFor(node.arith, node.body, r.io);
@@ -1176,7 +1193,7 @@ export class Shell {
    */
   #expansionFailed(io: Io, e: ExpansionError): number {
     this.error(io, e.message);
-    if (this.interactive || e.status !== 127) this.aborted = true;
+    if (this.interactive || e.status !== 127) this.#abort(1);
     else this.exitStatus = this.scriptMode === 'c' ? 127 : 1;
     return 1;
   }
@@ -1206,7 +1223,7 @@ export class Shell {
     let status = 0;
     this.loops++;
     const interrupt = (): void => {
-      this.aborted = true;
+      this.#abort(130);
       io.err.write('\n');
     };
     if (this.interactive) this.session.interruptible.add(interrupt);
@@ -1240,7 +1257,8 @@ export class Shell {
       this.loops--;
       if (this.interactive) this.session.interruptible.delete(interrupt);
     }
-    return status;
+    // A `return`, `exit` or abandoned line inside ends the loop with its status.
+    return this.#stopped() ? this.status : status;
   }
 
   /**
@@ -1296,7 +1314,7 @@ export class Shell {
   #interrupted(): number {
     if (this.interactive) {
       this.session.tty.output.write('\n');
-      this.aborted = true;
+      this.#abort(130);
       return 130;
     }
     // A copy of the interactive shell (a subshell, a pipeline stage): bash's

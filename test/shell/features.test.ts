@@ -588,6 +588,23 @@ describe('set -e, -u, -x and -o pipefail (bash 5.2.15)', () => {
   });
 });
 
+describe('the status a stopped command leaves (bash 5.2.15)', () => {
+  it('a return in an if or while test is the function’s status; an abandoned line’s is 1', async () => {
+    const s = await session();
+    s.take();
+    expect(
+      await s.type('f() { (exit 2); if return; then echo no; fi; echo no; }; f; echo st=$?'),
+    ).toBe('st=2\n');
+    expect(await s.type('g() { false; while return; do :; done; }; g; echo st=$?')).toBe('st=1\n');
+    await s.type(
+      'printf \'if case $((1 %% 0)) in *) ;; esac; then :; else :; fi\\necho "end $?"\\n\' > /tmp/ab.sh',
+    );
+    expect(await s.type('bash /tmp/ab.sh')).toBe(
+      '/tmp/ab.sh: line 1: 1 % 0: division by 0 (error token is "0")\nend 1\n',
+    );
+  });
+});
+
 describe("a shell process's own state", () => {
   it('the hash table: a subshell has a copy, a child bash starts without one', async () => {
     const s = await session();
