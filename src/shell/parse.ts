@@ -1558,7 +1558,8 @@ export function commandText(node: CommandNode, indent = 0, fn = false): string {
         b.kind === 'group'
           ? `{ \n${pad}    ${listText(b.body, indent + 4, true)}\n${pad}}`
           : `{ \n${pad}    ${commandText(b, indent + 4, true)}\n${pad}}`;
-      inner = `${node.name} () \n${pad}${text}`;
+      // print_cmd.c: a definition inside a function's listing says `function`.
+      inner = `${fn ? 'function ' : ''}${node.name} () \n${pad}${text}`;
       break;
     }
   }

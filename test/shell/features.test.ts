@@ -454,6 +454,15 @@ describe('type NAME lists a function as print_cmd.c prints it (bash 5.2.15)', ()
     );
   });
 
+  it('a function defined inside one is listed with `function`', async () => {
+    const s = await session();
+    s.take();
+    expect(await s.type('f() { g() { echo; }; h() ( echo ); }; type f')).toBe(
+      'f is a function\nf () \n{ \n    function g () \n    { \n        echo\n    };\n' +
+        '    function h () \n    { \n        ( echo )\n    }\n}\n',
+    );
+  });
+
   it('a script names the line of a (( )) that fails', async () => {
     const s = await session();
     s.take();
