@@ -180,6 +180,9 @@ class BashTerminal implements Terminal {
     const screen = new FixedOutput(this.#tty.output);
     const io: Io = { in: this.#tty, out: screen, err: screen };
     let buffer = '';
+    // $LINENO at the prompt: the lines read so far, the command's first one for it.
+    let linesRead = 0;
+    let firstLine = 1;
     try {
       for (;;) {
         if (buffer === '') this.#notify(shell, io);
@@ -209,11 +212,13 @@ class BashTerminal implements Terminal {
           continue;
         }
         const line = toText(chunk).replace(/\n$/, '');
+        linesRead++;
+        if (buffer === '') firstLine = linesRead;
         buffer = buffer === '' ? line : `${buffer}\n${line}`;
         // The line as bash's parser reads it, with its newline: `for` or `case`
         // followed by the end of the line is an error at `newline`, not a wait
         // for more (parse.y reads the newline token).
-        const r = parse(`${buffer}\n`);
+        const r = parse(`${buffer}\n`, { firstLine });
         if (!r.ok && r.incomplete) continue;
         const src = buffer;
         buffer = '';

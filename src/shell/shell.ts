@@ -320,6 +320,11 @@ export class Shell {
         return String(this.status);
       case '$':
         return String(this.shellPid ?? this.session.pid);
+      case 'LINENO':
+        // The line of the command running: in a script, of the file; at the
+        // prompt, counted over the lines read (DEVIATION(bash): in a function
+        // called at the prompt bash counts from the function's first line).
+        return String(this.lineno);
       case 'FUNCNAME':
         // `$FUNCNAME` is ${FUNCNAME[0]}, the running function (bash manual 5.2).
         return this.funcNames[this.funcNames.length - 1] ?? this.vars.get(name);
@@ -827,7 +832,6 @@ export class Shell {
     // execute_for_command, execute_case_command, execute_arith_command: the
     // command's own line while its words expand (the commands inside set theirs).
     if (
-      this.lineNumbers &&
       (node.kind === 'for' ||
         node.kind === 'case' ||
         node.kind === 'arith' ||
@@ -1403,7 +1407,7 @@ export class Shell {
   }
 
   async #simple(node: SimpleCommand, io: Io): Promise<number> {
-    if (node.line !== undefined && this.lineNumbers) this.lineno = node.line;
+    if (node.line !== undefined) this.lineno = node.line;
     if (node.redirs.length === 0) return this.#simplePrepared(node, io);
     const redirs = await this.#prepareRedirs(node.redirs, io, this.#runsInChild(node));
     if (redirs === INTERRUPTED) return this.#interrupted();

@@ -614,6 +614,22 @@ describe('the status a stopped command leaves (bash 5.2.15)', () => {
   });
 });
 
+describe('$LINENO (bash 5.2.15)', () => {
+  it('counts the lines read at the prompt, and a script’s lines', async () => {
+    const s = await session();
+    s.take();
+    expect(await s.type('echo $LINENO')).toBe('1\n');
+    expect(await s.type('echo a')).toBe('a\n');
+    expect(await s.type('echo $LINENO; echo $LINENO')).toBe('3\n3\n');
+    expect(await s.type('for i in 1')).toBe('');
+    expect(await s.type('do echo $LINENO; done')).toBe('5\n');
+    await s.type(
+      `printf 'echo $LINENO\\n\\necho $LINENO\\nf() {\\n  echo "in $LINENO"\\n}\\nf\\n' > /tmp/ln.sh`,
+    );
+    expect(await s.type('bash /tmp/ln.sh')).toBe('1\n3\nin 5\n');
+  });
+});
+
 describe("a shell process's own state", () => {
   it('the hash table: a subshell has a copy, a child bash starts without one', async () => {
     const s = await session();
