@@ -11,7 +11,7 @@
 
 import { posixToJs } from '../tools/coreutils/text.js';
 import type { CondExpr, Word } from './parse.js';
-import { type TestEnv, testCommand } from './test-command.js';
+import { byteOrder, integerTest, type TestEnv, testCommand } from './test-command.js';
 
 /** What evaluating `[[ ]]` needs from the shell. */
 export interface CondEnv {
@@ -76,30 +76,16 @@ async function binary(op: string, left: Word, right: Word, env: CondEnv): Promis
       return truth(m !== null);
     }
     case '<':
-      return truth(Buffer.compare(Buffer.from(l), Buffer.from(await env.expand(right))) < 0);
+      return truth(byteOrder(l, await env.expand(right)) < 0);
     case '>':
-      return truth(Buffer.compare(Buffer.from(l), Buffer.from(await env.expand(right))) > 0);
+      return truth(byteOrder(l, await env.expand(right)) > 0);
     case '-eq':
     case '-ne':
     case '-lt':
     case '-le':
     case '-gt':
     case '-ge': {
-      const a = env.arith(l);
-      const b = env.arith(await env.expand(right));
-      const v =
-        op === '-eq'
-          ? a === b
-          : op === '-ne'
-            ? a !== b
-            : op === '-lt'
-              ? a < b
-              : op === '-le'
-                ? a <= b
-                : op === '-gt'
-                  ? a > b
-                  : a >= b;
-      return truth(v);
+      return truth(integerTest(op, env.arith(l), env.arith(await env.expand(right))));
     }
     default: {
       const r = testCommand([l, op, await env.expand(right)], env.test);

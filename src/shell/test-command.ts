@@ -55,6 +55,29 @@ export function isUnop(op: string): boolean {
   return op.length === 2 && op[0] === '-' && UNARY.has(op[1] as string);
 }
 
+/** `-eq`, `-ne`, `-lt`, `-le`, `-gt`, `-ge` of two integers (test and `[[ ]]`). */
+export function integerTest(op: string, x: bigint, y: bigint): boolean {
+  switch (op) {
+    case '-eq':
+      return x === y;
+    case '-ne':
+      return x !== y;
+    case '-lt':
+      return x < y;
+    case '-le':
+      return x <= y;
+    case '-gt':
+      return x > y;
+    default:
+      return x >= y;
+  }
+}
+
+/** strcmp's order of two strings (their UTF-8 bytes), as `<` and `>` compare them. */
+export function byteOrder(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
 /** general.c legal_number: an intmax_t in decimal, white space around it allowed. */
 function legalNumber(s: string): bigint | undefined {
   if (!/^[ \t\n]*[-+]?[0-9]+[ \t\n]*$/.test(s)) return undefined;
@@ -126,22 +149,7 @@ export function testCommand(args: readonly string[], env: TestEnv, bracket = fal
     if (l === undefined) fail(`${a}: integer expression expected`);
     const r = legalNumber(b);
     if (r === undefined) fail(`${b}: integer expression expected`);
-    const x = l as bigint;
-    const y = r as bigint;
-    switch (op) {
-      case '-eq':
-        return x === y;
-      case '-ne':
-        return x !== y;
-      case '-lt':
-        return x < y;
-      case '-le':
-        return x <= y;
-      case '-gt':
-        return x > y;
-      default:
-        return x >= y;
-    }
+    return integerTest(op, l as bigint, r as bigint);
   };
 
   /** test.c binary_test (no modification times here: two files that exist are as old). */
@@ -154,9 +162,9 @@ export function testCommand(args: readonly string[], env: TestEnv, bracket = fal
         return a !== b;
       // strcmp, not the locale's order ([[ ]] uses that, test does not).
       case '<':
-        return Buffer.compare(Buffer.from(a), Buffer.from(b)) < 0;
+        return byteOrder(a, b) < 0;
       case '>':
-        return Buffer.compare(Buffer.from(a), Buffer.from(b)) > 0;
+        return byteOrder(a, b) > 0;
       case '-nt':
         return exists(a) && !exists(b);
       case '-ot':
